@@ -1,0 +1,2 @@
+//! The demo data set.
+pub mod catalog;

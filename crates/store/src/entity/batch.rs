@@ -1,0 +1,24 @@
+//! A batch (批次) with its application window; `kind` is graduation, language or degree.
+
+use sea_orm::entity::prelude::*;
+
+/// A batch (批次) with its application window; `kind` is graduation, language or degree.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "batches")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub kind: String,
+    pub province: Option<String>,
+    pub org_id: Option<i64>,
+    pub name: String,
+    pub opens_at: DateTimeUtc,
+    pub closes_at: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+}
+
+/// No declared relations: queries join explicitly.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,15 @@
+//! biye's database: entities, migrations and repositories.
+//!
+//! One code base serves SQLite (default), PostgreSQL and MySQL; the backend is picked from the URL.
+//! Every repository function takes a connection or transaction so that callers decide the
+//! transaction boundary.
+
+pub mod db;
+pub mod demo;
+pub mod entity;
+pub mod import;
+pub mod migration;
+pub mod repo;
+
+pub use db::{Db, connect};
+pub use sea_orm;

@@ -1,0 +1,15 @@
+//! Schema migrations: one set for SQLite, PostgreSQL and MySQL, written with the portable builder.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_foundation;
+
+/// Every migration of the schema, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_foundation::Migration)]
+    }
+}

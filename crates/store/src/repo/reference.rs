@@ -1,0 +1,420 @@
+//! Reference data: courses, majors and their exam plans, enrolled majors, scores, exemptions, batches.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+use super::RepoError;
+use crate::entity::{
+    batch, course, enrolled_major, exemption, major, organisation, plan_course, plan_substitution,
+    score_record,
+};
+
+/// Adds a course to the catalogue or renames it.
+pub async fn upsert_course<C: ConnectionTrait>(
+    conn: &C,
+    code: &str,
+    name: &str,
+) -> Result<(), RepoError> {
+    course::Entity::insert(course::ActiveModel {
+        code: Set(code.to_owned()),
+        name: Set(name.to_owned()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(course::Column::Code)
+            .update_column(course::Column::Name)
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// Course names by code, for every course in the catalogue.
+pub async fn course_names<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<HashMap<String, String>, RepoError> {
+    Ok(course::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.code, c.name))
+        .collect())
+}
+
+/// What a new major needs.
+pub struct NewMajor<'a> {
+    /// Province code, `None` for a continuing-education plan.
+    pub province: Option<&'a str>,
+    /// Major code.
+    pub code: &'a str,
+    /// Major name.
+    pub name: &'a str,
+    /// 专科 / 本科.
+    pub level: domain::Level,
+    /// The chief university (or school of continuing education) that owns the plan.
+    pub chief_university_id: i64,
+}
+
+/// Creates a major (本科 majors require prior education).
+pub async fn create_major<C: ConnectionTrait>(
+    conn: &C,
+    new: NewMajor<'_>,
+) -> Result<major::Model, RepoError> {
+    major::ActiveModel {
+        province: Set(new.province.map(str::to_owned)),
+        code: Set(new.code.to_owned()),
+        name: Set(new.name.to_owned()),
+        level: Set(new.level.code().to_owned()),
+        chief_university_id: Set(new.chief_university_id),
+        requires_prior_education: Set(new.level == domain::Level::Bachelor),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| {
+        if super::is_unique_violation(&e) {
+            RepoError::Conflict(format!("专业代码 {} 在该主考学校已存在", new.code))
+        } else {
+            RepoError::Db(e)
+        }
+    })
+}
+
+/// One course line of a plan, as entered.
+#[derive(Debug, Clone)]
+pub struct PlanCourseInput {
+    /// Course code (must be in the catalogue).
+    pub course_code: String,
+    /// Credits.
+    pub credits: i32,
+    /// Theory / practical / thesis.
+    pub kind: domain::CourseKind,
+    /// 学位主干课.
+    pub degree_core: bool,
+}
+
+/// Replaces the course list of a major's plan.
+pub async fn replace_plan<C: ConnectionTrait>(
+    conn: &C,
+    major_id: i64,
+    courses: &[PlanCourseInput],
+) -> Result<(), RepoError> {
+    plan_course::Entity::delete_many()
+        .filter(plan_course::Column::MajorId.eq(major_id))
+        .exec(conn)
+        .await?;
+    if courses.is_empty() {
+        return Ok(());
+    }
+    let rows = courses
+        .iter()
+        .enumerate()
+        .map(|(i, c)| plan_course::ActiveModel {
+            major_id: Set(major_id),
+            course_code: Set(c.course_code.clone()),
+            credits: Set(c.credits),
+            kind: Set(c.kind.code().to_owned()),
+            degree_core: Set(c.degree_core),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            ..Default::default()
+        });
+    plan_course::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Allows `substitute_code` to stand for `course_code` in a major's plan.
+pub async fn add_substitution<C: ConnectionTrait>(
+    conn: &C,
+    major_id: i64,
+    course_code: &str,
+    substitute_code: &str,
+) -> Result<(), RepoError> {
+    plan_substitution::ActiveModel {
+        major_id: Set(major_id),
+        course_code: Set(course_code.to_owned()),
+        substitute_code: Set(substitute_code.to_owned()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// A major by id.
+pub async fn major<C: ConnectionTrait>(conn: &C, id: i64) -> Result<major::Model, RepoError> {
+    major::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// A major with the name of its chief university.
+#[derive(Debug, Clone)]
+pub struct MajorView {
+    /// The major.
+    pub major: major::Model,
+    /// 主考学校 name.
+    pub university: String,
+}
+
+/// Every major of a province, with university names, ordered by level then code.
+pub async fn majors_of_province<C: ConnectionTrait>(
+    conn: &C,
+    province: &str,
+) -> Result<Vec<MajorView>, RepoError> {
+    let rows = major::Entity::find()
+        .filter(major::Column::Province.eq(province))
+        .order_by_asc(major::Column::Level)
+        .order_by_asc(major::Column::Code)
+        .all(conn)
+        .await?;
+    let names = org_names(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| MajorView {
+            university: names
+                .get(&m.chief_university_id)
+                .cloned()
+                .unwrap_or_default(),
+            major: m,
+        })
+        .collect())
+}
+
+/// Organisation names by id (a few hundred rows at most).
+async fn org_names<C: ConnectionTrait>(conn: &C) -> Result<HashMap<i64, String>, RepoError> {
+    Ok(organisation::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect())
+}
+
+/// One course of a plan with its catalogue name.
+#[derive(Debug, Clone)]
+pub struct PlanRow {
+    /// The plan line.
+    pub course: plan_course::Model,
+    /// The course name.
+    pub name: String,
+    /// Codes allowed to stand for this course.
+    pub substitutes: Vec<String>,
+}
+
+/// A major's plan in order, with names and substitutions.
+pub async fn plan<C: ConnectionTrait>(conn: &C, major_id: i64) -> Result<Vec<PlanRow>, RepoError> {
+    let courses = plan_course::Entity::find()
+        .filter(plan_course::Column::MajorId.eq(major_id))
+        .order_by_asc(plan_course::Column::Position)
+        .all(conn)
+        .await?;
+    let subs = plan_substitution::Entity::find()
+        .filter(plan_substitution::Column::MajorId.eq(major_id))
+        .all(conn)
+        .await?;
+    let names = course_names(conn).await?;
+    Ok(courses
+        .into_iter()
+        .map(|c| PlanRow {
+            name: names.get(&c.course_code).cloned().unwrap_or_default(),
+            substitutes: subs
+                .iter()
+                .filter(|s| s.course_code == c.course_code)
+                .map(|s| s.substitute_code.clone())
+                .collect(),
+            course: c,
+        })
+        .collect())
+}
+
+/// Adds an enrolled major (在籍专业) for a candidate; the major must belong to the candidate's province.
+pub async fn add_enrolled_major<C: ConnectionTrait>(
+    conn: &C,
+    candidate_id: i64,
+    candidate_province: &str,
+    major_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let m = major(conn, major_id).await?;
+    if m.province.as_deref() != Some(candidate_province) {
+        return Err(RepoError::Invalid(
+            "所选专业不属于您报考的省份，不能添加".to_owned(),
+        ));
+    }
+    enrolled_major::ActiveModel {
+        candidate_id: Set(candidate_id),
+        major_id: Set(major_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| {
+        if super::is_unique_violation(&e) {
+            RepoError::Conflict(format!("“{}”已在您的在籍专业中", m.name))
+        } else {
+            RepoError::Db(e)
+        }
+    })?;
+    Ok(())
+}
+
+/// A candidate's enrolled majors with university names, oldest first.
+pub async fn enrolled_majors<C: ConnectionTrait>(
+    conn: &C,
+    candidate_id: i64,
+) -> Result<Vec<MajorView>, RepoError> {
+    let links = enrolled_major::Entity::find()
+        .filter(enrolled_major::Column::CandidateId.eq(candidate_id))
+        .order_by_asc(enrolled_major::Column::Id)
+        .all(conn)
+        .await?;
+    let names = org_names(conn).await?;
+    let mut out = Vec::with_capacity(links.len());
+    for l in links {
+        let m = major(conn, l.major_id).await?;
+        out.push(MajorView {
+            university: names
+                .get(&m.chief_university_id)
+                .cloned()
+                .unwrap_or_default(),
+            major: m,
+        });
+    }
+    Ok(out)
+}
+
+/// Every score record of a candidate, by course code then date.
+pub async fn scores_of<C: ConnectionTrait>(
+    conn: &C,
+    candidate_id: i64,
+) -> Result<Vec<score_record::Model>, RepoError> {
+    Ok(score_record::Entity::find()
+        .filter(score_record::Column::CandidateId.eq(candidate_id))
+        .order_by_asc(score_record::Column::CourseCode)
+        .order_by_asc(score_record::Column::ExamDate)
+        .all(conn)
+        .await?)
+}
+
+/// Records one result.
+pub async fn insert_score<C: ConnectionTrait>(
+    conn: &C,
+    candidate_id: i64,
+    course_code: &str,
+    value: domain::ScoreValue,
+    exam_date: NaiveDate,
+    source: domain::ScoreSource,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let (tenths, passed) = value.to_db();
+    score_record::ActiveModel {
+        candidate_id: Set(candidate_id),
+        course_code: Set(course_code.to_owned()),
+        score_tenths: Set(tenths),
+        passed: Set(passed),
+        exam_date: Set(exam_date),
+        source: Set(source.code().to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records an exemption (免考).
+pub async fn insert_exemption<C: ConnectionTrait>(
+    conn: &C,
+    candidate_id: i64,
+    course_code: &str,
+    mode: domain::ExemptionMode,
+    approved_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    exemption::ActiveModel {
+        candidate_id: Set(candidate_id),
+        course_code: Set(course_code.to_owned()),
+        mode: Set(mode.code().to_owned()),
+        approved_on: Set(approved_on),
+        form_file_key: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// A candidate's exemptions.
+pub async fn exemptions_of<C: ConnectionTrait>(
+    conn: &C,
+    candidate_id: i64,
+) -> Result<Vec<exemption::Model>, RepoError> {
+    Ok(exemption::Entity::find()
+        .filter(exemption::Column::CandidateId.eq(candidate_id))
+        .all(conn)
+        .await?)
+}
+
+/// What a new batch needs.
+pub struct NewBatch<'a> {
+    /// `graduation`, `language` or `degree`.
+    pub kind: &'a str,
+    /// Province code for graduation batches.
+    pub province: Option<&'a str>,
+    /// Owning organisation (school of continuing education for language and degree batches).
+    pub org_id: Option<i64>,
+    /// Name, e.g. "2024批次".
+    pub name: &'a str,
+    /// Window start.
+    pub opens_at: DateTime<Utc>,
+    /// Window end.
+    pub closes_at: DateTime<Utc>,
+}
+
+/// Creates a batch; the window must not end before it starts.
+pub async fn create_batch<C: ConnectionTrait>(
+    conn: &C,
+    new: NewBatch<'_>,
+    now: DateTime<Utc>,
+) -> Result<batch::Model, RepoError> {
+    if new.closes_at <= new.opens_at {
+        return Err(RepoError::Invalid(
+            "批次的申请截止时间必须晚于开始时间".to_owned(),
+        ));
+    }
+    Ok(batch::ActiveModel {
+        kind: Set(new.kind.to_owned()),
+        province: Set(new.province.map(str::to_owned)),
+        org_id: Set(new.org_id),
+        name: Set(new.name.to_owned()),
+        opens_at: Set(new.opens_at),
+        closes_at: Set(new.closes_at),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?)
+}
+
+/// Batches of one kind for a province (graduation) or an organisation (language, degree).
+pub async fn batches<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+) -> Result<Vec<batch::Model>, RepoError> {
+    Ok(batch::Entity::find()
+        .filter(batch::Column::Kind.eq(kind))
+        .order_by_desc(batch::Column::OpensAt)
+        .all(conn)
+        .await?)
+}

@@ -1,0 +1,130 @@
+//! Sessions kept in the database, so that any instance behind the load balancer can serve any request.
+//!
+//! The browser holds a random token; the table keeps only its SHA-256, so a copy of the table
+//! cannot be replayed as cookies.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use sha2::{Digest, Sha256};
+
+use crate::entity::session;
+
+/// Sliding lifetime of a session without activity.
+pub const IDLE_LIFETIME: Duration = Duration::minutes(30);
+
+/// The outcome of looking up a cookie token.
+#[derive(Debug)]
+pub enum Lookup {
+    /// A live session.
+    Live(session::Model),
+    /// The session existed but ran out; it has been removed.
+    Expired,
+    /// No such session (never existed, or logged out).
+    Missing,
+}
+
+/// A fresh random token, URL-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The stored id of a cookie token.
+pub fn token_id(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Starts a session for `user_kind` (`anonymous`, `candidate`, `student`, `staff`); returns the cookie token.
+pub async fn create<C: ConnectionTrait>(
+    conn: &C,
+    user_kind: &str,
+    user_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(String, session::Model), DbErr> {
+    let token = random_token();
+    let model = session::ActiveModel {
+        id: Set(token_id(&token)),
+        user_kind: Set(user_kind.to_owned()),
+        user_id: Set(user_id),
+        csrf_token: Set(random_token()),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + IDLE_LIFETIME),
+    }
+    .insert(conn)
+    .await?;
+    Ok((token, model))
+}
+
+/// Finds the session of a cookie token, removing it if it has run out.
+pub async fn load<C: ConnectionTrait>(
+    conn: &C,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Lookup, DbErr> {
+    let id = token_id(token);
+    match session::Entity::find_by_id(id.clone()).one(conn).await? {
+        None => Ok(Lookup::Missing),
+        Some(s) if s.expires_at <= now => {
+            session::Entity::delete_by_id(id).exec(conn).await?;
+            Ok(Lookup::Expired)
+        }
+        Some(s) => Ok(Lookup::Live(s)),
+    }
+}
+
+/// Extends a live session; writes at most once a minute per session to spare the database.
+pub async fn touch<C: ConnectionTrait>(
+    conn: &C,
+    s: &session::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if now - s.last_seen_at < Duration::minutes(1) {
+        return Ok(());
+    }
+    session::Entity::update_many()
+        .col_expr(session::Column::LastSeenAt, Expr::value(now))
+        .col_expr(session::Column::ExpiresAt, Expr::value(now + IDLE_LIFETIME))
+        .filter(session::Column::Id.eq(s.id.clone()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends one session (logout).
+pub async fn delete<C: ConnectionTrait>(conn: &C, id: &str) -> Result<(), DbErr> {
+    session::Entity::delete_by_id(id.to_owned())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of one account (password change, account disabled).
+pub async fn delete_for_user<C: ConnectionTrait>(
+    conn: &C,
+    user_kind: &str,
+    user_id: i64,
+) -> Result<u64, DbErr> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::UserKind.eq(user_kind))
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// Removes sessions that ran out; run by a periodic job.
+pub async fn purge_expired<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(now))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
