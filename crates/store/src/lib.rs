@@ -10,6 +10,7 @@ pub mod entity;
 pub mod import;
 pub mod migration;
 pub mod repo;
+pub mod testkit;
 
 pub use db::{Db, connect};
 pub use sea_orm;

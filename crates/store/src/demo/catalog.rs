@@ -320,6 +320,15 @@ pub static ORGS: &[OrgSeed] = &[
         name: "云南财经大学",
         announcement: "云南财经大学自学考试办公室公告：会计类专业毕业证书已到校，请考生本人持身份证原件于工作日到龙泉路校区继续教育学院一楼服务大厅领取；申请学士学位的考生请同时提交学位外语成绩证明。咨询电话：0871-65023418。",
     },
+    OrgSeed {
+        key: "yn-alu-ynjg",
+        parent: Some("yn-office"),
+        kind: "assisted_learning_unit",
+        province: Some("yunnan"),
+        code: "YNZX01",
+        name: "云南经济管理学院",
+        announcement: "",
+    },
     // ---------------------------------------------------------------- continuing education
     OrgSeed {
         key: "ce-school",
@@ -652,6 +661,13 @@ pub static MAJORS: &[MajorSeed] = &[
     },
 ];
 
+/// Courses that appear only as substitutes (顶替课程) and so in no plan above: old national codes a
+/// candidate may still hold a pass in.
+pub static SUBSTITUTE_ONLY_COURSES: &[(&str, &str)] = &[
+    ("02323", "操作系统概论"),
+    ("03707", "毛泽东思想、邓小平理论和“三个代表”重要思想概论"),
+];
+
 /// Common Chinese surnames (single- and double-character) for generated person names.
 pub static SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
@@ -810,10 +826,12 @@ mod tests {
     #[test]
     fn plans_are_consistent() {
         for m in MAJORS {
-            let chief = ORGS
-                .iter()
-                .find(|o| o.key == m.chief_university)
-                .expect("chief");
+            let Some(chief) = ORGS.iter().find(|o| o.key == m.chief_university) else {
+                panic!(
+                    "{} has unknown chief university {}",
+                    m.name, m.chief_university
+                );
+            };
             assert_eq!(chief.province, m.province);
             assert!((10..=16).contains(&m.courses.len()), "{}", m.name);
             let mut codes = HashSet::new();

@@ -1,1 +1,224 @@
-//! Imports.
+//! Spreadsheet imports of candidates (考生), scores (成绩) and exam plans (考试计划).
+//!
+//! Every file is all-or-nothing: its rows are validated and written inside one transaction,
+//! every row is checked even after the first error so that one report lists everything to fix,
+//! and a file with any error is rolled back. Either way the run is recorded in `import_runs`
+//! and the audit trail. Rows are streamed in chunks so that a province's million-row score
+//! sheet is never held in memory at once.
+
+mod candidates;
+mod plan_rows;
+mod plans;
+mod report;
+mod scores;
+mod source;
+pub mod synthetic;
+mod values;
+
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, DbErr, Set, TransactionTrait};
+use tabular::{Format, Table, TabularError, TextEncoding};
+
+use crate::entity::import_run;
+use crate::repo::audit::{self, Actor};
+
+pub use report::{ImportReport, MAX_KEPT_ERRORS, RowError};
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImportKind {
+    /// 考生: one candidate per row.
+    Candidates,
+    /// 成绩: one score record per row.
+    Scores,
+    /// 考试计划: one course of a major's plan per row.
+    Plans,
+}
+
+impl ImportKind {
+    /// Every kind, in the order offered to staff.
+    pub const ALL: &'static [ImportKind] = &[
+        ImportKind::Candidates,
+        ImportKind::Scores,
+        ImportKind::Plans,
+    ];
+
+    /// Stable code used in URLs, `import_runs.kind` and audit actions.
+    pub fn code(self) -> &'static str {
+        match self {
+            ImportKind::Candidates => "candidates",
+            ImportKind::Scores => "scores",
+            ImportKind::Plans => "plans",
+        }
+    }
+
+    /// Chinese label shown to staff.
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportKind::Candidates => "考生",
+            ImportKind::Scores => "成绩",
+            ImportKind::Plans => "考试计划",
+        }
+    }
+
+    /// The kind with the given code.
+    pub fn from_code(code: &str) -> Option<ImportKind> {
+        ImportKind::ALL.iter().copied().find(|k| k.code() == code)
+    }
+}
+
+impl std::fmt::Display for ImportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A problem with the file as a whole; nothing was changed and no row report exists.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file is empty, of an unsupported type, or unreadable.
+    #[error("{0}")]
+    File(TabularError),
+    /// The header row lacks required columns (listed by their Chinese headers).
+    #[error("缺少必需的列：{}", .0.join("、"))]
+    MissingColumns(Vec<String>),
+    /// The database failed.
+    #[error("数据库错误，导入未完成")]
+    Db(#[from] DbErr),
+}
+
+/// One import: what, from where, and who asked.
+#[derive(Debug, Clone)]
+pub struct ImportRequest<'a> {
+    /// What the file holds.
+    pub kind: ImportKind,
+    /// Where the uploaded file is stored.
+    pub path: &'a Path,
+    /// Its format (uploads are stored under generated names, so the caller says).
+    pub format: Format,
+    /// The original file name, for the report and the run record.
+    pub file_name: &'a str,
+    /// Who imports; a staff actor is recorded on the run.
+    pub actor: Actor,
+    /// The client address, for the audit trail.
+    pub ip: Option<&'a str>,
+    /// The current time: timestamps rows, and bounds dates that cannot lie in the future.
+    pub now: DateTime<Utc>,
+}
+
+impl ImportRequest<'_> {
+    /// Today in China (UTC+8 all year, no daylight saving), which is what dates in files mean.
+    fn today(&self) -> NaiveDate {
+        (self.now + chrono::Duration::hours(8)).date_naive()
+    }
+}
+
+/// What one kind's importer found; the caller decides commit or rollback from `errors`.
+pub(crate) struct Outcome {
+    rows: u64,
+    imported: u64,
+    errors: report::ErrorLog,
+}
+
+/// Imports one file all-or-nothing and records the run; see the module documentation.
+///
+/// Row problems come back as a report with `succeeded() == false`; problems with the whole
+/// file (empty, unsupported, missing columns) as an [`ImportError`], with nothing recorded.
+pub async fn import_file(
+    db: &crate::Db,
+    req: ImportRequest<'_>,
+) -> Result<ImportReport, ImportError> {
+    let path = req.path.to_path_buf();
+    let format = req.format;
+    // Opening may scan a whole CSV to detect its encoding: blocking work.
+    let table = tokio::task::spawn_blocking(move || Table::open_as(&path, format))
+        .await
+        .map_err(|e| ImportError::File(TabularError::Io(std::io::Error::other(e))))?
+        .map_err(ImportError::File)?;
+    let encoding = table.encoding().map(|e| match e {
+        TextEncoding::Utf8 => "UTF-8",
+        TextEncoding::Gb18030 => "GB18030",
+    });
+
+    let txn = db.begin().await?;
+    let result = match req.kind {
+        ImportKind::Candidates => candidates::run(&txn, table, &req).await,
+        ImportKind::Scores => scores::run(&txn, table, &req).await,
+        ImportKind::Plans => plans::run(&txn, table, &req).await,
+    };
+    let outcome = match result {
+        Ok(o) if o.rows == 0 => {
+            txn.rollback().await?;
+            return Err(ImportError::File(TabularError::Empty));
+        }
+        Ok(o) => o,
+        Err(e) => {
+            txn.rollback().await?;
+            return Err(e);
+        }
+    };
+    let succeeded = outcome.errors.is_clean();
+    if succeeded {
+        txn.commit().await?;
+    } else {
+        txn.rollback().await?;
+    }
+
+    let error_count = outcome.errors.count();
+    let mut report = ImportReport {
+        kind: req.kind,
+        file_name: req.file_name.to_owned(),
+        rows: outcome.rows,
+        imported: if succeeded { outcome.imported } else { 0 },
+        error_count,
+        errors: outcome.errors.into_kept(),
+        encoding,
+        run_id: 0,
+    };
+    report.run_id = record_run(db, &req, &report).await?;
+    Ok(report)
+}
+
+/// Writes the `import_runs` row and the audit entry, after the import's own transaction so that
+/// a rejected file is recorded too.
+async fn record_run(
+    db: &crate::Db,
+    req: &ImportRequest<'_>,
+    report: &ImportReport,
+) -> Result<i64, ImportError> {
+    let json = serde_json::to_string(&report.errors)
+        .map_err(|e| DbErr::Custom(format!("import report: {e}")))?;
+    let txn = db.begin().await?;
+    let run = import_run::ActiveModel {
+        kind: Set(req.kind.code().to_owned()),
+        file_name: Set(req.file_name.chars().take(255).collect()),
+        staff_id: Set(req.actor.id.filter(|_| req.actor.kind == "staff")),
+        status: Set(if report.succeeded() {
+            "succeeded"
+        } else {
+            "rejected"
+        }
+        .to_owned()),
+        rows: Set(i64::try_from(report.rows).unwrap_or(i64::MAX)),
+        error_count: Set(i64::try_from(report.error_count).unwrap_or(i64::MAX)),
+        report: Set(json),
+        created_at: Set(req.now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        req.now,
+        req.actor,
+        &format!("import.{}", req.kind.code()),
+        ("import_run", Some(run.id)),
+        &format!("{}：{}", req.file_name, report.summary()),
+        req.ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(run.id)
+}

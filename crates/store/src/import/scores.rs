@@ -1,0 +1,390 @@
+//! 成绩 imports: one score record per row, keyed like `score_records`' unique index
+//! (candidate, course, exam date, source).
+//!
+//! Built for a province's full score sheet: rows arrive in chunks; each chunk resolves its
+//! admission numbers with one query, checks the database for duplicates with one more, and is
+//! written with a few multi-row inserts.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
+use domain::{AdmissionNo, ScoreSource, ScoreValue, validate_course_code};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use tabular::{Row, Table};
+
+use super::report::ErrorLog;
+use super::source::{Chunks, Column, ColumnSpec, Item, optional, required};
+use super::values::{admission_key, course_key, parse_exam_date};
+use super::{ImportError, ImportRequest, Outcome};
+use crate::entity::{candidate, course, score_record};
+
+/// Rows validated and written together.
+const CHUNK_ROWS: usize = 5000;
+/// Rows per INSERT: 7 columns × 2,500 = 17,500 bound values, well under SQLite's limit of 32,766.
+/// Full chunks split into equal statements, so each connection prepares the statement once.
+const INSERT_ROWS: usize = 2500;
+
+const REQUIRED: [ColumnSpec; 4] = [
+    ColumnSpec {
+        zh: "准考证号",
+        en: "admission_no",
+    },
+    ColumnSpec {
+        zh: "课程代码",
+        en: "course_code",
+    },
+    ColumnSpec {
+        zh: "成绩",
+        en: "score",
+    },
+    ColumnSpec {
+        zh: "考试日期",
+        en: "exam_date",
+    },
+];
+const SOURCE: ColumnSpec = ColumnSpec {
+    zh: "来源",
+    en: "source",
+};
+
+struct Columns {
+    admission: Column,
+    course: Column,
+    score: Column,
+    date: Column,
+    source: Option<Column>,
+}
+
+/// The uniqueness key of a score record in 16 bytes: candidate id, then course code (32 bits),
+/// day number (24 bits) and source (8 bits) packed together. A million of them fit in ~30 MB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    candidate: i64,
+    packed: u64,
+}
+
+impl Key {
+    fn new(candidate: i64, course: &str, date: NaiveDate, source: ScoreSource) -> Key {
+        let day = u64::from(date.num_days_from_ce().unsigned_abs()) & 0xFF_FFFF;
+        let source = ScoreSource::ALL
+            .iter()
+            .position(|s| *s == source)
+            .unwrap_or(0) as u64;
+        Key {
+            candidate,
+            packed: (u64::from(course_key(course)) << 32) | (day << 8) | source,
+        }
+    }
+}
+
+/// A row whose cells parsed; `None` marks a cell already reported.
+struct Parsed {
+    line: u64,
+    admission: Option<u64>,
+    course: Option<String>,
+    value: Option<ScoreValue>,
+    date: Option<NaiveDate>,
+    source: Option<ScoreSource>,
+}
+
+/// A row ready to be written.
+struct Ready {
+    line: u64,
+    key: Key,
+    course: String,
+    value: ScoreValue,
+    date: NaiveDate,
+    source: ScoreSource,
+}
+
+/// Everything that lives for the whole file.
+struct State {
+    cols: Columns,
+    today: NaiveDate,
+    courses: HashSet<String>,
+    /// Admission number → candidate id (`None`: not in the database), filled chunk by chunk.
+    candidates: HashMap<u64, Option<i64>>,
+    /// Keys seen so far, with the row that had them first.
+    seen: HashMap<Key, u64>,
+    errors: ErrorLog,
+}
+
+pub(crate) async fn run(
+    txn: &DatabaseTransaction,
+    table: Table,
+    req: &ImportRequest<'_>,
+) -> Result<Outcome, ImportError> {
+    let headers = table.headers();
+    let [admission, course, score, date] = required(headers, REQUIRED)?;
+    let cols = Columns {
+        admission,
+        course,
+        score,
+        date,
+        source: optional(headers, SOURCE),
+    };
+    let courses = course::Entity::find()
+        .select_only()
+        .column(course::Column::Code)
+        .into_tuple::<String>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let mut state = State {
+        cols,
+        today: req.today(),
+        courses,
+        candidates: HashMap::new(),
+        seen: HashMap::new(),
+        errors: ErrorLog::default(),
+    };
+
+    let (mut rows, mut imported) = (0u64, 0u64);
+    let mut chunks = Chunks::start(table, CHUNK_ROWS);
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
+        rows += chunk.len() as u64;
+        let ready = check_chunk(txn, &mut state, chunk).await?;
+        state.errors.flush_chunk();
+        // After the first error the transaction is rolled back anyway; writing would be waste.
+        if state.errors.is_clean() {
+            imported += insert(txn, &ready, req).await?;
+        }
+    }
+    Ok(Outcome {
+        rows,
+        imported,
+        errors: state.errors,
+    })
+}
+
+async fn check_chunk(
+    txn: &DatabaseTransaction,
+    state: &mut State,
+    chunk: Vec<Item>,
+) -> Result<Vec<Ready>, ImportError> {
+    let mut parsed = Vec::with_capacity(chunk.len());
+    for item in chunk {
+        match item {
+            Item::Row(row) => parsed.push(parse(&row, state)),
+            Item::Unreadable { line, reason } => state.errors.push(line, "", "", reason),
+        }
+    }
+    resolve_candidates(txn, state, &parsed).await?;
+
+    let mut ready = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        let Some(admission) = p.admission else {
+            continue;
+        };
+        let Some(candidate) = state.candidates.get(&admission).copied().flatten() else {
+            let header = &state.cols.admission.header;
+            state
+                .errors
+                .push(p.line, header, format!("{admission:012}"), "准考证号不存在");
+            continue;
+        };
+        let (Some(course), Some(value), Some(date), Some(source)) =
+            (p.course, p.value, p.date, p.source)
+        else {
+            continue;
+        };
+        let key = Key::new(candidate, &course, date, source);
+        match state.seen.entry(key) {
+            Entry::Occupied(first) => {
+                let reason = format!(
+                    "与第{}行重复（准考证号、课程代码、考试日期和来源均相同）",
+                    first.get()
+                );
+                state
+                    .errors
+                    .push(p.line, &state.cols.course.header, course, reason);
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(p.line);
+                ready.push(Ready {
+                    line: p.line,
+                    key,
+                    course,
+                    value,
+                    date,
+                    source,
+                });
+            }
+        }
+    }
+    let existing = existing_keys(txn, &ready).await?;
+    if existing.is_empty() {
+        return Ok(ready);
+    }
+    let mut fresh = Vec::with_capacity(ready.len());
+    for r in ready {
+        if existing.contains(&r.key) {
+            state.errors.push(
+                r.line,
+                &state.cols.course.header,
+                r.course,
+                "该成绩已存在（同一准考证号、课程代码、考试日期和来源）",
+            );
+        } else {
+            fresh.push(r);
+        }
+    }
+    Ok(fresh)
+}
+
+/// Checks every cell on its own, so one report lists every problem of the row.
+fn parse(row: &Row, state: &mut State) -> Parsed {
+    let cols = &state.cols;
+    let errors = &mut state.errors;
+    let line = row.line;
+    let mut fail = |col: &Column, reason: String| {
+        errors.push(line, &col.header, col.cell(row), reason);
+    };
+
+    let admission = match AdmissionNo::parse(cols.admission.cell(row)) {
+        Ok(no) => Some(admission_key(no.as_str())),
+        Err(e) => {
+            fail(&cols.admission, e.0);
+            None
+        }
+    };
+    let course = match validate_course_code(cols.course.cell(row)) {
+        Ok(code) if state.courses.contains(&code) => Some(code),
+        Ok(code) => {
+            fail(&cols.course, format!("课程代码不存在：{code}"));
+            None
+        }
+        Err(e) => {
+            fail(&cols.course, e.0);
+            None
+        }
+    };
+    let value = ScoreValue::parse(cols.score.cell(row))
+        .map_err(|e| fail(&cols.score, e.0))
+        .ok();
+    let date = parse_exam_date(cols.date.cell(row), state.today)
+        .map_err(|reason| fail(&cols.date, reason))
+        .ok();
+    let source = match &cols.source {
+        Some(col) if !col.cell(row).is_empty() => ScoreSource::parse_label_or_code(col.cell(row))
+            .map_err(|e| fail(col, e.0))
+            .ok(),
+        _ => Some(ScoreSource::Exam),
+    };
+    Parsed {
+        line,
+        admission,
+        course,
+        value,
+        date,
+        source,
+    }
+}
+
+/// Looks up, in one query, the admission numbers of the chunk not seen in earlier chunks.
+async fn resolve_candidates(
+    txn: &DatabaseTransaction,
+    state: &mut State,
+    parsed: &[Parsed],
+) -> Result<(), ImportError> {
+    let mut wanted: Vec<u64> = parsed
+        .iter()
+        .filter_map(|p| p.admission)
+        .filter(|a| !state.candidates.contains_key(a))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let found = candidate::Entity::find()
+        .select_only()
+        .column(candidate::Column::AdmissionNo)
+        .column(candidate::Column::Id)
+        .filter(candidate::Column::AdmissionNo.is_in(wanted.iter().map(|a| format!("{a:012}"))))
+        .into_tuple::<(String, i64)>()
+        .all(txn)
+        .await?;
+    for a in wanted {
+        state.candidates.insert(a, None);
+    }
+    for (no, id) in found {
+        state.candidates.insert(admission_key(&no), Some(id));
+    }
+    Ok(())
+}
+
+/// Keys of `ready` already in the database: one query narrowed by candidates, courses and the
+/// date range of the chunk; the exact match is done here because row-value `IN` lists are not
+/// portable to SQLite.
+async fn existing_keys<C: ConnectionTrait>(
+    conn: &C,
+    ready: &[Ready],
+) -> Result<HashSet<Key>, ImportError> {
+    let (Some(min), Some(max)) = (
+        ready.iter().map(|r| r.date).min(),
+        ready.iter().map(|r| r.date).max(),
+    ) else {
+        return Ok(HashSet::new());
+    };
+    let mut ids: Vec<i64> = ready.iter().map(|r| r.key.candidate).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let codes: HashSet<&str> = ready.iter().map(|r| r.course.as_str()).collect();
+    let rows = score_record::Entity::find()
+        .select_only()
+        .column(score_record::Column::CandidateId)
+        .column(score_record::Column::CourseCode)
+        .column(score_record::Column::ExamDate)
+        .column(score_record::Column::Source)
+        .filter(score_record::Column::CandidateId.is_in(ids))
+        .filter(score_record::Column::CourseCode.is_in(codes))
+        .filter(score_record::Column::ExamDate.between(min, max))
+        .into_tuple::<(i64, String, NaiveDate, String)>()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(candidate, code, date, source)| {
+            let source = ScoreSource::from_code(&source)?;
+            Some(Key::new(
+                candidate,
+                &code.to_ascii_uppercase(),
+                date,
+                source,
+            ))
+        })
+        .collect())
+}
+
+async fn insert(
+    txn: &DatabaseTransaction,
+    ready: &[Ready],
+    req: &ImportRequest<'_>,
+) -> Result<u64, ImportError> {
+    for batch in ready.chunks(INSERT_ROWS) {
+        let models = batch.iter().map(|r| {
+            let (tenths, passed) = r.value.to_db();
+            score_record::ActiveModel {
+                candidate_id: Set(r.key.candidate),
+                course_code: Set(r.course.clone()),
+                score_tenths: Set(tenths),
+                passed: Set(passed),
+                exam_date: Set(r.date),
+                source: Set(r.source.code().to_owned()),
+                created_at: Set(req.now),
+                ..Default::default()
+            }
+        });
+        score_record::Entity::insert_many(models)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(ready.len() as u64)
+}

@@ -1,0 +1,169 @@
+//! Fresh databases for tests: a temporary SQLite file, and — when `BIYE_TEST_POSTGRES` /
+//! `BIYE_TEST_MYSQL` name a server — a freshly created PostgreSQL / MySQL database that is dropped
+//! afterwards. `.ci/run` sets those variables whenever the servers listen.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sea_orm::ConnectionTrait;
+
+use crate::Db;
+
+/// A database backend a test runs on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// A temporary SQLite file.
+    Sqlite,
+    /// A PostgreSQL server URL without database name, e.g. `postgres://postgres@127.0.0.1:5432`.
+    Postgres(String),
+    /// A MySQL/MariaDB server URL without database name, e.g. `mysql://root@127.0.0.1:3306`.
+    Mysql(String),
+}
+
+impl Backend {
+    /// Short name for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres(_) => "postgres",
+            Backend::Mysql(_) => "mysql",
+        }
+    }
+}
+
+fn env_url(var: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(u) if !u.trim().is_empty() => Some(u.trim().trim_end_matches('/').to_owned()),
+        _ => {
+            if std::env::var("BIYE_REQUIRE_ALL_BACKENDS").is_ok_and(|v| v == "1") {
+                panic!(
+                    "{var} is not set but BIYE_REQUIRE_ALL_BACKENDS=1: the {what} run must not be skipped"
+                );
+            }
+            eprintln!("NOTE: {what} run skipped: {var} is not set (see README, 'Tests')");
+            None
+        }
+    }
+}
+
+/// The backends for application tests: SQLite always, PostgreSQL when configured.
+pub fn app_backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    if let Some(u) = env_url("BIYE_TEST_POSTGRES", "PostgreSQL") {
+        v.push(Backend::Postgres(u));
+    }
+    v
+}
+
+/// The backends for the repository contract suite: SQLite, PostgreSQL and MySQL when configured.
+pub fn contract_backends() -> Vec<Backend> {
+    let mut v = app_backends();
+    if let Some(u) = env_url("BIYE_TEST_MYSQL", "MySQL/MariaDB") {
+        v.push(Backend::Mysql(u));
+    }
+    v
+}
+
+/// A fresh, migrated database that is removed when dropped.
+pub struct TestDb {
+    /// The connection.
+    pub db: Db,
+    /// The URL it was opened with (for spawning a second instance on the same data).
+    pub url: String,
+    backend: Backend,
+    name: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique_name() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "biye_test_{}_{}_{}",
+        std::process::id(),
+        n,
+        uuid::Uuid::new_v4()
+            .simple()
+            .to_string()
+            .get(..8)
+            .unwrap_or("x")
+    )
+}
+
+impl TestDb {
+    /// Creates and migrates a fresh database on `backend`.
+    pub async fn create(backend: &Backend) -> anyhow::Result<TestDb> {
+        let name = unique_name();
+        let (url, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir()?;
+                let path = dir.path().join("test.sqlite");
+                (format!("sqlite://{}?mode=rwc", path.display()), Some(dir))
+            }
+            Backend::Postgres(server) => {
+                let admin = crate::connect(&format!("{server}/postgres")).await?;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await?;
+                admin.close().await?;
+                (format!("{server}/{name}"), None)
+            }
+            Backend::Mysql(server) => {
+                let admin = crate::connect(&format!("{server}/mysql")).await?;
+                admin
+                    .execute_unprepared(&format!(
+                        "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                    ))
+                    .await?;
+                admin.close().await?;
+                (format!("{server}/{name}"), None)
+            }
+        };
+        let db = crate::connect(&url).await?;
+        crate::db::migrate(&db).await?;
+        Ok(TestDb {
+            db,
+            url,
+            backend: backend.clone(),
+            name,
+            _dir: dir,
+        })
+    }
+
+    /// The backend of this database.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (server, stmt) = match &self.backend {
+            Backend::Sqlite => return,
+            Backend::Postgres(s) => (
+                format!("{s}/postgres"),
+                format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            ),
+            Backend::Mysql(s) => (
+                format!("{s}/mysql"),
+                format!("DROP DATABASE IF EXISTS {}", self.name),
+            ),
+        };
+        // Dropping runs outside the test's runtime, which may be shutting down: use a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(admin) = crate::connect(&server).await {
+                    let _ = admin.execute_unprepared(&stmt).await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}

@@ -1,0 +1,209 @@
+//! The JSON API under `/api/v1`: the same operations as the pages, for integrations.
+//! Authentication is the session cookie; state-changing calls carry the `X-CSRF-Token` header.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use store::repo::{candidate as candidates, reference};
+
+use crate::error::AppError;
+use crate::session::SessionCtx;
+use crate::{AppState, util};
+
+/// An [`AppError`] rendered as JSON.
+pub struct ApiError(AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.into_json()
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// Who is signed in.
+#[derive(Serialize)]
+pub struct Me {
+    /// candidate, student or staff.
+    pub kind: String,
+    /// Account id.
+    pub id: i64,
+    /// Token for the `X-CSRF-Token` header.
+    pub csrf_token: String,
+}
+
+fn signed_in(ctx: &SessionCtx) -> Result<(&str, i64), AppError> {
+    match &ctx.session {
+        Some(s) if s.user_kind != "anonymous" => {
+            Ok((s.user_kind.as_str(), s.user_id.unwrap_or_default()))
+        }
+        _ => Err(AppError::Unauthorized {
+            login_path: "/login",
+            expired: ctx.expired,
+        }),
+    }
+}
+
+/// GET /api/v1/me
+pub async fn me(ctx: SessionCtx) -> ApiResult<Me> {
+    let (kind, id) = signed_in(&ctx)?;
+    Ok(Json(Me {
+        kind: kind.to_owned(),
+        id,
+        csrf_token: ctx.csrf(),
+    }))
+}
+
+/// A candidate's record; ID number and phone masked for staff.
+#[derive(Serialize)]
+pub struct CandidateJson {
+    /// Id.
+    pub id: i64,
+    /// 准考证号.
+    pub admission_no: String,
+    /// 姓名.
+    pub name: String,
+    /// 身份证号 (masked for staff).
+    pub id_card_no: String,
+    /// 联系电话 (masked for staff).
+    pub phone: Option<String>,
+    /// 通讯地址.
+    pub address: Option<String>,
+    /// 考生类型 code.
+    pub candidate_type: String,
+    /// Province code.
+    pub province: String,
+}
+
+/// Loads a candidate the caller may see: themself, or one in a staff member's scope. Anything
+/// else is "not found", so ids cannot be probed.
+async fn visible_candidate(
+    state: &AppState,
+    ctx: &SessionCtx,
+    id: i64,
+) -> Result<(store::entity::candidate::Model, bool), AppError> {
+    let (kind, me) = signed_in(ctx)?;
+    let not_found = || AppError::NotFound("未找到该考生".to_owned());
+    match kind {
+        "candidate" if me == id => Ok((candidates::get(&state.db, id).await?, false)),
+        "staff" => {
+            let staff = store::repo::staff::get(&state.db, me).await?;
+            let org = store::repo::org::get(&state.db, staff.org_id).await?;
+            match candidates::get_in_scope(&state.db, &org, id).await {
+                Ok(c) => Ok((c, true)),
+                Err(store::repo::RepoError::NotFound) => {
+                    tracing::warn!(
+                        staff = me,
+                        candidate = id,
+                        "request denied: candidate outside scope"
+                    );
+                    Err(not_found())
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        _ => {
+            tracing::warn!(
+                kind,
+                account = me,
+                candidate = id,
+                "request denied: another account's candidate record"
+            );
+            Err(not_found())
+        }
+    }
+}
+
+/// GET /api/v1/candidates/{id}
+pub async fn candidate(
+    State(state): State<AppState>,
+    ctx: SessionCtx,
+    Path(id): Path<i64>,
+) -> ApiResult<CandidateJson> {
+    let (c, as_staff) = visible_candidate(&state, &ctx, id).await?;
+    Ok(Json(CandidateJson {
+        id: c.id,
+        admission_no: c.admission_no,
+        name: c.name,
+        id_card_no: if as_staff {
+            util::mask_id(&c.id_card_no)
+        } else {
+            c.id_card_no
+        },
+        phone: if as_staff {
+            c.phone.as_deref().map(|p| util::mask_phone(Some(p)))
+        } else {
+            c.phone
+        },
+        address: c.address,
+        candidate_type: c.candidate_type,
+        province: c.province,
+    }))
+}
+
+/// One score record.
+#[derive(Serialize)]
+pub struct ScoreJson {
+    /// Course code.
+    pub course_code: String,
+    /// Course name.
+    pub course_name: String,
+    /// Score as shown ("85", "合格").
+    pub score: String,
+    /// Passed?
+    pub passed: bool,
+    /// exam / exemption / backfill / transfer / practical.
+    pub source: String,
+    /// Date of the result.
+    pub exam_date: String,
+}
+
+/// GET /api/v1/candidates/{id}/scores
+pub async fn candidate_scores(
+    State(state): State<AppState>,
+    ctx: SessionCtx,
+    Path(id): Path<i64>,
+) -> ApiResult<Vec<ScoreJson>> {
+    let (c, _) = visible_candidate(&state, &ctx, id).await?;
+    let names = reference::course_names(&state.db).await?;
+    let rows = reference::scores_of(&state.db, c.id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| ScoreJson {
+                course_name: names.get(&r.course_code).cloned().unwrap_or_default(),
+                score: domain::ScoreValue::from_db(r.score_tenths, r.passed)
+                    .map(|v| v.display())
+                    .unwrap_or_default(),
+                passed: r.passed,
+                source: r.source,
+                exam_date: r.exam_date.to_string(),
+                course_code: r.course_code,
+            })
+            .collect(),
+    ))
+}
+
+/// GET /api/v1/openapi.json
+pub async fn openapi() -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {"title": "biye API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "毕业申请与审核平台接口。认证：会话 Cookie（biye_sid）；修改类请求需带 X-CSRF-Token 头（取自 /api/v1/me）。"},
+        "paths": {
+            "/api/v1/me": {"get": {"summary": "当前登录账号", "responses": {"200": {"description": "账号类型、id 与 CSRF 令牌"}, "401": {"description": "未登录"}}}},
+            "/api/v1/candidates/{id}": {"get": {"summary": "考生信息（本人，或本机构管辖的考生；工作人员看到的身份证号、电话已脱敏）",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "考生信息"}, "401": {"description": "未登录"}, "404": {"description": "不存在或不在权限范围内"}}}},
+            "/api/v1/candidates/{id}/scores": {"get": {"summary": "考生成绩记录",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "成绩列表"}, "401": {"description": "未登录"}, "404": {"description": "不存在或不在权限范围内"}}}}
+        }
+    }))
+}

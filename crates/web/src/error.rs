@@ -1,0 +1,158 @@
+//! One error type for handlers: a page for HTML routes, JSON for the API.
+
+use askama::Template;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use store::repo::RepoError;
+
+/// What can go wrong in a request, with the message the user sees.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in (or the session ran out): HTML routes redirect to the sign-in page.
+    #[error("请先登录")]
+    Unauthorized {
+        /// Sign-in page of the portal the route belongs to.
+        login_path: &'static str,
+        /// The session existed but ran out.
+        expired: bool,
+    },
+    /// Signed in, but this is not yours to see or do.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nothing there (or outside the caller's scope, which must look the same).
+    #[error("{0}")]
+    NotFound(String),
+    /// Input broke a rule: field → message.
+    #[error("输入有误")]
+    Invalid(Vec<(String, String)>),
+    /// The change conflicts with existing data.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request body is too large.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A failure of ours; logged, never shown.
+    #[error("系统繁忙，请稍后再试")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<RepoError> for AppError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::NotFound => AppError::NotFound("未找到该记录".to_owned()),
+            RepoError::Conflict(m) => AppError::Conflict(m),
+            RepoError::Invalid(m) => AppError::Invalid(vec![(String::new(), m)]),
+            RepoError::Db(e) => AppError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn messages(&self) -> Vec<String> {
+        match self {
+            AppError::Invalid(list) => list
+                .iter()
+                .map(|(f, m)| {
+                    if f.is_empty() {
+                        m.clone()
+                    } else {
+                        format!("{f}：{m}")
+                    }
+                })
+                .collect(),
+            other => vec![other.to_string()],
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            AppError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            AppError::Forbidden(m) => tracing::warn!(reason = %m, "request denied"),
+            _ => {}
+        }
+    }
+
+    /// The JSON form, for `/api/v1`.
+    pub fn into_json(self) -> Response {
+        self.log();
+        let status = self.status();
+        let fields: serde_json::Map<String, serde_json::Value> = match &self {
+            AppError::Invalid(list) => list
+                .iter()
+                .map(|(f, m)| (f.clone(), serde_json::Value::String(m.clone())))
+                .collect(),
+            _ => serde_json::Map::new(),
+        };
+        let body = serde_json::json!({
+            "error": status.canonical_reason().unwrap_or("error"),
+            "message": self.messages().join("；"),
+            "fields": fields,
+        });
+        (status, Json(body)).into_response()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    title: String,
+    messages: Vec<String>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Unauthorized {
+            login_path,
+            expired,
+        } = &self
+        {
+            let to = if *expired {
+                format!("{login_path}?expired=1")
+            } else {
+                (*login_path).to_owned()
+            };
+            return Redirect::to(&to).into_response();
+        }
+        self.log();
+        let status = self.status();
+        let title = match status {
+            StatusCode::FORBIDDEN => "无权访问",
+            StatusCode::NOT_FOUND => "未找到",
+            StatusCode::INTERNAL_SERVER_ERROR => "系统错误",
+            _ => "请求未能完成",
+        };
+        let page = ErrorPage {
+            title: title.to_owned(),
+            messages: self.messages(),
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, self.messages().join("\n")).into_response(),
+        }
+    }
+}

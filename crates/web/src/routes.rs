@@ -1,0 +1,122 @@
+//! The one route table of biye.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware;
+use axum::routing::{get, post};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::views::{auth, candidate, imports, staff, student};
+use crate::{AppState, api, ops, session};
+
+static CSS: &str = include_str!("../static/app.css");
+
+async fn stylesheet() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+}
+
+/// Every route, with sessions, CSRF checks, request ids, tracing and metrics.
+pub fn router(state: AppState) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let import_limit = usize::try_from(state.config.import_max_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1024 * 1024);
+    let app = Router::new()
+        .route("/", get(auth::home))
+        .route(
+            "/login",
+            get(auth::candidate_login_page).post(auth::candidate_login),
+        )
+        .route(
+            "/student/login",
+            get(auth::student_login_page).post(auth::student_login),
+        )
+        .route(
+            "/staff/login",
+            get(auth::staff_login_page).post(auth::staff_login),
+        )
+        .route("/logout", post(auth::logout))
+        .route("/candidate/profile", get(candidate::profile))
+        .route(
+            "/candidate/profile/edit",
+            get(candidate::edit_page).post(candidate::edit_submit),
+        )
+        .route(
+            "/candidate/majors",
+            get(candidate::majors).post(candidate::add_major),
+        )
+        .route("/candidate/scores", get(candidate::scores))
+        .route("/student/profile", get(student::profile))
+        .route("/student/scores", get(student::scores))
+        .route("/staff", get(staff::dashboard))
+        .route("/staff/candidates", get(staff::candidates))
+        .route("/staff/candidates/{id}", get(staff::candidate_detail))
+        .route(
+            "/staff/imports",
+            get(imports::page)
+                .post(imports::upload)
+                .layer(DefaultBodyLimit::max(import_limit)),
+        )
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/candidates/{id}", get(api::candidate))
+        .route("/api/v1/candidates/{id}/scores", get(api::candidate_scores))
+        .route("/static/app.css", get(stylesheet))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics_endpoint))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::session_layer,
+        ))
+        .layer(middleware::from_fn(ops::track))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state);
+    app.layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, letting requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    ops::metrics_handle();
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

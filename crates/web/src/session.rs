@@ -1,0 +1,397 @@
+//! Sessions, CSRF protection and the extractors that say who is asking.
+//!
+//! Every request passes `session_layer`: it loads the session named by the cookie from the
+//! database and, for state-changing methods, checks the Origin header and the synchronizer token
+//! (a `csrf_token` form field or an `X-CSRF-Token` header) before any handler runs. Multipart
+//! uploads are the one exception: their handlers read the token as the first part, so that a
+//! large file is never buffered just to find the token.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use store::entity::{candidate, organisation, session as session_entity, staff, student};
+use store::repo::session::{self as sessions, Lookup};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::util::constant_time_eq;
+
+/// Name of the session cookie.
+pub const COOKIE: &str = "biye_sid";
+
+/// Routes whose handlers check the CSRF token themselves, as the first multipart field.
+pub const MULTIPART_SELF_CHECKED: &[&str] = &["/staff/imports"];
+
+/// The session state of one request.
+#[derive(Clone, Debug)]
+pub struct SessionCtx {
+    /// The live session, if any.
+    pub session: Option<session_entity::Model>,
+    /// The cookie named a session that had run out.
+    pub expired: bool,
+    /// The caller's address.
+    pub ip: String,
+}
+
+impl SessionCtx {
+    /// The CSRF token to put into forms ("" without a session).
+    pub fn csrf(&self) -> String {
+        self.session
+            .as_ref()
+            .map(|s| s.csrf_token.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The `Set-Cookie` value for a new session token.
+pub fn set_cookie(state: &AppState, token: &str) -> HeaderValue {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_cookie() -> HeaderValue {
+    HeaderValue::from_static("biye_sid=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+fn client_ip(req: &Request) -> String {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+fn csrf_refusal(path: &str, why: &str) -> Response {
+    tracing::warn!(path, reason = why, "request denied: CSRF check failed");
+    let message = format!("表单安全校验失败：{why}。请刷新页面后重新提交，本次未做任何更改。");
+    let err = AppError::Forbidden(message);
+    if is_api(path) {
+        err.into_json()
+    } else {
+        err.into_response()
+    }
+}
+
+/// Whether the Origin (or, lacking it, the Referer) names this host; absent headers pass, since
+/// the synchronizer token is checked as well.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return true;
+    };
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    match source {
+        None | Some("null") => true,
+        Some(url) => {
+            let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+            let authority = rest.split('/').next().unwrap_or("");
+            authority.eq_ignore_ascii_case(host)
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenField {
+    csrf_token: Option<String>,
+}
+
+/// Loads the session and guards state-changing requests; see the module documentation.
+pub async fn session_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let now = state.now();
+    let token = cookie_value(req.headers(), COOKIE);
+    let lookup = match &token {
+        Some(t) if !t.is_empty() => match sessions::load(&state.db, t, now).await {
+            Ok(l) => l,
+            Err(e) => return AppError::from(e).into_response(),
+        },
+        _ => Lookup::Missing,
+    };
+    let (session, expired) = match lookup {
+        Lookup::Live(s) => {
+            if let Err(e) = sessions::touch(&state.db, &s, now).await {
+                return AppError::from(e).into_response();
+            }
+            (Some(s), false)
+        }
+        Lookup::Expired => (None, true),
+        Lookup::Missing => (None, false),
+    };
+    let ctx = SessionCtx {
+        session,
+        expired,
+        ip: client_ip(&req),
+    };
+    let mut req = req;
+    if !matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
+        match guard_unsafe(&ctx, req).await {
+            Ok(r) => req = r,
+            Err(resp) => return resp,
+        }
+    }
+    req.extensions_mut().insert(ctx);
+    next.run(req).await
+}
+
+async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Response> {
+    let path = req.uri().path().to_owned();
+    if !same_origin(req.headers()) {
+        return Err(csrf_refusal(&path, "请求来自其他网站"));
+    }
+    let Some(session) = &ctx.session else {
+        let why = if ctx.expired {
+            "登录已过期"
+        } else {
+            "页面已失效（缺少会话）"
+        };
+        return Err(csrf_refusal(&path, why));
+    };
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if let Some(h) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return if constant_time_eq(h, &session.csrf_token) {
+            Ok(req)
+        } else {
+            Err(csrf_refusal(&path, "安全令牌无效"))
+        };
+    }
+    if content_type.starts_with("multipart/form-data")
+        && MULTIPART_SELF_CHECKED.contains(&path.as_str())
+    {
+        return Ok(req);
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(csrf_refusal(&path, "缺少安全令牌"));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
+        Ok(b) => b,
+        Err(_) => {
+            return Err(AppError::TooLarge("表单内容过大（上限 1 MB）".to_owned()).into_response());
+        }
+    };
+    let field: TokenField =
+        serde_html_form::from_bytes(&bytes).unwrap_or(TokenField { csrf_token: None });
+    match field.csrf_token {
+        None => Err(csrf_refusal(&path, "缺少安全令牌")),
+        Some(t) if !constant_time_eq(&t, &session.csrf_token) => {
+            Err(csrf_refusal(&path, "安全令牌无效"))
+        }
+        Some(_) => Ok(Request::from_parts(parts, Body::from(bytes))),
+    }
+}
+
+/// Checks a token read from a multipart field against the session.
+pub fn check_token(ctx: &SessionCtx, token: &str) -> Result<(), AppError> {
+    match &ctx.session {
+        Some(s) if constant_time_eq(token, &s.csrf_token) => Ok(()),
+        _ => {
+            tracing::warn!("request denied: CSRF check failed (multipart)");
+            Err(AppError::Forbidden(
+                "表单安全校验失败：缺少或无效的安全令牌。请刷新页面后重新提交，本次未做任何更改。"
+                    .to_owned(),
+            ))
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionCtx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<SessionCtx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("session layer missing")))
+    }
+}
+
+fn require_kind<'a>(
+    ctx: &'a SessionCtx,
+    kind: &str,
+    login_path: &'static str,
+    label: &str,
+) -> Result<&'a session_entity::Model, AppError> {
+    match &ctx.session {
+        Some(s) if s.user_kind == kind && s.user_id.is_some() => Ok(s),
+        Some(s) if s.user_kind != "anonymous" => {
+            tracing::warn!(have = %s.user_kind, want = kind, "request denied: wrong portal");
+            Err(AppError::Forbidden(format!(
+                "当前登录的账号不是{label}账号，无法访问此页面。请先退出登录。"
+            )))
+        }
+        _ => Err(AppError::Unauthorized {
+            login_path,
+            expired: ctx.expired,
+        }),
+    }
+}
+
+/// A signed-in candidate (考生).
+pub struct CurrentCandidate {
+    /// The candidate.
+    pub model: candidate::Model,
+    /// The session.
+    pub ctx: SessionCtx,
+}
+
+impl FromRequestParts<AppState> for CurrentCandidate {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let ctx = SessionCtx::from_request_parts(parts, state).await?;
+        let s = require_kind(&ctx, "candidate", "/login", "考生")?;
+        let id = s.user_id.unwrap_or_default();
+        let model = store::repo::candidate::get(&state.db, id).await?;
+        Ok(CurrentCandidate { model, ctx })
+    }
+}
+
+/// A signed-in continuing-education student (学生).
+pub struct CurrentStudent {
+    /// The student.
+    pub model: student::Model,
+    /// The session.
+    pub ctx: SessionCtx,
+}
+
+impl FromRequestParts<AppState> for CurrentStudent {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let ctx = SessionCtx::from_request_parts(parts, state).await?;
+        let s = require_kind(&ctx, "student", "/student/login", "学生")?;
+        let id = s.user_id.unwrap_or_default();
+        let model = store::repo::student::get(&state.db, id).await?;
+        Ok(CurrentStudent { model, ctx })
+    }
+}
+
+/// A signed-in staff member with their organisation.
+pub struct CurrentStaff {
+    /// The account.
+    pub staff: staff::Model,
+    /// The organisation it is scoped to.
+    pub org: organisation::Model,
+    /// The session.
+    pub ctx: SessionCtx,
+}
+
+impl CurrentStaff {
+    /// Whether the account has the admin role of its organisation.
+    pub fn is_admin(&self) -> bool {
+        self.staff.role == domain::StaffRole::Admin.code()
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentStaff {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let ctx = SessionCtx::from_request_parts(parts, state).await?;
+        let s = require_kind(&ctx, "staff", "/staff/login", "工作人员")?;
+        let staff = store::repo::staff::get(&state.db, s.user_id.unwrap_or_default()).await?;
+        if staff.disabled {
+            return Err(AppError::Unauthorized {
+                login_path: "/staff/login",
+                expired: false,
+            });
+        }
+        let org = store::repo::org::get(&state.db, staff.org_id).await?;
+        Ok(CurrentStaff { staff, org, ctx })
+    }
+}
+
+/// A signed-in staff member with the admin role.
+pub struct CurrentAdmin(pub CurrentStaff);
+
+impl FromRequestParts<AppState> for CurrentAdmin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let s = CurrentStaff::from_request_parts(parts, state).await?;
+        if !s.is_admin() {
+            tracing::warn!(staff = s.staff.id, path = %parts.uri.path(), "request denied: admin role required");
+            return Err(AppError::Forbidden("此功能仅限本机构管理员使用".to_owned()));
+        }
+        Ok(CurrentAdmin(s))
+    }
+}
+
+/// A response that also sets a fresh session cookie.
+pub fn with_cookie(state: &AppState, token: &str, resp: impl IntoResponse) -> Response {
+    let mut resp = resp.into_response();
+    resp.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(state, token));
+    resp
+}
+
+/// Makes sure the request has a session (anonymous if need be) so that its forms carry a token.
+/// Returns the context to render with and, when a session was created, the cookie token to set.
+pub async fn ensure_session(
+    state: &AppState,
+    ctx: SessionCtx,
+) -> Result<(SessionCtx, Option<String>), AppError> {
+    if ctx.session.is_some() {
+        return Ok((ctx, None));
+    }
+    let (token, s) = sessions::create(&state.db, "anonymous", None, state.now()).await?;
+    Ok((
+        SessionCtx {
+            session: Some(s),
+            ..ctx
+        },
+        Some(token),
+    ))
+}
+
+/// The status a refusal for a missing login would have in the JSON API.
+pub fn api_unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(
+            serde_json::json!({"error": "Unauthorized", "message": "请先登录", "fields": {}}),
+        ),
+    )
+        .into_response()
+}

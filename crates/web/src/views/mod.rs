@@ -1,0 +1,106 @@
+//! Server-rendered pages (askama templates in `templates/`), one module per area.
+
+pub mod auth;
+pub mod candidate;
+pub mod imports;
+pub mod staff;
+pub mod student;
+
+use crate::session::SessionCtx;
+
+/// One entry of the portal menu; an empty `href` is a group heading.
+pub struct MenuItem {
+    /// Label from the seeds.
+    pub label: &'static str,
+    /// Target.
+    pub href: &'static str,
+    /// Whether this is the current page.
+    pub active: bool,
+}
+
+/// What the shared page frame shows.
+pub struct Layout {
+    /// Page title.
+    pub title: String,
+    /// Who is signed in, shown beside the logout button.
+    pub who: Option<String>,
+    /// The portal menu.
+    pub menu: Vec<MenuItem>,
+    /// Token for the logout form.
+    pub csrf: String,
+}
+
+impl Layout {
+    /// A frame without menu (sign-in pages).
+    pub fn bare(title: &str, ctx: &SessionCtx) -> Layout {
+        Layout {
+            title: title.to_owned(),
+            who: None,
+            menu: Vec::new(),
+            csrf: ctx.csrf(),
+        }
+    }
+
+    fn with_menu(
+        title: &str,
+        who: String,
+        ctx: &SessionCtx,
+        items: &[(&'static str, &'static str)],
+        active: &str,
+    ) -> Layout {
+        Layout {
+            title: title.to_owned(),
+            who: Some(who),
+            menu: items
+                .iter()
+                .map(|(label, href)| MenuItem {
+                    label,
+                    href,
+                    active: !href.is_empty() && *href == active,
+                })
+                .collect(),
+            csrf: ctx.csrf(),
+        }
+    }
+
+    /// The candidate portal (seed 001's menu; entries appear as their flows are finished).
+    pub fn candidate(title: &str, name: &str, ctx: &SessionCtx, active: &str) -> Layout {
+        Self::with_menu(
+            title,
+            format!("考生：{name}"),
+            ctx,
+            &[
+                ("考生信息", ""),
+                ("个人信息", "/candidate/profile"),
+                ("修改信息", "/candidate/profile/edit"),
+                ("在籍专业", "/candidate/majors"),
+                ("成绩查询", "/candidate/scores"),
+            ],
+            active,
+        )
+    }
+
+    /// The continuing-education student portal (seed 002's menu).
+    pub fn student(title: &str, name: &str, ctx: &SessionCtx, active: &str) -> Layout {
+        Self::with_menu(
+            title,
+            format!("学生：{name}"),
+            ctx,
+            &[
+                ("个人信息", "/student/profile"),
+                ("成绩查询", "/student/scores"),
+            ],
+            active,
+        )
+    }
+
+    /// The staff workspace; the import page only for admins.
+    pub fn staff(title: &str, who: String, ctx: &SessionCtx, active: &str, admin: bool) -> Layout {
+        let mut items: Vec<(&'static str, &'static str)> =
+            vec![("工作台", "/staff"), ("考生", "/staff/candidates")];
+        if admin {
+            items.push(("数据导入", "/staff/imports"));
+        }
+        Self::with_menu(title, who, ctx, &items, active)
+    }
+}

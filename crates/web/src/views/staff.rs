@@ -1,0 +1,191 @@
+//! The staff workspace: dashboard and the organisation's candidates.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use serde::Deserialize;
+use store::repo::{candidate as candidates, reference};
+
+use super::Layout;
+use super::candidate::{ProfileView, plan_sheet};
+use crate::error::AppError;
+use crate::session::CurrentStaff;
+use crate::{AppState, util};
+
+fn who(s: &CurrentStaff) -> String {
+    let role = domain::StaffRole::from_code(&s.staff.role)
+        .map(|r| r.label())
+        .unwrap_or("");
+    format!("{}（{}{}）", s.staff.display_name, s.org.name, role)
+}
+
+fn org_kind_label(code: &str) -> String {
+    domain::OrgKind::from_code(code)
+        .map(|k| k.label().to_owned())
+        .unwrap_or_else(|| code.to_owned())
+}
+
+#[derive(Template)]
+#[template(path = "staff/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    org_name: String,
+    org_kind: String,
+    candidates: u64,
+    admin: bool,
+}
+
+/// GET /staff (工作台)
+pub async fn dashboard(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+) -> Result<Html<String>, AppError> {
+    let (_, total) = candidates::list_in_scope(&state.db, &me.org, None, 0, 1).await?;
+    let admin = me.is_admin();
+    let page = DashboardPage {
+        layout: Layout::staff("工作台", who(&me), &me.ctx, "/staff", admin),
+        org_name: me.org.name.clone(),
+        org_kind: org_kind_label(&me.org.kind),
+        candidates: total,
+        admin,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// One candidate in the list, with personal data masked.
+pub struct CandidateRow {
+    /// Id for the detail link.
+    pub id: i64,
+    /// 准考证号.
+    pub admission_no: String,
+    /// 姓名.
+    pub name: String,
+    /// 身份证号, masked.
+    pub id_card: String,
+    /// 联系电话, masked.
+    pub phone: String,
+    /// 考生类型.
+    pub candidate_type: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/candidates.html")]
+struct CandidatesPage {
+    layout: Layout,
+    rows: Vec<CandidateRow>,
+    total: u64,
+    page: u64,
+    pages: u64,
+    q: String,
+}
+
+/// Query of the candidate list.
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<u64>,
+}
+
+const PER_PAGE: u64 = 50;
+
+/// GET /staff/candidates: the organisation's candidates, paged, searchable by 准考证号 or 姓名.
+pub async fn candidates(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
+    let page = q.page.unwrap_or(1).max(1);
+    let (list, total) =
+        candidates::list_in_scope(&state.db, &me.org, Some(&q.q), page - 1, PER_PAGE).await?;
+    let rows = list
+        .iter()
+        .map(|c| CandidateRow {
+            id: c.id,
+            admission_no: c.admission_no.clone(),
+            name: c.name.clone(),
+            id_card: util::mask_id(&c.id_card_no),
+            phone: util::mask_phone(c.phone.as_deref()),
+            candidate_type: domain::CandidateType::from_code(&c.candidate_type)
+                .map(|t| t.label().to_owned())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let page_view = CandidatesPage {
+        layout: Layout::staff(
+            "考生",
+            who(&me),
+            &me.ctx,
+            "/staff/candidates",
+            me.is_admin(),
+        ),
+        rows,
+        total,
+        page,
+        pages: total.div_ceil(PER_PAGE).max(1),
+        q: q.q,
+    };
+    Ok(Html(page_view.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "staff/candidate.html")]
+struct CandidatePage {
+    layout: Layout,
+    p: ProfileView,
+    sheets: Vec<super::candidate::PlanSheet>,
+}
+
+/// GET /staff/candidates/{id}: one candidate, only within the organisation's scope; a candidate
+/// outside it looks exactly like one that does not exist.
+pub async fn candidate_detail(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let c = match candidates::get_in_scope(&state.db, &me.org, id).await {
+        Ok(c) => c,
+        Err(store::repo::RepoError::NotFound) => {
+            tracing::warn!(
+                staff = me.staff.id,
+                org = me.org.id,
+                candidate = id,
+                "request denied: candidate outside scope or missing"
+            );
+            return Err(AppError::NotFound(
+                "未找到该考生，或该考生不在本机构的管辖范围内。".to_owned(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let records = reference::scores_of(&state.db, c.id).await?;
+    let names = reference::course_names(&state.db).await?;
+    let mut sheets = Vec::new();
+    for m in reference::enrolled_majors(&state.db, c.id).await? {
+        let plan = reference::plan(&state.db, m.major.id).await?;
+        let line = super::candidate::MajorLine {
+            code: m.major.code.clone(),
+            name: m.major.name.clone(),
+            level: domain::Level::from_code(&m.major.level)
+                .map(|l| l.label().to_owned())
+                .unwrap_or_default(),
+            university: m.university.clone(),
+        };
+        sheets.push(plan_sheet(line, &plan, &records, &names));
+    }
+    let mut p = ProfileView::of(&c);
+    p.phone = util::mask_phone(c.phone.as_deref());
+    let page = CandidatePage {
+        layout: Layout::staff(
+            "考生详情",
+            who(&me),
+            &me.ctx,
+            "/staff/candidates",
+            me.is_admin(),
+        ),
+        p,
+        sheets,
+    };
+    Ok(Html(page.render()?))
+}

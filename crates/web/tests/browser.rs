@@ -1,0 +1,507 @@
+//! Browser tests: a real headless Chromium, driven over WebDriver (chromedriver), against the whole
+//! application at a phone's width (375 px).
+//!
+//! They need `chromium` and `chromedriver` in PATH or /usr/bin (Debian:
+//! `apt-get install chromium chromium-driver`). Without them the tests print a note and pass,
+//! unless `BIYE_REQUIRE_BROWSER=1`, which makes a missing browser a failure.
+//! `BIYE_SCREENSHOT_DIR=<dir>` keeps the screenshots of each step for manual review; otherwise they
+//! go to a temporary directory. A failing test also leaves a `*-failure.png` screenshot there.
+//!
+//! Browser flows are about the UI, so they run on SQLite only; the database backends are covered
+//! by the other test suites.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
+use serde_json::{Value, json};
+use store::demo::accounts;
+use store::testkit::Backend;
+
+use common::{PASSWORD, TestApp, spawn_app};
+
+/// The longest any single wait (an element, a page, chromedriver's start) may take.
+const WAIT: Duration = Duration::from_secs(10);
+/// Creating a session starts Chromium, which is slower than anything in a page.
+const SESSION_START: Duration = Duration::from_secs(30);
+/// A phone's viewport.
+const WIDTH: i64 = 375;
+const HEIGHT: i64 = 800;
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------------
+
+/// The two programs a browser test needs.
+struct Programs {
+    chromedriver: PathBuf,
+    chromium: PathBuf,
+}
+
+fn is_executable(p: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        p.is_file()
+    }
+}
+
+/// `name` in PATH, else in /usr/bin.
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin")])
+        .map(|dir| dir.join(name))
+        .find(|p| is_executable(p))
+}
+
+/// The programs, or `None` (after a note) when the tests are to be skipped.
+fn programs() -> Option<Programs> {
+    let chromedriver = find_program("chromedriver");
+    let chromium = find_program("chromium");
+    if let (Some(chromedriver), Some(chromium)) = (&chromedriver, &chromium) {
+        return Some(Programs {
+            chromedriver: chromedriver.clone(),
+            chromium: chromium.clone(),
+        });
+    }
+    let missing: Vec<&str> = [("chromedriver", &chromedriver), ("chromium", &chromium)]
+        .into_iter()
+        .filter(|(_, found)| found.is_none())
+        .map(|(name, _)| name)
+        .collect();
+    if std::env::var("BIYE_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+        panic!(
+            "BIYE_REQUIRE_BROWSER=1 but {} not found in PATH or /usr/bin: the browser tests must \
+             not be skipped (apt-get install chromium chromium-driver)",
+            missing.join(" and ")
+        );
+    }
+    eprintln!(
+        "NOTE: browser tests skipped: chromium/chromedriver not installed \
+         (apt-get install chromium chromium-driver)"
+    );
+    None
+}
+
+/// A free TCP port on 127.0.0.1 (the listener is dropped, so the port is free again at once).
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local address").port()
+}
+
+/// A running chromedriver; killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    /// Starts chromedriver on a free port and waits until `/status` says it is ready.
+    async fn start(programs: &Programs, dir: &Path) -> Driver {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        // The port may be taken between picking and binding it: then chromedriver exits and the
+        // start is retried on another port.
+        for attempt in 1..=3 {
+            let port = free_port();
+            let log = dir.join(format!("chromedriver-{attempt}.log"));
+            let child = Command::new(&programs.chromedriver)
+                .arg(format!("--port={port}"))
+                .arg(format!("--log-path={}", log.display()))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!("cannot start {}: {e}", programs.chromedriver.display())
+                });
+            let mut driver = Driver {
+                child,
+                url: format!("http://127.0.0.1:{port}"),
+                log,
+            };
+            let deadline = Instant::now() + WAIT;
+            loop {
+                if driver.is_ready(&http).await {
+                    return driver;
+                }
+                if let Ok(Some(status)) = driver.child.try_wait() {
+                    eprintln!(
+                        "chromedriver exited ({status}) before it was ready on port {port}\n{}",
+                        driver.log_tail()
+                    );
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "chromedriver did not answer on port {port} within {WAIT:?}\n{}",
+                    driver.log_tail()
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        panic!("chromedriver could not be started (3 attempts)");
+    }
+
+    async fn is_ready(&self, http: &reqwest::Client) -> bool {
+        let Ok(r) = http.get(format!("{}/status", self.url)).send().await else {
+            return false;
+        };
+        if !r.status().is_success() {
+            return false;
+        }
+        r.json::<Value>()
+            .await
+            .is_ok_and(|v| v["value"]["ready"] == json!(true))
+    }
+
+    /// The end of chromedriver's log, for failure messages.
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+        format!("--- chromedriver log ({}) ---\n{tail}", self.log.display())
+    }
+
+    /// A new headless Chromium session with a fresh profile in `profile`.
+    async fn session(&self, programs: &Programs, profile: &Path) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": programs.chromium.display().to_string(),
+                // The network here is closed: these keep Chromium from trying to reach Google.
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    format!("--window-size={WIDTH},{HEIGHT}"),
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            }),
+        );
+        // chromedriver speaks plain HTTP on 127.0.0.1: no TLS connector needed.
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let connect = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&self.url)
+            .await;
+        let client = tokio::time::timeout(SESSION_START, connect)
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "no Chromium session within {SESSION_START:?}\n{}",
+                    self.log_tail()
+                )
+            })
+            .unwrap_or_else(|e| {
+                panic!("cannot start a Chromium session: {e}\n{}", self.log_tail())
+            });
+        client
+    }
+}
+
+/// One test's browser over one test's application.
+struct Page<'a> {
+    client: Client,
+    app: &'a TestApp,
+    /// Prefix of the screenshot files.
+    test: &'static str,
+    shots: PathBuf,
+}
+
+impl Page<'_> {
+    async fn goto(&self, path: &str) {
+        self.client
+            .goto(&self.app.url(path))
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
+    }
+
+    /// The first element matching `css`, waiting for it at most [`WAIT`].
+    async fn find(&self, css: &str) -> Element {
+        self.find_by(Locator::Css(css), css).await
+    }
+
+    async fn find_by(&self, locator: Locator<'_>, what: &str) -> Element {
+        match self.client.wait().at_most(WAIT).for_element(locator).await {
+            Ok(e) => e,
+            Err(e) => panic!(
+                "no {what} within {WAIT:?} on {}: {e}",
+                self.current_url().await
+            ),
+        }
+    }
+
+    /// The link of the main menu labelled `label`.
+    async fn menu_link(&self, label: &str) -> Element {
+        let xpath = format!(
+            "//nav[contains(concat(' ', normalize-space(@class), ' '), ' menu ')]\
+             //a[normalize-space(.)='{label}']"
+        );
+        self.find_by(Locator::XPath(&xpath), &format!("menu link {label}"))
+            .await
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.unwrap();
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    }
+
+    async fn current_url(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_else(|e| format!("<unknown URL: {e}>"))
+    }
+
+    /// Waits at most [`WAIT`] for the address bar to show `path` (query and fragment ignored).
+    async fn wait_for_path(&self, path: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let url = self.client.current_url().await.unwrap();
+            if url.path().ends_with(path) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still on {url} after {WAIT:?}, expected {path}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// The viewport is a phone's, and the page itself does not scroll sideways (wide tables scroll
+    /// inside their `.table-wrap`).
+    async fn assert_fits_viewport(&self) {
+        let m = self
+            .js(
+                "const w = window.innerWidth;
+                 const wide = [...document.querySelectorAll('body *')]
+                   .filter(e => !e.closest('.table-wrap') && e.getBoundingClientRect().right > w + 1)
+                   .slice(0, 5)
+                   .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                        + (e.className ? '.' + String(e.className).trim().replace(/\\s+/g, '.') : ''));
+                 return {
+                   fits: document.documentElement.scrollWidth <= w + 1,
+                   scrollWidth: document.documentElement.scrollWidth,
+                   innerWidth: w,
+                   wide: wide,
+                 };",
+            )
+            .await;
+        assert_eq!(
+            m["innerWidth"],
+            json!(WIDTH),
+            "the viewport is not {WIDTH} px wide"
+        );
+        assert_eq!(
+            m["fits"],
+            json!(true),
+            "{} scrolls sideways at {WIDTH} px: scrollWidth {} > innerWidth {}; too wide: {}",
+            self.current_url().await,
+            m["scrollWidth"],
+            m["innerWidth"],
+            m["wide"]
+        );
+    }
+
+    /// Saves a screenshot of the viewport as `<test>-<step>.png` and returns its path.
+    async fn screenshot(&self, step: &str) -> PathBuf {
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("screenshot failed: {e}"));
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "the screenshot is not a PNG"
+        );
+        let path = self.shots.join(format!("{}-{step}.png", self.test));
+        std::fs::write(&path, &png)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        path
+    }
+}
+
+/// Runs `body` in a fresh browser over a fresh application; skips (passes) when the browser is not
+/// installed. The browser session is closed and chromedriver stopped even when `body` panics.
+async fn with_browser(test: &'static str, body: impl AsyncFnOnce(&Page<'_>)) {
+    let Some(programs) = programs() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let shots = match std::env::var_os("BIYE_SCREENSHOT_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            std::fs::create_dir_all(&dir)
+                .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+            dir
+        }
+        _ => work.path().to_owned(),
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let app = spawn_app(&Backend::Sqlite).await;
+    let driver = Driver::start(&programs, work.path()).await;
+    let client = driver.session(&programs, profile.path()).await;
+    let page = Page {
+        client,
+        app: &app,
+        test,
+        shots,
+    };
+    let outcome = AssertUnwindSafe(body(&page)).catch_unwind().await;
+    if outcome.is_err() {
+        if let Ok(png) = page.client.screenshot().await {
+            let path = page.shots.join(format!("{test}-failure.png"));
+            if std::fs::write(&path, png).is_ok() {
+                eprintln!("screenshot at failure: {}", path.display());
+            }
+        }
+        eprintln!("{}", driver.log_tail());
+    }
+    let _ = tokio::time::timeout(WAIT, page.client.clone().close()).await;
+    drop(driver);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demo_candidate_signs_in_and_sees_their_scores() {
+    with_browser("candidate-scores", async |page| {
+        let number = accounts::CQ_ELIGIBLE_ASSOCIATE;
+
+        page.goto("/login").await;
+        page.assert_fits_viewport().await;
+        page.type_into("#username", number).await;
+        page.type_into("#password", PASSWORD).await;
+        page.screenshot("login").await;
+        page.click("#login-submit").await;
+
+        page.wait_for_path("/candidate/profile").await;
+        let shown = page.find("#admission-no").await.text().await.unwrap();
+        assert_eq!(
+            shown.trim(),
+            number,
+            "the profile shows the admission number"
+        );
+        page.assert_fits_viewport().await;
+        page.screenshot("profile").await;
+
+        page.menu_link("成绩查询").await.click().await.unwrap();
+        page.wait_for_path("/candidate/scores").await;
+        let active = page.find("nav.menu a.active").await.text().await.unwrap();
+        assert_eq!(active.trim(), "成绩查询", "the menu marks the current page");
+
+        let sheet = page.find("section.plan-sheet").await;
+        let rows = sheet
+            .find_all(Locator::Css("table tbody tr[data-course]"))
+            .await
+            .unwrap();
+        assert!(!rows.is_empty(), "the plan sheet lists the plan's courses");
+        let passed = sheet.find_all(Locator::Css("td.pass")).await.unwrap();
+        assert!(
+            !passed.is_empty(),
+            "the eligible candidate has passed courses"
+        );
+        for cell in &passed {
+            assert_eq!(cell.text().await.unwrap().trim(), "合格");
+        }
+        page.assert_fits_viewport().await;
+
+        let shot = page.screenshot("scores").await;
+        let size = std::fs::metadata(&shot).unwrap().len();
+        assert!(size > 1000, "{} is only {size} bytes", shot.display());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_shows_the_message_in_the_page() {
+    with_browser("wrong-password", async |page| {
+        let number = accounts::CQ_ELIGIBLE_ASSOCIATE;
+
+        page.goto("/login").await;
+        page.type_into("#username", number).await;
+        page.type_into("#password", &format!("{PASSWORD}-wrong"))
+            .await;
+        page.click("#login-submit").await;
+
+        let message = page.find("#login-error").await.text().await.unwrap();
+        assert!(
+            message.contains("准考证号或密码错误"),
+            "the message says what went wrong: {message:?}"
+        );
+        let url = page.client.current_url().await.unwrap();
+        assert_eq!(
+            url.path(),
+            "/login",
+            "the candidate stays on the sign-in page"
+        );
+        let kept = page.find("#username").await.prop("value").await.unwrap();
+        assert_eq!(
+            kept.as_deref(),
+            Some(number),
+            "the admission number is kept"
+        );
+        page.assert_fits_viewport().await;
+        page.screenshot("error").await;
+    })
+    .await;
+}

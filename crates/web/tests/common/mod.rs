@@ -1,0 +1,141 @@
+//! `spawn_app()`: the whole application on a random port over a fresh, demo-seeded database.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::OnceLock;
+
+use store::testkit::{Backend, TestDb};
+use web::{AppState, WebConfig};
+
+/// The password of every account in test apps.
+pub const PASSWORD: &str = "Test2026pass";
+
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| store::repo::password::hash(PASSWORD).unwrap())
+        .clone()
+}
+
+/// A running application.
+pub struct TestApp {
+    /// "http://127.0.0.1:PORT".
+    pub base: String,
+    /// The state the server runs with (clock, database).
+    pub state: AppState,
+    /// Keeps the database alive.
+    pub db: TestDb,
+    _spool: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Starts the app over a fresh database on `backend`, seeded with the demo data set.
+pub async fn spawn_app(backend: &Backend) -> TestApp {
+    let db = TestDb::create(backend).await.expect(backend.name());
+    store::demo::seed(
+        &db.db,
+        &store::demo::DemoOptions {
+            password_hash: password_hash(),
+            extra_candidates: 0,
+            now: chrono::Utc::now(),
+        },
+    )
+    .await
+    .unwrap();
+    let spool = tempfile::tempdir().unwrap();
+    let config = WebConfig {
+        secure_cookies: false,
+        import_max_bytes: 100 * 1024 * 1024,
+        spool_dir: spool.path().to_owned(),
+    };
+    let state = AppState::new(db.db.clone(), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let serve_state = state.clone();
+    tokio::spawn(async move {
+        let _ = web::routes::serve(listener, serve_state, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    TestApp {
+        base,
+        state,
+        db,
+        _spool: spool,
+        shutdown: Some(tx),
+    }
+}
+
+impl TestApp {
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Full URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GETs a page and returns its body.
+    pub async fn get_text(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let r = client.get(self.url(path)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap())
+    }
+
+    /// The CSRF token in the forms of a page.
+    pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
+        let (_, body) = self.get_text(client, path).await;
+        csrf_in(&body).unwrap_or_else(|| panic!("no csrf token on {path}"))
+    }
+
+    /// Signs in on a portal's sign-in page; returns the response.
+    pub async fn login_as(
+        &self,
+        client: &reqwest::Client,
+        login_path: &str,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let token = self.csrf(client, login_path).await;
+        client
+            .post(self.url(login_path))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("username", username),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A client signed in on a portal.
+    pub async fn signed_in(&self, login_path: &str, username: &str) -> reqwest::Client {
+        let client = self.client();
+        let r = self.login_as(&client, login_path, username, PASSWORD).await;
+        assert_eq!(r.status().as_u16(), 303, "sign-in of {username} failed");
+        client
+    }
+}
+
+/// Finds `name="csrf_token" value="…"` in a page.
+pub fn csrf_in(body: &str) -> Option<String> {
+    let at = body.find("name=\"csrf_token\" value=\"")?;
+    let rest = &body[at + "name=\"csrf_token\" value=\"".len()..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
