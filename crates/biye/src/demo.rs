@@ -98,6 +98,8 @@ pub async fn run(
         },
     )
     .await?;
+    let listener = crate::bind(&listen).await?;
+    let listen = listener.local_addr()?.to_string();
     let url_shown = format!("http://{listen}/");
     println!();
     println!("毕业申请与审核平台 演示环境");
@@ -127,5 +129,5 @@ pub async fn run(
         import_max_bytes: 100 * 1024 * 1024,
         spool_dir: data.join("spool"),
     };
-    crate::serve(db, web_cfg, &listen).await
+    crate::serve(db, web_cfg, listener).await
 }

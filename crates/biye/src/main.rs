@@ -129,12 +129,21 @@ async fn open(cfg: &Config) -> anyhow::Result<store::Db> {
     Ok(db)
 }
 
-/// Serves on `listen` until a shutdown signal.
-pub async fn serve(db: store::Db, web_cfg: web::WebConfig, listen: &str) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&web_cfg.spool_dir).ok();
-    let listener = tokio::net::TcpListener::bind(listen)
+/// Binds the listening socket (port 0 picks a free port).
+pub async fn bind(listen: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+        .with_context(|| format!("cannot listen on {listen}"))
+}
+
+/// Serves on `listener` until a shutdown signal.
+pub async fn serve(
+    db: store::Db,
+    web_cfg: web::WebConfig,
+    listener: tokio::net::TcpListener,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&web_cfg.spool_dir)
+        .with_context(|| format!("cannot create {}", web_cfg.spool_dir.display()))?;
     let jobs = jobs::spawn_periodic(db.clone());
     let state = web::AppState::new(db, web_cfg);
     web::routes::serve(listener, state, shutdown_signal()).await?;
@@ -151,8 +160,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { listen } => {
             let db = open(&cfg).await?;
             let listen = listen.unwrap_or_else(|| cfg.listen.clone());
-            tracing::info!(%listen, "serving");
-            serve(db, cfg.web(), &listen).await
+            let listener = bind(&listen).await?;
+            tracing::info!(listen = %listener.local_addr()?, "serving");
+            serve(db, cfg.web(), listener).await
         }
         Command::Demo {
             listen,
