@@ -50,6 +50,7 @@ async fn import(rows: u64, candidates: u64) -> anyhow::Result<()> {
             actor: store::repo::audit::Actor::SYSTEM,
             ip: None,
             now: chrono::Utc::now(),
+            scope: None,
         },
     )
     .await

@@ -241,6 +241,7 @@ async fn import(
             actor: Actor::SYSTEM,
             ip: None,
             now: chrono::Utc::now(),
+            scope: None,
         },
     )
     .await

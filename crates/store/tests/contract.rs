@@ -9,7 +9,9 @@ use store::testkit::{TestDb, contract_backends};
 #[tokio::test]
 async fn organisation_paths_nest_and_codes_are_unique() {
     for b in contract_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         let now = Utc::now().trunc_subsecs(0);
         let root = org::create(
             &t.db,
@@ -67,7 +69,9 @@ async fn organisation_paths_nest_and_codes_are_unique() {
 #[tokio::test]
 async fn sessions_expire_and_logout_removes_them() {
     for b in contract_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         let now = Utc::now().trunc_subsecs(0);
         let (token, s) = session::create(&t.db, "candidate", Some(7), now)
             .await
@@ -98,7 +102,9 @@ async fn sessions_expire_and_logout_removes_them() {
 #[tokio::test]
 async fn fifth_failure_locks_and_lock_runs_out() {
     for b in contract_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         let now = Utc::now().trunc_subsecs(0);
         let key = "acct:candidate:500101000001";
         for expected_left in (0..5).rev() {
@@ -127,7 +133,9 @@ async fn fifth_failure_locks_and_lock_runs_out() {
 #[tokio::test]
 async fn staff_usernames_are_unique() {
     for b in contract_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         let now = Utc::now().trunc_subsecs(0);
         let o = org::create(
             &t.db,

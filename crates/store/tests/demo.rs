@@ -459,7 +459,7 @@ async fn the_bulk_is_the_same_every_time() {
     assert_eq!(seen[0], seen[1]);
 }
 
-/// Timing of a large bulk; run in release mode:
+/// Timing of a large bulk on every application backend; run in release mode:
 /// `BIYE_DEMO_EXTRA=100000 cargo test --release -p store --test demo -- --ignored --nocapture`.
 #[tokio::test]
 #[ignore = "slow: measures a large bulk"]
@@ -468,17 +468,20 @@ async fn large_bulk_timing() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let t = TestDb::create(&store::testkit::Backend::Sqlite)
-        .await
-        .unwrap();
-    let started = std::time::Instant::now();
-    let summary = seeded(&t, extra).await;
-    eprintln!(
-        "seeded {} candidates and {} score records in {:.1?}",
-        summary.candidates,
-        summary.score_records,
-        started.elapsed()
-    );
-    let counted = score_record::Entity::find().count(&t.db).await.unwrap();
-    assert_eq!(counted, summary.score_records);
+    for b in app_backends() {
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
+        let started = std::time::Instant::now();
+        let summary = seeded(&t, extra).await;
+        eprintln!(
+            "{}: seeded {} candidates and {} score records in {:.1?}",
+            b.name(),
+            summary.candidates,
+            summary.score_records,
+            started.elapsed()
+        );
+        let counted = score_record::Entity::find().count(&t.db).await.unwrap();
+        assert_eq!(counted, summary.score_records);
+    }
 }

@@ -107,6 +107,7 @@ async fn import(
             },
             ip: Some("127.0.0.1"),
             now: Utc::now().trunc_subsecs(0),
+            scope: None,
         },
     )
     .await
@@ -119,7 +120,9 @@ async fn count_scores(db: &Db) -> u64 {
 #[tokio::test]
 async fn candidates_file_imports_with_gender_birth_date_and_province_from_the_id_and_org() {
     for b in app_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         seed(&t.db).await;
         let dir = TempDir::new().unwrap();
         let csv = format!(
@@ -161,7 +164,9 @@ async fn candidates_file_imports_with_gender_birth_date_and_province_from_the_id
 #[tokio::test]
 async fn candidates_file_with_a_bad_id_check_digit_on_row_7_is_rejected_naming_it() {
     for b in app_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         seed(&t.db).await;
         let before = candidate::Entity::find().count(&t.db).await.unwrap();
         let good = id_card(7);
@@ -229,7 +234,9 @@ async fn candidates_file_with_a_bad_id_check_digit_on_row_7_is_rejected_naming_i
 #[tokio::test]
 async fn candidates_with_unknown_org_or_repeated_admission_numbers_are_each_reported() {
     for b in app_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         seed(&t.db).await;
         let csv = format!(
             "准考证号,姓名,身份证号,考生类型,报考机构\n\
@@ -266,7 +273,9 @@ async fn candidates_with_unknown_org_or_repeated_admission_numbers_are_each_repo
 #[tokio::test]
 async fn gb18030_scores_file_imports_and_the_report_names_the_encoding() {
     for b in app_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         seed(&t.db).await;
         let text = "准考证号,课程代码,成绩,考试日期,来源\n\
                     360100000001,00015,85.5,2024-04-13,考试\n\
@@ -307,7 +316,9 @@ async fn gb18030_scores_file_imports_and_the_report_names_the_encoding() {
 async fn unknown_course_score_above_100_and_duplicate_rows_are_each_reported_with_line_and_column()
 {
     for b in app_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         seed(&t.db).await;
         let dir = TempDir::new().unwrap();
         let path = write(
@@ -352,7 +363,9 @@ async fn unknown_course_score_above_100_and_duplicate_rows_are_each_reported_wit
 #[tokio::test]
 async fn reimporting_the_same_scores_reports_every_row_as_existing_and_changes_nothing() {
     for b in app_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         seed(&t.db).await;
         let dir = TempDir::new().unwrap();
         let path = write(
@@ -383,7 +396,9 @@ async fn reimporting_the_same_scores_reports_every_row_as_existing_and_changes_n
 #[tokio::test]
 async fn empty_file_is_refused_as_empty() {
     for b in app_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         let dir = TempDir::new().unwrap();
         let path = write(&dir, "empty.csv", "");
         let err = import(&t.db, ImportKind::Scores, &path, Format::Csv)
@@ -403,7 +418,9 @@ async fn empty_file_is_refused_as_empty() {
 #[tokio::test]
 async fn file_without_a_required_column_is_refused_naming_the_columns() {
     for b in app_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         seed(&t.db).await;
         let dir = TempDir::new().unwrap();
         let path = write(&dir, "s.csv", "准考证号,成绩\n360100000001,80\n");
@@ -455,7 +472,9 @@ fn plan_xlsx(dir: &TempDir, rows: &[[&str; 10]]) -> PathBuf {
 #[tokio::test]
 async fn xlsx_plan_file_creates_the_major_and_its_plan() {
     for b in app_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         seed(&t.db).await;
         let dir = TempDir::new().unwrap();
         let path = plan_xlsx(
@@ -567,7 +586,9 @@ async fn xlsx_plan_file_creates_the_major_and_its_plan() {
 #[tokio::test]
 async fn plan_rows_with_unknown_university_bad_credits_or_a_repeated_course_are_rejected() {
     for b in app_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         seed(&t.db).await;
         let dir = TempDir::new().unwrap();
         let path = plan_xlsx(
@@ -657,7 +678,9 @@ async fn plan_rows_with_unknown_university_bad_credits_or_a_repeated_course_are_
 #[tokio::test]
 async fn twenty_thousand_synthetic_score_rows_import_fully() {
     for b in app_backends() {
-        let t = TestDb::create(&b).await.expect(b.name());
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         let (admission_nos, courses) = synthetic::seed_for_bench(&t.db, 500).await.unwrap();
         let dir = TempDir::new().unwrap();
         let path = dir.path().join("scores.csv");

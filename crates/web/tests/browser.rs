@@ -4,8 +4,8 @@
 //! They need `chromium` and `chromedriver` in PATH or /usr/bin (Debian:
 //! `apt-get install chromium chromium-driver`). Without them the tests print a note and pass,
 //! unless `BIYE_REQUIRE_BROWSER=1`, which makes a missing browser a failure.
-//! `BIYE_SCREENSHOT_DIR=<dir>` keeps the screenshots of each step for manual review; otherwise they
-//! go to a temporary directory. A failing test also leaves a `*-failure.png` screenshot there.
+//! Each step's screenshot goes to a temporary directory; `BIYE_SCREENSHOT_DIR=<dir>` keeps them
+//! (`<test>-<step>.png`, and `<test>-failure.png` when a test fails) for manual review.
 //!
 //! Browser flows are about the UI, so they run on SQLite only; the database backends are covered
 //! by the other test suites.
@@ -183,7 +183,12 @@ impl Driver {
     fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
-        let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+        // Lines are cut short: screenshots are logged as long base64 strings.
+        let tail: Vec<String> = lines[lines.len().saturating_sub(30)..]
+            .iter()
+            .map(|l| l.chars().take(200).collect())
+            .collect();
+        let tail = tail.join("\n");
         format!("--- chromedriver log ({}) ---\n{tail}", self.log.display())
     }
 
@@ -209,15 +214,18 @@ impl Driver {
                     format!("--window-size={WIDTH},{HEIGHT}"),
                     format!("--user-data-dir={}", profile.display()),
                 ],
+                // Chromium keeps windows at least 500 px wide, so the phone's viewport is
+                // emulated: innerWidth is then exactly WIDTH and the viewport meta tag applies.
+                "mobileEmulation": {
+                    "deviceMetrics": { "width": WIDTH, "height": HEIGHT, "pixelRatio": 1.0 },
+                },
             }),
         );
         // chromedriver speaks plain HTTP on 127.0.0.1: no TLS connector needed.
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let connect = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&self.url)
-            .await;
-        let client = tokio::time::timeout(SESSION_START, connect)
+        let mut builder = ClientBuilder::new(connector);
+        builder.capabilities(caps);
+        tokio::time::timeout(SESSION_START, builder.connect(&self.url))
             .await
             .unwrap_or_else(|_| {
                 panic!(
@@ -225,10 +233,7 @@ impl Driver {
                     self.log_tail()
                 )
             })
-            .unwrap_or_else(|e| {
-                panic!("cannot start a Chromium session: {e}\n{}", self.log_tail())
-            });
-        client
+            .unwrap_or_else(|e| panic!("cannot start a Chromium session: {e}\n{}", self.log_tail()))
     }
 }
 
@@ -382,14 +387,16 @@ async fn with_browser(test: &'static str, body: impl AsyncFnOnce(&Page<'_>)) {
         return;
     };
     let work = tempfile::tempdir().unwrap();
-    let shots = match std::env::var_os("BIYE_SCREENSHOT_DIR") {
-        Some(dir) if !dir.is_empty() => {
+    let kept = std::env::var_os("BIYE_SCREENSHOT_DIR").filter(|d| !d.is_empty());
+    let shots_kept = kept.is_some();
+    let shots = match kept {
+        Some(dir) => {
             let dir = PathBuf::from(dir);
             std::fs::create_dir_all(&dir)
                 .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
             dir
         }
-        _ => work.path().to_owned(),
+        None => work.path().to_owned(),
     };
     let profile = tempfile::tempdir().unwrap();
     let app = spawn_app(&Backend::Sqlite).await;
@@ -403,7 +410,9 @@ async fn with_browser(test: &'static str, body: impl AsyncFnOnce(&Page<'_>)) {
     };
     let outcome = AssertUnwindSafe(body(&page)).catch_unwind().await;
     if outcome.is_err() {
-        if let Ok(png) = page.client.screenshot().await {
+        if !shots_kept {
+            eprintln!("set BIYE_SCREENSHOT_DIR to keep a screenshot of the failure");
+        } else if let Ok(png) = page.client.screenshot().await {
             let path = page.shots.join(format!("{test}-failure.png"));
             if std::fs::write(&path, png).is_ok() {
                 eprintln!("screenshot at failure: {}", path.display());

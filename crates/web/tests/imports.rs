@@ -163,3 +163,38 @@ async fn a_200_mb_upload_is_refused_before_it_is_read() {
     );
     assert!(page.contains("100.0 MB"), "the limit is named");
 }
+
+#[tokio::test]
+async fn an_office_cannot_import_into_another_province() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let admin = app
+            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .await;
+        let yn_point = store::repo::org::get(
+            &app.db.db,
+            store::repo::staff::by_username(&app.db.db, accounts::STAFF_YN_CONFIRMATION_POINT)
+                .await
+                .unwrap()
+                .unwrap()
+                .org_id,
+        )
+        .await
+        .unwrap();
+        let csv = format!(
+            "准考证号,姓名,身份证号,考生类型,报考机构\n530199000001,测试考生,{},社会考生,{}\n",
+            valid_id(1),
+            yn_point.code
+        );
+        let (status, page) = upload(&app, &admin, "candidates", "c.csv", csv.into_bytes()).await;
+        assert_eq!(status, 422, "{}: {page}", b.name());
+        assert!(page.contains("不在本机构管辖范围内"), "{page}");
+        let scores = format!(
+            "准考证号,课程代码,成绩,考试日期\n{},00015,80,2026-04-12\n",
+            accounts::YN_ELIGIBLE_ASSOCIATE
+        );
+        let (status, page) = upload(&app, &admin, "scores", "s.csv", scores.into_bytes()).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("不在本机构管辖范围内"), "{page}");
+    }
+}

@@ -14,11 +14,15 @@ use super::{DemoOptions, Refs};
 /// The largest bulk [`super::seed`] accepts.
 pub(super) const MAX_EXTRA: u64 = 2_000_000;
 
-/// Candidates per transaction: with an enrolled major and ~14 results each, about 50,000 rows.
-const CANDIDATES_PER_TXN: u64 = 3_000;
+/// Candidates per transaction: with an enrolled major and ~14 results each, about 50,000 rows;
+/// a multiple of the rows per candidate statement, so that those are all full.
+const CANDIDATES_PER_TXN: u64 = 3 * 1024;
 
 /// SQLite's default limit of bound variables per statement; the other backends allow more.
 const MAX_VARIABLES: usize = 32_766;
+
+/// Page cache of the connection writing a chunk, in KiB.
+const SQLITE_CACHE_KIB: u32 = 64 * 1024;
 
 /// Share of results that are passes.
 const PASS_PERCENT: u64 = 85;
@@ -328,7 +332,17 @@ pub(super) async fn seed(
         }
         score_rows += chunk.scores.len() as u64;
         let txn = db.begin().await?;
+        if backend == DbBackend::Sqlite {
+            // A chunk's new pages outgrow SQLite's default 2 MiB cache, which then spills them to
+            // the WAL and reads them back for every index insert; give this one connection room
+            // for the chunk, and hand it back to the pool with the default again.
+            txn.execute_unprepared(&format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
+                .await?;
+        }
         write_chunk(&txn, chunk, &opts.password_hash, now).await?;
+        if backend == DbBackend::Sqlite {
+            let _ = 0;
+        }
         txn.commit().await?;
         done += n;
     }
@@ -413,7 +427,22 @@ async fn write_chunk<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Inserts `rows` with as few statements as the variable limit allows.
+/// Rows per statement: a power of two, at most what the variable limit allows.
+///
+/// Every distinct statement text is prepared and cached per connection, and a multi-row INSERT's
+/// compiled program runs to megabytes; sizes from a fixed power-of-two ladder keep the number of
+/// distinct texts (and so that memory) bounded however many chunks are written.
+fn statement_rows(remaining: usize, columns: usize) -> usize {
+    let limit = (MAX_VARIABLES / columns.max(1)).max(1);
+    let largest = 1usize << limit.ilog2();
+    if remaining >= largest {
+        largest
+    } else {
+        1usize << remaining.max(1).ilog2()
+    }
+}
+
+/// Inserts `rows` with multi-row statements under the variable limit.
 async fn insert_rows<C: ConnectionTrait, T>(
     conn: &C,
     table: &str,
@@ -422,23 +451,23 @@ async fn insert_rows<C: ConnectionTrait, T>(
     push: impl Fn(T, &mut Vec<Value>),
 ) -> anyhow::Result<()> {
     let backend = conn.get_database_backend();
-    let per_statement = (MAX_VARIABLES / columns.len()).max(1);
-    let mut rows = rows.into_iter().peekable();
-    // The full-size statement text is built once; prepared-statement caches then reuse it.
-    let mut full_sql: Option<String> = None;
-    while rows.peek().is_some() {
-        let mut values = Vec::with_capacity(per_statement * columns.len());
-        let mut count = 0;
-        for row in rows.by_ref().take(per_statement) {
+    let mut remaining = rows.len();
+    let mut rows = rows.into_iter();
+    let mut texts: Vec<(usize, String)> = Vec::new();
+    while remaining > 0 {
+        let n = statement_rows(remaining, columns.len());
+        let mut values = Vec::with_capacity(n * columns.len());
+        for row in rows.by_ref().take(n) {
             push(row, &mut values);
-            count += 1;
         }
-        let sql = if count == per_statement {
-            full_sql
-                .get_or_insert_with(|| insert_sql(backend, table, columns, count))
-                .clone()
-        } else {
-            insert_sql(backend, table, columns, count)
+        remaining -= n;
+        let sql = match texts.iter().find(|(k, _)| *k == n) {
+            Some((_, sql)) => sql.clone(),
+            None => {
+                let sql = insert_sql(backend, table, columns, n);
+                texts.push((n, sql.clone()));
+                sql
+            }
         };
         conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
             .await
@@ -512,8 +541,15 @@ mod tests {
     #[test]
     fn statements_stay_under_the_variable_limit() {
         for cols in [CANDIDATE_COLUMNS, ENROLLED_COLUMNS, SCORE_COLUMNS] {
-            assert!((MAX_VARIABLES / cols.len()) * cols.len() <= MAX_VARIABLES);
+            for remaining in [1, 2, 3, 1000, 4095, 4096, 50_000] {
+                let n = statement_rows(remaining, cols.len());
+                assert!(n.is_power_of_two() && n <= remaining);
+                assert!(n * cols.len() <= MAX_VARIABLES);
+            }
         }
+        assert_eq!(statement_rows(100_000, CANDIDATE_COLUMNS.len()), 1024);
+        assert_eq!(statement_rows(100_000, SCORE_COLUMNS.len()), 4096);
+        assert_eq!(statement_rows(1_000, SCORE_COLUMNS.len()), 512);
         let sql = insert_sql(DbBackend::Postgres, "t", &["a", "b"], 2);
         assert_eq!(sql, "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)");
         let sql = insert_sql(DbBackend::Sqlite, "t", &["a"], 2);

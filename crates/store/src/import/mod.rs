@@ -6,10 +6,13 @@
 //! and the audit trail. Rows are streamed in chunks so that a province's million-row score
 //! sheet is never held in memory at once.
 
+mod candidate_rows;
 mod candidates;
 mod plan_rows;
+mod plan_write;
 mod plans;
 mod report;
+mod score_rows;
 mod scores;
 mod source;
 pub mod synthetic;
@@ -106,6 +109,16 @@ pub struct ImportRequest<'a> {
     pub ip: Option<&'a str>,
     /// The current time: timestamps rows, and bounds dates that cannot lie in the future.
     pub now: DateTime<Utc>,
+    /// Tree path of the importing organisation ("/1/"): rows may only touch organisations and
+    /// candidates within it. `None` (the command line, run by an operator) means everything.
+    pub scope: Option<&'a str>,
+}
+
+impl ImportRequest<'_> {
+    /// Whether an organisation's tree path lies within the importer's scope.
+    pub(crate) fn in_scope(&self, org_path: &str) -> bool {
+        self.scope.is_none_or(|s| org_path.starts_with(s))
+    }
 }
 
 impl ImportRequest<'_> {

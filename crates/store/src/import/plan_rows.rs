@@ -14,47 +14,17 @@ use crate::entity::organisation;
 use crate::repo::reference::PlanCourseInput;
 
 const REQUIRED: [ColumnSpec; 8] = [
-    ColumnSpec {
-        zh: "专业代码",
-        en: "major_code",
-    },
-    ColumnSpec {
-        zh: "专业名称",
-        en: "major_name",
-    },
-    ColumnSpec {
-        zh: "层次",
-        en: "level",
-    },
-    ColumnSpec {
-        zh: "主考学校",
-        en: "chief_university",
-    },
-    ColumnSpec {
-        zh: "课程代码",
-        en: "course_code",
-    },
-    ColumnSpec {
-        zh: "课程名称",
-        en: "course_name",
-    },
-    ColumnSpec {
-        zh: "学分",
-        en: "credits",
-    },
-    ColumnSpec {
-        zh: "课程类型",
-        en: "course_kind",
-    },
+    ColumnSpec::new("专业代码", "major_code"),
+    ColumnSpec::new("专业名称", "major_name"),
+    ColumnSpec::new("层次", "level"),
+    ColumnSpec::new("主考学校", "chief_university"),
+    ColumnSpec::new("课程代码", "course_code"),
+    ColumnSpec::new("课程名称", "course_name"),
+    ColumnSpec::new("学分", "credits"),
+    ColumnSpec::new("课程类型", "course_kind"),
 ];
-const DEGREE_CORE: ColumnSpec = ColumnSpec {
-    zh: "学位主干课",
-    en: "degree_core",
-};
-const SUBSTITUTES: ColumnSpec = ColumnSpec {
-    zh: "可替换课程",
-    en: "substitutes",
-};
+const DEGREE_CORE: ColumnSpec = ColumnSpec::new("学位主干课", "degree_core");
+const SUBSTITUTES: ColumnSpec = ColumnSpec::new("可替换课程", "substitutes");
 /// Longest major code the schema holds.
 const MAJOR_CODE_MAX: usize = 20;
 /// Longest major or course name the schema holds.
@@ -87,6 +57,7 @@ impl Cols {
     pub(crate) async fn resolve(
         headers: &[String],
         txn: &DatabaseTransaction,
+        req: &super::ImportRequest<'_>,
     ) -> Result<Cols, ImportError> {
         let [
             major_code,
@@ -107,7 +78,12 @@ impl Cols {
                     OrgKind::from_code(&o.kind),
                     Some(OrgKind::ChiefUniversity | OrgKind::ContinuingEdSchool)
                 );
-                let entry = if owns_plans {
+                let entry = if !req.in_scope(&o.path) {
+                    Err(format!(
+                        "主考学校“{}”（{}）不在本机构管辖范围内，不能为其导入考试计划",
+                        o.name, o.code
+                    ))
+                } else if owns_plans {
                     Ok(University {
                         id: o.id,
                         province: o.province,

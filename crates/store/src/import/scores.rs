@@ -8,16 +8,17 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Datelike, NaiveDate};
-use domain::{AdmissionNo, ScoreSource, ScoreValue, validate_course_code};
+use chrono::NaiveDate;
+use domain::ScoreSource;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
 };
-use tabular::{Row, Table};
+use tabular::Table;
 
 use super::report::ErrorLog;
-use super::source::{Chunks, Column, ColumnSpec, Item, optional, required};
-use super::values::{admission_key, course_key, parse_exam_date};
+use super::score_rows::{Columns, Key, Parsed, REQUIRED, Ready, SOURCE, parse};
+use super::source::{Chunks, Item, optional, required};
+use super::values::admission_key;
 use super::{ImportError, ImportRequest, Outcome};
 use crate::entity::{candidate, course, score_record};
 
@@ -26,79 +27,6 @@ const CHUNK_ROWS: usize = 5000;
 /// Rows per INSERT: 7 columns × 2,500 = 17,500 bound values, well under SQLite's limit of 32,766.
 /// Full chunks split into equal statements, so each connection prepares the statement once.
 const INSERT_ROWS: usize = 2500;
-
-const REQUIRED: [ColumnSpec; 4] = [
-    ColumnSpec {
-        zh: "准考证号",
-        en: "admission_no",
-    },
-    ColumnSpec {
-        zh: "课程代码",
-        en: "course_code",
-    },
-    ColumnSpec {
-        zh: "成绩",
-        en: "score",
-    },
-    ColumnSpec {
-        zh: "考试日期",
-        en: "exam_date",
-    },
-];
-const SOURCE: ColumnSpec = ColumnSpec {
-    zh: "来源",
-    en: "source",
-};
-
-struct Columns {
-    admission: Column,
-    course: Column,
-    score: Column,
-    date: Column,
-    source: Option<Column>,
-}
-
-/// The uniqueness key of a score record in 16 bytes: candidate id, then course code (32 bits),
-/// day number (24 bits) and source (8 bits) packed together. A million of them fit in ~30 MB.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Key {
-    candidate: i64,
-    packed: u64,
-}
-
-impl Key {
-    fn new(candidate: i64, course: &str, date: NaiveDate, source: ScoreSource) -> Key {
-        let day = u64::from(date.num_days_from_ce().unsigned_abs()) & 0xFF_FFFF;
-        let source = ScoreSource::ALL
-            .iter()
-            .position(|s| *s == source)
-            .unwrap_or(0) as u64;
-        Key {
-            candidate,
-            packed: (u64::from(course_key(course)) << 32) | (day << 8) | source,
-        }
-    }
-}
-
-/// A row whose cells parsed; `None` marks a cell already reported.
-struct Parsed {
-    line: u64,
-    admission: Option<u64>,
-    course: Option<String>,
-    value: Option<ScoreValue>,
-    date: Option<NaiveDate>,
-    source: Option<ScoreSource>,
-}
-
-/// A row ready to be written.
-struct Ready {
-    line: u64,
-    key: Key,
-    course: String,
-    value: ScoreValue,
-    date: NaiveDate,
-    source: ScoreSource,
-}
 
 /// Everything that lives for the whole file.
 struct State {
@@ -110,8 +38,11 @@ struct State {
     /// Keys seen so far, with the row that had them first.
     seen: HashMap<Key, u64>,
     errors: ErrorLog,
+    /// The importer's tree path: candidates registered elsewhere count as unknown.
+    scope: Option<String>,
 }
 
+/// Validates a score file chunk by chunk inside `txn`, writing while no error has been found.
 pub(crate) async fn run(
     txn: &DatabaseTransaction,
     table: Table,
@@ -142,6 +73,7 @@ pub(crate) async fn run(
         candidates: HashMap::new(),
         seen: HashMap::new(),
         errors: ErrorLog::default(),
+        scope: req.scope.map(str::to_owned),
     };
 
     let (mut rows, mut imported) = (0u64, 0u64);
@@ -171,7 +103,13 @@ async fn check_chunk(
     let mut parsed = Vec::with_capacity(chunk.len());
     for item in chunk {
         match item {
-            Item::Row(row) => parsed.push(parse(&row, state)),
+            Item::Row(row) => parsed.push(parse(
+                &row,
+                &state.cols,
+                &state.courses,
+                state.today,
+                &mut state.errors,
+            )),
             Item::Unreadable { line, reason } => state.errors.push(line, "", "", reason),
         }
     }
@@ -184,9 +122,12 @@ async fn check_chunk(
         };
         let Some(candidate) = state.candidates.get(&admission).copied().flatten() else {
             let header = &state.cols.admission.header;
-            state
-                .errors
-                .push(p.line, header, format!("{admission:012}"), "准考证号不存在");
+            state.errors.push(
+                p.line,
+                header,
+                format!("{admission:012}"),
+                "准考证号不存在，或该考生不在本机构管辖范围内",
+            );
             continue;
         };
         let (Some(course), Some(value), Some(date), Some(source)) =
@@ -238,55 +179,6 @@ async fn check_chunk(
     Ok(fresh)
 }
 
-/// Checks every cell on its own, so one report lists every problem of the row.
-fn parse(row: &Row, state: &mut State) -> Parsed {
-    let cols = &state.cols;
-    let errors = &mut state.errors;
-    let line = row.line;
-    let mut fail = |col: &Column, reason: String| {
-        errors.push(line, &col.header, col.cell(row), reason);
-    };
-
-    let admission = match AdmissionNo::parse(cols.admission.cell(row)) {
-        Ok(no) => Some(admission_key(no.as_str())),
-        Err(e) => {
-            fail(&cols.admission, e.0);
-            None
-        }
-    };
-    let course = match validate_course_code(cols.course.cell(row)) {
-        Ok(code) if state.courses.contains(&code) => Some(code),
-        Ok(code) => {
-            fail(&cols.course, format!("课程代码不存在：{code}"));
-            None
-        }
-        Err(e) => {
-            fail(&cols.course, e.0);
-            None
-        }
-    };
-    let value = ScoreValue::parse(cols.score.cell(row))
-        .map_err(|e| fail(&cols.score, e.0))
-        .ok();
-    let date = parse_exam_date(cols.date.cell(row), state.today)
-        .map_err(|reason| fail(&cols.date, reason))
-        .ok();
-    let source = match &cols.source {
-        Some(col) if !col.cell(row).is_empty() => ScoreSource::parse_label_or_code(col.cell(row))
-            .map_err(|e| fail(col, e.0))
-            .ok(),
-        _ => Some(ScoreSource::Exam),
-    };
-    Parsed {
-        line,
-        admission,
-        course,
-        value,
-        date,
-        source,
-    }
-}
-
 /// Looks up, in one query, the admission numbers of the chunk not seen in earlier chunks.
 async fn resolve_candidates(
     txn: &DatabaseTransaction,
@@ -303,14 +195,15 @@ async fn resolve_candidates(
     if wanted.is_empty() {
         return Ok(());
     }
-    let found = candidate::Entity::find()
+    let mut query = candidate::Entity::find()
         .select_only()
         .column(candidate::Column::AdmissionNo)
         .column(candidate::Column::Id)
-        .filter(candidate::Column::AdmissionNo.is_in(wanted.iter().map(|a| format!("{a:012}"))))
-        .into_tuple::<(String, i64)>()
-        .all(txn)
-        .await?;
+        .filter(candidate::Column::AdmissionNo.is_in(wanted.iter().map(|a| format!("{a:012}"))));
+    if let Some(scope) = &state.scope {
+        query = query.filter(crate::repo::candidate::scope_condition_for_path(scope));
+    }
+    let found = query.into_tuple::<(String, i64)>().all(txn).await?;
     for a in wanted {
         state.candidates.insert(a, None);
     }

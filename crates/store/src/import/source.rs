@@ -31,6 +31,13 @@ impl Column {
     }
 }
 
+impl ColumnSpec {
+    /// A column named `zh` in Chinese and `en` in the glossary.
+    pub(crate) const fn new(zh: &'static str, en: &'static str) -> ColumnSpec {
+        ColumnSpec { zh, en }
+    }
+}
+
 fn find(headers: &[String], spec: ColumnSpec) -> Option<Column> {
     tabular::column(headers, &[spec.zh, spec.en])
         .or_else(|| {

@@ -59,13 +59,13 @@ pub fn write_scores_csv(
         state ^= state >> 7;
         state ^= state << 17;
         let tenths = state % 1001;
-        if state % 17 == 0 {
+        if state.is_multiple_of(17) {
             writeln!(
                 out,
                 "{admission},{course},合格,{},考试",
                 day.format("%Y-%m-%d")
             )?;
-        } else if tenths % 10 == 0 {
+        } else if tenths.is_multiple_of(10) {
             writeln!(
                 out,
                 "{admission},{course},{},{},考试",

@@ -143,6 +143,16 @@ pub fn scope_condition(org: &organisation::Model) -> Condition {
     cond
 }
 
+/// The candidates registered within the organisation subtree at `path` ("/1/4/").
+pub fn scope_condition_for_path(path: &str) -> Condition {
+    let in_subtree = Query::select()
+        .column(organisation::Column::Id)
+        .from(organisation::Entity)
+        .and_where(Expr::col(organisation::Column::Path).like(format!("{path}%")))
+        .to_owned();
+    Condition::any().add(candidate::Column::RegistrationOrgId.in_subquery(in_subtree))
+}
+
 /// One page of the candidates in an organisation's scope, optionally filtered by admission
 /// number or name prefix; returns the page and the total count.
 pub async fn list_in_scope<C: ConnectionTrait>(

@@ -254,6 +254,7 @@ pub async fn upload(
             },
             ip: Some(&ctx.ip),
             now: state.now(),
+            scope: Some(&s.org.path),
         },
     )
     .await;

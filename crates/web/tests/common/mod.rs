@@ -38,7 +38,9 @@ impl Drop for TestApp {
 
 /// Starts the app over a fresh database on `backend`, seeded with the demo data set.
 pub async fn spawn_app(backend: &Backend) -> TestApp {
-    let db = TestDb::create(backend).await.expect(backend.name());
+    let db = TestDb::create(backend)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
     store::demo::seed(
         &db.db,
         &store::demo::DemoOptions {
