@@ -341,7 +341,7 @@ pub(super) async fn seed(
         }
         write_chunk(&txn, chunk, &opts.password_hash, now).await?;
         if backend == DbBackend::Sqlite {
-            let _ = 0;
+            txn.execute_unprepared("PRAGMA cache_size = -2000").await?;
         }
         txn.commit().await?;
         done += n;
