@@ -126,7 +126,11 @@ async fn check_chunk(
                 p.line,
                 header,
                 format!("{admission:012}"),
-                "准考证号不存在，或该考生不在本机构管辖范围内",
+                if state.scope.is_some() {
+                    "准考证号不存在，或该考生不在本机构管辖范围内"
+                } else {
+                    "准考证号不存在"
+                },
             );
             continue;
         };
