@@ -121,6 +121,9 @@ macro_rules! string_newtype_impls {
         }
     };
 }
+pub mod calendar;
+pub mod files;
+pub mod graduation;
 pub mod ids;
 pub mod org;
 pub mod password;

@@ -1,0 +1,1 @@
+//! Working days: public holidays and adjusted working days (调休).

@@ -1,0 +1,3 @@
+//! Graduation (毕业申请): the eligibility audit.
+
+pub mod audit;
