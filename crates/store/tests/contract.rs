@@ -179,3 +179,38 @@ async fn staff_usernames_are_unique() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_seeded_calendar_counts_working_days_like_the_notices() {
+    use domain::calendar::{DayKind, earliest_pickup};
+    use store::repo::calendar;
+    for b in contract_backends() {
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
+        let cal = calendar::load(&t.db).await.unwrap();
+        let approved = chrono::NaiveDate::from_ymd_opt(2024, 9, 27).unwrap();
+        assert_eq!(
+            earliest_pickup(&cal, approved),
+            chrono::NaiveDate::from_ymd_opt(2024, 11, 13).unwrap(),
+            "{}",
+            b.name()
+        );
+        // An admin declares an extra day off: pickup moves one working day later.
+        let extra = chrono::NaiveDate::from_ymd_opt(2024, 10, 14).unwrap();
+        calendar::set_day(&t.db, extra, DayKind::Holiday, "测试")
+            .await
+            .unwrap();
+        calendar::set_day(&t.db, extra, DayKind::Holiday, "测试更正")
+            .await
+            .unwrap();
+        let cal = calendar::load(&t.db).await.unwrap();
+        assert_eq!(
+            earliest_pickup(&cal, approved),
+            chrono::NaiveDate::from_ymd_opt(2024, 11, 14).unwrap()
+        );
+        calendar::remove_day(&t.db, extra).await.unwrap();
+        let cal = calendar::load(&t.db).await.unwrap();
+        assert!(cal.is_working_day(extra));
+    }
+}

@@ -15,6 +15,7 @@ pub mod plan_course;
 pub mod plan_substitution;
 pub mod score_record;
 pub mod session;
+pub mod special_day;
 pub mod staff;
 pub mod student;
 pub mod student_score;

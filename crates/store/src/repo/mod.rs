@@ -1,6 +1,7 @@
 //! Repositories: plain functions over a connection or transaction (`&impl ConnectionTrait`).
 
 pub mod audit;
+pub mod calendar;
 pub mod candidate;
 pub mod org;
 pub mod password;
