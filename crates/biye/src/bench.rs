@@ -16,12 +16,25 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 50_000)]
         candidates: u64,
     },
+    /// Run the graduation eligibility audit over a synthetic province held in memory.
+    Audit {
+        /// Candidates in the province.
+        #[arg(long, default_value_t = 2_000_000)]
+        candidates: usize,
+        /// Score rows per candidate.
+        #[arg(long, default_value_t = 30)]
+        rows: usize,
+    },
 }
 
 /// Runs one benchmark.
 pub async fn run(what: BenchCommand) -> anyhow::Result<()> {
     match what {
         BenchCommand::Import { rows, candidates } => import(rows, candidates).await,
+        BenchCommand::Audit { candidates, rows } => {
+            audit(candidates, rows);
+            Ok(())
+        }
     }
 }
 
@@ -66,4 +79,39 @@ async fn import(rows: u64, candidates: u64) -> anyhow::Result<()> {
     );
     anyhow::ensure!(report.succeeded(), "the benchmark import was rejected");
     Ok(())
+}
+
+fn audit(candidates: usize, rows: usize) {
+    use domain::graduation::bench;
+    let started = Instant::now();
+    let province = bench::synthetic_province(candidates, rows, 2026);
+    println!(
+        "synthetic province: {candidates} candidates x {rows} score rows built in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    for threads in [1, 2] {
+        let f = if threads == 1 {
+            bench::run(&province)
+        } else {
+            bench::run_parallel(&province, threads)
+        };
+        println!(
+            "audit: {} rows in {:.3} s = {:.0} rows/s ({} thread{}, {} of {} eligible)",
+            f.rows,
+            f.elapsed.as_secs_f64(),
+            f.rows_per_sec,
+            threads,
+            if threads == 1 { "" } else { "s" },
+            f.eligible,
+            f.candidates
+        );
+    }
+    let e = bench::explained_latency(&province, 10_000.min(candidates));
+    println!(
+        "explained audit of one candidate: p50 {:.1} us, p99 {:.1} us, max {:.1} us ({} samples)",
+        e.p50.as_secs_f64() * 1e6,
+        e.p99.as_secs_f64() * 1e6,
+        e.max.as_secs_f64() * 1e6,
+        e.samples
+    );
 }

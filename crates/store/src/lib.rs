@@ -7,6 +7,7 @@
 pub mod db;
 pub mod demo;
 pub mod entity;
+pub mod graduation;
 pub mod import;
 pub mod migration;
 pub mod repo;

@@ -42,15 +42,15 @@ fn env_url(var: &str, what: &'static str) -> Option<String> {
             // Written straight to stderr, past the test harness's capture, once per test binary:
             // a skipped backend must be visible in every test run's output.
             static SAID: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
-            if let Ok(mut said) = SAID.lock() {
-                if !said.contains(&what) {
-                    said.push(what);
-                    use std::io::Write;
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "NOTE: the {what} run of the database tests was SKIPPED: {var} is not set (see README, 'Tests')"
-                    );
-                }
+            if let Ok(mut said) = SAID.lock()
+                && !said.contains(&what)
+            {
+                said.push(what);
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "NOTE: the {what} run of the database tests was SKIPPED: {var} is not set (see README, 'Tests')"
+                );
             }
             None
         }

@@ -9,7 +9,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::views::{auth, candidate, imports, staff, student};
+use crate::views::{auth, candidate, graduation, imports, staff, student};
 use crate::{AppState, api, ops, session};
 
 static CSS: &str = include_str!("../static/app.css");
@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
             get(candidate::majors).post(candidate::add_major),
         )
         .route("/candidate/scores", get(candidate::scores))
+        .route("/candidate/graduation", get(graduation::self_check))
         .route("/student/profile", get(student::profile))
         .route("/student/scores", get(student::scores))
         .route("/staff", get(staff::dashboard))

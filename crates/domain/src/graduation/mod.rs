@@ -1,3 +1,21 @@
 //! Graduation (毕业申请): the eligibility audit.
+//!
+//! [`audit::audit`] explains one candidate's standing on every condition of
+//! the graduation notice; [`compiled::CompiledPlan::check`] gives the same
+//! verdict for millions of candidates without explanations; [`mod@bench`] builds
+//! a synthetic province to measure the latter.
 
 pub mod audit;
+pub mod bench;
+pub mod compiled;
+
+pub use audit::{
+    Audit, Condition, ConditionKey, ExemptionFact, Facts, Plan, PlanCourse, PriorEducation,
+    ScoreFact, audit, what_if_scores,
+};
+pub use compiled::{
+    CompactExemption, CompactScore, CompactStanding, CompiledPlan, NOT_IN_PLAN, Verdict,
+};
+
+#[cfg(test)]
+mod tests;

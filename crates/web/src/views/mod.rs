@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod candidate;
+pub mod graduation;
 pub mod imports;
 pub mod staff;
 pub mod student;
@@ -75,6 +76,8 @@ impl Layout {
                 ("修改信息", "/candidate/profile/edit"),
                 ("在籍专业", "/candidate/majors"),
                 ("成绩查询", "/candidate/scores"),
+                ("考籍办理", ""),
+                ("毕业条件自查", "/candidate/graduation"),
             ],
             active,
         )

@@ -1,0 +1,123 @@
+//! 毕业条件自查: the audit explained on the candidate's page, with a what-if that changes nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::spawn_app;
+use store::demo::accounts;
+use store::testkit::app_backends;
+
+fn condition_row<'a>(page: &'a str, letter: char) -> &'a str {
+    let start = page
+        .find(&format!("data-condition=\"{letter}\""))
+        .unwrap_or_else(|| panic!("no row {letter}"));
+    let rest = &page[start..];
+    &rest[..rest.find("</tr>").unwrap()]
+}
+
+#[tokio::test]
+async fn an_eligible_candidate_sees_every_condition_met() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let client = app
+            .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+            .await;
+        let (status, page) = app.get_text(&client, "/candidate/graduation").await;
+        assert_eq!(status, 200, "{}", b.name());
+        assert!(page.contains("您已满足全部毕业条件"), "{page}");
+        for letter in ['a', 'b', 'c', 'd', 'e', 'f'] {
+            assert!(
+                condition_row(&page, letter).contains("class=\"pass\""),
+                "{letter}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn candidate_with_one_failed_course_sees_it_named_and_can_ask_what_if() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let client = app.signed_in("/login", accounts::CQ_ONE_COURSE_SHORT).await;
+        let (_, page) = app.get_text(&client, "/candidate/graduation").await;
+        assert!(page.contains("不能申请毕业"), "{}: {page}", b.name());
+        let a = condition_row(&page, 'a');
+        assert!(a.contains("class=\"fail\""), "{a}");
+        assert!(a.contains("00022"), "the missing course is named: {a}");
+        let before = scores_count(&app).await;
+        let major = {
+            let at =
+                page.find("name=\"major\" value=\"").unwrap() + "name=\"major\" value=\"".len();
+            page[at..at + page[at..].find('"').unwrap()].to_owned()
+        };
+        let (_, what_if) = app
+            .get_text(
+                &client,
+                &format!("/candidate/graduation?major={major}&what_if=00022"),
+            )
+            .await;
+        assert!(what_if.contains("以下为假设结果"), "{what_if}");
+        assert!(
+            what_if.contains("假设成立时，您已满足全部毕业条件"),
+            "{what_if}"
+        );
+        assert!(condition_row(&what_if, 'a').contains("（假设后变化）"));
+        assert_eq!(
+            scores_count(&app).await,
+            before,
+            "a what-if changes nothing"
+        );
+        let (_, again) = app.get_text(&client, "/candidate/graduation").await;
+        assert!(again.contains("不能申请毕业"));
+    }
+}
+
+async fn scores_count(app: &common::TestApp) -> u64 {
+    sea_orm::PaginatorTrait::count(
+        <store::entity::score_record::Entity as sea_orm::EntityTrait>::find(),
+        &app.db.db,
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn bachelor_candidate_is_told_prior_education_is_not_verified() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let client = app
+            .signed_in("/login", accounts::CQ_BACHELOR_PRIOR_EDU)
+            .await;
+        let (_, page) = app.get_text(&client, "/candidate/graduation").await;
+        let e = condition_row(&page, 'e');
+        assert!(e.contains("class=\"fail\""), "{}: {e}", b.name());
+        assert!(e.contains("前置学历"), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn yunnan_candidate_needs_the_commitment_letter_and_one_without_major_is_sent_to_add_one() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let yn = app
+            .signed_in("/login", accounts::YN_ELIGIBLE_ASSOCIATE)
+            .await;
+        let (_, page) = app.get_text(&yn, "/candidate/graduation").await;
+        let c = condition_row(&page, 'c');
+        assert!(
+            c.contains("class=\"fail\"") && c.contains("承诺书"),
+            "{}: {c}",
+            b.name()
+        );
+        let none = app
+            .signed_in("/login", accounts::CQ_PROFILE_INCOMPLETE)
+            .await;
+        let (_, page) = app.get_text(&none, "/candidate/graduation").await;
+        assert!(page.contains("您还没有在籍专业"));
+        assert!(
+            page.contains("联系电话"),
+            "missing profile fields are listed"
+        );
+    }
+}
