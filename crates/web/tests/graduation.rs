@@ -8,7 +8,7 @@ use common::spawn_app;
 use store::demo::accounts;
 use store::testkit::app_backends;
 
-fn condition_row<'a>(page: &'a str, letter: char) -> &'a str {
+fn condition_row(page: &str, letter: char) -> &str {
     let start = page
         .find(&format!("data-condition=\"{letter}\""))
         .unwrap_or_else(|| panic!("no row {letter}"));
