@@ -45,16 +45,7 @@ async fn a_candidates_file_with_a_bad_check_digit_on_row_7_is_refused_whole() {
         let admin = app
             .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
             .await;
-        let district = store::repo::org::get(
-            &app.db.db,
-            store::repo::staff::by_username(&app.db.db, accounts::STAFF_CQ_DISTRICT)
-                .await
-                .unwrap()
-                .unwrap()
-                .org_id,
-        )
-        .await
-        .unwrap();
+        let district = app.org_of(accounts::STAFF_CQ_DISTRICT).await;
         let mut csv = String::from("准考证号,姓名,身份证号,考生类型,报考机构\n");
         for i in 0..8u32 {
             let mut id = valid_id(i);
@@ -171,16 +162,7 @@ async fn an_office_cannot_import_into_another_province() {
         let admin = app
             .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
             .await;
-        let yn_point = store::repo::org::get(
-            &app.db.db,
-            store::repo::staff::by_username(&app.db.db, accounts::STAFF_YN_CONFIRMATION_POINT)
-                .await
-                .unwrap()
-                .unwrap()
-                .org_id,
-        )
-        .await
-        .unwrap();
+        let yn_point = app.org_of(accounts::STAFF_YN_CONFIRMATION_POINT).await;
         let csv = format!(
             "准考证号,姓名,身份证号,考生类型,报考机构\n530199000001,测试考生,{},社会考生,{}\n",
             valid_id(1),

@@ -24,6 +24,22 @@ fn label_of<T: Copy>(
         .unwrap_or_else(|| code.to_owned())
 }
 
+/// Writes the audit row of a change a candidate made to their own record.
+async fn record_own<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    me: &CurrentCandidate,
+    now: chrono::DateTime<chrono::Utc>,
+    action: &str,
+    detail: &str,
+) -> Result<(), AppError> {
+    let actor = audit::Actor {
+        kind: "candidate",
+        id: Some(me.model.id),
+    };
+    let subject = ("candidate", Some(me.model.id));
+    Ok(audit::record(conn, now, actor, action, subject, detail, Some(&me.ctx.ip)).await?)
+}
+
 /// The candidate's own record as shown on 考生信息.
 pub struct ProfileView {
     /// 准考证号.
@@ -187,17 +203,12 @@ pub async fn edit_submit(
             let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
             store::repo::candidate::update_contact(&txn, me.model.id, &phone, &address, now)
                 .await?;
-            audit::record(
+            record_own(
                 &txn,
+                &me,
                 now,
-                audit::Actor {
-                    kind: "candidate",
-                    id: Some(me.model.id),
-                },
                 "candidate.contact_updated",
-                ("candidate", Some(me.model.id)),
                 &format!("联系电话 {}", phone.masked()),
-                Some(&me.ctx.ip),
             )
             .await?;
             txn.commit().await?;
@@ -344,17 +355,12 @@ pub async fn add_major(
         let html = render_majors(&state, &me, Some(m), false).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
     }
-    audit::record(
+    record_own(
         &txn,
+        &me,
         now,
-        audit::Actor {
-            kind: "candidate",
-            id: Some(me.model.id),
-        },
         "candidate.enrolled_major_added",
-        ("candidate", Some(me.model.id)),
         &format!("major_id={major_id}"),
-        Some(&me.ctx.ip),
     )
     .await?;
     txn.commit().await?;

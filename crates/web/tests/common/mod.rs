@@ -135,6 +135,19 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The organisation of a staff account.
+    pub async fn org_of(&self, username: &str) -> store::entity::organisation::Model {
+        let staff = store::repo::staff::by_username(&self.db.db, username)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no staff account {username}"));
+        store::repo::org::get(&self.db.db, staff.org_id)
+            .await
+            .unwrap()
+    }
+}
+
 /// Finds `name="csrf_token" value="…"` in a page.
 pub fn csrf_in(body: &str) -> Option<String> {
     let at = body.find("name=\"csrf_token\" value=\"")?;
