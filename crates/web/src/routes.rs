@@ -9,7 +9,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::views::{auth, candidate, graduation, imports, staff, student};
+use crate::views::{auth, candidate, graduation, imports, record_correction, staff, student};
 use crate::{AppState, api, ops, session};
 
 static CSS: &str = include_str!("../static/app.css");
@@ -56,11 +56,24 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/candidate/scores", get(candidate::scores))
         .route("/candidate/graduation", get(graduation::self_check))
+        .route(
+            "/candidate/corrections",
+            get(record_correction::candidate_page).post(record_correction::candidate_submit),
+        )
         .route("/student/profile", get(student::profile))
         .route("/student/scores", get(student::scores))
         .route("/staff", get(staff::dashboard))
         .route("/staff/candidates", get(staff::candidates))
         .route("/staff/candidates/{id}", get(staff::candidate_detail))
+        .route("/staff/corrections", get(record_correction::staff_page))
+        .route(
+            "/staff/corrections/{id}/approve",
+            post(record_correction::approve),
+        )
+        .route(
+            "/staff/corrections/{id}/reject",
+            post(record_correction::reject),
+        )
         .route(
             "/staff/imports",
             get(imports::page)

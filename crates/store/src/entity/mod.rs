@@ -13,6 +13,7 @@ pub mod major;
 pub mod organisation;
 pub mod plan_course;
 pub mod plan_substitution;
+pub mod record_correction;
 pub mod score_record;
 pub mod session;
 pub mod special_day;

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_foundation;
 mod m20261124_000002_calendar;
+mod m20261124_000003_record_corrections;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_foundation::Migration),
             Box::new(m20261124_000002_calendar::Migration),
+            Box::new(m20261124_000003_record_corrections::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod candidate;
 pub mod org;
 pub mod password;
+pub mod record_correction;
 pub mod reference;
 pub mod session;
 pub mod staff;

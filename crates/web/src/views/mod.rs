@@ -4,6 +4,7 @@ pub mod auth;
 pub mod candidate;
 pub mod graduation;
 pub mod imports;
+pub mod record_correction;
 pub mod staff;
 pub mod student;
 
@@ -78,6 +79,7 @@ impl Layout {
                 ("成绩查询", "/candidate/scores"),
                 ("考籍办理", ""),
                 ("毕业条件自查", "/candidate/graduation"),
+                ("考籍更正", "/candidate/corrections"),
             ],
             active,
         )
@@ -97,10 +99,14 @@ impl Layout {
         )
     }
 
-    /// The staff workspace; the import page only for admins.
+    /// The staff workspace; the import page only for admins. 考籍更正 is listed for everyone: the
+    /// page itself tells staff of organisations that do not review corrections where they go.
     pub fn staff(title: &str, who: String, ctx: &SessionCtx, active: &str, admin: bool) -> Layout {
-        let mut items: Vec<(&'static str, &'static str)> =
-            vec![("工作台", "/staff"), ("考生", "/staff/candidates")];
+        let mut items: Vec<(&'static str, &'static str)> = vec![
+            ("工作台", "/staff"),
+            ("考生", "/staff/candidates"),
+            ("考籍更正", "/staff/corrections"),
+        ];
         if admin {
             items.push(("数据导入", "/staff/imports"));
         }

@@ -1,0 +1,368 @@
+//! 考籍更正: candidates ask for their 姓名 or 身份证号 to be corrected; the district examination
+//! agency (or the provincial office) responsible for them approves or rejects the request.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use store::entity::record_correction;
+use store::repo::RepoError;
+use store::repo::record_correction::{self as corrections, Decision, Field};
+
+use super::Layout;
+use crate::error::AppError;
+use crate::session::{CurrentCandidate, CurrentStaff};
+use crate::{AppState, util};
+
+/// Shows a stored value of a field, masking ID numbers.
+fn shown(field: &str, value: &str) -> String {
+    if field == Field::IdCardNo.code() {
+        util::mask_id(value)
+    } else {
+        value.to_owned()
+    }
+}
+
+fn field_label(code: &str) -> String {
+    Field::from_code(code)
+        .map(|f| f.label().to_owned())
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// One of the candidate's own requests as listed.
+pub struct OwnLine {
+    /// 提交时间 (Beijing time).
+    pub created_at: String,
+    /// 项目.
+    pub field: String,
+    /// 原内容.
+    pub old_value: String,
+    /// 更正为.
+    pub new_value: String,
+    /// Status code, also the CSS class.
+    pub status: String,
+    /// 待审核 / 已通过 / 已驳回.
+    pub status_label: &'static str,
+    /// 审核意见.
+    pub opinion: String,
+}
+
+fn own_line(r: &record_correction::Model) -> OwnLine {
+    OwnLine {
+        created_at: util::beijing(r.created_at),
+        field: field_label(&r.field),
+        old_value: shown(&r.field, &r.old_value),
+        new_value: shown(&r.field, &r.new_value),
+        status: r.status.clone(),
+        status_label: corrections::status_label(&r.status),
+        opinion: r.decision_reason.clone().unwrap_or_default(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "candidate/corrections.html")]
+struct CandidatePage {
+    layout: Layout,
+    field: String,
+    new_value: String,
+    reason: String,
+    errors: Vec<String>,
+    submitted: bool,
+    lines: Vec<OwnLine>,
+}
+
+async fn render_candidate(
+    state: &AppState,
+    me: &CurrentCandidate,
+    form: CorrectionForm,
+    errors: Vec<String>,
+    submitted: bool,
+) -> Result<String, AppError> {
+    let lines = corrections::list_of_candidate(&state.db, me.model.id)
+        .await?
+        .iter()
+        .map(own_line)
+        .collect();
+    Ok(CandidatePage {
+        layout: Layout::candidate(
+            "考籍更正",
+            &me.model.name,
+            &me.ctx,
+            "/candidate/corrections",
+        ),
+        field: form.field,
+        new_value: form.new_value,
+        reason: form.reason,
+        errors,
+        submitted,
+        lines,
+    }
+    .render()?)
+}
+
+/// Query flag after a request was filed.
+#[derive(Debug, Deserialize, Default)]
+pub struct SubmittedFlag {
+    submitted: Option<String>,
+}
+
+/// GET /candidate/corrections (考籍更正)
+pub async fn candidate_page(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+    Query(q): Query<SubmittedFlag>,
+) -> Result<Html<String>, AppError> {
+    let form = CorrectionForm {
+        field: Field::Name.code().to_owned(),
+        new_value: String::new(),
+        reason: String::new(),
+    };
+    Ok(Html(
+        render_candidate(&state, &me, form, Vec::new(), q.submitted.is_some()).await?,
+    ))
+}
+
+/// The request form.
+#[derive(Debug, Deserialize)]
+pub struct CorrectionForm {
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    new_value: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// POST /candidate/corrections: every rule checked; on any error nothing is saved and the form
+/// comes back with what was typed.
+pub async fn candidate_submit(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+    Form(form): Form<CorrectionForm>,
+) -> Result<Response, AppError> {
+    let mut errors = Vec::new();
+    let field = Field::from_code(&form.field);
+    if field.is_none() {
+        errors.push("请选择更正项目".to_owned());
+    }
+    let new_value = field.map(|f| corrections::normalise_new_value(f, &form.new_value));
+    if let Some(Err(e)) = &new_value {
+        errors.push(e.to_string());
+    }
+    let reason = corrections::validate_reason(&form.reason);
+    if let Err(e) = &reason {
+        errors.push(e.to_string());
+    }
+    if let (Some(field), Some(Ok(new_value)), Ok(reason)) = (field, &new_value, &reason) {
+        let now = state.now();
+        let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+        let filed = corrections::submit(
+            &txn,
+            &me.model,
+            field,
+            new_value,
+            reason,
+            now,
+            Some(&me.ctx.ip),
+        )
+        .await;
+        match filed {
+            Ok(_) => {
+                txn.commit().await?;
+                return Ok(Redirect::to("/candidate/corrections?submitted=1").into_response());
+            }
+            Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+                drop(txn);
+                errors.push(m);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let html = render_candidate(&state, &me, form, errors, false).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+}
+
+/// One pending request in the reviewer's list.
+pub struct PendingLine {
+    /// Id for the decision forms.
+    pub id: i64,
+    /// 准考证号.
+    pub admission_no: String,
+    /// 姓名 (current).
+    pub name: String,
+    /// 项目.
+    pub field: String,
+    /// 原内容 (ID numbers masked).
+    pub old_value: String,
+    /// 更正为 (ID numbers masked).
+    pub new_value: String,
+    /// 原因.
+    pub reason: String,
+    /// 提交时间.
+    pub created_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/corrections.html")]
+struct StaffPage {
+    layout: Layout,
+    lines: Vec<PendingLine>,
+    error: Option<String>,
+    done: Option<&'static str>,
+}
+
+fn who(s: &CurrentStaff) -> String {
+    let role = domain::StaffRole::from_code(&s.staff.role)
+        .map(|r| r.label())
+        .unwrap_or("");
+    format!("{}（{}{}）", s.staff.display_name, s.org.name, role)
+}
+
+/// Only the agencies that keep candidates' registration records may change them: the district
+/// agency (Yunnan's county-level 确认点 plays that part there) and the provincial office above it.
+fn may_decide(me: &CurrentStaff) -> Result<(), AppError> {
+    use domain::OrgKind;
+    let allowed = [
+        OrgKind::DistrictAgency,
+        OrgKind::PrefectureAgency,
+        OrgKind::MunicipalOffice,
+        OrgKind::ProvincialOffice,
+    ];
+    if allowed.iter().any(|k| k.code() == me.org.kind) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "考籍更正由区县（州市）考试机构审核".to_owned(),
+        ))
+    }
+}
+
+async fn render_staff(
+    state: &AppState,
+    me: &CurrentStaff,
+    error: Option<String>,
+    done: Option<&'static str>,
+) -> Result<String, AppError> {
+    let lines = corrections::pending_in_scope(&state.db, &me.org)
+        .await?
+        .into_iter()
+        .map(|(r, c)| PendingLine {
+            id: r.id,
+            admission_no: c.admission_no,
+            name: c.name,
+            field: field_label(&r.field),
+            old_value: shown(&r.field, &r.old_value),
+            new_value: shown(&r.field, &r.new_value),
+            reason: r.reason,
+            created_at: util::beijing(r.created_at),
+        })
+        .collect();
+    Ok(StaffPage {
+        layout: Layout::staff(
+            "考籍更正",
+            who(me),
+            &me.ctx,
+            "/staff/corrections",
+            me.is_admin(),
+        ),
+        lines,
+        error,
+        done,
+    }
+    .render()?)
+}
+
+/// Query flag after a decision.
+#[derive(Debug, Deserialize, Default)]
+pub struct DoneFlag {
+    done: Option<String>,
+}
+
+/// GET /staff/corrections: the pending requests in the organisation's scope.
+pub async fn staff_page(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<DoneFlag>,
+) -> Result<Html<String>, AppError> {
+    may_decide(&me)?;
+    let done = match q.done.as_deref() {
+        Some("approved") => Some("已通过该申请，考生信息已更新。"),
+        Some("rejected") => Some("已驳回该申请。"),
+        _ => None,
+    };
+    Ok(Html(render_staff(&state, &me, None, done).await?))
+}
+
+/// The reject form.
+#[derive(Debug, Deserialize)]
+pub struct RejectForm {
+    #[serde(default)]
+    decision_reason: String,
+}
+
+async fn decide(
+    state: &AppState,
+    me: &CurrentStaff,
+    id: i64,
+    decision: Decision,
+) -> Result<(), AppError> {
+    let now = state.now();
+    let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+    let outcome = corrections::decide(
+        &txn,
+        &me.org,
+        me.staff.id,
+        id,
+        decision,
+        now,
+        Some(&me.ctx.ip),
+    )
+    .await;
+    match outcome {
+        Ok(_) => {
+            txn.commit().await?;
+            Ok(())
+        }
+        Err(RepoError::NotFound) => Err(AppError::NotFound(
+            corrections::NOT_FOUND_MESSAGE.to_owned(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST /staff/corrections/{id}/approve
+pub async fn approve(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    may_decide(&me)?;
+    decide(&state, &me, id, Decision::Approve).await?;
+    Ok(Redirect::to("/staff/corrections?done=approved").into_response())
+}
+
+/// POST /staff/corrections/{id}/reject: the opinion (2–200 characters) is required because the
+/// candidate is shown it.
+pub async fn reject(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    Form(form): Form<RejectForm>,
+) -> Result<Response, AppError> {
+    may_decide(&me)?;
+    let opinion = form.decision_reason.trim();
+    let len = opinion.chars().count();
+    if !(2..=200).contains(&len) {
+        let message = if len == 0 {
+            "驳回时请填写审核意见".to_owned()
+        } else {
+            format!("驳回时请填写审核意见（2至200个字，实际为{len}个字）")
+        };
+        let html = render_staff(&state, &me, Some(message), None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+    }
+    decide(&state, &me, id, Decision::Reject(opinion.to_owned())).await?;
+    Ok(Redirect::to("/staff/corrections?done=rejected").into_response())
+}
