@@ -149,11 +149,7 @@ async fn a_form_without_csrf_token_is_refused_and_changes_nothing() {
         let client = app
             .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
             .await;
-        let before =
-            store::repo::candidate::by_admission_no(&app.db.db, accounts::CQ_ELIGIBLE_ASSOCIATE)
-                .await
-                .unwrap()
-                .unwrap();
+        let before = app.candidate(accounts::CQ_ELIGIBLE_ASSOCIATE).await;
         let r = client
             .post(app.url("/candidate/profile/edit"))
             .form(&[
@@ -222,11 +218,7 @@ async fn contact_details_are_checked_and_saved_only_when_valid() {
         let body = bad.text().await.unwrap();
         assert!(body.contains("未保存"));
         assert!(body.contains("1391234567"), "what was typed comes back");
-        let me =
-            store::repo::candidate::by_admission_no(&app.db.db, accounts::CQ_PROFILE_INCOMPLETE)
-                .await
-                .unwrap()
-                .unwrap();
+        let me = app.candidate(accounts::CQ_PROFILE_INCOMPLETE).await;
         assert_eq!(me.phone, None, "nothing saved");
         let ok = client
             .post(app.url("/candidate/profile/edit"))
@@ -322,16 +314,8 @@ async fn logout_makes_the_old_session_cookie_worthless() {
 async fn another_candidates_id_in_a_url_is_not_found() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let me =
-            store::repo::candidate::by_admission_no(&app.db.db, accounts::CQ_ELIGIBLE_ASSOCIATE)
-                .await
-                .unwrap()
-                .unwrap();
-        let other =
-            store::repo::candidate::by_admission_no(&app.db.db, accounts::CQ_ONE_COURSE_SHORT)
-                .await
-                .unwrap()
-                .unwrap();
+        let me = app.candidate(accounts::CQ_ELIGIBLE_ASSOCIATE).await;
+        let other = app.candidate(accounts::CQ_ONE_COURSE_SHORT).await;
         let client = app
             .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
             .await;
@@ -369,16 +353,8 @@ async fn another_candidates_id_in_a_url_is_not_found() {
 async fn staff_see_only_their_organisations_candidates_with_masked_ids() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let yn =
-            store::repo::candidate::by_admission_no(&app.db.db, accounts::YN_ELIGIBLE_ASSOCIATE)
-                .await
-                .unwrap()
-                .unwrap();
-        let cq =
-            store::repo::candidate::by_admission_no(&app.db.db, accounts::CQ_ELIGIBLE_ASSOCIATE)
-                .await
-                .unwrap()
-                .unwrap();
+        let yn = app.candidate(accounts::YN_ELIGIBLE_ASSOCIATE).await;
+        let cq = app.candidate(accounts::CQ_ELIGIBLE_ASSOCIATE).await;
         let client = app
             .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
             .await;

@@ -27,10 +27,7 @@ fn bad_check_id() -> String {
 }
 
 async fn candidate_model(app: &TestApp) -> store::entity::candidate::Model {
-    store::repo::candidate::by_admission_no(&app.db.db, CANDIDATE)
-        .await
-        .unwrap()
-        .unwrap()
+    app.candidate(CANDIDATE).await
 }
 
 async fn requests(app: &TestApp) -> Vec<record_correction::Model> {

@@ -232,20 +232,13 @@ pub async fn decide<C: ConnectionTrait>(
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<record_correction::Model, RepoError> {
-    let req = record_correction::Entity::find_by_id(id)
-        .filter(in_scope(org))
-        .one(conn)
-        .await?
-        .ok_or(RepoError::NotFound)?;
-    if req.status != PENDING {
-        return Err(RepoError::Conflict(ALREADY_DECIDED_MESSAGE.to_owned()));
-    }
-    let field = Field::from_code(&req.field)
-        .ok_or_else(|| RepoError::Invalid(format!("未知的更正项目：{}", req.field)))?;
     let (status, opinion) = match &decision {
         Decision::Approve => (APPROVED, None),
         Decision::Reject(reason) => (REJECTED, Some(reason.clone())),
     };
+    // Write first: the conditional update takes the write lock before anything is read, so two
+    // reviewers serialise on it (on SQLite a read-then-write transaction could not upgrade its
+    // lock and would fail instead of waiting).
     let switched = record_correction::Entity::update_many()
         .col_expr(record_correction::Column::Status, Expr::value(status))
         .col_expr(record_correction::Column::DecidedBy, Expr::value(staff_id))
@@ -256,12 +249,20 @@ pub async fn decide<C: ConnectionTrait>(
         .col_expr(record_correction::Column::DecidedAt, Expr::value(now))
         .filter(record_correction::Column::Id.eq(id))
         .filter(record_correction::Column::Status.eq(PENDING))
+        .filter(in_scope(org))
         .exec(conn)
         .await?
         .rows_affected;
+    let req = record_correction::Entity::find_by_id(id)
+        .filter(in_scope(org))
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
     if switched == 0 {
         return Err(RepoError::Conflict(ALREADY_DECIDED_MESSAGE.to_owned()));
     }
+    let field = Field::from_code(&req.field)
+        .ok_or_else(|| RepoError::Invalid(format!("未知的更正项目：{}", req.field)))?;
     let actor = Actor {
         kind: "staff",
         id: Some(staff_id),

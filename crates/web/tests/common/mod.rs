@@ -136,6 +136,14 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// A demo candidate by 准考证号.
+    pub async fn candidate(&self, admission_no: &str) -> store::entity::candidate::Model {
+        store::repo::candidate::by_admission_no(&self.db.db, admission_no)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no candidate {admission_no}"))
+    }
+
     /// The organisation of a staff account.
     pub async fn org_of(&self, username: &str) -> store::entity::organisation::Model {
         let staff = store::repo::staff::by_username(&self.db.db, username)
