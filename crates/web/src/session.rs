@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use store::entity::{candidate, organisation, session as session_entity, staff, student};
@@ -383,15 +383,4 @@ pub async fn ensure_session(
         },
         Some(token),
     ))
-}
-
-/// The status a refusal for a missing login would have in the JSON API.
-pub fn api_unauthorized() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(
-            serde_json::json!({"error": "Unauthorized", "message": "请先登录", "fields": {}}),
-        ),
-    )
-        .into_response()
 }

@@ -221,7 +221,14 @@ pub async fn plan<C: ConnectionTrait>(conn: &C, major_id: i64) -> Result<Vec<Pla
         .filter(plan_substitution::Column::MajorId.eq(major_id))
         .all(conn)
         .await?;
-    let names = course_names(conn).await?;
+    // Only the names this plan needs, not the whole catalogue.
+    let names: HashMap<String, String> = course::Entity::find()
+        .filter(course::Column::Code.is_in(courses.iter().map(|c| c.course_code.clone())))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.code, c.name))
+        .collect();
     Ok(courses
         .into_iter()
         .map(|c| PlanRow {
@@ -278,19 +285,25 @@ pub async fn enrolled_majors<C: ConnectionTrait>(
         .order_by_asc(enrolled_major::Column::Id)
         .all(conn)
         .await?;
+    let mut majors: HashMap<i64, major::Model> = major::Entity::find()
+        .filter(major::Column::Id.is_in(links.iter().map(|l| l.major_id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
     let names = org_names(conn).await?;
-    let mut out = Vec::with_capacity(links.len());
-    for l in links {
-        let m = major(conn, l.major_id).await?;
-        out.push(MajorView {
+    Ok(links
+        .iter()
+        .filter_map(|l| majors.remove(&l.major_id))
+        .map(|m| MajorView {
             university: names
                 .get(&m.chief_university_id)
                 .cloned()
                 .unwrap_or_default(),
             major: m,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// Every score record of a candidate, by course code then date.
