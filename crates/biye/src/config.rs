@@ -21,6 +21,17 @@ pub struct Config {
     pub import_max_mb: u64,
     /// `pretty` or `json` logs.
     pub log_format: String,
+    /// Where uploaded files are kept: empty for `<data_dir>/objects`, a directory,
+    /// `file:///…`, or `s3://bucket/prefix` (credentials and endpoint from `AWS_*`).
+    pub objects_url: String,
+    /// A CJK font file or directory for PDF printouts; empty for the system's fonts-noto-cjk.
+    pub pdf_font: String,
+    /// The secret shared with the payment gateway for signed notifications
+    /// (`BIYE_PAYMENT_SECRET`). Every instance must have the same one.
+    pub payment_secret: String,
+    /// How browsers and the payment gateway reach this server, e.g. `https://biye.example.cn`
+    /// (`BIYE_PUBLIC_BASE_URL`); empty for `http://` and the listening address.
+    pub public_base_url: String,
 }
 
 impl Default for Config {
@@ -32,8 +43,26 @@ impl Default for Config {
             secure_cookies: false,
             import_max_mb: 100,
             log_format: "pretty".to_owned(),
+            objects_url: String::new(),
+            pdf_font: String::new(),
+            payment_secret: String::new(),
+            public_base_url: String::new(),
         }
     }
+}
+
+/// `http://` and the listening address, with a wildcard address replaced by loopback so the
+/// URL can be opened.
+pub fn default_public_base_url(addr: std::net::SocketAddr) -> String {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    format!("http://{addr}")
 }
 
 impl Config {
@@ -45,12 +74,34 @@ impl Config {
             .extract()?)
     }
 
-    /// The HTTP layer's part of it.
-    pub fn web(&self) -> web::WebConfig {
+    /// The HTTP layer's part of it, for a server listening on `listening`.
+    pub fn web(&self, listening: std::net::SocketAddr) -> web::WebConfig {
+        let payment_secret = if self.payment_secret.is_empty() {
+            // Enough for one instance, whose gateway and callback share the process; with
+            // several, a notification reaching another instance fails until reconciliation.
+            tracing::warn!(
+                "BIYE_PAYMENT_SECRET 未设置：本次运行使用随机生成的支付通知密钥，多实例部署时必须配置相同的密钥"
+            );
+            web::WebConfig::random_payment_secret()
+        } else {
+            self.payment_secret.clone()
+        };
         web::WebConfig {
             secure_cookies: self.secure_cookies,
             import_max_bytes: self.import_max_mb * 1024 * 1024,
             spool_dir: self.data_dir.join("spool"),
+            objects_url: if self.objects_url.is_empty() {
+                self.data_dir.join("objects").to_string_lossy().into_owned()
+            } else {
+                self.objects_url.clone()
+            },
+            pdf_font: (!self.pdf_font.is_empty()).then(|| PathBuf::from(&self.pdf_font)),
+            payment_secret,
+            public_base_url: if self.public_base_url.is_empty() {
+                default_public_base_url(listening)
+            } else {
+                self.public_base_url.trim_end_matches('/').to_owned()
+            },
         }
     }
 }

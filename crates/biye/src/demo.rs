@@ -56,13 +56,32 @@ pub async fn init_province(db: &store::Db, province: &str) -> anyhow::Result<usi
     Ok(created)
 }
 
-/// Seeds a fresh demo database under `data` and serves it on `listen`.
-pub async fn run(
-    listen: String,
-    data: PathBuf,
-    candidates: u64,
-    password: Option<String>,
-) -> anyhow::Result<()> {
+/// What `biye demo` was asked for.
+pub struct DemoArgs {
+    /// Address to listen on.
+    pub listen: String,
+    /// Data directory; its previous demo database is replaced.
+    pub data: PathBuf,
+    /// Synthetic candidates on top of the named ones.
+    pub candidates: u64,
+    /// Password of every demo account; random when absent.
+    pub password: Option<String>,
+    /// One province for all synthetic candidates; both when absent.
+    pub bulk_province: Option<domain::Province>,
+    /// Seed and exit without serving.
+    pub seed_only: bool,
+}
+
+/// Seeds a fresh demo database under `data` and serves it on `listen` (or only seeds it).
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let DemoArgs {
+        listen,
+        data,
+        candidates,
+        password,
+        bulk_province,
+        seed_only,
+    } = args;
     if candidates > 2_000_000 {
         anyhow::bail!("--candidates 最多 2000000，实际为 {candidates}");
     }
@@ -94,10 +113,23 @@ pub async fn run(
         &store::demo::DemoOptions {
             password_hash: hash,
             extra_candidates: candidates,
+            bulk_province,
             now: chrono::Utc::now(),
         },
     )
     .await?;
+    if seed_only {
+        println!(
+            "演示数据已生成：{}（{} 名考生，{} 条成绩，用时 {:.1} 秒）",
+            db_path.display(),
+            summary.candidates,
+            summary.score_records,
+            started.elapsed().as_secs_f64()
+        );
+        println!("所有演示账号的密码（仅显示这一次）：{password}");
+        println!("数据库地址：{url}");
+        return Ok(());
+    }
     let listener = crate::bind(&listen).await?;
     let listen = listener.local_addr()?.to_string();
     let url_shown = format!("http://{listen}/");
@@ -128,6 +160,11 @@ pub async fn run(
         secure_cookies: false,
         import_max_bytes: 100 * 1024 * 1024,
         spool_dir: data.join("spool"),
+        objects_url: data.join("objects").to_string_lossy().into_owned(),
+        pdf_font: std::env::var_os("BIYE_PDF_FONT").map(PathBuf::from),
+        // A demo is one process: a fresh secret per run is all its gateway and callback need.
+        payment_secret: web::WebConfig::random_payment_secret(),
+        public_base_url: crate::config::default_public_base_url(listener.local_addr()?),
     };
     crate::serve(db, web_cfg, listener).await
 }

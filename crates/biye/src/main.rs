@@ -44,6 +44,13 @@ enum Command {
         /// Password of every demo account (default: a random one, printed once).
         #[arg(long)]
         password: Option<String>,
+        /// Put every synthetic candidate in one province (chongqing or yunnan), e.g. to measure
+        /// the batch audit over a province-sized register.
+        #[arg(long)]
+        province: Option<String>,
+        /// Seed the database and exit instead of serving it.
+        #[arg(long)]
+        seed_only: bool,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -54,6 +61,12 @@ enum Command {
         kind: ImportKindArg,
         /// The file.
         file: PathBuf,
+    },
+    /// Maintain the working-day calendar: public holidays and adjusted working days (调休),
+    /// from which the certificate pickup date is counted.
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
     },
     /// Create the organisation tree of a province preset (chongqing or yunnan).
     InitProvince {
@@ -72,10 +85,53 @@ enum Command {
         #[arg(long, default_value = "管理员")]
         name: String,
     },
+    /// Graduation eligibility audit of a whole batch: every candidate of its province against
+    /// each enrolled major; the batch's previous results are replaced.
+    Audit {
+        /// Batch id (a graduation batch).
+        #[arg(long)]
+        batch: i64,
+        /// Database URL, instead of the configured one.
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Check a certificate photo (毕业证书照片) against the registration rules; exit code 0 when
+    /// compliant, 1 when not. With `--fix OUT` a corrected photo is written to OUT and checked,
+    /// and the exit code then tells whether the corrected photo is compliant.
+    CheckPhoto {
+        /// The photo (.jpg).
+        file: PathBuf,
+        /// Write a corrected photo (480×640, 300 dpi, 20–40 KB) here.
+        #[arg(long)]
+        fix: Option<PathBuf>,
+    },
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
         what: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarAction {
+    /// Add or correct a day: `biye calendar set 2027-02-10 节假日 春节`.
+    Set {
+        /// The day, YYYY-MM-DD.
+        day: chrono::NaiveDate,
+        /// 节假日 (holiday) or 调休上班 (adjusted_working_day).
+        kind: String,
+        /// The notice's name for it, e.g. 春节.
+        name: String,
+    },
+    /// Remove a day (it becomes an ordinary weekday or weekend day again).
+    Remove {
+        /// The day, YYYY-MM-DD.
+        day: chrono::NaiveDate,
+    },
+    /// List the special days of a year.
+    List {
+        /// The year.
+        year: i32,
     },
 }
 
@@ -84,11 +140,13 @@ enum ImportKindArg {
     Candidates,
     Scores,
     Plans,
+    /// 学历库: verified prior diplomas for the local credential service.
+    Diplomas,
 }
 
-fn init_tracing(format: &str) {
+fn init_tracing(format: &str, default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("BIYE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     if format == "json" {
         tracing_subscriber::fmt()
             .json()
@@ -144,8 +202,8 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(&web_cfg.spool_dir)
         .with_context(|| format!("cannot create {}", web_cfg.spool_dir.display()))?;
-    let jobs = jobs::spawn_periodic(db.clone());
-    let state = web::AppState::new(db, web_cfg);
+    let state = web::AppState::new(db, web_cfg).context("cannot open the file store")?;
+    let jobs = jobs::spawn_periodic(state.db.clone(), state.gateway.clone());
     web::routes::serve(listener, state, shutdown_signal()).await?;
     jobs.abort();
     Ok(())
@@ -155,21 +213,44 @@ pub async fn serve(
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let cfg = Config::load(&cli.config)?;
-    init_tracing(&cfg.log_format);
+    // A batch audit's statements each read tens of thousands of candidates; sqlx's warnings
+    // about statements over a second would only be noise there.
+    let default_filter = match cli.command {
+        Command::Audit { .. } => "info,sqlx=error,sea_orm=warn",
+        _ => "info,sqlx=warn,sea_orm=warn",
+    };
+    init_tracing(&cfg.log_format, default_filter);
     match cli.command {
         Command::Serve { listen } => {
             let db = open(&cfg).await?;
             let listen = listen.unwrap_or_else(|| cfg.listen.clone());
             let listener = bind(&listen).await?;
-            tracing::info!(listen = %listener.local_addr()?, "serving");
-            serve(db, cfg.web(), listener).await
+            let addr = listener.local_addr()?;
+            tracing::info!(listen = %addr, "serving");
+            serve(db, cfg.web(addr), listener).await
         }
         Command::Demo {
             listen,
             data,
             candidates,
             password,
-        } => demo::run(listen, data, candidates, password).await,
+            province,
+            seed_only,
+        } => {
+            let bulk_province = province
+                .map(|p| domain::Province::parse_label_or_code(&p))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            demo::run(demo::DemoArgs {
+                listen,
+                data,
+                candidates,
+                password,
+                bulk_province,
+                seed_only,
+            })
+            .await
+        }
         Command::Migrate => {
             open(&cfg).await?;
             println!("数据库已是最新结构。");
@@ -181,8 +262,13 @@ async fn main() -> anyhow::Result<()> {
                 ImportKindArg::Candidates => store::import::ImportKind::Candidates,
                 ImportKindArg::Scores => store::import::ImportKind::Scores,
                 ImportKindArg::Plans => store::import::ImportKind::Plans,
+                ImportKindArg::Diplomas => store::import::ImportKind::Diplomas,
             };
             import(&db, kind, &file).await
+        }
+        Command::Calendar { action } => {
+            let db = open(&cfg).await?;
+            calendar(&db, action).await
         }
         Command::InitProvince { province } => {
             let db = open(&cfg).await?;
@@ -217,7 +303,78 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Audit { batch, database } => {
+            let mut cfg = cfg;
+            if let Some(url) = database {
+                cfg.database_url = url;
+            }
+            let db = open(&cfg).await?;
+            batch_audit(&db, batch).await
+        }
         Command::Bench { what } => bench::run(what).await,
+        Command::CheckPhoto { file, fix } => check_photo(&file, fix.as_deref()),
+    }
+}
+
+/// Prints a photo check: what was measured, then each failure and warning.
+fn print_photo_report(label: &str, report: &domain::files::PhotoReport) {
+    let dpi = report
+        .dpi
+        .map_or("未记录".to_string(), |d| format!("{d} dpi"));
+    let quality = report
+        .quality
+        .map_or("未知".to_string(), |q| format!("约 {q}"));
+    println!(
+        "{label}：{}×{} 像素，{:.1} KB，分辨率 {dpi}，压缩质量 {quality}",
+        report.width,
+        report.height,
+        report.size as f64 / 1024.0
+    );
+    for failure in &report.failures {
+        println!("  不符合：{failure}");
+    }
+    for warning in &report.warnings {
+        println!("  提示：{warning}");
+    }
+    if report.is_compliant() {
+        println!("  符合证书照片要求。");
+    }
+}
+
+/// `biye check-photo FILE [--fix OUT]`; exits with 1 when the (corrected) photo is not compliant.
+fn check_photo(file: &std::path::Path, fix: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let report = domain::files::check_certificate_photo(&name, &bytes);
+    print_photo_report(&name, &report);
+    let compliant = match fix {
+        None => report.is_compliant(),
+        Some(out) => match domain::files::fix_certificate_photo(&bytes) {
+            Ok(fixed) => {
+                std::fs::write(out, &fixed)
+                    .with_context(|| format!("cannot write {}", out.display()))?;
+                let out_name = out
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                println!("已写入修正后的照片 {}", out.display());
+                let fixed_report = domain::files::check_certificate_photo(&out_name, &fixed);
+                print_photo_report(&out_name, &fixed_report);
+                fixed_report.is_compliant()
+            }
+            Err(refusal) => {
+                println!("无法修正：{refusal}");
+                false
+            }
+        },
+    };
+    if compliant {
+        Ok(())
+    } else {
+        std::process::exit(1)
     }
 }
 
@@ -265,4 +422,68 @@ async fn import(
     } else {
         std::process::exit(1)
     }
+}
+
+async fn batch_audit(db: &store::Db, batch: i64) -> anyhow::Result<()> {
+    use store::graduation::batch_audit;
+    let mut next_report = 0u64;
+    let summary = batch_audit::run(db, batch, chrono::Utc::now(), |p| {
+        // A line every 200,000 candidates: enough to see it move, few enough to read.
+        if p.candidates >= next_report {
+            eprintln!(
+                "已审核 {} 名考生，{} 条成绩，用时 {:.1} 秒",
+                p.candidates,
+                p.rows_audited,
+                p.elapsed.as_secs_f64()
+            );
+            next_report = p.candidates + 200_000;
+        }
+    })
+    .await
+    .map_err(|e| match e {
+        store::repo::RepoError::NotFound => anyhow::anyhow!("批次 {batch} 不存在"),
+        e => anyhow::anyhow!("{e}"),
+    })?;
+    let secs = summary.elapsed.as_secs_f64();
+    println!(
+        "批次 {}（{}）毕业审核完成：审核 {} 名考生、{} 个在籍专业，读取 {} 条成绩，用时 {:.1} 秒，{:.0} 条/秒",
+        summary.batch_id,
+        summary.province,
+        summary.candidates,
+        summary.results,
+        summary.rows_audited,
+        secs,
+        summary.rows_per_sec()
+    );
+    println!("符合毕业条件：{} 个", summary.eligible);
+    for (key, n) in domain::graduation::ConditionKey::ALL
+        .iter()
+        .zip(summary.failing)
+    {
+        println!("  未满足条件 {}（{}）：{n} 个", key.letter(), key.label());
+    }
+    Ok(())
+}
+
+/// `biye calendar …`.
+async fn calendar(db: &store::Db, action: CalendarAction) -> anyhow::Result<()> {
+    use domain::calendar::DayKind;
+    use store::repo::calendar as cal;
+    match action {
+        CalendarAction::Set { day, kind, name } => {
+            let kind = DayKind::parse_label_or_code(&kind).map_err(|e| anyhow::anyhow!("{e}"))?;
+            cal::set_day(db, day, kind, name.trim()).await?;
+            println!("{day} 已设为{}（{}）。", kind.label(), name.trim());
+        }
+        CalendarAction::Remove { day } => {
+            cal::remove_day(db, day).await?;
+            println!("{day} 已恢复为普通日期。");
+        }
+        CalendarAction::List { year } => {
+            for (day, kind, name) in cal::list_year(db, year).await? {
+                println!("{day}\t{}\t{name}", kind.label());
+            }
+        }
+    }
+    Ok(())
 }

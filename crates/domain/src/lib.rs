@@ -127,7 +127,9 @@ pub mod graduation;
 pub mod ids;
 pub mod org;
 pub mod password;
+pub mod payment;
 pub mod person;
+pub mod review;
 pub mod score;
 
 pub use ids::*;

@@ -4,12 +4,16 @@
 //! Every repository function takes a connection or transaction so that callers decide the
 //! transaction boundary.
 
+pub mod credential;
 pub mod db;
 pub mod demo;
 pub mod entity;
 pub mod graduation;
 pub mod import;
 pub mod migration;
+mod multirow;
+pub mod objects;
+pub mod payment;
 pub mod repo;
 pub mod testkit;
 

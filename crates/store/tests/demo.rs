@@ -26,6 +26,7 @@ async fn seeded(t: &TestDb, extra: u64) -> DemoSummary {
     let opts = DemoOptions {
         password_hash: HASH.to_owned(),
         extra_candidates: extra,
+        bulk_province: None,
         now: now(),
     };
     demo::seed(&t.db, &opts).await.expect("seed")
@@ -330,6 +331,7 @@ async fn named_accounts_are_in_their_situations() {
             &DemoOptions {
                 password_hash: HASH.to_owned(),
                 extra_candidates: 0,
+                bulk_province: None,
                 now,
             },
         )

@@ -724,3 +724,86 @@ async fn million_score_rows_import_on_sqlite_benchmark() {
     );
     assert!(secs < 60.0, "took {secs:.1} s");
 }
+
+#[tokio::test]
+async fn diploma_registry_file_imports_and_its_diplomas_pass_the_prior_education_check() {
+    use store::credential::{CredentialCheck, CredentialQuery, CredentialService, LocalRegistry};
+    for b in app_backends() {
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
+        let dir = TempDir::new().unwrap();
+        let a = id_card(1);
+        let c = id_card(2);
+        let good = write(
+            &dir,
+            "diplomas.csv",
+            &format!(
+                "身份证号,姓名,毕业证编号,毕业院校,层次,毕业时间\n\
+                 {a},张伟,106371201505002187,重庆师范大学,专科,2015-06-30\n\
+                 {c},李娜,106111201806001234,重庆大学,本科,2018-06-30\n"
+            ),
+        );
+        let report = import(&t.db, ImportKind::Diplomas, &good, Format::Csv)
+            .await
+            .unwrap();
+        assert!(report.succeeded(), "{}: {:?}", b.name(), report.errors);
+        assert_eq!(report.imported, 2);
+        let registry = LocalRegistry::new(t.db.clone());
+        let found = registry
+            .check(&CredentialQuery {
+                name: "张伟".into(),
+                id_card_no: a.clone(),
+                before: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            })
+            .await
+            .unwrap();
+        assert!(
+            matches!(found, CredentialCheck::Verified { .. }),
+            "{found:?}"
+        );
+        let renamed = registry
+            .check(&CredentialQuery {
+                name: "张卫".into(),
+                id_card_no: a.clone(),
+                before: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            })
+            .await
+            .unwrap();
+        assert!(matches!(renamed, CredentialCheck::NotVerified(ref m) if m.contains("不一致")));
+
+        // A repeated certificate, a bad level and a bad ID are each named; nothing is written.
+        let good_id = id_card(3);
+        let last = good_id.chars().last().unwrap();
+        let bad_id = format!("{}{}", &good_id[..17], if last == '0' { '1' } else { '0' });
+        let bad = write(
+            &dir,
+            "bad.csv",
+            &format!(
+                "身份证号,姓名,毕业证编号,毕业院校,层次,毕业时间\n\
+                 {a},张伟,106371201505002187,重庆师范大学,专科,2015-06-30\n\
+                 {c},李娜,999,重庆大学,博士,2018-06-30\n\
+                 {bad_id},王五,888,重庆大学,本科,2018-06-30\n"
+            ),
+        );
+        let report = import(&t.db, ImportKind::Diplomas, &bad, Format::Csv)
+            .await
+            .unwrap();
+        assert!(!report.succeeded());
+        let lines: Vec<(u64, &str)> = report
+            .errors
+            .iter()
+            .map(|e| (e.line, e.column.as_str()))
+            .collect();
+        assert!(lines.contains(&(2, "毕业证编号")), "{lines:?}");
+        assert!(lines.contains(&(3, "层次")), "{lines:?}");
+        assert!(lines.contains(&(4, "身份证号")), "{lines:?}");
+        assert_eq!(
+            store::entity::credential_record::Entity::find()
+                .count(&t.db)
+                .await
+                .unwrap(),
+            2
+        );
+    }
+}

@@ -27,6 +27,26 @@ pub struct WebConfig {
     pub import_max_bytes: u64,
     /// Where uploads are spooled while they are checked.
     pub spool_dir: std::path::PathBuf,
+    /// Where uploaded files are kept: a directory, `file:///…` or `s3://bucket/prefix`.
+    pub objects_url: String,
+    /// A CJK font file or directory for printouts; the system's fonts-noto-cjk otherwise.
+    pub pdf_font: Option<std::path::PathBuf>,
+    /// The secret the payment gateway signs its notifications with (shared with the gateway).
+    pub payment_secret: String,
+    /// How the outside world reaches this server, e.g. `https://biye.example.cn`; the payment
+    /// gateway's notify and return URLs are built from it.
+    pub public_base_url: String,
+}
+
+impl WebConfig {
+    /// A fresh random payment secret (256 bits, hex), for demos and tests; a deployment with
+    /// several instances must configure one shared secret instead.
+    pub fn random_payment_secret() -> String {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    }
 }
 
 impl Default for WebConfig {
@@ -35,6 +55,13 @@ impl Default for WebConfig {
             secure_cookies: false,
             import_max_bytes: 100 * 1024 * 1024,
             spool_dir: std::env::temp_dir(),
+            objects_url: std::env::temp_dir()
+                .join("biye-objects")
+                .to_string_lossy()
+                .into_owned(),
+            pdf_font: None,
+            payment_secret: Self::random_payment_secret(),
+            public_base_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }
@@ -67,16 +94,41 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// The application clock.
     pub clock: Arc<Clock>,
+    /// Uploaded files.
+    pub objects: store::objects::Objects,
+    /// The prior-education check (学信网; locally a registry of verified diplomas).
+    pub credentials: Arc<dyn store::credential::CredentialService>,
+    /// The PDF engine, built on first use: loading fonts takes a moment that most requests
+    /// never need.
+    printer: Arc<std::sync::OnceLock<Arc<printout::Printer>>>,
+    /// The payment gateway (支付平台; locally the 模拟支付平台 served under `/gateway/local/`).
+    pub gateway: Arc<dyn store::payment::PaymentGateway>,
 }
 
 impl AppState {
-    /// A state over `db` with `config`.
-    pub fn new(db: Db, config: WebConfig) -> Self {
-        AppState {
+    /// A state over `db` with `config`, files in `config.objects_url`, the local credential
+    /// registry and the local payment gateway at `config.public_base_url`.
+    pub fn new(db: Db, config: WebConfig) -> Result<Self, store::objects::ObjectError> {
+        let objects = store::objects::Objects::from_url(&config.objects_url)?;
+        Ok(AppState {
+            credentials: Arc::new(store::credential::LocalRegistry::new(db.clone())),
+            gateway: Arc::new(store::payment::local::LocalGateway::new(
+                db.clone(),
+                &config.public_base_url,
+            )),
             db,
             config: Arc::new(config),
             clock: Arc::new(Clock::default()),
-        }
+            objects,
+            printer: Arc::new(std::sync::OnceLock::new()),
+        })
+    }
+
+    /// The PDF engine.
+    pub fn printer(&self) -> Arc<printout::Printer> {
+        self.printer
+            .get_or_init(|| Arc::new(printout::Printer::new(self.config.pdf_font.as_deref())))
+            .clone()
     }
 
     /// Now, per the application clock.

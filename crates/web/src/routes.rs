@@ -9,10 +9,24 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::views::{auth, candidate, graduation, imports, record_correction, staff, student};
+use crate::views::{
+    application, auth, candidate, gateway, graduation, imports, payment, printouts,
+    record_correction, review, staff, student,
+};
 use crate::{AppState, api, ops, session};
 
 static CSS: &str = include_str!("../static/app.css");
+static APPLICATION_JS: &str = include_str!("../static/application.js");
+
+async fn application_script() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        APPLICATION_JS,
+    )
+}
 
 async fn stylesheet() -> impl axum::response::IntoResponse {
     (
@@ -30,6 +44,9 @@ pub fn router(state: AppState) -> Router {
     let import_limit = usize::try_from(state.config.import_max_bytes)
         .unwrap_or(usize::MAX)
         .saturating_add(1024 * 1024);
+    // Uploads are judged after reading (so the message can name the real size), within a cap
+    // well above every picture rule.
+    let upload_limit = 9 * 1024 * 1024;
     let app = Router::new()
         .route("/", get(auth::home))
         .route(
@@ -60,6 +77,69 @@ pub fn router(state: AppState) -> Router {
             "/candidate/corrections",
             get(record_correction::candidate_page).post(record_correction::candidate_submit),
         )
+        .route("/candidate/application", get(application::form))
+        .route("/candidate/application/open", post(application::open))
+        .route(
+            "/candidate/application/major",
+            post(application::save_major),
+        )
+        .route(
+            "/candidate/application/prior-education",
+            post(application::save_prior),
+        )
+        .route(
+            "/candidate/application/resume",
+            post(application::save_resume),
+        )
+        .route(
+            "/candidate/application/self-appraisal",
+            post(application::save_self_appraisal),
+        )
+        .route(
+            "/candidate/application/statement",
+            post(application::save_statement),
+        )
+        .route(
+            "/candidate/application/files",
+            post(application::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/candidate/application/signature",
+            post(application::upload_signature).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/candidate/application/files/{id}", get(application::file))
+        .route(
+            "/candidate/application/files/{id}/delete",
+            post(application::delete_file),
+        )
+        .route("/candidate/application/submit", post(application::submit))
+        .route(
+            "/candidate/application/wrong-major",
+            post(application::wrong_major),
+        )
+        .route(
+            "/candidate/application/progress",
+            get(application::progress),
+        )
+        .route(
+            "/candidate/application/register.pdf",
+            get(printouts::candidate_register),
+        )
+        .route(
+            "/candidate/application/transcript.pdf",
+            get(printouts::candidate_transcript),
+        )
+        .route(
+            "/staff/applications/{id}/register.pdf",
+            get(printouts::staff_register),
+        )
+        .route(
+            "/staff/applications/{id}/transcript.pdf",
+            get(printouts::staff_transcript),
+        )
+        .route("/candidate/inbox", get(application::inbox_page))
+        .route("/candidate/inbox/read", post(application::inbox_read))
+        .route("/static/application.js", get(application_script))
         .route("/student/profile", get(student::profile))
         .route("/student/scores", get(student::scores))
         .route("/staff", get(staff::dashboard))
@@ -74,6 +154,17 @@ pub fn router(state: AppState) -> Router {
             "/staff/corrections/{id}/reject",
             post(record_correction::reject),
         )
+        // 毕业审核, reviewer side: pages and their JSON counterparts.
+        .route("/staff/reviews", get(review::queue))
+        .route("/staff/reviews/bulk", post(review::bulk))
+        .route("/staff/reviews/{id}", get(review::detail))
+        .route("/staff/reviews/{id}/decide", post(review::decide))
+        .route("/staff/reviews/{id}/files/{file_id}", get(review::file))
+        .route("/api/v1/reviews", get(api::reviews::list))
+        .route(
+            "/api/v1/reviews/{id}/decision",
+            post(api::reviews::decision),
+        )
         .route(
             "/staff/imports",
             get(imports::page)
@@ -84,6 +175,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/candidates/{id}", get(api::candidate))
         .route("/api/v1/candidates/{id}/scores", get(api::candidate_scores))
+        .route("/candidate/application/pay", post(payment::pay))
+        .route("/api/v1/payments/notify", post(api::payments::notify))
+        // The local payment gateway: a separate system served here for development and tests.
+        .route(
+            "/gateway/local/pay/{order_no}",
+            get(gateway::pay_page).post(gateway::confirm),
+        )
         .route("/static/app.css", get(stylesheet))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -3,8 +3,9 @@
 //! Every request passes `session_layer`: it loads the session named by the cookie from the
 //! database and, for state-changing methods, checks the Origin header and the synchronizer token
 //! (a `csrf_token` form field or an `X-CSRF-Token` header) before any handler runs. Multipart
-//! uploads are the one exception: their handlers read the token as the first part, so that a
-//! large file is never buffered just to find the token.
+//! uploads are checked by their handlers instead, which read the token as the first part, so that
+//! a large file is never buffered just to find the token. Requests that do not come from our
+//! pages at all (the payment gateway's, see [`CSRF_EXEMPT_PREFIXES`]) are not checked here.
 
 use std::net::SocketAddr;
 
@@ -26,6 +27,16 @@ pub const COOKIE: &str = "biye_sid";
 
 /// Routes whose handlers check the CSRF token themselves, as the first multipart field.
 pub const MULTIPART_SELF_CHECKED: &[&str] = &["/staff/imports"];
+
+/// Path prefixes exempt from the session CSRF and Origin checks: requests that do not come from
+/// our own pages and authenticate otherwise. The local payment gateway's pages are a separate
+/// system's (its form is posted from its own page, and it changes only the gateway's records);
+/// the payment notification is server-to-server and verified by its HMAC signature.
+pub const CSRF_EXEMPT_PREFIXES: &[&str] = &["/gateway/local/", "/api/v1/payments/notify"];
+
+fn csrf_exempt(path: &str) -> bool {
+    CSRF_EXEMPT_PREFIXES.iter().any(|p| path.starts_with(p))
+}
 
 /// The session state of one request.
 #[derive(Clone, Debug)]
@@ -154,7 +165,8 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     if !matches!(
         *req.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    ) {
+    ) && !csrf_exempt(req.uri().path())
+    {
         match guard_unsafe(&ctx, req).await {
             Ok(r) => req = r,
             Err(resp) => return resp,
@@ -195,7 +207,8 @@ async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Respons
         };
     }
     if content_type.starts_with("multipart/form-data")
-        && MULTIPART_SELF_CHECKED.contains(&path.as_str())
+        && (MULTIPART_SELF_CHECKED.contains(&path.as_str())
+            || crate::views::application::MULTIPART_ROUTES.contains(&path.as_str()))
     {
         return Ok(req);
     }

@@ -514,3 +514,313 @@ async fn a_wrong_password_shows_the_message_in_the_page() {
     })
     .await;
 }
+
+/// A picture of `w`×`h` with some structure, as a JPEG file in `dir`.
+fn jpeg_file(dir: &Path, name: &str, w: u32, h: u32) -> PathBuf {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([
+            (x * 5 % 255) as u8,
+            (y * 3 % 255) as u8,
+            ((x + y) % 255) as u8,
+        ])
+    });
+    let path = dir.join(name);
+    image::DynamicImage::ImageRgb8(img)
+        .save_with_format(&path, image::ImageFormat::Jpeg)
+        .unwrap();
+    path
+}
+
+impl Page<'_> {
+    /// Signs out by forgetting the cookies, then signs in on `login_path`.
+    async fn sign_in_as(&self, login_path: &str, username: &str, landing: &str) {
+        self.client.delete_all_cookies().await.unwrap();
+        self.goto(login_path).await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("#login-submit").await;
+        self.wait_for_path(landing).await;
+    }
+
+    async fn upload(&self, form_css: &str, file: &Path) {
+        let input = self.find(&format!("{form_css} input[type=file]")).await;
+        input
+            .send_keys(&file.display().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("cannot choose {} in {form_css}: {e}", file.display()));
+        self.click(&format!("{form_css} button[type=submit]")).await;
+    }
+
+    async fn text_of(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    /// Waits at most [`WAIT`] until the element's text contains `needle`, reloading the page
+    /// between looks (for results that arrive asynchronously).
+    async fn wait_for_text(&self, css: &str, needle: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            // The page may be navigating: a vanished element reads as empty and is looked up again.
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(needle) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} still reads {text:?}, expected {needle:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            self.client.refresh().await.unwrap();
+        }
+    }
+
+    /// A reviewer opens the application from the queue and decides it.
+    async fn review(&self, decision: &str, reason_code: Option<&str>) {
+        self.goto("/staff/reviews").await;
+        self.assert_fits_viewport().await;
+        self.click("table a[href^='/staff/reviews/']").await;
+        self.find("#decision-form").await;
+        // A tap can land while the page is still settling: tap again until the choice shows.
+        let radio = format!("#decision-form input[name=decision][value={decision}]");
+        for _ in 0..20 {
+            self.click(&radio).await;
+            if self.find(&radio).await.is_selected().await.unwrap_or(false) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            self.find(&radio).await.is_selected().await.unwrap(),
+            "the {decision} choice cannot be selected"
+        );
+        if let Some(code) = reason_code {
+            // Selects are native pickers on a phone; the value is set as the picker would.
+            self.js(&format!(
+                "document.querySelector('#reason-code').value = '{code}'; return true;"
+            ))
+            .await;
+        }
+        self.click("#decision-form button[type=submit]").await;
+        // The decision redirects back to the queue, which confirms it; a refusal stays on the
+        // form with its message, which the failure then names.
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let state = self
+                .js("return [location.pathname, [...document.querySelectorAll('.alert')].map(e => e.textContent.trim()).join(' | ')];")
+                .await;
+            if state[0] == json!("/staff/reviews")
+                && self.client.find(Locator::Css("#review-done")).await.is_ok()
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the {decision} decision did not land: {state}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chongqing_candidate_applies_is_rejected_fixes_pays_and_gets_the_pickup_date() {
+    with_browser("graduation-flow", async |page| {
+        let files = tempfile::tempdir().unwrap();
+        let front = jpeg_file(files.path(), "front.jpg", 320, 200);
+        let back = jpeg_file(files.path(), "back.jpg", 320, 200);
+        let back_clear = jpeg_file(files.path(), "back-clear.jpg", 360, 220);
+        let signature = jpeg_file(files.path(), "signature-photo.jpg", 600, 400);
+
+        // The conditions, the notice and 申请毕业.
+        page.sign_in_as(
+            "/login",
+            accounts::CQ_ELIGIBLE_ASSOCIATE,
+            "/candidate/profile",
+        )
+        .await;
+        page.menu_link("毕业条件自查").await.click().await.unwrap();
+        page.wait_for_path("/candidate/graduation").await;
+        assert!(page.text_of("#notice").await.contains("毕业申请须知"));
+        page.click("#apply input[name=acknowledged]").await;
+        page.screenshot("conditions").await;
+        page.click("#apply button[type=submit]").await;
+        page.wait_for_path("/candidate/application").await;
+        page.assert_fits_viewport().await;
+
+        // Each section saved on its own.
+        page.click("#major button[type=submit]").await;
+        page.wait_for_text("#major", "专业及主考学校已确认").await;
+        for (i, (from, to, unit)) in [
+            ("2012-09", "2015-06", "重庆市第八中学"),
+            ("2015-07", "至今", "重庆某科技公司"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let row = format!("#resume tbody tr:nth-child({})", i + 1);
+            page.type_into(&format!("{row} input[name=from]"), from)
+                .await;
+            page.type_into(&format!("{row} input[name=to]"), to).await;
+            page.type_into(&format!("{row} input[name=unit]"), unit)
+                .await;
+        }
+        page.click("#resume button[type=submit]").await;
+        page.wait_for_text("#resume", "本人简历已保存").await;
+        page.upload("#slot-id_front", &front).await;
+        page.wait_for_text("#slot-id_front", "front.jpg").await;
+        page.upload("#slot-id_back", &back).await;
+        page.wait_for_text("#slot-id_back", "back.jpg").await;
+
+        let appraisal = "本人在自学考试期间认真学习各门课程，".repeat(17);
+        page.type_into("#appraisal-text", &appraisal).await;
+        let counted = page.text_of("#appraisal-counter").await;
+        assert!(counted.contains("已输入 306 字"), "live counter: {counted}");
+        page.click("#appraisal button[type=submit]").await;
+        page.wait_for_text("#appraisal", "自我鉴定已保存").await;
+
+        // The signature: choose a photo, drag the crop box's corner, save.
+        let chooser = page.find("#signature-file").await;
+        chooser
+            .send_keys(&signature.display().to_string())
+            .await
+            .unwrap();
+        page.find("#crop-area:not([hidden]) #crop-handle").await;
+        let before: i64 = page
+            .find("#crop-w")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let handle = page.find("#crop-handle").await;
+        use fantoccini::actions::InputSource;
+        let drag = fantoccini::actions::MouseActions::new("mouse".to_owned())
+            .then(fantoccini::actions::PointerAction::MoveToElement {
+                element: handle,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(fantoccini::actions::PointerAction::Down {
+                button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+            })
+            .then(fantoccini::actions::PointerAction::MoveBy {
+                duration: Some(Duration::from_millis(200)),
+                x: -60.0,
+                y: -10.0,
+            })
+            .then(fantoccini::actions::PointerAction::Up {
+                button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+            });
+        page.client.perform_actions(drag).await.unwrap();
+        let after: i64 = page
+            .find("#crop-w")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            after < before,
+            "dragging the corner shrinks the box: {before} → {after}"
+        );
+        page.screenshot("signature-crop").await;
+        page.click("#signature-form button[type=submit]").await;
+        page.wait_for_text("#signature", "签名已保存").await;
+        let saved = page.text_of("#signature figcaption").await;
+        assert!(
+            saved.contains(&format!("{after}×")),
+            "the saved signature is the cropped box: {saved}"
+        );
+
+        page.click("#submit-button").await;
+        page.wait_for_text("#application-status", "审核中").await;
+        page.screenshot("submitted").await;
+
+        // The chief university rejects with a reason from the catalogue.
+        page.sign_in_as("/staff/login", accounts::STAFF_CQ_UNIVERSITY, "/staff")
+            .await;
+        page.review("reject", Some("id_back_unclear")).await;
+
+        // The candidate sees the reason, fixes the picture and resubmits.
+        page.sign_in_as(
+            "/login",
+            accounts::CQ_ELIGIBLE_ASSOCIATE,
+            "/candidate/profile",
+        )
+        .await;
+        page.goto("/candidate/application").await;
+        let reason = page.text_of("#rejection").await;
+        assert!(
+            reason.contains("国徽面"),
+            "the rejection reason is shown: {reason}"
+        );
+        page.upload("#slot-id_back", &back_clear).await;
+        page.wait_for_text("#slot-id_back", "back-clear.jpg").await;
+        page.click("#submit-button").await;
+        page.wait_for_text("#application-status", "审核中").await;
+
+        // The university approves; the candidate pays at the gateway.
+        page.sign_in_as("/staff/login", accounts::STAFF_CQ_UNIVERSITY, "/staff")
+            .await;
+        page.review("approve", None).await;
+        page.sign_in_as(
+            "/login",
+            accounts::CQ_ELIGIBLE_ASSOCIATE,
+            "/candidate/profile",
+        )
+        .await;
+        page.goto("/candidate/application").await;
+        page.click("#pay button[type=submit]").await;
+        page.find_by(
+            Locator::XPath("//button[normalize-space(.)='确认支付']"),
+            "确认支付",
+        )
+        .await;
+        page.assert_fits_viewport().await;
+        page.screenshot("gateway").await;
+        page.find_by(
+            Locator::XPath("//button[normalize-space(.)='确认支付']"),
+            "确认支付",
+        )
+        .await
+        .click()
+        .await
+        .unwrap();
+        page.wait_for_path("/candidate/application/progress").await;
+        page.wait_for_text("#stages", "已交费").await;
+
+        // The municipal office approves; the pickup date appears.
+        page.sign_in_as("/staff/login", accounts::STAFF_CQ_OFFICE_REVIEWER, "/staff")
+            .await;
+        page.review("approve", None).await;
+        page.sign_in_as(
+            "/login",
+            accounts::CQ_ELIGIBLE_ASSOCIATE,
+            "/candidate/profile",
+        )
+        .await;
+        page.goto("/candidate/application/progress").await;
+        let pickup = page.text_of("#pickup").await;
+        let cand = page.app.candidate(accounts::CQ_ELIGIBLE_ASSOCIATE).await;
+        let a = store::graduation::application::of_candidate(&page.app.db.db, cand.id)
+            .await
+            .unwrap()
+            .remove(0);
+        let day = a.pickup_from.expect("pickup date set");
+        assert!(
+            pickup.contains(&day.format("%Y年%m月%d日").to_string()),
+            "the page shows the pickup date {day}: {pickup}"
+        );
+        page.assert_fits_viewport().await;
+        page.screenshot("pickup").await;
+    })
+    .await;
+}

@@ -229,3 +229,43 @@ pub fn shaped_jpeg(width: u16, height: u16, shape: Shape) -> Vec<u8> {
     }
     out
 }
+
+/// A head-and-shoulders stand-in: a plain background with a darker ellipse
+/// in the middle and a little texture, so it encodes to a realistic size.
+pub fn portrait(width: u32, height: u32, background: Rgb<u8>) -> RgbImage {
+    let (cx, cy) = (width as f32 / 2.0, height as f32 * 0.55);
+    let (rx, ry) = (width as f32 * 0.3, height as f32 * 0.35);
+    RgbImage::from_fn(width, height, |x, y| {
+        let dx = (x as f32 - cx) / rx;
+        let dy = (y as f32 - cy) / ry;
+        if dx * dx + dy * dy <= 1.0 {
+            let t = ((x + 2 * y) / 12 % 24) as u8;
+            Rgb([180 + t, 140 + t, 120 + t])
+        } else {
+            background
+        }
+    })
+}
+
+/// Inserts a comment (COM) segment after the JFIF header so the file is
+/// exactly `len` bytes long.
+pub fn pad_with_com(jpeg: &[u8], len: usize) -> Vec<u8> {
+    assert!(
+        jpeg.len() + 4 <= len,
+        "{} bytes cannot grow to {len}",
+        jpeg.len()
+    );
+    let out = insert_after_app0(jpeg, 0xFE, &vec![b' '; len - jpeg.len() - 4]);
+    assert_eq!(out.len(), len);
+    out
+}
+
+/// Rewrites the JFIF density: unit 0 aspect only, 1 dots per inch, 2 dots per cm.
+pub fn with_jfif_density(jpeg: &[u8], unit: u8, x: u16, y: u16) -> Vec<u8> {
+    let mut out = jpeg.to_vec();
+    assert_eq!(&out[6..11], b"JFIF\0");
+    out[13] = unit;
+    out[14..16].copy_from_slice(&x.to_be_bytes());
+    out[16..18].copy_from_slice(&y.to_be_bytes());
+    out
+}

@@ -12,6 +12,7 @@ mod appraisal;
 mod crop;
 mod jpeg;
 mod metadata;
+mod photo;
 mod scan;
 mod segments;
 mod sniff;
@@ -22,6 +23,10 @@ mod fixtures;
 pub use appraisal::{SELF_APPRAISAL_MAX, SELF_APPRAISAL_MIN, self_appraisal_length};
 pub use crop::crop_signature;
 pub use jpeg::{CleanJpeg, JpegHeader, check_jpeg, jpeg_header};
+pub use photo::{
+    PHOTO_DPI, PHOTO_HEIGHT, PHOTO_MAX_BYTES, PHOTO_MIN_BYTES, PHOTO_MIN_QUALITY, PHOTO_WIDTH,
+    PhotoReport, check_certificate_photo, fix_certificate_photo,
+};
 pub use sniff::{Sniffed, sniff};
 
 /// Largest accepted JPEG upload in bytes: the 50K of the application notice.

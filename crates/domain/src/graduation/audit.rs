@@ -97,6 +97,18 @@ pub struct Facts<'a> {
     pub legally_blocked: bool,
 }
 
+/// Condition c as it stands before the candidate applies, from the province's preset: in Yunnan
+/// the signed commitment letter (承诺书) is part of the application, so it is missing until then;
+/// elsewhere the chief university assesses moral character during review, so nothing is missing
+/// yet. `province` is the stored province code.
+pub fn moral_state(province: &str) -> Result<(), String> {
+    if province == crate::Province::Yunnan.code() {
+        Err("尚未上传《毕业办证申请暨思想品德合格承诺书》（在毕业申请中上传）".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
 /// The six conditions of the graduation notice, in the notice's order.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,

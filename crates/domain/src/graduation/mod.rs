@@ -8,10 +8,11 @@
 pub mod audit;
 pub mod bench;
 pub mod compiled;
+pub mod form;
 
 pub use audit::{
     Audit, Condition, ConditionKey, ExemptionFact, Facts, Plan, PlanCourse, PriorEducation,
-    ScoreFact, audit, what_if_scores,
+    ScoreFact, audit, moral_state, what_if_scores,
 };
 pub use compiled::{
     CompactExemption, CompactScore, CompactStanding, CompiledPlan, NOT_IN_PLAN, Verdict,

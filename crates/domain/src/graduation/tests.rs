@@ -582,3 +582,10 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn yunnan_candidates_lack_the_commitment_letter_until_they_apply() {
+    let yunnan = moral_state(crate::Province::Yunnan.code()).unwrap_err();
+    assert!(yunnan.contains("承诺书"), "{yunnan}");
+    assert_eq!(moral_state(crate::Province::Chongqing.code()), Ok(()));
+}

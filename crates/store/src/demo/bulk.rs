@@ -10,6 +10,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait, Value};
 use super::catalog::{self, CourseSeed};
 use super::people::{self, Rng};
 use super::{DemoOptions, Refs};
+use crate::multirow::insert_rows;
 
 /// The largest bulk [`super::seed`] accepts.
 pub(super) const MAX_EXTRA: u64 = 2_000_000;
@@ -17,9 +18,6 @@ pub(super) const MAX_EXTRA: u64 = 2_000_000;
 /// Candidates per transaction: with an enrolled major and ~14 results each, about 50,000 rows;
 /// a multiple of the rows per candidate statement, so that those are all full.
 const CANDIDATES_PER_TXN: u64 = 3 * 1024;
-
-/// SQLite's default limit of bound variables per statement; the other backends allow more.
-const MAX_VARIABLES: usize = 32_766;
 
 /// Page cache of the connection writing a chunk, in KiB.
 const SQLITE_CACHE_KIB: u32 = 64 * 1024;
@@ -321,11 +319,12 @@ pub(super) async fn seed(
             scores: Vec::with_capacity(n as usize * 16),
         };
         for _ in 0..n {
-            // Chongqing somewhat larger than Yunnan, as in the real registers.
-            let p = if rng.chance(55) {
-                &mut mixes[0]
-            } else {
-                &mut mixes[1]
+            let p = match opts.bulk_province {
+                Some(Province::Chongqing) => &mut mixes[0],
+                Some(Province::Yunnan) => &mut mixes[1],
+                // Chongqing somewhat larger than Yunnan, as in the real registers.
+                None if rng.chance(55) => &mut mixes[0],
+                None => &mut mixes[1],
             };
             generate(&mut rng, p, next_id, &sittings, &mut chunk);
             next_id += 1;
@@ -391,7 +390,8 @@ async fn write_chunk<C: ConnectionTrait>(
             ]);
         },
     )
-    .await?;
+    .await
+    .context("bulk insert into candidates")?;
     insert_rows(
         conn,
         "enrolled_majors",
@@ -405,7 +405,8 @@ async fn write_chunk<C: ConnectionTrait>(
             ]);
         },
     )
-    .await?;
+    .await
+    .context("bulk insert into enrolled_majors")?;
     insert_rows(
         conn,
         "score_records",
@@ -423,84 +424,9 @@ async fn write_chunk<C: ConnectionTrait>(
             ]);
         },
     )
-    .await?;
+    .await
+    .context("bulk insert into score_records")?;
     Ok(())
-}
-
-/// Rows per statement: a power of two, at most what the variable limit allows.
-///
-/// Every distinct statement text is prepared and cached per connection, and a multi-row INSERT's
-/// compiled program runs to megabytes; sizes from a fixed power-of-two ladder keep the number of
-/// distinct texts (and so that memory) bounded however many chunks are written.
-fn statement_rows(remaining: usize, columns: usize) -> usize {
-    let limit = (MAX_VARIABLES / columns.max(1)).max(1);
-    let largest = 1usize << limit.ilog2();
-    if remaining >= largest {
-        largest
-    } else {
-        1usize << remaining.max(1).ilog2()
-    }
-}
-
-/// Inserts `rows` with multi-row statements under the variable limit.
-async fn insert_rows<C: ConnectionTrait, T>(
-    conn: &C,
-    table: &str,
-    columns: &[&str],
-    rows: Vec<T>,
-    push: impl Fn(T, &mut Vec<Value>),
-) -> anyhow::Result<()> {
-    let backend = conn.get_database_backend();
-    let mut remaining = rows.len();
-    let mut rows = rows.into_iter();
-    let mut texts: Vec<(usize, String)> = Vec::new();
-    while remaining > 0 {
-        let n = statement_rows(remaining, columns.len());
-        let mut values = Vec::with_capacity(n * columns.len());
-        for row in rows.by_ref().take(n) {
-            push(row, &mut values);
-        }
-        remaining -= n;
-        let sql = match texts.iter().find(|(k, _)| *k == n) {
-            Some((_, sql)) => sql.clone(),
-            None => {
-                let sql = insert_sql(backend, table, columns, n);
-                texts.push((n, sql.clone()));
-                sql
-            }
-        };
-        conn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await
-            .with_context(|| format!("bulk insert into {table}"))?;
-    }
-    Ok(())
-}
-
-/// `INSERT INTO t (a, b) VALUES (?, ?), (?, ?)…` with the backend's placeholders.
-fn insert_sql(backend: DbBackend, table: &str, columns: &[&str], rows: usize) -> String {
-    use std::fmt::Write;
-    let mut sql = String::with_capacity(64 + rows * columns.len() * 7);
-    let _ = write!(sql, "INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let mut n = 0usize;
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for c in 0..columns.len() {
-            if c > 0 {
-                sql.push(',');
-            }
-            n += 1;
-            if backend == DbBackend::Postgres {
-                let _ = write!(sql, "${n}");
-            } else {
-                sql.push('?');
-            }
-        }
-        sql.push(')');
-    }
-    sql
 }
 
 async fn max_id<C: ConnectionTrait>(conn: &C, table: &str) -> anyhow::Result<i64> {
@@ -536,23 +462,5 @@ mod tests {
             assert!(domain::IdCardNo::parse(&s).is_ok(), "{s}");
             assert!(seen.insert(s));
         }
-    }
-
-    #[test]
-    fn statements_stay_under_the_variable_limit() {
-        for cols in [CANDIDATE_COLUMNS, ENROLLED_COLUMNS, SCORE_COLUMNS] {
-            for remaining in [1, 2, 3, 1000, 4095, 4096, 50_000] {
-                let n = statement_rows(remaining, cols.len());
-                assert!(n.is_power_of_two() && n <= remaining);
-                assert!(n * cols.len() <= MAX_VARIABLES);
-            }
-        }
-        assert_eq!(statement_rows(100_000, CANDIDATE_COLUMNS.len()), 1024);
-        assert_eq!(statement_rows(100_000, SCORE_COLUMNS.len()), 4096);
-        assert_eq!(statement_rows(1_000, SCORE_COLUMNS.len()), 512);
-        let sql = insert_sql(DbBackend::Postgres, "t", &["a", "b"], 2);
-        assert_eq!(sql, "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)");
-        let sql = insert_sql(DbBackend::Sqlite, "t", &["a"], 2);
-        assert_eq!(sql, "INSERT INTO t (a) VALUES (?),(?)");
     }
 }

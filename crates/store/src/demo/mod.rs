@@ -15,11 +15,11 @@ mod people;
 use std::collections::HashMap;
 
 use anyhow::Context;
-use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use domain::{CourseKind, Level, OrgKind, StaffRole};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
-use crate::repo::{org, reference, staff};
+use crate::repo::{candidate, org, reference, staff};
 use catalog::MajorSeed;
 
 /// What to seed.
@@ -29,6 +29,9 @@ pub struct DemoOptions {
     pub password_hash: String,
     /// How many synthetic candidates to add on top of the named ones (0 by default, up to 2,000,000).
     pub extra_candidates: u64,
+    /// Put every synthetic candidate in this province, for measurements over one province-sized
+    /// register; `None` (the default) spreads them over both, Chongqing somewhat larger.
+    pub bulk_province: Option<domain::Province>,
     /// The moment batches, exam dates and timestamps are arranged around.
     pub now: DateTime<Utc>,
 }
@@ -39,6 +42,7 @@ impl DemoOptions {
         Self {
             password_hash,
             extra_candidates: 0,
+            bulk_province: None,
             now,
         }
     }
@@ -170,6 +174,7 @@ pub async fn seed(db: &crate::Db, opts: &DemoOptions) -> Result<DemoSummary, any
     named::students(&txn, &refs, opts, &mut logins).await?;
     staff_accounts(&txn, &refs, opts, &mut logins).await?;
     batches(&txn, &refs, opts.now).await?;
+    diplomas(&txn, opts.now).await?;
     txn.commit().await?;
 
     if opts.extra_candidates > 0 {
@@ -182,6 +187,29 @@ pub async fn seed(db: &crate::Db, opts: &DemoOptions) -> Result<DemoSummary, any
         candidates,
         score_records,
     })
+}
+
+/// The local credential registry: the Chongqing 本科 candidate's 专科 diploma is on record, so
+/// their automatic prior-education check passes; the Yunnan one's is not, so they take the manual
+/// path.
+async fn diplomas<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let Some(c) = candidate::by_admission_no(conn, accounts::CQ_BACHELOR_PRIOR_EDU).await? else {
+        anyhow::bail!("demo candidate {} missing", accounts::CQ_BACHELOR_PRIOR_EDU);
+    };
+    crate::credential::add(
+        conn,
+        crate::credential::NewCredential {
+            id_card_no: &c.id_card_no,
+            name: &c.name,
+            cert_no: "106371201505002187",
+            school: "重庆师范大学",
+            level: domain::Level::Associate.code(),
+            graduation_date: NaiveDate::from_ymd_opt(2015, 6, 30).unwrap_or_default(),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Organisations (parents before children), the course catalogue, majors, plans and substitutions.

@@ -1,19 +1,31 @@
 //! Database entities, one module per table.
 
+pub mod application_file;
 pub mod audit;
 pub mod batch;
+pub mod batch_audit_result;
+pub mod batch_audit_run;
+pub mod batch_stage;
 pub mod candidate;
 pub mod course;
+pub mod credential_record;
 pub mod enrolled_major;
 pub mod exemption;
+pub mod graduation_application;
 pub mod import_run;
+pub mod inbox_message;
 pub mod legacy_admission_no;
+pub mod local_gateway_payment;
+pub mod local_gateway_refund;
 pub mod login_throttle;
 pub mod major;
 pub mod organisation;
+pub mod payment_order;
 pub mod plan_course;
 pub mod plan_substitution;
 pub mod record_correction;
+pub mod refund;
+pub mod review_event;
 pub mod score_record;
 pub mod session;
 pub mod special_day;

@@ -1,6 +1,10 @@
-//! Graduation (毕业申请): gathering what the eligibility audit looks at.
+//! Graduation (毕业申请): gathering what the eligibility audit looks at, for one candidate (the
+//! self-check) or a whole province ([`batch_audit`]).
 
-use domain::graduation::{ExemptionFact, Plan, PlanCourse, ScoreFact};
+pub mod application;
+pub mod batch_audit;
+
+use domain::graduation::{ExemptionFact, Plan, PlanCourse, PriorEducation, ScoreFact};
 use domain::{CourseKind, ExemptionMode, Level, ScoreSource};
 use sea_orm::ConnectionTrait;
 
@@ -55,4 +59,14 @@ pub async fn records_of<C: ConnectionTrait>(
         })
         .collect();
     Ok((scores, exemptions))
+}
+
+/// 前置学历: the state of the prior-education check for a candidate's current application.
+///
+/// No check result is stored yet (the application's prior-education section and the credential
+/// lookup are still to come), so every candidate reads as not checked, which fails condition e
+/// for 本科 majors only. The self-check and the batch audit both ask here, so stored results
+/// will reach both at once.
+pub fn prior_education_of(_candidate_id: i64) -> PriorEducation {
+    PriorEducation::NotChecked
 }

@@ -8,6 +8,7 @@
 
 mod candidate_rows;
 mod candidates;
+mod diplomas;
 mod plan_rows;
 mod plan_write;
 mod plans;
@@ -38,6 +39,8 @@ pub enum ImportKind {
     Scores,
     /// 考试计划: one course of a major's plan per row.
     Plans,
+    /// 学历库: one verified prior diploma per row, for the local credential service.
+    Diplomas,
 }
 
 impl ImportKind {
@@ -46,6 +49,7 @@ impl ImportKind {
         ImportKind::Candidates,
         ImportKind::Scores,
         ImportKind::Plans,
+        ImportKind::Diplomas,
     ];
 
     /// Stable code used in URLs, `import_runs.kind` and audit actions.
@@ -54,6 +58,7 @@ impl ImportKind {
             ImportKind::Candidates => "candidates",
             ImportKind::Scores => "scores",
             ImportKind::Plans => "plans",
+            ImportKind::Diplomas => "diplomas",
         }
     }
 
@@ -63,6 +68,7 @@ impl ImportKind {
             ImportKind::Candidates => "考生",
             ImportKind::Scores => "成绩",
             ImportKind::Plans => "考试计划",
+            ImportKind::Diplomas => "学历库（前置学历核查）",
         }
     }
 
@@ -160,6 +166,7 @@ pub async fn import_file(
         ImportKind::Candidates => candidates::run(&txn, table, &req).await,
         ImportKind::Scores => scores::run(&txn, table, &req).await,
         ImportKind::Plans => plans::run(&txn, table, &req).await,
+        ImportKind::Diplomas => diplomas::run(&txn, table, &req).await,
     };
     let outcome = match result {
         Ok(o) if o.rows == 0 => {

@@ -7,6 +7,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::schema::{a, fk, index};
+
 /// Creates every table of the foundation.
 pub struct Migration;
 
@@ -14,36 +16,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261124_000001_foundation"
     }
-}
-
-fn a(name: &str) -> Alias {
-    Alias::new(name)
-}
-
-fn fk(table: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(a(table), a(column))
-        .to(a(to), a("id"))
-        .to_owned()
-}
-
-async fn index(
-    m: &SchemaManager<'_>,
-    table: &str,
-    columns: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", columns.join("_")))
-        .table(a(table));
-    for c in columns {
-        stmt.col(a(c));
-    }
-    if unique {
-        stmt.unique();
-    }
-    m.create_index(stmt).await
 }
 
 #[async_trait::async_trait]

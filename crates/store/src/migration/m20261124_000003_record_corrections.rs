@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use super::schema::a;
+
 /// Creates `record_corrections`.
 pub struct Migration;
 
@@ -11,10 +13,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261124_000003_record_corrections"
     }
-}
-
-fn a(name: &str) -> Alias {
-    Alias::new(name)
 }
 
 #[async_trait::async_trait]

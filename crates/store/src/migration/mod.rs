@@ -5,6 +5,10 @@ use sea_orm_migration::prelude::*;
 mod m20261124_000001_foundation;
 mod m20261124_000002_calendar;
 mod m20261124_000003_record_corrections;
+mod m20261124_000004_graduation_applications;
+mod m20261124_000005_batch_audit;
+mod m20261124_000006_local_gateway;
+mod schema;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -16,6 +20,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_foundation::Migration),
             Box::new(m20261124_000002_calendar::Migration),
             Box::new(m20261124_000003_record_corrections::Migration),
+            Box::new(m20261124_000004_graduation_applications::Migration),
+            Box::new(m20261124_000005_batch_audit::Migration),
+            Box::new(m20261124_000006_local_gateway::Migration),
         ]
     }
 }

@@ -46,3 +46,26 @@ pub async fn remove_day<C: ConnectionTrait>(conn: &C, day: NaiveDate) -> Result<
     special_day::Entity::delete_by_id(day).exec(conn).await?;
     Ok(())
 }
+
+/// The special days of one year, in date order: (day, kind, name).
+pub async fn list_year<C: ConnectionTrait>(
+    conn: &C,
+    year: i32,
+) -> Result<Vec<(NaiveDate, DayKind, String)>, RepoError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let (Some(from), Some(to)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let rows = special_day::Entity::find()
+        .filter(special_day::Column::Day.between(from, to))
+        .order_by_asc(special_day::Column::Day)
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| DayKind::from_code(&r.kind).map(|k| (r.day, k, r.name)))
+        .collect())
+}

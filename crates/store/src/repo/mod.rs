@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod candidate;
+pub mod inbox;
 pub mod org;
 pub mod password;
 pub mod record_correction;

@@ -406,7 +406,7 @@ pub async fn create_batch<C: ConnectionTrait>(
             "批次的申请截止时间必须晚于开始时间".to_owned(),
         ));
     }
-    Ok(batch::ActiveModel {
+    let created = batch::ActiveModel {
         kind: Set(new.kind.to_owned()),
         province: Set(new.province.map(str::to_owned)),
         org_id: Set(new.org_id),
@@ -417,7 +417,15 @@ pub async fn create_batch<C: ConnectionTrait>(
         ..Default::default()
     }
     .insert(conn)
-    .await?)
+    .await?;
+    // A graduation batch gets its own copy of the province's pipeline.
+    if new.kind == "graduation"
+        && let Some(p) = new.province.and_then(domain::Province::from_code)
+    {
+        crate::graduation::application::set_stages(conn, created.id, &domain::review::preset(p))
+            .await?;
+    }
+    Ok(created)
 }
 
 /// Batches of one kind for a province (graduation) or an organisation (language, degree).

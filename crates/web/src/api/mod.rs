@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`: the same operations as the pages, for integrations.
 //! Authentication is the session cookie; state-changing calls carry the `X-CSRF-Token` header.
 
+pub mod payments;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -10,6 +12,8 @@ use store::repo::{candidate as candidates, reference};
 use crate::error::AppError;
 use crate::session::SessionCtx;
 use crate::{AppState, util};
+
+pub mod reviews;
 
 /// An [`AppError`] rendered as JSON.
 pub struct ApiError(AppError);
@@ -203,7 +207,48 @@ pub async fn openapi() -> Json<serde_json::Value> {
                 "responses": {"200": {"description": "考生信息"}, "401": {"description": "未登录"}, "404": {"description": "不存在或不在权限范围内"}}}},
             "/api/v1/candidates/{id}/scores": {"get": {"summary": "考生成绩记录",
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "成绩列表"}, "401": {"description": "未登录"}, "404": {"description": "不存在或不在权限范围内"}}}}
+                "responses": {"200": {"description": "成绩列表"}, "401": {"description": "未登录"}, "404": {"description": "不存在或不在权限范围内"}}}},
+            "/api/v1/reviews": {"get": {"summary": "毕业审核列表：本机构待审核或已审核的毕业申请（身份证号已脱敏），每页 20 份",
+                "parameters": [
+                    {"name": "batch", "in": "query", "schema": {"type": "integer"}, "description": "批次 id"},
+                    {"name": "major", "in": "query", "schema": {"type": "integer"}, "description": "专业 id"},
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["pending", "decided"], "default": "pending"}, "description": "pending 待审核（当前等待本机构）；decided 已审核（本机构审核过）"},
+                    {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "准考证号或姓名开头"},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}
+                ],
+                "responses": {"200": {"description": "total、page、per_page 与 items（id、stage、status、准考证号、姓名、脱敏身份证号、专业、批次、当前环节、提交时间、考生申请驳回时间、是否可由本机构审核）"},
+                              "401": {"description": "未登录"}, "403": {"description": "不是工作人员账号"}}}},
+            "/api/v1/reviews/{id}/decision": {"post": {"summary": "审核一份毕业申请：通过或驳回（驳回须选择常见原因 reason_code 或填写 reason，至少一项；reason 最多 200 字）",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+                    {"name": "X-CSRF-Token", "in": "header", "required": true, "schema": {"type": "string"}}
+                ],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["stage", "decision"],
+                    "properties": {
+                        "stage": {"type": "integer", "description": "所审核的环节序号（取自列表的 stage）；申请已进入其他环节时返回 409"},
+                        "decision": {"type": "string", "enum": ["approve", "reject"]},
+                        "reason_code": {"type": "string", "enum": domain::review::CommonReason::ALL.iter().map(|r| r.code()).collect::<Vec<_>>(), "description": "常见驳回原因"},
+                        "reason": {"type": "string", "maxLength": domain::review::REASON_TEXT_MAX, "description": "补充说明"}
+                    }}}}},
+                "responses": {"200": {"description": "审核后的申请：id、status、stage、rejection_reason"}, "401": {"description": "未登录"},
+                              "403": {"description": "不是工作人员账号或安全令牌无效"}, "404": {"description": "不存在或不由本机构审核"},
+                              "409": {"description": "申请状态已变化（已被他人审核或不在该环节），未做任何更改"}, "422": {"description": "缺少驳回原因等输入错误"}}}},
+            "/api/v1/payments/notify": {"post": {"summary": "支付结果通知（支付平台回调，服务器之间调用，无需会话与 CSRF 令牌）",
+                "description": "请求体为 JSON，签名覆盖原始请求体字节：X-Biye-Signature 头为以共享密钥计算的 HMAC-SHA256（小写十六进制）。timestamp 与服务器时间相差超过 300 秒的通知被拒绝。订单号与金额（分）须与订单一致。同一订单的重复通知只入账一次，均答复 success。",
+                "parameters": [{"name": "X-Biye-Signature", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                    "required": ["order_no", "gateway_txn_no", "amount_fen", "paid_at", "timestamp", "nonce"],
+                    "properties": {
+                        "order_no": {"type": "string", "description": "商户订单号"},
+                        "gateway_txn_no": {"type": "string", "description": "支付流水号"},
+                        "amount_fen": {"type": "integer", "description": "实付金额（分）"},
+                        "paid_at": {"type": "string", "format": "date-time", "description": "支付时间"},
+                        "timestamp": {"type": "integer", "description": "通知发送时间（Unix 秒）"},
+                        "nonce": {"type": "string", "description": "随机串"}}}}}},
+                "responses": {"200": {"description": "已入账或重复通知：响应体为 success", "content": {"text/plain": {"schema": {"type": "string", "enum": ["success"]}}}},
+                    "400": {"description": "签名无效、通知过期、金额不符或订单不存在；未做任何更改（JSON：error、message）"},
+                    "500": {"description": "暂时无法处理，支付平台应稍后重发"}}}}
         }
     }))
 }

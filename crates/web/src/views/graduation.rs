@@ -3,8 +3,9 @@
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::Html;
-use domain::graduation::{Facts, PriorEducation, audit};
+use domain::graduation::{Facts, PriorEducation, audit, moral_state};
 use serde::Deserialize;
+use store::entity::candidate;
 use store::repo::reference;
 
 use super::Layout;
@@ -57,6 +58,10 @@ pub struct MajorAudit {
     pub open_courses: Vec<Hypothesis>,
     /// A what-if is shown.
     pub hypothetical: bool,
+    /// 申请毕业 is offered for this major.
+    pub can_apply: bool,
+    /// The automatic prior-education check did not pass: the form's manual section applies.
+    pub manual_prior: bool,
 }
 
 #[derive(Template)]
@@ -65,6 +70,8 @@ struct GraduationPage {
     layout: Layout,
     missing_profile: Vec<&'static str>,
     audits: Vec<MajorAudit>,
+    batches: Vec<(i64, String)>,
+    existing: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -75,14 +82,93 @@ struct WhatIfQuery {
     what_if: Vec<String>,
 }
 
-/// The moral-character condition before any upload: in Yunnan the signed commitment letter is
-/// part of the application; elsewhere the chief university assesses it during review.
-fn moral_state(province: &str) -> Result<(), String> {
-    if province == domain::Province::Yunnan.code() {
-        Err("尚未上传《毕业办证申请暨思想品德合格承诺书》（在毕业申请中上传）".to_owned())
-    } else {
-        Ok(())
+/// What the audit knows about one candidate, loaded once for all their majors.
+pub struct CandidateFacts {
+    scores: Vec<domain::graduation::ScoreFact>,
+    exemptions: Vec<domain::graduation::ExemptionFact>,
+    moral: Result<(), String>,
+    legally_blocked: bool,
+}
+
+impl CandidateFacts {
+    /// Loads the candidate's score records and exemptions.
+    pub async fn load(state: &AppState, c: &candidate::Model) -> Result<Self, AppError> {
+        let (scores, exemptions) = store::graduation::records_of(&state.db, c).await?;
+        Ok(CandidateFacts {
+            scores,
+            exemptions,
+            moral: moral_state(&c.province),
+            legally_blocked: c.legal_block,
+        })
     }
+}
+
+/// The explained audit of a candidate against one major, as candidates and reviewers see it.
+/// `what_if` names courses assumed passed (empty for the real standing); `prior` is the state of
+/// the prior-education check, which only an application knows.
+pub async fn major_audit(
+    state: &AppState,
+    facts: &CandidateFacts,
+    m: &reference::MajorView,
+    what_if: &[&str],
+    prior: PriorEducation,
+) -> Result<MajorAudit, AppError> {
+    let plan = store::graduation::plan_of(&state.db, &m.major).await?;
+    let result = audit(
+        &plan,
+        &Facts {
+            scores: &facts.scores,
+            exemptions: &facts.exemptions,
+            moral: facts.moral.clone(),
+            prior_education: prior,
+            legally_blocked: facts.legally_blocked,
+        },
+        what_if,
+    );
+    let open_courses = plan
+        .courses
+        .iter()
+        .filter(|c| {
+            !facts
+                .scores
+                .iter()
+                .any(|s| s.passed && s.course_code == c.code)
+        })
+        .map(|c| Hypothesis {
+            checked: what_if.contains(&c.code.as_str()),
+            code: c.code.clone(),
+            name: c.name.clone(),
+        })
+        .collect();
+    let level = domain::Level::from_code(&m.major.level)
+        .map(|l| l.label())
+        .unwrap_or("");
+    Ok(MajorAudit {
+        major_id: m.major.id,
+        title: format!(
+            "{} {}（{}，{}）",
+            m.major.code, m.major.name, level, m.university
+        ),
+        eligible: result.eligible(),
+        refusal: result.refusal(),
+        hypothetical: !what_if.is_empty(),
+        can_apply: false,
+        manual_prior: false,
+        conditions: result
+            .conditions
+            .into_iter()
+            .map(|c| ConditionLine {
+                letter: c.key.letter(),
+                label: c.key.label(),
+                found: c.found,
+                threshold: c.threshold,
+                passed: c.passed,
+                changed: c.changed,
+                missing: c.missing,
+            })
+            .collect(),
+        open_courses,
+    })
 }
 
 /// GET /candidate/graduation
@@ -94,61 +180,47 @@ pub async fn self_check(
     // Repeated `what_if` keys: parsed with the form codec that supports them.
     let q: WhatIfQuery =
         serde_html_form::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
-    let (scores, exemptions) = store::graduation::records_of(&state.db, &me.model).await?;
+    let facts = CandidateFacts::load(&state, &me.model).await?;
     let mut audits = Vec::new();
     for m in reference::enrolled_majors(&state.db, me.model.id).await? {
-        let plan = store::graduation::plan_of(&state.db, &m.major).await?;
         let what_if: Vec<&str> = if q.major == Some(m.major.id) {
             q.what_if.iter().map(String::as_str).collect()
         } else {
             Vec::new()
         };
-        let facts = Facts {
-            scores: &scores,
-            exemptions: &exemptions,
-            moral: moral_state(&me.model.province),
-            prior_education: PriorEducation::NotChecked,
-            legally_blocked: me.model.legal_block,
-        };
-        let result = audit(&plan, &facts, &what_if);
-        let open_courses = plan
-            .courses
-            .iter()
-            .filter(|c| !scores.iter().any(|s| s.passed && s.course_code == c.code))
-            .map(|c| Hypothesis {
-                checked: what_if.contains(&c.code.as_str()),
-                code: c.code.clone(),
-                name: c.name.clone(),
+        let prior = prior_check(&state, &me.model, &m.major).await;
+        let mut line = major_audit(&state, &facts, &m, &what_if, prior.state.clone()).await?;
+        line.manual_prior = prior.code == store::graduation::application::PRIOR_MANUAL;
+        line.can_apply = what_if.is_empty() && blocking_lines(&line.conditions, &prior).is_none();
+        audits.push(line);
+    }
+    let now = state.now();
+    let batches =
+        store::graduation::application::batches_of_province(&state.db, &me.model.province)
+            .await?
+            .into_iter()
+            .filter(|b| b.opens_at <= now && now < b.closes_at)
+            .map(|b| {
+                let label = format!(
+                    "{}（{} 至 {}）",
+                    b.name,
+                    crate::util::beijing(b.opens_at),
+                    crate::util::beijing(b.closes_at)
+                );
+                (b.id, label)
             })
             .collect();
-        let level = domain::Level::from_code(&m.major.level)
-            .map(|l| l.label())
-            .unwrap_or("");
-        audits.push(MajorAudit {
-            major_id: m.major.id,
-            title: format!(
-                "{} {}（{}，{}）",
-                m.major.code, m.major.name, level, m.university
-            ),
-            eligible: result.eligible(),
-            refusal: result.refusal(),
-            hypothetical: !what_if.is_empty(),
-            conditions: result
-                .conditions
-                .into_iter()
-                .map(|c| ConditionLine {
-                    letter: c.key.letter(),
-                    label: c.key.label(),
-                    found: c.found,
-                    threshold: c.threshold,
-                    passed: c.passed,
-                    changed: c.changed,
-                    missing: c.missing,
-                })
-                .collect(),
-            open_courses,
+    let existing = store::graduation::application::of_candidate(&state.db, me.model.id)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|a| a.status != domain::review::Status::Closed.code())
+        .map(|a| {
+            domain::review::Status::from_code(&a.status)
+                .map(|s| s.label())
+                .unwrap_or("")
+                .to_owned()
         });
-    }
     let page = GraduationPage {
         layout: Layout::candidate(
             "毕业条件自查",
@@ -158,6 +230,117 @@ pub async fn self_check(
         ),
         missing_profile: ProfileView::of(&me.model).missing,
         audits,
+        batches,
+        existing,
     };
     Ok(Html(page.render()?))
+}
+
+/// The prior-education (前置学历) state for one major, with what the application records.
+#[derive(Debug, Clone)]
+pub struct PriorOutcome {
+    /// For the audit's condition e.
+    pub state: PriorEducation,
+    /// `PRIOR_NOT_NEEDED`, `PRIOR_VERIFIED` or `PRIOR_MANUAL`.
+    pub code: &'static str,
+    /// Why the automatic check did not pass.
+    pub message: Option<String>,
+}
+
+/// Runs the credential check for 本科 majors; 专科 needs none.
+pub async fn prior_check(
+    state: &AppState,
+    cand: &store::entity::candidate::Model,
+    major: &store::entity::major::Model,
+) -> PriorOutcome {
+    use store::credential::{CredentialCheck, CredentialQuery};
+    use store::graduation::application::{
+        PRIOR_MANUAL, PRIOR_NOT_NEEDED, PRIOR_VERIFIED, major_needs_prior,
+    };
+    if !major_needs_prior(major) {
+        return PriorOutcome {
+            state: PriorEducation::NotChecked,
+            code: PRIOR_NOT_NEEDED,
+            message: None,
+        };
+    }
+    let q = CredentialQuery {
+        name: cand.name.clone(),
+        id_card_no: cand.id_card_no.clone(),
+        before: (state.now() + chrono::Duration::hours(8)).date_naive(),
+    };
+    let failed = |msg: String| PriorOutcome {
+        state: PriorEducation::Failed(format!("前置学历自动核查未通过：{msg}")),
+        code: PRIOR_MANUAL,
+        message: Some(msg),
+    };
+    match state.credentials.check(&q).await {
+        Ok(CredentialCheck::Verified { .. }) => PriorOutcome {
+            state: PriorEducation::Verified,
+            code: PRIOR_VERIFIED,
+            message: None,
+        },
+        Ok(CredentialCheck::NotVerified(msg)) => failed(msg),
+        Err(e) => failed(e.to_string()),
+    }
+}
+
+/// The audit of one candidate against one major, as the apply action and reviewers see it.
+pub async fn audit_major(
+    state: &AppState,
+    cand: &store::entity::candidate::Model,
+    major: &store::entity::major::Model,
+    what_if: &[&str],
+) -> Result<(domain::graduation::Audit, PriorOutcome), AppError> {
+    let (scores, exemptions) = store::graduation::records_of(&state.db, cand).await?;
+    let plan = store::graduation::plan_of(&state.db, major).await?;
+    let prior = prior_check(state, cand, major).await;
+    let facts = Facts {
+        scores: &scores,
+        exemptions: &exemptions,
+        moral: moral_state(&cand.province),
+        prior_education: prior.state.clone(),
+        legally_blocked: cand.legal_block,
+    };
+    Ok((audit(&plan, &facts, what_if), prior))
+}
+
+/// Why applying is refused, if it is: every failing condition except a prior-education check
+/// that failed automatically, which the application's manual section resolves (seed 001 §8b).
+/// Yunnan's commitment letter is uploaded in the application itself, so it does not block either.
+pub fn blocking_refusal(
+    result: &domain::graduation::Audit,
+    prior: &PriorOutcome,
+) -> Option<String> {
+    use domain::graduation::ConditionKey;
+    let blocking: Vec<String> = result
+        .conditions
+        .iter()
+        .filter(|c| !c.passed)
+        .filter(|c| {
+            !(c.key == ConditionKey::PriorEducation
+                && prior.code == store::graduation::application::PRIOR_MANUAL)
+                && c.key != ConditionKey::Moral
+        })
+        .map(|c| {
+            let detail = if c.missing.is_empty() {
+                c.found.clone()
+            } else {
+                c.missing.join("；")
+            };
+            format!("{}. {}（{}）", c.key.letter(), c.key.label(), detail)
+        })
+        .collect();
+    (!blocking.is_empty()).then(|| blocking.join("；"))
+}
+
+/// [`blocking_refusal`] over the conditions as shown on the page.
+fn blocking_lines(lines: &[ConditionLine], prior: &PriorOutcome) -> Option<String> {
+    let manual = prior.code == store::graduation::application::PRIOR_MANUAL;
+    let blocking: Vec<String> = lines
+        .iter()
+        .filter(|c| !c.passed && c.letter != 'c' && !(c.letter == 'e' && manual))
+        .map(|c| format!("{}. {}", c.letter, c.label))
+        .collect();
+    (!blocking.is_empty()).then(|| blocking.join("；"))
 }

@@ -209,10 +209,25 @@ pub async fn upload(
             &state,
             &me,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "请选择导入类型（考生、成绩或考试计划）。".to_owned(),
+            "请选择导入类型（考生、成绩、考试计划或学历库）。".to_owned(),
         )
         .await;
     };
+    // The registry decides prior-education checks for the whole province: only the office
+    // maintains it.
+    let office = [
+        domain::OrgKind::MunicipalOffice.code(),
+        domain::OrgKind::ProvincialOffice.code(),
+    ];
+    if kind == ImportKind::Diplomas && !office.contains(&me.0.org.kind.as_str()) {
+        return refuse(
+            &state,
+            &me,
+            StatusCode::FORBIDDEN,
+            "学历库只能由市自考办或省招生考试院的管理员导入，本次未做任何更改。".to_owned(),
+        )
+        .await;
+    }
     let Some((path, original, size)) = spooled.filter(|(_, n, _)| !n.is_empty()) else {
         return refuse(
             &state,

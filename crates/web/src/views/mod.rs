@@ -1,10 +1,15 @@
 //! Server-rendered pages (askama templates in `templates/`), one module per area.
 
+pub mod application;
 pub mod auth;
 pub mod candidate;
+pub mod gateway;
 pub mod graduation;
 pub mod imports;
+pub mod payment;
+pub mod printouts;
 pub mod record_correction;
+pub mod review;
 pub mod staff;
 pub mod student;
 
@@ -79,7 +84,10 @@ impl Layout {
                 ("成绩查询", "/candidate/scores"),
                 ("考籍办理", ""),
                 ("毕业条件自查", "/candidate/graduation"),
+                ("毕业申请", "/candidate/application"),
+                ("审核进度", "/candidate/application/progress"),
                 ("考籍更正", "/candidate/corrections"),
+                ("收件箱", "/candidate/inbox"),
             ],
             active,
         )
@@ -99,12 +107,14 @@ impl Layout {
         )
     }
 
-    /// The staff workspace; the import page only for admins. 考籍更正 is listed for everyone: the
-    /// page itself tells staff of organisations that do not review corrections where they go.
+    /// The staff workspace; the import page only for admins. 毕业审核 and 考籍更正 are listed for
+    /// everyone: each page itself tells staff of organisations that do not review there where
+    /// those applications go.
     pub fn staff(title: &str, who: String, ctx: &SessionCtx, active: &str, admin: bool) -> Layout {
         let mut items: Vec<(&'static str, &'static str)> = vec![
             ("工作台", "/staff"),
             ("考生", "/staff/candidates"),
+            ("毕业审核", "/staff/reviews"),
             ("考籍更正", "/staff/corrections"),
         ];
         if admin {

@@ -12,7 +12,8 @@ use crate::error::AppError;
 use crate::session::CurrentStaff;
 use crate::{AppState, util};
 
-fn who(s: &CurrentStaff) -> String {
+/// Who is signed in, as the page frame shows it: name, organisation and role.
+pub(super) fn who(s: &CurrentStaff) -> String {
     let role = domain::StaffRole::from_code(&s.staff.role)
         .map(|r| r.label())
         .unwrap_or("");
@@ -33,6 +34,8 @@ struct DashboardPage {
     org_kind: String,
     candidates: u64,
     admin: bool,
+    /// Graduation applications waiting for this organisation; `None` when it reviews none.
+    reviews_pending: Option<u64>,
 }
 
 /// GET /staff (工作台)
@@ -42,12 +45,21 @@ pub async fn dashboard(
 ) -> Result<Html<String>, AppError> {
     let (_, total) = candidates::list_in_scope(&state.db, &me.org, None, 0, 1).await?;
     let admin = me.is_admin();
+    let reviews_pending = if super::review::review_remit(&me.org).is_ok() {
+        let pending = store::graduation::application::QueueFilter::default();
+        let (_, n) =
+            store::graduation::application::queue(&state.db, &me.org, &pending, 0, 1).await?;
+        Some(n)
+    } else {
+        None
+    };
     let page = DashboardPage {
         layout: Layout::staff("工作台", who(&me), &me.ctx, "/staff", admin),
         org_name: me.org.name.clone(),
         org_kind: org_kind_label(&me.org.kind),
         candidates: total,
         admin,
+        reviews_pending,
     };
     Ok(Html(page.render()?))
 }

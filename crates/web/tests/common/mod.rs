@@ -10,6 +10,9 @@ use web::{AppState, WebConfig};
 /// The password of every account in test apps.
 pub const PASSWORD: &str = "Test2026pass";
 
+/// The secret test apps share with their payment gateway.
+pub const PAYMENT_SECRET: &str = "test-payment-secret";
+
 fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| store::repo::password::hash(PASSWORD).unwrap())
@@ -46,20 +49,25 @@ pub async fn spawn_app(backend: &Backend) -> TestApp {
         &store::demo::DemoOptions {
             password_hash: password_hash(),
             extra_candidates: 0,
+            bulk_province: None,
             now: chrono::Utc::now(),
         },
     )
     .await
     .unwrap();
     let spool = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
     let config = WebConfig {
         secure_cookies: false,
         import_max_bytes: 100 * 1024 * 1024,
         spool_dir: spool.path().to_owned(),
+        objects_url: spool.path().join("objects").to_string_lossy().into_owned(),
+        pdf_font: None,
+        payment_secret: PAYMENT_SECRET.to_owned(),
+        public_base_url: base.clone(),
     };
-    let state = AppState::new(db.db.clone(), config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(db.db.clone(), config).unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let serve_state = state.clone();
     tokio::spawn(async move {

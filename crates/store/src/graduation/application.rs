@@ -1,0 +1,1358 @@
+//! Graduation applications (毕业申请): opening one, saving its sections and
+//! files, submitting it, and moving it through the batch's review pipeline.
+//!
+//! Every change is one conditional UPDATE written first in its transaction
+//! (on the application's id, status, stage and `version`), so two people
+//! acting at once leave one result and SQLite never has to upgrade a read
+//! lock. The rules themselves are [`domain::review::transition`]'s.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::graduation::form::{FileSlot, MAX_OTHER_MATERIALS, PriorEducationForm, ResumeEntry};
+use domain::review::{
+    Action, ReviewerRule, ReviewerTarget, Stage, StageKind, State, Status, Window, transition,
+};
+use domain::{CandidateType, Level, OrgKind, Province};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+use crate::entity::{
+    application_file, batch, batch_stage, candidate, graduation_application as app, major,
+    organisation, payment_order, refund, review_event,
+};
+use crate::objects::Stored;
+use crate::repo::audit::{self, Actor};
+use crate::repo::inbox::{self, Recipient};
+use crate::repo::{RepoError, calendar};
+
+/// The prior-education check was not needed (专科).
+pub const PRIOR_NOT_NEEDED: &str = "not_needed";
+/// The credential service confirmed the prior diploma.
+pub const PRIOR_VERIFIED: &str = "verified";
+/// The automatic check did not pass: the form's prior-education section is required and the
+/// first reviewer checks it.
+pub const PRIOR_MANUAL: &str = "manual";
+
+/// Message when an application changed under the person acting on it.
+pub const CHANGED_MESSAGE: &str = "该申请的状态刚刚发生了变化，请刷新页面后再操作";
+
+/// A batch's review stages, in order.
+pub async fn stages<C: ConnectionTrait>(conn: &C, batch_id: i64) -> Result<Vec<Stage>, RepoError> {
+    let rows = batch_stage::Entity::find()
+        .filter(batch_stage::Column::BatchId.eq(batch_id))
+        .order_by_asc(batch_stage::Column::Seq)
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let kind = match r.kind.as_str() {
+                "payment" => StageKind::Payment {
+                    amount_fen: r.amount_fen.unwrap_or(0),
+                },
+                _ => StageKind::Review(
+                    r.reviewer_rule
+                        .as_deref()
+                        .and_then(ReviewerRule::from_code)
+                        .ok_or_else(|| {
+                            RepoError::Invalid(format!("审核环节“{}”的审核机构无效", r.name))
+                        })?,
+                ),
+            };
+            Ok(Stage { name: r.name, kind })
+        })
+        .collect()
+}
+
+/// Copies a pipeline onto a batch (replacing any it had).
+pub async fn set_stages<C: ConnectionTrait>(
+    conn: &C,
+    batch_id: i64,
+    pipeline: &[Stage],
+) -> Result<(), RepoError> {
+    batch_stage::Entity::delete_many()
+        .filter(batch_stage::Column::BatchId.eq(batch_id))
+        .exec(conn)
+        .await?;
+    for (seq, s) in pipeline.iter().enumerate() {
+        let (kind, rule, amount) = match &s.kind {
+            StageKind::Review(rule) => ("review", Some(rule.code().to_owned()), None),
+            StageKind::Payment { amount_fen } => ("payment", None, Some(*amount_fen)),
+        };
+        batch_stage::ActiveModel {
+            batch_id: Set(batch_id),
+            seq: Set(i32::try_from(seq).unwrap_or(i32::MAX)),
+            name: Set(s.name.clone()),
+            kind: Set(kind.to_owned()),
+            reviewer_rule: Set(rule),
+            amount_fen: Set(amount),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A batch's window.
+pub fn window(b: &batch::Model) -> Window {
+    Window {
+        opens_at: b.opens_at,
+        closes_at: b.closes_at,
+    }
+}
+
+/// The application's position in the state machine.
+pub fn state(a: &app::Model) -> State {
+    State {
+        status: Status::from_code(&a.status).unwrap_or(Status::Draft),
+        stage: a.stage.and_then(|s| usize::try_from(s).ok()),
+    }
+}
+
+fn stage_i32(stage: Option<usize>) -> Option<i32> {
+    stage.and_then(|s| i32::try_from(s).ok())
+}
+
+/// Graduation batches of a province, newest first.
+pub async fn batches_of_province<C: ConnectionTrait>(
+    conn: &C,
+    province: &str,
+) -> Result<Vec<batch::Model>, RepoError> {
+    Ok(batch::Entity::find()
+        .filter(batch::Column::Kind.eq("graduation"))
+        .filter(batch::Column::Province.eq(province))
+        .order_by_desc(batch::Column::OpensAt)
+        .all(conn)
+        .await?)
+}
+
+/// A batch by id.
+pub async fn batch<C: ConnectionTrait>(conn: &C, id: i64) -> Result<batch::Model, RepoError> {
+    batch::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// The candidate's applications, newest first.
+pub async fn of_candidate<C: ConnectionTrait>(
+    conn: &C,
+    candidate_id: i64,
+) -> Result<Vec<app::Model>, RepoError> {
+    Ok(app::Entity::find()
+        .filter(app::Column::CandidateId.eq(candidate_id))
+        .order_by_desc(app::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// One of the candidate's own applications.
+pub async fn get_own<C: ConnectionTrait>(
+    conn: &C,
+    candidate_id: i64,
+    id: i64,
+) -> Result<app::Model, RepoError> {
+    app::Entity::find_by_id(id)
+        .filter(app::Column::CandidateId.eq(candidate_id))
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// An application by id, with no scope check: for jobs and for callers that checked already.
+pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<app::Model, RepoError> {
+    app::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// What opening an application needs.
+pub struct NewApplication<'a> {
+    /// The candidate.
+    pub candidate: &'a candidate::Model,
+    /// The batch applied in.
+    pub batch: &'a batch::Model,
+    /// The major applied for; must be one of the candidate's enrolled majors.
+    pub major: &'a major::Model,
+    /// [`PRIOR_NOT_NEEDED`], [`PRIOR_VERIFIED`] or [`PRIOR_MANUAL`].
+    pub prior_check: &'a str,
+    /// Why the automatic check did not pass, shown in the prior-education section.
+    pub prior_check_message: Option<String>,
+}
+
+/// Opens an application after the candidate acknowledged the notice (毕业申请须知); the caller has
+/// run the eligibility audit. One application per candidate and batch.
+pub async fn open(
+    db: &DatabaseConnection,
+    new: NewApplication<'_>,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, RepoError> {
+    let w = window(new.batch);
+    if let Err(r) = transition(&[], w, State::DRAFT, &Action::Edit, now) {
+        return Err(RepoError::Invalid(r.0));
+    }
+    if new.batch.province.as_deref() != Some(new.candidate.province.as_str()) {
+        return Err(RepoError::Invalid("该批次不属于你报考的省份".to_owned()));
+    }
+    let txn = db.begin().await?;
+    let inserted = app::ActiveModel {
+        candidate_id: Set(new.candidate.id),
+        batch_id: Set(new.batch.id),
+        major_id: Set(new.major.id),
+        chief_university_id: Set(new.major.chief_university_id),
+        status: Set(Status::Draft.code().to_owned()),
+        stage: Set(None),
+        current_org_id: Set(None),
+        version: Set(0),
+        acknowledged_at: Set(now),
+        major_confirmed_at: Set(None),
+        prior_check: Set(new.prior_check.to_owned()),
+        prior_check_message: Set(new.prior_check_message),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        if crate::repo::is_unique_violation(&e) {
+            RepoError::Conflict(format!(
+                "你已在“{}”中提交过毕业申请，请在“毕业申请”中继续填写",
+                new.batch.name
+            ))
+        } else {
+            RepoError::Db(e)
+        }
+    })?;
+    audit::record(
+        &txn,
+        now,
+        candidate_actor(new.candidate.id),
+        "graduation_application.opened",
+        ("graduation_application", Some(inserted.id)),
+        &format!("batch_id={} major_id={}", new.batch.id, new.major.id),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(inserted)
+}
+
+fn candidate_actor(id: i64) -> Actor {
+    Actor {
+        kind: "candidate",
+        id: Some(id),
+    }
+}
+
+/// One section of the form, as validated by the domain.
+#[derive(Debug, Clone)]
+pub enum Section {
+    /// 专业及主考学校 confirmed (possibly switching to another enrolled major).
+    Major(major::Model),
+    /// 前置学历 typed in.
+    PriorEducation(PriorEducationForm),
+    /// 本人简历.
+    Resume(Vec<ResumeEntry>),
+    /// 自我鉴定 (already length-checked).
+    SelfAppraisal(String),
+    /// 情况说明.
+    Statement(Option<String>),
+}
+
+impl Section {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Major(_) => "major",
+            Self::PriorEducation(_) => "prior_education",
+            Self::Resume(_) => "resume",
+            Self::SelfAppraisal(_) => "self_appraisal",
+            Self::Statement(_) => "statement",
+        }
+    }
+
+    fn columns(&self, now: DateTime<Utc>) -> Vec<(app::Column, SimpleExpr)> {
+        match self {
+            Self::Major(m) => vec![
+                (app::Column::MajorId, Expr::value(m.id)),
+                (
+                    app::Column::ChiefUniversityId,
+                    Expr::value(m.chief_university_id),
+                ),
+                (app::Column::MajorConfirmedAt, Expr::value(now)),
+            ],
+            Self::PriorEducation(p) => vec![
+                (app::Column::PriorName, Expr::value(p.name.clone())),
+                (
+                    app::Column::PriorIdCardNo,
+                    Expr::value(p.id_card_no.as_str().to_owned()),
+                ),
+                (app::Column::PriorCertNo, Expr::value(p.cert_no.clone())),
+                (app::Column::PriorSchool, Expr::value(p.school.clone())),
+                (
+                    app::Column::PriorGraduationDate,
+                    Expr::value(p.graduation_date),
+                ),
+            ],
+            Self::Resume(entries) => vec![(
+                app::Column::Resume,
+                Expr::value(serde_json::to_string(entries).unwrap_or_default()),
+            )],
+            Self::SelfAppraisal(t) => vec![(app::Column::SelfAppraisal, Expr::value(t.clone()))],
+            Self::Statement(t) => vec![(app::Column::Statement, Expr::value(t.clone()))],
+        }
+    }
+}
+
+/// Refuses an edit the state machine does not allow, with its reason.
+async fn check_editable<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let b = batch(conn, a.batch_id).await?;
+    transition(&[], window(&b), state(a), &Action::Edit, now)
+        .map(|_| ())
+        .map_err(|r| RepoError::Invalid(r.0))
+}
+
+/// Claims the application for a candidate's change: bumps its version only if it is still
+/// editable and unchanged since `a` was read. The first write of the caller's transaction.
+async fn claim_for_edit<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    extra: Vec<(app::Column, SimpleExpr)>,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let mut q = app::Entity::update_many()
+        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
+        .col_expr(app::Column::UpdatedAt, Expr::value(now));
+    for (c, v) in extra {
+        q = q.col_expr(c, v);
+    }
+    let n = q
+        .filter(app::Column::Id.eq(a.id))
+        .filter(app::Column::CandidateId.eq(a.candidate_id))
+        .filter(app::Column::Version.eq(a.version))
+        .filter(app::Column::Status.is_in([Status::Draft.code(), Status::Rejected.code()]))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Err(RepoError::Conflict(CHANGED_MESSAGE.to_owned()));
+    }
+    Ok(())
+}
+
+/// Saves one section of the candidate's own application.
+pub async fn save_section(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    section: Section,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, RepoError> {
+    check_editable(db, a, now).await?;
+    if let Section::Major(m) = &section {
+        let enrolled = crate::entity::enrolled_major::Entity::find()
+            .filter(crate::entity::enrolled_major::Column::CandidateId.eq(a.candidate_id))
+            .filter(crate::entity::enrolled_major::Column::MajorId.eq(m.id))
+            .count(db)
+            .await?;
+        if enrolled == 0 {
+            return Err(RepoError::Invalid(format!(
+                "“{}”不是你的在籍专业，请先在“考生信息-在籍专业”中新增",
+                m.name
+            )));
+        }
+    }
+    let txn = db.begin().await?;
+    claim_for_edit(&txn, a, section.columns(now), now).await?;
+    audit::record(
+        &txn,
+        now,
+        candidate_actor(a.candidate_id),
+        "graduation_application.section_saved",
+        ("graduation_application", Some(a.id)),
+        section.code(),
+        ip,
+    )
+    .await?;
+    let saved = get(&txn, a.id).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The files of an application, oldest first.
+pub async fn files<C: ConnectionTrait>(
+    conn: &C,
+    application_id: i64,
+) -> Result<Vec<application_file::Model>, RepoError> {
+    Ok(application_file::Entity::find()
+        .filter(application_file::Column::ApplicationId.eq(application_id))
+        .order_by_asc(application_file::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// What is known about a stored upload.
+pub struct NewFile<'a> {
+    /// Where it goes on the form.
+    pub slot: FileSlot,
+    /// Where the object store put it.
+    pub stored: Stored,
+    /// The name the person's device gave it (display only).
+    pub original_name: &'a str,
+    /// MIME type established from the content.
+    pub content_type: &'a str,
+    /// Pixel size, for pictures.
+    pub dimensions: Option<(u32, u32)>,
+}
+
+/// Records an upload on the candidate's own application; a single-file slot's previous picture is
+/// replaced, 其它材料 accumulate up to [`MAX_OTHER_MATERIALS`].
+pub async fn attach_file(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    new: NewFile<'_>,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<application_file::Model, RepoError> {
+    check_editable(db, a, now).await?;
+    let txn = db.begin().await?;
+    claim_for_edit(&txn, a, vec![], now).await?;
+    let same_slot = application_file::Entity::find()
+        .filter(application_file::Column::ApplicationId.eq(a.id))
+        .filter(application_file::Column::Slot.eq(new.slot.code()))
+        .count(&txn)
+        .await?;
+    if new.slot == FileSlot::Other {
+        if same_slot >= MAX_OTHER_MATERIALS as u64 {
+            return Err(RepoError::Invalid(format!(
+                "其它材料最多上传 {MAX_OTHER_MATERIALS} 张，已有 {same_slot} 张；请先删除不需要的图片"
+            )));
+        }
+    } else {
+        application_file::Entity::delete_many()
+            .filter(application_file::Column::ApplicationId.eq(a.id))
+            .filter(application_file::Column::Slot.eq(new.slot.code()))
+            .exec(&txn)
+            .await?;
+    }
+    let to_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    let saved = application_file::ActiveModel {
+        application_id: Set(a.id),
+        slot: Set(new.slot.code().to_owned()),
+        object_key: Set(new.stored.key.clone()),
+        sha256: Set(new.stored.sha256.clone()),
+        size_bytes: Set(i64::try_from(new.stored.size).unwrap_or(i64::MAX)),
+        content_type: Set(new.content_type.to_owned()),
+        original_name: Set(new.original_name.chars().take(255).collect()),
+        width: Set(new.dimensions.map(|d| to_i32(d.0))),
+        height: Set(new.dimensions.map(|d| to_i32(d.1))),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        candidate_actor(a.candidate_id),
+        "graduation_application.file_uploaded",
+        ("graduation_application", Some(a.id)),
+        &format!(
+            "slot={} sha256={} size={}",
+            new.slot.code(),
+            new.stored.sha256,
+            new.stored.size
+        ),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Removes one of the candidate's own files from the form (the object itself is kept: nothing
+/// submitted is ever lost, and the audit trail names its hash).
+pub async fn remove_file(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    file_id: i64,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<(), RepoError> {
+    check_editable(db, a, now).await?;
+    let txn = db.begin().await?;
+    claim_for_edit(&txn, a, vec![], now).await?;
+    let n = application_file::Entity::delete_many()
+        .filter(application_file::Column::Id.eq(file_id))
+        .filter(application_file::Column::ApplicationId.eq(a.id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Err(RepoError::NotFound);
+    }
+    audit::record(
+        &txn,
+        now,
+        candidate_actor(a.candidate_id),
+        "graduation_application.file_removed",
+        ("graduation_application", Some(a.id)),
+        &format!("file_id={file_id}"),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Whether the prior-education section is required: 本科 whose automatic check did not pass.
+pub fn needs_prior_section(a: &app::Model) -> bool {
+    a.prior_check == PRIOR_MANUAL
+}
+
+/// Required sections not yet filled, in form order, in the form's words.
+pub fn missing_sections(a: &app::Model, files: &[application_file::Model]) -> Vec<String> {
+    let has = |slot: FileSlot| files.iter().any(|f| f.slot == slot.code());
+    let mut missing = Vec::new();
+    if a.major_confirmed_at.is_none() {
+        missing.push("确认申请毕业的专业及主考学校".to_owned());
+    }
+    if needs_prior_section(a) {
+        if a.prior_cert_no.is_none() {
+            missing.push("前置学历信息".to_owned());
+        }
+        for slot in [FileSlot::PriorDiploma, FileSlot::PriorRegistration] {
+            if !has(slot) {
+                missing.push(format!("{}图片", slot.label()));
+            }
+        }
+    }
+    if a.resume.is_none() {
+        missing.push("本人简历".to_owned());
+    }
+    for slot in [FileSlot::IdFront, FileSlot::IdBack] {
+        if !has(slot) {
+            missing.push(format!("{}图片", slot.label()));
+        }
+    }
+    if a.self_appraisal.is_none() {
+        missing.push("自我鉴定".to_owned());
+    }
+    if !has(FileSlot::Signature) {
+        missing.push("签名".to_owned());
+    }
+    missing
+}
+
+/// The resume entries saved on an application.
+pub fn resume_of(a: &app::Model) -> Vec<ResumeEntry> {
+    a.resume
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or_default()
+}
+
+/// The organisation that reviews `stage` of this application, if any.
+pub async fn reviewer_of<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    stage: &Stage,
+) -> Result<Option<i64>, RepoError> {
+    let StageKind::Review(rule) = &stage.kind else {
+        return Ok(None);
+    };
+    let cand = crate::repo::candidate::get(conn, a.candidate_id).await?;
+    let province = Province::from_code(&cand.province).unwrap_or(Province::Chongqing);
+    let ctype = CandidateType::from_code(&cand.candidate_type).unwrap_or(CandidateType::SelfStudy);
+    match rule.target(province, ctype) {
+        ReviewerTarget::ChiefUniversity => Ok(Some(a.chief_university_id)),
+        ReviewerTarget::Ancestor(kind) => {
+            let reg = crate::repo::org::get(conn, cand.registration_org_id).await?;
+            let ids: Vec<i64> = reg.path.split('/').filter_map(|p| p.parse().ok()).collect();
+            let found = organisation::Entity::find()
+                .filter(organisation::Column::Id.is_in(ids))
+                .filter(organisation::Column::Kind.eq(kind.code()))
+                .one(conn)
+                .await?;
+            if let Some(o) = found {
+                return Ok(Some(o.id));
+            }
+            // A candidate registered outside the agency tree (e.g. directly under the office)
+            // still needs a reviewer: the province's only organisation of that kind, if unique.
+            let mut same_kind = organisation::Entity::find()
+                .filter(organisation::Column::Kind.eq(kind.code()))
+                .filter(organisation::Column::Province.eq(cand.province.clone()))
+                .limit(2)
+                .all(conn)
+                .await?;
+            Ok((same_kind.len() == 1).then(|| same_kind.remove(0).id))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn event(
+    a: &app::Model,
+    stage: Option<usize>,
+    stage_name: &str,
+    action: &str,
+    org_id: Option<i64>,
+    actor: Actor,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> review_event::ActiveModel {
+    review_event::ActiveModel {
+        application_id: Set(a.id),
+        stage: Set(stage_i32(stage)),
+        stage_name: Set(stage_name.to_owned()),
+        action: Set(action.to_owned()),
+        org_id: Set(org_id),
+        actor_kind: Set(actor.kind.to_owned()),
+        actor_id: Set(actor.id),
+        reason: Set(reason),
+        at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Moves the application to `next` with a conditional update on the state it had (`from`) and
+/// its version; `Conflict` when someone else moved it first.
+#[allow(clippy::too_many_arguments)]
+async fn move_to<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    from: State,
+    next: State,
+    current_org: Option<i64>,
+    extra: Vec<(app::Column, SimpleExpr)>,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let mut q = app::Entity::update_many()
+        .col_expr(app::Column::Status, Expr::value(next.status.code()))
+        .col_expr(app::Column::Stage, Expr::value(stage_i32(next.stage)))
+        .col_expr(app::Column::CurrentOrgId, Expr::value(current_org))
+        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
+        .col_expr(app::Column::UpdatedAt, Expr::value(now));
+    for (c, v) in extra {
+        q = q.col_expr(c, v);
+    }
+    let stage_cond = match stage_i32(from.stage) {
+        Some(s) => app::Column::Stage.eq(s),
+        None => app::Column::Stage.is_null(),
+    };
+    let n = q
+        .filter(app::Column::Id.eq(a.id))
+        .filter(app::Column::Version.eq(a.version))
+        .filter(app::Column::Status.eq(from.status.code()))
+        .filter(stage_cond)
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Err(RepoError::Conflict(CHANGED_MESSAGE.to_owned()));
+    }
+    Ok(())
+}
+
+/// Organisation for the state the application moves into, or an error naming the stage when the
+/// province has no such organisation.
+async fn org_for<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    stages: &[Stage],
+    next: State,
+) -> Result<Option<i64>, RepoError> {
+    match (next.status, next.stage.and_then(|i| stages.get(i))) {
+        (Status::InReview, Some(stage)) => {
+            let org = reviewer_of(conn, a, stage).await?;
+            if org.is_none() {
+                return Err(RepoError::Invalid(format!(
+                    "找不到负责“{}”的机构，请联系考试机构",
+                    stage.name
+                )));
+            }
+            Ok(org)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// 提交初审: locks the candidate's data and hands the application to the first stage.
+pub async fn submit(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, RepoError> {
+    let b = batch(db, a.batch_id).await?;
+    let pipeline = stages(db, a.batch_id).await?;
+    let fs = files(db, a.id).await?;
+    let from = state(a);
+    let next = transition(
+        &pipeline,
+        window(&b),
+        from,
+        &Action::Submit {
+            missing: missing_sections(a, &fs),
+        },
+        now,
+    )
+    .map_err(|r| RepoError::Invalid(r.0))?;
+    let org = org_for(db, a, &pipeline, next).await?;
+    let txn = db.begin().await?;
+    move_to(
+        &txn,
+        a,
+        from,
+        next,
+        org,
+        vec![
+            (app::Column::SubmittedAt, Expr::value(now)),
+            (
+                app::Column::RejectionReason,
+                Expr::value(Option::<String>::None),
+            ),
+            (
+                app::Column::WrongMajorRequestedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            ),
+        ],
+        now,
+    )
+    .await?;
+    let first = pipeline.first().map(|s| s.name.as_str()).unwrap_or("");
+    let actor = candidate_actor(a.candidate_id);
+    event(a, next.stage, first, "submitted", org, actor, None, now)
+        .insert(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        now,
+        actor,
+        "graduation_application.submitted",
+        ("graduation_application", Some(a.id)),
+        &format!("stage={first}"),
+        ip,
+    )
+    .await?;
+    inbox::send(
+        &txn,
+        Recipient::Candidate(a.candidate_id),
+        &format!("毕业申请已提交，等待{first}"),
+        &format!(
+            "你的毕业申请已于提交，进入“{first}”环节。提交后资料不能修改，请耐心等待审核结果。"
+        ),
+        Some("/candidate/application/progress"),
+        now,
+    )
+    .await?;
+    let saved = get(&txn, a.id).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// 通过.
+    Approve,
+    /// 驳回 with the reason the candidate sees.
+    Reject(String),
+}
+
+/// Whether an organisation may look at an application: it must act on it now, have acted on it,
+/// or hold the candidate in its scope (the office sees its whole province).
+pub async fn visible_to<C: ConnectionTrait>(
+    conn: &C,
+    org: &organisation::Model,
+    a: &app::Model,
+) -> Result<bool, RepoError> {
+    if a.current_org_id == Some(org.id) || a.chief_university_id == org.id {
+        return Ok(true);
+    }
+    let acted = review_event::Entity::find()
+        .filter(review_event::Column::ApplicationId.eq(a.id))
+        .filter(review_event::Column::OrgId.eq(org.id))
+        .count(conn)
+        .await?;
+    if acted > 0 {
+        return Ok(true);
+    }
+    Ok(
+        crate::repo::candidate::get_in_scope(conn, org, a.candidate_id)
+            .await
+            .is_ok(),
+    )
+}
+
+/// Approves or rejects stage `stage` for the reviewer's organisation. Of two reviewers deciding
+/// at once exactly one succeeds; the other gets a `Conflict` with [`CHANGED_MESSAGE`] or the
+/// state machine's refusal.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide(
+    db: &DatabaseConnection,
+    org: &organisation::Model,
+    staff_id: i64,
+    application_id: i64,
+    stage: usize,
+    decision: Decision,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, RepoError> {
+    let a = get(db, application_id).await?;
+    if !visible_to(db, org, &a).await? {
+        return Err(RepoError::NotFound);
+    }
+    let b = batch(db, a.batch_id).await?;
+    let pipeline = stages(db, a.batch_id).await?;
+    let from = state(&a);
+    let action = match &decision {
+        Decision::Approve => Action::Approve { stage },
+        Decision::Reject(reason) => Action::Reject {
+            stage,
+            reason: reason.clone(),
+        },
+    };
+    let next = transition(&pipeline, window(&b), from, &action, now)
+        .map_err(|r| RepoError::Conflict(r.0))?;
+    if a.current_org_id != Some(org.id) {
+        return Err(RepoError::Conflict(format!(
+            "该申请当前不在本机构的“{}”环节",
+            pipeline
+                .get(stage)
+                .map(|s| s.name.as_str())
+                .unwrap_or("审核")
+        )));
+    }
+    let next_org = org_for(db, &a, &pipeline, next).await?;
+    let stage_name = pipeline
+        .get(stage)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let mut extra = Vec::new();
+    let reason = match &decision {
+        Decision::Reject(r) => Some(r.trim().to_owned()),
+        Decision::Approve => None,
+    };
+    extra.push((app::Column::RejectionReason, Expr::value(reason.clone())));
+    let mut pickup: Option<NaiveDate> = None;
+    if next.status == Status::Approved {
+        let cal = calendar::load(db).await?;
+        let shanghai = (now + chrono::Duration::hours(8)).date_naive();
+        let day = domain::calendar::earliest_pickup(&cal, shanghai);
+        pickup = Some(day);
+        extra.push((app::Column::ApprovedAt, Expr::value(now)));
+        extra.push((app::Column::PickupFrom, Expr::value(day)));
+    }
+    let txn = db.begin().await?;
+    move_to(&txn, &a, from, next, next_org, extra, now).await?;
+    let actor = Actor {
+        kind: "staff",
+        id: Some(staff_id),
+    };
+    let verb = match &decision {
+        Decision::Approve => "approved",
+        Decision::Reject(_) => "rejected",
+    };
+    event(
+        &a,
+        Some(stage),
+        &stage_name,
+        verb,
+        Some(org.id),
+        actor,
+        reason.clone(),
+        now,
+    )
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        actor,
+        &format!("graduation_application.{verb}"),
+        ("graduation_application", Some(a.id)),
+        &format!("stage={stage_name}"),
+        ip,
+    )
+    .await?;
+    let (title, body) = match (&decision, next.status) {
+        (Decision::Reject(r), _) => (
+            format!("毕业申请被驳回（{stage_name}）"),
+            format!(
+                "{}在“{stage_name}”环节驳回了你的毕业申请。驳回原因：{r}。请按驳回原因修改信息或补充材料后重新提交。",
+                org.name
+            ),
+        ),
+        (Decision::Approve, Status::Approved) => (
+            "毕业申请审核通过".to_owned(),
+            format!(
+                "你的毕业申请已通过“{stage_name}”。毕业证书最早可于 {} 起领取，具体领取时间及方式请查看主考学校公告。",
+                pickup.map(|d| d.to_string()).unwrap_or_default()
+            ),
+        ),
+        (Decision::Approve, Status::AwaitingPayment) => (
+            format!("{stage_name}通过，请交费"),
+            format!("你的毕业申请已通过“{stage_name}”，请在批次截止前完成交费，逾期本次不予办理。"),
+        ),
+        (Decision::Approve, _) => (
+            format!("{stage_name}通过"),
+            format!("你的毕业申请已通过“{stage_name}”，进入下一审核环节。"),
+        ),
+    };
+    inbox::send(
+        &txn,
+        Recipient::Candidate(a.candidate_id),
+        &title,
+        &body,
+        Some("/candidate/application/progress"),
+        now,
+    )
+    .await?;
+    if let Decision::Reject(r) = &decision {
+        queue_refund_if_paid(&txn, &a, &format!("{stage_name}驳回：{r}"), now).await?;
+    }
+    let saved = get(&txn, a.id).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// After a rejection past the payment stage the fee goes back to the original account once the
+/// batch closes: a queued refund per paid order, at most one per order (unique index).
+async fn queue_refund_if_paid<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let paid = payment_order::Entity::find()
+        .filter(payment_order::Column::ApplicationId.eq(a.id))
+        .filter(payment_order::Column::Status.eq("paid"))
+        .all(conn)
+        .await?;
+    for order in paid {
+        let exists = refund::Entity::find()
+            .filter(refund::Column::OrderId.eq(order.id))
+            .count(conn)
+            .await?;
+        if exists > 0 {
+            continue;
+        }
+        refund::ActiveModel {
+            refund_no: Set(format!("R{}", order.order_no)),
+            order_id: Set(order.id),
+            amount_fen: Set(order.amount_fen),
+            status: Set("queued".to_owned()),
+            reason: Set(reason.to_owned()),
+            gateway_refund_no: Set(None),
+            queued_at: Set(now),
+            executed_at: Set(None),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+        event(
+            a,
+            None,
+            "退费",
+            "refund_queued",
+            None,
+            Actor::SYSTEM,
+            Some(format!(
+                "毕业审定费 {} 元将在本次毕业办理结束后退回原交费账号",
+                domain::review::yuan(order.amount_fen)
+            )),
+            now,
+        )
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The payment of `stage` settled: moves the application on. Call it inside the transaction that
+/// marks the order paid; a second call for the same stage is refused by the state machine, so a
+/// duplicate notification changes nothing.
+pub async fn payment_settled<C: ConnectionTrait>(
+    conn: &C,
+    application_id: i64,
+    stage: usize,
+    now: DateTime<Utc>,
+) -> Result<app::Model, RepoError> {
+    let a = get(conn, application_id).await?;
+    let b = batch(conn, a.batch_id).await?;
+    let pipeline = stages(conn, a.batch_id).await?;
+    let from = state(&a);
+    // The window is not checked here: money that arrived is booked even if the
+    // notification comes a little after the deadline.
+    let next = transition(
+        &pipeline,
+        window(&b),
+        from,
+        &Action::PaymentSettled { stage },
+        now,
+    )
+    .map_err(|r| RepoError::Conflict(r.0))?;
+    let org = org_for(conn, &a, &pipeline, next).await?;
+    move_to(conn, &a, from, next, org, vec![], now).await?;
+    let stage_name = pipeline
+        .get(stage)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    event(
+        &a,
+        Some(stage),
+        &stage_name,
+        "paid",
+        None,
+        candidate_actor(a.candidate_id),
+        None,
+        now,
+    )
+    .insert(conn)
+    .await?;
+    let next_name = next
+        .stage
+        .and_then(|i| pipeline.get(i))
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    inbox::send(
+        conn,
+        Recipient::Candidate(a.candidate_id),
+        "交费成功",
+        &format!("你的{stage_name}已交费成功，毕业申请进入“{next_name}”环节。"),
+        Some("/candidate/application/progress"),
+        now,
+    )
+    .await?;
+    get(conn, a.id).await
+}
+
+/// Checks that the candidate may start paying now (after initial approval, once).
+pub async fn check_can_pay<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    now: DateTime<Utc>,
+) -> Result<(usize, i64), RepoError> {
+    let b = batch(conn, a.batch_id).await?;
+    let pipeline = stages(conn, a.batch_id).await?;
+    let st = state(a);
+    transition(&pipeline, window(&b), st, &Action::StartPayment, now)
+        .map_err(|r| RepoError::Invalid(r.0))?;
+    let stage = st.stage.unwrap_or(0);
+    match pipeline.get(stage).map(|s| &s.kind) {
+        Some(StageKind::Payment { amount_fen }) => Ok((stage, *amount_fen)),
+        _ => Err(RepoError::Invalid("当前环节不需要交费".to_owned())),
+    }
+}
+
+/// The candidate asks the chief university to reject an application filed under the wrong major
+/// (seed 001 §8a); the university sees the request in its queue.
+pub async fn request_wrong_major_rejection(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, RepoError> {
+    let pipeline = stages(db, a.batch_id).await?;
+    let st = state(a);
+    let at_university = st.status == Status::InReview
+        && st
+            .stage
+            .and_then(|i| pipeline.get(i))
+            .is_some_and(|s| matches!(s.kind, StageKind::Review(ReviewerRule::ChiefUniversity)));
+    if !at_university {
+        return Err(RepoError::Invalid(
+            "只有等待主考学校审核的申请才能请求主考学校驳回".to_owned(),
+        ));
+    }
+    if a.wrong_major_requested_at.is_some() {
+        return Err(RepoError::Conflict(
+            "已请求主考学校驳回，请等待处理".to_owned(),
+        ));
+    }
+    let txn = db.begin().await?;
+    let n = app::Entity::update_many()
+        .col_expr(app::Column::WrongMajorRequestedAt, Expr::value(now))
+        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
+        .filter(app::Column::Id.eq(a.id))
+        .filter(app::Column::Version.eq(a.version))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Err(RepoError::Conflict(CHANGED_MESSAGE.to_owned()));
+    }
+    let stage_name = st
+        .stage
+        .and_then(|i| pipeline.get(i))
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let actor = candidate_actor(a.candidate_id);
+    event(
+        a,
+        st.stage,
+        &stage_name,
+        "wrong_major_requested",
+        a.current_org_id,
+        actor,
+        Some("考生申请驳回：专业选择有误".to_owned()),
+        now,
+    )
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        actor,
+        "graduation_application.wrong_major_requested",
+        ("graduation_application", Some(a.id)),
+        "",
+        ip,
+    )
+    .await?;
+    let saved = get(&txn, a.id).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// 本次不予办理: closes every application of batches whose window has ended and that had not
+/// succeeded (initial approval plus payment) by then. Safe to run on several instances at once:
+/// each close is a conditional update. Returns how many were closed.
+pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, RepoError> {
+    let ended = batch::Entity::find()
+        .filter(batch::Column::Kind.eq("graduation"))
+        .filter(batch::Column::ClosesAt.lte(now))
+        .all(db)
+        .await?;
+    let mut closed = 0;
+    for b in ended {
+        let pipeline = stages(db, b.id).await?;
+        let candidates = app::Entity::find()
+            .filter(app::Column::BatchId.eq(b.id))
+            .filter(app::Column::Status.is_not_in([Status::Approved.code(), Status::Closed.code()]))
+            .all(db)
+            .await?;
+        for a in candidates {
+            let from = state(&a);
+            let Ok(next) = transition(&pipeline, window(&b), from, &Action::Close, now) else {
+                continue;
+            };
+            let txn = db.begin().await?;
+            match move_to(&txn, &a, from, next, None, vec![], now).await {
+                Ok(()) => {}
+                Err(RepoError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+            event(
+                &a,
+                None,
+                "批次截止",
+                "closed",
+                None,
+                Actor::SYSTEM,
+                None,
+                now,
+            )
+            .insert(&txn)
+            .await?;
+            audit::record(
+                &txn,
+                now,
+                Actor::SYSTEM,
+                "graduation_application.closed",
+                ("graduation_application", Some(a.id)),
+                &format!("batch_id={}", b.id),
+                None,
+            )
+            .await?;
+            inbox::send(
+                &txn,
+                Recipient::Candidate(a.candidate_id),
+                "本次毕业申请不予办理",
+                &format!(
+                    "“{}”已截止，你的毕业申请未在规定时间内完成初审通过和交费，本次不予办理。可在下次批次重新申请。",
+                    b.name
+                ),
+                Some("/candidate/application/progress"),
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
+
+/// The history of an application, oldest first.
+pub async fn events<C: ConnectionTrait>(
+    conn: &C,
+    application_id: i64,
+) -> Result<Vec<review_event::Model>, RepoError> {
+    Ok(review_event::Entity::find()
+        .filter(review_event::Column::ApplicationId.eq(application_id))
+        .order_by_asc(review_event::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Which applications a queue lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueStatus {
+    /// Waiting for this organisation now (待审核).
+    Pending,
+    /// Decided by this organisation at some point (已审核).
+    Decided,
+}
+
+/// Filters of a reviewer's queue.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// Only this batch.
+    pub batch_id: Option<i64>,
+    /// Only this major.
+    pub major_id: Option<i64>,
+    /// Pending (default) or decided.
+    pub decided: bool,
+    /// 准考证号 or name prefix.
+    pub search: Option<String>,
+}
+
+/// One row of a queue.
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    /// The application.
+    pub application: app::Model,
+    /// Its candidate.
+    pub candidate: candidate::Model,
+    /// The major applied for.
+    pub major: major::Model,
+}
+
+/// One page of an organisation's queue and the total count.
+pub async fn queue<C: ConnectionTrait>(
+    conn: &C,
+    org: &organisation::Model,
+    filter: &QueueFilter,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<QueueRow>, u64), RepoError> {
+    let mut q = app::Entity::find();
+    if filter.decided {
+        let acted = Query::select()
+            .column(review_event::Column::ApplicationId)
+            .from(review_event::Entity)
+            .and_where(Expr::col(review_event::Column::OrgId).eq(org.id))
+            .and_where(Expr::col(review_event::Column::Action).is_in(["approved", "rejected"]))
+            .to_owned();
+        q = q.filter(app::Column::Id.in_subquery(acted));
+    } else {
+        q = q
+            .filter(app::Column::CurrentOrgId.eq(org.id))
+            .filter(app::Column::Status.eq(Status::InReview.code()));
+    }
+    if let Some(b) = filter.batch_id {
+        q = q.filter(app::Column::BatchId.eq(b));
+    }
+    if let Some(m) = filter.major_id {
+        q = q.filter(app::Column::MajorId.eq(m));
+    }
+    if let Some(s) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let matching = Query::select()
+            .column(candidate::Column::Id)
+            .from(candidate::Entity)
+            .cond_where(
+                Condition::any()
+                    .add(Expr::col(candidate::Column::AdmissionNo).like(format!("{s}%")))
+                    .add(Expr::col(candidate::Column::Name).like(format!("{s}%"))),
+            )
+            .to_owned();
+        q = q.filter(app::Column::CandidateId.in_subquery(matching));
+    }
+    let total = q.clone().count(conn).await?;
+    let apps = q
+        .order_by_asc(app::Column::SubmittedAt)
+        .order_by_asc(app::Column::Id)
+        .offset(page.saturating_mul(per_page))
+        .limit(per_page)
+        .all(conn)
+        .await?;
+    let cand_ids: Vec<i64> = apps.iter().map(|a| a.candidate_id).collect();
+    let major_ids: Vec<i64> = apps.iter().map(|a| a.major_id).collect();
+    let cands = candidate::Entity::find()
+        .filter(candidate::Column::Id.is_in(cand_ids))
+        .all(conn)
+        .await?;
+    let majors = major::Entity::find()
+        .filter(major::Column::Id.is_in(major_ids))
+        .all(conn)
+        .await?;
+    let rows = apps
+        .into_iter()
+        .filter_map(|a| {
+            let c = cands.iter().find(|c| c.id == a.candidate_id)?.clone();
+            let m = majors.iter().find(|m| m.id == a.major_id)?.clone();
+            Some(QueueRow {
+                application: a,
+                candidate: c,
+                major: m,
+            })
+        })
+        .collect();
+    Ok((rows, total))
+}
+
+/// Counts per status of a batch's applications, for the staff dashboard.
+pub async fn counts_by_status<C: ConnectionTrait>(
+    conn: &C,
+    batch_id: i64,
+) -> Result<Vec<(String, i64)>, RepoError> {
+    let rows: Vec<(String, i64)> = app::Entity::find()
+        .select_only()
+        .column(app::Column::Status)
+        .column_as(app::Column::Id.count(), "n")
+        .filter(app::Column::BatchId.eq(batch_id))
+        .group_by(app::Column::Status)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows)
+}
+
+/// Whether a major needs the prior-education check.
+pub fn major_needs_prior(m: &major::Model) -> bool {
+    m.requires_prior_education || Level::from_code(&m.level) == Some(Level::Bachelor)
+}
+
+/// Kinds of organisation that review somewhere in a province's pipeline, for the staff menu.
+pub fn reviewing_kinds(province: Province) -> Vec<OrgKind> {
+    let mut kinds = Vec::new();
+    for s in domain::review::preset(province) {
+        if let StageKind::Review(rule) = s.kind {
+            for t in [CandidateType::SelfStudy, CandidateType::CreditRecognition] {
+                let k = match rule.target(province, t) {
+                    ReviewerTarget::ChiefUniversity => OrgKind::ChiefUniversity,
+                    ReviewerTarget::Ancestor(k) => k,
+                };
+                if !kinds.contains(&k) {
+                    kinds.push(k);
+                }
+            }
+        }
+    }
+    kinds
+}

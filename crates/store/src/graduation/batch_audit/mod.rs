@@ -1,0 +1,375 @@
+//! The batch eligibility audit of a graduation batch (毕业批次): every candidate of the batch's
+//! province against each of their enrolled majors, with the compiled fast path.
+//!
+//! The province is read in chunks of consecutive candidate ids (folded by SQLite itself on
+//! SQLite, row by row elsewhere);
+//! each chunk is audited and its verdicts replace the previous ones for the same id range in one
+//! transaction of multi-row INSERTs, written while the next chunk is read. So memory stays flat
+//! however large the province is, other writers get their turn between chunks, and a run that
+//! stops part-way leaves every range either as the old run or the new one wrote it, with the run
+//! row unfinished.
+
+mod chunk;
+mod read_rows;
+mod read_sqlite;
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use domain::graduation::{
+    CompactExemption, CompactScore, CompactStanding, ConditionKey, PriorEducation, Verdict,
+    moral_state,
+};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Set, TransactionTrait, Value,
+};
+
+use crate::entity::{batch, batch_audit_run};
+use crate::graduation::prior_education_of;
+use crate::multirow::insert_rows;
+use crate::repo::RepoError;
+
+/// How the province is read: folded rows on SQLite, plain rows elsewhere.
+enum Reader {
+    Sqlite(read_sqlite::Reader),
+    Rows(read_rows::Reader),
+}
+
+/// Candidates per chunk: with one enrolled major and ~15 score rows each, about half a million
+/// rows read and thirty thousand verdicts written per transaction.
+const CHUNK_CANDIDATES: u32 = 32 * 1024;
+
+/// Page cache of the connection writing a chunk, in KiB: room for the chunk's new index pages.
+const SQLITE_CACHE_KIB: u32 = 64 * 1024;
+
+const RESULT_COLUMNS: &[&str] = &[
+    "batch_id",
+    "candidate_id",
+    "major_id",
+    "eligible",
+    "failing_mask",
+    "audited_at",
+];
+
+/// What a run found, and how fast.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchAuditSummary {
+    /// The `batch_audit_runs` row of this run.
+    pub run_id: i64,
+    /// The batch audited.
+    pub batch_id: i64,
+    /// Its province code.
+    pub province: String,
+    /// Candidates of the province read.
+    pub candidates: u64,
+    /// Verdicts written: one per candidate and enrolled major.
+    pub results: u64,
+    /// Score rows read.
+    pub rows_audited: u64,
+    /// Verdicts that found the candidate eligible.
+    pub eligible: u64,
+    /// Verdicts failing each condition, a to f.
+    pub failing: [u64; 6],
+    /// Wall-clock time of the whole run, writing included.
+    pub elapsed: Duration,
+}
+
+impl BatchAuditSummary {
+    /// Score rows read per second.
+    pub fn rows_per_sec(&self) -> f64 {
+        // Precision beyond 2^53 rows is irrelevant for a rate.
+        #[allow(clippy::cast_precision_loss)]
+        let rows = self.rows_audited as f64;
+        rows / self.elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+}
+
+/// How far a run has got, reported after every chunk.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Candidates audited so far.
+    pub candidates: u64,
+    /// Verdicts written so far.
+    pub results: u64,
+    /// Score rows read so far.
+    pub rows_audited: u64,
+    /// Time since the run started.
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    candidates: u64,
+    results: u64,
+    rows: u64,
+    eligible: u64,
+    failing: [u64; 6],
+}
+
+impl Tally {
+    fn count(&mut self, v: Verdict) {
+        self.results += 1;
+        self.eligible += u64::from(v.eligible);
+        for (n, key) in self.failing.iter_mut().zip(ConditionKey::ALL) {
+            *n += u64::from(v.fails(key));
+        }
+    }
+}
+
+/// One verdict to write.
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    candidate_id: i64,
+    major_id: i64,
+    verdict: Verdict,
+}
+
+/// Audits every candidate of batch `batch_id`'s province against each enrolled major and
+/// replaces the batch's previous verdicts; `progress` hears after every chunk.
+///
+/// Conditions c, e and f come from the same sources as the candidate's self-check:
+/// [`moral_state`] of the province, [`prior_education_of`] the candidate, and the
+/// `legal_block` flag. `now` stamps the run and the verdicts.
+pub async fn run(
+    db: &crate::Db,
+    batch_id: i64,
+    now: DateTime<Utc>,
+    progress: impl FnMut(&Progress),
+) -> Result<BatchAuditSummary, RepoError> {
+    run_in_chunks(db, batch_id, now, CHUNK_CANDIDATES, progress).await
+}
+
+/// [`run`] with `chunk_candidates` candidates per chunk (and so per transaction) instead of the
+/// tuned default; tests use small chunks to cross many chunk boundaries.
+pub async fn run_in_chunks(
+    db: &crate::Db,
+    batch_id: i64,
+    now: DateTime<Utc>,
+    chunk_candidates: u32,
+    mut progress: impl FnMut(&Progress),
+) -> Result<BatchAuditSummary, RepoError> {
+    let chunk_candidates = chunk_candidates.max(1);
+    let started = Instant::now();
+    let batch = batch::Entity::find_by_id(batch_id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    if batch.kind != "graduation" {
+        return Err(RepoError::Invalid(format!(
+            "批次“{}”不是毕业批次，不能进行毕业审核",
+            batch.name
+        )));
+    }
+    let province = batch
+        .province
+        .clone()
+        .ok_or_else(|| RepoError::Invalid(format!("批次“{}”未指定省份", batch.name)))?;
+    let run = batch_audit_run::ActiveModel {
+        batch_id: Set(batch_id),
+        started_at: Set(now),
+        finished_at: Set(None),
+        candidates: Set(0),
+        results: Set(0),
+        rows_audited: Set(0),
+        eligible_count: Set(0),
+        failing_a: Set(0),
+        failing_b: Set(0),
+        failing_c: Set(0),
+        failing_d: Set(0),
+        failing_e: Set(0),
+        failing_f: Set(0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+
+    // The province decides condition c for all its candidates until they apply.
+    let moral_passed = moral_state(&province).is_ok();
+    let mut reader = if db.get_database_backend() == DbBackend::Sqlite {
+        Reader::Sqlite(read_sqlite::Reader::new(db, &province, chunk_candidates))
+    } else {
+        Reader::Rows(read_rows::Reader::new(db, &province, chunk_candidates))
+    };
+    let mut plans = chunk::Plans::default();
+    let mut tally = Tally::default();
+    let mut writing: Option<tokio::task::JoinHandle<Result<(), RepoError>>> = None;
+    loop {
+        let next = match &mut reader {
+            Reader::Sqlite(r) => r.next(&mut plans).await?,
+            Reader::Rows(r) => r.next(&mut plans).await?,
+        };
+        let Some(chunk) = next else {
+            break;
+        };
+        let outcomes = audit_chunk(&chunk, &mut plans, moral_passed, &mut tally);
+        // One chunk is written while the next is read: the two share nothing but the pool.
+        if let Some(previous) = writing.take() {
+            finish(previous).await?;
+        }
+        writing = Some(tokio::spawn(write(
+            db.clone(),
+            batch_id,
+            (chunk.after, chunk.through),
+            outcomes,
+            now,
+        )));
+        progress(&Progress {
+            candidates: tally.candidates,
+            results: tally.results,
+            rows_audited: tally.rows,
+            elapsed: started.elapsed(),
+        });
+    }
+    if let Some(last) = writing {
+        finish(last).await?;
+    }
+
+    let elapsed = started.elapsed();
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let [a, b, c, d, e, f] = tally.failing.map(count);
+    batch_audit_run::ActiveModel {
+        id: Set(run.id),
+        finished_at: Set(Some(
+            now + chrono::Duration::from_std(elapsed).unwrap_or_default(),
+        )),
+        candidates: Set(count(tally.candidates)),
+        results: Set(count(tally.results)),
+        rows_audited: Set(count(tally.rows)),
+        eligible_count: Set(count(tally.eligible)),
+        failing_a: Set(a),
+        failing_b: Set(b),
+        failing_c: Set(c),
+        failing_d: Set(d),
+        failing_e: Set(e),
+        failing_f: Set(f),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(BatchAuditSummary {
+        run_id: run.id,
+        batch_id,
+        province,
+        candidates: tally.candidates,
+        results: tally.results,
+        rows_audited: tally.rows,
+        eligible: tally.eligible,
+        failing: tally.failing,
+        elapsed,
+    })
+}
+
+/// Checks every candidate of `chunk` against each enrolled major.
+fn audit_chunk(
+    chunk: &chunk::Chunk,
+    plans: &mut chunk::Plans,
+    moral_passed: bool,
+    tally: &mut Tally,
+) -> Vec<Outcome> {
+    let mut outcomes = Vec::with_capacity(chunk.candidates.len());
+    // Reused for every candidate: the rows in one plan's interning.
+    let mut rows: Vec<CompactScore> = Vec::new();
+    let mut exemptions: Vec<CompactExemption> = Vec::new();
+    let slice = |r: &std::ops::Range<u32>| r.start as usize..r.end as usize;
+    for slot in &chunk.candidates {
+        tally.candidates += 1;
+        let standing = CompactStanding {
+            moral_passed,
+            prior_education_verified: prior_education_of(slot.id) == PriorEducation::Verified,
+            legally_blocked: slot.legal_block,
+        };
+        let majors = chunk.majors.get(slice(&slot.majors)).unwrap_or_default();
+        let scores = chunk.scores.get(slice(&slot.scores)).unwrap_or_default();
+        let exempted = chunk
+            .exemptions
+            .get(slice(&slot.exemptions))
+            .unwrap_or_default();
+        for &major_id in majors {
+            // Compiled while reading the chunk; a plan missing here would be a bug in reading.
+            let Some(plan) = plans.get(major_id) else {
+                continue;
+            };
+            let local = |code: chunk::CodeId| {
+                plan.local
+                    .get(code as usize)
+                    .copied()
+                    .unwrap_or(domain::graduation::NOT_IN_PLAN)
+            };
+            rows.clear();
+            rows.extend(scores.iter().map(|s| CompactScore {
+                course: local(s.code),
+                passed: s.passed,
+                source: s.source,
+            }));
+            exemptions.clear();
+            exemptions.extend(exempted.iter().map(|e| CompactExemption {
+                course: local(e.code),
+                mode: e.mode,
+                form_present: e.form_present,
+            }));
+            let verdict = plan.compiled.check(&rows, &exemptions, standing);
+            tally.count(verdict);
+            outcomes.push(Outcome {
+                candidate_id: slot.id,
+                major_id,
+                verdict,
+            });
+        }
+    }
+    tally.rows += chunk.rows_read;
+    outcomes
+}
+
+/// Waits for a chunk's write.
+async fn finish(writing: tokio::task::JoinHandle<Result<(), RepoError>>) -> Result<(), RepoError> {
+    writing
+        .await
+        .map_err(|e| RepoError::Db(DbErr::Custom(format!("写入审核结果的任务中断：{e}"))))?
+}
+
+/// Replaces the verdicts of the candidate id range `(after, through]` in one transaction.
+async fn write(
+    db: crate::Db,
+    batch_id: i64,
+    (after, through): (i64, i64),
+    outcomes: Vec<Outcome>,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let backend = db.get_database_backend();
+    let txn = db.begin().await?;
+    if backend == DbBackend::Sqlite {
+        // The chunk's new index pages outgrow SQLite's default 2 MiB cache, which would spill
+        // them to the WAL and read them back for every insert.
+        txn.execute_unprepared(&format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
+            .await?;
+    }
+    txn.execute_raw(chunk::statement(
+        backend,
+        "DELETE FROM batch_audit_results \
+         WHERE batch_id = ? AND candidate_id > ? AND candidate_id <= ?",
+        vec![batch_id.into(), after.into(), through.into()],
+    ))
+    .await?;
+    insert_rows(
+        &txn,
+        "batch_audit_results",
+        RESULT_COLUMNS,
+        outcomes,
+        |o, v| {
+            v.extend([
+                Value::BigInt(Some(batch_id)),
+                Value::BigInt(Some(o.candidate_id)),
+                Value::BigInt(Some(o.major_id)),
+                Value::Bool(Some(o.verdict.eligible)),
+                Value::SmallInt(Some(i16::from(o.verdict.failing))),
+                Value::ChronoDateTimeUtc(Some(now)),
+            ]);
+        },
+    )
+    .await?;
+    if backend == DbBackend::Sqlite {
+        txn.execute_unprepared("PRAGMA cache_size = -2000").await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}

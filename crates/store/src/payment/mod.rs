@@ -1,0 +1,486 @@
+//! 交费 and 退费: fee orders for an application's payment stage, settling them from a gateway's
+//! notification exactly once, reconciliation of orders whose notification never came, and
+//! refunds executed after the batch closes. Amounts are integer fen.
+//!
+//! Settling is one transaction whose first statement is the conditional UPDATE of the order
+//! (`… WHERE order_no = ? AND status = 'pending' AND amount_fen = ?`): of several notifications
+//! arriving at once exactly one changes the row and moves the application on; the others find
+//! it paid and change nothing. SQLite never has to upgrade a read lock on the way.
+
+pub mod gateway;
+pub mod local;
+
+use chrono::{DateTime, Duration, Utc};
+use domain::payment::Notice;
+use domain::review::yuan;
+use rand::Rng;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+pub use gateway::{GatewayError, OrderRequest, PaymentGateway, RefundReceipt, RefundRequest};
+
+use crate::entity::{batch, graduation_application as app, payment_order, refund, review_event};
+use crate::graduation::application;
+use crate::repo::audit::{self, Actor};
+use crate::repo::inbox::{self, Recipient};
+use crate::repo::{RepoError, is_unique_violation};
+
+/// An order waiting for its payment.
+pub const ORDER_PENDING: &str = "pending";
+/// An order paid.
+pub const ORDER_PAID: &str = "paid";
+/// A refund waiting for the batch to close.
+pub const REFUND_QUEUED: &str = "queued";
+/// A refund the gateway executed.
+pub const REFUND_DONE: &str = "done";
+
+/// How long after its creation reconciliation keeps asking the gateway about a pending order;
+/// older ones were abandoned (a candidate who comes back gets the same order and a new query).
+pub const RECONCILE_HORIZON: Duration = Duration::days(60);
+
+/// Most orders or refunds one job run handles; the next run takes the rest.
+const JOB_BATCH: u64 = 500;
+
+/// Where the candidate follows an application, linked from every message.
+const PROGRESS_LINK: &str = "/candidate/application/progress";
+
+fn candidate(id: i64) -> Actor {
+    Actor {
+        kind: "candidate",
+        id: Some(id),
+    }
+}
+
+/// A new order number: "GF", Beijing time to the second, ten random digits. Never derived from
+/// anything a user typed.
+pub fn new_order_no(now: DateTime<Utc>) -> String {
+    let local = now + Duration::hours(8);
+    let mut rng = rand::thread_rng();
+    let digits: String = (0..10)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect();
+    format!("GF{}{digits}", local.format("%Y%m%d%H%M%S"))
+}
+
+/// The refund number of an order: one refund per order, so the order's number names it.
+pub fn refund_no_of(order_no: &str) -> String {
+    format!("R{order_no}")
+}
+
+/// The orders of an application, oldest first.
+pub async fn orders_of<C: ConnectionTrait>(
+    conn: &C,
+    application_id: i64,
+) -> Result<Vec<payment_order::Model>, RepoError> {
+    Ok(payment_order::Entity::find()
+        .filter(payment_order::Column::ApplicationId.eq(application_id))
+        .order_by_asc(payment_order::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// An order by its number.
+pub async fn order<C: ConnectionTrait>(
+    conn: &C,
+    order_no: &str,
+) -> Result<payment_order::Model, RepoError> {
+    payment_order::Entity::find()
+        .filter(payment_order::Column::OrderNo.eq(order_no))
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// The order the candidate pays now: after [`application::check_can_pay`] allows it, the
+/// application's pending order for this stage and amount if it has one (going back to the pay
+/// page must not open a second order), else a new one.
+pub async fn create_order(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<payment_order::Model, RepoError> {
+    let (stage, amount_fen) = application::check_can_pay(db, a, now).await?;
+    let stage = i32::try_from(stage).map_err(|_| RepoError::Invalid("交费环节无效".to_owned()))?;
+    let pending = payment_order::Entity::find()
+        .filter(payment_order::Column::ApplicationId.eq(a.id))
+        .filter(payment_order::Column::Stage.eq(stage))
+        .filter(payment_order::Column::AmountFen.eq(amount_fen))
+        .filter(payment_order::Column::Status.eq(ORDER_PENDING))
+        .order_by_desc(payment_order::Column::Id)
+        .one(db)
+        .await?;
+    if let Some(o) = pending {
+        return Ok(o);
+    }
+    // Ten random digits per second make a collision unlikely, not impossible: try again.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let txn = db.begin().await?;
+        let inserted = payment_order::ActiveModel {
+            order_no: Set(new_order_no(now)),
+            application_id: Set(a.id),
+            stage: Set(stage),
+            amount_fen: Set(amount_fen),
+            status: Set(ORDER_PENDING.to_owned()),
+            gateway_txn_no: Set(None),
+            created_at: Set(now),
+            paid_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await;
+        let o = match inserted {
+            Ok(o) => o,
+            Err(e) if is_unique_violation(&e) && attempts < 3 => continue,
+            Err(e) => return Err(e.into()),
+        };
+        audit::record(
+            &txn,
+            now,
+            candidate(a.candidate_id),
+            "payment_order.created",
+            ("payment_order", Some(o.id)),
+            &format!(
+                "order_no={} application_id={} amount_fen={}",
+                o.order_no, a.id, o.amount_fen
+            ),
+            ip,
+        )
+        .await?;
+        txn.commit().await?;
+        return Ok(o);
+    }
+}
+
+/// What a notification did.
+#[derive(Debug, Clone)]
+pub enum Settlement {
+    /// It marked the order paid and moved the application on.
+    Settled {
+        /// The order, now paid.
+        order: payment_order::Model,
+        /// The application after the payment stage.
+        application: Box<app::Model>,
+    },
+    /// The order had been paid already: nothing changed.
+    Duplicate {
+        /// The order.
+        order: payment_order::Model,
+    },
+    /// The money arrived but the application no longer waited for it (closed at the deadline,
+    /// or paid through another order): the order is booked paid and its refund queued.
+    RefundQueued {
+        /// The order, now paid.
+        order: payment_order::Model,
+        /// Why the application could not take the payment.
+        reason: String,
+    },
+}
+
+/// Books a verified notification: see the module documentation. An unknown order is
+/// `NotFound`, an amount that differs from the order's is `Invalid`; both change nothing.
+pub async fn settle(
+    db: &DatabaseConnection,
+    notice: &Notice,
+    now: DateTime<Utc>,
+) -> Result<Settlement, RepoError> {
+    let txn = db.begin().await?;
+    let changed = payment_order::Entity::update_many()
+        .col_expr(payment_order::Column::Status, Expr::value(ORDER_PAID))
+        .col_expr(
+            payment_order::Column::GatewayTxnNo,
+            Expr::value(notice.gateway_txn_no.clone()),
+        )
+        .col_expr(payment_order::Column::PaidAt, Expr::value(notice.paid_at))
+        .filter(payment_order::Column::OrderNo.eq(notice.order_no.as_str()))
+        .filter(payment_order::Column::Status.eq(ORDER_PENDING))
+        .filter(payment_order::Column::AmountFen.eq(notice.amount_fen))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let found = payment_order::Entity::find()
+        .filter(payment_order::Column::OrderNo.eq(notice.order_no.as_str()))
+        .one(&txn)
+        .await?;
+    let Some(order) = found else {
+        return Err(RepoError::NotFound);
+    };
+    if changed == 0 {
+        if order.amount_fen != notice.amount_fen {
+            return Err(RepoError::Invalid(format!(
+                "金额不符：订单 {} 应付 {} 元，通知金额为 {} 元",
+                order.order_no,
+                yuan(order.amount_fen),
+                yuan(notice.amount_fen)
+            )));
+        }
+        if order.gateway_txn_no.as_deref() != Some(notice.gateway_txn_no.as_str()) {
+            // Same order paid under another transaction: the gateway took money twice. Nothing
+            // here can give it back automatically; whoever reads the log must.
+            tracing::warn!(order_no = %order.order_no, booked = ?order.gateway_txn_no,
+                notified = %notice.gateway_txn_no, "payment notification for a paid order names another transaction");
+        }
+        return Ok(Settlement::Duplicate { order });
+    }
+    audit::record(
+        &txn,
+        now,
+        Actor::SYSTEM,
+        "payment_order.paid",
+        ("payment_order", Some(order.id)),
+        &format!(
+            "order_no={} gateway_txn_no={} amount_fen={}",
+            order.order_no, notice.gateway_txn_no, order.amount_fen
+        ),
+        None,
+    )
+    .await?;
+    let stage = usize::try_from(order.stage).unwrap_or(usize::MAX);
+    match application::payment_settled(&txn, order.application_id, stage, now).await {
+        Ok(a) => {
+            txn.commit().await?;
+            Ok(Settlement::Settled {
+                order,
+                application: Box::new(a),
+            })
+        }
+        Err(RepoError::Conflict(why)) => {
+            let reason = format!("交费到账时申请已不在待交费状态（{why}）");
+            queue_refund(&txn, &order, &reason, now).await?;
+            txn.commit().await?;
+            Ok(Settlement::RefundQueued { order, reason })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Queues the refund of a paid order the application could not take.
+async fn queue_refund(
+    txn: &DatabaseTransaction,
+    order: &payment_order::Model,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let a = application::get(txn, order.application_id).await?;
+    let queued = refund::ActiveModel {
+        refund_no: Set(refund_no_of(&order.order_no)),
+        order_id: Set(order.id),
+        amount_fen: Set(order.amount_fen),
+        status: Set(REFUND_QUEUED.to_owned()),
+        reason: Set(reason.to_owned()),
+        gateway_refund_no: Set(None),
+        queued_at: Set(now),
+        executed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let body = format!(
+        "毕业审定费 {} 元已到账，但{reason}，将在本次毕业办理结束后退回原交费账号。",
+        yuan(order.amount_fen)
+    );
+    history(&a, "refund_queued", Some(body.clone()), now)
+        .insert(txn)
+        .await?;
+    audit::record(
+        txn,
+        now,
+        Actor::SYSTEM,
+        "refund.queued",
+        ("refund", Some(queued.id)),
+        &format!(
+            "refund_no={} order_no={} amount_fen={}",
+            queued.refund_no, order.order_no, order.amount_fen
+        ),
+        None,
+    )
+    .await?;
+    inbox::send(
+        txn,
+        Recipient::Candidate(a.candidate_id),
+        "交费将退回",
+        &body,
+        Some(PROGRESS_LINK),
+        now,
+    )
+    .await
+}
+
+/// A row of the application's history about its fee, by the system.
+fn history(
+    a: &app::Model,
+    action: &str,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> review_event::ActiveModel {
+    review_event::ActiveModel {
+        application_id: Set(a.id),
+        stage: Set(None),
+        stage_name: Set("退费".to_owned()),
+        action: Set(action.to_owned()),
+        org_id: Set(None),
+        actor_kind: Set(Actor::SYSTEM.kind.to_owned()),
+        actor_id: Set(None),
+        reason: Set(reason),
+        at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Pending orders created at least `age` before `now` (and within [`RECONCILE_HORIZON`]),
+/// newest first: the ones whose notification may have been lost.
+pub async fn pending_orders_older_than<C: ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+    age: Duration,
+) -> Result<Vec<payment_order::Model>, RepoError> {
+    Ok(payment_order::Entity::find()
+        .filter(payment_order::Column::Status.eq(ORDER_PENDING))
+        .filter(payment_order::Column::CreatedAt.lte(now - age))
+        .filter(payment_order::Column::CreatedAt.gte(now - RECONCILE_HORIZON))
+        .order_by_desc(payment_order::Column::CreatedAt)
+        .limit(JOB_BATCH)
+        .all(conn)
+        .await?)
+}
+
+/// A queued refund whose batch has closed, with the order it pays back.
+#[derive(Debug, Clone)]
+pub struct DueRefund {
+    /// The refund.
+    pub refund: refund::Model,
+    /// The order paid.
+    pub order: payment_order::Model,
+}
+
+/// Queued refunds whose application's batch closed at or before `now` ("在当次毕业办理结束后退回").
+pub async fn due_refunds<C: ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+) -> Result<Vec<DueRefund>, RepoError> {
+    let closed_batches = Query::select()
+        .column(batch::Column::Id)
+        .from(batch::Entity)
+        .and_where(batch::Column::ClosesAt.lte(now))
+        .to_owned();
+    let their_apps = Query::select()
+        .column(app::Column::Id)
+        .from(app::Entity)
+        .and_where(app::Column::BatchId.in_subquery(closed_batches))
+        .to_owned();
+    let their_orders = Query::select()
+        .column(payment_order::Column::Id)
+        .from(payment_order::Entity)
+        .and_where(payment_order::Column::ApplicationId.in_subquery(their_apps))
+        .to_owned();
+    let refunds = refund::Entity::find()
+        .filter(refund::Column::Status.eq(REFUND_QUEUED))
+        .filter(refund::Column::OrderId.in_subquery(their_orders))
+        .order_by_asc(refund::Column::Id)
+        .limit(JOB_BATCH)
+        .all(conn)
+        .await?;
+    let order_ids: Vec<i64> = refunds.iter().map(|r| r.order_id).collect();
+    let orders = payment_order::Entity::find()
+        .filter(payment_order::Column::Id.is_in(order_ids))
+        .all(conn)
+        .await?;
+    Ok(refunds
+        .into_iter()
+        .filter_map(|r| {
+            let order = orders.iter().find(|o| o.id == r.order_id)?.clone();
+            Some(DueRefund { refund: r, order })
+        })
+        .collect())
+}
+
+/// The refunds of an application's orders, oldest first.
+pub async fn refunds_of<C: ConnectionTrait>(
+    conn: &C,
+    application_id: i64,
+) -> Result<Vec<refund::Model>, RepoError> {
+    let orders = Query::select()
+        .column(payment_order::Column::Id)
+        .from(payment_order::Entity)
+        .and_where(payment_order::Column::ApplicationId.eq(application_id))
+        .to_owned();
+    Ok(refund::Entity::find()
+        .filter(refund::Column::OrderId.in_subquery(orders))
+        .order_by_asc(refund::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Records that the gateway executed a refund: once per refund number (a conditional update on
+/// `status = 'queued'`), with the history row, the candidate's message and the audit row in the
+/// same transaction. `Ok(false)` when it had been recorded before.
+pub async fn mark_refund_done(
+    db: &DatabaseConnection,
+    refund_no: &str,
+    gateway_refund_no: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, RepoError> {
+    let txn = db.begin().await?;
+    let changed = refund::Entity::update_many()
+        .col_expr(refund::Column::Status, Expr::value(REFUND_DONE))
+        .col_expr(
+            refund::Column::GatewayRefundNo,
+            Expr::value(gateway_refund_no.to_owned()),
+        )
+        .col_expr(refund::Column::ExecutedAt, Expr::value(now))
+        .filter(refund::Column::RefundNo.eq(refund_no))
+        .filter(refund::Column::Status.eq(REFUND_QUEUED))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let r = refund::Entity::find()
+        .filter(refund::Column::RefundNo.eq(refund_no))
+        .one(&txn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    let o = payment_order::Entity::find_by_id(r.order_id)
+        .one(&txn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    let a = application::get(&txn, o.application_id).await?;
+    let body = format!(
+        "毕业审定费 {} 元已退回原交费账号（退款单号 {}），到账时间以支付机构为准。",
+        yuan(r.amount_fen),
+        r.refund_no
+    );
+    history(&a, "refunded", Some(body.clone()), now)
+        .insert(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        now,
+        Actor::SYSTEM,
+        "refund.executed",
+        ("refund", Some(r.id)),
+        &format!(
+            "refund_no={} order_no={} amount_fen={} gateway_refund_no={gateway_refund_no}",
+            r.refund_no, o.order_no, r.amount_fen
+        ),
+        None,
+    )
+    .await?;
+    inbox::send(
+        &txn,
+        Recipient::Candidate(a.candidate_id),
+        "退费完成",
+        &body,
+        Some(PROGRESS_LINK),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,56 @@
+//! 交费: the candidate starts paying the fee of their application's payment stage and is sent to
+//! the payment gateway.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use store::graduation::application;
+use store::payment::{self, OrderRequest};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::session::CurrentCandidate;
+
+/// Where the gateway posts its notifications, below the public base URL.
+pub const NOTIFY_PATH: &str = "/api/v1/payments/notify";
+/// Where the gateway sends the candidate back after paying.
+pub const RETURN_PATH: &str = "/candidate/application/progress";
+
+/// POST /candidate/application/pay: for the candidate's current application, refused with the
+/// state machine's reason unless it waits for payment; otherwise its order (an existing pending
+/// one, or a new one) is registered with the gateway and the browser sent there.
+pub async fn pay(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+) -> Result<Response, AppError> {
+    let now = state.now();
+    let Some(a) = application::of_candidate(&state.db, me.model.id)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Err(AppError::NotFound(
+            "你还没有毕业申请，请先填写并提交毕业申请".to_owned(),
+        ));
+    };
+    let order = payment::create_order(&state.db, &a, now, Some(&me.ctx.ip)).await?;
+    let subject = application::stages(&state.db, a.batch_id)
+        .await?
+        .into_iter()
+        .nth(usize::try_from(order.stage).unwrap_or(usize::MAX))
+        .map(|s| s.name)
+        .unwrap_or_else(|| "毕业审定费".to_owned());
+    let base = state.config.public_base_url.trim_end_matches('/');
+    let url = state
+        .gateway
+        .start(&OrderRequest {
+            order_no: order.order_no.clone(),
+            amount_fen: order.amount_fen,
+            subject,
+            notify_url: format!("{base}{NOTIFY_PATH}"),
+            return_url: format!("{base}{RETURN_PATH}"),
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    tracing::info!(order_no = %order.order_no, application = a.id, "payment started");
+    Ok(Redirect::to(&url).into_response())
+}

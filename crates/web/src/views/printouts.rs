@@ -1,0 +1,210 @@
+//! Printouts (PDF, Chinese, A4): the 毕业生登记表 and the transcript page with the
+//! self-appraisal, on demand for the candidate and for reviewers who may see the application.
+//! Where no CJK font is installed the response says so plainly; everything else keeps working.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use domain::graduation::form::FileSlot;
+use domain::{Gender, Level, ScoreSource, ScoreValue};
+use printout::{PrintError, RegisterData, TranscriptCourse, TranscriptData};
+use store::entity::graduation_application as app;
+use store::graduation::application as apps;
+use store::repo::reference;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::session::{CurrentCandidate, CurrentStaff};
+
+/// Which document.
+#[derive(Clone, Copy)]
+enum Doc {
+    Register,
+    Transcript,
+}
+
+async fn file_bytes(
+    state: &AppState,
+    a: &app::Model,
+    slot: FileSlot,
+) -> Result<Option<Vec<u8>>, AppError> {
+    let files = apps::files(&state.db, a.id).await?;
+    match files.iter().find(|f| f.slot == slot.code()) {
+        Some(f) => Ok(Some(
+            state
+                .objects
+                .get(&f.object_key)
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+async fn render(state: &AppState, a: &app::Model, doc: Doc) -> Result<Response, AppError> {
+    let cand = store::repo::candidate::get(&state.db, a.candidate_id).await?;
+    let major = reference::major(&state.db, a.major_id).await?;
+    let school = store::repo::org::get(&state.db, a.chief_university_id).await?;
+    let batch = apps::batch(&state.db, a.batch_id).await?;
+    let level = Level::from_code(&major.level).unwrap_or(Level::Associate);
+    let signature = file_bytes(state, a, FileSlot::Signature).await?;
+    let signed_on = a
+        .submitted_at
+        .map(|t| (t + chrono::Duration::hours(8)).date_naive());
+    let appraisal = a.self_appraisal.clone().unwrap_or_default();
+    let job = match doc {
+        Doc::Register => {
+            let data = RegisterData {
+                name: cand.name.clone(),
+                gender: Gender::from_code(&cand.gender).unwrap_or(Gender::Male),
+                birth_date: cand.birth_date,
+                ethnicity: cand.ethnicity.clone(),
+                political_status: cand.political_status.clone(),
+                id_card_no: cand.id_card_no.clone(),
+                admission_no: cand.admission_no.clone(),
+                major: major.name.clone(),
+                level,
+                school: school.name.clone(),
+                batch: batch.name.clone(),
+                photo: file_bytes(state, a, FileSlot::Photo).await?,
+                resume: apps::resume_of(a)
+                    .into_iter()
+                    .map(|e| printout::ResumeEntry {
+                        from: e.from,
+                        to: (e.to != "至今").then_some(e.to),
+                        unit: e.unit,
+                        role: e.role,
+                    })
+                    .collect(),
+                self_appraisal: appraisal,
+                signature,
+                signed_on,
+            };
+            Job::Register(data)
+        }
+        Doc::Transcript => {
+            let plan = reference::plan(&state.db, major.id).await?;
+            let scores = reference::scores_of(&state.db, cand.id).await?;
+            let courses = plan
+                .into_iter()
+                .filter_map(|p| {
+                    let codes: Vec<&str> = std::iter::once(p.course.course_code.as_str())
+                        .chain(p.substitutes.iter().map(String::as_str))
+                        .collect();
+                    let best = scores
+                        .iter()
+                        .filter(|s| s.passed && codes.contains(&s.course_code.as_str()))
+                        .max_by_key(|s| s.score_tenths.unwrap_or(0))?;
+                    Some(TranscriptCourse {
+                        code: p.course.course_code.clone(),
+                        name: p.name.clone(),
+                        credits: u8::try_from(p.course.credits).unwrap_or(u8::MAX),
+                        score: ScoreValue::from_db(best.score_tenths, best.passed)?,
+                        source: ScoreSource::from_code(&best.source).unwrap_or(ScoreSource::Exam),
+                    })
+                })
+                .collect();
+            Job::Transcript(TranscriptData {
+                name: cand.name.clone(),
+                admission_no: cand.admission_no.clone(),
+                major: major.name.clone(),
+                level,
+                school: school.name.clone(),
+                courses,
+                self_appraisal: appraisal,
+                signature,
+                signed_on,
+            })
+        }
+    };
+    let printer = state.printer();
+    let (name, result) = tokio::task::spawn_blocking(move || match job {
+        Job::Register(d) => ("graduate-register.pdf", printer.graduate_register(&d)),
+        Job::Transcript(d) => ("transcript.pdf", printer.transcript(&d)),
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?;
+    match result {
+        Ok(pdf) => Ok((
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("inline; filename=\"{}-{name}\"", cand.admission_no),
+                ),
+                (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            ],
+            pdf,
+        )
+            .into_response()),
+        Err(PrintError::NoFont) => Ok((
+            StatusCode::SERVICE_UNAVAILABLE,
+            Html(format!(
+                "<!doctype html><meta charset=\"utf-8\"><title>无法生成PDF</title><p>{}</p><p><a href=\"javascript:history.back()\">返回</a></p>",
+                PrintError::NoFont
+            )),
+        )
+            .into_response()),
+        Err(e) => Err(AppError::Internal(anyhow::anyhow!("printout failed: {e}"))),
+    }
+}
+
+enum Job {
+    Register(RegisterData),
+    Transcript(TranscriptData),
+}
+
+async fn own(state: &AppState, me: &CurrentCandidate) -> Result<app::Model, AppError> {
+    apps::of_candidate(&state.db, me.model.id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::NotFound("你还没有毕业申请".to_owned()))
+}
+
+/// GET /candidate/application/register.pdf
+pub async fn candidate_register(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+) -> Result<Response, AppError> {
+    let a = own(&state, &me).await?;
+    render(&state, &a, Doc::Register).await
+}
+
+/// GET /candidate/application/transcript.pdf
+pub async fn candidate_transcript(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+) -> Result<Response, AppError> {
+    let a = own(&state, &me).await?;
+    render(&state, &a, Doc::Transcript).await
+}
+
+async fn visible(state: &AppState, me: &CurrentStaff, id: i64) -> Result<app::Model, AppError> {
+    let not_found = || AppError::NotFound("未找到该申请，或不在本机构管辖范围内".to_owned());
+    let a = apps::get(&state.db, id).await.map_err(|_| not_found())?;
+    if !apps::visible_to(&state.db, &me.org, &a).await? {
+        return Err(not_found());
+    }
+    Ok(a)
+}
+
+/// GET /staff/applications/{id}/register.pdf
+pub async fn staff_register(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let a = visible(&state, &me, id).await?;
+    render(&state, &a, Doc::Register).await
+}
+
+/// GET /staff/applications/{id}/transcript.pdf
+pub async fn staff_transcript(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let a = visible(&state, &me, id).await?;
+    render(&state, &a, Doc::Transcript).await
+}

@@ -1,0 +1,458 @@
+//! One application as a reviewer sees it: registry data, the eligibility audit, every section and
+//! file, the history, and the decision form of the stage it waits at.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::graduation::PriorEducation;
+use domain::graduation::form::{FileSlot, ResumeEntry};
+use domain::review::{CommonReason, REASON_TEXT_MAX, Status};
+use serde::Deserialize;
+use store::entity::graduation_application as app;
+use store::graduation::application::{self, Decision};
+use store::repo::{candidate as candidates, org as orgs, reference};
+
+use super::{
+    Choice, DecisionInput, current_stage, decide_one, layout, reason_choices, status_label,
+    visible_application,
+};
+use crate::error::AppError;
+use crate::session::CurrentStaff;
+use crate::views::Layout;
+use crate::views::graduation::{CandidateFacts, MajorAudit, major_audit};
+use crate::{AppState, util};
+
+/// The candidate's registry record (考籍信息) beside the application.
+pub struct RegistryView {
+    /// 准考证号.
+    pub admission_no: String,
+    /// 姓名.
+    pub name: String,
+    /// 身份证号 in full: reviewers compare it with the ID card pictures.
+    pub id_card_no: String,
+    /// 性别.
+    pub gender: String,
+    /// 出生日期.
+    pub birth_date: String,
+    /// 民族.
+    pub ethnicity: String,
+    /// 政治面貌.
+    pub political_status: String,
+    /// 考生类型.
+    pub candidate_type: String,
+    /// 手机, masked.
+    pub phone: String,
+    /// 通讯地址.
+    pub address: String,
+    /// 在籍专业.
+    pub enrolled_majors: Vec<String>,
+}
+
+/// The 前置学历 section.
+pub struct PriorView {
+    /// The automatic check's result in words.
+    pub check: &'static str,
+    /// Why the automatic check did not pass.
+    pub message: Option<String>,
+    /// Whether the candidate had to type the section in.
+    pub typed: bool,
+    /// 姓名.
+    pub name: String,
+    /// 身份证号 (in full, as on the diploma).
+    pub id_card_no: String,
+    /// 毕业证编号.
+    pub cert_no: String,
+    /// 毕业院校.
+    pub school: String,
+    /// 毕业时间.
+    pub graduation_date: String,
+}
+
+/// One uploaded file.
+pub struct FileView {
+    /// Its URL under the application.
+    pub url: String,
+    /// Which material.
+    pub slot: &'static str,
+    /// The name the candidate's device gave it.
+    pub original_name: String,
+    /// "31.5 KB, 640×480".
+    pub facts: String,
+}
+
+/// One step of 审核进度.
+pub struct EventLine {
+    /// Beijing time.
+    pub at: String,
+    /// Stage name.
+    pub stage: String,
+    /// Who: the organisation, 考生 or 系统.
+    pub by: String,
+    /// What happened.
+    pub action: String,
+    /// The reason or note.
+    pub reason: String,
+}
+
+/// The decision form, when this organisation can decide now.
+pub struct DecisionFormView {
+    /// The stage the page shows; posted back.
+    pub stage: usize,
+    /// Its name.
+    pub stage_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/review_detail.html")]
+struct DetailView {
+    layout: Layout,
+    id: i64,
+    reg: RegistryView,
+    batch: String,
+    status: String,
+    current_stage: String,
+    submitted_at: String,
+    wrong_major_at: Option<String>,
+    rejection_reason: Option<String>,
+    major: String,
+    university: String,
+    major_confirmed_at: String,
+    audit: MajorAudit,
+    prior: Option<PriorView>,
+    resume: Vec<ResumeEntry>,
+    appraisal: Option<String>,
+    appraisal_count: String,
+    appraisal_ok: bool,
+    statement: Option<String>,
+    files: Vec<FileView>,
+    events: Vec<EventLine>,
+    form: Option<DecisionFormView>,
+    reasons: Vec<Choice>,
+    input: DecisionInput,
+    reason_max: usize,
+    error: Option<String>,
+}
+
+fn label_of<T: Copy>(
+    code: &str,
+    from: fn(&str) -> Option<T>,
+    label: fn(&T) -> &'static str,
+) -> String {
+    from(code)
+        .map(|v| label(&v).to_owned())
+        .unwrap_or_else(|| code.to_owned())
+}
+
+fn event_action(code: &str) -> String {
+    match code {
+        "submitted" => "提交申请",
+        "approved" => "通过",
+        "rejected" => "驳回",
+        "paid" => "已交费",
+        "closed" => "本次不予办理",
+        "refund_queued" => "退费",
+        "wrong_major_requested" => "考生申请驳回（专业误选）",
+        other => other,
+    }
+    .to_owned()
+}
+
+fn prior_check_label(code: &str) -> &'static str {
+    match code {
+        application::PRIOR_VERIFIED => "学信网自动核验通过",
+        application::PRIOR_MANUAL => {
+            "自动核验未通过，需审核人员核对考生填写的前置学历信息和证书图片"
+        }
+        _ => "不需要核验（专科）",
+    }
+}
+
+fn file_facts(size: i64, width: Option<i32>, height: Option<i32>) -> String {
+    // One decimal is what people compare with the notice's "50K".
+    let kb = size as f64 / 1024.0;
+    match (width, height) {
+        (Some(w), Some(h)) => format!("{kb:.1} KB，{w}×{h} 像素"),
+        _ => format!("{kb:.1} KB"),
+    }
+}
+
+async fn render_detail(
+    state: &AppState,
+    me: &CurrentStaff,
+    a: &app::Model,
+    input: DecisionInput,
+    error: Option<String>,
+) -> Result<String, AppError> {
+    let c = candidates::get(&state.db, a.candidate_id).await?;
+    let m = reference::major(&state.db, a.major_id).await?;
+    let university = orgs::get(&state.db, a.chief_university_id).await?;
+    let batch = application::batch(&state.db, a.batch_id).await?;
+    let stages = application::stages(&state.db, a.batch_id).await?;
+    let enrolled = reference::enrolled_majors(&state.db, c.id).await?;
+    let reg = RegistryView {
+        admission_no: c.admission_no.clone(),
+        name: c.name.clone(),
+        id_card_no: c.id_card_no.clone(),
+        gender: label_of(&c.gender, domain::Gender::from_code, domain::Gender::label),
+        birth_date: c.birth_date.format("%Y-%m-%d").to_string(),
+        ethnicity: c.ethnicity.clone(),
+        political_status: c.political_status.clone(),
+        candidate_type: label_of(
+            &c.candidate_type,
+            domain::CandidateType::from_code,
+            domain::CandidateType::label,
+        ),
+        phone: util::mask_phone(c.phone.as_deref()),
+        address: c.address.clone().unwrap_or_default(),
+        enrolled_majors: enrolled
+            .iter()
+            .map(|e| format!("{} {}（{}）", e.major.code, e.major.name, e.university))
+            .collect(),
+    };
+    let prior_state = match a.prior_check.as_str() {
+        application::PRIOR_VERIFIED => PriorEducation::Verified,
+        application::PRIOR_MANUAL => PriorEducation::Pending,
+        _ => PriorEducation::NotChecked,
+    };
+    let facts = CandidateFacts::load(state, &c).await?;
+    let view = reference::MajorView {
+        major: m.clone(),
+        university: university.name.clone(),
+    };
+    let audit = major_audit(state, &facts, &view, &[], prior_state).await?;
+    let prior = (a.prior_check != application::PRIOR_NOT_NEEDED).then(|| PriorView {
+        check: prior_check_label(&a.prior_check),
+        message: a.prior_check_message.clone(),
+        typed: application::needs_prior_section(a),
+        name: a.prior_name.clone().unwrap_or_default(),
+        id_card_no: a.prior_id_card_no.clone().unwrap_or_default(),
+        cert_no: a.prior_cert_no.clone().unwrap_or_default(),
+        school: a.prior_school.clone().unwrap_or_default(),
+        graduation_date: a
+            .prior_graduation_date
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    });
+    let (appraisal_count, appraisal_ok) = match a.self_appraisal.as_deref() {
+        Some(t) => match domain::files::self_appraisal_length(t) {
+            Ok(n) => (format!("共 {n} 字"), true),
+            Err(e) => (e.0, false),
+        },
+        None => (String::new(), false),
+    };
+    let mut file_rows = application::files(&state.db, a.id).await?;
+    let slot_rank = |code: &str| {
+        FileSlot::ALL
+            .iter()
+            .position(|s| s.code() == code)
+            .unwrap_or(usize::MAX)
+    };
+    file_rows.sort_by_key(|f| (slot_rank(&f.slot), f.id));
+    let files = file_rows
+        .iter()
+        .map(|f| FileView {
+            url: format!("/staff/reviews/{}/files/{}", a.id, f.id),
+            slot: FileSlot::from_code(&f.slot)
+                .map(|s| s.label())
+                .unwrap_or("其它材料"),
+            original_name: f.original_name.clone(),
+            facts: file_facts(f.size_bytes, f.width, f.height),
+        })
+        .collect();
+    let mut org_names: HashMap<i64, String> = HashMap::new();
+    let mut events = Vec::new();
+    for e in application::events(&state.db, a.id).await? {
+        let by = match (e.actor_kind.as_str(), e.org_id) {
+            ("candidate", _) => "考生".to_owned(),
+            ("staff", Some(org_id)) => match org_names.entry(org_id) {
+                Entry::Occupied(e) => e.get().clone(),
+                Entry::Vacant(e) => e.insert(orgs::get(&state.db, org_id).await?.name).clone(),
+            },
+            _ => "系统".to_owned(),
+        };
+        events.push(EventLine {
+            at: util::beijing(e.at),
+            stage: e.stage_name,
+            by,
+            action: event_action(&e.action),
+            reason: e.reason.unwrap_or_default(),
+        });
+    }
+    let here_now = a.current_org_id == Some(me.org.id) && a.status == Status::InReview.code();
+    let form = a
+        .stage
+        .and_then(|s| usize::try_from(s).ok())
+        .filter(|_| here_now)
+        .map(|stage| DecisionFormView {
+            stage,
+            stage_name: stages
+                .get(stage)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+        });
+    // A candidate's request to be rejected for a wrongly chosen major preselects that reason.
+    let mut input = input;
+    if input.decision.is_empty() && a.wrong_major_requested_at.is_some() {
+        input.decision = "reject".to_owned();
+        input.reason_code = CommonReason::WrongMajor.code().to_owned();
+    }
+    let level = domain::Level::from_code(&m.level)
+        .map(|l| l.label())
+        .unwrap_or("");
+    Ok(DetailView {
+        layout: layout(me, "毕业申请审核"),
+        id: a.id,
+        reg,
+        batch: batch.name,
+        status: status_label(&a.status),
+        current_stage: current_stage(a, &stages),
+        submitted_at: a.submitted_at.map(util::beijing).unwrap_or_default(),
+        wrong_major_at: a.wrong_major_requested_at.map(util::beijing),
+        rejection_reason: a.rejection_reason.clone(),
+        major: format!("{} {}（{level}）", m.code, m.name),
+        university: university.name,
+        major_confirmed_at: a.major_confirmed_at.map(util::beijing).unwrap_or_default(),
+        audit,
+        prior,
+        resume: application::resume_of(a),
+        appraisal: a.self_appraisal.clone(),
+        appraisal_count,
+        appraisal_ok,
+        statement: a.statement.clone(),
+        files,
+        events,
+        form,
+        reasons: reason_choices(&input.reason_code),
+        input,
+        reason_max: REASON_TEXT_MAX,
+        error,
+    }
+    .render()?)
+}
+
+/// GET /staff/reviews/{id}: everything about one application the organisation may see.
+pub async fn detail(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let a = visible_application(&state, &me, id).await?;
+    Ok(Html(
+        render_detail(&state, &me, &a, DecisionInput::default(), None).await?,
+    ))
+}
+
+/// The decision form of the detail page.
+#[derive(Debug, Deserialize)]
+pub struct DecideForm {
+    /// The stage the page showed.
+    #[serde(default)]
+    stage: String,
+    #[serde(flatten)]
+    input: DecisionInput,
+}
+
+/// POST /staff/reviews/{id}/decide: 通过 or 驳回 of the stage the page showed. A refusal shows the
+/// page again, as it is now, with the reason; nothing is changed.
+pub async fn decide(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    Form(form): Form<DecideForm>,
+) -> Result<Response, AppError> {
+    let a = visible_application(&state, &me, id).await?;
+    let refused = |status: StatusCode, html: String| Ok((status, Html(html)).into_response());
+    let Ok(stage) = form.stage.trim().parse::<usize>() else {
+        let html = render_detail(
+            &state,
+            &me,
+            &a,
+            form.input,
+            Some("页面已失效，请刷新后再审核".to_owned()),
+        )
+        .await?;
+        return refused(StatusCode::UNPROCESSABLE_ENTITY, html);
+    };
+    let decision = match form.input.decision() {
+        Ok(d) => d,
+        Err(m) => {
+            let html = render_detail(&state, &me, &a, form.input, Some(m)).await?;
+            return refused(StatusCode::UNPROCESSABLE_ENTITY, html);
+        }
+    };
+    let done = match decision {
+        Decision::Approve => "approved",
+        Decision::Reject(_) => "rejected",
+    };
+    match decide_one(&state, &me, id, stage, decision).await {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/reviews?done={done}")).into_response()),
+        Err(e @ (AppError::Conflict(_) | AppError::Invalid(_))) => {
+            let status = if matches!(e, AppError::Conflict(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let message = match e {
+                AppError::Invalid(list) => list
+                    .into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                other => other.to_string(),
+            };
+            // Shown as it is now, after whatever the other reviewer did.
+            let now = application::get(&state.db, id).await?;
+            let html = render_detail(&state, &me, &now, form.input, Some(message)).await?;
+            refused(status, html)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// GET /staff/reviews/{id}/files/{file_id}: one uploaded picture, only for an organisation that
+/// may see the application and only if the file belongs to it. Never cached: it is personal data.
+pub async fn file(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path((id, file_id)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let a = visible_application(&state, &me, id).await?;
+    let Some(f) = application::files(&state.db, a.id)
+        .await?
+        .into_iter()
+        .find(|f| f.id == file_id)
+    else {
+        return Err(AppError::NotFound("未找到该文件".to_owned()));
+    };
+    let bytes = state
+        .objects
+        .get(&f.object_key)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("file {}: {e}", f.id)))?;
+    // The type was established from the content at upload; anything not a picture is offered
+    // as a download rather than rendered.
+    let inline = matches!(
+        f.content_type.as_str(),
+        "image/jpeg" | "image/png" | "application/pdf"
+    );
+    let content_type = if inline {
+        f.content_type.clone()
+    } else {
+        "application/octet-stream".to_owned()
+    };
+    let disposition = if inline { "inline" } else { "attachment" };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition.to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

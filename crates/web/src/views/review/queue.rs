@@ -1,0 +1,519 @@
+//! The queue of one organisation (待审核 / 已审核) with filters, counts and paging, and bulk
+//! decisions on the applications ticked in it.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use askama::Template;
+use axum::extract::{Query, RawForm, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use domain::OrgKind;
+use domain::review::{REASON_TEXT_MAX, Stage, Status};
+use serde::{Deserialize, Serialize};
+use store::entity::organisation;
+use store::graduation::application::{self, Decision, QueueFilter};
+use store::repo::{RepoError, candidate as candidates, reference};
+
+use super::{
+    BULK_MAX, Choice, DecisionInput, PER_PAGE, current_stage, decide_one, layout, reason_choices,
+    review_remit, status_label,
+};
+use crate::error::AppError;
+use crate::session::CurrentStaff;
+use crate::views::Layout;
+use crate::{AppState, util};
+
+/// Filters of the queue as they arrive in a query string or a form. Every value is text, since
+/// an empty select ("全部") must mean "no filter" rather than a parse error.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QueueQuery {
+    /// 批次 id, or empty for all.
+    #[serde(default)]
+    pub batch: String,
+    /// 专业 id, or empty for all.
+    #[serde(default)]
+    pub major: String,
+    /// `pending` (待审核, the default) or `decided` (已审核).
+    #[serde(default)]
+    pub status: String,
+    /// 准考证号 or 姓名 prefix.
+    #[serde(default)]
+    pub q: String,
+    /// 1-based page.
+    #[serde(default)]
+    pub page: String,
+}
+
+impl QueueQuery {
+    fn batch_id(&self) -> Option<i64> {
+        self.batch.trim().parse().ok()
+    }
+
+    fn major_id(&self) -> Option<i64> {
+        self.major.trim().parse().ok()
+    }
+
+    /// Whether the 已审核 list is asked for.
+    pub fn decided(&self) -> bool {
+        self.status.trim() == "decided"
+    }
+
+    /// The page asked for, 1 at least; capped so the offset stays within what databases accept.
+    pub fn page(&self) -> u64 {
+        self.page
+            .trim()
+            .parse::<u64>()
+            .unwrap_or(1)
+            .clamp(1, 1_000_000)
+    }
+
+    fn filter(&self) -> QueueFilter {
+        QueueFilter {
+            batch_id: self.batch_id(),
+            major_id: self.major_id(),
+            decided: self.decided(),
+            search: Some(self.q.trim().to_owned()).filter(|s| !s.is_empty()),
+        }
+    }
+
+    /// The queue URL with these filters on `page`.
+    fn link(&self, page: u64) -> String {
+        let pairs = [
+            ("batch", self.batch.trim().to_owned()),
+            ("major", self.major.trim().to_owned()),
+            (
+                "status",
+                if self.decided() { "decided" } else { "pending" }.to_owned(),
+            ),
+            ("q", self.q.trim().to_owned()),
+            ("page", page.to_string()),
+        ];
+        let query = serde_html_form::to_string(pairs).unwrap_or_default();
+        format!("/staff/reviews?{query}")
+    }
+}
+
+/// One application in a queue, with personal data masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueLine {
+    /// Application id.
+    pub id: i64,
+    /// The stage the application is at (what a decision on it must name).
+    pub stage: Option<i32>,
+    /// Status code.
+    pub status: String,
+    /// Status as shown.
+    pub status_label: String,
+    /// 准考证号.
+    pub admission_no: String,
+    /// 姓名.
+    pub name: String,
+    /// 身份证号, masked.
+    pub id_card_no: String,
+    /// 专业, "610201 计算机应用技术".
+    pub major: String,
+    /// 批次 name.
+    pub batch: String,
+    /// 当前环节: the stage name, or the status when none applies.
+    pub current_stage: String,
+    /// 提交时间.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// When the candidate asked the chief university to reject it (专业误选), if they did.
+    pub wrong_major_requested_at: Option<DateTime<Utc>>,
+    /// Whether this organisation can decide it now.
+    pub actionable: bool,
+}
+
+impl QueueLine {
+    /// 提交时间 in Beijing time.
+    pub fn submitted(&self) -> String {
+        self.submitted_at.map(util::beijing).unwrap_or_default()
+    }
+
+    /// The checkbox value: id and the stage shown, so a bulk decision on a stale page is refused.
+    pub fn pick(&self) -> String {
+        format!("{}:{}", self.id, self.stage.unwrap_or(-1))
+    }
+}
+
+/// One page of a queue.
+pub struct QueuePage {
+    /// The applications on it.
+    pub lines: Vec<QueueLine>,
+    /// Applications matching the filters.
+    pub total: u64,
+    /// This page, 1-based.
+    pub page: u64,
+    /// Number of pages, 1 at least.
+    pub pages: u64,
+}
+
+/// The batches' names and stages, loaded once per batch for a whole page.
+#[derive(Default)]
+struct BatchCache(HashMap<i64, (String, Vec<Stage>)>);
+
+impl BatchCache {
+    async fn get(&mut self, state: &AppState, id: i64) -> Result<&(String, Vec<Stage>), AppError> {
+        match self.0.entry(id) {
+            Entry::Occupied(e) => Ok(e.into_mut()),
+            Entry::Vacant(e) => {
+                let b = application::batch(&state.db, id).await?;
+                let stages = application::stages(&state.db, id).await?;
+                Ok(e.insert((b.name, stages)))
+            }
+        }
+    }
+}
+
+/// One page of the organisation's queue with these filters; shared by the page and the API.
+pub async fn load_queue(
+    state: &AppState,
+    org: &organisation::Model,
+    q: &QueueQuery,
+) -> Result<QueuePage, AppError> {
+    let page = q.page();
+    let (rows, total) = application::queue(&state.db, org, &q.filter(), page - 1, PER_PAGE).await?;
+    let mut batches = BatchCache::default();
+    let mut lines = Vec::with_capacity(rows.len());
+    for r in rows {
+        let a = &r.application;
+        let (batch, stages) = batches.get(state, a.batch_id).await?;
+        lines.push(QueueLine {
+            id: a.id,
+            stage: a.stage,
+            status: a.status.clone(),
+            status_label: status_label(&a.status),
+            admission_no: r.candidate.admission_no.clone(),
+            name: r.candidate.name.clone(),
+            id_card_no: util::mask_id(&r.candidate.id_card_no),
+            major: format!("{} {}", r.major.code, r.major.name),
+            batch: batch.clone(),
+            current_stage: current_stage(a, stages),
+            submitted_at: a.submitted_at,
+            wrong_major_requested_at: a.wrong_major_requested_at,
+            actionable: a.current_org_id == Some(org.id) && a.status == Status::InReview.code(),
+        });
+    }
+    Ok(QueuePage {
+        lines,
+        total,
+        page,
+        pages: total.div_ceil(PER_PAGE).max(1),
+    })
+}
+
+/// The status counts shown above the queue.
+pub struct CountsView {
+    /// The batch counted.
+    pub batch: String,
+    /// (status label, number) in the state machine's order.
+    pub by_status: Vec<(&'static str, i64)>,
+    /// Waiting for this organisation in that batch.
+    pub pending_here: u64,
+    /// Decided by this organisation in that batch.
+    pub decided_here: u64,
+}
+
+/// Outcome of a bulk decision.
+pub struct BulkReport {
+    /// 通过 or 驳回.
+    pub verb: &'static str,
+    /// How many were decided.
+    pub succeeded: usize,
+    /// (which application, why not) for the others.
+    pub failures: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/review_queue.html")]
+struct QueueView {
+    layout: Layout,
+    remit: Option<String>,
+    batches: Vec<Choice>,
+    majors: Vec<Choice>,
+    decided: bool,
+    q: QueueQuery,
+    counts: Option<CountsView>,
+    list: QueuePage,
+    /// Some listed application can be decided now, so the bulk form is offered.
+    bulk_possible: bool,
+    prev: Option<String>,
+    next: Option<String>,
+    reasons: Vec<Choice>,
+    input: DecisionInput,
+    reason_max: usize,
+    done: Option<&'static str>,
+    error: Option<String>,
+    bulk: Option<BulkReport>,
+}
+
+async fn render_queue(
+    state: &AppState,
+    me: &CurrentStaff,
+    q: QueueQuery,
+    extra: QueueExtras,
+) -> Result<String, AppError> {
+    let remit = review_remit(&me.org).err();
+    let province = me.org.province.clone().unwrap_or_default();
+    let batch_rows = application::batches_of_province(&state.db, &province).await?;
+    let chosen_batch = q.batch_id();
+    let batches = batch_rows
+        .iter()
+        .map(|b| Choice {
+            value: b.id.to_string(),
+            label: b.name.clone(),
+            selected: Some(b.id) == chosen_batch,
+        })
+        .collect();
+    let is_university = me.org.kind == OrgKind::ChiefUniversity.code();
+    let chosen_major = q.major_id();
+    let majors = reference::majors_of_province(&state.db, &province)
+        .await?
+        .into_iter()
+        .filter(|m| !is_university || m.major.chief_university_id == me.org.id)
+        .map(|m| Choice {
+            value: m.major.id.to_string(),
+            label: format!("{} {}", m.major.code, m.major.name),
+            selected: Some(m.major.id) == chosen_major,
+        })
+        .collect();
+    // Counts are for the batch chosen, or the newest when all are listed.
+    let counted = chosen_batch
+        .and_then(|id| batch_rows.iter().find(|b| b.id == id))
+        .or(batch_rows.first());
+    let counts = match counted {
+        Some(b) if remit.is_none() => {
+            let rows = application::counts_by_status(&state.db, b.id).await?;
+            let by_status = Status::ALL
+                .iter()
+                .map(|s| {
+                    let n = rows
+                        .iter()
+                        .find(|(code, _)| code == s.code())
+                        .map_or(0, |(_, n)| *n);
+                    (s.label(), n)
+                })
+                .collect();
+            let here = |decided| QueueFilter {
+                batch_id: Some(b.id),
+                decided,
+                ..Default::default()
+            };
+            let (_, pending_here) =
+                application::queue(&state.db, &me.org, &here(false), 0, 1).await?;
+            let (_, decided_here) =
+                application::queue(&state.db, &me.org, &here(true), 0, 1).await?;
+            Some(CountsView {
+                batch: b.name.clone(),
+                by_status,
+                pending_here,
+                decided_here,
+            })
+        }
+        _ => None,
+    };
+    let list = if remit.is_none() {
+        load_queue(state, &me.org, &q).await?
+    } else {
+        QueuePage {
+            lines: Vec::new(),
+            total: 0,
+            page: 1,
+            pages: 1,
+        }
+    };
+    let prev = (list.page > 1).then(|| q.link(list.page - 1));
+    let next = (list.page < list.pages).then(|| q.link(list.page + 1));
+    let bulk_possible = list.lines.iter().any(|l| l.actionable);
+    Ok(QueueView {
+        layout: layout(me, "毕业审核"),
+        bulk_possible,
+        remit,
+        batches,
+        majors,
+        decided: q.decided(),
+        counts,
+        list,
+        prev,
+        next,
+        reasons: reason_choices(&extra.input.reason_code),
+        input: extra.input,
+        reason_max: REASON_TEXT_MAX,
+        done: extra.done,
+        error: extra.error,
+        bulk: extra.bulk,
+        q,
+    }
+    .render()?)
+}
+
+/// What a queue page shows besides the queue itself.
+#[derive(Default)]
+struct QueueExtras {
+    input: DecisionInput,
+    done: Option<&'static str>,
+    error: Option<String>,
+    bulk: Option<BulkReport>,
+}
+
+/// The queue's query: filters plus the flag set after a decision.
+#[derive(Debug, Default, Deserialize)]
+pub struct QueuePageQuery {
+    #[serde(flatten)]
+    filters: QueueQuery,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// GET /staff/reviews (毕业审核): the organisation's queue with filters, counts and paging.
+pub async fn queue(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<QueuePageQuery>,
+) -> Result<Html<String>, AppError> {
+    let done = match q.done.as_deref() {
+        Some("approved") => Some("已通过该毕业申请。"),
+        Some("rejected") => Some("已驳回该毕业申请，考生将在收件箱和审核进度中看到驳回原因。"),
+        _ => None,
+    };
+    let extras = QueueExtras {
+        done,
+        ..Default::default()
+    };
+    Ok(Html(render_queue(&state, &me, q.filters, extras).await?))
+}
+
+/// The bulk form: the ticked applications (`pick` = "id:stage"), one decision and reason for all
+/// of them, and the filters to show the queue with again.
+#[derive(Debug, Default, Deserialize)]
+struct BulkForm {
+    #[serde(default)]
+    pick: Vec<String>,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason_code: String,
+    #[serde(default)]
+    reason_text: String,
+    #[serde(default)]
+    batch: String,
+    #[serde(default)]
+    major: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: String,
+}
+
+fn parse_pick(s: &str) -> Option<(i64, usize)> {
+    let (id, stage) = s.trim().split_once(':')?;
+    Some((id.parse().ok()?, stage.parse().ok()?))
+}
+
+/// POST /staff/reviews/bulk: approves or rejects every ticked application with one reason, each
+/// decided on its own, so one already decided by someone else does not stop the others. The
+/// queue comes back with how many succeeded and why each other one did not.
+pub async fn bulk(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    RawForm(raw): RawForm,
+) -> Result<Response, AppError> {
+    // Repeated `pick` keys: parsed with the form codec that supports them.
+    let form: BulkForm = serde_html_form::from_bytes(&raw)
+        .map_err(|_| AppError::Invalid(vec![(String::new(), "表单内容无效".to_owned())]))?;
+    let q = QueueQuery {
+        batch: form.batch.clone(),
+        major: form.major.clone(),
+        status: form.status.clone(),
+        q: form.q.clone(),
+        page: form.page.clone(),
+    };
+    let input = DecisionInput {
+        decision: form.decision.clone(),
+        reason_code: form.reason_code.clone(),
+        reason_text: form.reason_text.clone(),
+    };
+    let refuse = |message: String, input: DecisionInput| QueueExtras {
+        input,
+        error: Some(message),
+        ..Default::default()
+    };
+    if let Err(m) = review_remit(&me.org) {
+        return Err(AppError::Forbidden(m));
+    }
+    let mut error = None;
+    if form.pick.is_empty() {
+        error = Some("请先勾选要批量审核的申请".to_owned());
+    } else if form.pick.len() > BULK_MAX {
+        error = Some(format!(
+            "一次最多批量审核 {BULK_MAX} 份申请，本次勾选了 {} 份",
+            form.pick.len()
+        ));
+    }
+    let decision = match input.decision() {
+        Ok(d) => Some(d),
+        Err(m) => {
+            error.get_or_insert(m);
+            None
+        }
+    };
+    let decision = match (decision, error) {
+        (Some(d), None) => d,
+        (_, message) => {
+            let html =
+                render_queue(&state, &me, q, refuse(message.unwrap_or_default(), input)).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        }
+    };
+    let verb = match decision {
+        Decision::Approve => "通过",
+        Decision::Reject(_) => "驳回",
+    };
+    let mut report = BulkReport {
+        verb,
+        succeeded: 0,
+        failures: Vec::new(),
+    };
+    for pick in &form.pick {
+        let Some((id, stage)) = parse_pick(pick) else {
+            report
+                .failures
+                .push((pick.clone(), "页面已失效，请刷新后重新勾选".to_owned()));
+            continue;
+        };
+        // Names are looked up only for applications this organisation may see.
+        let label = match application::get(&state.db, id).await {
+            Ok(a) if application::visible_to(&state.db, &me.org, &a).await? => {
+                let c = candidates::get(&state.db, a.candidate_id).await?;
+                format!("{} {}", c.admission_no, c.name)
+            }
+            Ok(_) | Err(RepoError::NotFound) => format!("申请 {id}"),
+            Err(e) => return Err(e.into()),
+        };
+        match decide_one(&state, &me, id, stage, decision.clone()).await {
+            Ok(_) => report.succeeded += 1,
+            Err(e @ (AppError::NotFound(_) | AppError::Conflict(_) | AppError::Invalid(_))) => {
+                let why = match e {
+                    AppError::Invalid(list) => list
+                        .into_iter()
+                        .map(|(_, m)| m)
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                    other => other.to_string(),
+                };
+                report.failures.push((label, why));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let extras = QueueExtras {
+        input: DecisionInput::default(),
+        bulk: Some(report),
+        ..Default::default()
+    };
+    Ok(Html(render_queue(&state, &me, q, extras).await?).into_response())
+}

@@ -1,0 +1,704 @@
+//! 交费 and 退费 over HTTP on every app backend: the local gateway's pay page and signed
+//! notification, refused notifications (forged, stale, wrong amount, unknown order), five
+//! identical notifications at once, reconciliation of a lost notification, and the refund of a
+//! final-review rejection after the batch closes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use common::{PAYMENT_SECRET, TestApp, spawn_app};
+use domain::graduation::form::{FileSlot, ResumeEntry};
+use domain::payment::{Notice, SIGNATURE_HEADER, sign};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use store::demo::accounts;
+use store::entity::{audit, graduation_application as app_entity, inbox_message, payment_order};
+use store::graduation::application::{self as apps, Decision, NewApplication, NewFile, Section};
+use store::payment::{self, OrderRequest, RefundRequest, local};
+use store::repo::{reference, staff};
+use store::testkit::app_backends;
+
+const CANDIDATE: &str = accounts::CQ_ELIGIBLE_ASSOCIATE;
+const FEE_FEN: i64 = domain::review::pipeline::CHONGQING_GRADUATION_FEE_FEN;
+
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(0)
+}
+
+/// The candidate's application, filled in and submitted (waiting for 主考学校初审).
+async fn submitted(app: &TestApp) -> app_entity::Model {
+    let db = &app.db.db;
+    let cand = app.candidate(CANDIDATE).await;
+    let batch = apps::batches_of_province(db, "chongqing")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|b| b.opens_at <= now() && now() < b.closes_at)
+        .expect("an open Chongqing batch");
+    let majors = reference::enrolled_majors(db, cand.id).await.unwrap();
+    let major = majors[0].major.clone();
+    let mut a = apps::open(
+        db,
+        NewApplication {
+            candidate: &cand,
+            batch: &batch,
+            major: &major,
+            prior_check: apps::PRIOR_NOT_NEEDED,
+            prior_check_message: None,
+        },
+        now(),
+        None,
+    )
+    .await
+    .unwrap();
+    let resume = vec![ResumeEntry {
+        from: "2015-09".into(),
+        to: "至今".into(),
+        unit: "重庆某公司".into(),
+        role: "职员".into(),
+    }];
+    for section in [
+        Section::Major(major),
+        Section::Resume(resume),
+        Section::SelfAppraisal("好".repeat(320)),
+    ] {
+        a = apps::save_section(db, &a, section, now(), None)
+            .await
+            .unwrap();
+    }
+    for slot in [FileSlot::IdFront, FileSlot::IdBack, FileSlot::Signature] {
+        let stored = app
+            .state
+            .objects
+            .put("test", "jpg", vec![0xFF, 0xD8, slot as u8])
+            .await
+            .unwrap();
+        apps::attach_file(
+            db,
+            &a,
+            NewFile {
+                slot,
+                stored,
+                original_name: "IMG_0001.jpg",
+                content_type: "image/jpeg",
+                dimensions: Some((100, 60)),
+            },
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        a = apps::get(db, a.id).await.unwrap();
+    }
+    let a = apps::submit(db, &a, now(), None).await.unwrap();
+    assert_eq!((a.status.as_str(), a.stage), ("in_review", Some(0)));
+    a
+}
+
+/// Staff account id and organisation.
+async fn reviewer(app: &TestApp, username: &str) -> (i64, store::entity::organisation::Model) {
+    let s = staff::by_username(&app.db.db, username)
+        .await
+        .unwrap()
+        .unwrap();
+    (s.id, app.org_of(username).await)
+}
+
+/// The candidate's application after 主考学校初审 approved it: waiting for the fee.
+async fn awaiting_payment(app: &TestApp) -> app_entity::Model {
+    let a = submitted(app).await;
+    let (staff_id, university) = reviewer(app, accounts::STAFF_CQ_UNIVERSITY).await;
+    let a = apps::decide(
+        &app.db.db,
+        &university,
+        staff_id,
+        a.id,
+        0,
+        Decision::Approve,
+        now(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!((a.status.as_str(), a.stage), ("awaiting_payment", Some(1)));
+    a
+}
+
+async fn reload(app: &TestApp, id: i64) -> app_entity::Model {
+    apps::get(&app.db.db, id).await.unwrap()
+}
+
+async fn events(app: &TestApp, id: i64, action: &str) -> usize {
+    apps::events(&app.db.db, id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == action)
+        .count()
+}
+
+async fn messages(app: &TestApp, title: &str) -> u64 {
+    let cand = app.candidate(CANDIDATE).await;
+    inbox_message::Entity::find()
+        .filter(inbox_message::Column::RecipientKind.eq("candidate"))
+        .filter(inbox_message::Column::RecipientId.eq(cand.id))
+        .filter(inbox_message::Column::Title.eq(title))
+        .count(&app.db.db)
+        .await
+        .unwrap()
+}
+
+async fn audit_rows(app: &TestApp, action: &str) -> u64 {
+    audit::Entity::find()
+        .filter(audit::Column::Action.eq(action))
+        .count(&app.db.db)
+        .await
+        .unwrap()
+}
+
+/// Waits (briefly) for the application to reach 市自考办审核 after an asynchronous notification.
+async fn wait_for_office_review(app: &TestApp, id: i64) -> app_entity::Model {
+    for _ in 0..100 {
+        let a = reload(app, id).await;
+        if a.status == "in_review" {
+            return a;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    panic!("the payment notification did not settle the order within 10 s");
+}
+
+/// The candidate presses 交费: (status, Location, body).
+async fn press_pay(app: &TestApp, client: &reqwest::Client) -> (u16, String, String) {
+    let token = app.csrf(client, "/candidate/profile").await;
+    let r = client
+        .post(app.url("/candidate/application/pay"))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, location, r.text().await.unwrap())
+}
+
+fn notice(order: &payment_order::Model, amount_fen: i64, age_seconds: i64) -> Notice {
+    Notice {
+        order_no: order.order_no.clone(),
+        gateway_txn_no: "LP20261124000000001".into(),
+        amount_fen,
+        paid_at: now(),
+        timestamp: now().timestamp() - age_seconds,
+        nonce: "test-nonce".into(),
+    }
+}
+
+/// POSTs a notification body with a signature header (none when `signature` is `None`).
+async fn post_notice(app: &TestApp, body: &[u8], signature: Option<&str>) -> (u16, String) {
+    let mut req = reqwest::Client::new()
+        .post(app.url("/api/v1/payments/notify"))
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    if let Some(s) = signature {
+        req = req.header(SIGNATURE_HEADER, s);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+async fn post_signed(app: &TestApp, n: &Notice) -> (u16, String) {
+    let body = n.to_body();
+    let sig = sign(&body, PAYMENT_SECRET.as_bytes());
+    post_notice(app, &body, Some(&sig)).await
+}
+
+/// An order for the application, as the pay button creates it.
+async fn order_for(app: &TestApp, a: &app_entity::Model) -> payment_order::Model {
+    payment::create_order(&app.db.db, a, now(), None)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn candidate_pays_at_the_local_gateway_and_the_office_reviews_next() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a = awaiting_payment(&app).await;
+        let client = app.signed_in("/login", CANDIDATE).await;
+
+        let (status, to_gateway, _) = press_pay(&app, &client).await;
+        assert_eq!(status, 303, "{}", b.name());
+        assert!(
+            to_gateway.starts_with(&app.url("/gateway/local/pay/GF")),
+            "{}: {to_gateway}",
+            b.name()
+        );
+        // Going back and pressing again reuses the pending order.
+        let (_, again, _) = press_pay(&app, &client).await;
+        assert_eq!(again, to_gateway, "{}", b.name());
+        let orders = payment::orders_of(&app.db.db, a.id).await.unwrap();
+        assert_eq!(orders.len(), 1, "{}", b.name());
+        assert_eq!(orders[0].amount_fen, FEE_FEN);
+
+        let r = client.get(&to_gateway).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{}", b.name());
+        let page = r.text().await.unwrap();
+        for part in [
+            "模拟支付平台",
+            "商户订单号",
+            orders[0].order_no.as_str(),
+            "¥40.00",
+            "确认支付",
+        ] {
+            assert!(
+                page.contains(part),
+                "{}: {part} missing in {page}",
+                b.name()
+            );
+        }
+
+        let r = client.post(&to_gateway).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{}", b.name());
+        assert_eq!(
+            r.headers()["location"].to_str().unwrap(),
+            app.url("/candidate/application/progress")
+        );
+
+        let a = wait_for_office_review(&app, a.id).await;
+        let (_, office) = reviewer(&app, accounts::STAFF_CQ_OFFICE_REVIEWER).await;
+        assert_eq!(
+            (a.status.as_str(), a.stage, a.current_org_id),
+            ("in_review", Some(2), Some(office.id)),
+            "{}",
+            b.name()
+        );
+        let order = payment::order(&app.db.db, &orders[0].order_no)
+            .await
+            .unwrap();
+        assert_eq!(order.status, "paid", "{}", b.name());
+        assert!(order.gateway_txn_no.as_deref().unwrap().starts_with("LP"));
+        assert_eq!(events(&app, a.id, "paid").await, 1, "{}", b.name());
+        assert_eq!(messages(&app, "交费成功").await, 1, "{}", b.name());
+        assert_eq!(audit_rows(&app, "payment_order.created").await, 1);
+        assert_eq!(audit_rows(&app, "payment_order.paid").await, 1);
+
+        // The gateway's page now says it is paid, and paying there again changes nothing.
+        let page = client
+            .get(&to_gateway)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("该订单已支付"), "{}", b.name());
+        assert!(!page.contains("确认支付</button>"), "{}", b.name());
+        let r = client.post(&to_gateway).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{}", b.name());
+
+        // Paying a second time is refused with the state machine's reason.
+        let (status, _, body) = press_pay(&app, &client).await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(
+            body.contains("已交费，无需重复交费"),
+            "{}: {body}",
+            b.name()
+        );
+        assert_eq!(
+            payment::orders_of(&app.db.db, a.id).await.unwrap().len(),
+            1,
+            "{}",
+            b.name()
+        );
+        tokio::time::sleep(StdDuration::from_millis(300)).await;
+        assert_eq!(events(&app, a.id, "paid").await, 1, "{}", b.name());
+    }
+}
+
+#[tokio::test]
+async fn paying_before_initial_approval_is_refused() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let client = app.signed_in("/login", CANDIDATE).await;
+
+        let (status, _, body) = press_pay(&app, &client).await;
+        assert_eq!(status, 404, "{}", b.name());
+        assert!(body.contains("你还没有毕业申请"), "{}: {body}", b.name());
+
+        let a = submitted(&app).await;
+        let (status, location, body) = press_pay(&app, &client).await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(location.is_empty(), "{}", b.name());
+        assert!(body.contains("初审通过后才能交费"), "{}: {body}", b.name());
+        assert!(
+            payment::orders_of(&app.db.db, a.id)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}",
+            b.name()
+        );
+        assert_eq!(reload(&app, a.id).await.status, "in_review");
+
+        // Without a token the pay button is refused like every other form.
+        let r = client
+            .post(app.url("/candidate/application/pay"))
+            .form(&[("csrf_token", "forged")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{}", b.name());
+    }
+}
+
+#[tokio::test]
+async fn forged_stale_wrong_amount_and_unknown_notifications_change_nothing() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a = awaiting_payment(&app).await;
+        let order = order_for(&app, &a).await;
+
+        let good = notice(&order, FEE_FEN, 0);
+        let body = good.to_body();
+        let refused: Vec<(&str, u16, String)> = vec![
+            {
+                let (s, t) = post_notice(&app, &body, Some(&sign(&body, b"another-secret"))).await;
+                ("wrong secret", s, t)
+            },
+            {
+                let sig = sign(&body, PAYMENT_SECRET.as_bytes());
+                let tampered = String::from_utf8(body.clone())
+                    .unwrap()
+                    .replace(&format!("\"amount_fen\":{FEE_FEN}"), "\"amount_fen\":1");
+                assert_ne!(tampered.as_bytes(), &body[..]);
+                let (s, t) = post_notice(&app, tampered.as_bytes(), Some(&sig)).await;
+                ("tampered body", s, t)
+            },
+            {
+                let (s, t) = post_notice(&app, &body, None).await;
+                ("no signature", s, t)
+            },
+            {
+                let (s, t) = post_signed(&app, &notice(&order, FEE_FEN, 301)).await;
+                ("stale", s, t)
+            },
+            {
+                let (s, t) = post_signed(&app, &notice(&order, FEE_FEN - 1, 0)).await;
+                ("wrong amount", s, t)
+            },
+            {
+                let mut unknown = notice(&order, FEE_FEN, 0);
+                unknown.order_no = "GF2026112400000000000000".into();
+                let (s, t) = post_signed(&app, &unknown).await;
+                ("unknown order", s, t)
+            },
+        ];
+        let expected = [
+            "签名无效",
+            "签名无效",
+            "签名无效",
+            "已过期",
+            "金额不符",
+            "订单不存在",
+        ];
+        for ((what, status, text), want) in refused.iter().zip(expected) {
+            assert_eq!(*status, 400, "{}: {what}: {text}", b.name());
+            let json: serde_json::Value = serde_json::from_str(text).unwrap();
+            let message = json["message"].as_str().unwrap();
+            assert!(message.contains(want), "{}: {what}: {message}", b.name());
+        }
+
+        let still = payment::order(&app.db.db, &order.order_no).await.unwrap();
+        assert_eq!(
+            (still.status.as_str(), still.gateway_txn_no.as_deref()),
+            ("pending", None),
+            "{}",
+            b.name()
+        );
+        let a2 = reload(&app, a.id).await;
+        assert_eq!(
+            (a2.status.as_str(), a2.stage, a2.version),
+            ("awaiting_payment", Some(1), a.version),
+            "{}",
+            b.name()
+        );
+        assert_eq!(events(&app, a.id, "paid").await, 0, "{}", b.name());
+        assert_eq!(messages(&app, "交费成功").await, 0, "{}", b.name());
+        assert_eq!(audit_rows(&app, "payment_order.paid").await, 0);
+
+        // At the edge of the window (300 s) the genuine notification is booked.
+        let (status, text) = post_signed(&app, &notice(&order, FEE_FEN, 300)).await;
+        assert_eq!((status, text.as_str()), (200, "success"), "{}", b.name());
+        let a3 = reload(&app, a.id).await;
+        assert_eq!((a3.status.as_str(), a3.stage), ("in_review", Some(2)));
+    }
+}
+
+// Several worker threads, so the five handlers really run side by side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn five_identical_notifications_at_once_settle_the_order_once() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a = awaiting_payment(&app).await;
+        let order = order_for(&app, &a).await;
+        let n = notice(&order, FEE_FEN, 0);
+
+        let answers = futures_util::future::join_all((0..5).map(|_| post_signed(&app, &n))).await;
+        for (status, text) in &answers {
+            assert_eq!((*status, text.as_str()), (200, "success"), "{}", b.name());
+        }
+
+        assert_eq!(events(&app, a.id, "paid").await, 1, "{}", b.name());
+        assert_eq!(messages(&app, "交费成功").await, 1, "{}", b.name());
+        assert_eq!(
+            audit_rows(&app, "payment_order.paid").await,
+            1,
+            "{}",
+            b.name()
+        );
+        assert!(
+            payment::refunds_of(&app.db.db, a.id)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}: a duplicate must not be booked as a second payment",
+            b.name()
+        );
+        let paid = payment::order(&app.db.db, &order.order_no).await.unwrap();
+        assert_eq!(paid.status, "paid");
+        assert_eq!(paid.gateway_txn_no.as_deref(), Some("LP20261124000000001"));
+        let a = reload(&app, a.id).await;
+        assert_eq!(
+            (a.status.as_str(), a.stage),
+            ("in_review", Some(2)),
+            "{}",
+            b.name()
+        );
+
+        // A sixth, later, is a duplicate too.
+        let (status, text) = post_signed(&app, &notice(&order, FEE_FEN, 0)).await;
+        assert_eq!((status, text.as_str()), (200, "success"));
+        assert_eq!(events(&app, a.id, "paid").await, 1, "{}", b.name());
+    }
+}
+
+/// Pays the application's fee at the local gateway, notified as in production; returns the
+/// order once it is settled.
+async fn pay_at_gateway(app: &TestApp, a: &app_entity::Model) -> payment_order::Model {
+    let order = order_for(app, a).await;
+    let pay_url = app
+        .state
+        .gateway
+        .start(&OrderRequest {
+            order_no: order.order_no.clone(),
+            amount_fen: order.amount_fen,
+            subject: "缴纳毕业审定费".into(),
+            notify_url: app.url("/api/v1/payments/notify"),
+            return_url: app.url("/candidate/application/progress"),
+        })
+        .await
+        .unwrap();
+    let r = app.client().post(&pay_url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    wait_for_office_review(app, a.id).await;
+    payment::order(&app.db.db, &order.order_no).await.unwrap()
+}
+
+/// An address nothing listens on.
+async fn closed_port_url() -> String {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    format!("http://{addr}/api/v1/payments/notify")
+}
+
+#[tokio::test]
+async fn reconciliation_settles_an_order_whose_notification_never_came() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a = awaiting_payment(&app).await;
+        let order = order_for(&app, &a).await;
+        let gateway = app.state.gateway.clone();
+        let pay_url = gateway
+            .start(&OrderRequest {
+                order_no: order.order_no.clone(),
+                amount_fen: order.amount_fen,
+                subject: "缴纳毕业审定费".into(),
+                notify_url: closed_port_url().await,
+                return_url: app.url("/candidate/application/progress"),
+            })
+            .await
+            .unwrap();
+        let r = app.client().post(&pay_url).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{}", b.name());
+        let at_gateway = local::payment(&app.db.db, &order.order_no)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(at_gateway.status, "paid");
+
+        tokio::time::sleep(StdDuration::from_millis(500)).await;
+        let pending = payment::order(&app.db.db, &order.order_no).await.unwrap();
+        assert_eq!(pending.status, "pending", "{}", b.name());
+
+        // A fresh order gets time for its notification first.
+        let settled = jobs::reconcile_payments::run(&app.db.db, gateway.as_ref(), now())
+            .await
+            .unwrap();
+        assert_eq!(settled, 0, "{}", b.name());
+
+        let later = now() + Duration::minutes(3);
+        let settled = jobs::reconcile_payments::run(&app.db.db, gateway.as_ref(), later)
+            .await
+            .unwrap();
+        assert_eq!(settled, 1, "{}", b.name());
+        let paid = payment::order(&app.db.db, &order.order_no).await.unwrap();
+        assert_eq!(paid.status, "paid", "{}", b.name());
+        assert_eq!(paid.gateway_txn_no, at_gateway.txn_no);
+        let a = reload(&app, a.id).await;
+        assert_eq!(
+            (a.status.as_str(), a.stage),
+            ("in_review", Some(2)),
+            "{}",
+            b.name()
+        );
+
+        // Running it again (or on another instance) changes nothing.
+        let settled = jobs::reconcile_payments::run(&app.db.db, gateway.as_ref(), later)
+            .await
+            .unwrap();
+        assert_eq!(settled, 0, "{}", b.name());
+        assert_eq!(events(&app, a.id, "paid").await, 1, "{}", b.name());
+        assert_eq!(messages(&app, "交费成功").await, 1, "{}", b.name());
+        assert!(
+            payment::refunds_of(&app.db.db, a.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_final_rejection_is_refunded_once_after_the_batch_closes() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a = awaiting_payment(&app).await;
+        let order = pay_at_gateway(&app, &a).await;
+        let batch = apps::batch(&app.db.db, a.batch_id).await.unwrap();
+
+        let (staff_id, office) = reviewer(&app, accounts::STAFF_CQ_OFFICE_REVIEWER).await;
+        let a = apps::decide(
+            &app.db.db,
+            &office,
+            staff_id,
+            a.id,
+            2,
+            Decision::Reject("毕业论文成绩未登记".into()),
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(a.status, "rejected", "{}", b.name());
+        let refunds = payment::refunds_of(&app.db.db, a.id).await.unwrap();
+        assert_eq!(refunds.len(), 1, "{}", b.name());
+        assert_eq!(
+            (refunds[0].status.as_str(), refunds[0].amount_fen),
+            ("queued", FEE_FEN)
+        );
+        let refund_no = refunds[0].refund_no.clone();
+
+        // Not before the batch closes.
+        let gateway = app.state.gateway.clone();
+        let done = jobs::execute_refunds::run(&app.db.db, gateway.as_ref(), now())
+            .await
+            .unwrap();
+        assert_eq!(done, 0, "{}", b.name());
+        let just_before = batch.closes_at - Duration::seconds(1);
+        assert!(
+            payment::due_refunds(&app.db.db, just_before)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            local::refunds_of(&app.db.db, &order.order_no)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}",
+            b.name()
+        );
+        assert_eq!(events(&app, a.id, "refunded").await, 0);
+
+        // After it closes, once, however often the job runs.
+        let closed = batch.closes_at + Duration::minutes(1);
+        let done = jobs::execute_refunds::run(&app.db.db, gateway.as_ref(), closed)
+            .await
+            .unwrap();
+        assert_eq!(done, 1, "{}", b.name());
+        let done = jobs::execute_refunds::run(&app.db.db, gateway.as_ref(), closed)
+            .await
+            .unwrap();
+        assert_eq!(done, 0, "{}", b.name());
+        let at_gateway = local::refunds_of(&app.db.db, &order.order_no)
+            .await
+            .unwrap();
+        assert_eq!(at_gateway.len(), 1, "{}", b.name());
+        assert_eq!(
+            (at_gateway[0].refund_no.as_str(), at_gateway[0].amount_fen),
+            (refund_no.as_str(), FEE_FEN)
+        );
+        let refund = &payment::refunds_of(&app.db.db, a.id).await.unwrap()[0];
+        assert_eq!(refund.status, "done", "{}", b.name());
+        assert_eq!(
+            refund.gateway_refund_no.as_deref(),
+            Some(at_gateway[0].gateway_refund_no.as_str())
+        );
+        assert_eq!(events(&app, a.id, "refunded").await, 1, "{}", b.name());
+        assert_eq!(messages(&app, "退费完成").await, 1, "{}", b.name());
+        assert_eq!(audit_rows(&app, "refund.executed").await, 1);
+
+        // Refunding the same number twice: the gateway answers with the same refund and the
+        // record is not written again.
+        let receipt = gateway
+            .refund(&RefundRequest {
+                refund_no: refund_no.clone(),
+                order_no: order.order_no.clone(),
+                amount_fen: FEE_FEN,
+            })
+            .await
+            .unwrap();
+        assert_eq!(receipt.gateway_refund_no, at_gateway[0].gateway_refund_no);
+        let again = payment::mark_refund_done(&app.db.db, &refund_no, "OTHER", closed)
+            .await
+            .unwrap();
+        assert!(!again, "{}", b.name());
+        assert_eq!(
+            local::refunds_of(&app.db.db, &order.order_no)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(events(&app, a.id, "refunded").await, 1, "{}", b.name());
+        // Another refund number for more than was paid is refused by the gateway.
+        let over = gateway
+            .refund(&RefundRequest {
+                refund_no: "R-other".into(),
+                order_no: order.order_no.clone(),
+                amount_fen: 1,
+            })
+            .await;
+        assert!(over.is_err(), "{}", b.name());
+    }
+}
