@@ -10,8 +10,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::views::{
-    application, auth, candidate, gateway, graduation, imports, payment, printouts,
-    record_correction, review, staff, student,
+    application, auth, candidate, gateway, graduation, imports, materials, payment, printouts,
+    prior_review, record_correction, review, staff, student,
 };
 use crate::{AppState, api, ops, session};
 
@@ -114,6 +114,30 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/candidate/application/submit", post(application::submit))
         .route(
+            "/candidate/application/id-validity",
+            post(materials::save_id_validity),
+        )
+        .route(
+            "/candidate/application/photo",
+            post(materials::upload_photo),
+        )
+        .route(
+            "/candidate/application/photo/accept",
+            post(materials::accept_photo),
+        )
+        .route(
+            "/candidate/application/photo/discard",
+            post(materials::discard_photo),
+        )
+        .route(
+            "/candidate/application/prior-education/submit",
+            post(materials::submit_prior),
+        )
+        .route(
+            "/candidate/application/commitment",
+            get(materials::commitment),
+        )
+        .route(
             "/candidate/application/wrong-major",
             post(application::wrong_major),
         )
@@ -155,6 +179,19 @@ pub fn router(state: AppState) -> Router {
             post(record_correction::reject),
         )
         // 毕业审核, reviewer side: pages and their JSON counterparts.
+        .route("/staff/prior-reviews", get(prior_review::page))
+        .route(
+            "/staff/prior-reviews/{id}/stamped",
+            post(prior_review::upload_stamped),
+        )
+        .route(
+            "/staff/prior-reviews/{id}/originals-checked",
+            post(prior_review::originals_checked),
+        )
+        .route(
+            "/staff/prior-reviews/{id}/decide",
+            post(prior_review::decide),
+        )
         .route("/staff/reviews", get(review::queue))
         .route("/staff/reviews/bulk", post(review::bulk))
         .route("/staff/reviews/{id}", get(review::detail))

@@ -85,6 +85,7 @@ async fn submitted(app: &TestApp) -> app_entity::Model {
                 original_name: "IMG_0001.jpg",
                 content_type: "image/jpeg",
                 dimensions: Some((100, 60)),
+                course_code: None,
             },
             now(),
             None,

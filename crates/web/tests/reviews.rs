@@ -95,6 +95,7 @@ async fn submitted(app: &TestApp, admission_no: &str) -> graduation_application:
                 original_name: "IMG_0001.jpg",
                 content_type: "image/jpeg",
                 dimensions: Some((16, 12)),
+                course_code: None,
             },
             now,
             None,

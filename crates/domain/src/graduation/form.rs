@@ -25,6 +25,21 @@ coded_enum! {
         PriorChangeProof => ("prior_change_proof", "派出所出具的改名或身份证号变更情况说明"),
         /// 其它材料, optional and several.
         Other => ("other", "其它材料"),
+        /// 《毕业办证申请暨思想品德合格承诺书》 signed and scanned (Yunnan).
+        Commitment => ("commitment", "毕业办证申请暨思想品德合格承诺书"),
+        /// 《免考课程登记表》 of one offline exemption (Yunnan); the file names its course.
+        ExemptionForm => ("exemption_form", "免考课程登记表"),
+        /// 实习(实验)考核合格成绩通知单 with the chief university college's seal (Yunnan).
+        PracticalNotice => ("practical_notice", "实习(实验)考核合格成绩通知单"),
+        /// The photo printed on the certificate and sent for e-registration (seed 003).
+        CertificatePhoto => ("certificate_photo", "毕业证书照片"),
+        /// An automatically corrected certificate photo awaiting the candidate's choice.
+        CertificatePhotoPreview => ("certificate_photo_preview", "自动修正后的照片（待确认）"),
+        /// The uncorrected upload kept beside its preview until the candidate chooses.
+        CertificatePhotoOriginal => ("certificate_photo_original", "上传的原照片（待确认）"),
+        /// Copies of the prior-education originals, stamped "复印件与原件一致" and
+        /// uploaded by the confirmation point or chief university.
+        PriorStampedCopy => ("prior_stamped_copy", "盖章确认的前置学历材料复印件"),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bench;
 pub mod compiled;
 pub mod form;
+pub mod materials;
 
 pub use audit::{
     Audit, Condition, ConditionKey, ExemptionFact, Facts, Plan, PlanCourse, PriorEducation,

@@ -35,6 +35,14 @@ coded_enum! {
         PracticalUnfinished => ("practical_unfinished", "实践性环节或毕业考核未完成"),
         /// The candidate asked for the rejection: the major was chosen wrongly.
         WrongMajor => ("wrong_major", "考生申请驳回：专业选择有误"),
+        /// Seed 003: a notice stamped by anyone else is not accepted.
+        WrongSeal => ("wrong_seal", "实习(实验)考核合格成绩通知单未加盖申请毕业主考学校有关学院的公章"),
+        /// Seed 003's photo rules (light-blue background, head centred, no selfies).
+        PhotoNonCompliant => ("photo_non_compliant", "毕业证书照片不符合要求（须为近期正面免冠彩色浅蓝色背景头像）"),
+        /// Seed 003: the ID card must be valid after the batch's cutoff.
+        IdExpired => ("id_expired", "身份证扫描件不清晰或有效期不符合要求"),
+        /// Seed 003: the signed commitment letter.
+        CommitmentMissing => ("commitment_missing", "承诺书未本人签字或扫描件不清晰"),
     }
 }
 

@@ -17,6 +17,8 @@ pub struct Model {
     pub original_name: String,
     pub width: Option<i32>,
     pub height: Option<i32>,
+    /// The exempted course an exemption form belongs to.
+    pub course_code: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -14,6 +14,8 @@ pub struct Model {
     pub name: String,
     pub opens_at: DateTimeUtc,
     pub closes_at: DateTimeUtc,
+    /// The ID card must be valid after this day (seed 003), where the province sets one.
+    pub id_valid_after: Option<Date>,
     pub created_at: DateTimeUtc,
 }
 

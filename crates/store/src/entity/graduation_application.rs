@@ -38,6 +38,19 @@ pub struct Model {
     pub submitted_at: Option<DateTimeUtc>,
     pub approved_at: Option<DateTimeUtc>,
     pub pickup_from: Option<Date>,
+    /// 身份证有效期截止日期, "YYYY-MM-DD" or "长期" (Yunnan).
+    pub id_valid_until: Option<String>,
+    /// When a reviewer confirmed the practical notice carries the right college's seal.
+    pub seal_confirmed_at: Option<DateTimeUtc>,
+    /// Which organisation confirmed the seal.
+    pub seal_confirmed_org_id: Option<i64>,
+    /// The organisation that checked the prior-education originals (Yunnan manual review).
+    pub prior_originals_org_id: Option<i64>,
+    /// When it did.
+    pub prior_originals_checked_at: Option<DateTimeUtc>,
+    /// The office's reason for sending the prior-education review back.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub prior_review_reason: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

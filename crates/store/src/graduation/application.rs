@@ -34,6 +34,17 @@ pub const PRIOR_VERIFIED: &str = "verified";
 /// The automatic check did not pass: the form's prior-education section is required and the
 /// first reviewer checks it.
 pub const PRIOR_MANUAL: &str = "manual";
+/// Yunnan's manual review: submitted by the candidate, waiting for the confirmation point or
+/// chief university to check the originals and upload stamped copies.
+pub const PRIOR_AWAITING_ORIGINALS: &str = "awaiting_originals";
+/// Yunnan's manual review: originals checked, waiting for the provincial office's final review.
+pub const PRIOR_AWAITING_FINAL: &str = "awaiting_final";
+
+/// Message when the candidate tries to change prior education under manual review.
+pub const PRIOR_LOCKED: &str = "前置学历已提交人工审核，审核完成前不能修改";
+
+/// Message when a reviewer approves before confirming the practical notice's seal.
+pub const SEAL_UNCONFIRMED: &str = "请先核对实习(实验)考核合格成绩通知单加盖的是申请毕业主考学校有关学院的公章，并勾选确认后再通过";
 
 /// Message when an application changed under the person acting on it.
 pub const CHANGED_MESSAGE: &str = "该申请的状态刚刚发生了变化，请刷新页面后再操作";
@@ -262,6 +273,9 @@ pub enum Section {
     SelfAppraisal(String),
     /// 情况说明.
     Statement(Option<String>),
+    /// 身份证有效期截止日期, as checked by
+    /// [`domain::graduation::materials::validate_id_validity`].
+    IdValidity(String),
 }
 
 impl Section {
@@ -272,6 +286,7 @@ impl Section {
             Self::Resume(_) => "resume",
             Self::SelfAppraisal(_) => "self_appraisal",
             Self::Statement(_) => "statement",
+            Self::IdValidity(_) => "id_validity",
         }
     }
 
@@ -304,6 +319,7 @@ impl Section {
             )],
             Self::SelfAppraisal(t) => vec![(app::Column::SelfAppraisal, Expr::value(t.clone()))],
             Self::Statement(t) => vec![(app::Column::Statement, Expr::value(t.clone()))],
+            Self::IdValidity(t) => vec![(app::Column::IdValidUntil, Expr::value(t.clone()))],
         }
     }
 }
@@ -357,6 +373,9 @@ pub async fn save_section(
     ip: Option<&str>,
 ) -> Result<app::Model, RepoError> {
     check_editable(db, a, now).await?;
+    if matches!(section, Section::PriorEducation(_)) && super::prior_review::prior_locked(a) {
+        return Err(RepoError::Invalid(PRIOR_LOCKED.to_owned()));
+    }
     if let Section::Major(m) = &section {
         let enrolled = crate::entity::enrolled_major::Entity::find()
             .filter(crate::entity::enrolled_major::Column::CandidateId.eq(a.candidate_id))
@@ -411,6 +430,8 @@ pub struct NewFile<'a> {
     pub content_type: &'a str,
     /// Pixel size, for pictures.
     pub dimensions: Option<(u32, u32)>,
+    /// The exempted course, for a 免考课程登记表.
+    pub course_code: Option<&'a str>,
 }
 
 /// Records an upload on the candidate's own application; a single-file slot's previous picture is
@@ -423,6 +444,15 @@ pub async fn attach_file(
     ip: Option<&str>,
 ) -> Result<application_file::Model, RepoError> {
     check_editable(db, a, now).await?;
+    let prior_slot = matches!(
+        new.slot,
+        FileSlot::PriorDiploma | FileSlot::PriorRegistration | FileSlot::PriorChangeProof
+    );
+    if (prior_slot && super::prior_review::prior_locked(a))
+        || new.slot == FileSlot::PriorStampedCopy
+    {
+        return Err(RepoError::Invalid(PRIOR_LOCKED.to_owned()));
+    }
     let txn = db.begin().await?;
     claim_for_edit(&txn, a, vec![], now).await?;
     let same_slot = application_file::Entity::find()
@@ -437,11 +467,14 @@ pub async fn attach_file(
             )));
         }
     } else {
-        application_file::Entity::delete_many()
+        // A registration form replaces only the earlier form of the same course.
+        let mut q = application_file::Entity::delete_many()
             .filter(application_file::Column::ApplicationId.eq(a.id))
-            .filter(application_file::Column::Slot.eq(new.slot.code()))
-            .exec(&txn)
-            .await?;
+            .filter(application_file::Column::Slot.eq(new.slot.code()));
+        if let Some(code) = new.course_code {
+            q = q.filter(application_file::Column::CourseCode.eq(code));
+        }
+        q.exec(&txn).await?;
     }
     let to_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
     let saved = application_file::ActiveModel {
@@ -454,6 +487,7 @@ pub async fn attach_file(
         original_name: Set(new.original_name.chars().take(255).collect()),
         width: Set(new.dimensions.map(|d| to_i32(d.0))),
         height: Set(new.dimensions.map(|d| to_i32(d.1))),
+        course_code: Set(new.course_code.map(str::to_owned)),
         created_at: Set(now),
         ..Default::default()
     }
@@ -515,17 +549,38 @@ pub async fn remove_file(
 
 /// Whether the prior-education section is required: 本科 whose automatic check did not pass.
 pub fn needs_prior_section(a: &app::Model) -> bool {
-    a.prior_check == PRIOR_MANUAL
+    matches!(
+        a.prior_check.as_str(),
+        PRIOR_MANUAL | PRIOR_AWAITING_ORIGINALS | PRIOR_AWAITING_FINAL
+    ) || a.prior_originals_org_id.is_some()
 }
 
-/// Required sections not yet filled, in form order, in the form's words.
-pub fn missing_sections(a: &app::Model, files: &[application_file::Model]) -> Vec<String> {
+/// Required sections not yet filled, in form order, in the form's words: the common ones, those of
+/// the province's form (`needs`), and for Yunnan a prior-education review not yet passed.
+pub fn missing_sections(
+    a: &app::Model,
+    files: &[application_file::Model],
+    needs: &super::materials::MaterialNeeds,
+) -> Vec<String> {
     let has = |slot: FileSlot| files.iter().any(|f| f.slot == slot.code());
     let mut missing = Vec::new();
     if a.major_confirmed_at.is_none() {
         missing.push("确认申请毕业的专业及主考学校".to_owned());
     }
-    if needs_prior_section(a) {
+    if needs.profile.prior_reviewed_before_submit {
+        match a.prior_check.as_str() {
+            PRIOR_MANUAL => {
+                missing.push("前置学历人工审核（填写信息、上传材料并提交人工审核）".to_owned())
+            }
+            PRIOR_AWAITING_ORIGINALS => {
+                missing.push("前置学历人工审核（携带原件到确认点或主考学校现场核验）".to_owned())
+            }
+            PRIOR_AWAITING_FINAL => {
+                missing.push("前置学历人工审核（等待省招生考试院终审）".to_owned())
+            }
+            _ => {}
+        }
+    } else if needs_prior_section(a) {
         if a.prior_cert_no.is_none() {
             missing.push("前置学历信息".to_owned());
         }
@@ -535,7 +590,8 @@ pub fn missing_sections(a: &app::Model, files: &[application_file::Model]) -> Ve
             }
         }
     }
-    if a.resume.is_none() {
+    let register = needs.profile.register_sections;
+    if register && a.resume.is_none() {
         missing.push("本人简历".to_owned());
     }
     for slot in [FileSlot::IdFront, FileSlot::IdBack] {
@@ -543,12 +599,13 @@ pub fn missing_sections(a: &app::Model, files: &[application_file::Model]) -> Ve
             missing.push(format!("{}图片", slot.label()));
         }
     }
-    if a.self_appraisal.is_none() {
+    if register && a.self_appraisal.is_none() {
         missing.push("自我鉴定".to_owned());
     }
-    if !has(FileSlot::Signature) {
+    if register && !has(FileSlot::Signature) {
         missing.push("签名".to_owned());
     }
+    missing.extend(super::materials::missing_materials(a, files, needs));
     missing
 }
 
@@ -695,13 +752,14 @@ pub async fn submit(
     let b = batch(db, a.batch_id).await?;
     let pipeline = stages(db, a.batch_id).await?;
     let fs = files(db, a.id).await?;
+    let needs = super::materials::needs_of(db, a).await?;
     let from = state(a);
     let next = transition(
         &pipeline,
         window(&b),
         from,
         &Action::Submit {
-            missing: missing_sections(a, &fs),
+            missing: missing_sections(a, &fs, &needs),
         },
         now,
     )
@@ -831,6 +889,11 @@ pub async fn decide(
                 .map(|s| s.name.as_str())
                 .unwrap_or("审核")
         )));
+    }
+    if decision == Decision::Approve
+        && super::materials::seal_unconfirmed(&a, &files(db, a.id).await?)
+    {
+        return Err(RepoError::Invalid(SEAL_UNCONFIRMED.to_owned()));
     }
     let next_org = org_for(db, &a, &pipeline, next).await?;
     let stage_name = pipeline

@@ -3,6 +3,8 @@
 
 pub mod application;
 pub mod batch_audit;
+pub mod materials;
+pub mod prior_review;
 
 use domain::graduation::{ExemptionFact, Plan, PlanCourse, PriorEducation, ScoreFact};
 use domain::{CourseKind, ExemptionMode, Level, ScoreSource};

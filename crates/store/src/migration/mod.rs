@@ -8,6 +8,7 @@ mod m20261124_000003_record_corrections;
 mod m20261124_000004_graduation_applications;
 mod m20261124_000005_batch_audit;
 mod m20261124_000006_local_gateway;
+mod m20261124_000008_yunnan_materials;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_graduation_applications::Migration),
             Box::new(m20261124_000005_batch_audit::Migration),
             Box::new(m20261124_000006_local_gateway::Migration),
+            Box::new(m20261124_000008_yunnan_materials::Migration),
         ]
     }
 }

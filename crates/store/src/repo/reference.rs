@@ -413,6 +413,14 @@ pub async fn create_batch<C: ConnectionTrait>(
         name: Set(new.name.to_owned()),
         opens_at: Set(new.opens_at),
         closes_at: Set(new.closes_at),
+        id_valid_after: Set(new
+            .province
+            .filter(|p| *p == domain::Province::Yunnan.code())
+            .and_then(|_| {
+                crate::graduation::materials::default_id_cutoff(
+                    (new.opens_at + chrono::Duration::hours(8)).date_naive(),
+                )
+            })),
         created_at: Set(now),
         ..Default::default()
     }

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::files::{JPEG_MAX_BYTES, check_jpeg, crop_signature, self_appraisal_length};
+use domain::files::{check_jpeg, crop_signature, self_appraisal_length};
 use domain::graduation::form::{
     FileSlot, MAX_OTHER_MATERIALS, PriorEducationInput, ResumeEntry, validate_prior_education,
     validate_resume, validate_statement,
@@ -39,13 +39,14 @@ const READ_CAP: usize = SIGNATURE_SOURCE_MAX;
 pub const MULTIPART_ROUTES: &[&str] = &[
     "/candidate/application/files",
     "/candidate/application/signature",
+    "/candidate/application/photo",
 ];
 
-fn today(state: &AppState) -> chrono::NaiveDate {
+pub(crate) fn today(state: &AppState) -> chrono::NaiveDate {
     (state.now() + chrono::Duration::hours(8)).date_naive()
 }
 
-fn ip(ctx: &SessionCtx) -> Option<&str> {
+pub(crate) fn ip(ctx: &SessionCtx) -> Option<&str> {
     Some(ctx.ip.as_str())
 }
 
@@ -57,7 +58,10 @@ async fn current(state: &AppState, me: &CurrentCandidate) -> Result<Option<app::
         .next())
 }
 
-async fn require_current(state: &AppState, me: &CurrentCandidate) -> Result<app::Model, AppError> {
+pub(crate) async fn require_current(
+    state: &AppState,
+    me: &CurrentCandidate,
+) -> Result<app::Model, AppError> {
     current(state, me).await?.ok_or_else(|| {
         AppError::NotFound("你还没有毕业申请，请先在“毕业条件自查”中申请毕业".to_owned())
     })
@@ -138,7 +142,7 @@ pub struct FileView {
 }
 
 impl FileView {
-    fn of(f: &application_file::Model) -> Self {
+    pub(crate) fn of(f: &application_file::Model) -> Self {
         FileView {
             id: f.id,
             original_name: f.original_name.clone(),
@@ -217,11 +221,15 @@ struct FormPage {
     fee: String,
     can_request_wrong_major: bool,
     csrf: String,
+    register: bool,
+    scan_max: usize,
+    scan_max_label: String,
+    yunnan: Option<super::materials::ProvinceForm>,
 }
 
 /// What the candidate typed into a section that failed, shown again so nothing is lost.
 #[derive(Default)]
-struct Draft {
+pub(crate) struct Draft {
     prior: Option<PriorEducationInput>,
     resume: Option<Vec<ResumeEntry>>,
     appraisal: Option<String>,
@@ -251,6 +259,8 @@ async fn render_form(
     let batch = apps::batch(&state.db, a.batch_id).await?;
     let pipeline = apps::stages(&state.db, a.batch_id).await?;
     let files = apps::files(&state.db, a.id).await?;
+    let needs = store::graduation::materials::needs_of(&state.db, &a).await?;
+    let yunnan = super::materials::province_form(state, &a, &files, &needs).await?;
     let major = reference::major(&state.db, a.major_id).await?;
     let university = store::repo::org::get(&state.db, a.chief_university_id).await?;
     let enrolled = reference::enrolled_majors(&state.db, me.model.id).await?;
@@ -370,7 +380,7 @@ async fn render_form(
             .collect(),
         others_max: MAX_OTHER_MATERIALS,
         missing: if st.editable() {
-            apps::missing_sections(&a, &files)
+            apps::missing_sections(&a, &files, &needs)
         } else {
             Vec::new()
         },
@@ -383,6 +393,14 @@ async fn render_form(
             && a.wrong_major_requested_at.is_none()
             && a.current_org_id == Some(a.chief_university_id),
         csrf: me.ctx.csrf(),
+        register: needs.profile.register_sections,
+        scan_max: needs.profile.scan_max_bytes,
+        scan_max_label: format!(
+            "{}K（{} 字节）",
+            needs.profile.scan_max_bytes / 1024,
+            grouped(needs.profile.scan_max_bytes)
+        ),
+        yunnan,
         a,
     };
     Ok(page.render()?)
@@ -406,6 +424,11 @@ fn saved_label(section: &str) -> &'static str {
         "removed" => "图片已删除",
         "submitted" => "已提交初审，请等待主考学校审核",
         "wrong_major" => "已请求主考学校驳回，请等待处理",
+        "id_validity" => "身份证有效期已保存",
+        "photo" => "证书照片已保存",
+        "photo_preview" => "已生成自动修正后的照片，请与原照片对比后选择是否采用",
+        "photo_discarded" => "已放弃修正后的照片",
+        "prior_submitted" => "前置学历已提交人工审核，请按提示到现场核验原件",
         _ => "已保存",
     }
 }
@@ -428,7 +451,7 @@ pub async fn form(
 }
 
 /// Renders the form again with an error at `section` and what was typed.
-async fn refused(
+pub(crate) async fn refused(
     state: &AppState,
     me: &CurrentCandidate,
     a: app::Model,
@@ -614,10 +637,10 @@ pub async fn save_statement(
 }
 
 /// An upload read from a multipart field: at most `READ_CAP` bytes kept, the total counted.
-struct Upload {
-    bytes: Vec<u8>,
-    total: usize,
-    name: String,
+pub(crate) struct Upload {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) total: usize,
+    pub(crate) name: String,
 }
 
 async fn read_field(field: axum::extract::multipart::Field<'_>) -> Result<Upload, String> {
@@ -643,12 +666,12 @@ async fn read_field(field: axum::extract::multipart::Field<'_>) -> Result<Upload
 
 /// Fields of an upload form, with the CSRF token checked before any file is read.
 #[derive(Default)]
-struct UploadForm {
-    fields: std::collections::HashMap<String, String>,
-    file: Option<Upload>,
+pub(crate) struct UploadForm {
+    pub(crate) fields: std::collections::HashMap<String, String>,
+    pub(crate) file: Option<Upload>,
 }
 
-async fn read_upload(
+pub(crate) async fn read_upload(
     ctx: &SessionCtx,
     mut multipart: Multipart,
 ) -> Result<UploadForm, Result<AppError, String>> {
@@ -681,7 +704,7 @@ async fn read_upload(
 }
 
 /// Checks a picture against the JPEG rules, naming the real size when it is too large.
-fn check_picture(up: &Upload, max: usize) -> Result<domain::files::CleanJpeg, String> {
+pub(crate) fn check_picture(up: &Upload, max: usize) -> Result<domain::files::CleanJpeg, String> {
     if up.total == 0 {
         return Err("请选择要上传的 .jpg 图片".to_owned());
     }
@@ -712,13 +735,14 @@ fn grouped(n: usize) -> String {
     out
 }
 
-async fn store_picture(
+pub(crate) async fn store_picture(
     state: &AppState,
     me: &CurrentCandidate,
     a: &app::Model,
     slot: FileSlot,
     clean: domain::files::CleanJpeg,
     original_name: &str,
+    course_code: Option<&str>,
 ) -> Result<Result<(), String>, AppError> {
     let dims = (clean.width, clean.height);
     let stored = state
@@ -735,6 +759,7 @@ async fn store_picture(
             original_name,
             content_type: "image/jpeg",
             dimensions: Some(dims),
+            course_code,
         },
         state.now(),
         ip(&me.ctx),
@@ -763,7 +788,16 @@ pub async fn upload(
         .fields
         .get("slot")
         .and_then(|s| FileSlot::from_code(s.trim()))
-        .filter(|s| *s != FileSlot::Signature);
+        .filter(|s| {
+            !matches!(
+                s,
+                FileSlot::Signature
+                    | FileSlot::CertificatePhoto
+                    | FileSlot::CertificatePhotoPreview
+                    | FileSlot::CertificatePhotoOriginal
+                    | FileSlot::PriorStampedCopy
+            )
+        });
     let Some(slot) = slot else {
         return refused(
             &state,
@@ -780,7 +814,48 @@ pub async fn upload(
         FileSlot::PriorDiploma | FileSlot::PriorRegistration | FileSlot::PriorChangeProof => {
             "prior"
         }
+        FileSlot::Commitment | FileSlot::ExemptionForm | FileSlot::PracticalNotice => "materials",
         _ => "others",
+    };
+    let needs = store::graduation::materials::needs_of(&state.db, &a).await?;
+    let province_only = matches!(
+        slot,
+        FileSlot::Commitment | FileSlot::ExemptionForm | FileSlot::PracticalNotice
+    );
+    if province_only && !needs.profile.commitment_letter {
+        return refused(
+            &state,
+            &me,
+            a,
+            anchor,
+            format!("本省毕业申请无需上传{}", slot.label()),
+            Draft::default(),
+        )
+        .await;
+    }
+    // A registration form belongs to one offline exemption of the plan.
+    let course_code = if slot == FileSlot::ExemptionForm {
+        let code = form
+            .fields
+            .get("course_code")
+            .map(|c| c.trim())
+            .unwrap_or("");
+        if !needs.offline().any(|e| e.code == code) {
+            return refused(
+                &state,
+                &me,
+                a,
+                anchor,
+                format!(
+                    "课程“{code}”不是本专业考试计划中线下办理免考的课程，无需上传免考课程登记表"
+                ),
+                Draft::default(),
+            )
+            .await;
+        }
+        Some(code.to_owned())
+    } else {
+        None
     };
     let Some(up) = form.file else {
         return refused(
@@ -793,7 +868,7 @@ pub async fn upload(
         )
         .await;
     };
-    let clean = match check_picture(&up, JPEG_MAX_BYTES) {
+    let clean = match check_picture(&up, needs.profile.scan_max_bytes) {
         Ok(c) => c,
         Err(msg) => {
             return refused(
@@ -807,13 +882,23 @@ pub async fn upload(
             .await;
         }
     };
-    match store_picture(&state, &me, &a, slot, clean, &up.name).await? {
+    match store_picture(
+        &state,
+        &me,
+        &a,
+        slot,
+        clean,
+        &up.name,
+        course_code.as_deref(),
+    )
+    .await?
+    {
         Ok(()) => Ok(saved_at("files", anchor)),
         Err(msg) => refused(&state, &me, a, anchor, msg, Draft::default()).await,
     }
 }
 
-fn saved_at(what: &str, anchor: &str) -> Response {
+pub(crate) fn saved_at(what: &str, anchor: &str) -> Response {
     Redirect::to(&format!("/candidate/application?saved={what}#{anchor}")).into_response()
 }
 
@@ -911,7 +996,7 @@ pub async fn upload_signature(
             .await;
         }
     };
-    match store_picture(&state, &me, &a, FileSlot::Signature, clean, &up.name).await? {
+    match store_picture(&state, &me, &a, FileSlot::Signature, clean, &up.name, None).await? {
         Ok(()) => Ok(saved("signature")),
         Err(msg) => refused(&state, &me, a, "signature", msg, Draft::default()).await,
     }

@@ -6,8 +6,10 @@ pub mod candidate;
 pub mod gateway;
 pub mod graduation;
 pub mod imports;
+pub mod materials;
 pub mod payment;
 pub mod printouts;
+pub mod prior_review;
 pub mod record_correction;
 pub mod review;
 pub mod staff;
@@ -115,6 +117,7 @@ impl Layout {
             ("工作台", "/staff"),
             ("考生", "/staff/candidates"),
             ("毕业审核", "/staff/reviews"),
+            ("前置学历审核", "/staff/prior-reviews"),
             ("考籍更正", "/staff/corrections"),
         ];
         if admin {

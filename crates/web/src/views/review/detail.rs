@@ -136,6 +136,21 @@ struct DetailView {
     input: DecisionInput,
     reason_max: usize,
     error: Option<String>,
+    province_materials: Option<ProvinceMaterials>,
+}
+
+/// Yunnan's materials as a reviewer checks them (seed 003).
+struct ProvinceMaterials {
+    /// 身份证有效期截止日期 and the batch's cutoff.
+    id_valid: String,
+    /// Exempted courses with the paperwork that backs each.
+    exemptions: Vec<String>,
+    /// The practical notice's seal still needs this reviewer's confirmation.
+    seal_needed: bool,
+    /// Who confirmed the seal, when.
+    seal_confirmed: Option<String>,
+    /// The certificate photo's rule check and warnings (e.g. background).
+    photo_notes: Vec<String>,
 }
 
 fn label_of<T: Copy>(
@@ -264,6 +279,7 @@ async fn render_detail(
             facts: file_facts(f.size_bytes, f.width, f.height),
         })
         .collect();
+    let province_materials = province_materials(state, a, &file_rows).await?;
     let mut org_names: HashMap<i64, String> = HashMap::new();
     let mut events = Vec::new();
     for e in application::events(&state.db, a.id).await? {
@@ -331,8 +347,88 @@ async fn render_detail(
         input,
         reason_max: REASON_TEXT_MAX,
         error,
+        province_materials,
     }
     .render()?)
+}
+
+/// The province-specific materials of the form, where the province's form has any.
+async fn province_materials(
+    state: &AppState,
+    a: &app::Model,
+    files: &[store::entity::application_file::Model],
+) -> Result<Option<ProvinceMaterials>, AppError> {
+    use domain::ExemptionMode;
+    use store::graduation::materials;
+    let needs = materials::needs_of(&state.db, a).await?;
+    if !needs.profile.certificate_photo {
+        return Ok(None);
+    }
+    let id_valid = format!(
+        "{}（须在 {} 之后）",
+        a.id_valid_until.as_deref().unwrap_or("未填写"),
+        needs
+            .id_cutoff
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "—".to_owned())
+    );
+    let exemptions = needs
+        .exemptions
+        .iter()
+        .map(|e| match e.mode {
+            ExemptionMode::Online => format!(
+                "{} {}：线上免考（{}），系统生成免考课程审核单",
+                e.code, e.name, e.approved_on
+            ),
+            ExemptionMode::Offline => {
+                let has = files.iter().any(|f| {
+                    f.slot == FileSlot::ExemptionForm.code()
+                        && f.course_code.as_deref() == Some(e.code.as_str())
+                });
+                format!(
+                    "{} {}：线下免考（{}），免考课程登记表{}",
+                    e.code,
+                    e.name,
+                    e.approved_on,
+                    if has { "已上传" } else { "未上传" }
+                )
+            }
+        })
+        .collect();
+    let seal_confirmed = match (a.seal_confirmed_at, a.seal_confirmed_org_id) {
+        (Some(at), Some(org)) => Some(format!(
+            "{} 于 {} 确认公章无误",
+            orgs::get(&state.db, org).await?.name,
+            util::beijing(at)
+        )),
+        _ => None,
+    };
+    let mut photo_notes = Vec::new();
+    if let Some(f) = files
+        .iter()
+        .find(|f| f.slot == FileSlot::CertificatePhoto.code())
+    {
+        let bytes = state
+            .objects
+            .get(&f.object_key)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let report = domain::files::check_certificate_photo("photo.jpg", &bytes);
+        if report.is_compliant() {
+            photo_notes.push(
+                "照片规格检查通过（480×640 像素、300 dpi、24 位真彩色、20–40 KB）".to_owned(),
+            );
+        }
+        photo_notes.extend(report.failures);
+        photo_notes.extend(report.warnings.into_iter().map(|w| format!("提示：{w}")));
+    }
+    Ok(Some(ProvinceMaterials {
+        id_valid,
+        exemptions,
+        seal_needed: materials::seal_unconfirmed(a, files),
+        seal_confirmed,
+        photo_notes,
+    }))
 }
 
 /// GET /staff/reviews/{id}: everything about one application the organisation may see.
@@ -353,6 +449,9 @@ pub struct DecideForm {
     /// The stage the page showed.
     #[serde(default)]
     stage: String,
+    /// Ticked when the reviewer confirmed the practical notice's seal.
+    #[serde(default)]
+    seal_confirmed: Option<String>,
     #[serde(flatten)]
     input: DecisionInput,
 }
@@ -389,6 +488,12 @@ pub async fn decide(
         Decision::Approve => "approved",
         Decision::Reject(_) => "rejected",
     };
+    if decision == Decision::Approve
+        && form.seal_confirmed.is_some()
+        && a.current_org_id == Some(me.org.id)
+    {
+        store::graduation::materials::confirm_seal(&state.db, &a, me.org.id, state.now()).await?;
+    }
     match decide_one(&state, &me, id, stage, decision).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/reviews?done={done}")).into_response()),
         Err(e @ (AppError::Conflict(_) | AppError::Invalid(_))) => {

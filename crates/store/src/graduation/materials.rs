@@ -1,0 +1,179 @@
+//! The province-specific materials of an application (SPEC §3 item 9, seed 003): what the
+//! batch's province asks for, what is still missing, and the reviewers' seal confirmation.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use domain::graduation::form::FileSlot;
+use domain::graduation::materials::{FormProfile, needs_practical_notice, profile};
+use domain::{CourseKind, ExemptionMode, Province};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::entity::{application_file, graduation_application as app, major};
+use crate::repo::{RepoError, reference};
+
+/// One exempted course of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExemptedCourse {
+    /// Course code.
+    pub code: String,
+    /// Course name.
+    pub name: String,
+    /// Online (the system's 免考课程审核单) or offline (the candidate's 免考课程登记表).
+    pub mode: ExemptionMode,
+    /// When the exemption was approved.
+    pub approved_on: NaiveDate,
+}
+
+/// What one application must carry beyond the common sections.
+#[derive(Debug, Clone)]
+pub struct MaterialNeeds {
+    /// The province's form.
+    pub profile: FormProfile,
+    /// The batch's ID-validity cutoff.
+    pub id_cutoff: Option<NaiveDate>,
+    /// Exemptions used for courses of the plan.
+    pub exemptions: Vec<ExemptedCourse>,
+    /// Whether the plan has a practical component or thesis.
+    pub practical_notice: bool,
+}
+
+impl MaterialNeeds {
+    /// Offline exemptions, each needing its registration form.
+    pub fn offline(&self) -> impl Iterator<Item = &ExemptedCourse> {
+        self.exemptions
+            .iter()
+            .filter(|e| e.mode == ExemptionMode::Offline)
+    }
+}
+
+/// The province an application is filed in (its batch's).
+pub fn province_of(b: &crate::entity::batch::Model) -> Province {
+    b.province
+        .as_deref()
+        .and_then(Province::from_code)
+        .unwrap_or(Province::Chongqing)
+}
+
+/// Yunnan's ID-validity cutoff for a batch opening on `opens` *(ours)*: the last day of that
+/// half-year, as seed 003's "2024年上半年 … 身份证有效期在2024年6月30日之后" has it.
+pub fn default_id_cutoff(opens: NaiveDate) -> Option<NaiveDate> {
+    if opens.month() <= 6 {
+        NaiveDate::from_ymd_opt(opens.year(), 6, 30)
+    } else {
+        NaiveDate::from_ymd_opt(opens.year(), 12, 31)
+    }
+}
+
+/// Works out what the application needs from its batch, major and the candidate's exemptions.
+pub async fn needs_of<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+) -> Result<MaterialNeeds, RepoError> {
+    let b = super::application::batch(conn, a.batch_id).await?;
+    let m: major::Model = reference::major(conn, a.major_id).await?;
+    let plan = super::plan_of(conn, &m).await?;
+    let kinds: Vec<CourseKind> = plan.courses.iter().map(|c| c.kind).collect();
+    let exemptions = reference::exemptions_of(conn, a.candidate_id)
+        .await?
+        .into_iter()
+        .filter_map(|e| {
+            let course = plan.courses.iter().find(|c| c.code == e.course_code)?;
+            Some(ExemptedCourse {
+                code: e.course_code.clone(),
+                name: course.name.clone(),
+                mode: ExemptionMode::from_code(&e.mode)?,
+                approved_on: e.approved_on,
+            })
+        })
+        .collect();
+    let profile = profile(province_of(&b));
+    Ok(MaterialNeeds {
+        profile,
+        id_cutoff: b.id_valid_after,
+        exemptions,
+        practical_notice: profile.practical_notice && needs_practical_notice(&kinds),
+    })
+}
+
+/// The province's materials still missing, in the form's words.
+pub fn missing_materials(
+    a: &app::Model,
+    files: &[application_file::Model],
+    needs: &MaterialNeeds,
+) -> Vec<String> {
+    let has = |slot: FileSlot| files.iter().any(|f| f.slot == slot.code());
+    let mut missing = Vec::new();
+    let p = &needs.profile;
+    if p.id_validity && a.id_valid_until.is_none() {
+        missing.push("身份证有效期截止日期".to_owned());
+    }
+    if p.commitment_letter && !has(FileSlot::Commitment) {
+        missing.push(format!("《{}》扫描件", FileSlot::Commitment.label()));
+    }
+    if p.exemption_forms {
+        for e in needs.offline() {
+            let present = files.iter().any(|f| {
+                f.slot == FileSlot::ExemptionForm.code()
+                    && f.course_code.as_deref() == Some(&e.code)
+            });
+            if !present {
+                missing.push(format!("《免考课程登记表》（{} {}）", e.code, e.name));
+            }
+        }
+    }
+    if needs.practical_notice && !has(FileSlot::PracticalNotice) {
+        missing.push(FileSlot::PracticalNotice.label().to_owned());
+    }
+    if p.certificate_photo && !has(FileSlot::CertificatePhoto) {
+        missing.push("毕业证书照片".to_owned());
+    }
+    missing
+}
+
+/// Records that a reviewer confirmed the practical notice carries the seal of the applied chief
+/// university's college (seed 003 §(三)4). Kept once: later stages see who confirmed it.
+pub async fn confirm_seal<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    org_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    app::Entity::update_many()
+        .col_expr(app::Column::SealConfirmedAt, Expr::value(now))
+        .col_expr(app::Column::SealConfirmedOrgId, Expr::value(org_id))
+        .filter(app::Column::Id.eq(a.id))
+        .filter(app::Column::SealConfirmedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether the application carries a practical notice whose seal nobody has confirmed yet.
+pub fn seal_unconfirmed(a: &app::Model, files: &[application_file::Model]) -> bool {
+    a.seal_confirmed_at.is_none()
+        && files
+            .iter()
+            .any(|f| f.slot == FileSlot::PracticalNotice.code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_cutoff_is_the_end_of_the_half_year_the_batch_opens_in() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(
+            default_id_cutoff(d(2024, 5, 6).unwrap_or_default()),
+            d(2024, 6, 30)
+        );
+        assert_eq!(
+            default_id_cutoff(d(2024, 6, 30).unwrap_or_default()),
+            d(2024, 6, 30)
+        );
+        assert_eq!(
+            default_id_cutoff(d(2024, 7, 1).unwrap_or_default()),
+            d(2024, 12, 31)
+        );
+    }
+}

@@ -1,0 +1,386 @@
+//! Yunnan's manual prior-education review (seed 003 §(二)1): when the credential service cannot
+//! confirm the prior diploma, the candidate uploads its scan, the 电子注册备案表 and any legal
+//! change proof and submits them for 人工审核; the confirmation point (社会考生) or chief university
+//! (学分互认在校生) checks the originals and uploads copies stamped "复印件与原件一致"; the provincial
+//! office gives the final review. The result belongs to this application only.
+//!
+//! Each step is a conditional UPDATE on the application's `prior_check` and `version`, written
+//! first in its transaction, so two staff members acting at once leave one result.
+
+use chrono::{DateTime, Utc};
+use domain::graduation::form::FileSlot;
+use domain::review::{ReviewerRule, Stage, StageKind};
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+use super::application::{
+    CHANGED_MESSAGE, Decision, NewFile, PRIOR_AWAITING_FINAL, PRIOR_AWAITING_ORIGINALS,
+    PRIOR_MANUAL, PRIOR_VERIFIED, files, get, reviewer_of,
+};
+use crate::entity::{application_file, graduation_application as app, organisation};
+use crate::repo::RepoError;
+use crate::repo::audit::{self, Actor};
+use crate::repo::inbox::{self, Recipient};
+
+const PROGRESS: &str = "/candidate/application#prior";
+
+/// The organisation a rule points at for this application (the pipeline's own resolution).
+async fn org_by_rule<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    rule: ReviewerRule,
+) -> Result<Option<i64>, RepoError> {
+    let stage = Stage {
+        name: String::new(),
+        kind: StageKind::Review(rule),
+    };
+    reviewer_of(conn, a, &stage).await
+}
+
+/// Moves `prior_check` from `from` to `to` if nobody changed the application since it was read.
+async fn claim<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    from: &str,
+    to: &str,
+    extra: Vec<(app::Column, SimpleExpr)>,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let mut q = app::Entity::update_many()
+        .col_expr(app::Column::PriorCheck, Expr::value(to))
+        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
+        .col_expr(app::Column::UpdatedAt, Expr::value(now));
+    for (c, v) in extra {
+        q = q.col_expr(c, v);
+    }
+    let n = q
+        .filter(app::Column::Id.eq(a.id))
+        .filter(app::Column::Version.eq(a.version))
+        .filter(app::Column::PriorCheck.eq(from))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Err(RepoError::Conflict(CHANGED_MESSAGE.to_owned()));
+    }
+    Ok(())
+}
+
+/// The candidate submits the prior-education section for 人工审核. Refused, naming what is
+/// missing, until the details and both required scans are on the form.
+pub async fn submit(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, RepoError> {
+    if a.prior_check != PRIOR_MANUAL {
+        return Err(RepoError::Invalid(
+            "前置学历无需人工审核，或已提交人工审核".to_owned(),
+        ));
+    }
+    let fs = files(db, a.id).await?;
+    let mut missing = Vec::new();
+    if a.prior_cert_no.is_none() {
+        missing.push("前置学历信息".to_owned());
+    }
+    for slot in [FileSlot::PriorDiploma, FileSlot::PriorRegistration] {
+        if !fs.iter().any(|f| f.slot == slot.code()) {
+            missing.push(format!("{}扫描件", slot.label()));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(RepoError::Invalid(format!(
+            "提交人工审核前请先完成：{}",
+            missing.join("、")
+        )));
+    }
+    let org = org_by_rule(db, a, ReviewerRule::ConfirmationPointOrUniversity)
+        .await?
+        .ok_or_else(|| RepoError::Invalid("找不到负责核验原件的确认点或主考学校".to_owned()))?;
+    let org_name = crate::repo::org::get(db, org).await?.name;
+    let txn = db.begin().await?;
+    claim(
+        &txn,
+        a,
+        PRIOR_MANUAL,
+        PRIOR_AWAITING_ORIGINALS,
+        vec![
+            (app::Column::PriorOriginalsOrgId, Expr::value(org)),
+            (
+                app::Column::PriorOriginalsCheckedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            ),
+        ],
+        now,
+    )
+    .await?;
+    let actor = Actor {
+        kind: "candidate",
+        id: Some(a.candidate_id),
+    };
+    audit::record(
+        &txn,
+        now,
+        actor,
+        "prior_education.submitted_for_manual_review",
+        ("graduation_application", Some(a.id)),
+        &format!("org_id={org}"),
+        ip,
+    )
+    .await?;
+    inbox::send(
+        &txn,
+        Recipient::Candidate(a.candidate_id),
+        "前置学历已提交人工审核",
+        &format!(
+            "请携带前置学历毕业证书原件和复印件、《教育部学历证书电子注册备案表》及有关变更证明原件和复印件，到{org_name}现场提交材料进行人工审核。"
+        ),
+        Some(PROGRESS),
+        now,
+    )
+    .await?;
+    let saved = get(&txn, a.id).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Applications whose prior education waits for this organisation: originals to check (the
+/// confirmation point or university named at submission) or the final review (the office).
+pub async fn queue<C: ConnectionTrait>(
+    conn: &C,
+    org: &organisation::Model,
+) -> Result<Vec<app::Model>, RepoError> {
+    let mut cond = Condition::any().add(
+        Condition::all()
+            .add(app::Column::PriorCheck.eq(PRIOR_AWAITING_ORIGINALS))
+            .add(app::Column::PriorOriginalsOrgId.eq(org.id)),
+    );
+    if org.kind == domain::OrgKind::ProvincialOffice.code() {
+        cond = cond.add(app::Column::PriorCheck.eq(PRIOR_AWAITING_FINAL));
+    }
+    let rows = app::Entity::find()
+        .filter(cond)
+        .order_by_asc(app::Column::UpdatedAt)
+        .all(conn)
+        .await?;
+    // The office sees its own province only.
+    let mut out = Vec::new();
+    for a in rows {
+        if a.prior_check == PRIOR_AWAITING_FINAL
+            && org_by_rule(conn, &a, ReviewerRule::Office).await? != Some(org.id)
+        {
+            continue;
+        }
+        out.push(a);
+    }
+    Ok(out)
+}
+
+fn staff_actor(staff_id: i64) -> Actor {
+    Actor {
+        kind: "staff",
+        id: Some(staff_id),
+    }
+}
+
+/// The checking organisation uploads a stamped copy ("复印件与原件一致") while originals are
+/// being checked.
+pub async fn attach_stamped_copy(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    org_id: i64,
+    staff_id: i64,
+    new: NewFile<'_>,
+    now: DateTime<Utc>,
+) -> Result<application_file::Model, RepoError> {
+    if a.prior_check != PRIOR_AWAITING_ORIGINALS || a.prior_originals_org_id != Some(org_id) {
+        return Err(RepoError::NotFound);
+    }
+    let txn = db.begin().await?;
+    claim(
+        &txn,
+        a,
+        PRIOR_AWAITING_ORIGINALS,
+        PRIOR_AWAITING_ORIGINALS,
+        vec![],
+        now,
+    )
+    .await?;
+    let to_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    let saved = application_file::ActiveModel {
+        application_id: Set(a.id),
+        slot: Set(FileSlot::PriorStampedCopy.code().to_owned()),
+        object_key: Set(new.stored.key.clone()),
+        sha256: Set(new.stored.sha256.clone()),
+        size_bytes: Set(i64::try_from(new.stored.size).unwrap_or(i64::MAX)),
+        content_type: Set(new.content_type.to_owned()),
+        original_name: Set(new.original_name.chars().take(255).collect()),
+        width: Set(new.dimensions.map(|d| to_i32(d.0))),
+        height: Set(new.dimensions.map(|d| to_i32(d.1))),
+        course_code: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        staff_actor(staff_id),
+        "prior_education.stamped_copy_uploaded",
+        ("graduation_application", Some(a.id)),
+        &format!("sha256={} size={}", new.stored.sha256, new.stored.size),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The checking organisation records that it saw the originals; at least one stamped copy must
+/// be uploaded first. The application moves on to the office's final review.
+pub async fn record_originals_checked(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    org_id: i64,
+    staff_id: i64,
+    now: DateTime<Utc>,
+) -> Result<app::Model, RepoError> {
+    if a.prior_check != PRIOR_AWAITING_ORIGINALS || a.prior_originals_org_id != Some(org_id) {
+        return Err(RepoError::NotFound);
+    }
+    let fs = files(db, a.id).await?;
+    if !fs
+        .iter()
+        .any(|f| f.slot == FileSlot::PriorStampedCopy.code())
+    {
+        return Err(RepoError::Invalid(
+            "请先上传签字盖章确认“复印件与原件一致”的复印件扫描件".to_owned(),
+        ));
+    }
+    let txn = db.begin().await?;
+    claim(
+        &txn,
+        a,
+        PRIOR_AWAITING_ORIGINALS,
+        PRIOR_AWAITING_FINAL,
+        vec![(app::Column::PriorOriginalsCheckedAt, Expr::value(now))],
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        staff_actor(staff_id),
+        "prior_education.originals_checked",
+        ("graduation_application", Some(a.id)),
+        &format!("org_id={org_id}"),
+        None,
+    )
+    .await?;
+    inbox::send(
+        &txn,
+        Recipient::Candidate(a.candidate_id),
+        "前置学历原件已核验",
+        "确认点或主考学校已核验你的前置学历原件，等待省招生考试院终审。",
+        Some(PROGRESS),
+        now,
+    )
+    .await?;
+    let saved = get(&txn, a.id).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The provincial office's final review. Approval verifies the prior education for this
+/// application; rejection sends it back to the candidate with the reason.
+pub async fn final_review(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    org_id: i64,
+    staff_id: i64,
+    decision: Decision,
+    now: DateTime<Utc>,
+) -> Result<app::Model, RepoError> {
+    if a.prior_check != PRIOR_AWAITING_FINAL
+        || org_by_rule(db, a, ReviewerRule::Office).await? != Some(org_id)
+    {
+        return Err(RepoError::NotFound);
+    }
+    let (to, extra, title, body, action) = match &decision {
+        Decision::Approve => (
+            PRIOR_VERIFIED,
+            vec![(
+                app::Column::PriorReviewReason,
+                Expr::value(Option::<String>::None),
+            )],
+            "前置学历审核通过".to_owned(),
+            "省招生考试院已通过你的前置学历人工审核（仅本次毕业申请有效），请继续完成毕业申请。"
+                .to_owned(),
+            "prior_education.approved",
+        ),
+        Decision::Reject(reason) => {
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(RepoError::Invalid("驳回时请填写原因".to_owned()));
+            }
+            (
+                PRIOR_MANUAL,
+                vec![
+                    (
+                        app::Column::PriorReviewReason,
+                        Expr::value(reason.to_owned()),
+                    ),
+                    (
+                        app::Column::PriorOriginalsCheckedAt,
+                        Expr::value(Option::<DateTime<Utc>>::None),
+                    ),
+                ],
+                "前置学历审核未通过".to_owned(),
+                format!("省招生考试院驳回了你的前置学历人工审核：{reason}。请修改后重新提交。"),
+                "prior_education.rejected",
+            )
+        }
+    };
+    let txn = db.begin().await?;
+    claim(&txn, a, PRIOR_AWAITING_FINAL, to, extra, now).await?;
+    let detail = match &decision {
+        Decision::Approve => String::new(),
+        Decision::Reject(r) => format!("reason={}", r.trim()),
+    };
+    audit::record(
+        &txn,
+        now,
+        staff_actor(staff_id),
+        action,
+        ("graduation_application", Some(a.id)),
+        &detail,
+        None,
+    )
+    .await?;
+    inbox::send(
+        &txn,
+        Recipient::Candidate(a.candidate_id),
+        &title,
+        &body,
+        Some(PROGRESS),
+        now,
+    )
+    .await?;
+    let saved = get(&txn, a.id).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Whether the candidate may still change the prior-education section (not while it is with
+/// the confirmation point, university or office).
+pub fn prior_locked(a: &app::Model) -> bool {
+    matches!(
+        a.prior_check.as_str(),
+        PRIOR_AWAITING_ORIGINALS | PRIOR_AWAITING_FINAL
+    ) || (a.prior_check == PRIOR_VERIFIED && a.prior_originals_checked_at.is_some())
+}

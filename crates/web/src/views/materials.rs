@@ -1,0 +1,463 @@
+//! Yunnan's materials on the application form (seed 003): the ID card's validity, the signed
+//! commitment letter and its printable blank, the exemption registration forms, the practical
+//! notice, the certificate photo with its opt-in 自动修正 preview, and the prior-education
+//! 人工审核 the candidate submits before applying.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, State};
+use axum::response::{Html, Response};
+use domain::ExemptionMode;
+use domain::files::check_jpeg;
+use domain::files::{PHOTO_MAX_BYTES, check_certificate_photo, fix_certificate_photo};
+use domain::graduation::form::FileSlot;
+use domain::graduation::materials::validate_id_validity;
+use serde::Deserialize;
+use store::entity::{application_file, graduation_application as app};
+use store::graduation::application::{
+    self as apps, NewFile, PRIOR_AWAITING_FINAL, PRIOR_AWAITING_ORIGINALS, PRIOR_MANUAL,
+    PRIOR_VERIFIED, Section,
+};
+use store::graduation::materials::MaterialNeeds;
+use store::graduation::prior_review;
+use store::repo::RepoError;
+
+use super::Layout;
+use super::application::{
+    Draft, FileView, SlotView, ip, read_upload, refused, require_current, saved_at,
+};
+use crate::AppState;
+use crate::error::AppError;
+use crate::session::CurrentCandidate;
+
+/// One exempted course and the paperwork behind it.
+pub struct ExemptionRow {
+    /// Course code.
+    pub code: String,
+    /// Course name.
+    pub name: String,
+    /// 线上 / 线下.
+    pub online: bool,
+    /// Approval date.
+    pub approved_on: String,
+    /// The uploaded registration form (offline).
+    pub file: Option<FileView>,
+}
+
+/// The Yunnan part of the form.
+pub struct ProvinceForm {
+    /// As saved: "YYYY-MM-DD" or "长期".
+    pub id_valid_until: String,
+    /// The batch's cutoff, "2024年6月30日".
+    pub id_cutoff: String,
+    /// The commitment letter slot.
+    pub commitment: SlotView,
+    /// Exemptions used in the plan.
+    pub exemptions: Vec<ExemptionRow>,
+    /// The practical notice slot, where the plan needs one.
+    pub practical: Option<SlotView>,
+    /// The accepted certificate photo.
+    pub photo: Option<FileView>,
+    /// Original and corrected photo awaiting the candidate's choice.
+    pub preview: Option<(FileView, FileView)>,
+    /// The corrected photo's check (what was fixed, warnings left).
+    pub preview_notes: Vec<String>,
+    /// Where the prior-education review stands, in words.
+    pub prior_state: String,
+    /// The candidate may submit the prior-education section for 人工审核.
+    pub prior_can_submit: bool,
+    /// The office's reason for sending it back.
+    pub prior_reason: Option<String>,
+    /// Copies stamped by the confirmation point or university.
+    pub stamped: Vec<FileView>,
+}
+
+fn file_of(files: &[application_file::Model], slot: FileSlot) -> Option<&application_file::Model> {
+    files.iter().find(|f| f.slot == slot.code())
+}
+
+fn slot(slot: FileSlot, files: &[application_file::Model]) -> SlotView {
+    SlotView {
+        code: slot.code(),
+        label: slot.label(),
+        required: true,
+        files: files
+            .iter()
+            .filter(|f| f.slot == slot.code())
+            .map(FileView::of)
+            .collect(),
+    }
+}
+
+/// Builds the Yunnan part of the form, or `None` for a province without one.
+pub async fn province_form(
+    state: &AppState,
+    a: &app::Model,
+    files: &[application_file::Model],
+    needs: &MaterialNeeds,
+) -> Result<Option<ProvinceForm>, AppError> {
+    if !needs.profile.certificate_photo {
+        return Ok(None);
+    }
+    let exemptions = needs
+        .exemptions
+        .iter()
+        .map(|e| ExemptionRow {
+            code: e.code.clone(),
+            name: e.name.clone(),
+            online: e.mode == ExemptionMode::Online,
+            approved_on: e.approved_on.to_string(),
+            file: files
+                .iter()
+                .find(|f| {
+                    f.slot == FileSlot::ExemptionForm.code()
+                        && f.course_code.as_deref() == Some(e.code.as_str())
+                })
+                .map(FileView::of),
+        })
+        .collect();
+    let preview = match (
+        file_of(files, FileSlot::CertificatePhotoOriginal),
+        file_of(files, FileSlot::CertificatePhotoPreview),
+    ) {
+        (Some(o), Some(p)) => Some((o, p)),
+        _ => None,
+    };
+    let mut preview_notes = Vec::new();
+    if let Some((_, p)) = preview {
+        let bytes = state
+            .objects
+            .get(&p.object_key)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let r = check_certificate_photo("photo.jpg", &bytes);
+        preview_notes.push(format!(
+            "修正后：{}×{} 像素，{} dpi，压缩品质约 {}，{:.1} KB",
+            r.width,
+            r.height,
+            r.dpi.unwrap_or(0),
+            r.quality.unwrap_or(0),
+            r.size as f64 / 1024.0
+        ));
+        preview_notes.extend(r.failures);
+        preview_notes.extend(r.warnings.into_iter().map(|w| format!("提示：{w}")));
+    }
+    let org_name = match a.prior_originals_org_id {
+        Some(id) => store::repo::org::get(&state.db, id).await?.name,
+        None => "确认点（学分互认在校生为主考学校）".to_owned(),
+    };
+    let prior_state = match a.prior_check.as_str() {
+        PRIOR_MANUAL => "自动核验未通过，请填写前置学历信息、上传材料后提交人工审核".to_owned(),
+        PRIOR_AWAITING_ORIGINALS => format!(
+            "已提交人工审核：请携带前置学历毕业证书原件和复印件、《教育部学历证书电子注册备案表》和有关变更证明原件和复印件，到{org_name}现场核验"
+        ),
+        PRIOR_AWAITING_FINAL => format!("{org_name}已核验原件，等待省招生考试院终审"),
+        PRIOR_VERIFIED if a.prior_originals_checked_at.is_some() => {
+            "人工审核通过（仅本次毕业申请有效）".to_owned()
+        }
+        PRIOR_VERIFIED => "已通过学信网授权核验".to_owned(),
+        _ => "专科毕业无需前置学历审核".to_owned(),
+    };
+    Ok(Some(ProvinceForm {
+        id_valid_until: a.id_valid_until.clone().unwrap_or_default(),
+        id_cutoff: needs
+            .id_cutoff
+            .map(|d| d.format("%Y年%-m月%-d日").to_string())
+            .unwrap_or_default(),
+        commitment: slot(FileSlot::Commitment, files),
+        exemptions,
+        practical: needs
+            .practical_notice
+            .then(|| slot(FileSlot::PracticalNotice, files)),
+        photo: file_of(files, FileSlot::CertificatePhoto).map(FileView::of),
+        preview: preview.map(|(o, p)| (FileView::of(o), FileView::of(p))),
+        preview_notes,
+        prior_state,
+        prior_can_submit: a.prior_check == PRIOR_MANUAL,
+        prior_reason: a.prior_review_reason.clone(),
+        stamped: files
+            .iter()
+            .filter(|f| f.slot == FileSlot::PriorStampedCopy.code())
+            .map(FileView::of)
+            .collect(),
+    }))
+}
+
+/// The 身份证有效期 field.
+#[derive(Deserialize)]
+pub struct IdValidityForm {
+    #[serde(default)]
+    id_valid_until: String,
+}
+
+/// POST /candidate/application/id-validity
+pub async fn save_id_validity(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+    Form(f): Form<IdValidityForm>,
+) -> Result<Response, AppError> {
+    let a = require_current(&state, &me).await?;
+    let b = apps::batch(&state.db, a.batch_id).await?;
+    let value = match validate_id_validity(&f.id_valid_until, b.id_valid_after) {
+        Ok(v) => v,
+        Err(e) => return refused(&state, &me, a, "materials", e.0, Draft::default()).await,
+    };
+    match apps::save_section(
+        &state.db,
+        &a,
+        Section::IdValidity(value),
+        state.now(),
+        ip(&me.ctx),
+    )
+    .await
+    {
+        Ok(_) => Ok(saved_at("id_validity", "materials")),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+            refused(&state, &me, a, "materials", m, Draft::default()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn put_photo(
+    state: &AppState,
+    me: &CurrentCandidate,
+    a: &app::Model,
+    slot: FileSlot,
+    bytes: Vec<u8>,
+    name: &str,
+) -> Result<Result<(), String>, AppError> {
+    let stored = state
+        .objects
+        .put(&format!("applications/{}", a.id), "jpg", bytes)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let dims = (480, 640);
+    match apps::attach_file(
+        &state.db,
+        a,
+        NewFile {
+            slot,
+            stored,
+            original_name: name,
+            content_type: "image/jpeg",
+            dimensions: Some(dims),
+            course_code: None,
+        },
+        state.now(),
+        ip(&me.ctx),
+    )
+    .await
+    {
+        Ok(_) => Ok(Ok(())),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => Ok(Err(m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Drops the pending preview pair, if any.
+async fn clear_preview(
+    state: &AppState,
+    me: &CurrentCandidate,
+    a: &app::Model,
+) -> Result<(), AppError> {
+    for f in apps::files(&state.db, a.id).await? {
+        if f.slot == FileSlot::CertificatePhotoPreview.code()
+            || f.slot == FileSlot::CertificatePhotoOriginal.code()
+        {
+            let fresh = apps::get(&state.db, a.id).await?;
+            apps::remove_file(&state.db, &fresh, f.id, state.now(), ip(&me.ctx)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// POST /candidate/application/photo (multipart: csrf_token, autofix, file). A compliant photo is
+/// stored without its metadata; a non-compliant one is refused with every broken rule, unless
+/// 自动修正 was ticked: then the corrected photo is shown beside the original to accept or not.
+pub async fn upload_photo(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let a = require_current(&state, &me).await?;
+    let form = match read_upload(&me.ctx, multipart).await {
+        Ok(f) => f,
+        Err(Ok(e)) => return Err(e),
+        Err(Err(msg)) => return refused(&state, &me, a, "photo", msg, Draft::default()).await,
+    };
+    let autofix = form.fields.contains_key("autofix");
+    let Some(up) = form.file.filter(|u| u.total > 0) else {
+        return refused(
+            &state,
+            &me,
+            a,
+            "photo",
+            "请选择要上传的证书照片（.jpg）".to_owned(),
+            Draft::default(),
+        )
+        .await;
+    };
+    if up.total > up.bytes.len() {
+        return refused(
+            &state,
+            &me,
+            a,
+            "photo",
+            format!(
+                "照片文件大小为 {:.1} KB，应为 20–40 KB，且过大无法自动修正，请先压缩",
+                up.total as f64 / 1024.0
+            ),
+            Draft::default(),
+        )
+        .await;
+    }
+    let report = check_certificate_photo(&up.name, &up.bytes);
+    if report.is_compliant() {
+        // Stored without EXIF/GPS; a photo whose density lived only in EXIF then fails again.
+        let clean = match check_jpeg(&up.bytes, PHOTO_MAX_BYTES) {
+            Ok(c) => c.bytes,
+            Err(e) => return refused(&state, &me, a, "photo", e.0, Draft::default()).await,
+        };
+        let again = check_certificate_photo("photo.jpg", &clean);
+        if !again.is_compliant() {
+            let msg = format!(
+                "去除照片附加信息（EXIF）后不再符合要求：{}。可勾选“自动修正”重新上传",
+                again.failures.join("；")
+            );
+            return refused(&state, &me, a, "photo", msg, Draft::default()).await;
+        }
+        clear_preview(&state, &me, &a).await?;
+        let a = apps::get(&state.db, a.id).await?;
+        return match put_photo(&state, &me, &a, FileSlot::CertificatePhoto, clean, &up.name).await?
+        {
+            Ok(()) => Ok(saved_at("photo", "photo")),
+            Err(m) => refused(&state, &me, a, "photo", m, Draft::default()).await,
+        };
+    }
+    if !autofix {
+        let msg = format!(
+            "证书照片不符合要求：{}。可勾选“自动修正”由系统生成符合规格的照片供你确认",
+            report.failures.join("；")
+        );
+        return refused(&state, &me, a, "photo", msg, Draft::default()).await;
+    }
+    let fixed = match fix_certificate_photo(&up.bytes) {
+        Ok(f) => f,
+        Err(e) => {
+            let msg = format!("无法自动修正：{}", e.0);
+            return refused(&state, &me, a, "photo", msg, Draft::default()).await;
+        }
+    };
+    let original = match check_jpeg(&up.bytes, up.bytes.len()) {
+        Ok(c) => c.bytes,
+        Err(e) => return refused(&state, &me, a, "photo", e.0, Draft::default()).await,
+    };
+    for (slot, bytes) in [
+        (FileSlot::CertificatePhotoOriginal, original),
+        (FileSlot::CertificatePhotoPreview, fixed),
+    ] {
+        let fresh = apps::get(&state.db, a.id).await?;
+        if let Err(m) = put_photo(&state, &me, &fresh, slot, bytes, &up.name).await? {
+            return refused(&state, &me, fresh, "photo", m, Draft::default()).await;
+        }
+    }
+    Ok(saved_at("photo_preview", "photo"))
+}
+
+/// POST /candidate/application/photo/accept: the corrected photo becomes the certificate photo.
+pub async fn accept_photo(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+) -> Result<Response, AppError> {
+    let a = require_current(&state, &me).await?;
+    let files = apps::files(&state.db, a.id).await?;
+    let Some(p) = file_of(&files, FileSlot::CertificatePhotoPreview) else {
+        return refused(
+            &state,
+            &me,
+            a,
+            "photo",
+            "没有待确认的修正照片，请重新上传".to_owned(),
+            Draft::default(),
+        )
+        .await;
+    };
+    let bytes = state
+        .objects
+        .get(&p.object_key)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let name = p.original_name.clone();
+    if let Err(m) = put_photo(&state, &me, &a, FileSlot::CertificatePhoto, bytes, &name).await? {
+        return refused(&state, &me, a, "photo", m, Draft::default()).await;
+    }
+    let a = apps::get(&state.db, a.id).await?;
+    clear_preview(&state, &me, &a).await?;
+    Ok(saved_at("photo", "photo"))
+}
+
+/// POST /candidate/application/photo/discard: keeps whatever photo was there before.
+pub async fn discard_photo(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+) -> Result<Response, AppError> {
+    let a = require_current(&state, &me).await?;
+    clear_preview(&state, &me, &a).await?;
+    Ok(saved_at("photo_discarded", "photo"))
+}
+
+/// POST /candidate/application/prior-education/submit: 提交人工审核.
+pub async fn submit_prior(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+) -> Result<Response, AppError> {
+    let a = require_current(&state, &me).await?;
+    match prior_review::submit(&state.db, &a, state.now(), ip(&me.ctx)).await {
+        Ok(_) => Ok(saved_at("prior_submitted", "prior")),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+            refused(&state, &me, a, "prior", m, Draft::default()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "candidate/commitment.html")]
+struct CommitmentPage {
+    layout: Layout,
+    name: String,
+    admission_no: String,
+    id_card_no: String,
+    major: String,
+    level: String,
+    university: String,
+    batch: String,
+}
+
+/// GET /candidate/application/commitment: the blank 《毕业办证申请暨思想品德合格承诺书》,
+/// prefilled with the candidate's data, to print, sign, scan and upload.
+pub async fn commitment(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+) -> Result<Html<String>, AppError> {
+    let a = require_current(&state, &me).await?;
+    let m = store::repo::reference::major(&state.db, a.major_id).await?;
+    let u = store::repo::org::get(&state.db, a.chief_university_id).await?;
+    let b = apps::batch(&state.db, a.batch_id).await?;
+    Ok(Html(
+        CommitmentPage {
+            layout: Layout::candidate("承诺书", &me.model.name, &me.ctx, "/candidate/application"),
+            name: me.model.name.clone(),
+            admission_no: me.model.admission_no.clone(),
+            id_card_no: me.model.id_card_no.clone(),
+            level: domain::Level::from_code(&m.level)
+                .map(|l| l.label().to_owned())
+                .unwrap_or_default(),
+            major: format!("{} {}", m.code, m.name),
+            university: u.name,
+            batch: b.name,
+        }
+        .render()?,
+    ))
+}

@@ -1,0 +1,267 @@
+//! 前置学历人工审核 for staff (seed 003 §(二)1): the confirmation point or chief university checks
+//! the originals and uploads copies stamped "复印件与原件一致"; the provincial office gives the
+//! final review. Each organisation sees only what waits for it.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::graduation::form::FileSlot;
+use domain::graduation::materials::SCAN_MAX_BYTES;
+use serde::Deserialize;
+use store::graduation::application::{
+    self as apps, Decision, NewFile, PRIOR_AWAITING_FINAL, PRIOR_AWAITING_ORIGINALS,
+};
+use store::graduation::prior_review;
+use store::repo::RepoError;
+
+use super::Layout;
+use super::application::{check_picture, read_upload};
+use super::staff::who;
+use crate::error::AppError;
+use crate::session::CurrentStaff;
+use crate::{AppState, util};
+
+/// One application waiting for this organisation.
+struct Row {
+    id: i64,
+    name: String,
+    admission_no: String,
+    id_card_masked: String,
+    /// "核验原件" or "终审".
+    step: &'static str,
+    originals: bool,
+    cert_no: String,
+    school: String,
+    graduation_date: String,
+    prior_name: String,
+    prior_id_card_masked: String,
+    files: Vec<(String, String)>,
+    stamped: usize,
+}
+
+#[derive(Template)]
+#[template(path = "staff/prior_reviews.html")]
+struct Page {
+    layout: Layout,
+    rows: Vec<Row>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+/// `?done=` after an action.
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn render(
+    state: &AppState,
+    me: &CurrentStaff,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<String, AppError> {
+    let mut rows = Vec::new();
+    for a in prior_review::queue(&state.db, &me.org)
+        .await?
+        .into_iter()
+        .take(100)
+    {
+        let c = store::repo::candidate::get(&state.db, a.candidate_id).await?;
+        let files = apps::files(&state.db, a.id).await?;
+        let prior_slots = [
+            FileSlot::PriorDiploma,
+            FileSlot::PriorRegistration,
+            FileSlot::PriorChangeProof,
+            FileSlot::PriorStampedCopy,
+        ];
+        rows.push(Row {
+            id: a.id,
+            name: c.name,
+            admission_no: c.admission_no,
+            id_card_masked: util::mask_id(&c.id_card_no),
+            step: if a.prior_check == PRIOR_AWAITING_FINAL {
+                "省招生考试院终审"
+            } else {
+                "现场核验原件"
+            },
+            originals: a.prior_check == PRIOR_AWAITING_ORIGINALS,
+            cert_no: a.prior_cert_no.clone().unwrap_or_default(),
+            school: a.prior_school.clone().unwrap_or_default(),
+            graduation_date: a
+                .prior_graduation_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            prior_name: a.prior_name.clone().unwrap_or_default(),
+            prior_id_card_masked: util::mask_id(a.prior_id_card_no.as_deref().unwrap_or("")),
+            stamped: files
+                .iter()
+                .filter(|f| f.slot == FileSlot::PriorStampedCopy.code())
+                .count(),
+            files: files
+                .iter()
+                .filter(|f| prior_slots.iter().any(|s| s.code() == f.slot))
+                .map(|f| {
+                    (
+                        FileSlot::from_code(&f.slot)
+                            .map(|s| s.label().to_owned())
+                            .unwrap_or_default(),
+                        format!("/staff/reviews/{}/files/{}", a.id, f.id),
+                    )
+                })
+                .collect(),
+        });
+    }
+    Ok(Page {
+        layout: Layout::staff(
+            "前置学历审核",
+            who(me),
+            &me.ctx,
+            "/staff/prior-reviews",
+            me.is_admin(),
+        ),
+        rows,
+        message,
+        error,
+    }
+    .render()?)
+}
+
+/// GET /staff/prior-reviews
+pub async fn page(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<DoneQuery>,
+) -> Result<Html<String>, AppError> {
+    let message = q.done.map(|d| {
+        match d.as_str() {
+            "stamped" => "盖章复印件已上传",
+            "checked" => "已确认原件核验，转省招生考试院终审",
+            "approved" => "前置学历审核已通过",
+            "rejected" => "已驳回，考生修改后可重新提交",
+            _ => "已完成",
+        }
+        .to_owned()
+    });
+    Ok(Html(render(&state, &me, message, None).await?))
+}
+
+async fn outcome(
+    state: &AppState,
+    me: &CurrentStaff,
+    r: Result<(), RepoError>,
+    done: &str,
+) -> Result<Response, AppError> {
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/prior-reviews?done={done}")).into_response()),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            Html(render(state, me, None, Some(m)).await?),
+        )
+            .into_response()),
+        Err(RepoError::NotFound) => Err(AppError::NotFound(
+            "该申请不存在，或不在本机构的前置学历审核范围内".to_owned(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST /staff/prior-reviews/{id}/stamped (multipart: csrf_token, file)
+pub async fn upload_stamped(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let form = match read_upload(&me.ctx, multipart).await {
+        Ok(f) => f,
+        Err(Ok(e)) => return Err(e),
+        Err(Err(m)) => return outcome(&state, &me, Err(RepoError::Invalid(m)), "").await,
+    };
+    let a = apps::get(&state.db, id).await?;
+    let Some(up) = form.file else {
+        let m = "请选择盖章复印件的扫描件（.jpg）".to_owned();
+        return outcome(&state, &me, Err(RepoError::Invalid(m)), "").await;
+    };
+    let clean = match check_picture(&up, SCAN_MAX_BYTES) {
+        Ok(c) => c,
+        Err(m) => {
+            let m = format!("盖章复印件：{m}");
+            return outcome(&state, &me, Err(RepoError::Invalid(m)), "").await;
+        }
+    };
+    if a.prior_check != PRIOR_AWAITING_ORIGINALS || a.prior_originals_org_id != Some(me.org.id) {
+        return outcome(&state, &me, Err(RepoError::NotFound), "").await;
+    }
+    let dims = (clean.width, clean.height);
+    let stored = state
+        .objects
+        .put(&format!("applications/{}", a.id), "jpg", clean.bytes)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let r = prior_review::attach_stamped_copy(
+        &state.db,
+        &a,
+        me.org.id,
+        me.staff.id,
+        NewFile {
+            slot: FileSlot::PriorStampedCopy,
+            stored,
+            original_name: &up.name,
+            content_type: "image/jpeg",
+            dimensions: Some(dims),
+            course_code: None,
+        },
+        state.now(),
+    )
+    .await
+    .map(|_| ());
+    outcome(&state, &me, r, "stamped").await
+}
+
+/// POST /staff/prior-reviews/{id}/originals-checked
+pub async fn originals_checked(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let a = apps::get(&state.db, id).await?;
+    let r =
+        prior_review::record_originals_checked(&state.db, &a, me.org.id, me.staff.id, state.now())
+            .await
+            .map(|_| ());
+    outcome(&state, &me, r, "checked").await
+}
+
+/// The office's decision.
+#[derive(Deserialize)]
+pub struct DecideForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// POST /staff/prior-reviews/{id}/decide
+pub async fn decide(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    Form(f): Form<DecideForm>,
+) -> Result<Response, AppError> {
+    let a = apps::get(&state.db, id).await?;
+    let (decision, done) = match f.decision.as_str() {
+        "approve" => (Decision::Approve, "approved"),
+        "reject" => (Decision::Reject(f.reason.clone()), "rejected"),
+        _ => {
+            let m = "请选择通过或驳回".to_owned();
+            return outcome(&state, &me, Err(RepoError::Invalid(m)), "").await;
+        }
+    };
+    let r =
+        prior_review::final_review(&state.db, &a, me.org.id, me.staff.id, decision, state.now())
+            .await
+            .map(|_| ());
+    outcome(&state, &me, r, done).await
+}
