@@ -151,6 +151,7 @@ async fn yunnan_form_checks_id_validity_and_corrects_the_photo_on_request() {
             page.contains("id=\"photo-preview\"") && page.contains("修正后：480×640 像素，300 dpi"),
             "{page}"
         );
+        assert!(page.contains("600×800"), "the original keeps its own size");
         let (status, _) = post(&app, &c, "/candidate/application/photo/accept", &[]).await;
         assert_eq!(status, 303, "{}", b.name());
         let (_, page) = app.get_text(&c, "/candidate/application").await;

@@ -227,12 +227,15 @@ async fn put_photo(
     bytes: Vec<u8>,
     name: &str,
 ) -> Result<Result<(), String>, AppError> {
+    // The original kept beside a corrected preview has its own size, not 480×640.
+    let dims = domain::files::jpeg_header(&bytes)
+        .map(|h| (h.width, h.height))
+        .unwrap_or((0, 0));
     let stored = state
         .objects
         .put(&format!("applications/{}", a.id), "jpg", bytes)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let dims = (480, 640);
     match apps::attach_file(
         &state.db,
         a,
