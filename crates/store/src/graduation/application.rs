@@ -434,6 +434,29 @@ pub struct NewFile<'a> {
     pub course_code: Option<&'a str>,
 }
 
+/// The row recording a stored upload on an application (the candidate's or a staff member's).
+pub(crate) fn file_row(
+    application_id: i64,
+    new: &NewFile<'_>,
+    now: DateTime<Utc>,
+) -> application_file::ActiveModel {
+    let to_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+    application_file::ActiveModel {
+        application_id: Set(application_id),
+        slot: Set(new.slot.code().to_owned()),
+        object_key: Set(new.stored.key.clone()),
+        sha256: Set(new.stored.sha256.clone()),
+        size_bytes: Set(i64::try_from(new.stored.size).unwrap_or(i64::MAX)),
+        content_type: Set(new.content_type.to_owned()),
+        original_name: Set(new.original_name.chars().take(255).collect()),
+        width: Set(new.dimensions.map(|d| to_i32(d.0))),
+        height: Set(new.dimensions.map(|d| to_i32(d.1))),
+        course_code: Set(new.course_code.map(str::to_owned)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}
+
 /// Records an upload on the candidate's own application; a single-file slot's previous picture is
 /// replaced, 其它材料 accumulate up to [`MAX_OTHER_MATERIALS`].
 pub async fn attach_file(
@@ -476,23 +499,7 @@ pub async fn attach_file(
         }
         q.exec(&txn).await?;
     }
-    let to_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-    let saved = application_file::ActiveModel {
-        application_id: Set(a.id),
-        slot: Set(new.slot.code().to_owned()),
-        object_key: Set(new.stored.key.clone()),
-        sha256: Set(new.stored.sha256.clone()),
-        size_bytes: Set(i64::try_from(new.stored.size).unwrap_or(i64::MAX)),
-        content_type: Set(new.content_type.to_owned()),
-        original_name: Set(new.original_name.chars().take(255).collect()),
-        width: Set(new.dimensions.map(|d| to_i32(d.0))),
-        height: Set(new.dimensions.map(|d| to_i32(d.1))),
-        course_code: Set(new.course_code.map(str::to_owned)),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let saved = file_row(a.id, &new, now).insert(&txn).await?;
     audit::record(
         &txn,
         now,

@@ -13,7 +13,7 @@ use domain::review::{ReviewerRule, Stage, StageKind};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 
 use super::application::{
@@ -210,23 +210,14 @@ pub async fn attach_stamped_copy(
         now,
     )
     .await?;
-    let to_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-    let saved = application_file::ActiveModel {
-        application_id: Set(a.id),
-        slot: Set(FileSlot::PriorStampedCopy.code().to_owned()),
-        object_key: Set(new.stored.key.clone()),
-        sha256: Set(new.stored.sha256.clone()),
-        size_bytes: Set(i64::try_from(new.stored.size).unwrap_or(i64::MAX)),
-        content_type: Set(new.content_type.to_owned()),
-        original_name: Set(new.original_name.chars().take(255).collect()),
-        width: Set(new.dimensions.map(|d| to_i32(d.0))),
-        height: Set(new.dimensions.map(|d| to_i32(d.1))),
-        course_code: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let new = NewFile {
+        slot: FileSlot::PriorStampedCopy,
+        course_code: None,
+        ..new
+    };
+    let saved = super::application::file_row(a.id, &new, now)
+        .insert(&txn)
+        .await?;
     audit::record(
         &txn,
         now,
