@@ -122,6 +122,7 @@ macro_rules! string_newtype_impls {
     };
 }
 pub mod calendar;
+pub mod credential;
 pub mod files;
 pub mod graduation;
 pub mod ids;

@@ -232,7 +232,7 @@ fn paragraphs(text: &str) -> Vec<&str> {
         .collect()
 }
 
-fn chinese_date(date: NaiveDate) -> String {
+pub(crate) fn chinese_date(date: NaiveDate) -> String {
     format!("{}年{}月{}日", date.year(), date.month(), date.day())
 }
 

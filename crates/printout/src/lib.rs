@@ -1,5 +1,6 @@
-//! Chinese A4 printouts as PDF: the 毕业生登记表 (graduate registration form)
-//! and the transcript page (成绩页) that go into a graduate's file.
+//! Chinese A4 printouts as PDF: the 毕业生登记表 (graduate registration form),
+//! the transcript page (成绩页) that go into a graduate's file, and the
+//! 毕业生电子档案 filed on final approval.
 //!
 //! Rendering uses typst as a library. A [`Printer`] is built once at start-up
 //! (font metadata, typst's standard library) and shared, e.g. in an `Arc`,
@@ -9,6 +10,7 @@
 //! User text never becomes typst markup: the data reaches the templates as
 //! a JSON file they load, so `#panic()`, `]` or `*` in a name print as typed.
 
+mod archive;
 mod data;
 mod fonts;
 mod world;
@@ -21,6 +23,8 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt};
 use typst_layout::PagedDocument;
 
+use archive::ArchiveView;
+pub use archive::{ArchiveData, ExemptionSheet};
 use data::{Fonts, RegisterView, TranscriptView};
 pub use data::{RegisterData, ResumeEntry, TranscriptCourse, TranscriptData};
 use fonts::FontSet;
@@ -28,6 +32,7 @@ use world::RenderWorld;
 
 const REGISTER_TYP: &str = include_str!("../templates/register.typ");
 const TRANSCRIPT_TYP: &str = include_str!("../templates/transcript.typ");
+const ARCHIVE_TYP: &str = include_str!("../templates/archive.typ");
 
 /// How many compilations an unused memoised result survives. typst caches
 /// across compilations to make repeated renders fast; without eviction that
@@ -116,6 +121,18 @@ impl Printer {
             &view,
             None,
             data.signature.as_deref(),
+        )
+    }
+
+    /// The 毕业生电子档案 filed on final approval, with a 免考课程审核单 per online exemption.
+    pub fn archive(&self, data: &ArchiveData) -> Result<Vec<u8>, PrintError> {
+        let view = ArchiveView::new(data, self.font_families());
+        self.render(
+            "/archive.typ",
+            ARCHIVE_TYP,
+            &view,
+            data.photo.as_deref(),
+            None,
         )
     }
 

@@ -292,6 +292,82 @@ fn transcript_lists_courses_then_appraisal_and_signature() {
     }
 }
 
+fn archive_data(sheets: usize) -> ArchiveData {
+    let at = |h| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2024, 4, 12, h, 30, 0).unwrap();
+    ArchiveData {
+        name: "李春燕".into(),
+        gender: Gender::Female,
+        birth_date: date(1995, 6, 8),
+        id_card_no: "530302199506081229".into(),
+        admission_no: "532400000001".into(),
+        major_code: "630302".into(),
+        major: "大数据与会计".into(),
+        level: Level::Associate,
+        school: "云南财经大学".into(),
+        batch: "2024年上半年".into(),
+        approved_on: date(2024, 5, 20),
+        prior_education: String::new(),
+        photo: Some(jpeg(480, 640, [200, 225, 245])),
+        courses: transcript_data().courses,
+        materials: vec![("承诺书".into(), "承诺书.jpg".into(), at(1))],
+        history: vec![
+            (
+                "确认点初审".into(),
+                "麒麟区招生考试委员会办公室".into(),
+                "通过".into(),
+                at(2),
+            ),
+            (
+                "省招生考试院终审".into(),
+                "云南省招生考试院".into(),
+                "通过".into(),
+                at(3),
+            ),
+        ],
+        exemption_sheets: (0..sheets)
+            .map(|i| ExemptionSheet {
+                code: format!("0001{i}"),
+                name: format!("免考课程{i}"),
+                credits: 4,
+                approved_on: date(2022, 3, 1),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn archive_files_record_and_one_exemption_sheet_per_online_exemption() {
+    let Some(printer) = printer("archive_files_record_…") else {
+        return;
+    };
+    let plain = printer.archive(&archive_data(0)).unwrap();
+    assert_pdf(&plain);
+    let with_two = printer.archive(&archive_data(2)).unwrap();
+    assert_eq!(page_count(&with_two), page_count(&plain) + 2);
+    let text = text_of(&with_two);
+    for expected in [
+        "高等教育自学考试毕业生电子档案",
+        "李春燕",
+        "530302199506081229",
+        "630302大数据与会计",
+        "专科毕业无需前置学历",
+        "2024年5月20日",
+        "中国近现代史纲要",
+        "承诺书.jpg",
+        "2024-04-1209:30",
+        "确认点初审",
+        "省招生考试院终审",
+        "云南省高等教育自学考试免考课程审核单",
+        "00010",
+        "免考课程1",
+        "2022年3月1日",
+        "审核通过，准予免考",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from {text}");
+    }
+    assert!(!text_of(&plain).contains("免考课程审核单"));
+}
+
 #[test]
 fn transcript_of_a_long_plan_runs_onto_further_pages() {
     let Some(printer) = printer("transcript_of_a_long_plan_…") else {

@@ -97,6 +97,14 @@ impl Objects {
         let got = self.inner.get(&ObjectPath::from(key)).await?;
         Ok(got.bytes().await?.to_vec())
     }
+
+    /// Removes an object; removing one that is not there is not an error.
+    pub async fn delete(&self, key: &str) -> Result<(), ObjectError> {
+        match self.inner.delete(&ObjectPath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -749,7 +749,7 @@ async fn diploma_registry_file_imports_and_its_diplomas_pass_the_prior_education
             .unwrap();
         assert!(report.succeeded(), "{}: {:?}", b.name(), report.errors);
         assert_eq!(report.imported, 2);
-        let registry = LocalRegistry::new(t.db.clone());
+        let registry = LocalRegistry::new(t.db.clone(), "http://127.0.0.1:8080");
         let found = registry
             .check(&CredentialQuery {
                 name: "张伟".into(),

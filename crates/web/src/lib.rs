@@ -111,7 +111,10 @@ impl AppState {
     pub fn new(db: Db, config: WebConfig) -> Result<Self, store::objects::ObjectError> {
         let objects = store::objects::Objects::from_url(&config.objects_url)?;
         Ok(AppState {
-            credentials: Arc::new(store::credential::LocalRegistry::new(db.clone())),
+            credentials: Arc::new(store::credential::LocalRegistry::new(
+                db.clone(),
+                &config.public_base_url,
+            )),
             gateway: Arc::new(store::payment::local::LocalGateway::new(
                 db.clone(),
                 &config.public_base_url,

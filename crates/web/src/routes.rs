@@ -10,8 +10,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::views::{
-    application, auth, candidate, gateway, graduation, imports, materials, payment, printouts,
-    prior_review, record_correction, review, staff, student,
+    application, archive, auth, candidate, gateway, graduation, imports, materials, payment,
+    printouts, prior_review, record_correction, review, staff, student,
 };
 use crate::{AppState, api, ops, session};
 
@@ -152,6 +152,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/candidate/application/transcript.pdf",
             get(printouts::candidate_transcript),
+        )
+        .route(
+            "/candidate/application/archive.pdf",
+            get(archive::candidate_archive),
+        )
+        .route(
+            "/staff/applications/{id}/archive.pdf",
+            get(archive::staff_archive),
         )
         .route(
             "/staff/applications/{id}/register.pdf",

@@ -924,6 +924,9 @@ pub async fn decide(
     }
     let txn = db.begin().await?;
     move_to(&txn, &a, from, next, next_org, extra, now).await?;
+    if next.status == Status::Approved {
+        super::archive::queue(&txn, a.id, now).await?;
+    }
     let actor = Actor {
         kind: "staff",
         id: Some(staff_id),

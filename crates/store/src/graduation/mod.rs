@@ -2,6 +2,7 @@
 //! self-check) or a whole province ([`batch_audit`]).
 
 pub mod application;
+pub mod archive;
 pub mod batch_audit;
 pub mod materials;
 pub mod prior_review;

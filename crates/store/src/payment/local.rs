@@ -137,14 +137,20 @@ fn http_client() -> Result<reqwest::Client, reqwest::Error> {
 /// Sends a signed notification to `notify_url`, retrying with backoff until the callback
 /// answers `success`; returns whether it did. Meant to run in a task of its own.
 pub async fn deliver(notify_url: &str, notice: &Notice, secret: &[u8]) -> bool {
+    deliver_signed(notify_url, notice.to_body(), secret, &notice.order_no).await
+}
+
+/// POSTs `body` with its HMAC-SHA256 in [`SIGNATURE_HEADER`] to `notify_url`, retrying with
+/// backoff until the receiver answers `success`; returns whether it did. `what` names the
+/// message in the log. Shared by the local services that notify us (payments, 学信网 pushes).
+pub async fn deliver_signed(notify_url: &str, body: Vec<u8>, secret: &[u8], what: &str) -> bool {
     let client = match http_client() {
         Ok(c) => c,
         Err(e) => {
-            tracing::error!(error = %e, "local gateway: cannot build the HTTP client");
+            tracing::error!(error = %e, "local service: cannot build the HTTP client");
             return false;
         }
     };
-    let body = notice.to_body();
     let signature = sign(&body, secret);
     let mut delays = RETRY_DELAYS.iter();
     loop {
@@ -160,7 +166,7 @@ pub async fn deliver(notify_url: &str, notice: &Notice, secret: &[u8]) -> bool {
                 let status = r.status();
                 let text = r.text().await.unwrap_or_default();
                 if status.is_success() && text.trim() == "success" {
-                    tracing::info!(order_no = %notice.order_no, "local gateway: notification delivered");
+                    tracing::info!(%what, "local service: notification delivered");
                     return true;
                 }
                 format!(
@@ -171,12 +177,12 @@ pub async fn deliver(notify_url: &str, notice: &Notice, secret: &[u8]) -> bool {
             Err(e) => e.to_string(),
         };
         let Some(delay) = delays.next() else {
-            tracing::warn!(order_no = %notice.order_no, last = %outcome,
-                "local gateway: notification not delivered; reconciliation will query the order");
+            tracing::warn!(%what, last = %outcome,
+                "local service: notification not delivered; the receiver can query it later");
             return false;
         };
-        tracing::info!(order_no = %notice.order_no, error = %outcome, retry_in = ?delay,
-            "local gateway: notification failed");
+        tracing::info!(%what, error = %outcome, retry_in = ?delay,
+            "local service: notification failed");
         tokio::time::sleep(*delay).await;
     }
 }

@@ -1118,6 +1118,10 @@ struct ProgressPage {
     stages: Vec<StageLine>,
     history: Vec<EventLine>,
     pickup_from: String,
+    /// The last stage's name, e.g. 市自考办审核 or 省招生考试院终审.
+    final_stage: String,
+    /// Whether the 毕业生电子档案 was filed.
+    archived: bool,
     rejection: String,
     closed: bool,
 }
@@ -1156,6 +1160,8 @@ pub async fn progress(
             stages: Vec::new(),
             history: Vec::new(),
             pickup_from: String::new(),
+            final_stage: String::new(),
+            archived: false,
             rejection: String::new(),
             closed: false,
         };
@@ -1242,6 +1248,10 @@ pub async fn progress(
             .pickup_from
             .map(|d| d.format("%Y年%m月%d日").to_string())
             .unwrap_or_default(),
+        final_stage: pipeline.last().map(|s| s.name.clone()).unwrap_or_default(),
+        archived: store::graduation::archive::of(&state.db, a.id)
+            .await?
+            .is_some(),
         rejection: if st.status == Status::Rejected {
             a.rejection_reason.clone().unwrap_or_default()
         } else {

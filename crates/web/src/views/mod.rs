@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama templates in `templates/`), one module per area.
 
 pub mod application;
+pub mod archive;
 pub mod auth;
 pub mod candidate;
 pub mod gateway;

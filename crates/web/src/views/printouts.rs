@@ -23,7 +23,37 @@ enum Doc {
     Transcript,
 }
 
-async fn file_bytes(
+/// The plan's courses with the best passing score of each (or of a substitute), in plan order;
+/// courses not passed are left out.
+pub(crate) async fn transcript_courses(
+    state: &AppState,
+    candidate_id: i64,
+    major_id: i64,
+) -> Result<Vec<TranscriptCourse>, AppError> {
+    let plan = reference::plan(&state.db, major_id).await?;
+    let scores = reference::scores_of(&state.db, candidate_id).await?;
+    Ok(plan
+        .into_iter()
+        .filter_map(|p| {
+            let codes: Vec<&str> = std::iter::once(p.course.course_code.as_str())
+                .chain(p.substitutes.iter().map(String::as_str))
+                .collect();
+            let best = scores
+                .iter()
+                .filter(|s| s.passed && codes.contains(&s.course_code.as_str()))
+                .max_by_key(|s| s.score_tenths.unwrap_or(0))?;
+            Some(TranscriptCourse {
+                code: p.course.course_code.clone(),
+                name: p.name.clone(),
+                credits: u8::try_from(p.course.credits).unwrap_or(u8::MAX),
+                score: ScoreValue::from_db(best.score_tenths, best.passed)?,
+                source: ScoreSource::from_code(&best.source).unwrap_or(ScoreSource::Exam),
+            })
+        })
+        .collect())
+}
+
+pub(crate) async fn file_bytes(
     state: &AppState,
     a: &app::Model,
     slot: FileSlot,
@@ -83,27 +113,7 @@ async fn render(state: &AppState, a: &app::Model, doc: Doc) -> Result<Response, 
             Job::Register(data)
         }
         Doc::Transcript => {
-            let plan = reference::plan(&state.db, major.id).await?;
-            let scores = reference::scores_of(&state.db, cand.id).await?;
-            let courses = plan
-                .into_iter()
-                .filter_map(|p| {
-                    let codes: Vec<&str> = std::iter::once(p.course.course_code.as_str())
-                        .chain(p.substitutes.iter().map(String::as_str))
-                        .collect();
-                    let best = scores
-                        .iter()
-                        .filter(|s| s.passed && codes.contains(&s.course_code.as_str()))
-                        .max_by_key(|s| s.score_tenths.unwrap_or(0))?;
-                    Some(TranscriptCourse {
-                        code: p.course.course_code.clone(),
-                        name: p.name.clone(),
-                        credits: u8::try_from(p.course.credits).unwrap_or(u8::MAX),
-                        score: ScoreValue::from_db(best.score_tenths, best.passed)?,
-                        source: ScoreSource::from_code(&best.source).unwrap_or(ScoreSource::Exam),
-                    })
-                })
-                .collect();
+            let courses = transcript_courses(state, cand.id, major.id).await?;
             Job::Transcript(TranscriptData {
                 name: cand.name.clone(),
                 admission_no: cand.admission_no.clone(),
@@ -125,28 +135,38 @@ async fn render(state: &AppState, a: &app::Model, doc: Doc) -> Result<Response, 
     .await
     .map_err(|e| AppError::Internal(e.into()))?;
     match result {
-        Ok(pdf) => Ok((
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("inline; filename=\"{}-{name}\"", cand.admission_no),
-                ),
-                (header::CACHE_CONTROL, "private, no-store".to_owned()),
-            ],
-            pdf,
-        )
-            .into_response()),
-        Err(PrintError::NoFont) => Ok((
-            StatusCode::SERVICE_UNAVAILABLE,
-            Html(format!(
-                "<!doctype html><meta charset=\"utf-8\"><title>无法生成PDF</title><p>{}</p><p><a href=\"javascript:history.back()\">返回</a></p>",
-                PrintError::NoFont
-            )),
-        )
-            .into_response()),
+        Ok(pdf) => Ok(pdf_response(format!("{}-{name}", cand.admission_no), pdf)),
+        Err(PrintError::NoFont) => Ok(no_font_page()),
         Err(e) => Err(AppError::Internal(anyhow::anyhow!("printout failed: {e}"))),
     }
+}
+
+/// A PDF shown in the browser, never cached by shared caches.
+pub(crate) fn pdf_response(filename: String, pdf: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        pdf,
+    )
+        .into_response()
+}
+
+/// The page shown when no Chinese font is installed.
+pub(crate) fn no_font_page() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Html(format!(
+            "<!doctype html><meta charset=\"utf-8\"><title>无法生成PDF</title><p>{}</p><p><a href=\"javascript:history.back()\">返回</a></p>",
+            PrintError::NoFont
+        )),
+    )
+        .into_response()
 }
 
 enum Job {
@@ -154,7 +174,7 @@ enum Job {
     Transcript(TranscriptData),
 }
 
-async fn own(state: &AppState, me: &CurrentCandidate) -> Result<app::Model, AppError> {
+pub(crate) async fn own(state: &AppState, me: &CurrentCandidate) -> Result<app::Model, AppError> {
     apps::of_candidate(&state.db, me.model.id)
         .await?
         .into_iter()
@@ -180,7 +200,11 @@ pub async fn candidate_transcript(
     render(&state, &a, Doc::Transcript).await
 }
 
-async fn visible(state: &AppState, me: &CurrentStaff, id: i64) -> Result<app::Model, AppError> {
+pub(crate) async fn visible(
+    state: &AppState,
+    me: &CurrentStaff,
+    id: i64,
+) -> Result<app::Model, AppError> {
     let not_found = || AppError::NotFound("未找到该申请，或不在本机构管辖范围内".to_owned());
     let a = apps::get(&state.db, id).await.map_err(|_| not_found())?;
     if !apps::visible_to(&state.db, &me.org, &a).await? {

@@ -137,6 +137,8 @@ struct DetailView {
     reason_max: usize,
     error: Option<String>,
     province_materials: Option<ProvinceMaterials>,
+    /// Whether the 毕业生电子档案 was filed (final approval).
+    archived: bool,
 }
 
 /// Yunnan's materials as a reviewer checks them (seed 003).
@@ -348,6 +350,9 @@ async fn render_detail(
         reason_max: REASON_TEXT_MAX,
         error,
         province_materials,
+        archived: store::graduation::archive::of(&state.db, a.id)
+            .await?
+            .is_some(),
     }
     .render()?)
 }

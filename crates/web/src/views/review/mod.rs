@@ -143,7 +143,12 @@ pub async fn decide_one(
     )
     .await;
     match outcome {
-        Ok(a) => Ok(a),
+        Ok(a) => {
+            if a.status == domain::review::Status::Approved.code() {
+                crate::views::archive::build_after_approval(state, &a).await;
+            }
+            Ok(a)
+        }
         Err(RepoError::NotFound) => {
             tracing::warn!(
                 staff = me.staff.id,

@@ -1,15 +1,18 @@
 //! 学信网 credential check of prior education behind a trait: production
-//! speaks to the national service; the local implementation answers from a
-//! registry of verified diplomas that an admin imports.
+//! speaks to the national service; the local implementation ([`local`]) answers
+//! from a registry of verified diplomas that an admin imports. Two shapes: a
+//! direct query, and seed 003's authorisation by the candidate followed by a
+//! signed push ([`authorisation`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
 use crate::entity::credential_record;
 use crate::repo::RepoError;
+
+pub mod authorisation;
+pub mod local;
+pub use local::LocalRegistry;
 
 /// Who is asked about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,58 +46,31 @@ pub enum CredentialCheck {
 #[error("学历核查服务暂不可用：{0}")]
 pub struct CredentialError(pub String);
 
+/// What the service needs to show a candidate an authorisation code (授权二维码).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorisationRequest {
+    /// Our authorisation number; the push names it.
+    pub auth_no: String,
+    /// 姓名 as registered for the exam.
+    pub name: String,
+    /// 身份证号 as registered.
+    pub id_card_no: String,
+    /// Where the service POSTs the signed push.
+    pub notify_url: String,
+    /// Where the service sends the browser after authorising.
+    pub return_url: String,
+}
+
 /// Checks prior education (前置学历).
 #[async_trait::async_trait]
 pub trait CredentialService: Send + Sync {
-    /// Looks the person up.
+    /// Looks the person up directly (a province's own registry query, seed 001).
     async fn check(&self, q: &CredentialQuery) -> Result<CredentialCheck, CredentialError>;
-}
 
-/// The local registry of verified diplomas.
-#[derive(Clone, Debug)]
-pub struct LocalRegistry {
-    db: DatabaseConnection,
-}
-
-impl LocalRegistry {
-    /// A registry over the application's database.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
-    }
-}
-
-#[async_trait::async_trait]
-impl CredentialService for LocalRegistry {
-    async fn check(&self, q: &CredentialQuery) -> Result<CredentialCheck, CredentialError> {
-        let rows = credential_record::Entity::find()
-            .filter(credential_record::Column::IdCardNo.eq(q.id_card_no.as_str()))
-            .order_by_asc(credential_record::Column::GraduationDate)
-            .all(&self.db)
-            .await
-            .map_err(|e| CredentialError(e.to_string()))?;
-        if rows.is_empty() {
-            return Ok(CredentialCheck::NotVerified(
-                "学信网未查到该身份证号的专科及以上学历证书".to_owned(),
-            ));
-        }
-        let Some(r) = rows.iter().find(|r| r.graduation_date < q.before) else {
-            return Ok(CredentialCheck::NotVerified(format!(
-                "查到的学历证书毕业时间不早于本次申请日期 {}",
-                q.before
-            )));
-        };
-        if r.name != q.name {
-            return Ok(CredentialCheck::NotVerified(format!(
-                "学历证书上的姓名“{}”与报考姓名“{}”不一致（如有改名，请上传派出所出具的情况说明）",
-                r.name, q.name
-            )));
-        }
-        Ok(CredentialCheck::Verified {
-            cert_no: r.cert_no.clone(),
-            school: r.school.clone(),
-            graduation_date: r.graduation_date,
-        })
-    }
+    /// Registers an authorisation request (seed 003: the code the candidate scans with the
+    /// 学信网 app); returns the URL the code encodes. The service answers later with a signed
+    /// [`domain::credential::CredentialPush`] to `notify_url`.
+    async fn authorise(&self, req: &AuthorisationRequest) -> Result<String, CredentialError>;
 }
 
 /// A verified diploma to add to the local registry.

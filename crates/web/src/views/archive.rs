@@ -1,0 +1,200 @@
+//! The 毕业生电子档案 (seed 003 §(三)3, §4 of the Yunnan issue): rendered right after the final
+//! approval from what was approved, with a 免考课程审核单 per online exemption, stored with the
+//! application's files and served to the candidate and to reviewers who may see the application.
+//! The queued row is written in the approval's transaction; if rendering fails here (say, no font
+//! installed yet), the first request for the document renders it.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use domain::graduation::form::FileSlot;
+use domain::{ExemptionMode, Gender, Level};
+use printout::{ArchiveData, ExemptionSheet, PrintError};
+use store::entity::{graduate_archive, graduation_application as app};
+use store::graduation::{application as apps, archive};
+use store::repo::reference;
+
+use super::printouts::{file_bytes, no_font_page, own, pdf_response, transcript_courses, visible};
+use crate::AppState;
+use crate::error::AppError;
+use crate::session::{CurrentCandidate, CurrentStaff};
+
+fn beijing_date(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    (t + chrono::Duration::hours(8)).date_naive()
+}
+
+fn event_result(action: &str) -> &str {
+    match action {
+        "submitted" => "提交申请",
+        "approved" => "通过",
+        "rejected" => "驳回",
+        "paid" => "已交费",
+        other => other,
+    }
+}
+
+/// What the archive of `a` holds, read now.
+async fn gather(state: &AppState, a: &app::Model) -> Result<ArchiveData, AppError> {
+    let cand = store::repo::candidate::get(&state.db, a.candidate_id).await?;
+    let major = reference::major(&state.db, a.major_id).await?;
+    let school = store::repo::org::get(&state.db, a.chief_university_id).await?;
+    let batch = apps::batch(&state.db, a.batch_id).await?;
+    let plan = reference::plan(&state.db, major.id).await?;
+    let files = apps::files(&state.db, a.id).await?;
+    let photo = match file_bytes(state, a, FileSlot::CertificatePhoto).await? {
+        Some(p) => Some(p),
+        None => file_bytes(state, a, FileSlot::Photo).await?,
+    };
+    let exemption_sheets = reference::exemptions_of(&state.db, cand.id)
+        .await?
+        .into_iter()
+        .filter(|e| e.mode == ExemptionMode::Online.code())
+        .filter_map(|e| {
+            let p = plan
+                .iter()
+                .find(|p| p.course.course_code == e.course_code)?;
+            Some(ExemptionSheet {
+                code: e.course_code.clone(),
+                name: p.name.clone(),
+                credits: u8::try_from(p.course.credits).unwrap_or(u8::MAX),
+                approved_on: e.approved_on,
+            })
+        })
+        .collect();
+    let mut org_names = std::collections::HashMap::new();
+    let mut history = Vec::new();
+    for e in apps::events(&state.db, a.id).await? {
+        let org = match e.org_id {
+            Some(id) => {
+                if !org_names.contains_key(&id) {
+                    let name = store::repo::org::get(&state.db, id).await?.name;
+                    org_names.insert(id, name);
+                }
+                org_names.get(&id).cloned().unwrap_or_default()
+            }
+            None => "考生".to_owned(),
+        };
+        history.push((
+            e.stage_name.clone(),
+            org,
+            event_result(&e.action).to_owned(),
+            e.at,
+        ));
+    }
+    let prior_education = match (&a.prior_school, &a.prior_cert_no, a.prior_graduation_date) {
+        (Some(school), Some(no), Some(date)) => format!("{school}，证书编号 {no}，{date} 毕业"),
+        _ if a.prior_check == apps::PRIOR_VERIFIED => "已通过学信网核验".to_owned(),
+        _ => String::new(),
+    };
+    Ok(ArchiveData {
+        name: cand.name.clone(),
+        gender: Gender::from_code(&cand.gender).unwrap_or(Gender::Male),
+        birth_date: cand.birth_date,
+        id_card_no: cand.id_card_no.clone(),
+        admission_no: cand.admission_no.clone(),
+        major_code: major.code.clone(),
+        major: major.name.clone(),
+        level: Level::from_code(&major.level).unwrap_or(Level::Associate),
+        school: school.name,
+        batch: batch.name,
+        approved_on: beijing_date(a.approved_at.unwrap_or(a.updated_at)),
+        prior_education,
+        photo,
+        courses: transcript_courses(state, cand.id, major.id).await?,
+        materials: files
+            .iter()
+            .filter(|f| f.slot != FileSlot::CertificatePhotoPreview.code())
+            .map(|f| {
+                let what = FileSlot::from_code(&f.slot)
+                    .map(|s| s.label().to_owned())
+                    .unwrap_or_else(|| f.slot.clone());
+                (what, f.original_name.clone(), f.created_at)
+            })
+            .collect(),
+        history,
+        exemption_sheets,
+    })
+}
+
+/// Renders and stores the archive of `a` if it is queued and not built yet; returns the row.
+/// `Ok(None)` when the application has no archive (not finally approved).
+pub async fn build(
+    state: &AppState,
+    a: &app::Model,
+) -> Result<Option<graduate_archive::Model>, AppError> {
+    let Some(row) = archive::of(&state.db, a.id).await? else {
+        return Ok(None);
+    };
+    if row.status == archive::DONE {
+        return Ok(Some(row));
+    }
+    let data = gather(state, a).await?;
+    let printer = state.printer();
+    let pdf = tokio::task::spawn_blocking(move || printer.archive(&data))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let pdf = match pdf {
+        Ok(pdf) => pdf,
+        Err(PrintError::NoFont) => return Ok(Some(row)),
+        Err(e) => return Err(AppError::Internal(anyhow::anyhow!("archive failed: {e}"))),
+    };
+    let stored = state
+        .objects
+        .put(&format!("archives/{}", a.id), "pdf", pdf)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    if !archive::mark_built(&state.db, row.id, &stored, state.now()).await? {
+        // Another instance stored it first; its copy is the archive.
+        if let Err(e) = state.objects.delete(&stored.key).await {
+            tracing::warn!(error = %e, key = %stored.key, "removing a duplicate archive failed");
+        }
+    }
+    Ok(archive::of(&state.db, a.id).await?)
+}
+
+/// Builds the archive after a final approval without failing the approval: a failure is logged
+/// and the first request for the document tries again.
+pub async fn build_after_approval(state: &AppState, a: &app::Model) {
+    if let Err(e) = build(state, a).await {
+        tracing::warn!(application = a.id, error = ?e, "building the graduate archive failed");
+    }
+}
+
+async fn serve(state: &AppState, a: &app::Model) -> Result<Response, AppError> {
+    let Some(row) = build(state, a).await? else {
+        return Err(AppError::NotFound(
+            "毕业生电子档案在毕业申请终审通过后生成".to_owned(),
+        ));
+    };
+    let Some(key) = row.object_key else {
+        return Ok(no_font_page());
+    };
+    let pdf = state
+        .objects
+        .get(&key)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let cand = store::repo::candidate::get(&state.db, a.candidate_id).await?;
+    Ok(pdf_response(
+        format!("{}-archive.pdf", cand.admission_no),
+        pdf,
+    ))
+}
+
+/// GET /candidate/application/archive.pdf
+pub async fn candidate_archive(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+) -> Result<Response, AppError> {
+    let a = own(&state, &me).await?;
+    serve(&state, &a).await
+}
+
+/// GET /staff/applications/{id}/archive.pdf
+pub async fn staff_archive(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let a = visible(&state, &me, id).await?;
+    serve(&state, &a).await
+}
