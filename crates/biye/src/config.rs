@@ -29,6 +29,9 @@ pub struct Config {
     /// The secret shared with the payment gateway for signed notifications
     /// (`BIYE_PAYMENT_SECRET`). Every instance must have the same one.
     pub payment_secret: String,
+    /// The secret shared with the credential service (学信网) for signed pushes
+    /// (`BIYE_CREDENTIAL_SECRET`). Every instance must have the same one.
+    pub credential_secret: String,
     /// How browsers and the payment gateway reach this server, e.g. `https://biye.example.cn`
     /// (`BIYE_PUBLIC_BASE_URL`); empty for `http://` and the listening address.
     pub public_base_url: String,
@@ -46,6 +49,7 @@ impl Default for Config {
             objects_url: String::new(),
             pdf_font: String::new(),
             payment_secret: String::new(),
+            credential_secret: String::new(),
             public_base_url: String::new(),
         }
     }
@@ -86,6 +90,14 @@ impl Config {
         } else {
             self.payment_secret.clone()
         };
+        let credential_secret = if self.credential_secret.is_empty() {
+            tracing::warn!(
+                "BIYE_CREDENTIAL_SECRET 未设置：本次运行使用随机生成的学历信息推送密钥，多实例部署时必须配置相同的密钥"
+            );
+            web::WebConfig::random_payment_secret()
+        } else {
+            self.credential_secret.clone()
+        };
         web::WebConfig {
             secure_cookies: self.secure_cookies,
             import_max_bytes: self.import_max_mb * 1024 * 1024,
@@ -97,6 +109,7 @@ impl Config {
             },
             pdf_font: (!self.pdf_font.is_empty()).then(|| PathBuf::from(&self.pdf_font)),
             payment_secret,
+            credential_secret,
             public_base_url: if self.public_base_url.is_empty() {
                 default_public_base_url(listening)
             } else {

@@ -164,6 +164,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         pdf_font: std::env::var_os("BIYE_PDF_FONT").map(PathBuf::from),
         // A demo is one process: a fresh secret per run is all its gateway and callback need.
         payment_secret: web::WebConfig::random_payment_secret(),
+        credential_secret: web::WebConfig::random_payment_secret(),
         public_base_url: crate::config::default_public_base_url(listener.local_addr()?),
     };
     crate::serve(db, web_cfg, listener).await

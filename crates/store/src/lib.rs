@@ -12,6 +12,7 @@ pub mod graduation;
 pub mod import;
 pub mod migration;
 mod multirow;
+pub mod notify;
 pub mod objects;
 pub mod payment;
 pub mod repo;

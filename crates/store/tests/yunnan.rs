@@ -275,6 +275,13 @@ async fn three_levels_review_and_the_seal_must_be_confirmed_before_approving() {
         .await
         .unwrap();
         assert_eq!(a.current_org_id, Some(office.id), "{}", b.name());
+        assert!(
+            store::graduation::archive::of(&w.t.db, a.id)
+                .await
+                .unwrap()
+                .is_none(),
+            "no archive before the final review"
+        );
         let a = apps::decide(
             &w.t.db,
             &office,
@@ -289,6 +296,36 @@ async fn three_levels_review_and_the_seal_must_be_confirmed_before_approving() {
         .unwrap();
         assert_eq!(a.status, "approved", "{}", b.name());
         assert!(a.pickup_from.is_some(), "{}", b.name());
+        // The 毕业生电子档案 is queued in the approval's transaction, once.
+        let archived = store::graduation::archive::of(&w.t.db, a.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(archived.status, store::graduation::archive::PENDING);
+        store::graduation::archive::queue(&w.t.db, a.id, now())
+            .await
+            .unwrap();
+        let stored = store::objects::Stored {
+            key: format!("archives/{}/a.pdf", a.id),
+            sha256: "0".repeat(64),
+            size: 10,
+        };
+        assert!(
+            store::graduation::archive::mark_built(&w.t.db, archived.id, &stored, now())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store::graduation::archive::mark_built(&w.t.db, archived.id, &stored, now())
+                .await
+                .unwrap(),
+            "a second builder loses"
+        );
+        let done = store::graduation::archive::of(&w.t.db, a.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((done.id, done.status.as_str()), (archived.id, "done"));
     }
 }
 

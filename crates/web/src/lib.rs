@@ -33,14 +33,16 @@ pub struct WebConfig {
     pub pdf_font: Option<std::path::PathBuf>,
     /// The secret the payment gateway signs its notifications with (shared with the gateway).
     pub payment_secret: String,
+    /// The secret the credential service (学信网) signs its pushes with.
+    pub credential_secret: String,
     /// How the outside world reaches this server, e.g. `https://biye.example.cn`; the payment
     /// gateway's notify and return URLs are built from it.
     pub public_base_url: String,
 }
 
 impl WebConfig {
-    /// A fresh random payment secret (256 bits, hex), for demos and tests; a deployment with
-    /// several instances must configure one shared secret instead.
+    /// A fresh random secret (256 bits, hex) for signed notifications, for demos and tests; a
+    /// deployment with several instances must configure one shared secret instead.
     pub fn random_payment_secret() -> String {
         use rand::RngCore;
         let mut bytes = [0u8; 32];
@@ -61,6 +63,7 @@ impl Default for WebConfig {
                 .into_owned(),
             pdf_font: None,
             payment_secret: Self::random_payment_secret(),
+            credential_secret: Self::random_payment_secret(),
             public_base_url: "http://127.0.0.1:8080".to_owned(),
         }
     }

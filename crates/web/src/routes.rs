@@ -11,7 +11,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::views::{
     application, archive, auth, candidate, gateway, graduation, imports, materials, payment,
-    printouts, prior_review, record_correction, review, staff, student,
+    printouts, prior_review, record_correction, review, staff, student, xuexin,
 };
 use crate::{AppState, api, ops, session};
 
@@ -222,6 +222,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/candidates/{id}/scores", get(api::candidate_scores))
         .route("/candidate/application/pay", post(payment::pay))
         .route("/api/v1/payments/notify", post(api::payments::notify))
+        .route("/api/v1/credentials/notify", post(api::credentials::notify))
+        .route(
+            "/xuexin/local/authorise/{auth_no}",
+            get(xuexin::authorise_page).post(xuexin::confirm),
+        )
+        .route(
+            "/candidate/application/prior-education/authorise",
+            post(xuexin::start),
+        )
         // The local payment gateway: a separate system served here for development and tests.
         .route(
             "/gateway/local/pay/{order_no}",

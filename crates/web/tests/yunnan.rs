@@ -227,3 +227,234 @@ async fn prior_education_waits_at_the_confirmation_point_and_is_hidden_from_othe
         assert_eq!(r.status().as_u16(), 404, "{}", b.name());
     }
 }
+
+/// Waits (up to ten seconds) for the push the local 学信网 sends in the background.
+async fn form_once(app: &TestApp, c: &reqwest::Client, marker: &str) -> String {
+    for _ in 0..100 {
+        let (_, page) = app.get_text(c, "/candidate/application").await;
+        if page.contains(marker) {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{marker} never appeared on the form");
+}
+
+/// Authorises the code now on the form at the local 学信网, as the candidate's phone would.
+async fn authorise_at_xuexin(app: &TestApp, c: &reqwest::Client) -> String {
+    let (_, page) = app.get_text(c, "/candidate/application").await;
+    assert!(
+        page.contains("id=\"xuexin-qr\"") && page.contains("<svg"),
+        "a code is shown"
+    );
+    let url = after(&page, "id=\"xuexin-open\" href=\"").replace("&#x2f;", "/");
+    assert!(
+        url.starts_with(&app.url("/xuexin/local/authorise/XA")),
+        "{url}"
+    );
+    let auth_no = url.rsplit('/').next().unwrap().to_owned();
+    // The service's page needs no session of ours: a fresh client, as a phone would be.
+    let phone = app.client();
+    let (status, body) = app
+        .get_text(&phone, &format!("/xuexin/local/authorise/{auth_no}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("同意授权") && !body.contains("530381199204170935"),
+        "ID masked"
+    );
+    let r = phone
+        .post(app.url(&format!("/xuexin/local/authorise/{auth_no}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    auth_no
+}
+
+#[tokio::test]
+async fn xuexin_authorisation_pushes_the_prior_diploma_and_only_a_fitting_one_verifies() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let cand = app.candidate(accounts::YN_BACHELOR_PRIOR_EDU).await;
+        let c = app.signed_in(LOGIN, accounts::YN_BACHELOR_PRIOR_EDU).await;
+        apply(&app, &c).await;
+        // 学信网 holds his diploma under a former name: the push arrives, the check fails and
+        // says why, 人工审核 stays open.
+        let now = chrono::Utc::now();
+        store::credential::add(
+            &app.db.db,
+            store::credential::NewCredential {
+                id_card_no: &cand.id_card_no,
+                name: "段志诚",
+                cert_no: "106731201507001234",
+                school: "曲靖师范学院",
+                level: "associate",
+                graduation_date: chrono::NaiveDate::from_ymd_opt(2015, 7, 1).unwrap(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let (status, _) = post(
+            &app,
+            &c,
+            "/candidate/application/prior-education/authorise",
+            &[],
+        )
+        .await;
+        assert_eq!(status, 303, "{}", b.name());
+        authorise_at_xuexin(&app, &c).await;
+        let page = form_once(&app, &c, "学信网授权核验未通过").await;
+        assert!(
+            page.contains("段志诚") && page.contains("id=\"prior-submit\""),
+            "{}",
+            b.name()
+        );
+
+        // With the diploma under his present name, a new code verifies it; the section shows
+        // where it came from and the application no longer needs 人工审核.
+        store::credential::add(
+            &app.db.db,
+            store::credential::NewCredential {
+                id_card_no: &cand.id_card_no,
+                name: &cand.name,
+                cert_no: "106731201007009999",
+                school: "云南财经大学",
+                level: "associate",
+                graduation_date: chrono::NaiveDate::from_ymd_opt(2010, 7, 1).unwrap(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        post(
+            &app,
+            &c,
+            "/candidate/application/prior-education/authorise",
+            &[],
+        )
+        .await;
+        let auth_no = authorise_at_xuexin(&app, &c).await;
+        let page = form_once(&app, &c, "前置学历已通过学信网授权核验").await;
+        assert!(page.contains("云南财经大学") && !page.contains("id=\"prior-submit\""));
+        let a = store::graduation::application::of_candidate(&app.db.db, cand.id)
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(
+            a.prior_check,
+            store::graduation::application::PRIOR_VERIFIED
+        );
+        // Authorising again pushes nothing more; a new code is refused now.
+        let r = app
+            .client()
+            .post(app.url(&format!("/xuexin/local/authorise/{auth_no}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        let (status, body) = post(
+            &app,
+            &c,
+            "/candidate/application/prior-education/authorise",
+            &[],
+        )
+        .await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(body.contains("无需再授权"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_push_with_a_bad_signature_a_stale_time_or_an_unknown_code_changes_nothing() {
+    use domain::credential::{CredentialPush, PushedDiploma};
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let cand = app.candidate(accounts::YN_BACHELOR_PRIOR_EDU).await;
+        let c = app.signed_in(LOGIN, accounts::YN_BACHELOR_PRIOR_EDU).await;
+        apply(&app, &c).await;
+        post(
+            &app,
+            &c,
+            "/candidate/application/prior-education/authorise",
+            &[],
+        )
+        .await;
+        let a = store::graduation::application::of_candidate(&app.db.db, cand.id)
+            .await
+            .unwrap()
+            .remove(0);
+        let auth = store::credential::authorisation::latest(&app.db.db, a.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let push = |timestamp: i64, auth_no: &str| CredentialPush {
+            auth_no: auth_no.to_owned(),
+            id_card_no: cand.id_card_no.clone(),
+            diploma: Some(PushedDiploma {
+                name: cand.name.clone(),
+                cert_no: "1".into(),
+                school: "伪造学院".into(),
+                level: "associate".into(),
+                graduation_date: chrono::NaiveDate::from_ymd_opt(2010, 7, 1).unwrap(),
+            }),
+            timestamp,
+            nonce: "n".into(),
+        };
+        let send = |body: Vec<u8>, secret: &'static str| {
+            let http = app.client();
+            let url = app.url("/api/v1/credentials/notify");
+            async move {
+                let sig = domain::payment::sign(&body, secret.as_bytes());
+                let r = http
+                    .post(url)
+                    .header(domain::payment::SIGNATURE_HEADER, sig)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }
+        };
+        let now = chrono::Utc::now().timestamp();
+        let (s, m) = send(push(now, &auth.auth_no).to_body(), "wrong-secret").await;
+        assert_eq!(s, 400);
+        assert!(m.contains("签名无效"), "{m}");
+        let (s, m) = send(
+            push(now - 301, &auth.auth_no).to_body(),
+            common::CREDENTIAL_SECRET,
+        )
+        .await;
+        assert_eq!(s, 400);
+        assert!(m.contains("301 秒"), "{m}");
+        let (s, m) = send(push(now, "XA1").to_body(), common::CREDENTIAL_SECRET).await;
+        assert_eq!(s, 400);
+        assert!(m.contains("授权编号不存在"), "{m}");
+        let a2 = store::graduation::application::get(&app.db.db, a.id)
+            .await
+            .unwrap();
+        assert_eq!(a2.prior_check, store::graduation::application::PRIOR_MANUAL);
+        assert_eq!(a2.version, a.version, "{}", b.name());
+
+        // A good push twice: verified once, one inbox message.
+        for _ in 0..2 {
+            let (s, m) = send(
+                push(now, &auth.auth_no).to_body(),
+                common::CREDENTIAL_SECRET,
+            )
+            .await;
+            assert_eq!((s, m.as_str()), (200, "success"));
+        }
+        let a3 = store::graduation::application::get(&app.db.db, a.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            a3.prior_check,
+            store::graduation::application::PRIOR_VERIFIED
+        );
+        assert_eq!(a3.version, a.version + 1, "{}", b.name());
+        let (_, inbox) = app.get_text(&c, "/candidate/inbox").await;
+        assert_eq!(inbox.matches("前置学历核验通过").count(), 1, "{}", b.name());
+    }
+}

@@ -35,6 +35,9 @@ pub struct FormProfile {
     /// (confirmation point or university checks originals, the office gives
     /// the final review); otherwise the application's reviewers look at it.
     pub prior_reviewed_before_submit: bool,
+    /// Prior education is checked only after the candidate authorises 学信网 to push it (seed
+    /// 003 §(二)1); otherwise the platform queries the registry itself (seed 001).
+    pub prior_by_authorisation: bool,
 }
 
 /// The form profile of a province.
@@ -49,6 +52,7 @@ pub fn profile(province: Province) -> FormProfile {
             certificate_photo: false,
             scan_max_bytes: crate::files::JPEG_MAX_BYTES,
             prior_reviewed_before_submit: false,
+            prior_by_authorisation: false,
         },
         Province::Yunnan => FormProfile {
             register_sections: false,
@@ -59,6 +63,7 @@ pub fn profile(province: Province) -> FormProfile {
             certificate_photo: true,
             scan_max_bytes: SCAN_MAX_BYTES,
             prior_reviewed_before_submit: true,
+            prior_by_authorisation: true,
         },
     }
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: the same operations as the pages, for integrations.
 //! Authentication is the session cookie; state-changing calls carry the `X-CSRF-Token` header.
 
+pub mod credentials;
 pub mod payments;
 
 use axum::Json;
@@ -234,6 +235,23 @@ pub async fn openapi() -> Json<serde_json::Value> {
                 "responses": {"200": {"description": "审核后的申请：id、status、stage、rejection_reason"}, "401": {"description": "未登录"},
                               "403": {"description": "不是工作人员账号或安全令牌无效"}, "404": {"description": "不存在或不由本机构审核"},
                               "409": {"description": "申请状态已变化（已被他人审核或不在该环节），未做任何更改"}, "422": {"description": "缺少驳回原因等输入错误"}}}},
+            "/api/v1/credentials/notify": {"post": {"summary": "学信网推送前置学历信息（学历核验服务回调，服务器之间调用，无需会话与 CSRF 令牌）",
+                "description": "考生在毕业申请中生成授权二维码并在学信网授权后，学信网推送其前置学历。签名方式与支付结果通知相同：X-Biye-Signature 为以共享密钥对原始请求体计算的 HMAC-SHA256；timestamp 与服务器时间相差超过 300 秒的推送被拒绝。学历须为专科或以上、毕业时间早于本次毕业申请、姓名与身份证号与报考信息一致，才核验通过；核验结果仅对该授权所属的毕业申请有效。同一授权编号的重复推送只处理一次。",
+                "parameters": [{"name": "X-Biye-Signature", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                    "required": ["auth_no", "id_card_no", "diploma", "timestamp", "nonce"],
+                    "properties": {
+                        "auth_no": {"type": "string", "description": "授权编号（平台生成，二维码中携带）"},
+                        "id_card_no": {"type": "string", "description": "授权人身份证号"},
+                        "diploma": {"type": ["object", "null"], "description": "学信网查到的前置学历；未查到时为 null",
+                            "properties": {"name": {"type": "string"}, "cert_no": {"type": "string"}, "school": {"type": "string"},
+                                "level": {"type": "string", "enum": ["associate", "bachelor", "master", "doctor"]},
+                                "graduation_date": {"type": "string", "format": "date"}}},
+                        "timestamp": {"type": "integer", "description": "推送时间（Unix 秒）"},
+                        "nonce": {"type": "string", "description": "随机串"}}}}}},
+                "responses": {"200": {"description": "已处理或重复推送：响应体为 success", "content": {"text/plain": {"schema": {"type": "string", "enum": ["success"]}}}},
+                    "400": {"description": "签名无效、推送过期或授权编号不存在；未做任何更改（JSON：error、message）"},
+                    "500": {"description": "暂时无法处理，学信网应稍后重新推送"}}}},
             "/api/v1/payments/notify": {"post": {"summary": "支付结果通知（支付平台回调，服务器之间调用，无需会话与 CSRF 令牌）",
                 "description": "请求体为 JSON，签名覆盖原始请求体字节：X-Biye-Signature 头为以共享密钥计算的 HMAC-SHA256（小写十六进制）。timestamp 与服务器时间相差超过 300 秒的通知被拒绝。订单号与金额（分）须与订单一致。同一订单的重复通知只入账一次，均答复 success。",
                 "parameters": [{"name": "X-Biye-Signature", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],

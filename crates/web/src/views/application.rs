@@ -429,6 +429,7 @@ fn saved_label(section: &str) -> &'static str {
         "photo_preview" => "已生成自动修正后的照片，请与原照片对比后选择是否采用",
         "photo_discarded" => "已放弃修正后的照片",
         "prior_submitted" => "前置学历已提交人工审核，请按提示到现场核验原件",
+        "authorisation" => "已生成学信网授权二维码：请用学信网手机APP扫码授权",
         _ => "已保存",
     }
 }

@@ -60,26 +60,23 @@ async fn gather(state: &AppState, a: &app::Model) -> Result<ArchiveData, AppErro
             })
         })
         .collect();
-    let mut org_names = std::collections::HashMap::new();
-    let mut history = Vec::new();
-    for e in apps::events(&state.db, a.id).await? {
-        let org = match e.org_id {
-            Some(id) => {
-                if !org_names.contains_key(&id) {
-                    let name = store::repo::org::get(&state.db, id).await?.name;
-                    org_names.insert(id, name);
-                }
-                org_names.get(&id).cloned().unwrap_or_default()
-            }
-            None => "考生".to_owned(),
-        };
-        history.push((
-            e.stage_name.clone(),
-            org,
-            event_result(&e.action).to_owned(),
-            e.at,
-        ));
-    }
+    // One query for every organisation, as the progress page does, rather than one per event.
+    let org_names: std::collections::HashMap<i64, String> = store::repo::org::all(&state.db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let history = apps::events(&state.db, a.id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let org = match e.org_id {
+                Some(id) => org_names.get(&id).cloned().unwrap_or_default(),
+                None => "考生".to_owned(),
+            };
+            (e.stage_name, org, event_result(&e.action).to_owned(), e.at)
+        })
+        .collect();
     let prior_education = match (&a.prior_school, &a.prior_cert_no, a.prior_graduation_date) {
         (Some(school), Some(no), Some(date)) => format!("{school}，证书编号 {no}，{date} 毕业"),
         _ if a.prior_check == apps::PRIOR_VERIFIED => "已通过学信网核验".to_owned(),

@@ -247,7 +247,11 @@ pub struct PriorOutcome {
     pub message: Option<String>,
 }
 
-/// Runs the credential check for 本科 majors; 专科 needs none.
+/// Why a Yunnan 本科 application's prior education is open until the candidate acts.
+pub const PRIOR_AWAITING_AUTHORISATION: &str = "尚未授权学信网推送前置学历信息：请在毕业申请的前置学历部分扫码授权；如因改名、身份证号变更等原因授权失败，可选择人工审核";
+
+/// Runs the credential check for 本科 majors; 专科 needs none. Where the province's profile asks
+/// for 学信网 authorisation, nothing can be known before it, so the check is left open.
 pub async fn prior_check(
     state: &AppState,
     cand: &store::entity::candidate::Model,
@@ -262,6 +266,17 @@ pub async fn prior_check(
             state: PriorEducation::NotChecked,
             code: PRIOR_NOT_NEEDED,
             message: None,
+        };
+    }
+    let province =
+        domain::Province::from_code(&cand.province).unwrap_or(domain::Province::Chongqing);
+    if domain::graduation::materials::profile(province).prior_by_authorisation {
+        // 学信网 answers only after the candidate authorised it on the application (seed 003).
+        let msg = PRIOR_AWAITING_AUTHORISATION.to_owned();
+        return PriorOutcome {
+            state: PriorEducation::Failed(msg.clone()),
+            code: PRIOR_MANUAL,
+            message: Some(msg),
         };
     }
     let q = CredentialQuery {

@@ -66,6 +66,12 @@ pub struct ProvinceForm {
     pub prior_state: String,
     /// The candidate may submit the prior-education section for 人工审核.
     pub prior_can_submit: bool,
+    /// The candidate may (re)start the 学信网 authorisation.
+    pub can_authorise: bool,
+    /// The authorisation code waiting for the candidate to scan.
+    pub authorisation: Option<super::xuexin::AuthView>,
+    /// Where the diploma verified by 学信网 came from, once it was.
+    pub verified_note: Option<String>,
     /// The office's reason for sending it back.
     pub prior_reason: Option<String>,
     /// Copies stamped by the confirmation point or university.
@@ -146,8 +152,27 @@ pub async fn province_form(
         Some(id) => store::repo::org::get(&state.db, id).await?.name,
         None => "确认点（学分互认在校生为主考学校）".to_owned(),
     };
+    let verified_note = if a.prior_check == PRIOR_VERIFIED && a.prior_originals_checked_at.is_none()
+    {
+        store::credential::authorisation::latest(&state.db, a.id)
+            .await?
+            .filter(|r| r.status == store::credential::authorisation::VERIFIED)
+            .map(|r| {
+                format!(
+                    "前置学历已通过学信网授权核验：{}，证书编号 {}，{} 毕业（仅本次毕业申请有效）",
+                    r.school.unwrap_or_default(),
+                    r.cert_no.unwrap_or_default(),
+                    r.graduation_date.map(|d| d.to_string()).unwrap_or_default()
+                )
+            })
+    } else {
+        None
+    };
     let prior_state = match a.prior_check.as_str() {
-        PRIOR_MANUAL => "自动核验未通过，请填写前置学历信息、上传材料后提交人工审核".to_owned(),
+        PRIOR_MANUAL => {
+            "未核验：请扫码授权学信网推送前置学历信息，或填写前置学历信息、上传材料后提交人工审核"
+                .to_owned()
+        }
         PRIOR_AWAITING_ORIGINALS => format!(
             "已提交人工审核：请携带前置学历毕业证书原件和复印件、《教育部学历证书电子注册备案表》和有关变更证明原件和复印件，到{org_name}现场核验"
         ),
@@ -174,6 +199,13 @@ pub async fn province_form(
         preview_notes,
         prior_state,
         prior_can_submit: a.prior_check == PRIOR_MANUAL,
+        can_authorise: needs.profile.prior_by_authorisation && a.prior_check == PRIOR_MANUAL,
+        authorisation: if a.prior_check == PRIOR_MANUAL {
+            super::xuexin::pending_view(state, a).await?
+        } else {
+            None
+        },
+        verified_note,
         prior_reason: a.prior_review_reason.clone(),
         stamped: files
             .iter()

@@ -15,6 +15,7 @@ pub mod record_correction;
 pub mod review;
 pub mod staff;
 pub mod student;
+pub mod xuexin;
 
 use crate::session::SessionCtx;
 

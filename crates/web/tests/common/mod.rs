@@ -13,6 +13,9 @@ pub const PASSWORD: &str = "Test2026pass";
 /// The secret test apps share with their payment gateway.
 pub const PAYMENT_SECRET: &str = "test-payment-secret";
 
+/// The secret the test server shares with the credential service (学信网).
+pub const CREDENTIAL_SECRET: &str = "test-credential-secret";
+
 fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| store::repo::password::hash(PASSWORD).unwrap())
@@ -65,6 +68,7 @@ pub async fn spawn_app(backend: &Backend) -> TestApp {
         objects_url: spool.path().join("objects").to_string_lossy().into_owned(),
         pdf_font: None,
         payment_secret: PAYMENT_SECRET.to_owned(),
+        credential_secret: CREDENTIAL_SECRET.to_owned(),
         public_base_url: base.clone(),
     };
     let state = AppState::new(db.db.clone(), config).unwrap();
