@@ -253,7 +253,7 @@ pub async fn open(
     Ok(inserted)
 }
 
-fn candidate_actor(id: i64) -> Actor {
+pub(super) fn candidate_actor(id: i64) -> Actor {
     Actor {
         kind: "candidate",
         id: Some(id),
@@ -325,7 +325,7 @@ impl Section {
 }
 
 /// Refuses an edit the state machine does not allow, with its reason.
-async fn check_editable<C: ConnectionTrait>(
+pub(super) async fn check_editable<C: ConnectionTrait>(
     conn: &C,
     a: &app::Model,
     now: DateTime<Utc>,
@@ -338,7 +338,7 @@ async fn check_editable<C: ConnectionTrait>(
 
 /// Claims the application for a candidate's change: bumps its version only if it is still
 /// editable and unchanged since `a` was read. The first write of the caller's transaction.
-async fn claim_for_edit<C: ConnectionTrait>(
+pub(super) async fn claim_for_edit<C: ConnectionTrait>(
     conn: &C,
     a: &app::Model,
     extra: Vec<(app::Column, SimpleExpr)>,
@@ -416,6 +416,27 @@ pub async fn files<C: ConnectionTrait>(
         .order_by_asc(application_file::Column::Id)
         .all(conn)
         .await?)
+}
+
+/// The files of several applications at once, by application, each in upload order.
+pub async fn files_of<C: ConnectionTrait>(
+    conn: &C,
+    application_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<application_file::Model>>, RepoError> {
+    let mut by_app: std::collections::HashMap<i64, Vec<application_file::Model>> =
+        std::collections::HashMap::new();
+    if application_ids.is_empty() {
+        return Ok(by_app);
+    }
+    for f in application_file::Entity::find()
+        .filter(application_file::Column::ApplicationId.is_in(application_ids.iter().copied()))
+        .order_by_asc(application_file::Column::Id)
+        .all(conn)
+        .await?
+    {
+        by_app.entry(f.application_id).or_default().push(f);
+    }
+    Ok(by_app)
 }
 
 /// What is known about a stored upload.

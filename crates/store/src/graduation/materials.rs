@@ -6,7 +6,9 @@ use domain::graduation::form::FileSlot;
 use domain::graduation::materials::{FormProfile, needs_practical_notice, profile};
 use domain::{CourseKind, ExemptionMode, Province};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
 
 use crate::entity::{application_file, graduation_application as app, major};
 use crate::repo::{RepoError, reference};
@@ -154,6 +156,64 @@ pub fn seal_unconfirmed(a: &app::Model, files: &[application_file::Model]) -> bo
         && files
             .iter()
             .any(|f| f.slot == FileSlot::PracticalNotice.code())
+}
+
+/// Message when there is no corrected photo to accept.
+pub const NO_PREVIEW: &str = "没有待确认的修正照片，请重新上传";
+
+/// The candidate accepts the corrected certificate photo: in one transaction it becomes the
+/// application's photo, replacing any earlier one, and the original kept beside it for the
+/// comparison is dropped from the form (its object stays stored).
+pub async fn accept_photo_preview(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<application_file::Model, RepoError> {
+    use super::application::{candidate_actor, check_editable, claim_for_edit};
+    check_editable(db, a, now).await?;
+    let txn = db.begin().await?;
+    claim_for_edit(&txn, a, vec![], now).await?;
+    let of_slot = |slot: FileSlot| {
+        application_file::Entity::find()
+            .filter(application_file::Column::ApplicationId.eq(a.id))
+            .filter(application_file::Column::Slot.eq(slot.code()))
+    };
+    let Some(preview) = of_slot(FileSlot::CertificatePhotoPreview).one(&txn).await? else {
+        return Err(RepoError::Invalid(NO_PREVIEW.to_owned()));
+    };
+    application_file::Entity::delete_many()
+        .filter(application_file::Column::ApplicationId.eq(a.id))
+        .filter(application_file::Column::Slot.is_in([
+            FileSlot::CertificatePhoto.code(),
+            FileSlot::CertificatePhotoOriginal.code(),
+        ]))
+        .exec(&txn)
+        .await?;
+    application_file::Entity::update_many()
+        .col_expr(
+            application_file::Column::Slot,
+            Expr::value(FileSlot::CertificatePhoto.code()),
+        )
+        .filter(application_file::Column::Id.eq(preview.id))
+        .exec(&txn)
+        .await?;
+    crate::repo::audit::record(
+        &txn,
+        now,
+        candidate_actor(a.candidate_id),
+        "graduation_application.photo_accepted",
+        ("graduation_application", Some(a.id)),
+        &format!("sha256={} size={}", preview.sha256, preview.size_bytes),
+        ip,
+    )
+    .await?;
+    let accepted = application_file::Entity::find_by_id(preview.id)
+        .one(&txn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    txn.commit().await?;
+    Ok(accepted)
 }
 
 #[cfg(test)]

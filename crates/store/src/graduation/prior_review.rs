@@ -20,7 +20,7 @@ use super::application::{
     CHANGED_MESSAGE, Decision, NewFile, PRIOR_AWAITING_FINAL, PRIOR_AWAITING_ORIGINALS,
     PRIOR_MANUAL, PRIOR_VERIFIED, files, get, reviewer_of,
 };
-use crate::entity::{application_file, graduation_application as app, organisation};
+use crate::entity::{application_file, candidate, graduation_application as app, organisation};
 use crate::repo::RepoError;
 use crate::repo::audit::{self, Actor};
 use crate::repo::inbox::{self, Recipient};
@@ -160,24 +160,23 @@ pub async fn queue<C: ConnectionTrait>(
             .add(app::Column::PriorOriginalsOrgId.eq(org.id)),
     );
     if org.kind == domain::OrgKind::ProvincialOffice.code() {
-        cond = cond.add(app::Column::PriorCheck.eq(PRIOR_AWAITING_FINAL));
+        // The office gives the final review for candidates of its own province, in one query.
+        let of_province = sea_orm::sea_query::Query::select()
+            .column(candidate::Column::Id)
+            .from(candidate::Entity)
+            .and_where(candidate::Column::Province.eq(org.province.clone()))
+            .to_owned();
+        cond = cond.add(
+            Condition::all()
+                .add(app::Column::PriorCheck.eq(PRIOR_AWAITING_FINAL))
+                .add(app::Column::CandidateId.in_subquery(of_province)),
+        );
     }
-    let rows = app::Entity::find()
+    Ok(app::Entity::find()
         .filter(cond)
         .order_by_asc(app::Column::UpdatedAt)
         .all(conn)
-        .await?;
-    // The office sees its own province only.
-    let mut out = Vec::new();
-    for a in rows {
-        if a.prior_check == PRIOR_AWAITING_FINAL
-            && org_by_rule(conn, &a, ReviewerRule::Office).await? != Some(org.id)
-        {
-            continue;
-        }
-        out.push(a);
-    }
-    Ok(out)
+        .await?)
 }
 
 fn staff_actor(staff_id: i64) -> Actor {

@@ -92,6 +92,23 @@ pub async fn by_admission_no<C: ConnectionTrait>(
         .await?)
 }
 
+/// Several candidates by id, keyed by id; ids not found are simply absent.
+pub async fn by_ids<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, candidate::Model>, RepoError> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(candidate::Entity::find()
+        .filter(candidate::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect())
+}
+
 /// A candidate by id.
 pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<candidate::Model, RepoError> {
     candidate::Entity::find_by_id(id)

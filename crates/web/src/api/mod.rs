@@ -230,7 +230,8 @@ pub async fn openapi() -> Json<serde_json::Value> {
                         "stage": {"type": "integer", "description": "所审核的环节序号（取自列表的 stage）；申请已进入其他环节时返回 409"},
                         "decision": {"type": "string", "enum": ["approve", "reject"]},
                         "reason_code": {"type": "string", "enum": domain::review::CommonReason::ALL.iter().map(|r| r.code()).collect::<Vec<_>>(), "description": "常见驳回原因"},
-                        "reason": {"type": "string", "maxLength": domain::review::REASON_TEXT_MAX, "description": "补充说明"}
+                        "reason": {"type": "string", "maxLength": domain::review::REASON_TEXT_MAX, "description": "补充说明"},
+                        "seal_confirmed": {"type": "boolean", "default": false, "description": "通过时确认：实习(实验)考核合格成绩通知单加盖的是申请毕业主考学校有关学院的公章（云南；已上传成绩通知单的申请未确认时不能通过，返回 422）"}
                     }}}}},
                 "responses": {"200": {"description": "审核后的申请：id、status、stage、rejection_reason"}, "401": {"description": "未登录"},
                               "403": {"description": "不是工作人员账号或安全令牌无效"}, "404": {"description": "不存在或不由本机构审核"},

@@ -54,6 +54,10 @@ pub struct DecisionJson {
     /// Code of a common reason from the catalogue.
     #[serde(default)]
     pub reason_code: String,
+    /// With `approve`: the reviewer checked that the 实习(实验)考核合格成绩通知单 bears the seal
+    /// of the applied chief university's college (Yunnan); required where the notice was filed.
+    #[serde(default)]
+    pub seal_confirmed: bool,
 }
 
 /// The application after a decision.
@@ -91,7 +95,7 @@ pub async fn decision(
     let decision = input
         .decision()
         .map_err(|m| ApiError::from(AppError::Invalid(vec![("reason".to_owned(), m)])))?;
-    let a = review::decide_one(&state, &me, id, body.stage, decision).await?;
+    let a = review::decide_one(&state, &me, id, body.stage, decision, body.seal_confirmed).await?;
     Ok(Json(DecidedJson {
         id: a.id,
         status: a.status,

@@ -406,30 +406,20 @@ pub async fn accept_photo(
     me: CurrentCandidate,
 ) -> Result<Response, AppError> {
     let a = require_current(&state, &me).await?;
-    let files = apps::files(&state.db, a.id).await?;
-    let Some(p) = file_of(&files, FileSlot::CertificatePhotoPreview) else {
-        return refused(
-            &state,
-            &me,
-            a,
-            "photo",
-            "没有待确认的修正照片，请重新上传".to_owned(),
-            Draft::default(),
-        )
-        .await;
-    };
-    let bytes = state
-        .objects
-        .get(&p.object_key)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let name = p.original_name.clone();
-    if let Err(m) = put_photo(&state, &me, &a, FileSlot::CertificatePhoto, bytes, &name).await? {
-        return refused(&state, &me, a, "photo", m, Draft::default()).await;
+    match store::graduation::materials::accept_photo_preview(
+        &state.db,
+        &a,
+        state.now(),
+        ip(&me.ctx),
+    )
+    .await
+    {
+        Ok(_) => Ok(saved_at("photo", "photo")),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+            refused(&state, &me, a, "photo", m, Draft::default()).await
+        }
+        Err(e) => Err(e.into()),
     }
-    let a = apps::get(&state.db, a.id).await?;
-    clear_preview(&state, &me, &a).await?;
-    Ok(saved_at("photo", "photo"))
 }
 
 /// POST /candidate/application/photo/discard: keeps whatever photo was there before.

@@ -62,14 +62,25 @@ async fn render(
     message: Option<String>,
     error: Option<String>,
 ) -> Result<String, AppError> {
-    let mut rows = Vec::new();
-    for a in prior_review::queue(&state.db, &me.org)
+    let queue: Vec<_> = prior_review::queue(&state.db, &me.org)
         .await?
         .into_iter()
         .take(100)
-    {
-        let c = store::repo::candidate::get(&state.db, a.candidate_id).await?;
-        let files = apps::files(&state.db, a.id).await?;
+        .collect();
+    // Candidates and files of the whole page in two queries, not two per row.
+    let mut people = store::repo::candidate::by_ids(
+        &state.db,
+        &queue.iter().map(|a| a.candidate_id).collect::<Vec<_>>(),
+    )
+    .await?;
+    let mut all_files =
+        apps::files_of(&state.db, &queue.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
+    let mut rows = Vec::new();
+    for a in queue {
+        let Some(c) = people.remove(&a.candidate_id) else {
+            continue;
+        };
+        let files = all_files.remove(&a.id).unwrap_or_default();
         let prior_slots = [
             FileSlot::PriorDiploma,
             FileSlot::PriorRegistration,

@@ -493,13 +493,16 @@ pub async fn decide(
         Decision::Approve => "approved",
         Decision::Reject(_) => "rejected",
     };
-    if decision == Decision::Approve
-        && form.seal_confirmed.is_some()
-        && a.current_org_id == Some(me.org.id)
+    match decide_one(
+        &state,
+        &me,
+        id,
+        stage,
+        decision,
+        form.seal_confirmed.is_some(),
+    )
+    .await
     {
-        store::graduation::materials::confirm_seal(&state.db, &a, me.org.id, state.now()).await?;
-    }
-    match decide_one(&state, &me, id, stage, decision).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/reviews?done={done}")).into_response()),
         Err(e @ (AppError::Conflict(_) | AppError::Invalid(_))) => {
             let status = if matches!(e, AppError::Conflict(_)) {

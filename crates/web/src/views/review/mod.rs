@@ -124,13 +124,23 @@ impl DecisionInput {
 
 /// Runs one decision for the signed-in staff member's organisation; refusals come back in words
 /// saying that nothing was changed.
+/// `seal_confirmed` records, before approving, that the reviewer checked the practical notice's
+/// seal (seed 003); approving a Yunnan application with a notice is refused until someone did.
 pub async fn decide_one(
     state: &AppState,
     me: &CurrentStaff,
     id: i64,
     stage: usize,
     decision: Decision,
+    seal_confirmed: bool,
 ) -> Result<app::Model, AppError> {
+    if seal_confirmed && decision == Decision::Approve {
+        let a = visible_application(state, me, id).await?;
+        if a.current_org_id == Some(me.org.id) {
+            store::graduation::materials::confirm_seal(&state.db, &a, me.org.id, state.now())
+                .await?;
+        }
+    }
     let outcome = application::decide(
         &state.db,
         &me.org,

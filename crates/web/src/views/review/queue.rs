@@ -494,7 +494,7 @@ pub async fn bulk(
             Ok(_) | Err(RepoError::NotFound) => format!("申请 {id}"),
             Err(e) => return Err(e.into()),
         };
-        match decide_one(&state, &me, id, stage, decision.clone()).await {
+        match decide_one(&state, &me, id, stage, decision.clone(), false).await {
             Ok(_) => report.succeeded += 1,
             Err(e @ (AppError::NotFound(_) | AppError::Conflict(_) | AppError::Invalid(_))) => {
                 let why = match e {
