@@ -10,8 +10,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::views::{
-    application, auth, candidate, gateway, graduation, imports, materials, payment, printouts,
-    prior_review, record_correction, review, staff, student,
+    application, auth, backfill, candidate, gateway, graduation, imports, legacy, materials,
+    payment, printouts, prior_review, record_correction, review, staff, student,
 };
 use crate::{AppState, api, ops, session};
 
@@ -72,6 +72,20 @@ pub fn router(state: AppState) -> Router {
             get(candidate::majors).post(candidate::add_major),
         )
         .route("/candidate/scores", get(candidate::scores))
+        .route("/candidate/legacy", get(legacy::page).post(legacy::link))
+        .route(
+            "/candidate/backfills",
+            get(backfill::candidate_page)
+                .post(backfill::candidate_submit)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/candidate/backfills/{id}/scan",
+            get(backfill::candidate_scan),
+        )
+        .route("/staff/backfills", get(backfill::staff_page))
+        .route("/staff/backfills/{id}/decide", post(backfill::decide))
+        .route("/staff/backfills/{id}/scan", get(backfill::staff_scan))
         .route("/candidate/graduation", get(graduation::self_check))
         .route(
             "/candidate/corrections",
