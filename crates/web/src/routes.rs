@@ -223,6 +223,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(import_limit)),
         )
         .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/backfills", get(api::backfill::list))
+        .route(
+            "/api/v1/legacy",
+            get(api::backfill::linked).post(api::backfill::link),
+        )
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/candidates/{id}", get(api::candidate))
         .route("/api/v1/candidates/{id}/scores", get(api::candidate_scores))

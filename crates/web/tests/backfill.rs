@@ -331,3 +331,70 @@ async fn thirteen_character_number_links_to_its_owner_and_shows_its_scores() {
         assert_eq!(r.status().as_u16(), 403);
     }
 }
+
+#[tokio::test]
+async fn api_lists_backfills_and_links_a_number_with_the_csrf_header() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let c = app.signed_in(LOGIN, accounts::YN_BACKFILL_NEEDED).await;
+        let me: serde_json::Value = c
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = me["csrf_token"].as_str().unwrap().to_owned();
+        let list: serde_json::Value = c
+            .get(app.url("/api/v1/backfills"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list, serde_json::json!([]));
+        let body = serde_json::json!({"legacy_no": accounts::YN_UNLINKED_LEGACY_NO});
+        let r = c
+            .post(app.url("/api/v1/legacy"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{}: header required", b.name());
+        let r = c
+            .post(app.url("/api/v1/legacy"))
+            .header("x-csrf-token", &token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let linked: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            linked,
+            serde_json::json!({"newly_linked": true, "copied": 2})
+        );
+        let all: serde_json::Value = c
+            .get(app.url("/api/v1/legacy"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(all[0]["legacy_no"], accounts::YN_UNLINKED_LEGACY_NO);
+        assert_eq!(all[0]["scores"].as_array().unwrap().len(), 2);
+        // A staff account is not a candidate.
+        let staff = app
+            .signed_in(STAFF_LOGIN, accounts::STAFF_YN_CONFIRMATION_POINT)
+            .await;
+        let r = staff
+            .get(app.url("/api/v1/backfills"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403);
+    }
+}

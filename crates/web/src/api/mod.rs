@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: the same operations as the pages, for integrations.
 //! Authentication is the session cookie; state-changing calls carry the `X-CSRF-Token` header.
 
+pub mod backfill;
 pub mod payments;
 
 use axum::Json;
@@ -234,6 +235,19 @@ pub async fn openapi() -> Json<serde_json::Value> {
                 "responses": {"200": {"description": "审核后的申请：id、status、stage、rejection_reason"}, "401": {"description": "未登录"},
                               "403": {"description": "不是工作人员账号或安全令牌无效"}, "404": {"description": "不存在或不由本机构审核"},
                               "409": {"description": "申请状态已变化（已被他人审核或不在该环节），未做任何更改"}, "422": {"description": "缺少驳回原因等输入错误"}}}},
+            "/api/v1/backfills": {"get": {"summary": "成绩补录：当前考生的补录申请（新的在前）；提交申请需上传扫描件，请使用页面 /candidate/backfills",
+                "responses": {"200": {"description": "id、source（course_certificate/transfer_letter/practical_result_notice）、course_code、score、obtained_on、document_no、status（pending/approved/rejected）、reason、created_at"},
+                              "401": {"description": "未登录"}, "403": {"description": "不是考生账号"}}}},
+            "/api/v1/legacy": {
+                "get": {"summary": "13位准考证查询：当前考生已关联的13位准考证号及其成绩",
+                    "responses": {"200": {"description": "legacy_no 与 scores（course_code、score、passed、exam_date）"}, "401": {"description": "未登录"}, "403": {"description": "不是考生账号"}}},
+                "post": {"summary": "关联13位准考证号：该准考证号登记的身份证号须与本人一致，关联后其成绩转入管理平台；重复关联不重复转入",
+                    "parameters": [{"name": "X-CSRF-Token", "in": "header", "required": true, "schema": {"type": "string"}}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["legacy_no"],
+                        "properties": {"legacy_no": {"type": "string", "minLength": 13, "maxLength": 13, "description": "13位（含字母）准考证号"}}}}}},
+                    "responses": {"200": {"description": "newly_linked 与 copied（本次转入的成绩条数）"}, "401": {"description": "未登录"},
+                                  "403": {"description": "不是考生账号或安全令牌无效"}, "409": {"description": "已关联到其他账号"},
+                                  "422": {"description": "格式不符、查无成绩或身份证号不一致"}}}},
             "/api/v1/payments/notify": {"post": {"summary": "支付结果通知（支付平台回调，服务器之间调用，无需会话与 CSRF 令牌）",
                 "description": "请求体为 JSON，签名覆盖原始请求体字节：X-Biye-Signature 头为以共享密钥计算的 HMAC-SHA256（小写十六进制）。timestamp 与服务器时间相差超过 300 秒的通知被拒绝。订单号与金额（分）须与订单一致。同一订单的重复通知只入账一次，均答复 success。",
                 "parameters": [{"name": "X-Biye-Signature", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],
