@@ -142,6 +142,8 @@ enum ImportKindArg {
     Plans,
     /// 学历库: verified prior diplomas for the local credential service.
     Diplomas,
+    /// 13位准考证成绩: results under older 13-character admission numbers (`legacy-scores`).
+    LegacyScores,
 }
 
 fn init_tracing(format: &str, default_filter: &str) {
@@ -263,6 +265,7 @@ async fn main() -> anyhow::Result<()> {
                 ImportKindArg::Scores => store::import::ImportKind::Scores,
                 ImportKindArg::Plans => store::import::ImportKind::Plans,
                 ImportKindArg::Diplomas => store::import::ImportKind::Diplomas,
+                ImportKindArg::LegacyScores => store::import::ImportKind::LegacyScores,
             };
             import(&db, kind, &file).await
         }

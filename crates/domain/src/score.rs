@@ -200,6 +200,9 @@ coded_enum! {
         Transfer => ("transfer", "转入"),
         /// Assessed by a practical examination.
         Practical => ("practical", "实践考核"),
+        /// Recorded under an older 13-character admission number and brought over when the
+        /// candidate linked that number (13位准考证查询).
+        Legacy => ("legacy", "13位准考证"),
     }
 }
 

@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use store::demo::{self, DemoOptions, DemoSummary, accounts};
 use store::entity::{
-    batch, candidate, enrolled_major, exemption, legacy_admission_no, plan_course, score_record,
-    student, student_score,
+    batch, candidate, enrolled_major, exemption, legacy_admission_no, legacy_score, plan_course,
+    score_record, student, student_score,
 };
 use store::repo::{candidate as candidates, reference, staff, student as students};
 use store::testkit::{TestDb, app_backends};
@@ -111,7 +111,7 @@ async fn named_accounts_are_in_their_situations() {
             .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         let summary = seeded(&t, 0).await;
         let now = now();
-        assert_eq!(summary.candidates, 8, "{}", b.name());
+        assert_eq!(summary.candidates, 9, "{}", b.name());
 
         // Every well-known account is listed for its portal.
         let listed: HashMap<&str, &str> = summary
@@ -128,6 +128,7 @@ async fn named_accounts_are_in_their_situations() {
             (accounts::YN_ELIGIBLE_ASSOCIATE, "candidate"),
             (accounts::YN_BACHELOR_PRIOR_EDU, "candidate"),
             (accounts::YN_CREDIT_RECOGNITION, "candidate"),
+            (accounts::YN_BACKFILL_NEEDED, "candidate"),
             (accounts::STUDENT_ABOVE_THRESHOLDS, "student"),
             (accounts::STUDENT_BELOW_THRESHOLDS, "student"),
             (accounts::STUDENT_AT_THRESHOLD, "student"),
@@ -242,6 +243,36 @@ async fn named_accounts_are_in_their_situations() {
         let (plan, scores) = plan_and_scores(&t, &c).await;
         assert!(missing(&plan, &scores).is_empty());
 
+        // Backfill needed: the certificate course and the legacy course have no result in the
+        // platform; the unlinked 13-character number holds the latter under this ID number.
+        let c = candidate_by_no(&t, accounts::YN_BACKFILL_NEEDED).await;
+        assert_eq!(c.province, "yunnan");
+        let (plan, scores) = plan_and_scores(&t, &c).await;
+        let mut lacking = missing(&plan, &scores);
+        lacking.sort();
+        assert_eq!(lacking, [accounts::YN_BACKFILL_COURSE, "00043"]);
+        assert!(
+            !scores
+                .iter()
+                .any(|s| s.course_code == accounts::YN_BACKFILL_COURSE)
+        );
+        let old = legacy_score::Entity::find()
+            .filter(legacy_score::Column::LegacyNo.eq(accounts::YN_UNLINKED_LEGACY_NO))
+            .all(&t.db)
+            .await
+            .unwrap();
+        assert_eq!(old.len(), 2);
+        assert!(old.iter().all(|o| o.id_card_no == c.id_card_no));
+        assert!(old.iter().any(|o| o.course_code == "00043" && o.passed));
+        assert!(
+            legacy_admission_no::Entity::find()
+                .filter(legacy_admission_no::Column::LegacyNo.eq(accounts::YN_UNLINKED_LEGACY_NO))
+                .one(&t.db)
+                .await
+                .unwrap()
+                .is_none()
+        );
+
         // Realistic results: dated within the last five years, passes between 60 and 95.
         let all = score_record::Entity::find().all(&t.db).await.unwrap();
         let earliest = (now - Duration::days(5 * 366)).date_naive();
@@ -347,9 +378,9 @@ async fn bulk_adds_exactly_the_requested_candidates() {
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         let summary = seeded(&t, 2_000).await;
-        assert_eq!(summary.candidates, 2_008);
+        assert_eq!(summary.candidates, 2_009);
         let all = candidate::Entity::find().all(&t.db).await.unwrap();
-        assert_eq!(all.len(), 2_008, "{}", b.name());
+        assert_eq!(all.len(), 2_009, "{}", b.name());
 
         let named: HashSet<&str> = summary
             .logins

@@ -10,8 +10,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::views::{
-    application, archive, auth, candidate, gateway, graduation, imports, materials, payment,
-    printouts, prior_review, record_correction, review, staff, student, xuexin,
+    application, archive, auth, backfill, candidate, gateway, graduation, imports, legacy,
+    materials, payment, printouts, prior_review, record_correction, review, staff, student, xuexin,
 };
 use crate::{AppState, api, ops, session};
 
@@ -72,6 +72,20 @@ pub fn router(state: AppState) -> Router {
             get(candidate::majors).post(candidate::add_major),
         )
         .route("/candidate/scores", get(candidate::scores))
+        .route("/candidate/legacy", get(legacy::page).post(legacy::link))
+        .route(
+            "/candidate/backfills",
+            get(backfill::candidate_page)
+                .post(backfill::candidate_submit)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/candidate/backfills/{id}/scan",
+            get(backfill::candidate_scan),
+        )
+        .route("/staff/backfills", get(backfill::staff_page))
+        .route("/staff/backfills/{id}/decide", post(backfill::decide))
+        .route("/staff/backfills/{id}/scan", get(backfill::staff_scan))
         .route("/candidate/graduation", get(graduation::self_check))
         .route(
             "/candidate/corrections",
@@ -217,6 +231,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(import_limit)),
         )
         .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/backfills", get(api::backfill::list))
+        .route(
+            "/api/v1/legacy",
+            get(api::backfill::linked).post(api::backfill::link),
+        )
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/candidates/{id}", get(api::candidate))
         .route("/api/v1/candidates/{id}/scores", get(api::candidate_scores))

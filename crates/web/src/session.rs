@@ -26,7 +26,7 @@ use crate::util::constant_time_eq;
 pub const COOKIE: &str = "biye_sid";
 
 /// Routes whose handlers check the CSRF token themselves, as the first multipart field.
-pub const MULTIPART_SELF_CHECKED: &[&str] = &["/staff/imports"];
+pub const MULTIPART_SELF_CHECKED: &[&str] = &["/staff/imports", "/candidate/backfills"];
 
 /// Path prefixes exempt from the session CSRF and Origin checks: requests that do not come from
 /// our own pages and authenticate otherwise. The local payment gateway's pages are a separate

@@ -351,11 +351,12 @@ fn theory_route<'a>(course: &'a PlanCourse, records: Records<'a>) -> TheoryRoute
 
 /// Only the chief university's own assessment counts for practical
 /// components and the thesis; a transferred-in or exempted result does not
-/// show the work was done there.
+/// show the work was done there. A result under an older 13-character number
+/// was assessed in the province the same way, only recorded under that number.
 fn counts_at_chief_university(source: ScoreSource) -> bool {
     matches!(
         source,
-        ScoreSource::Exam | ScoreSource::Practical | ScoreSource::Backfill
+        ScoreSource::Exam | ScoreSource::Practical | ScoreSource::Backfill | ScoreSource::Legacy
     )
 }
 

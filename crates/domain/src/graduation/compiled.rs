@@ -131,9 +131,10 @@ const IS_EXEMPTION: u8 = 4;
 
 const fn source_flags(source: ScoreSource) -> u8 {
     match source {
-        ScoreSource::Exam | ScoreSource::Backfill | ScoreSource::Practical => {
-            FOR_THEORY | FOR_CHIEF_UNIVERSITY
-        }
+        ScoreSource::Exam
+        | ScoreSource::Backfill
+        | ScoreSource::Practical
+        | ScoreSource::Legacy => FOR_THEORY | FOR_CHIEF_UNIVERSITY,
         ScoreSource::Transfer => FOR_THEORY,
         ScoreSource::Exemption => IS_EXEMPTION,
     }

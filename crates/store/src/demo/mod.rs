@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use domain::{CourseKind, Level, OrgKind, StaffRole};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, TransactionTrait};
 
 use crate::repo::{candidate, org, reference, staff};
 use catalog::MajorSeed;
@@ -89,6 +89,14 @@ pub mod accounts {
     pub const YN_BACHELOR_PRIOR_EDU: &str = "532400000002";
     /// Yunnan 学分互认在校生 (credit recognition) with every course passed.
     pub const YN_CREDIT_RECOGNITION: &str = "532400000003";
+    /// Yunnan 专科 candidate with two plan courses missing from the platform: one held on a 1994
+    /// 课程合格证书 (a 成绩补录 request can be filed), one under the unlinked 13-character number
+    /// [`YN_UNLINKED_LEGACY_NO`].
+    pub const YN_BACKFILL_NEEDED: &str = "532400000004";
+    /// The 13-character admission number of [`YN_BACKFILL_NEEDED`]'s older results, not yet linked.
+    pub const YN_UNLINKED_LEGACY_NO: &str = "530302B940615";
+    /// The course [`YN_BACKFILL_NEEDED`] holds a 1994 课程合格证书 for (政治经济学（财经类）).
+    pub const YN_BACKFILL_COURSE: &str = "00009";
     /// Continuing-education student above the degree thresholds (average 91.95, lowest core 77).
     pub const STUDENT_ABOVE_THRESHOLDS: &str = "2022130502001";
     /// Continuing-education student below them (a degree core course at 65).
@@ -175,6 +183,7 @@ pub async fn seed(db: &crate::Db, opts: &DemoOptions) -> Result<DemoSummary, any
     staff_accounts(&txn, &refs, opts, &mut logins).await?;
     batches(&txn, &refs, opts.now).await?;
     diplomas(&txn, opts.now).await?;
+    legacy_register(&txn, opts.now).await?;
     txn.commit().await?;
 
     if opts.extra_candidates > 0 {
@@ -209,6 +218,34 @@ async fn diplomas<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> anyhow::R
         now,
     )
     .await?;
+    Ok(())
+}
+
+/// The old 13-character register: [`accounts::YN_UNLINKED_LEGACY_NO`] holds 经济法概论 passed in 1994
+/// and an earlier failed 英语（一）, under the ID number of [`accounts::YN_BACKFILL_NEEDED`], who
+/// has not linked it yet.
+async fn legacy_register<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let Some(c) = candidate::by_admission_no(conn, accounts::YN_BACKFILL_NEEDED).await? else {
+        anyhow::bail!("demo candidate {} missing", accounts::YN_BACKFILL_NEEDED);
+    };
+    for (course, tenths, passed, (y, m, d)) in [
+        ("00043", Some(720), true, (1994, 4, 16)),
+        ("00012", Some(480), false, (1993, 10, 23)),
+    ] {
+        crate::entity::legacy_score::ActiveModel {
+            legacy_no: Set(accounts::YN_UNLINKED_LEGACY_NO.to_owned()),
+            name: Set(c.name.clone()),
+            id_card_no: Set(c.id_card_no.clone()),
+            course_code: Set(course.to_owned()),
+            score_tenths: Set(tenths),
+            passed: Set(passed),
+            exam_date: Set(NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
     Ok(())
 }
 

@@ -30,6 +30,9 @@ struct Twists {
     backfill: &'static [&'static str],
     /// Only the first this-many plan courses were attempted.
     only_first: Option<usize>,
+    /// Plan courses with no result in the platform at all (held on paper or under an older
+    /// 13-character number instead).
+    missing: &'static [&'static str],
 }
 
 struct NamedCandidate {
@@ -81,6 +84,7 @@ const CANDIDATES: &[NamedCandidate] = &[
             substitute: None,
             backfill: &[],
             only_first: None,
+            missing: &[],
         },
         legacy_no: None,
     },
@@ -107,6 +111,7 @@ const CANDIDATES: &[NamedCandidate] = &[
             substitute: None,
             backfill: &[],
             only_first: None,
+            missing: &[],
         },
         legacy_no: None,
     },
@@ -133,6 +138,7 @@ const CANDIDATES: &[NamedCandidate] = &[
             substitute: Some(("12656", "03707")),
             backfill: &[],
             only_first: None,
+            missing: &[],
         },
         legacy_no: None,
     },
@@ -159,6 +165,7 @@ const CANDIDATES: &[NamedCandidate] = &[
             substitute: None,
             backfill: &[],
             only_first: None,
+            missing: &[],
         },
         legacy_no: None,
     },
@@ -185,6 +192,7 @@ const CANDIDATES: &[NamedCandidate] = &[
             substitute: None,
             backfill: &[],
             only_first: Some(4),
+            missing: &[],
         },
         legacy_no: None,
     },
@@ -214,6 +222,7 @@ const CANDIDATES: &[NamedCandidate] = &[
             substitute: None,
             backfill: &["00009"],
             only_first: None,
+            missing: &[],
         },
         legacy_no: Some("530302A180421"),
     },
@@ -240,6 +249,7 @@ const CANDIDATES: &[NamedCandidate] = &[
             substitute: None,
             backfill: &[],
             only_first: None,
+            missing: &[],
         },
         legacy_no: None,
     },
@@ -266,6 +276,34 @@ const CANDIDATES: &[NamedCandidate] = &[
             substitute: None,
             backfill: &["00041", "00155", "00157", "00051"],
             only_first: None,
+            missing: &[],
+        },
+        legacy_no: None,
+    },
+    NamedCandidate {
+        admission_no: accounts::YN_BACKFILL_NEEDED,
+        who: "考生（云南）：专科，两门成绩不在管理平台：政治经济学持1994年课程合格证书待补录，经济法概论在未关联的13位准考证号530302B940615下（会计，云南财经大学）",
+        name: "王丽华",
+        region: "530302",
+        birth: (1972, 8, 19),
+        seq: 84,
+        ethnicity: "回族",
+        political_status: "群众",
+        province: Province::Yunnan,
+        registration_org: "yn-qj-ql",
+        candidate_type: CandidateType::SelfStudy,
+        contact: Some(("13887461205", "云南省曲靖市麒麟区寥廓南路35号2栋1单元201室")),
+        major: Some(("yn-ynufe", "630302")),
+        plan_without_major: None,
+        span: 5,
+        twists: Twists {
+            fail_only: None,
+            retake: None,
+            exempt: None,
+            substitute: None,
+            backfill: &[],
+            only_first: None,
+            missing: &["00009", "00043"],
         },
         legacy_no: None,
     },
@@ -304,6 +342,9 @@ fn plan_rows(
     let mut rows = Vec::with_capacity(courses.len() + 2);
     let mut exemption_date = None;
     for (i, c) in courses.iter().enumerate() {
+        if t.missing.contains(&c.code) {
+            continue;
+        }
         let slot = i * recent.len() / n;
         let sitting = recent[slot];
         if t.exempt == Some(c.code) {

@@ -1,4 +1,5 @@
-//! Spreadsheet imports of candidates (考生), scores (成绩) and exam plans (考试计划).
+//! Spreadsheet imports of candidates (考生), scores (成绩), exam plans (考试计划), the prior-diploma
+//! registry (学历库) and results under older 13-character admission numbers (13位准考证成绩).
 //!
 //! Every file is all-or-nothing: its rows are validated and written inside one transaction,
 //! every row is checked even after the first error so that one report lists everything to fix,
@@ -9,6 +10,7 @@
 mod candidate_rows;
 mod candidates;
 mod diplomas;
+mod legacy_scores;
 mod plan_rows;
 mod plan_write;
 mod plans;
@@ -41,6 +43,8 @@ pub enum ImportKind {
     Plans,
     /// 学历库: one verified prior diploma per row, for the local credential service.
     Diplomas,
+    /// 13位准考证成绩: one result under an older 13-character admission number per row.
+    LegacyScores,
 }
 
 impl ImportKind {
@@ -50,6 +54,7 @@ impl ImportKind {
         ImportKind::Scores,
         ImportKind::Plans,
         ImportKind::Diplomas,
+        ImportKind::LegacyScores,
     ];
 
     /// Stable code used in URLs, `import_runs.kind` and audit actions.
@@ -59,6 +64,7 @@ impl ImportKind {
             ImportKind::Scores => "scores",
             ImportKind::Plans => "plans",
             ImportKind::Diplomas => "diplomas",
+            ImportKind::LegacyScores => "legacy_scores",
         }
     }
 
@@ -69,6 +75,7 @@ impl ImportKind {
             ImportKind::Scores => "成绩",
             ImportKind::Plans => "考试计划",
             ImportKind::Diplomas => "学历库（前置学历核查）",
+            ImportKind::LegacyScores => "13位准考证成绩",
         }
     }
 
@@ -167,6 +174,7 @@ pub async fn import_file(
         ImportKind::Scores => scores::run(&txn, table, &req).await,
         ImportKind::Plans => plans::run(&txn, table, &req).await,
         ImportKind::Diplomas => diplomas::run(&txn, table, &req).await,
+        ImportKind::LegacyScores => legacy_scores::run(&txn, table, &req).await,
     };
     let outcome = match result {
         Ok(o) if o.rows == 0 => {

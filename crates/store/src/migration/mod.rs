@@ -9,6 +9,7 @@ mod m20261124_000004_graduation_applications;
 mod m20261124_000005_batch_audit;
 mod m20261124_000006_local_gateway;
 mod m20261124_000008_yunnan_materials;
+mod m20261124_000009_score_backfills;
 mod m20261124_000010_authorisation_archive;
 mod schema;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_batch_audit::Migration),
             Box::new(m20261124_000006_local_gateway::Migration),
             Box::new(m20261124_000008_yunnan_materials::Migration),
+            Box::new(m20261124_000009_score_backfills::Migration),
             Box::new(m20261124_000010_authorisation_archive::Migration),
         ]
     }

@@ -8,6 +8,7 @@ pub mod org;
 pub mod password;
 pub mod record_correction;
 pub mod reference;
+pub mod score_backfill;
 pub mod session;
 pub mod staff;
 pub mod student;

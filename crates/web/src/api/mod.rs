@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: the same operations as the pages, for integrations.
 //! Authentication is the session cookie; state-changing calls carry the `X-CSRF-Token` header.
 
+pub mod backfill;
 pub mod credentials;
 pub mod payments;
 
@@ -236,6 +237,19 @@ pub async fn openapi() -> Json<serde_json::Value> {
                 "responses": {"200": {"description": "审核后的申请：id、status、stage、rejection_reason"}, "401": {"description": "未登录"},
                               "403": {"description": "不是工作人员账号或安全令牌无效"}, "404": {"description": "不存在或不由本机构审核"},
                               "409": {"description": "申请状态已变化（已被他人审核或不在该环节），未做任何更改"}, "422": {"description": "缺少驳回原因等输入错误"}}}},
+            "/api/v1/backfills": {"get": {"summary": "成绩补录：当前考生的补录申请（新的在前）；提交申请需上传扫描件，请使用页面 /candidate/backfills",
+                "responses": {"200": {"description": "id、source（course_certificate/transfer_letter/practical_result_notice）、course_code、score、obtained_on、document_no、status（pending/approved/rejected）、reason、created_at"},
+                              "401": {"description": "未登录"}, "403": {"description": "不是考生账号"}}}},
+            "/api/v1/legacy": {
+                "get": {"summary": "13位准考证查询：当前考生已关联的13位准考证号及其成绩",
+                    "responses": {"200": {"description": "legacy_no 与 scores（course_code、score、passed、exam_date）"}, "401": {"description": "未登录"}, "403": {"description": "不是考生账号"}}},
+                "post": {"summary": "关联13位准考证号：该准考证号登记的身份证号须与本人一致，关联后其成绩转入管理平台；重复关联不重复转入",
+                    "parameters": [{"name": "X-CSRF-Token", "in": "header", "required": true, "schema": {"type": "string"}}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["legacy_no"],
+                        "properties": {"legacy_no": {"type": "string", "minLength": 13, "maxLength": 13, "description": "13位（含字母）准考证号"}}}}}},
+                    "responses": {"200": {"description": "newly_linked 与 copied（本次转入的成绩条数）"}, "401": {"description": "未登录"},
+                                  "403": {"description": "不是考生账号或安全令牌无效"}, "409": {"description": "已关联到其他账号"},
+                                  "422": {"description": "格式不符、查无成绩或身份证号不一致"}}}},
             "/api/v1/credentials/notify": {"post": {"summary": "学信网推送前置学历信息（学历核验服务回调，服务器之间调用，无需会话与 CSRF 令牌）",
                 "description": "考生在毕业申请中生成授权二维码并在学信网授权后，学信网推送其前置学历。签名方式与支付结果通知相同：X-Biye-Signature 为以共享密钥对原始请求体计算的 HMAC-SHA256；timestamp 与服务器时间相差超过 300 秒的推送被拒绝。学历须为专科或以上、毕业时间早于本次毕业申请、姓名与身份证号与报考信息一致，才核验通过；核验结果仅对该授权所属的毕业申请有效。同一授权编号的重复推送只处理一次。",
                 "parameters": [{"name": "X-Biye-Signature", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],

@@ -209,7 +209,7 @@ pub async fn upload(
             &state,
             &me,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "请选择导入类型（考生、成绩、考试计划或学历库）。".to_owned(),
+            "请选择导入类型（考生、成绩、考试计划、学历库或13位准考证成绩）。".to_owned(),
         )
         .await;
     };
@@ -219,12 +219,18 @@ pub async fn upload(
         domain::OrgKind::MunicipalOffice.code(),
         domain::OrgKind::ProvincialOffice.code(),
     ];
-    if kind == ImportKind::Diplomas && !office.contains(&me.0.org.kind.as_str()) {
+    // The old 13-character registers are province-wide too, and a link is checked against them.
+    if matches!(kind, ImportKind::Diplomas | ImportKind::LegacyScores)
+        && !office.contains(&me.0.org.kind.as_str())
+    {
         return refuse(
             &state,
             &me,
             StatusCode::FORBIDDEN,
-            "学历库只能由市自考办或省招生考试院的管理员导入，本次未做任何更改。".to_owned(),
+            format!(
+                "{}只能由市自考办或省招生考试院的管理员导入，本次未做任何更改。",
+                kind.label()
+            ),
         )
         .await;
     }

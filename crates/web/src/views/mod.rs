@@ -3,10 +3,12 @@
 pub mod application;
 pub mod archive;
 pub mod auth;
+pub mod backfill;
 pub mod candidate;
 pub mod gateway;
 pub mod graduation;
 pub mod imports;
+pub mod legacy;
 pub mod materials;
 pub mod payment;
 pub mod printouts;
@@ -86,6 +88,8 @@ impl Layout {
                 ("修改信息", "/candidate/profile/edit"),
                 ("在籍专业", "/candidate/majors"),
                 ("成绩查询", "/candidate/scores"),
+                ("13位准考证查询", "/candidate/legacy"),
+                ("成绩补录", "/candidate/backfills"),
                 ("考籍办理", ""),
                 ("毕业条件自查", "/candidate/graduation"),
                 ("毕业申请", "/candidate/application"),
@@ -120,6 +124,7 @@ impl Layout {
             ("考生", "/staff/candidates"),
             ("毕业审核", "/staff/reviews"),
             ("前置学历审核", "/staff/prior-reviews"),
+            ("成绩补录", "/staff/backfills"),
             ("考籍更正", "/staff/corrections"),
         ];
         if admin {

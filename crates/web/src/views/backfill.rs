@@ -1,0 +1,402 @@
+//! 成绩补录 pages (seed 003 §(一)): the candidate files a paper result with one scan and follows
+//! its status; the handling organisation (the confirmation point for certificates and transfer
+//! letters, the chief university for practical notices) approves or rejects it from its queue.
+//! A scan is served only to the candidate who filed it and to the handling organisation.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::backfill::{BackfillInput, BackfillSource, BackfillStatus, validate};
+use domain::graduation::materials::SCAN_MAX_BYTES;
+use domain::{Province, ScoreValue};
+use serde::Deserialize;
+use store::entity::score_backfill as backfill;
+use store::repo::RepoError;
+use store::repo::score_backfill::{self as backfills, Decision, Scan};
+
+use super::Layout;
+use super::application::{check_picture, ip, read_upload, today};
+use super::staff::who;
+use crate::error::AppError;
+use crate::session::{CurrentCandidate, CurrentStaff};
+use crate::{AppState, util};
+
+/// One request as listed, to the candidate or to staff.
+pub struct Line {
+    /// Id for links and forms.
+    pub id: i64,
+    /// 提交时间.
+    pub created_at: String,
+    /// 补录依据.
+    pub source: String,
+    /// Course code and name.
+    pub course: String,
+    /// 成绩.
+    pub score: String,
+    /// 取得日期.
+    pub obtained_on: String,
+    /// 证书/证明信/通知单编号.
+    pub document_no: String,
+    /// Status code, also the CSS class.
+    pub status: String,
+    /// 待审核 / 已补录 / 已驳回.
+    pub status_label: &'static str,
+    /// 驳回原因.
+    pub reason: String,
+    /// Whether approving needs the 原件已收取存档 tick.
+    pub keeps_original: bool,
+    /// 姓名 (staff only).
+    pub name: String,
+    /// 准考证号 (staff only).
+    pub admission_no: String,
+    /// 身份证号, masked (staff only).
+    pub id_card_masked: String,
+}
+
+fn line(r: &backfill::Model, names: &std::collections::HashMap<String, String>) -> Line {
+    let source = BackfillSource::from_code(&r.source);
+    Line {
+        id: r.id,
+        created_at: util::beijing(r.created_at),
+        source: source.map_or_else(|| r.source.clone(), |s| s.label().to_owned()),
+        course: format!(
+            "{} {}",
+            r.course_code,
+            names.get(&r.course_code).cloned().unwrap_or_default()
+        ),
+        score: ScoreValue::from_db(r.score_tenths, r.passed)
+            .map(|v| v.display())
+            .unwrap_or_default(),
+        obtained_on: r.obtained_on.to_string(),
+        document_no: r.document_no.clone(),
+        status: r.status.clone(),
+        status_label: BackfillStatus::from_code(&r.status).map_or("", |s| s.label()),
+        reason: r.decision_reason.clone().unwrap_or_default(),
+        keeps_original: source.is_some_and(BackfillSource::keeps_original),
+        name: String::new(),
+        admission_no: String::new(),
+        id_card_masked: String::new(),
+    }
+}
+
+/// A course offered in the form.
+pub struct CourseOption {
+    /// Code.
+    pub code: String,
+    /// "code name".
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "candidate/backfills.html")]
+struct CandidatePage {
+    layout: Layout,
+    yunnan: bool,
+    sources: Vec<(&'static str, &'static str)>,
+    courses: Vec<CourseOption>,
+    form: BackfillInput,
+    errors: Vec<String>,
+    submitted: bool,
+    lines: Vec<Line>,
+    scan_max_label: String,
+}
+
+async fn render_candidate(
+    state: &AppState,
+    me: &CurrentCandidate,
+    form: BackfillInput,
+    errors: Vec<String>,
+    submitted: bool,
+) -> Result<String, AppError> {
+    let names = store::repo::reference::course_names(&state.db).await?;
+    let lines = backfills::of_candidate(&state.db, me.model.id)
+        .await?
+        .iter()
+        .map(|r| line(r, &names))
+        .collect();
+    let courses = backfills::courses_of(&state.db, &me.model)
+        .await?
+        .into_iter()
+        .filter(|c| !c.passed)
+        .map(|c| CourseOption {
+            label: format!("{} {}", c.code, c.name),
+            code: c.code,
+        })
+        .collect();
+    Ok(CandidatePage {
+        layout: Layout::candidate("成绩补录", &me.model.name, &me.ctx, "/candidate/backfills"),
+        yunnan: me.model.province == Province::Yunnan.code(),
+        sources: BackfillSource::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        courses,
+        form,
+        errors,
+        submitted,
+        lines,
+        scan_max_label: format!("{}K", SCAN_MAX_BYTES / 1024),
+    }
+    .render()?)
+}
+
+/// `?submitted=1` after filing.
+#[derive(Deserialize, Default)]
+pub struct SubmittedFlag {
+    #[serde(default)]
+    submitted: Option<String>,
+}
+
+/// GET /candidate/backfills (成绩补录)
+pub async fn candidate_page(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+    Query(q): Query<SubmittedFlag>,
+) -> Result<Html<String>, AppError> {
+    let form = BackfillInput {
+        source: BackfillSource::CourseCertificate.code().to_owned(),
+        ..Default::default()
+    };
+    Ok(Html(
+        render_candidate(&state, &me, form, Vec::new(), q.submitted.is_some()).await?,
+    ))
+}
+
+/// POST /candidate/backfills (multipart: csrf_token first, source, course_code, score,
+/// obtained_on, document_no, file). Every rule is checked before the scan is stored; on any
+/// refusal nothing changes and the form comes back with what was typed.
+pub async fn candidate_submit(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let upload = match read_upload(&me.ctx, multipart).await {
+        Ok(f) => f,
+        Err(Ok(e)) => return Err(e),
+        Err(Err(m)) => {
+            let html =
+                render_candidate(&state, &me, BackfillInput::default(), vec![m], false).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        }
+    };
+    let field = |k: &str| upload.fields.get(k).cloned().unwrap_or_default();
+    let form = BackfillInput {
+        source: field("source"),
+        course_code: field("course_code"),
+        score: field("score"),
+        obtained_on: field("obtained_on"),
+        document_no: field("document_no"),
+    };
+    let mut errors: Vec<String> = Vec::new();
+    let valid = validate(&form, today(&state))
+        .map_err(|list| errors.extend(list.into_iter().map(|(_, m)| m)))
+        .ok();
+    let clean = match &upload.file {
+        None => {
+            errors.push("请上传证书（证明信、通知单）的扫描件（.jpg）".to_owned());
+            None
+        }
+        Some(up) => match check_picture(up, SCAN_MAX_BYTES) {
+            Ok(c) => Some(c),
+            Err(m) => {
+                errors.push(format!("扫描件：{m}"));
+                None
+            }
+        },
+    };
+    if let Some(v) = &valid
+        && let Err(RepoError::Invalid(m) | RepoError::Conflict(m)) =
+            backfills::route(&state.db, &me.model, v).await
+    {
+        errors.push(m);
+    }
+    if let (true, Some(v), Some(clean), Some(up)) = (errors.is_empty(), &valid, clean, &upload.file)
+    {
+        let stored = state
+            .objects
+            .put(&format!("backfills/{}", me.model.id), "jpg", clean.bytes)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let scan = Scan {
+            stored,
+            original_name: &up.name,
+        };
+        match backfills::file(&state.db, &me.model, v, scan, state.now(), ip(&me.ctx)).await {
+            Ok(_) => return Ok(Redirect::to("/candidate/backfills?submitted=1").into_response()),
+            Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => errors.push(m),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let html = render_candidate(&state, &me, form, errors, false).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+}
+
+async fn scan_response(state: &AppState, r: &backfill::Model) -> Result<Response, AppError> {
+    let bytes = state
+        .objects
+        .get(&r.scan_key)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg".to_owned()),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn no_scan() -> AppError {
+    AppError::NotFound("未找到该扫描件".to_owned())
+}
+
+/// GET /candidate/backfills/{id}/scan: the candidate's own scan only.
+pub async fn candidate_scan(
+    State(state): State<AppState>,
+    me: CurrentCandidate,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    match backfills::get_for_candidate(&state.db, me.model.id, id).await {
+        Ok(r) => scan_response(&state, &r).await,
+        Err(RepoError::NotFound) => Err(no_scan()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// GET /staff/backfills/{id}/scan: the handling organisation only.
+pub async fn staff_scan(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    match backfills::get_for_handler(&state.db, me.org.id, id).await {
+        Ok(r) => scan_response(&state, &r).await,
+        Err(RepoError::NotFound) => Err(no_scan()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/backfills.html")]
+struct StaffPage {
+    layout: Layout,
+    pending: bool,
+    lines: Vec<Line>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+/// `?status=done` for 已处理, and `?done=` after a decision.
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn render_staff(
+    state: &AppState,
+    me: &CurrentStaff,
+    pending: bool,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<String, AppError> {
+    let names = store::repo::reference::course_names(&state.db).await?;
+    let mut lines = Vec::new();
+    for r in backfills::queue(&state.db, me.org.id, pending)
+        .await?
+        .iter()
+        .take(200)
+    {
+        let c = store::repo::candidate::get(&state.db, r.candidate_id).await?;
+        lines.push(Line {
+            name: c.name,
+            admission_no: c.admission_no,
+            id_card_masked: util::mask_id(&c.id_card_no),
+            ..line(r, &names)
+        });
+    }
+    Ok(StaffPage {
+        layout: Layout::staff(
+            "成绩补录审核",
+            who(me),
+            &me.ctx,
+            "/staff/backfills",
+            me.is_admin(),
+        ),
+        pending,
+        lines,
+        message,
+        error,
+    }
+    .render()?)
+}
+
+/// GET /staff/backfills (待审核 by default, `?status=done` for 已处理)
+pub async fn staff_page(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<QueueQuery>,
+) -> Result<Html<String>, AppError> {
+    let pending = q.status.as_deref() != Some("done");
+    let message = q.done.map(|d| {
+        if d == "approved" {
+            "已通过，成绩已补录到管理平台".to_owned()
+        } else {
+            "已驳回，考生可修改后重新提交".to_owned()
+        }
+    });
+    Ok(Html(
+        render_staff(&state, &me, pending, message, None).await?,
+    ))
+}
+
+/// The decision form.
+#[derive(Deserialize)]
+pub struct DecideForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    /// 原件已收取存档.
+    #[serde(default)]
+    original_kept: Option<String>,
+}
+
+/// POST /staff/backfills/{id}/decide
+pub async fn decide(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    Form(f): Form<DecideForm>,
+) -> Result<Response, AppError> {
+    let (decision, done) = match f.decision.as_str() {
+        "approve" => (
+            Decision::Approve {
+                original_kept: f.original_kept.is_some(),
+            },
+            "approved",
+        ),
+        "reject" => (Decision::Reject(f.reason.clone()), "rejected"),
+        _ => {
+            let html =
+                render_staff(&state, &me, true, None, Some("请选择通过或驳回".to_owned())).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        }
+    };
+    match backfills::decide(&state.db, id, me.org.id, me.staff.id, decision, state.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/backfills?done={done}")).into_response()),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+            let html = render_staff(&state, &me, true, None, Some(m)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+        }
+        Err(RepoError::NotFound) => Err(AppError::NotFound(
+            "该补录申请不存在，或不由本机构办理".to_owned(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
