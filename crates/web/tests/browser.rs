@@ -531,6 +531,19 @@ fn jpeg_file(dir: &Path, name: &str, w: u32, h: u32) -> PathBuf {
     path
 }
 
+/// A smooth picture of `w`×`h`, as portrait photos are, so the corrected certificate photo fits
+/// 20–40 KB.
+fn portrait_file(dir: &Path, name: &str, w: u32, h: u32) -> PathBuf {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(150 + x * 60 / w) as u8, (190 + y * 40 / h) as u8, 235])
+    });
+    let path = dir.join(name);
+    image::DynamicImage::ImageRgb8(img)
+        .save_with_format(&path, image::ImageFormat::Jpeg)
+        .unwrap();
+    path
+}
+
 impl Page<'_> {
     /// Signs out by forgetting the cookies, then signs in on `login_path`.
     async fn sign_in_as(&self, login_path: &str, username: &str, landing: &str) {
@@ -579,6 +592,11 @@ impl Page<'_> {
 
     /// A reviewer opens the application from the queue and decides it.
     async fn review(&self, decision: &str, reason_code: Option<&str>) {
+        self.review_with(decision, reason_code, false).await;
+    }
+
+    /// [`Self::review`], ticking the practical notice's seal check first when `seal` is set.
+    async fn review_with(&self, decision: &str, reason_code: Option<&str>, seal: bool) {
         self.goto("/staff/reviews").await;
         self.assert_fits_viewport().await;
         self.click("table a[href^='/staff/reviews/']").await;
@@ -602,6 +620,9 @@ impl Page<'_> {
                 "document.querySelector('#reason-code').value = '{code}'; return true;"
             ))
             .await;
+        }
+        if seal {
+            self.click("#seal-confirmed").await;
         }
         self.click("#decision-form button[type=submit]").await;
         // The decision redirects back to the queue, which confirms it; a refusal stays on the
@@ -821,6 +842,209 @@ async fn a_chongqing_candidate_applies_is_rejected_fixes_pays_and_gets_the_picku
         );
         page.assert_fits_viewport().await;
         page.screenshot("pickup").await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_yunnan_candidate_backfills_scores_applies_and_passes_three_review_levels() {
+    with_browser("yunnan-flow", async |page| {
+        let files = tempfile::tempdir().unwrap();
+        let certificate = jpeg_file(files.path(), "certificate.jpg", 420, 300);
+        let front = jpeg_file(files.path(), "front.jpg", 320, 200);
+        let back = jpeg_file(files.path(), "back.jpg", 320, 200);
+        let commitment = jpeg_file(files.path(), "commitment.jpg", 300, 420);
+        let commitment_signed = jpeg_file(files.path(), "commitment-signed.jpg", 300, 420);
+        let notice = jpeg_file(files.path(), "notice.jpg", 300, 420);
+        let photo = portrait_file(files.path(), "photo.jpg", 600, 800);
+        let me = accounts::YN_BACKFILL_NEEDED;
+
+        // Two courses are not in the platform: the conditions say so.
+        page.sign_in_as("/login", me, "/candidate/profile").await;
+        page.menu_link("毕业条件自查").await.click().await.unwrap();
+        page.wait_for_path("/candidate/graduation").await;
+        assert!(
+            page.client.find(Locator::Css("#apply")).await.is_err(),
+            "not eligible yet"
+        );
+
+        // 13位准考证查询: the old number brings 经济法概论.
+        page.menu_link("13位准考证查询")
+            .await
+            .click()
+            .await
+            .unwrap();
+        page.type_into("#legacy_no", accounts::YN_UNLINKED_LEGACY_NO)
+            .await;
+        page.click("form[action='/candidate/legacy'] button[type=submit]")
+            .await;
+        page.wait_for_text(
+            &format!("#legacy-{}", accounts::YN_UNLINKED_LEGACY_NO),
+            "00043",
+        )
+        .await;
+        page.assert_fits_viewport().await;
+        page.screenshot("legacy").await;
+
+        // 成绩补录 with the 1994 certificate.
+        page.menu_link("成绩补录").await.click().await.unwrap();
+        page.wait_for_path("/candidate/backfills").await;
+        page.js(&format!(
+            "document.querySelector('#source').value = 'course_certificate'; \
+             document.querySelector('#course_code').value = '{}'; return true;",
+            accounts::YN_BACKFILL_COURSE
+        ))
+        .await;
+        page.type_into("#score", "68").await;
+        page.js("document.querySelector('#obtained_on').value = '1994-11-20'; return true;")
+            .await;
+        page.type_into("#document_no", "YN1994-003187").await;
+        page.find("#file")
+            .await
+            .send_keys(&certificate.display().to_string())
+            .await
+            .unwrap();
+        page.click("form[action='/candidate/backfills'] button[type=submit]")
+            .await;
+        page.wait_for_text("#backfills", "待审核").await;
+        page.screenshot("backfill-filed").await;
+
+        // The confirmation point takes the original and enters the score.
+        page.sign_in_as(
+            "/staff/login",
+            accounts::STAFF_YN_CONFIRMATION_POINT,
+            "/staff",
+        )
+        .await;
+        page.goto("/staff/backfills").await;
+        page.click(".backfill input[name=original_kept]").await;
+        page.click(".backfill input[name=decision][value=approve]")
+            .await;
+        page.click(".backfill button[type=submit]").await;
+        page.find("#backfills-empty").await;
+
+        // Now every condition holds: the notice, 申请毕业, the Yunnan materials.
+        page.sign_in_as("/login", me, "/candidate/profile").await;
+        page.goto("/candidate/graduation").await;
+        page.click("#apply input[name=acknowledged]").await;
+        page.click("#apply button[type=submit]").await;
+        page.wait_for_path("/candidate/application").await;
+        page.click("#major button[type=submit]").await;
+        page.wait_for_text("#major", "专业及主考学校已确认").await;
+        page.upload("#slot-id_front", &front).await;
+        page.wait_for_text("#slot-id_front", "front.jpg").await;
+        page.upload("#slot-id_back", &back).await;
+        page.wait_for_text("#slot-id_back", "back.jpg").await;
+        // A validity ending on the cutoff is refused, naming it; a later one is kept.
+        let cand = page.app.candidate(me).await;
+        let opened = store::graduation::application::of_candidate(&page.app.db.db, cand.id)
+            .await
+            .unwrap()
+            .remove(0);
+        let cutoff = store::graduation::application::batch(&page.app.db.db, opened.batch_id)
+            .await
+            .unwrap()
+            .id_valid_after
+            .expect("a Yunnan batch has an ID-validity cutoff");
+        page.type_into("#id-valid-until", &cutoff.to_string()).await;
+        page.click("form[action='/candidate/application/id-validity'] button")
+            .await;
+        page.wait_for_text(
+            "#materials .alert",
+            &cutoff.format("须在 %Y年%-m月%-d日 之后").to_string(),
+        )
+        .await;
+        page.type_into("#id-valid-until", "2036-05-01").await;
+        page.click("form[action='/candidate/application/id-validity'] button")
+            .await;
+        page.wait_for_text("#materials", "身份证有效期已保存").await;
+        page.upload("#slot-commitment", &commitment).await;
+        page.wait_for_text("#slot-commitment", "commitment.jpg")
+            .await;
+        if page
+            .client
+            .find(Locator::Css("#slot-practical_notice"))
+            .await
+            .is_ok()
+        {
+            page.upload("#slot-practical_notice", &notice).await;
+            page.wait_for_text("#slot-practical_notice", "notice.jpg")
+                .await;
+        }
+        // The photo is 600×800: corrected on request, shown beside the original, accepted.
+        page.find("#photo-file")
+            .await
+            .send_keys(&photo.display().to_string())
+            .await
+            .unwrap();
+        page.click("#photo-autofix").await;
+        page.click("form[action='/candidate/application/photo'] button[type=submit]")
+            .await;
+        page.find("#photo-preview").await;
+        page.screenshot("photo-preview").await;
+        page.click("#photo-accept").await;
+        page.find("#photo-saved").await;
+        page.assert_fits_viewport().await;
+        page.click("#submit-button").await;
+        page.wait_for_text("#application-status", "审核中").await;
+
+        // 确认点初审 (with the seal check), then the prefecture sends it back.
+        page.sign_in_as(
+            "/staff/login",
+            accounts::STAFF_YN_CONFIRMATION_POINT,
+            "/staff",
+        )
+        .await;
+        page.review_with("approve", None, true).await;
+        page.sign_in_as("/staff/login", accounts::STAFF_YN_PREFECTURE, "/staff")
+            .await;
+        page.review("reject", Some("commitment_missing")).await;
+
+        // The candidate sees why, uploads the signed letter and resubmits.
+        page.sign_in_as("/login", me, "/candidate/profile").await;
+        page.goto("/candidate/application").await;
+        let reason = page.text_of("#rejection").await;
+        assert!(
+            reason.contains("承诺书"),
+            "the rejection reason is shown: {reason}"
+        );
+        page.upload("#slot-commitment", &commitment_signed).await;
+        page.wait_for_text("#slot-commitment", "commitment-signed.jpg")
+            .await;
+        page.click("#submit-button").await;
+        page.wait_for_text("#application-status", "审核中").await;
+
+        // All three levels approve.
+        for who in [
+            accounts::STAFF_YN_CONFIRMATION_POINT,
+            accounts::STAFF_YN_PREFECTURE,
+            accounts::STAFF_YN_OFFICE_REVIEWER,
+        ] {
+            page.sign_in_as("/staff/login", who, "/staff").await;
+            page.review("approve", None).await;
+        }
+
+        // The candidate sees the final approval, the pickup date and the electronic archive.
+        page.sign_in_as("/login", me, "/candidate/profile").await;
+        page.goto("/candidate/application/progress").await;
+        page.wait_for_text("#pickup", "省招生考试院终审已通过")
+            .await;
+        let a = store::graduation::application::of_candidate(&page.app.db.db, cand.id)
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(a.status, "approved");
+        let archive = store::graduation::archive::of(&page.app.db.db, a.id)
+            .await
+            .unwrap()
+            .expect("the archive is filed on final approval");
+        page.find("#archive a[href='/candidate/application/archive.pdf']")
+            .await;
+        if printout::Printer::new(None).font_available() {
+            assert_eq!(archive.status, "done", "rendered right after the approval");
+        }
+        page.assert_fits_viewport().await;
+        page.screenshot("approved").await;
     })
     .await;
 }

@@ -434,6 +434,17 @@ fn saved_label(section: &str) -> &'static str {
     }
 }
 
+/// The section whose box shows the confirmation of a save (`?saved=`): several saves report in
+/// the section they belong to.
+fn shown_in(saved: &str) -> &str {
+    match saved {
+        "id_validity" => "materials",
+        "photo_preview" | "photo_discarded" => "photo",
+        "prior_submitted" | "authorisation" => "prior",
+        other => other,
+    }
+}
+
 /// GET /candidate/application
 pub async fn form(
     State(state): State<AppState>,
@@ -445,7 +456,7 @@ pub async fn form(
     };
     let notice = q.saved.map(|s| Notice {
         text: saved_label(&s).to_owned(),
-        section: s,
+        section: shown_in(&s).to_owned(),
         error: false,
     });
     Ok(Html(render_form(&state, &me, a, notice, Draft::default()).await?).into_response())
