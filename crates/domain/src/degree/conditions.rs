@@ -91,7 +91,7 @@ impl Average {
 
 /// A threshold as people write it: "70", "72.5".
 pub fn points(tenths: u16) -> String {
-    if tenths % 10 == 0 {
+    if tenths.is_multiple_of(10) {
         format!("{}", tenths / 10)
     } else {
         format!("{}.{}", tenths / 10, tenths % 10)
