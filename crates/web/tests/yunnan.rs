@@ -458,3 +458,113 @@ async fn a_push_with_a_bad_signature_a_stale_time_or_an_unknown_code_changes_not
         assert_eq!(inbox.matches("前置学历核验通过").count(), 1, "{}", b.name());
     }
 }
+
+#[tokio::test]
+async fn the_api_approves_a_practical_notice_only_with_the_seal_confirmed() {
+    use domain::graduation::form::FileSlot;
+    use store::graduation::application::{self as apps, NewFile, Section};
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let c = app.signed_in(LOGIN, accounts::YN_ELIGIBLE_ASSOCIATE).await;
+        apply(&app, &c).await;
+        // The form filled through the store, as the page would.
+        let cand = app.candidate(accounts::YN_ELIGIBLE_ASSOCIATE).await;
+        let now = chrono::Utc::now();
+        let mut a = apps::of_candidate(&app.db.db, cand.id)
+            .await
+            .unwrap()
+            .remove(0);
+        let major = store::repo::reference::major(&app.db.db, a.major_id)
+            .await
+            .unwrap();
+        a = apps::save_section(&app.db.db, &a, Section::Major(major), now, None)
+            .await
+            .unwrap();
+        a = apps::save_section(
+            &app.db.db,
+            &a,
+            Section::IdValidity("长期".into()),
+            now,
+            None,
+        )
+        .await
+        .unwrap();
+        let needs = store::graduation::materials::needs_of(&app.db.db, &a)
+            .await
+            .unwrap();
+        let mut slots: Vec<(FileSlot, Option<String>)> = [
+            FileSlot::IdFront,
+            FileSlot::IdBack,
+            FileSlot::Commitment,
+            FileSlot::CertificatePhoto,
+            FileSlot::PracticalNotice,
+        ]
+        .into_iter()
+        .map(|s| (s, None))
+        .collect();
+        slots.extend(
+            needs
+                .offline()
+                .map(|e| (FileSlot::ExemptionForm, Some(e.code.clone()))),
+        );
+        for (slot, course) in slots {
+            let stored = app
+                .state
+                .objects
+                .put("test", "jpg", portrait(60, 40))
+                .await
+                .unwrap();
+            apps::attach_file(
+                &app.db.db,
+                &a,
+                NewFile {
+                    slot,
+                    stored,
+                    original_name: "scan.jpg",
+                    content_type: "image/jpeg",
+                    dimensions: Some((60, 40)),
+                    course_code: course.as_deref(),
+                },
+                now,
+                None,
+            )
+            .await
+            .unwrap();
+            a = apps::get(&app.db.db, a.id).await.unwrap();
+        }
+        apps::submit(&app.db.db, &a, now, None).await.unwrap();
+
+        let point = app
+            .signed_in("/staff/login", accounts::STAFF_YN_CONFIRMATION_POINT)
+            .await;
+        let me: serde_json::Value = point
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = me["csrf_token"].as_str().unwrap().to_owned();
+        let url = app.url(&format!("/api/v1/reviews/{}/decision", a.id));
+        let decide = |seal: bool| {
+            point
+                .post(&url)
+                .header("x-csrf-token", &token)
+                .json(
+                    &serde_json::json!({"stage": 0, "decision": "approve", "seal_confirmed": seal}),
+                )
+                .send()
+        };
+        let r = decide(false).await.unwrap();
+        assert_eq!(r.status().as_u16(), 422, "{}", b.name());
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body["message"].as_str().unwrap().contains("公章"), "{body}");
+        assert_eq!(apps::get(&app.db.db, a.id).await.unwrap().stage, Some(0));
+        let r = decide(true).await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{}", b.name());
+        let after = apps::get(&app.db.db, a.id).await.unwrap();
+        assert_eq!(after.stage, Some(1), "{}", b.name());
+        assert!(after.seal_confirmed_at.is_some());
+    }
+}
