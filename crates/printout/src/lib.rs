@@ -1,6 +1,7 @@
 //! Chinese A4 printouts as PDF: the 毕业生登记表 (graduate registration form),
 //! the transcript page (成绩页) that go into a graduate's file, and the
-//! 毕业生电子档案 filed on final approval.
+//! 毕业生电子档案 filed on final approval; and the 学位申请表 template as an
+//! Excel workbook.
 //!
 //! Rendering uses typst as a library. A [`Printer`] is built once at start-up
 //! (font metadata, typst's standard library) and shared, e.g. in an `Arc`,
@@ -12,6 +13,7 @@
 
 mod archive;
 mod data;
+mod degree_form;
 mod fonts;
 mod world;
 
@@ -27,6 +29,7 @@ use archive::ArchiveView;
 pub use archive::{ArchiveData, ExemptionSheet};
 use data::{Fonts, RegisterView, TranscriptView};
 pub use data::{RegisterData, ResumeEntry, TranscriptCourse, TranscriptData};
+pub use degree_form::{DegreeFormData, TemplateError, degree_form_template};
 use fonts::FontSet;
 use world::RenderWorld;
 

@@ -10,6 +10,8 @@ pub mod candidate;
 pub mod course;
 pub mod credential_authorisation;
 pub mod credential_record;
+pub mod degree_application;
+pub mod degree_file;
 pub mod enrolled_major;
 pub mod exemption;
 pub mod graduate_archive;

@@ -1,0 +1,605 @@
+//! The degree application (学位申请, seed 002 step 7, SPEC §5): a draft saved section by section
+//! while the degree batch is open, 确认提交 locking it, the school's review with its opinion, and
+//! the 学位授予结果 recorded per batch. A rejected application may be corrected and submitted
+//! again while the batch is open.
+//!
+//! Every state change is a conditional UPDATE on status and version, written first in its
+//! transaction with an audit row and a 收件箱 message, so two reviewers leave one result.
+
+use crate::graduation::application::Decision;
+use chrono::{DateTime, Utc};
+use domain::degree::form::{DegreeFormInput, FieldError, validate};
+use domain::degree::{DegreeAward, DegreeReview};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+
+use crate::entity::{batch, degree_application as app, degree_file, student};
+use crate::objects::Stored;
+use crate::repo::RepoError;
+use crate::repo::audit::{self, Actor};
+use crate::repo::inbox::{self, Recipient};
+
+/// Being filled in.
+pub const DRAFT: &str = "draft";
+/// 确认提交 done.
+pub const SUBMITTED: &str = "submitted";
+
+/// Message when an application changed under the person acting on it.
+pub const CHANGED: &str = "该学位申请的状态刚刚发生了变化，请刷新页面后再操作";
+
+const PROGRESS: &str = "/student/degree";
+
+fn student_actor(id: i64) -> Actor {
+    Actor {
+        kind: "student",
+        id: Some(id),
+    }
+}
+
+fn staff_actor(id: i64) -> Actor {
+    Actor {
+        kind: "staff",
+        id: Some(id),
+    }
+}
+
+fn beijing(t: DateTime<Utc>) -> String {
+    (t + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Refused unless `now` lies in the batch's window, naming it in Beijing time.
+pub fn check_window(b: &batch::Model, now: DateTime<Utc>) -> Result<(), RepoError> {
+    if now < b.opens_at || now >= b.closes_at {
+        return Err(RepoError::Invalid(format!(
+            "不在学位申请时间内：{}的申请时间为 {} 至 {}（北京时间）",
+            b.name,
+            beijing(b.opens_at),
+            beijing(b.closes_at)
+        )));
+    }
+    Ok(())
+}
+
+/// The student's application in a batch, if any.
+pub async fn of_student<C: ConnectionTrait>(
+    conn: &C,
+    student_id: i64,
+    batch_id: i64,
+) -> Result<Option<app::Model>, RepoError> {
+    Ok(app::Entity::find()
+        .filter(app::Column::StudentId.eq(student_id))
+        .filter(app::Column::BatchId.eq(batch_id))
+        .one(conn)
+        .await?)
+}
+
+/// An application by id.
+pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<app::Model, RepoError> {
+    app::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// Whether the student may still change it: a draft, or sent back by the school.
+pub fn editable(a: &app::Model) -> bool {
+    a.status == DRAFT || a.review_status.as_deref() == Some(DegreeReview::Rejected.code())
+}
+
+/// What the form saves; identity data as corrected by the student.
+#[derive(Debug, Clone)]
+pub struct SaveForm<'a> {
+    /// The typed form.
+    pub input: &'a DegreeFormInput,
+    /// 性别 code.
+    pub gender: &'a str,
+    /// 出生日期.
+    pub birth_date: chrono::NaiveDate,
+    /// 民族.
+    pub ethnicity: &'a str,
+    /// 政治面貌.
+    pub political_status: &'a str,
+}
+
+/// Saves the form (创建 on first save): refused outside the window, once submitted and not sent
+/// back, or with every invalid field named. Nothing is written when anything is wrong.
+pub async fn save(
+    db: &DatabaseConnection,
+    s: &student::Model,
+    b: &batch::Model,
+    form: SaveForm<'_>,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, Result<RepoError, Vec<FieldError>>> {
+    check_window(b, now).map_err(Ok)?;
+    validate(form.input).map_err(Err)?;
+    let i = form.input;
+    let existing = of_student(db, s.id, b.id).await.map_err(Ok)?;
+    if let Some(a) = &existing
+        && !editable(a)
+    {
+        return Err(Ok(RepoError::Invalid(
+            "学位申请已确认提交，不能再修改".to_owned(),
+        )));
+    }
+    let txn = db.begin().await.map_err(|e| Ok(e.into()))?;
+    let saved = match existing {
+        Some(a) => {
+            let n = app::Entity::update_many()
+                .col_expr(app::Column::Name, Expr::value(i.name.clone()))
+                .col_expr(app::Column::NamePinyin, Expr::value(i.name_pinyin.clone()))
+                .col_expr(app::Column::Gender, Expr::value(form.gender))
+                .col_expr(app::Column::BirthDate, Expr::value(form.birth_date))
+                .col_expr(app::Column::Ethnicity, Expr::value(form.ethnicity))
+                .col_expr(
+                    app::Column::PoliticalStatus,
+                    Expr::value(form.political_status),
+                )
+                .col_expr(app::Column::IdCardNo, Expr::value(i.id_card_no.clone()))
+                .col_expr(app::Column::EntryMonth, Expr::value(i.entry_month.clone()))
+                .col_expr(
+                    app::Column::GraduationMonth,
+                    Expr::value(i.graduation_month.clone()),
+                )
+                .col_expr(app::Column::Country, Expr::value(i.country.clone()))
+                .col_expr(
+                    app::Column::SecondDegree,
+                    Expr::value(i.kinds.second_degree),
+                )
+                .col_expr(app::Column::MajorMinor, Expr::value(i.kinds.major_minor))
+                .col_expr(app::Column::Minor, Expr::value(i.kinds.minor))
+                .col_expr(
+                    app::Column::DoubleBachelor,
+                    Expr::value(i.kinds.double_bachelor),
+                )
+                .col_expr(app::Column::JointDegree, Expr::value(i.kinds.joint))
+                .col_expr(app::Column::JointUnit, Expr::value(i.joint_unit.clone()))
+                .col_expr(app::Column::Email, Expr::value(i.email.clone()))
+                .col_expr(app::Column::Qq, Expr::value(i.qq.clone()))
+                .col_expr(app::Column::Wechat, Expr::value(i.wechat.clone()))
+                .col_expr(app::Column::OtherInfo, Expr::value(i.other.clone()))
+                .col_expr(
+                    app::Column::ThesisTitle,
+                    Expr::value(i.thesis_title.clone()),
+                )
+                .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
+                .col_expr(app::Column::UpdatedAt, Expr::value(now))
+                .filter(app::Column::Id.eq(a.id))
+                .filter(app::Column::Version.eq(a.version))
+                .exec(&txn)
+                .await
+                .map_err(|e| Ok(e.into()))?
+                .rows_affected;
+            if n == 0 {
+                return Err(Ok(RepoError::Conflict(CHANGED.to_owned())));
+            }
+            a.id
+        }
+        None => {
+            let inserted = app::ActiveModel {
+                student_id: Set(s.id),
+                batch_id: Set(b.id),
+                status: Set(DRAFT.to_owned()),
+                review_status: Set(None),
+                review_opinion: Set(None),
+                reviewed_by: Set(None),
+                reviewed_at: Set(None),
+                award: Set(None),
+                award_recorded_at: Set(None),
+                name: Set(i.name.clone()),
+                name_pinyin: Set(i.name_pinyin.clone()),
+                gender: Set(form.gender.to_owned()),
+                birth_date: Set(form.birth_date),
+                ethnicity: Set(form.ethnicity.to_owned()),
+                political_status: Set(form.political_status.to_owned()),
+                id_type: Set("中华人民共和国居民身份证".to_owned()),
+                id_card_no: Set(i.id_card_no.clone()),
+                entry_month: Set(i.entry_month.clone()),
+                graduation_month: Set(i.graduation_month.clone()),
+                country: Set(i.country.clone()),
+                second_degree: Set(i.kinds.second_degree),
+                major_minor: Set(i.kinds.major_minor),
+                minor: Set(i.kinds.minor),
+                double_bachelor: Set(i.kinds.double_bachelor),
+                joint_degree: Set(i.kinds.joint),
+                joint_unit: Set(i.joint_unit.clone()),
+                email: Set(i.email.clone()),
+                qq: Set(i.qq.clone()),
+                wechat: Set(i.wechat.clone()),
+                other_info: Set(i.other.clone()),
+                thesis_title: Set(i.thesis_title.clone()),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                submitted_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await;
+            match inserted {
+                Ok(a) => a.id,
+                // Two first saves at once: the other one created it.
+                Err(e) if crate::repo::is_unique_violation(&e) => {
+                    return Err(Ok(RepoError::Conflict(CHANGED.to_owned())));
+                }
+                Err(e) => return Err(Ok(e.into())),
+            }
+        }
+    };
+    audit::record(
+        &txn,
+        now,
+        student_actor(s.id),
+        "degree_application.saved",
+        ("degree_application", Some(saved)),
+        "",
+        ip,
+    )
+    .await
+    .map_err(|e| Ok(e.into()))?;
+    let a = get(&txn, saved).await.map_err(Ok)?;
+    txn.commit().await.map_err(|e| Ok(e.into()))?;
+    Ok(a)
+}
+
+/// The uploads of an application.
+pub async fn files<C: ConnectionTrait>(
+    conn: &C,
+    application_id: i64,
+) -> Result<Vec<degree_file::Model>, RepoError> {
+    Ok(degree_file::Entity::find()
+        .filter(degree_file::Column::ApplicationId.eq(application_id))
+        .order_by_asc(degree_file::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// An upload to attach.
+#[derive(Debug, Clone)]
+pub struct NewDegreeFile<'a> {
+    /// Which upload.
+    pub slot: domain::degree::files::DegreeSlot,
+    /// Where it was stored.
+    pub stored: &'a Stored,
+    /// MIME type to serve it with.
+    pub content_type: &'a str,
+    /// The name it is offered back under.
+    pub file_name: &'a str,
+}
+
+/// Stores an upload in its slot, replacing the earlier one (whose object stays stored).
+pub async fn attach(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    b: &batch::Model,
+    new: NewDegreeFile<'_>,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<degree_file::Model, RepoError> {
+    let NewDegreeFile {
+        slot,
+        stored,
+        content_type,
+        file_name,
+    } = new;
+    check_window(b, now)?;
+    if !editable(a) {
+        return Err(RepoError::Invalid(
+            "学位申请已确认提交，不能再修改".to_owned(),
+        ));
+    }
+    let txn = db.begin().await?;
+    // Claims the application first, so an upload racing 确认提交 loses cleanly.
+    let n = app::Entity::update_many()
+        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
+        .col_expr(app::Column::UpdatedAt, Expr::value(now))
+        .filter(app::Column::Id.eq(a.id))
+        .filter(app::Column::Version.eq(a.version))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Err(RepoError::Conflict(CHANGED.to_owned()));
+    }
+    degree_file::Entity::delete_many()
+        .filter(degree_file::Column::ApplicationId.eq(a.id))
+        .filter(degree_file::Column::Slot.eq(slot.code()))
+        .exec(&txn)
+        .await?;
+    let saved = degree_file::ActiveModel {
+        application_id: Set(a.id),
+        slot: Set(slot.code().to_owned()),
+        object_key: Set(stored.key.clone()),
+        sha256: Set(stored.sha256.clone()),
+        size_bytes: Set(i64::try_from(stored.size).unwrap_or(i64::MAX)),
+        content_type: Set(content_type.to_owned()),
+        file_name: Set(file_name.chars().take(255).collect()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        student_actor(a.student_id),
+        "degree_application.file_uploaded",
+        ("degree_application", Some(a.id)),
+        &format!(
+            "slot={} sha256={} size={}",
+            slot.code(),
+            stored.sha256,
+            stored.size
+        ),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// What 确认提交 still needs, in the form's words.
+pub fn missing(a: &app::Model, files: &[degree_file::Model]) -> Vec<String> {
+    use domain::degree::files::DegreeSlot;
+    let mut out = Vec::new();
+    if validate(&input_of(a)).is_err() {
+        out.push("学位申请信息（请检查并保存）".to_owned());
+    }
+    for slot in [DegreeSlot::Thesis, DegreeSlot::Form] {
+        if !files.iter().any(|f| f.slot == slot.code()) {
+            out.push(slot.label().to_owned());
+        }
+    }
+    out
+}
+
+/// The saved form as input, for checking and for showing it again.
+pub fn input_of(a: &app::Model) -> DegreeFormInput {
+    DegreeFormInput {
+        name: a.name.clone(),
+        name_pinyin: a.name_pinyin.clone(),
+        id_card_no: a.id_card_no.clone(),
+        entry_month: a.entry_month.clone(),
+        graduation_month: a.graduation_month.clone(),
+        country: a.country.clone(),
+        kinds: domain::degree::form::DegreeKinds {
+            second_degree: a.second_degree,
+            major_minor: a.major_minor,
+            minor: a.minor,
+            double_bachelor: a.double_bachelor,
+            joint: a.joint_degree,
+        },
+        joint_unit: a.joint_unit.clone(),
+        email: a.email.clone(),
+        qq: a.qq.clone(),
+        wechat: a.wechat.clone(),
+        other: a.other_info.clone(),
+        thesis_title: a.thesis_title.clone(),
+    }
+}
+
+/// 确认提交: locks the application for the school's review. The caller has checked the
+/// 学位审核条件 (`refusal` carries why not, and is refused here).
+pub async fn submit(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    b: &batch::Model,
+    conditions_refusal: Option<String>,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, RepoError> {
+    check_window(b, now)?;
+    if let Some(why) = conditions_refusal {
+        return Err(RepoError::Invalid(why));
+    }
+    if !editable(a) {
+        return Err(RepoError::Invalid(
+            "学位申请已确认提交，请等待审核".to_owned(),
+        ));
+    }
+    let missing = missing(a, &files(db, a.id).await?);
+    if !missing.is_empty() {
+        return Err(RepoError::Invalid(format!(
+            "确认提交前请先完成：{}",
+            missing.join("、")
+        )));
+    }
+    let txn = db.begin().await?;
+    let n = app::Entity::update_many()
+        .col_expr(app::Column::Status, Expr::value(SUBMITTED))
+        .col_expr(
+            app::Column::ReviewStatus,
+            Expr::value(DegreeReview::Pending.code()),
+        )
+        .col_expr(
+            app::Column::ReviewOpinion,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(app::Column::SubmittedAt, Expr::value(now))
+        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
+        .col_expr(app::Column::UpdatedAt, Expr::value(now))
+        .filter(app::Column::Id.eq(a.id))
+        .filter(app::Column::Version.eq(a.version))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Err(RepoError::Conflict(CHANGED.to_owned()));
+    }
+    audit::record(
+        &txn,
+        now,
+        student_actor(a.student_id),
+        "degree_application.submitted",
+        ("degree_application", Some(a.id)),
+        "",
+        ip,
+    )
+    .await?;
+    inbox::send(
+        &txn,
+        Recipient::Student(a.student_id),
+        "学位申请已提交",
+        &format!("你的学位申请（{}）已确认提交，请等待学校审核。", b.name),
+        Some(PROGRESS),
+        now,
+    )
+    .await?;
+    let saved = get(&txn, a.id).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Applications of a batch for the school, optionally only one review status, oldest first.
+pub async fn queue<C: ConnectionTrait>(
+    conn: &C,
+    batch_id: i64,
+    review: Option<DegreeReview>,
+) -> Result<Vec<app::Model>, RepoError> {
+    let mut q = app::Entity::find()
+        .filter(app::Column::BatchId.eq(batch_id))
+        .filter(app::Column::Status.eq(SUBMITTED));
+    if let Some(r) = review {
+        q = q.filter(app::Column::ReviewStatus.eq(r.code()));
+    }
+    Ok(q.order_by_asc(app::Column::SubmittedAt).all(conn).await?)
+}
+
+/// The school decides a submitted application (审核通过, or 审核不通过 with its 审核意见).
+pub async fn review(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    staff_id: i64,
+    decision: &Decision,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, RepoError> {
+    let (to, opinion) = match decision {
+        Decision::Approve => (DegreeReview::Approved, None),
+        Decision::Reject(r) => {
+            let r = r.trim();
+            if r.is_empty() {
+                return Err(RepoError::Invalid(
+                    "审核不通过时必须填写审核意见".to_owned(),
+                ));
+            }
+            (DegreeReview::Rejected, Some(r.to_owned()))
+        }
+    };
+    let txn = db.begin().await?;
+    let n = app::Entity::update_many()
+        .col_expr(app::Column::ReviewStatus, Expr::value(to.code()))
+        .col_expr(app::Column::ReviewOpinion, Expr::value(opinion.clone()))
+        .col_expr(app::Column::ReviewedBy, Expr::value(staff_id))
+        .col_expr(app::Column::ReviewedAt, Expr::value(now))
+        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
+        .col_expr(app::Column::UpdatedAt, Expr::value(now))
+        .filter(app::Column::Id.eq(a.id))
+        .filter(app::Column::Version.eq(a.version))
+        .filter(app::Column::Status.eq(SUBMITTED))
+        .filter(app::Column::ReviewStatus.eq(DegreeReview::Pending.code()))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Err(RepoError::Conflict(CHANGED.to_owned()));
+    }
+    audit::record(
+        &txn,
+        now,
+        staff_actor(staff_id),
+        &format!("degree_application.{}", to.code()),
+        ("degree_application", Some(a.id)),
+        opinion.as_deref().unwrap_or(""),
+        ip,
+    )
+    .await?;
+    let body = match &opinion {
+        Some(o) => {
+            format!("你的学位申请审核不通过。审核意见：{o}。可在申请时间内按意见修改后重新提交。")
+        }
+        None => "你的学位申请已审核通过，学位授予结果公布后将通知你。".to_owned(),
+    };
+    inbox::send(
+        &txn,
+        Recipient::Student(a.student_id),
+        &format!("学位申请{}", to.label()),
+        &body,
+        Some(PROGRESS),
+        now,
+    )
+    .await?;
+    let saved = get(&txn, a.id).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Records the 学位授予结果 of approved applications of one batch, in bulk. Returns how many
+/// changed; applications not approved, of another batch or already carrying this result are
+/// left as they are and not counted.
+pub async fn record_award(
+    db: &DatabaseConnection,
+    batch_id: i64,
+    ids: &[i64],
+    award: DegreeAward,
+    staff_id: i64,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<u64, RepoError> {
+    if ids.is_empty() {
+        return Err(RepoError::Invalid("请先勾选要登记结果的申请".to_owned()));
+    }
+    let txn = db.begin().await?;
+    let targets = app::Entity::find()
+        .filter(app::Column::Id.is_in(ids.iter().copied()))
+        .filter(app::Column::BatchId.eq(batch_id))
+        .filter(app::Column::ReviewStatus.eq(DegreeReview::Approved.code()))
+        .all(&txn)
+        .await?;
+    let mut changed = 0;
+    for a in targets {
+        if a.award.as_deref() == Some(award.code()) {
+            continue;
+        }
+        let n = app::Entity::update_many()
+            .col_expr(app::Column::Award, Expr::value(award.code()))
+            .col_expr(app::Column::AwardRecordedAt, Expr::value(now))
+            .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
+            .col_expr(app::Column::UpdatedAt, Expr::value(now))
+            .filter(app::Column::Id.eq(a.id))
+            .filter(app::Column::Version.eq(a.version))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if n == 0 {
+            return Err(RepoError::Conflict(CHANGED.to_owned()));
+        }
+        audit::record(
+            &txn,
+            now,
+            staff_actor(staff_id),
+            &format!("degree_application.{}", award.code()),
+            ("degree_application", Some(a.id)),
+            "",
+            ip,
+        )
+        .await?;
+        inbox::send(
+            &txn,
+            Recipient::Student(a.student_id),
+            &format!("学位授予结果：{}", award.label()),
+            &format!("你的学位申请的学位授予结果为：{}。", award.label()),
+            Some(PROGRESS),
+            now,
+        )
+        .await?;
+        changed += 1;
+    }
+    txn.commit().await?;
+    Ok(changed)
+}

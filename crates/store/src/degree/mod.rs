@@ -1,0 +1,3 @@
+//! Degrees for continuing-education students (学位, seed 002).
+
+pub mod application;

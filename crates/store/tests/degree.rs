@@ -1,0 +1,292 @@
+//! The degree application (学位申请, seed 002 step 2) on SQLite and PostgreSQL: a draft saved while
+//! the batch is open, refused field by field when wrong; 确认提交 only with both uploads and the
+//! conditions met; the school's review, once when two act together, with an opinion required to
+//! reject; a rejected application corrected and submitted again; 学位授予结果 recorded in bulk for
+//! approved applications only; every change in the 收件箱.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, SubsecRound, Utc};
+use domain::degree::files::DegreeSlot;
+use domain::degree::form::{DegreeFormInput, DegreeKinds};
+use domain::degree::{DegreeAward, DegreeReview};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use store::degree::application::{self as degree, NewDegreeFile, SaveForm};
+use store::demo::{self, DemoOptions, accounts};
+use store::entity::{batch, inbox_message, student};
+use store::graduation::application::Decision;
+use store::objects::Objects;
+use store::repo::RepoError;
+use store::testkit::{TestDb, app_backends};
+
+const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVtby1zYWx0$ZGVtby1oYXNoLW5vdC1yZWFs";
+
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(0)
+}
+
+struct World {
+    t: TestDb,
+    batch: batch::Model,
+    objects: Objects,
+    _dir: tempfile::TempDir,
+}
+
+async fn world(b: &store::testkit::Backend) -> World {
+    let t = TestDb::create(b).await.unwrap();
+    demo::seed(
+        &t.db,
+        &DemoOptions {
+            password_hash: HASH.to_owned(),
+            extra_candidates: 0,
+            bulk_province: None,
+            now: now(),
+        },
+    )
+    .await
+    .unwrap();
+    let batch = store::repo::reference::batches(&t.db, "degree")
+        .await
+        .unwrap()
+        .remove(0);
+    let dir = tempfile::tempdir().unwrap();
+    World {
+        objects: Objects::local(dir.path()).unwrap(),
+        t,
+        batch,
+        _dir: dir,
+    }
+}
+
+async fn student(w: &World, no: &str) -> student::Model {
+    store::repo::student::by_student_no(&w.t.db, no)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn input(s: &student::Model) -> DegreeFormInput {
+    DegreeFormInput {
+        name: s.name.clone(),
+        name_pinyin: domain::degree::pinyin::name_pinyin(&s.name),
+        id_card_no: s.id_card_no.clone(),
+        entry_month: "202203".into(),
+        graduation_month: "202407".into(),
+        country: "中国".into(),
+        kinds: DegreeKinds::default(),
+        joint_unit: String::new(),
+        email: "student@example.com".into(),
+        qq: "10001234".into(),
+        wechat: "student_2024".into(),
+        other: String::new(),
+        thesis_title: "视觉传达设计中的地域文化表达".into(),
+    }
+}
+
+fn form<'a>(s: &'a student::Model, i: &'a DegreeFormInput) -> SaveForm<'a> {
+    SaveForm {
+        input: i,
+        gender: &s.gender,
+        birth_date: s.birth_date,
+        ethnicity: &s.ethnicity,
+        political_status: &s.political_status,
+    }
+}
+
+async fn upload(w: &World, a: &store::entity::degree_application::Model, slot: DegreeSlot) {
+    let stored = w
+        .objects
+        .put("degree", "pdf", b"%PDF-1.7\n%%EOF".to_vec())
+        .await
+        .unwrap();
+    let a = degree::get(&w.t.db, a.id).await.unwrap();
+    degree::attach(
+        &w.t.db,
+        &a,
+        &w.batch,
+        NewDegreeFile {
+            slot,
+            stored: &stored,
+            content_type: "application/pdf",
+            file_name: "x.pdf",
+        },
+        now(),
+        None,
+    )
+    .await
+    .unwrap();
+}
+
+async fn messages(w: &World, student_id: i64) -> u64 {
+    inbox_message::Entity::find()
+        .filter(inbox_message::Column::RecipientKind.eq("student"))
+        .filter(inbox_message::Column::RecipientId.eq(student_id))
+        .count(&w.t.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_degree_application_is_submitted_reviewed_and_its_award_recorded() {
+    for b in app_backends() {
+        let w = world(&b).await;
+        let s = student(&w, accounts::STUDENT_ABOVE_THRESHOLDS).await;
+
+        // A bad form writes nothing and names every field.
+        let mut bad = input(&s);
+        bad.qq = "12".into();
+        bad.kinds.joint = true;
+        let Err(Err(fields)) =
+            degree::save(&w.t.db, &s, &w.batch, form(&s, &bad), now(), None).await
+        else {
+            panic!("a bad form is refused");
+        };
+        let names: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
+        assert_eq!(names, vec!["joint_unit", "qq"], "{}", b.name());
+        assert!(
+            degree::of_student(&w.t.db, s.id, w.batch.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let good = input(&s);
+        let a = degree::save(&w.t.db, &s, &w.batch, form(&s, &good), now(), None)
+            .await
+            .unwrap();
+        assert_eq!(a.status, degree::DRAFT);
+        // 确认提交 names what is missing; then refuses while a condition fails.
+        let err = degree::submit(&w.t.db, &a, &w.batch, None, now(), None)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "确认提交前请先完成：毕业论文定稿、学位申请表",
+            "{}",
+            b.name()
+        );
+        upload(&w, &a, DegreeSlot::Thesis).await;
+        upload(&w, &a, DegreeSlot::Form).await;
+        let a = degree::get(&w.t.db, a.id).await.unwrap();
+        let err = degree::submit(
+            &w.t.db,
+            &a,
+            &w.batch,
+            Some("未达到学位申请条件".into()),
+            now(),
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("未达到"));
+        let a = degree::submit(&w.t.db, &a, &w.batch, None, now(), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            a.review_status.as_deref(),
+            Some(DegreeReview::Pending.code())
+        );
+        // Locked now.
+        assert!(matches!(
+            degree::save(&w.t.db, &s, &w.batch, form(&s, &good), now(), None).await,
+            Err(Ok(RepoError::Invalid(_)))
+        ));
+
+        // Rejecting needs an opinion; two reviewers at once leave one result.
+        let err = degree::review(&w.t.db, &a, 1, &Decision::Reject("  ".into()), now(), None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("审核意见"));
+        let reject = Decision::Reject("论文格式不符合要求".into());
+        let (x, y) = tokio::join!(
+            degree::review(&w.t.db, &a, 1, &reject, now(), None),
+            degree::review(&w.t.db, &a, 2, &Decision::Approve, now(), None),
+        );
+        assert_eq!(
+            x.is_ok() as u8 + y.is_ok() as u8,
+            1,
+            "{}: exactly one lands",
+            b.name()
+        );
+        let a = degree::get(&w.t.db, a.id).await.unwrap();
+        if a.review_status.as_deref() == Some(DegreeReview::Rejected.code()) {
+            // Sent back: corrected and submitted again, then approved.
+            assert!(degree::editable(&a));
+            let a = degree::save(&w.t.db, &s, &w.batch, form(&s, &good), now(), None)
+                .await
+                .unwrap();
+            let a = degree::submit(&w.t.db, &a, &w.batch, None, now(), None)
+                .await
+                .unwrap();
+            degree::review(&w.t.db, &a, 1, &Decision::Approve, now(), None)
+                .await
+                .unwrap();
+        }
+        let a = degree::get(&w.t.db, a.id).await.unwrap();
+        assert_eq!(
+            a.review_status.as_deref(),
+            Some(DegreeReview::Approved.code())
+        );
+
+        // Another student's draft is not approved: the bulk award leaves it alone.
+        let other = student(&w, accounts::STUDENT_AT_THRESHOLD).await;
+        let oi = input(&other);
+        let draft = degree::save(&w.t.db, &other, &w.batch, form(&other, &oi), now(), None)
+            .await
+            .unwrap();
+        let n = degree::record_award(
+            &w.t.db,
+            w.batch.id,
+            &[a.id, draft.id],
+            DegreeAward::Awarded,
+            1,
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(n, 1, "{}", b.name());
+        let again = degree::record_award(
+            &w.t.db,
+            w.batch.id,
+            &[a.id],
+            DegreeAward::Awarded,
+            1,
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(again, 0, "recording the same result twice changes nothing");
+        assert_eq!(
+            degree::get(&w.t.db, a.id).await.unwrap().award.as_deref(),
+            Some("awarded")
+        );
+        assert_eq!(degree::get(&w.t.db, draft.id).await.unwrap().award, None);
+        // 提交, the review(s) and the award each reached the inbox.
+        assert!(messages(&w, s.id).await >= 3, "{}", b.name());
+    }
+}
+
+#[tokio::test]
+async fn nothing_is_saved_outside_the_batch_window() {
+    for b in app_backends() {
+        let w = world(&b).await;
+        let s = student(&w, accounts::STUDENT_ABOVE_THRESHOLDS).await;
+        let i = input(&s);
+        let late = w.batch.closes_at;
+        let Err(Ok(err)) = degree::save(&w.t.db, &s, &w.batch, form(&s, &i), late, None).await
+        else {
+            panic!("refused at the closing instant");
+        };
+        assert!(err.to_string().contains("不在学位申请时间内"), "{err}");
+        let just_before = w.batch.closes_at - chrono::Duration::seconds(1);
+        assert!(
+            degree::save(&w.t.db, &s, &w.batch, form(&s, &i), just_before, None)
+                .await
+                .is_ok(),
+            "{}",
+            b.name()
+        );
+    }
+}
