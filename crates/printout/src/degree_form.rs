@@ -48,9 +48,12 @@ impl From<rust_xlsxwriter::XlsxError> for TemplateError {
     }
 }
 
-/// Labels in the order they appear, with the prefilled value (empty: to be filled in) and
-/// whether the cell is a 是/否 choice.
-fn rows(d: &DegreeFormData) -> Vec<(&'static str, Vec<(&'static str, String, bool)>)> {
+/// One field: its label, the prefilled value (empty: to be filled in) and whether it is a 是/否
+/// choice.
+type Field = (&'static str, String, bool);
+
+/// The sections with their fields, in the order they appear.
+fn rows(d: &DegreeFormData) -> Vec<(&'static str, Vec<Field>)> {
     let yes_no = |label: &'static str| (label, "否".to_owned(), true);
     vec![
         (

@@ -154,6 +154,7 @@ pub fn check(slot: DegreeSlot, name: &str, bytes: &[u8]) -> Result<Accepted, Str
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
