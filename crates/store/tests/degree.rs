@@ -290,3 +290,41 @@ async fn nothing_is_saved_outside_the_batch_window() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_demo_students_conditions_read_as_in_the_seed() {
+    use domain::degree::conditions::{LanguageState, Thresholds, evaluate};
+    let seventy = Thresholds {
+        min_average_tenths: 700,
+        min_core_tenths: 700,
+    };
+    for b in app_backends() {
+        let w = world(&b).await;
+        let rows_of = async |no: &str| {
+            let s = student(&w, no).await;
+            let results = store::degree::course_results(&w.t.db, &s).await.unwrap();
+            evaluate(&results, seventy, LanguageState::Qualified)
+        };
+        let above = rows_of(accounts::STUDENT_ABOVE_THRESHOLDS).await;
+        assert_eq!(
+            above[0].current,
+            "教学计划下所有课程平均成绩 (不包含毕业课程) : 91.95",
+            "{}",
+            b.name()
+        );
+        assert_eq!(above[2].current, "每门学位主干课 最低成绩: 77");
+        assert!(above.iter().all(|r| r.passed));
+        let below = rows_of(accounts::STUDENT_BELOW_THRESHOLDS).await;
+        assert!(
+            !below[2].passed && below[2].current.contains("65（包装设计）"),
+            "{:?}",
+            below[2]
+        );
+        let at = rows_of(accounts::STUDENT_AT_THRESHOLD).await;
+        assert!(
+            at[0].current.ends_with(": 70.00") && at[0].passed,
+            "{:?}",
+            at[0]
+        );
+    }
+}
