@@ -10,8 +10,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::views::{
-    application, archive, auth, backfill, candidate, gateway, graduation, imports, legacy,
-    materials, payment, printouts, prior_review, record_correction, review, staff, student, xuexin,
+    application, archive, auth, backfill, candidate, degree, degree_review, gateway, graduation,
+    imports, legacy, materials, payment, printouts, prior_review, record_correction, review, staff,
+    student, xuexin,
 };
 use crate::{AppState, api, ops, session};
 
@@ -188,6 +189,26 @@ pub fn router(state: AppState) -> Router {
         .route("/static/application.js", get(application_script))
         .route("/student/profile", get(student::profile))
         .route("/student/scores", get(student::scores))
+        .route("/student/degree", get(degree::page))
+        .route("/student/degree/template.xlsx", get(degree::template))
+        .route(
+            "/student/degree/apply",
+            get(degree::form).post(degree::save),
+        )
+        .route(
+            "/student/degree/upload",
+            post(degree::upload).layer(DefaultBodyLimit::max(degree::UPLOAD_LIMIT)),
+        )
+        .route("/student/degree/submit", post(degree::submit))
+        .route("/student/degree/files/{id}", get(degree::own_file))
+        .route("/staff/degree", get(degree_review::queue))
+        .route("/staff/degree/award", post(degree_review::award))
+        .route("/staff/degree/{id}", get(degree_review::detail))
+        .route("/staff/degree/{id}/review", post(degree_review::review))
+        .route(
+            "/staff/degree/{id}/files/{file_id}",
+            get(degree_review::file),
+        )
         .route("/staff", get(staff::dashboard))
         .route("/staff/candidates", get(staff::candidates))
         .route("/staff/candidates/{id}", get(staff::candidate_detail))

@@ -214,6 +214,7 @@ async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Respons
     if content_type.starts_with("multipart/form-data")
         && (MULTIPART_SELF_CHECKED.contains(&path.as_str())
             || crate::views::application::MULTIPART_ROUTES.contains(&path.as_str())
+            || crate::views::degree::MULTIPART_ROUTES.contains(&path.as_str())
             // The stamped-copy upload reads its token first, like the routes above.
             || (path.starts_with("/staff/prior-reviews/") && path.ends_with("/stamped")))
     {

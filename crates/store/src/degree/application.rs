@@ -272,6 +272,14 @@ pub struct NewDegreeFile<'a> {
     pub file_name: &'a str,
 }
 
+/// One upload by id.
+pub async fn file<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<degree_file::Model>, RepoError> {
+    Ok(degree_file::Entity::find_by_id(id).one(conn).await?)
+}
+
 /// Stores an upload in its slot, replacing the earlier one (whose object stays stored).
 pub async fn attach(
     db: &DatabaseConnection,

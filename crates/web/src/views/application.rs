@@ -655,7 +655,10 @@ pub(crate) struct Upload {
     pub(crate) name: String,
 }
 
-async fn read_field(field: axum::extract::multipart::Field<'_>) -> Result<Upload, String> {
+async fn read_field(
+    field: axum::extract::multipart::Field<'_>,
+    cap: usize,
+) -> Result<Upload, String> {
     let name = field.file_name().unwrap_or("").to_owned();
     let mut field = field;
     let mut bytes = Vec::new();
@@ -664,8 +667,8 @@ async fn read_field(field: axum::extract::multipart::Field<'_>) -> Result<Upload
         match field.chunk().await {
             Ok(Some(chunk)) => {
                 total += chunk.len();
-                if bytes.len() < READ_CAP {
-                    let room = READ_CAP - bytes.len();
+                if bytes.len() < cap {
+                    let room = cap - bytes.len();
                     bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
                 }
             }
@@ -685,7 +688,17 @@ pub(crate) struct UploadForm {
 
 pub(crate) async fn read_upload(
     ctx: &SessionCtx,
+    multipart: Multipart,
+) -> Result<UploadForm, Result<AppError, String>> {
+    read_upload_capped(ctx, multipart, READ_CAP).await
+}
+
+/// [`read_upload`], keeping at most `cap` bytes of the file (the total is still counted, so a
+/// message can name the real size).
+pub(crate) async fn read_upload_capped(
+    ctx: &SessionCtx,
     mut multipart: Multipart,
+    cap: usize,
 ) -> Result<UploadForm, Result<AppError, String>> {
     let mut token: Option<String> = None;
     let mut form = UploadForm::default();
@@ -702,7 +715,7 @@ pub(crate) async fn read_upload(
         }
         check_token(ctx, token.as_deref().unwrap_or("")).map_err(Ok)?;
         if name == "file" {
-            let up = read_field(field).await.map_err(Err)?;
+            let up = read_field(field, cap).await.map_err(Err)?;
             if !up.name.is_empty() || up.total > 0 {
                 form.file = Some(up);
             }

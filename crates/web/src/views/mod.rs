@@ -5,6 +5,8 @@ pub mod archive;
 pub mod auth;
 pub mod backfill;
 pub mod candidate;
+pub mod degree;
+pub mod degree_review;
 pub mod gateway;
 pub mod graduation;
 pub mod imports;
@@ -110,6 +112,7 @@ impl Layout {
             &[
                 ("个人信息", "/student/profile"),
                 ("成绩查询", "/student/scores"),
+                ("学位申请", "/student/degree"),
             ],
             active,
         )
@@ -126,6 +129,7 @@ impl Layout {
             ("前置学历审核", "/staff/prior-reviews"),
             ("成绩补录", "/staff/backfills"),
             ("考籍更正", "/staff/corrections"),
+            ("学位审核", "/staff/degree"),
         ];
         if admin {
             items.push(("数据导入", "/staff/imports"));

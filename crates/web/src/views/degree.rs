@@ -1,0 +1,717 @@
+//! 学位申请 for continuing-education students (seed 002 step 2): the 学位审核条件 table, the
+//! batch table with 申请状态 · 审核状态 · 审核意见 · 学位授予结果, the 学位申请表 template, and the
+//! form of step 7 with its two uploads and 确认提交.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::degree::conditions::{Condition, evaluate, refusal};
+use domain::degree::files::DegreeSlot;
+use domain::degree::form::{DegreeFormInput, DegreeKinds, FieldError};
+use domain::degree::pinyin::name_pinyin;
+use domain::degree::{DegreeAward, DegreeReview};
+use serde::Deserialize;
+use store::degree::application::{self as degree, NewDegreeFile, SaveForm};
+use store::entity::{batch, degree_application as app, student};
+use store::repo::{RepoError, reference};
+
+use super::Layout;
+use super::application::read_upload_capped;
+use crate::AppState;
+use crate::error::AppError;
+use crate::session::CurrentStudent;
+
+/// Multipart routes that check their own CSRF token (the first field).
+pub const MULTIPART_ROUTES: &[&str] = &["/student/degree/upload"];
+
+/// Body limit of the upload route: the thesis limit and room for the form fields.
+pub const UPLOAD_LIMIT: usize = domain::degree::files::THESIS_MAX_BYTES + 1024 * 1024;
+
+fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
+    (t + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The school's degree batch students apply in now, or the latest one.
+async fn current_batch(
+    state: &AppState,
+    s: &student::Model,
+) -> Result<Option<batch::Model>, AppError> {
+    let now = state.now();
+    let mine: Vec<batch::Model> = reference::batches(&state.db, "degree")
+        .await?
+        .into_iter()
+        .filter(|b| b.org_id == Some(s.school_org_id))
+        .collect();
+    Ok(mine
+        .iter()
+        .find(|b| b.opens_at <= now && now < b.closes_at)
+        .or_else(|| mine.first())
+        .cloned())
+}
+
+/// The 学位审核条件 of `s` for batch `b`.
+async fn conditions(
+    state: &AppState,
+    s: &student::Model,
+    b: &batch::Model,
+) -> Result<Vec<Condition>, AppError> {
+    let results = store::degree::course_results(&state.db, s).await?;
+    let language = store::degree::language_state(&state.db, s.id).await?;
+    Ok(evaluate(
+        &results,
+        store::degree::thresholds_of(b),
+        language,
+    ))
+}
+
+/// One row of the batch table.
+pub struct BatchRow {
+    /// 批次名称.
+    pub name: String,
+    /// 申请时间.
+    pub window: String,
+    /// 申请状态: 未申请 / 已申请.
+    pub applied: &'static str,
+    /// 审核状态.
+    pub review: String,
+    /// 审核意见.
+    pub opinion: String,
+    /// 学位授予结果.
+    pub award: String,
+    /// 操作: the form may be opened (申请 / 修改).
+    pub can_apply: bool,
+    /// Whether there is an application to look at (详情).
+    pub has_application: bool,
+}
+
+#[derive(Template)]
+#[template(path = "student/degree.html")]
+struct DegreePage {
+    layout: Layout,
+    batch_name: String,
+    conditions: Vec<Condition>,
+    refusal: Option<String>,
+    rows: Vec<BatchRow>,
+    in_window: bool,
+}
+
+/// GET /student/degree: 学位审核条件 and 学位申请.
+pub async fn page(
+    State(state): State<AppState>,
+    me: CurrentStudent,
+) -> Result<Html<String>, AppError> {
+    let layout = Layout::student("学位申请", &me.model.name, &me.ctx, "/student/degree");
+    let Some(b) = current_batch(&state, &me.model).await? else {
+        let page = DegreePage {
+            layout,
+            batch_name: String::new(),
+            conditions: Vec::new(),
+            refusal: None,
+            rows: Vec::new(),
+            in_window: false,
+        };
+        return Ok(Html(page.render()?));
+    };
+    let conds = conditions(&state, &me.model, &b).await?;
+    let why = refusal(&conds);
+    let now = state.now();
+    let in_window = b.opens_at <= now && now < b.closes_at;
+    let a = degree::of_student(&state.db, me.model.id, b.id).await?;
+    let submitted = a.as_ref().is_some_and(|a| a.status == degree::SUBMITTED);
+    let row = BatchRow {
+        name: b.name.clone(),
+        window: format!("{} 至 {}", beijing(b.opens_at), beijing(b.closes_at)),
+        applied: if submitted { "已申请" } else { "未申请" },
+        review: a
+            .as_ref()
+            .and_then(|a| a.review_status.as_deref())
+            .and_then(DegreeReview::from_code)
+            .map(|r| r.label().to_owned())
+            .unwrap_or_default(),
+        opinion: a
+            .as_ref()
+            .and_then(|a| a.review_opinion.clone())
+            .unwrap_or_default(),
+        award: a
+            .as_ref()
+            .and_then(|a| a.award.as_deref())
+            .and_then(DegreeAward::from_code)
+            .map(|x| x.label().to_owned())
+            .unwrap_or_default(),
+        can_apply: in_window && why.is_none() && a.as_ref().is_none_or(degree::editable),
+        has_application: a.is_some(),
+    };
+    let page = DegreePage {
+        layout,
+        batch_name: b.name.clone(),
+        conditions: conds,
+        refusal: why,
+        rows: vec![row],
+        in_window,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// GET /student/degree/template.xlsx (下载学位申请表模版): prefilled from the record.
+pub async fn template(
+    State(state): State<AppState>,
+    me: CurrentStudent,
+) -> Result<Response, AppError> {
+    let s = &me.model;
+    let b = current_batch(&state, s)
+        .await?
+        .ok_or_else(|| AppError::NotFound("学校尚未设置学位申请批次".to_owned()))?;
+    let conds = conditions(&state, s, &b).await?;
+    let major = reference::major(&state.db, s.major_id).await?;
+    let school = store::repo::org::get(&state.db, s.school_org_id).await?;
+    let data = printout::DegreeFormData {
+        school: school.name,
+        batch: b.name.clone(),
+        name: s.name.clone(),
+        name_pinyin: name_pinyin(&s.name),
+        gender: domain::Gender::from_code(&s.gender)
+            .map(|g| g.label().to_owned())
+            .unwrap_or_default(),
+        birth_date: s.birth_date.to_string(),
+        ethnicity: s.ethnicity.clone(),
+        political_status: s.political_status.clone(),
+        id_card_no: s.id_card_no.clone(),
+        student_no: s.student_no.clone(),
+        exam_reg_no: s.exam_reg_no.clone(),
+        major: major.name,
+        level: s.study_level.clone(),
+        conditions: conds.into_iter().map(|c| (c.rule, c.current)).collect(),
+    };
+    let bytes = printout::degree_form_template(&data).map_err(|e| AppError::Internal(e.into()))?;
+    let file_name = format!("{}{}学位申请表.xlsx", s.student_no, s.name);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"degree-form.xlsx\"; filename*=UTF-8''{}",
+                    percent(&file_name)
+                ),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// RFC 5987 encoding of a file name for `filename*`.
+pub(crate) fn percent(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The form's typed values as shown again.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FormFields {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    name_pinyin: String,
+    #[serde(default)]
+    id_card_no: String,
+    #[serde(default)]
+    entry_month: String,
+    #[serde(default)]
+    graduation_month: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    second_degree: String,
+    #[serde(default)]
+    major_minor: String,
+    #[serde(default)]
+    minor: String,
+    #[serde(default)]
+    double_bachelor: String,
+    #[serde(default)]
+    joint: String,
+    #[serde(default)]
+    joint_unit: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    qq: String,
+    #[serde(default)]
+    wechat: String,
+    #[serde(default)]
+    other: String,
+    #[serde(default)]
+    thesis_title: String,
+}
+
+fn yes(v: &str) -> bool {
+    v == "是"
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "是" } else { "否" }.to_owned()
+}
+
+impl FormFields {
+    fn input(&self) -> DegreeFormInput {
+        DegreeFormInput {
+            name: self.name.trim().to_owned(),
+            name_pinyin: self
+                .name_pinyin
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            id_card_no: self.id_card_no.trim().to_uppercase(),
+            entry_month: self.entry_month.trim().to_owned(),
+            graduation_month: self.graduation_month.trim().to_owned(),
+            country: self.country.trim().to_owned(),
+            kinds: DegreeKinds {
+                second_degree: yes(&self.second_degree),
+                major_minor: yes(&self.major_minor),
+                minor: yes(&self.minor),
+                double_bachelor: yes(&self.double_bachelor),
+                joint: yes(&self.joint),
+            },
+            joint_unit: self.joint_unit.trim().to_owned(),
+            email: self.email.trim().to_owned(),
+            qq: self.qq.trim().to_owned(),
+            wechat: self.wechat.trim().to_owned(),
+            other: self.other.trim().to_owned(),
+            thesis_title: self.thesis_title.trim().to_owned(),
+        }
+    }
+
+    fn of_application(a: &app::Model) -> Self {
+        FormFields {
+            name: a.name.clone(),
+            name_pinyin: a.name_pinyin.clone(),
+            id_card_no: a.id_card_no.clone(),
+            entry_month: a.entry_month.clone(),
+            graduation_month: a.graduation_month.clone(),
+            country: a.country.clone(),
+            second_degree: yes_no(a.second_degree),
+            major_minor: yes_no(a.major_minor),
+            minor: yes_no(a.minor),
+            double_bachelor: yes_no(a.double_bachelor),
+            joint: yes_no(a.joint_degree),
+            joint_unit: a.joint_unit.clone(),
+            email: a.email.clone(),
+            qq: a.qq.clone(),
+            wechat: a.wechat.clone(),
+            other: a.other_info.clone(),
+            thesis_title: a.thesis_title.clone(),
+        }
+    }
+
+    fn of_student(s: &student::Model) -> Self {
+        FormFields {
+            name: s.name.clone(),
+            name_pinyin: name_pinyin(&s.name),
+            id_card_no: s.id_card_no.clone(),
+            country: "中国".to_owned(),
+            second_degree: yes_no(false),
+            major_minor: yes_no(false),
+            minor: yes_no(false),
+            double_bachelor: yes_no(false),
+            joint: yes_no(false),
+            ..Default::default()
+        }
+    }
+}
+
+/// An upload as listed on the form.
+pub struct FileLine {
+    /// Id for the download link.
+    pub id: i64,
+    /// The name it is offered back under.
+    pub name: String,
+    /// Size, e.g. "1.2M".
+    pub size: String,
+}
+
+#[derive(Template)]
+#[template(path = "student/degree_form.html")]
+struct FormPage {
+    layout: Layout,
+    batch_name: String,
+    student_no: String,
+    major: String,
+    gender: String,
+    birth_date: String,
+    ethnicity: String,
+    political_status: String,
+    f: FormFields,
+    errors: Vec<(String, String)>,
+    message: Option<String>,
+    editable: bool,
+    has_application: bool,
+    thesis: Option<FileLine>,
+    form_file: Option<FileLine>,
+    missing: Vec<String>,
+    status: String,
+}
+
+impl FormPage {
+    /// The message for `field`, if it was refused.
+    fn error_of(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+}
+
+fn size(n: i64) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1}M", n as f64 / 1024.0 / 1024.0)
+    } else {
+        format!("{:.1}K", n as f64 / 1024.0)
+    }
+}
+
+async fn render_form(
+    state: &AppState,
+    me: &CurrentStudent,
+    b: &batch::Model,
+    typed: Option<FormFields>,
+    errors: Vec<(String, String)>,
+    message: Option<String>,
+) -> Result<String, AppError> {
+    let s = &me.model;
+    let a = degree::of_student(&state.db, s.id, b.id).await?;
+    let files = match &a {
+        Some(a) => degree::files(&state.db, a.id).await?,
+        None => Vec::new(),
+    };
+    let line = |slot: DegreeSlot| {
+        files
+            .iter()
+            .find(|f| f.slot == slot.code())
+            .map(|f| FileLine {
+                id: f.id,
+                name: f.file_name.clone(),
+                size: size(f.size_bytes),
+            })
+    };
+    let major = reference::major(&state.db, s.major_id).await?;
+    let f = typed.unwrap_or_else(|| match &a {
+        Some(a) => FormFields::of_application(a),
+        None => FormFields::of_student(s),
+    });
+    let missing = match &a {
+        Some(a) => degree::missing(a, &files),
+        None => vec!["学位申请信息（请填写并保存）".to_owned()],
+    };
+    let page = FormPage {
+        layout: Layout::student("学位申请", &s.name, &me.ctx, "/student/degree"),
+        batch_name: b.name.clone(),
+        student_no: s.student_no.clone(),
+        major: major.name,
+        gender: domain::Gender::from_code(&s.gender)
+            .map(|g| g.label().to_owned())
+            .unwrap_or_default(),
+        birth_date: s.birth_date.to_string(),
+        ethnicity: s.ethnicity.clone(),
+        political_status: s.political_status.clone(),
+        f,
+        errors,
+        message,
+        editable: a.as_ref().is_none_or(degree::editable),
+        has_application: a.is_some(),
+        thesis: line(DegreeSlot::Thesis),
+        form_file: line(DegreeSlot::Form),
+        missing,
+        status: match &a {
+            Some(a) if a.status == degree::SUBMITTED => a
+                .review_status
+                .as_deref()
+                .and_then(DegreeReview::from_code)
+                .map(|r| format!("已申请，{}", r.label()))
+                .unwrap_or_else(|| "已申请".to_owned()),
+            Some(_) => "未提交（已保存）".to_owned(),
+            None => "未申请".to_owned(),
+        },
+    };
+    Ok(page.render()?)
+}
+
+/// The batch the student may apply in now, or why not.
+async fn open_batch(state: &AppState, me: &CurrentStudent) -> Result<batch::Model, AppError> {
+    let b = current_batch(state, &me.model)
+        .await?
+        .ok_or_else(|| AppError::NotFound("学校尚未设置学位申请批次".to_owned()))?;
+    Ok(b)
+}
+
+/// `?saved=` after a save.
+#[derive(Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+fn saved_message(what: &str) -> Option<String> {
+    Some(
+        match what {
+            "form" => "学位申请信息已保存",
+            "thesis" => "毕业论文定稿已上传",
+            "application_form" => "学位申请表已上传",
+            "submitted" => "学位申请已确认提交，请等待学校审核",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+/// GET /student/degree/apply: the form of step 7, refused while a condition fails.
+pub async fn form(
+    State(state): State<AppState>,
+    me: CurrentStudent,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response, AppError> {
+    let b = open_batch(&state, &me).await?;
+    if degree::of_student(&state.db, me.model.id, b.id)
+        .await?
+        .is_none()
+    {
+        let conds = conditions(&state, &me.model, &b).await?;
+        if let Some(why) = refusal(&conds) {
+            return Err(AppError::Invalid(vec![(String::new(), why)]));
+        }
+    }
+    let message = q.saved.as_deref().and_then(saved_message);
+    Ok(Html(render_form(&state, &me, &b, None, Vec::new(), message).await?).into_response())
+}
+
+fn refused_page(html: String) -> Response {
+    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response()
+}
+
+fn field_errors(list: Vec<FieldError>) -> Vec<(String, String)> {
+    list.into_iter().map(|(f, m)| (f.to_owned(), m)).collect()
+}
+
+fn general(m: String) -> Vec<(String, String)> {
+    vec![(String::new(), m)]
+}
+
+/// POST /student/degree/apply: saves the form; refusals re-render it with what was typed.
+pub async fn save(
+    State(state): State<AppState>,
+    me: CurrentStudent,
+    axum::Form(f): axum::Form<FormFields>,
+) -> Result<Response, AppError> {
+    let b = open_batch(&state, &me).await?;
+    let s = &me.model;
+    if degree::of_student(&state.db, s.id, b.id).await?.is_none() {
+        let conds = conditions(&state, s, &b).await?;
+        if let Some(why) = refusal(&conds) {
+            let html = render_form(&state, &me, &b, Some(f), general(why), None).await?;
+            return Ok(refused_page(html));
+        }
+    }
+    let input = f.input();
+    let saved = degree::save(
+        &state.db,
+        s,
+        &b,
+        SaveForm {
+            input: &input,
+            gender: &s.gender,
+            birth_date: s.birth_date,
+            ethnicity: &s.ethnicity,
+            political_status: &s.political_status,
+        },
+        state.now(),
+        ip_of(&me),
+    )
+    .await;
+    let errors = match saved {
+        Ok(_) => return Ok(Redirect::to("/student/degree/apply?saved=form").into_response()),
+        Err(Err(list)) => field_errors(list),
+        Err(Ok(RepoError::Invalid(m) | RepoError::Conflict(m))) => general(m),
+        Err(Ok(e)) => return Err(e.into()),
+    };
+    let html = render_form(&state, &me, &b, Some(f), errors, None).await?;
+    Ok(refused_page(html))
+}
+
+fn ip_of(me: &CurrentStudent) -> Option<&str> {
+    Some(me.ctx.ip.as_str())
+}
+
+/// POST /student/degree/upload (multipart: csrf_token, slot, file).
+pub async fn upload(
+    State(state): State<AppState>,
+    me: CurrentStudent,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let b = open_batch(&state, &me).await?;
+    let refuse = async |m: String| -> Result<Response, AppError> {
+        let html = render_form(&state, &me, &b, None, general(m), None).await?;
+        Ok(refused_page(html))
+    };
+    let form = match read_upload_capped(
+        &me.ctx,
+        multipart,
+        domain::degree::files::THESIS_MAX_BYTES + 1,
+    )
+    .await
+    {
+        Ok(f) => f,
+        Err(Ok(e)) => return Err(e),
+        Err(Err(m)) => return refuse(m).await,
+    };
+    let slot = match form.fields.get("slot").map(String::as_str) {
+        Some("thesis") => DegreeSlot::Thesis,
+        Some("form") => DegreeSlot::Form,
+        _ => return refuse("请选择上传的材料类型".to_owned()).await,
+    };
+    let Some(up) = form.file else {
+        return refuse(format!("请选择要上传的{}文件", slot.label())).await;
+    };
+    let Some(a) = degree::of_student(&state.db, me.model.id, b.id).await? else {
+        return refuse("请先填写并保存学位申请信息，再上传材料".to_owned()).await;
+    };
+    // The whole file was not kept when it is over the largest limit; its real size still counts.
+    let mut bytes = up.bytes;
+    if up.total > bytes.len() {
+        bytes.resize(up.total.min(domain::degree::files::THESIS_MAX_BYTES + 1), 0);
+    }
+    let accepted = match domain::degree::files::check(slot, &up.name, &bytes) {
+        Ok(a) => a,
+        Err(m) => return refuse(m).await,
+    };
+    let file_name = match slot {
+        DegreeSlot::Thesis => domain::degree::form::thesis_file_name(
+            &me.model.student_no,
+            &a.name,
+            &a.thesis_title,
+            accepted.ext,
+        ),
+        DegreeSlot::Form => format!(
+            "{}{}学位申请表.{}",
+            me.model.student_no, a.name, accepted.ext
+        ),
+    };
+    let stored = state
+        .objects
+        .put(&format!("degree/{}", a.id), accepted.ext, bytes)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    match degree::attach(
+        &state.db,
+        &a,
+        &b,
+        NewDegreeFile {
+            slot,
+            stored: &stored,
+            content_type: accepted.content_type,
+            file_name: &file_name,
+        },
+        state.now(),
+        ip_of(&me),
+    )
+    .await
+    {
+        Ok(_) => {
+            let what = match slot {
+                DegreeSlot::Thesis => "thesis",
+                DegreeSlot::Form => "application_form",
+            };
+            Ok(Redirect::to(&format!("/student/degree/apply?saved={what}")).into_response())
+        }
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => refuse(m).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST /student/degree/submit (确认提交).
+pub async fn submit(
+    State(state): State<AppState>,
+    me: CurrentStudent,
+) -> Result<Response, AppError> {
+    let b = open_batch(&state, &me).await?;
+    let Some(a) = degree::of_student(&state.db, me.model.id, b.id).await? else {
+        let html = render_form(
+            &state,
+            &me,
+            &b,
+            None,
+            general("请先填写并保存学位申请信息".to_owned()),
+            None,
+        )
+        .await?;
+        return Ok(refused_page(html));
+    };
+    let why = refusal(&conditions(&state, &me.model, &b).await?);
+    match degree::submit(&state.db, &a, &b, why, state.now(), ip_of(&me)).await {
+        Ok(_) => Ok(Redirect::to("/student/degree/apply?saved=submitted").into_response()),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+            let html = render_form(&state, &me, &b, None, general(m), None).await?;
+            Ok(refused_page(html))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A stored degree upload, served under the name it is offered back as.
+pub(crate) async fn serve_file(
+    state: &AppState,
+    f: &store::entity::degree_file::Model,
+) -> Result<Response, AppError> {
+    let bytes = state
+        .objects
+        .get(&f.object_key)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, f.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"degree-file\"; filename*=UTF-8''{}",
+                    percent(&f.file_name)
+                ),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// GET /student/degree/files/{id}: the student's own uploads only.
+pub async fn own_file(
+    State(state): State<AppState>,
+    me: CurrentStudent,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let not_found = || AppError::NotFound("未找到该文件".to_owned());
+    let f = degree::file(&state.db, id).await?.ok_or_else(not_found)?;
+    let a = degree::get(&state.db, f.application_id)
+        .await
+        .map_err(|_| not_found())?;
+    if a.student_id != me.model.id {
+        return Err(not_found());
+    }
+    serve_file(&state, &f).await
+}

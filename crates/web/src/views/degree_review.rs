@@ -1,0 +1,423 @@
+//! 学位审核 for the school of continuing education (seed 002 step 2): the queue of a degree
+//! batch, an application's detail with its uploads, 审核通过 / 审核不通过 with 审核意见, and the
+//! 学位授予结果 recorded in bulk from the list. Only the organisation that runs the batch sees
+//! any of it; everyone else gets the same 404.
+
+use askama::Template;
+use axum::extract::{Path, Query, RawForm, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::degree::files::DegreeSlot;
+use domain::degree::{DegreeAward, DegreeReview};
+use serde::Deserialize;
+use store::degree::application as degree;
+use store::entity::{batch, degree_application as app};
+use store::graduation::application::Decision;
+use store::repo::{RepoError, reference};
+
+use super::Layout;
+use super::degree::serve_file;
+use crate::error::AppError;
+use crate::session::CurrentStaff;
+use crate::{AppState, util};
+
+const NOT_FOUND: &str = "未找到该学位申请，或不由本机构办理";
+
+fn layout(me: &CurrentStaff) -> Layout {
+    Layout::staff(
+        "学位审核",
+        super::staff::who(me),
+        &me.ctx,
+        "/staff/degree",
+        me.is_admin(),
+    )
+}
+
+fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
+    (t + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The degree batches this organisation runs, newest first.
+async fn my_batches(state: &AppState, me: &CurrentStaff) -> Result<Vec<batch::Model>, AppError> {
+    Ok(reference::batches(&state.db, "degree")
+        .await?
+        .into_iter()
+        .filter(|b| b.org_id == Some(me.org.id))
+        .collect())
+}
+
+/// An application, only when its batch is this organisation's.
+async fn mine(
+    state: &AppState,
+    me: &CurrentStaff,
+    id: i64,
+) -> Result<(app::Model, batch::Model), AppError> {
+    let not_found = || AppError::NotFound(NOT_FOUND.to_owned());
+    let a = degree::get(&state.db, id).await.map_err(|_| not_found())?;
+    let b = store::graduation::application::batch(&state.db, a.batch_id)
+        .await
+        .map_err(|_| not_found())?;
+    if b.org_id != Some(me.org.id) || a.status != degree::SUBMITTED {
+        tracing::warn!(
+            staff = me.staff.id,
+            application = id,
+            "degree application outside the organisation's remit"
+        );
+        return Err(not_found());
+    }
+    Ok((a, b))
+}
+
+/// Filters of the queue.
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    #[serde(default)]
+    batch: Option<i64>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// One row of the queue.
+pub struct Row {
+    /// Application id.
+    pub id: i64,
+    /// 学号.
+    pub student_no: String,
+    /// 姓名.
+    pub name: String,
+    /// 证件号码, masked.
+    pub id_card: String,
+    /// 论文题目.
+    pub thesis_title: String,
+    /// 提交时间.
+    pub submitted_at: String,
+    /// 审核状态.
+    pub review: String,
+    /// 学位授予结果.
+    pub award: String,
+    /// Whether a result can be recorded (approved).
+    pub approved: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/degree_queue.html")]
+struct QueuePage {
+    layout: Layout,
+    batches: Vec<(i64, String, bool)>,
+    status: String,
+    rows: Vec<Row>,
+    counts: Vec<(String, usize)>,
+    message: Option<String>,
+    school: bool,
+}
+
+/// GET /staff/degree
+pub async fn queue(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<QueueQuery>,
+) -> Result<Html<String>, AppError> {
+    let batches = my_batches(&state, &me).await?;
+    let chosen = q
+        .batch
+        .and_then(|id| batches.iter().find(|b| b.id == id))
+        .or_else(|| batches.first());
+    let status = q.status.clone().unwrap_or_else(|| "pending".to_owned());
+    let mut rows = Vec::new();
+    let mut counts = Vec::new();
+    if let Some(b) = chosen {
+        let all = degree::queue(&state.db, b.id, None).await?;
+        for r in DegreeReview::ALL {
+            counts.push((
+                r.label().to_owned(),
+                all.iter()
+                    .filter(|a| a.review_status.as_deref() == Some(r.code()))
+                    .count(),
+            ));
+        }
+        let shown: Vec<&app::Model> = all
+            .iter()
+            .filter(|a| status == "all" || a.review_status.as_deref() == Some(status.as_str()))
+            .take(200)
+            .collect();
+        let people = store::repo::student::by_ids(
+            &state.db,
+            &shown.iter().map(|a| a.student_id).collect::<Vec<_>>(),
+        )
+        .await?;
+        for a in shown {
+            rows.push(Row {
+                id: a.id,
+                student_no: people
+                    .get(&a.student_id)
+                    .map(|s| s.student_no.clone())
+                    .unwrap_or_default(),
+                name: a.name.clone(),
+                id_card: util::mask_id(&a.id_card_no),
+                thesis_title: a.thesis_title.clone(),
+                submitted_at: a.submitted_at.map(beijing).unwrap_or_default(),
+                review: a
+                    .review_status
+                    .as_deref()
+                    .and_then(DegreeReview::from_code)
+                    .map(|r| r.label().to_owned())
+                    .unwrap_or_default(),
+                award: a
+                    .award
+                    .as_deref()
+                    .and_then(DegreeAward::from_code)
+                    .map(|x| x.label().to_owned())
+                    .unwrap_or_default(),
+                approved: a.review_status.as_deref() == Some(DegreeReview::Approved.code()),
+            });
+        }
+    }
+    let page = QueuePage {
+        layout: layout(&me),
+        batches: batches
+            .iter()
+            .map(|b| (b.id, b.name.clone(), chosen.is_some_and(|c| c.id == b.id)))
+            .collect(),
+        status,
+        rows,
+        counts,
+        message: q.done.as_deref().map(|d| match d {
+            "reviewed" => "审核结果已保存，已通知学生".to_owned(),
+            "awarded" => "学位授予结果已登记，已通知学生".to_owned(),
+            other => format!("已完成：{other}"),
+        }),
+        school: me.org.kind == domain::OrgKind::ContinuingEdSchool.code(),
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "staff/degree_detail.html")]
+struct DetailPage {
+    layout: Layout,
+    a: app::Model,
+    student_no: String,
+    major: String,
+    batch: String,
+    review: String,
+    award: String,
+    files: Vec<(i64, &'static str, String)>,
+    pending: bool,
+    error: Option<String>,
+    opinion: String,
+}
+
+async fn render_detail(
+    state: &AppState,
+    me: &CurrentStaff,
+    a: app::Model,
+    b: &batch::Model,
+    error: Option<String>,
+    opinion: String,
+) -> Result<String, AppError> {
+    let s = store::repo::student::get(&state.db, a.student_id).await?;
+    let major = reference::major(&state.db, s.major_id).await?;
+    let files = degree::files(&state.db, a.id)
+        .await?
+        .into_iter()
+        .map(|f| {
+            (
+                f.id,
+                DegreeSlot::from_code(&f.slot)
+                    .map(|x| x.label())
+                    .unwrap_or("材料"),
+                f.file_name,
+            )
+        })
+        .collect();
+    Ok(DetailPage {
+        layout: layout(me),
+        student_no: s.student_no,
+        major: major.name,
+        batch: b.name.clone(),
+        review: a
+            .review_status
+            .as_deref()
+            .and_then(DegreeReview::from_code)
+            .map(|r| r.label().to_owned())
+            .unwrap_or_default(),
+        award: a
+            .award
+            .as_deref()
+            .and_then(DegreeAward::from_code)
+            .map(|x| x.label().to_owned())
+            .unwrap_or_default(),
+        pending: a.review_status.as_deref() == Some(DegreeReview::Pending.code()),
+        files,
+        error,
+        opinion,
+        a,
+    }
+    .render()?)
+}
+
+/// GET /staff/degree/{id}
+pub async fn detail(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let (a, b) = mine(&state, &me, id).await?;
+    Ok(Html(
+        render_detail(&state, &me, a, &b, None, String::new()).await?,
+    ))
+}
+
+/// The decision form.
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    opinion: String,
+    #[serde(default)]
+    version: i32,
+}
+
+/// POST /staff/degree/{id}/review: 审核通过, or 审核不通过 with 审核意见.
+pub async fn review(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ReviewForm>,
+) -> Result<Response, AppError> {
+    let (a, b) = mine(&state, &me, id).await?;
+    let decision = match f.decision.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject(f.opinion.clone()),
+        _ => {
+            let html = render_detail(
+                &state,
+                &me,
+                a,
+                &b,
+                Some("请选择“审核通过”或“审核不通过”".to_owned()),
+                f.opinion,
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        }
+    };
+    if f.version != a.version {
+        let html = render_detail(
+            &state,
+            &me,
+            a,
+            &b,
+            Some(format!("{}。本次操作未做任何更改。", degree::CHANGED)),
+            f.opinion,
+        )
+        .await?;
+        return Ok((StatusCode::CONFLICT, Html(html)).into_response());
+    }
+    match degree::review(
+        &state.db,
+        &a,
+        me.staff.id,
+        &decision,
+        state.now(),
+        Some(&me.ctx.ip),
+    )
+    .await
+    {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/staff/degree?batch={}&done=reviewed", b.id)).into_response(),
+        ),
+        Err(e @ (RepoError::Invalid(_) | RepoError::Conflict(_))) => {
+            let status = if matches!(e, RepoError::Conflict(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let now = degree::get(&state.db, id).await?;
+            let html = render_detail(
+                &state,
+                &me,
+                now,
+                &b,
+                Some(format!("{e}。本次操作未做任何更改。")),
+                f.opinion,
+            )
+            .await?;
+            Ok((status, Html(html)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The bulk 学位授予结果 form: checked ids and the result.
+#[derive(Deserialize)]
+pub struct AwardForm {
+    #[serde(default)]
+    batch: i64,
+    #[serde(default)]
+    award: String,
+    #[serde(default)]
+    ids: Vec<i64>,
+}
+
+/// POST /staff/degree/award: records 授予 / 不授予 for the checked approved applications.
+pub async fn award(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    RawForm(raw): RawForm,
+) -> Result<Response, AppError> {
+    // Repeated `ids` keys: parsed with the form codec that supports them.
+    let f: AwardForm = serde_html_form::from_bytes(&raw)
+        .map_err(|_| AppError::Invalid(vec![(String::new(), "表单内容无效".to_owned())]))?;
+    let b = my_batches(&state, &me)
+        .await?
+        .into_iter()
+        .find(|b| b.id == f.batch)
+        .ok_or_else(|| AppError::NotFound(NOT_FOUND.to_owned()))?;
+    let Some(result) = DegreeAward::from_code(&f.award) else {
+        return Err(AppError::Invalid(vec![(
+            "award".to_owned(),
+            "请选择“授予”或“不授予”".to_owned(),
+        )]));
+    };
+    match degree::record_award(
+        &state.db,
+        b.id,
+        &f.ids,
+        result,
+        me.staff.id,
+        state.now(),
+        Some(&me.ctx.ip),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/staff/degree?batch={}&status=approved&done=awarded",
+            b.id
+        ))
+        .into_response()),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+            Err(AppError::Invalid(vec![("ids".to_owned(), m)]))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// GET /staff/degree/{id}/files/{file_id}
+pub async fn file(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path((id, file_id)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let (a, _) = mine(&state, &me, id).await?;
+    let f = degree::file(&state.db, file_id)
+        .await?
+        .filter(|f| f.application_id == a.id)
+        .ok_or_else(|| AppError::NotFound("未找到该文件".to_owned()))?;
+    serve_file(&state, &f).await
+}
