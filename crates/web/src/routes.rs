@@ -253,6 +253,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/backfills", get(api::backfill::list))
+        .route("/api/v1/degree", get(api::degree::status))
         .route(
             "/api/v1/legacy",
             get(api::backfill::linked).post(api::backfill::link),

@@ -95,6 +95,21 @@ async fn the_conditions_table_shows_the_students_figures_and_the_template_is_pre
             );
         }
 
+        // The same conditions over JSON.
+        let json: serde_json::Value = c
+            .get(app.url("/api/v1/degree"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            json["conditions"][0]["current"],
+            "教学计划下所有课程平均成绩 (不包含毕业课程) : 91.95"
+        );
+        assert_eq!(json["conditions"][2]["passed"], true);
+
         // Staff outside the school see no degree applications at all.
         let other = app
             .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)

@@ -3,6 +3,7 @@
 
 pub mod backfill;
 pub mod credentials;
+pub mod degree;
 pub mod payments;
 
 use axum::Json;
@@ -250,6 +251,9 @@ pub async fn openapi() -> Json<serde_json::Value> {
                     "responses": {"200": {"description": "newly_linked 与 copied（本次转入的成绩条数）"}, "401": {"description": "未登录"},
                                   "403": {"description": "不是考生账号或安全令牌无效"}, "409": {"description": "已关联到其他账号"},
                                   "422": {"description": "格式不符、查无成绩或身份证号不一致"}}}},
+            "/api/v1/degree": {"get": {"summary": "学位申请：当前学位批次的学位审核条件（条件、当前状态、是否合格）与本人申请的申请状态、审核状态、审核意见、学位授予结果（学生账号）",
+                "responses": {"200": {"description": "batch、conditions（rule、current、passed）、refusal（不可申请的原因）、application（status、review_status、review_label、review_opinion、award、award_label）"},
+                              "401": {"description": "未登录"}, "403": {"description": "不是学生账号"}}}},
             "/api/v1/credentials/notify": {"post": {"summary": "学信网推送前置学历信息（学历核验服务回调，服务器之间调用，无需会话与 CSRF 令牌）",
                 "description": "考生在毕业申请中生成授权二维码并在学信网授权后，学信网推送其前置学历。签名方式与支付结果通知相同：X-Biye-Signature 为以共享密钥对原始请求体计算的 HMAC-SHA256；timestamp 与服务器时间相差超过 300 秒的推送被拒绝。学历须为专科或以上、毕业时间早于本次毕业申请、姓名与身份证号与报考信息一致，才核验通过；核验结果仅对该授权所属的毕业申请有效。同一授权编号的重复推送只处理一次。",
                 "parameters": [{"name": "X-Biye-Signature", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],

@@ -35,7 +35,7 @@ fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The school's degree batch students apply in now, or the latest one.
-async fn current_batch(
+pub(crate) async fn current_batch(
     state: &AppState,
     s: &student::Model,
 ) -> Result<Option<batch::Model>, AppError> {
@@ -53,7 +53,7 @@ async fn current_batch(
 }
 
 /// The 学位审核条件 of `s` for batch `b`.
-async fn conditions(
+pub(crate) async fn conditions(
     state: &AppState,
     s: &student::Model,
     b: &batch::Model,
