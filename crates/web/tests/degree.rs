@@ -187,3 +187,226 @@ async fn a_bad_form_is_refused_field_by_field_and_kept_as_typed() {
 async fn store_qualified_language(app: &TestApp, student_no: &str) {
     let _ = (app, student_no);
 }
+
+/// A submitted application of the student, made through the store as the form would.
+async fn submitted(app: &TestApp, student_no: &str) -> store::entity::degree_application::Model {
+    use domain::degree::files::DegreeSlot;
+    use store::degree::application::{self as degree, NewDegreeFile, SaveForm};
+    let s = store::repo::student::by_student_no(&app.db.db, student_no)
+        .await
+        .unwrap()
+        .unwrap();
+    let b = store::repo::reference::batches(&app.db.db, "degree")
+        .await
+        .unwrap()
+        .remove(0);
+    let input = domain::degree::form::DegreeFormInput {
+        name: s.name.clone(),
+        name_pinyin: domain::degree::pinyin::name_pinyin(&s.name),
+        id_card_no: s.id_card_no.clone(),
+        entry_month: "202203".into(),
+        graduation_month: "202407".into(),
+        country: "中国".into(),
+        kinds: Default::default(),
+        joint_unit: String::new(),
+        email: "s@example.com".into(),
+        qq: "10001234".into(),
+        wechat: "student_01".into(),
+        other: String::new(),
+        thesis_title: "地域文化的视觉表达".into(),
+    };
+    let now = chrono::Utc::now();
+    let a = degree::save(
+        &app.db.db,
+        &s,
+        &b,
+        SaveForm {
+            input: &input,
+            gender: &s.gender,
+            birth_date: s.birth_date,
+            ethnicity: &s.ethnicity,
+            political_status: &s.political_status,
+        },
+        now,
+        None,
+    )
+    .await
+    .unwrap();
+    for (slot, name) in [
+        (
+            DegreeSlot::Thesis,
+            format!("{}{}地域文化的视觉表达.pdf", s.student_no, s.name),
+        ),
+        (
+            DegreeSlot::Form,
+            format!("{}{}学位申请表.pdf", s.student_no, s.name),
+        ),
+    ] {
+        let stored = app
+            .state
+            .objects
+            .put("degree", "pdf", b"%PDF-1.7\n%%EOF".to_vec())
+            .await
+            .unwrap();
+        let a = degree::get(&app.db.db, a.id).await.unwrap();
+        degree::attach(
+            &app.db.db,
+            &a,
+            &b,
+            NewDegreeFile {
+                slot,
+                stored: &stored,
+                content_type: "application/pdf",
+                file_name: &name,
+            },
+            now,
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    let a = degree::get(&app.db.db, a.id).await.unwrap();
+    degree::submit(&app.db.db, &a, &b, None, now, None)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_school_reviews_and_records_the_award_and_nobody_else_sees_it() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a = submitted(&app, accounts::STUDENT_ABOVE_THRESHOLDS).await;
+        let files = store::degree::application::files(&app.db.db, a.id)
+            .await
+            .unwrap();
+
+        // Another organisation and another student get the same 404.
+        let other = app
+            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .await;
+        let (status, _) = app
+            .get_text(&other, &format!("/staff/degree/{}", a.id))
+            .await;
+        assert_eq!(status, 404, "{}", b.name());
+        let (status, _) = app
+            .get_text(
+                &other,
+                &format!("/staff/degree/{}/files/{}", a.id, files[0].id),
+            )
+            .await;
+        assert_eq!(status, 404);
+        let stranger = app.signed_in(LOGIN, accounts::STUDENT_AT_THRESHOLD).await;
+        let (status, _) = app
+            .get_text(&stranger, &format!("/student/degree/files/{}", files[0].id))
+            .await;
+        assert_eq!(status, 404);
+        // The owner gets the thesis under 学号+姓名+论文题目.
+        let owner = app
+            .signed_in(LOGIN, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .await;
+        let r = owner
+            .get(app.url(&format!("/student/degree/files/{}", files[0].id)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let disposition = r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            disposition.contains("UTF-8''2022130502001"),
+            "{disposition}"
+        );
+
+        // The school: the queue masks the ID number, the detail links both files.
+        let school = app
+            .signed_in("/staff/login", accounts::STAFF_CE_SCHOOL_REVIEWER)
+            .await;
+        let (_, page) = app.get_text(&school, "/staff/degree").await;
+        assert!(
+            page.contains(&format!("/staff/degree/{}", a.id)),
+            "{}",
+            b.name()
+        );
+        assert!(
+            !page.contains(&a.id_card_no),
+            "ID number masked in the list"
+        );
+        let (status, page) = app
+            .get_text(&school, &format!("/staff/degree/{}", a.id))
+            .await;
+        assert_eq!(status, 200);
+        assert!(page.contains("地域文化的视觉表达") && page.contains("学位申请表"));
+        // Rejecting without an opinion changes nothing; a stale version is refused.
+        let (status, page) = post_form(
+            &app,
+            &school,
+            &format!("/staff/degree/{}", a.id),
+            &format!("/staff/degree/{}/review", a.id),
+            &[
+                ("decision", "reject"),
+                ("opinion", ""),
+                ("version", &a.version.to_string()),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains("必须填写审核意见"));
+        let (status, _) = post_form(
+            &app,
+            &school,
+            &format!("/staff/degree/{}", a.id),
+            &format!("/staff/degree/{}/review", a.id),
+            &[
+                ("decision", "approve"),
+                ("version", &(a.version - 1).to_string()),
+            ],
+        )
+        .await;
+        assert_eq!(status, 409);
+        let (status, _) = post_form(
+            &app,
+            &school,
+            &format!("/staff/degree/{}", a.id),
+            &format!("/staff/degree/{}/review", a.id),
+            &[("decision", "approve"), ("version", &a.version.to_string())],
+        )
+        .await;
+        assert_eq!(status, 303, "{}", b.name());
+
+        // 学位授予结果 in bulk from the list.
+        let token = app.csrf(&school, "/staff/degree?status=approved").await;
+        let r = school
+            .post(app.url("/staff/degree/award"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("batch", &a.batch_id.to_string()),
+                ("award", "awarded"),
+                ("ids", &a.id.to_string()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{}", b.name());
+        let (_, page) = app.get_text(&owner, "/student/degree").await;
+        assert!(page.contains("审核通过") && page.contains("授予"), "{page}");
+        let messages = store::repo::inbox::list(
+            &app.db.db,
+            store::repo::inbox::Recipient::Student(a.student_id),
+            10,
+        )
+        .await
+        .unwrap();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.title.contains("学位授予结果：授予"))
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.title.contains("学位申请审核通过"))
+        );
+    }
+}
