@@ -564,3 +564,46 @@ async fn legacy_import_with_one_bad_row_writes_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_practical_notice_goes_to_the_chief_university_which_keeps_no_original() {
+    for b in contract_backends() {
+        let w = world(&b).await;
+        let c = cand(&w, accounts::YN_BACKFILL_NEEDED).await;
+        let course = accounts::YN_BACKFILL_COURSE;
+        let notice = validate(
+            &BackfillInput {
+                source: BackfillSource::PracticalNotice.code().to_owned(),
+                course_code: course.to_owned(),
+                score: "合格".to_owned(),
+                obtained_on: "2021-06-18".to_owned(),
+                document_no: "云财实2021-0618".to_owned(),
+            },
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
+        .unwrap();
+        let r = file(&w, &c, &notice).await.unwrap();
+        let (uni_staff, uni) = staff_of(&w, accounts::STAFF_YN_UNIVERSITY).await;
+        let (_, point) = staff_of(&w, accounts::STAFF_YN_CONFIRMATION_POINT).await;
+        assert_eq!(r.handler_org_id, uni, "{}", b.name());
+        assert!(
+            backfills::queue(&w.t.db, point, true)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        backfills::decide(
+            &w.t.db,
+            r.id,
+            uni,
+            uni_staff,
+            Decision::Approve {
+                original_kept: false,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(backfill_scores(&w, &c, course).await, 1, "{}", b.name());
+    }
+}

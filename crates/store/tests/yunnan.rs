@@ -486,3 +486,57 @@ async fn prior_education_manual_review_passes_point_then_office() {
         assert!(matches!(err, RepoError::NotFound), "{}", b.name());
     }
 }
+
+#[tokio::test]
+async fn a_credit_recognition_student_is_reviewed_first_by_the_chief_university() {
+    for b in app_backends() {
+        let w = world(&b).await;
+        let c = cand(&w, accounts::YN_CREDIT_RECOGNITION).await;
+        let mut a = open(&w, &c, apps::PRIOR_NOT_NEEDED).await;
+        a = apps::save_section(&w.t.db, &a, Section::IdValidity("长期".into()), now(), None)
+            .await
+            .unwrap();
+        for slot in [
+            FileSlot::IdFront,
+            FileSlot::IdBack,
+            FileSlot::Commitment,
+            FileSlot::CertificatePhoto,
+            FileSlot::PracticalNotice,
+        ] {
+            a = attach(&w, &a, slot, None).await;
+        }
+        let needs = materials::needs_of(&w.t.db, &a).await.unwrap();
+        let offline: Vec<String> = needs.offline().map(|e| e.code.clone()).collect();
+        for code in &offline {
+            a = attach(&w, &a, FileSlot::ExemptionForm, Some(code)).await;
+        }
+        let a = apps::submit(&w.t.db, &a, now(), None).await.unwrap();
+        let (su, university) = staff_of(&w, accounts::STAFF_YN_UNIVERSITY).await;
+        let (sp, point) = staff_of(&w, accounts::STAFF_YN_CONFIRMATION_POINT).await;
+        assert_eq!(a.current_org_id, Some(university.id), "{}", b.name());
+        // The candidate's confirmation point is not the first reviewer of 学分互认在校生.
+        let err = apps::decide(&w.t.db, &point, sp, a.id, 0, Decision::Approve, now(), None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, RepoError::NotFound | RepoError::Conflict(_)),
+            "{err:?}"
+        );
+        materials::confirm_seal(&w.t.db, &a, university.id, now())
+            .await
+            .unwrap();
+        let a = apps::decide(
+            &w.t.db,
+            &university,
+            su,
+            a.id,
+            0,
+            Decision::Approve,
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(a.stage, Some(1), "{}", b.name());
+    }
+}
