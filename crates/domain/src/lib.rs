@@ -124,6 +124,7 @@ macro_rules! string_newtype_impls {
 pub mod backfill;
 pub mod calendar;
 pub mod credential;
+pub mod degree;
 pub mod files;
 pub mod graduation;
 pub mod ids;
