@@ -6,6 +6,7 @@
 
 pub mod credential;
 pub mod db;
+pub mod degree;
 pub mod demo;
 pub mod entity;
 pub mod graduation;
