@@ -8,6 +8,8 @@ pub mod candidate;
 pub mod gateway;
 pub mod graduation;
 pub mod imports;
+pub mod language;
+pub mod language_review;
 pub mod legacy;
 pub mod materials;
 pub mod payment;
@@ -110,6 +112,8 @@ impl Layout {
             &[
                 ("个人信息", "/student/profile"),
                 ("成绩查询", "/student/scores"),
+                ("学位外语", "/student/language"),
+                ("收件箱", "/student/inbox"),
             ],
             active,
         )
@@ -126,9 +130,11 @@ impl Layout {
             ("前置学历审核", "/staff/prior-reviews"),
             ("成绩补录", "/staff/backfills"),
             ("考籍更正", "/staff/corrections"),
+            ("学位外语审核", "/staff/language"),
         ];
         if admin {
             items.push(("数据导入", "/staff/imports"));
+            items.push(("学位条件设置", "/staff/degree-rules"));
         }
         Self::with_menu(title, who, ctx, &items, active)
     }
