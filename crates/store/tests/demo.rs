@@ -347,6 +347,39 @@ async fn named_accounts_are_in_their_situations() {
                 .iter()
                 .any(|x| x.kind == "language" && x.name.ends_with("批次"))
         );
+        // The school's rules row (70/70/70) was copied into its batches; graduation batches
+        // carry none.
+        for x in &batches {
+            let want = match x.kind.as_str() {
+                "language" => (Some(700), None),
+                "degree" => (Some(700), Some(700)),
+                _ => (None, None),
+            };
+            assert_eq!(
+                (x.min_average_tenths, x.min_core_tenths),
+                want,
+                "{}",
+                x.name
+            );
+        }
+        let school = batches
+            .iter()
+            .find(|x| x.kind == "language")
+            .and_then(|x| x.org_id)
+            .unwrap();
+        assert_eq!(
+            store::degree::rules::of_school(&t.db, school)
+                .await
+                .unwrap(),
+            store::degree::rules::DegreeRules::default()
+        );
+        assert!(
+            store::entity::school_degree_rule::Entity::find()
+                .one(&t.db)
+                .await
+                .unwrap()
+                .is_some_and(|r| r.school_org_id == school)
+        );
 
         // Every ID number parses.
         for c in candidate::Entity::find().all(&t.db).await.unwrap() {

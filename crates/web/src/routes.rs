@@ -11,8 +11,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::views::{
     application, archive, auth, backfill, candidate, degree, degree_review, gateway, graduation,
-    imports, legacy, materials, payment, printouts, prior_review, record_correction, review, staff,
-    student, xuexin,
+    imports, language, language_review, legacy, materials, payment, printouts, prior_review,
+    record_correction, review, staff, student, xuexin,
 };
 use crate::{AppState, api, ops, session};
 
@@ -189,6 +189,37 @@ pub fn router(state: AppState) -> Router {
         .route("/static/application.js", get(application_script))
         .route("/student/profile", get(student::profile))
         .route("/student/scores", get(student::scores))
+        .route("/student/language", get(language::page))
+        .route(
+            "/student/language/{batch_id}/apply",
+            get(language::form)
+                .post(language::submit)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/student/language/applications/{id}", get(language::detail))
+        .route(
+            "/student/language/applications/{id}/withdraw",
+            post(language::withdraw),
+        )
+        .route(
+            "/student/language/applications/{id}/files/{file_id}",
+            get(language::file),
+        )
+        .route("/student/inbox", get(language::inbox_page))
+        .route("/student/inbox/read", post(language::inbox_read))
+        .route("/staff/language", get(language_review::queue))
+        .route("/staff/language/bulk", post(language_review::bulk))
+        .route("/staff/language/{id}", get(language_review::detail))
+        .route("/staff/language/{id}/decide", post(language_review::decide))
+        .route(
+            "/staff/language/{id}/files/{file_id}",
+            get(language_review::file),
+        )
+        .route(
+            "/staff/degree-rules",
+            get(language_review::rules_page).post(language_review::rules_save),
+        )
+        .route("/api/v1/language", get(api::language::list))
         .route("/student/degree", get(degree::page))
         .route("/student/degree/template.xlsx", get(degree::template))
         .route(

@@ -216,7 +216,10 @@ async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Respons
             || crate::views::application::MULTIPART_ROUTES.contains(&path.as_str())
             || crate::views::degree::MULTIPART_ROUTES.contains(&path.as_str())
             // The stamped-copy upload reads its token first, like the routes above.
-            || (path.starts_with("/staff/prior-reviews/") && path.ends_with("/stamped")))
+            || (path.starts_with("/staff/prior-reviews/") && path.ends_with("/stamped"))
+            // The 学位外语 application form, likewise.
+            || (path.starts_with(crate::views::language::APPLY_PREFIX)
+                && path.ends_with(crate::views::language::APPLY_SUFFIX)))
     {
         return Ok(req);
     }

@@ -180,12 +180,138 @@ async fn a_bad_form_is_refused_field_by_field_and_kept_as_typed() {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 403);
+
+        // A good form, both uploads, 确认提交.
+        let (status, _) = post_form(
+            &app,
+            &c,
+            "/student/degree/apply",
+            "/student/degree/apply",
+            &[
+                ("name", &s.name),
+                ("name_pinyin", "Zhang Xiaomei"),
+                ("id_card_no", &s.id_card_no),
+                ("entry_month", "202203"),
+                ("graduation_month", "202407"),
+                ("country", "中国"),
+                ("joint", "否"),
+                ("email", "zxm@example.com"),
+                ("qq", "12345678"),
+                ("wechat", "zxm_2024"),
+                ("thesis_title", "乡村振兴背景下的视觉设计研究"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{}", b.name());
+        let upload = async |slot: &str, name: &str, bytes: Vec<u8>| {
+            let token = app.csrf(&c, "/student/degree/apply").await;
+            let form = reqwest::multipart::Form::new()
+                .text("csrf_token", token)
+                .text("slot", slot.to_owned())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+                );
+            let r = c
+                .post(app.url("/student/degree/upload"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        };
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        let (status, page) = upload("thesis", "论文.pdf", png).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("内容实际是PNG 图片"), "{page}");
+        let (status, _) = upload("thesis", "论文.pdf", b"%PDF-1.7\n1 0 obj\n%%EOF".to_vec()).await;
+        assert_eq!(status, 303, "{}", b.name());
+        let (_, page) = app.get_text(&c, "/student/degree/apply").await;
+        assert!(
+            page.contains(&format!(
+                "{}{}乡村振兴背景下的视觉设计研究.pdf",
+                s.student_no, s.name
+            )),
+            "the thesis is named 学号+姓名+论文题目"
+        );
+        assert!(page.contains("还有以下内容未完成：学位申请表"));
+        let template = c
+            .get(app.url("/student/degree/template.xlsx"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let (status, _) = upload("form", "学位申请表.xlsx", template.to_vec()).await;
+        assert_eq!(status, 303);
+        let (status, _) = post_form(
+            &app,
+            &c,
+            "/student/degree/apply",
+            "/student/degree/submit",
+            &[],
+        )
+        .await;
+        assert_eq!(status, 303, "{}", b.name());
+        let (_, page) = app.get_text(&c, "/student/degree").await;
+        assert!(page.contains("已申请") && page.contains("待审核"), "{page}");
+        // Locked now: saving again is refused and changes nothing.
+        let (status, page) = post_form(
+            &app,
+            &c,
+            "/student/degree/apply",
+            "/student/degree/apply",
+            &[("name", &s.name), ("thesis_title", "另一个题目")],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(page.contains("已确认提交"), "{page}");
+        let (_, inbox) = app.get_text(&c, "/student/inbox").await;
+        assert!(inbox.contains("学位申请已提交"), "{}", b.name());
     }
 }
 
-/// Records a qualified 学位外语 result for the student.
+/// Records a reviewed, qualified 学位外语 application for the student, as the school's review
+/// leaves it.
 async fn store_qualified_language(app: &TestApp, student_no: &str) {
-    let _ = (app, student_no);
+    use sea_orm::{ActiveModelTrait, Set};
+    let s = store::repo::student::by_student_no(&app.db.db, student_no)
+        .await
+        .unwrap()
+        .unwrap();
+    let batch = store::repo::reference::batches(&app.db.db, "language")
+        .await
+        .unwrap()
+        .remove(0);
+    let now = chrono::Utc::now();
+    store::entity::language_application::ActiveModel {
+        student_id: Set(s.id),
+        batch_id: Set(batch.id),
+        active_batch_id: Set(Some(batch.id)),
+        subject: Set("foreign_language".into()),
+        certificate_type: Set("other_language".into()),
+        exam_kind: Set("cet".into()),
+        exam_level: Set(Some("cet4".into())),
+        language: Set("english".into()),
+        obtained_on: Set(chrono::NaiveDate::from_ymd_opt(2023, 6, 20).unwrap()),
+        transcript_no: Set("231012345678901".into()),
+        score: Set("512".into()),
+        score_status: Set("合格".into()),
+        average_hundredths: Set(9195),
+        status: Set("approved".into()),
+        review_opinion: Set(None),
+        qualification: Set(Some("qualified".into())),
+        reviewed_by: Set(None),
+        reviewed_at: Set(Some(now)),
+        withdrawn_at: Set(None),
+        version: Set(2),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db.db)
+    .await
+    .unwrap();
 }
 
 /// A submitted application of the student, made through the store as the form would.

@@ -3,8 +3,9 @@
 //! batch (the school's rules when the batch was created), so other schools' 65 or 75 work alike.
 //!
 //! Scores are integer tenths: averages are compared exactly (sum against threshold × count) and
-//! shown to two decimals, as the seed's 91.95.
+//! shown to two decimals rounded down, as the seed's 91.95 ([`super::Average`]).
 
+use super::Average;
 use crate::score::{CourseKind, ScoreValue};
 
 /// One plan course with the student's best result in it.
@@ -55,61 +56,22 @@ impl LanguageState {
     }
 }
 
-/// The mean of some scores held as a sum of tenths and a count, so comparisons stay exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Average {
-    /// Sum of the scores, in tenths.
-    pub sum_tenths: u64,
-    /// How many scores.
-    pub count: u64,
-}
-
-impl Average {
-    /// The average of `tenths`.
-    pub fn of(tenths: impl IntoIterator<Item = u16>) -> Self {
-        tenths.into_iter().fold(Self::default(), |a, t| Average {
-            sum_tenths: a.sum_tenths + u64::from(t),
-            count: a.count + 1,
-        })
-    }
-
-    /// Whether the average is at least `threshold_tenths`; an empty average meets nothing.
-    pub fn meets(&self, threshold_tenths: u16) -> bool {
-        self.count > 0 && self.sum_tenths >= u64::from(threshold_tenths) * self.count
-    }
-
-    /// Two decimals, rounded half up: "91.95", "70.00"; "无" when there is nothing to average.
-    pub fn display(&self) -> String {
-        if self.count == 0 {
-            return "无".to_owned();
-        }
-        // hundredths = sum_tenths × 10 / count, rounded half up.
-        let hundredths = (self.sum_tenths * 20 + self.count) / (2 * self.count);
-        format!("{}.{:02}", hundredths / 100, hundredths % 100)
-    }
-}
-
-/// A threshold as people write it: "70", "72.5".
+/// A threshold or score as people write it: "70", "72.5".
 pub fn points(tenths: u16) -> String {
-    if tenths.is_multiple_of(10) {
-        format!("{}", tenths / 10)
-    } else {
-        format!("{}.{}", tenths / 10, tenths % 10)
-    }
+    super::threshold_display(i32::from(tenths))
 }
 
 /// The average of all plan courses with a numeric score, graduation courses (the thesis)
 /// excluded. Courses graded only 合格 have no number to average and are left out too.
 pub fn plan_average(courses: &[CourseResult]) -> Average {
-    Average::of(
-        courses
-            .iter()
-            .filter(|c| c.kind != CourseKind::Thesis)
-            .filter_map(|c| match c.score {
-                Some(ScoreValue::Points(s)) => Some(s.tenths()),
-                _ => None,
-            }),
-    )
+    let lines: Vec<super::PlanResult> = courses
+        .iter()
+        .map(|c| super::PlanResult {
+            kind: c.kind,
+            result: c.score,
+        })
+        .collect();
+    super::exam_course_average(&lines)
 }
 
 /// One row of the 学位审核条件 table.
@@ -170,7 +132,7 @@ pub fn evaluate(
         Condition {
             rule: format!("{AVERAGE} : {min_avg} 及{min_avg}以上"),
             current: format!("{AVERAGE} : {}", avg.display()),
-            passed: avg.meets(thresholds.min_average_tenths),
+            passed: avg.reaches(i32::from(thresholds.min_average_tenths)),
         },
         Condition {
             rule: "学位外语成绩: 合格".to_owned(),
@@ -239,8 +201,21 @@ mod tests {
             .display(),
             "91.95"
         );
-        assert_eq!(Average::of([700, 700]).display(), "70.00");
-        assert_eq!(Average::default().display(), "无");
+        assert_eq!(
+            Average {
+                sum_tenths: 1400,
+                count: 2
+            }
+            .display(),
+            "70.00"
+        );
+        // 20999 / 30 tenths is 69.9966…: shown as 69.99, never as a 70.00 that is not reached.
+        let just_below = Average {
+            sum_tenths: 20999,
+            count: 30,
+        };
+        assert_eq!(just_below.display(), "69.99");
+        assert!(!just_below.reaches(700));
     }
 
     #[test]
@@ -248,13 +223,13 @@ mod tests {
         // 6999/10 = 699.9 tenths = 69.99 points.
         let below = plan_average(&ten_summing(6999));
         assert_eq!(below.display(), "69.99");
-        assert!(!below.meets(700));
+        assert!(!below.reaches(700));
         let at = plan_average(&ten_summing(7000));
         assert_eq!(at.display(), "70.00");
-        assert!(at.meets(700));
+        assert!(at.reaches(700));
         let above = plan_average(&ten_summing(7001));
         assert_eq!(above.display(), "70.01");
-        assert!(above.meets(700));
+        assert!(above.reaches(700));
     }
 
     #[test]
@@ -267,7 +242,13 @@ mod tests {
             score: Some(ScoreValue::Pass),
             ..course("P", CourseKind::Practical, false, None)
         });
-        assert_eq!(plan_average(&cs), Average::of([800]));
+        assert_eq!(
+            plan_average(&cs),
+            Average {
+                sum_tenths: 800,
+                count: 1
+            }
+        );
     }
 
     #[test]

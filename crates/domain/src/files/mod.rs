@@ -13,6 +13,7 @@ mod crop;
 mod jpeg;
 mod metadata;
 mod photo;
+mod proof;
 mod scan;
 mod segments;
 mod sniff;
@@ -26,6 +27,9 @@ pub use jpeg::{CleanJpeg, JpegHeader, check_jpeg, jpeg_header};
 pub use photo::{
     PHOTO_DPI, PHOTO_HEIGHT, PHOTO_MAX_BYTES, PHOTO_MIN_BYTES, PHOTO_MIN_QUALITY, PHOTO_WIDTH,
     PhotoReport, check_certificate_photo, fix_certificate_photo,
+};
+pub use proof::{
+    CleanProof, PROOF_MAX_BYTES, PROOF_MAX_FILES, ProofFormat, check_proof, check_proof_count,
 };
 pub use sniff::{Sniffed, sniff};
 

@@ -117,8 +117,6 @@ pub async fn save(
     ip: Option<&str>,
 ) -> Result<app::Model, Result<RepoError, Vec<FieldError>>> {
     check_window(b, now).map_err(Ok)?;
-    validate(form.input).map_err(Err)?;
-    let i = form.input;
     let existing = of_student(db, s.id, b.id).await.map_err(Ok)?;
     if let Some(a) = &existing
         && !editable(a)
@@ -127,6 +125,8 @@ pub async fn save(
             "学位申请已确认提交，不能再修改".to_owned(),
         )));
     }
+    validate(form.input).map_err(Err)?;
+    let i = form.input;
     let txn = db.begin().await.map_err(|e| Ok(e.into()))?;
     let saved = match existing {
         Some(a) => {

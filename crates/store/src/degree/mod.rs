@@ -1,6 +1,8 @@
-//! Degrees for continuing-education students (学位, seed 002).
+//! 学位 (seed 002): a school's degree rules, the 学位外语成绩认定 and the degree application.
 
 pub mod application;
+pub mod language;
+pub mod rules;
 
 use domain::degree::conditions::CourseResult;
 use domain::{CourseKind, ScoreValue};
@@ -42,19 +44,37 @@ pub async fn course_results<C: ConnectionTrait>(
         .collect())
 }
 
-/// The thresholds a degree batch was created with.
-pub fn thresholds_of(_b: &crate::entity::batch::Model) -> domain::degree::conditions::Thresholds {
+/// The thresholds a degree batch was created with (the school's rules at the time).
+pub fn thresholds_of(b: &crate::entity::batch::Model) -> domain::degree::conditions::Thresholds {
+    let tenths = |t: Option<i32>| {
+        t.and_then(|t| u16::try_from(t).ok())
+            .unwrap_or(domain::degree::DEFAULT_THRESHOLD_TENTHS as u16)
+    };
     domain::degree::conditions::Thresholds {
-        min_average_tenths: 700,
-        min_core_tenths: 700,
+        min_average_tenths: tenths(b.min_average_tenths),
+        min_core_tenths: tenths(b.min_core_tenths),
     }
 }
 
 /// Where the student's 学位外语 recognition stands, over all batches: 合格 once any reviewed
 /// application was qualified.
 pub async fn language_state<C: ConnectionTrait>(
-    _conn: &C,
-    _student_id: i64,
+    conn: &C,
+    student_id: i64,
 ) -> Result<domain::degree::conditions::LanguageState, RepoError> {
-    Ok(domain::degree::conditions::LanguageState::NotApplied)
+    use domain::degree::conditions::LanguageState;
+    use domain::degree::language::{LanguageStatus, Qualification};
+    let apps = language::of_student(conn, student_id).await?;
+    let has = |f: &dyn Fn(&crate::entity::language_application::Model) -> bool| apps.iter().any(f);
+    Ok(
+        if has(&|a| a.qualification.as_deref() == Some(Qualification::Qualified.code())) {
+            LanguageState::Qualified
+        } else if has(&|a| a.status == LanguageStatus::Pending.code()) {
+            LanguageState::Pending
+        } else if has(&|a| a.qualification.as_deref() == Some(Qualification::Unqualified.code())) {
+            LanguageState::NotQualified
+        } else {
+            LanguageState::NotApplied
+        },
+    )
 }

@@ -509,6 +509,14 @@ async fn batches<C: ConnectionTrait>(
         (year, true)
     };
     let school = refs.org("ce-school")?;
+    // The school's rules row (the seed's 70/70/70) before its batches, which copy it.
+    crate::degree::rules::set_for_school(
+        conn,
+        school,
+        crate::degree::rules::DegreeRules::default(),
+        now,
+    )
+    .await?;
     let season = if first_half { "春季" } else { "秋季" };
     let rows = [
         (

@@ -16,6 +16,11 @@ pub struct Model {
     pub closes_at: DateTimeUtc,
     /// The ID card must be valid after this day (seed 003), where the province sets one.
     pub id_valid_after: Option<Date>,
+    /// Language batches: the entry average; degree batches: the all-course average. Tenths,
+    /// copied from the school's rules when the batch was created.
+    pub min_average_tenths: Option<i32>,
+    /// Degree batches: the lowest score of every degree core course, in tenths.
+    pub min_core_tenths: Option<i32>,
     pub created_at: DateTimeUtc,
 }
 

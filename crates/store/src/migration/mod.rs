@@ -11,6 +11,7 @@ mod m20261124_000006_local_gateway;
 mod m20261124_000008_yunnan_materials;
 mod m20261124_000009_score_backfills;
 mod m20261124_000010_authorisation_archive;
+mod m20261124_000011_degree_language;
 mod m20261124_000012_degree_applications;
 mod schema;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_yunnan_materials::Migration),
             Box::new(m20261124_000009_score_backfills::Migration),
             Box::new(m20261124_000010_authorisation_archive::Migration),
+            Box::new(m20261124_000011_degree_language::Migration),
             Box::new(m20261124_000012_degree_applications::Migration),
         ]
     }

@@ -395,7 +395,8 @@ pub struct NewBatch<'a> {
     pub closes_at: DateTime<Utc>,
 }
 
-/// Creates a batch; the window must not end before it starts.
+/// Creates a batch; the window must not end before it starts. A language or degree batch copies
+/// its school's current degree rules (70/70/70 without any).
 pub async fn create_batch<C: ConnectionTrait>(
     conn: &C,
     new: NewBatch<'_>,
@@ -406,8 +407,25 @@ pub async fn create_batch<C: ConnectionTrait>(
             "批次的申请截止时间必须晚于开始时间".to_owned(),
         ));
     }
+    // Language and degree batches keep the thresholds in force when they were created.
+    let (min_average, min_core) = match (new.kind, new.org_id) {
+        ("language" | "degree", Some(org)) => {
+            let r = crate::degree::rules::of_school(conn, org).await?;
+            if new.kind == "language" {
+                (Some(r.language_min_average_tenths), None)
+            } else {
+                (
+                    Some(r.degree_min_average_tenths),
+                    Some(r.degree_min_core_tenths),
+                )
+            }
+        }
+        _ => (None, None),
+    };
     let created = batch::ActiveModel {
         kind: Set(new.kind.to_owned()),
+        min_average_tenths: Set(min_average),
+        min_core_tenths: Set(min_core),
         province: Set(new.province.map(str::to_owned)),
         org_id: Set(new.org_id),
         name: Set(new.name.to_owned()),

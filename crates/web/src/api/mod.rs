@@ -4,6 +4,7 @@
 pub mod backfill;
 pub mod credentials;
 pub mod degree;
+pub mod language;
 pub mod payments;
 
 use axum::Json;
@@ -199,7 +200,7 @@ pub async fn candidate_scores(
 
 /// GET /api/v1/openapi.json
 pub async fn openapi() -> Json<serde_json::Value> {
-    Json(serde_json::json!({
+    let mut doc = serde_json::json!({
         "openapi": "3.1.0",
         "info": {"title": "biye API", "version": env!("CARGO_PKG_VERSION"),
                  "description": "毕业申请与审核平台接口。认证：会话 Cookie（biye_sid）；修改类请求需带 X-CSRF-Token 头（取自 /api/v1/me）。"},
@@ -287,5 +288,10 @@ pub async fn openapi() -> Json<serde_json::Value> {
                     "400": {"description": "签名无效、通知过期、金额不符或订单不存在；未做任何更改（JSON：error、message）"},
                     "500": {"description": "暂时无法处理，支付平台应稍后重发"}}}}
         }
-    }))
+    });
+    // Added apart: one literal holding every path exceeds the macro's recursion limit.
+    doc["paths"]["/api/v1/language"] = serde_json::json!({"get": {"summary": "学位外语：当前学生所在学校的学位外语批次及本人的申请（与“学位外语”页面的表格相同）；提交申请需上传证明文件，请使用页面 /student/language",
+                "responses": {"200": {"description": "no、batch_id、batch_name、window（申请时间，北京时间）、condition（申请条件）、actual（本人平均成绩）、applied（已申请/未申请）、condition_met（达标/未达标）、application_id、status（pending/approved/rejected）、status_label、opinion（审核意见）、qualification（合格状态）、can_apply、can_withdraw"},
+                              "401": {"description": "未登录"}, "403": {"description": "不是学生账号"}}}});
+    Json(doc)
 }

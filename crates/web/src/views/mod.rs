@@ -10,6 +10,8 @@ pub mod degree_review;
 pub mod gateway;
 pub mod graduation;
 pub mod imports;
+pub mod language;
+pub mod language_review;
 pub mod legacy;
 pub mod materials;
 pub mod payment;
@@ -112,7 +114,9 @@ impl Layout {
             &[
                 ("个人信息", "/student/profile"),
                 ("成绩查询", "/student/scores"),
+                ("学位外语", "/student/language"),
                 ("学位申请", "/student/degree"),
+                ("收件箱", "/student/inbox"),
             ],
             active,
         )
@@ -129,10 +133,12 @@ impl Layout {
             ("前置学历审核", "/staff/prior-reviews"),
             ("成绩补录", "/staff/backfills"),
             ("考籍更正", "/staff/corrections"),
+            ("学位外语审核", "/staff/language"),
             ("学位审核", "/staff/degree"),
         ];
         if admin {
             items.push(("数据导入", "/staff/imports"));
+            items.push(("学位条件设置", "/staff/degree-rules"));
         }
         Self::with_menu(title, who, ctx, &items, active)
     }

@@ -1,0 +1,598 @@
+//! 学位外语成绩认定 (seed 002, step 1): a student of a school of continuing education applies in
+//! one of the school's language batches while its window is open and their examination-course
+//! average reaches the batch's threshold; a pending application can be withdrawn (撤销申请) and
+//! filed again; after the window closes the school reviews each application, one by one or in
+//! bulk, setting 审核状态, 审核意见 and 合格状态 together.
+//!
+//! Every change is a conditional UPDATE written first in its transaction (on SQLite it takes the
+//! write lock before any read), so two reviewers deciding at once leave one result, and a
+//! withdrawal racing a review leaves exactly one of them. Each change writes its audit row in the
+//! same transaction; a review also puts a message into the student's 收件箱.
+
+use chrono::{DateTime, Duration, Utc};
+use domain::degree::language::{LanguageStatus, Qualification, ValidLanguageForm};
+use domain::degree::{EntryCondition, PlanResult};
+use domain::{CourseKind, ScoreValue};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+
+use crate::entity::{batch, language_application as app, language_file, student};
+use crate::objects::Stored;
+use crate::repo::audit::{self, Actor};
+use crate::repo::inbox::{self, Recipient};
+use crate::repo::{RepoError, is_unique_violation, reference};
+
+/// The kind code of language batches.
+pub const BATCH_KIND: &str = "language";
+
+const PAGE: &str = "/student/language";
+
+/// Longest 审核意见.
+pub const OPINION_MAX: usize = 200;
+
+/// A UTC instant as Beijing time, "2026-11-24 14:05".
+fn beijing(t: DateTime<Utc>) -> String {
+    (t + Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The window as people read it: "2026-03-01 09:00 至 2026-03-31 17:00（北京时间）".
+pub fn window_label(b: &batch::Model) -> String {
+    format!(
+        "{} 至 {}（北京时间）",
+        beijing(b.opens_at),
+        beijing(b.closes_at)
+    )
+}
+
+/// Whether `now` is inside the batch's window (start inclusive, end exclusive).
+pub fn window_open(b: &batch::Model, now: DateTime<Utc>) -> bool {
+    b.opens_at <= now && now < b.closes_at
+}
+
+/// The batch's threshold: the copy made at creation, or 70.0 for a batch that predates rules.
+pub fn threshold_of(b: &batch::Model) -> i32 {
+    b.min_average_tenths
+        .unwrap_or(domain::degree::DEFAULT_THRESHOLD_TENTHS)
+}
+
+/// The language batches of the student's school, newest window first.
+pub async fn batches_of<C: ConnectionTrait>(
+    conn: &C,
+    school_org_id: i64,
+) -> Result<Vec<batch::Model>, RepoError> {
+    Ok(batch::Entity::find()
+        .filter(batch::Column::Kind.eq(BATCH_KIND))
+        .filter(batch::Column::OrgId.eq(school_org_id))
+        .order_by_desc(batch::Column::OpensAt)
+        .order_by_desc(batch::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// A language batch of the school (anything else is `NotFound`).
+pub async fn batch_of_school<C: ConnectionTrait>(
+    conn: &C,
+    school_org_id: i64,
+    batch_id: i64,
+) -> Result<batch::Model, RepoError> {
+    batch::Entity::find_by_id(batch_id)
+        .filter(batch::Column::Kind.eq(BATCH_KIND))
+        .filter(batch::Column::OrgId.eq(school_org_id))
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// The student's plan with their results, as the average needs it.
+pub async fn plan_results<C: ConnectionTrait>(
+    conn: &C,
+    s: &student::Model,
+) -> Result<Vec<PlanResult>, RepoError> {
+    let plan = reference::plan(conn, s.major_id).await?;
+    let scores = crate::repo::student::scores(conn, s.id).await?;
+    Ok(plan
+        .iter()
+        .map(|row| PlanResult {
+            kind: CourseKind::from_code(&row.course.kind).unwrap_or(CourseKind::Theory),
+            result: scores
+                .iter()
+                .find(|r| r.course_code == row.course.course_code)
+                .and_then(|r| ScoreValue::from_db(r.score_tenths, r.passed)),
+        })
+        .collect())
+}
+
+/// The entry condition of `b` judged for the student.
+pub async fn condition<C: ConnectionTrait>(
+    conn: &C,
+    s: &student::Model,
+    b: &batch::Model,
+) -> Result<EntryCondition, RepoError> {
+    Ok(EntryCondition::judge(
+        &plan_results(conn, s).await?,
+        threshold_of(b),
+    ))
+}
+
+/// The student's applications, newest first.
+pub async fn of_student<C: ConnectionTrait>(
+    conn: &C,
+    student_id: i64,
+) -> Result<Vec<app::Model>, RepoError> {
+    Ok(app::Entity::find()
+        .filter(app::Column::StudentId.eq(student_id))
+        .order_by_desc(app::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// A proof file already stored in object storage, to be recorded with the application.
+#[derive(Debug, Clone)]
+pub struct NewProof {
+    /// The stored object.
+    pub stored: Stored,
+    /// The name the student's file had.
+    pub original_name: String,
+    /// Its MIME type.
+    pub content_type: &'static str,
+}
+
+fn student_actor(id: i64) -> Actor {
+    Actor {
+        kind: "student",
+        id: Some(id),
+    }
+}
+
+/// Checks everything an application depends on except the files: the batch is the school's, its
+/// window is open, the condition is met, no active application exists. Called before the files
+/// are stored, so a refused application leaves nothing behind.
+pub async fn check_can_apply<C: ConnectionTrait>(
+    conn: &C,
+    s: &student::Model,
+    batch_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(batch::Model, EntryCondition), RepoError> {
+    let b = batch_of_school(conn, s.school_org_id, batch_id).await?;
+    if !window_open(&b, now) {
+        let when = if now < b.opens_at {
+            "尚未开始"
+        } else {
+            "已截止"
+        };
+        return Err(RepoError::Invalid(format!(
+            "{}的申请时间{when}：申请时间为{}，不在申请时间内不能申请",
+            b.name,
+            window_label(&b)
+        )));
+    }
+    let c = condition(conn, s, &b).await?;
+    if let Some(m) = c.refusal() {
+        return Err(RepoError::Invalid(m));
+    }
+    let active = app::Entity::find()
+        .filter(app::Column::StudentId.eq(s.id))
+        .filter(app::Column::ActiveBatchId.eq(b.id))
+        .one(conn)
+        .await?;
+    if let Some(a) = active {
+        return Err(already_applied(&b, &a.status));
+    }
+    Ok((b, c))
+}
+
+fn already_applied(b: &batch::Model, status: &str) -> RepoError {
+    let label = LanguageStatus::from_code(status).map_or("", |s| s.label());
+    RepoError::Conflict(format!(
+        "您在{}已有一份申请（{label}），每个批次只能有一份有效申请；待审核的申请可先撤销再重新申请",
+        b.name
+    ))
+}
+
+/// Files an application with its proof files (1 to 5, already checked and stored).
+pub async fn apply(
+    db: &DatabaseConnection,
+    s: &student::Model,
+    batch_id: i64,
+    form: &ValidLanguageForm,
+    files: &[NewProof],
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, RepoError> {
+    if files.is_empty() {
+        return Err(RepoError::Invalid(
+            "请上传外国语成绩证明图片或文件（jpg、png 或 pdf，至少1个，最多5个）".to_owned(),
+        ));
+    }
+    domain::files::check_proof_count(0, files.len()).map_err(|e| RepoError::Invalid(e.0))?;
+    let (b, c) = check_can_apply(db, s, batch_id, now).await?;
+    let txn = db.begin().await?;
+    let saved = app::ActiveModel {
+        student_id: Set(s.id),
+        batch_id: Set(b.id),
+        active_batch_id: Set(Some(b.id)),
+        subject: Set(form.subject.code().to_owned()),
+        certificate_type: Set(form.certificate_type.code().to_owned()),
+        exam_kind: Set(form.exam_kind.code().to_owned()),
+        exam_level: Set(form.exam_level.clone()),
+        language: Set(form.language.code().to_owned()),
+        obtained_on: Set(form.obtained_on),
+        transcript_no: Set(form.transcript_no.clone()),
+        score: Set(form.score.clone()),
+        score_status: Set(form.score_status.code().to_owned()),
+        average_hundredths: Set(i32::try_from(c.average.hundredths()).unwrap_or(i32::MAX)),
+        status: Set(LanguageStatus::Pending.code().to_owned()),
+        version: Set(1),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let saved = match saved {
+        Ok(a) => a,
+        Err(e) => {
+            // Another application arrived between the check and this insert; see `withdraw`
+            // for why the rollback is explicit.
+            txn.rollback().await?;
+            return Err(if is_unique_violation(&e) {
+                already_applied(&b, LanguageStatus::Pending.code())
+            } else {
+                RepoError::Db(e)
+            });
+        }
+    };
+    let rows = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| language_file::ActiveModel {
+            application_id: Set(saved.id),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            object_key: Set(f.stored.key.clone()),
+            original_name: Set(f.original_name.chars().take(255).collect()),
+            content_type: Set(f.content_type.to_owned()),
+            size_bytes: Set(i64::try_from(f.stored.size).unwrap_or(i64::MAX)),
+            sha256: Set(f.stored.sha256.clone()),
+            created_at: Set(now),
+            ..Default::default()
+        });
+    language_file::Entity::insert_many(rows)
+        .exec_without_returning(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        now,
+        student_actor(s.id),
+        "language_application.filed",
+        ("language_application", Some(saved.id)),
+        &format!(
+            "batch_id={} exam_kind={} files={} average={}",
+            b.id,
+            form.exam_kind.code(),
+            files.len(),
+            c.average.display()
+        ),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// 撤销申请: only the student's own pending application; afterwards they may apply again.
+pub async fn withdraw(
+    db: &DatabaseConnection,
+    student_id: i64,
+    id: i64,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<(), RepoError> {
+    let txn = db.begin().await?;
+    let n = app::Entity::update_many()
+        .col_expr(
+            app::Column::Status,
+            Expr::value(LanguageStatus::Withdrawn.code()),
+        )
+        .col_expr(app::Column::ActiveBatchId, Expr::value(Option::<i64>::None))
+        .col_expr(app::Column::WithdrawnAt, Expr::value(now))
+        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
+        .filter(app::Column::Id.eq(id))
+        .filter(app::Column::StudentId.eq(student_id))
+        .filter(app::Column::Status.eq(LanguageStatus::Pending.code()))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        // Rolled back explicitly: a transaction merely dropped is rolled back only when its
+        // connection is next used, and on MySQL it holds its locks until then.
+        txn.rollback().await?;
+        let a = get_for_student(db, student_id, id).await?;
+        let label = LanguageStatus::from_code(&a.status).map_or("", |s| s.label());
+        return Err(RepoError::Conflict(format!(
+            "只有待审核的申请可以撤销，该申请当前为“{label}”"
+        )));
+    }
+    audit::record(
+        &txn,
+        now,
+        student_actor(student_id),
+        "language_application.withdrawn",
+        ("language_application", Some(id)),
+        "",
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// An application, only for the student who filed it.
+pub async fn get_for_student<C: ConnectionTrait>(
+    conn: &C,
+    student_id: i64,
+    id: i64,
+) -> Result<app::Model, RepoError> {
+    app::Entity::find_by_id(id)
+        .filter(app::Column::StudentId.eq(student_id))
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// An application with its batch, only for the school whose batch it is.
+pub async fn get_for_school<C: ConnectionTrait>(
+    conn: &C,
+    school_org_id: i64,
+    id: i64,
+) -> Result<(app::Model, batch::Model), RepoError> {
+    let a = app::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    let b = batch_of_school(conn, school_org_id, a.batch_id).await?;
+    Ok((a, b))
+}
+
+/// The proof files of an application, in upload order.
+pub async fn files_of<C: ConnectionTrait>(
+    conn: &C,
+    application_id: i64,
+) -> Result<Vec<language_file::Model>, RepoError> {
+    Ok(language_file::Entity::find()
+        .filter(language_file::Column::ApplicationId.eq(application_id))
+        .order_by_asc(language_file::Column::Position)
+        .all(conn)
+        .await?)
+}
+
+/// One file of one application (`NotFound` when the file belongs to another application).
+pub async fn file_of<C: ConnectionTrait>(
+    conn: &C,
+    application_id: i64,
+    file_id: i64,
+) -> Result<language_file::Model, RepoError> {
+    language_file::Entity::find_by_id(file_id)
+        .filter(language_file::Column::ApplicationId.eq(application_id))
+        .one(conn)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// A batch's applications with their students, for the school's queue: pending ones first,
+/// then by filing time. Withdrawn ones are left out unless asked for.
+pub async fn queue<C: ConnectionTrait>(
+    conn: &C,
+    b: &batch::Model,
+    status: Option<LanguageStatus>,
+) -> Result<Vec<(app::Model, student::Model)>, RepoError> {
+    let mut q = app::Entity::find().filter(app::Column::BatchId.eq(b.id));
+    q = match status {
+        Some(s) => q.filter(app::Column::Status.eq(s.code())),
+        None => q.filter(app::Column::Status.ne(LanguageStatus::Withdrawn.code())),
+    };
+    let apps = q
+        .order_by_asc(app::Column::CreatedAt)
+        .order_by_asc(app::Column::Id)
+        .all(conn)
+        .await?;
+    let students: std::collections::HashMap<i64, student::Model> = student::Entity::find()
+        .filter(student::Column::Id.is_in(apps.iter().map(|a| a.student_id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let mut out: Vec<(app::Model, student::Model)> = apps
+        .into_iter()
+        .filter_map(|a| students.get(&a.student_id).cloned().map(|s| (a, s)))
+        .collect();
+    out.sort_by_key(|(a, _)| a.status != LanguageStatus::Pending.code());
+    Ok(out)
+}
+
+/// A reviewer's decision on one application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// 审核通过 (true) or 审核不通过.
+    pub approve: bool,
+    /// 审核意见 (required when not approving).
+    pub opinion: String,
+    /// 合格状态.
+    pub qualification: Qualification,
+}
+
+impl Decision {
+    /// Checks the decision itself: a refusal needs an opinion and cannot be 合格; an opinion is at
+    /// most [`OPINION_MAX`] characters.
+    pub fn check(&self) -> Result<(), RepoError> {
+        let opinion = self.opinion.trim();
+        let n = opinion.chars().count();
+        if n > OPINION_MAX {
+            return Err(RepoError::Invalid(format!(
+                "审核意见最多{OPINION_MAX}字，实际为{n}字，多了{}字",
+                n - OPINION_MAX
+            )));
+        }
+        if !self.approve {
+            if n == 0 {
+                return Err(RepoError::Invalid(
+                    "审核不通过时请填写审核意见，学生将看到该意见".to_owned(),
+                ));
+            }
+            if self.qualification == Qualification::Qualified {
+                return Err(RepoError::Invalid(
+                    "审核不通过的申请，合格状态只能为“不合格”".to_owned(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn already_reviewed() -> RepoError {
+    RepoError::Conflict(
+        "该申请已不是待审核状态（可能已被其他审核人员处理或已被学生撤销），本次未做更改，请刷新后查看"
+            .to_owned(),
+    )
+}
+
+/// Reviews one pending application of the school's batch once its window has closed. With
+/// `expected_version`, the decision applies only if the application is still the one the reviewer
+/// saw.
+pub async fn review(
+    db: &DatabaseConnection,
+    school_org_id: i64,
+    staff_id: i64,
+    id: i64,
+    expected_version: Option<i32>,
+    decision: &Decision,
+    now: DateTime<Utc>,
+) -> Result<app::Model, RepoError> {
+    decision.check()?;
+    let (a, b) = get_for_school(db, school_org_id, id).await?;
+    if now < b.closes_at {
+        return Err(RepoError::Invalid(format!(
+            "{}的申请时间尚未截止，截止后方可审核：申请截止时间为{}（北京时间）",
+            b.name,
+            beijing(b.closes_at)
+        )));
+    }
+    let status = if decision.approve {
+        LanguageStatus::Approved
+    } else {
+        LanguageStatus::Rejected
+    };
+    let opinion = decision.opinion.trim().to_owned();
+    let txn = db.begin().await?;
+    // First statement of the transaction; see the module documentation.
+    let mut update = app::Entity::update_many()
+        .col_expr(app::Column::Status, Expr::value(status.code()))
+        .col_expr(
+            app::Column::ReviewOpinion,
+            Expr::value((!opinion.is_empty()).then(|| opinion.clone())),
+        )
+        .col_expr(
+            app::Column::Qualification,
+            Expr::value(decision.qualification.code()),
+        )
+        .col_expr(app::Column::ReviewedBy, Expr::value(staff_id))
+        .col_expr(app::Column::ReviewedAt, Expr::value(now))
+        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
+        .filter(app::Column::Id.eq(a.id))
+        .filter(app::Column::BatchId.eq(b.id))
+        .filter(app::Column::Status.eq(LanguageStatus::Pending.code()));
+    if let Some(v) = expected_version {
+        update = update.filter(app::Column::Version.eq(v));
+    }
+    if update.exec(&txn).await?.rows_affected == 0 {
+        // See `withdraw`: release the locks now.
+        txn.rollback().await?;
+        return Err(already_reviewed());
+    }
+    audit::record(
+        &txn,
+        now,
+        Actor {
+            kind: "staff",
+            id: Some(staff_id),
+        },
+        "language_application.reviewed",
+        ("language_application", Some(a.id)),
+        &format!(
+            "status={} qualification={} opinion={opinion}",
+            status.code(),
+            decision.qualification.code()
+        ),
+        None,
+    )
+    .await?;
+    let opinion_line = if opinion.is_empty() {
+        String::new()
+    } else {
+        format!("审核意见：{opinion}。")
+    };
+    let next = if decision.qualification == Qualification::Qualified {
+        "学位外语成绩合格，达到学位申请条件者可进入“学位申请”。"
+    } else {
+        ""
+    };
+    inbox::send(
+        &txn,
+        Recipient::Student(a.student_id),
+        &format!("学位外语成绩认定：{}", status.label()),
+        &format!(
+            "您在{}的学位外语成绩认定申请{}，合格状态：{}。{opinion_line}{next}",
+            b.name,
+            status.label(),
+            decision.qualification.label()
+        ),
+        Some(PAGE),
+        now,
+    )
+    .await?;
+    let saved = app::Entity::find_by_id(a.id)
+        .one(&txn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// What a bulk review did.
+#[derive(Debug, Default)]
+pub struct BulkOutcome {
+    /// Reviewed now.
+    pub done: Vec<i64>,
+    /// Not reviewed, with why.
+    pub refused: Vec<(i64, String)>,
+}
+
+/// Reviews several applications with one decision, each in its own transaction, so one that
+/// changed meanwhile does not hold back the others.
+pub async fn review_many(
+    db: &DatabaseConnection,
+    school_org_id: i64,
+    staff_id: i64,
+    ids: &[i64],
+    decision: &Decision,
+    now: DateTime<Utc>,
+) -> Result<BulkOutcome, RepoError> {
+    decision.check()?;
+    let mut out = BulkOutcome::default();
+    for &id in ids {
+        match review(db, school_org_id, staff_id, id, None, decision, now).await {
+            Ok(_) => out.done.push(id),
+            Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => out.refused.push((id, m)),
+            Err(RepoError::NotFound) => {
+                out.refused
+                    .push((id, "该申请不存在或不属于本机构的批次".to_owned()));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}

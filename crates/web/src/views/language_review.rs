@@ -1,0 +1,607 @@
+//! 学位外语 (seed 002, step 1), the school's side: the queue of a language batch with masked ID
+//! numbers, the detail with the proof files, decisions one by one or in bulk after the window has
+//! closed, and the school admin's 学位条件设置. Only organisations of the continuing-education
+//! school kind review here; applications of another school's batches are "not found".
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, RawForm, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::OrgKind;
+use domain::degree::language::{ExamKind, LanguageStatus, Qualification};
+use domain::degree::{parse_threshold, threshold_display};
+use serde::Deserialize;
+use store::degree::language::{self as language, Decision, OPINION_MAX};
+use store::degree::rules::{self, DegreeRules};
+use store::entity::batch;
+use store::repo::RepoError;
+use store::sea_orm::TransactionTrait;
+
+use super::Layout;
+use super::language::{Detail, detail_of, file_response};
+use super::staff::who;
+use crate::error::AppError;
+use crate::session::{CurrentAdmin, CurrentStaff};
+use crate::{AppState, util};
+
+/// Most applications one bulk decision may cover.
+const BULK_MAX: usize = 200;
+
+fn is_school(me: &CurrentStaff) -> bool {
+    me.org.kind == OrgKind::ContinuingEdSchool.code()
+}
+
+/// One application in the queue.
+pub struct QueueLine {
+    /// Id.
+    pub id: i64,
+    /// 学号.
+    pub student_no: String,
+    /// 姓名.
+    pub name: String,
+    /// 身份证号, masked.
+    pub id_card_masked: String,
+    /// Exam and level.
+    pub exam: String,
+    /// 考试成绩.
+    pub score: String,
+    /// Average when applying.
+    pub average: String,
+    /// 申请时间.
+    pub created_at: String,
+    /// 审核状态.
+    pub status: String,
+    /// Status code.
+    pub status_code: String,
+    /// 合格状态.
+    pub qualification: String,
+    /// Still pending.
+    pub pending: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/language_queue.html")]
+struct QueuePage {
+    layout: Layout,
+    remit: Option<String>,
+    batches: Vec<(i64, String, bool)>,
+    batch: Option<BatchInfo>,
+    status: String,
+    lines: Vec<QueueLine>,
+    message: Option<String>,
+    errors: Vec<String>,
+    opinion_max: usize,
+}
+
+/// The batch shown.
+pub struct BatchInfo {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Window.
+    pub window: String,
+    /// Threshold as text.
+    pub threshold: String,
+    /// Whether reviewing is open (the window has closed).
+    pub reviewable: bool,
+}
+
+/// `?batch=&status=&done=&refused=`.
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    #[serde(default)]
+    batch: Option<i64>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    done: Option<usize>,
+}
+
+fn layout(me: &CurrentStaff, title: &str) -> Layout {
+    Layout::staff(title, who(me), &me.ctx, "/staff/language", me.is_admin())
+}
+
+fn exam_label(code: &str, level: Option<&str>) -> String {
+    let kind = ExamKind::from_code(code).map_or(code, |k| k.label());
+    match level {
+        Some(l) => format!("{kind}（{l}）"),
+        None => kind.to_owned(),
+    }
+}
+
+async fn render_queue(
+    state: &AppState,
+    me: &CurrentStaff,
+    q: &QueueQuery,
+    message: Option<String>,
+    errors: Vec<String>,
+) -> Result<String, AppError> {
+    let mut page = QueuePage {
+        layout: layout(me, "学位外语审核"),
+        remit: None,
+        batches: Vec::new(),
+        batch: None,
+        status: q.status.clone().unwrap_or_else(|| "pending".to_owned()),
+        lines: Vec::new(),
+        message,
+        errors,
+        opinion_max: OPINION_MAX,
+    };
+    if !is_school(me) {
+        page.remit =
+            Some("学位外语成绩认定由学生所在的继续教育学院审核，本机构无需处理。".to_owned());
+        return Ok(page.render()?);
+    }
+    let batches = language::batches_of(&state.db, me.org.id).await?;
+    let chosen: Option<&batch::Model> = match q.batch {
+        Some(id) => batches.iter().find(|b| b.id == id),
+        None => batches.first(),
+    };
+    page.batches = batches
+        .iter()
+        .map(|b| (b.id, b.name.clone(), chosen.is_some_and(|c| c.id == b.id)))
+        .collect();
+    let Some(b) = chosen else {
+        return Ok(page.render()?);
+    };
+    let status = match page.status.as_str() {
+        "all" => None,
+        other => Some(LanguageStatus::from_code(other).unwrap_or(LanguageStatus::Pending)),
+    };
+    page.lines = language::queue(&state.db, b, status)
+        .await?
+        .into_iter()
+        .map(|(a, s)| QueueLine {
+            id: a.id,
+            student_no: s.student_no,
+            name: s.name,
+            id_card_masked: util::mask_id(&s.id_card_no),
+            exam: exam_label(&a.exam_kind, a.exam_level.as_deref()),
+            score: a.score,
+            average: format!(
+                "{}.{:02}",
+                a.average_hundredths / 100,
+                a.average_hundredths % 100
+            ),
+            created_at: util::beijing(a.created_at),
+            status: LanguageStatus::from_code(&a.status)
+                .map(|s| s.label().to_owned())
+                .unwrap_or_default(),
+            pending: a.status == LanguageStatus::Pending.code(),
+            status_code: a.status,
+            qualification: a
+                .qualification
+                .as_deref()
+                .and_then(Qualification::from_code)
+                .map(|q| q.label().to_owned())
+                .unwrap_or_default(),
+        })
+        .collect();
+    page.batch = Some(BatchInfo {
+        id: b.id,
+        name: b.name.clone(),
+        window: language::window_label(b),
+        threshold: threshold_display(language::threshold_of(b)),
+        reviewable: state.now() >= b.closes_at,
+    });
+    Ok(page.render()?)
+}
+
+/// GET /staff/language (学位外语审核)
+pub async fn queue(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<QueueQuery>,
+) -> Result<Html<String>, AppError> {
+    let message = q
+        .done
+        .map(|n| format!("已审核 {n} 份申请，学生已收到收件箱消息。"));
+    Ok(Html(
+        render_queue(&state, &me, &q, message, Vec::new()).await?,
+    ))
+}
+
+/// The decision fields shared by the single and bulk forms.
+#[derive(Deserialize, Default, Clone)]
+pub struct DecisionFields {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    qualification: String,
+    #[serde(default)]
+    opinion: String,
+}
+
+impl DecisionFields {
+    fn decision(&self) -> Result<Decision, String> {
+        let approve = match self.decision.as_str() {
+            "approve" => true,
+            "reject" => false,
+            _ => return Err("请选择审核通过或审核不通过".to_owned()),
+        };
+        let qualification = Qualification::from_code(&self.qualification)
+            .ok_or_else(|| "请选择合格状态：合格或不合格".to_owned())?;
+        Ok(Decision {
+            approve,
+            opinion: self.opinion.clone(),
+            qualification,
+        })
+    }
+}
+
+/// The bulk form: repeated `pick`.
+#[derive(Deserialize, Default)]
+struct BulkForm {
+    #[serde(default)]
+    pick: Vec<i64>,
+    #[serde(default)]
+    batch: Option<i64>,
+    #[serde(flatten)]
+    fields: DecisionFields,
+}
+
+fn require_school(me: &CurrentStaff) -> Result<(), AppError> {
+    if is_school(me) {
+        Ok(())
+    } else {
+        tracing::warn!(
+            staff = me.staff.id,
+            "request denied: language review outside a continuing-education school"
+        );
+        Err(AppError::Forbidden(
+            "学位外语成绩认定由继续教育学院审核，本机构不能审核".to_owned(),
+        ))
+    }
+}
+
+/// POST /staff/language/bulk: one decision for every ticked application, each on its own.
+pub async fn bulk(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    RawForm(raw): RawForm,
+) -> Result<Response, AppError> {
+    require_school(&me)?;
+    let form: BulkForm = serde_html_form::from_bytes(&raw)
+        .map_err(|_| AppError::Invalid(vec![(String::new(), "表单内容无效".to_owned())]))?;
+    let q = QueueQuery {
+        batch: form.batch,
+        status: Some("pending".to_owned()),
+        done: None,
+    };
+    let refuse = |m: String| async {
+        let html = render_queue(&state, &me, &q, None, vec![m]).await?;
+        Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+    };
+    if form.pick.is_empty() {
+        return refuse("请先勾选要批量审核的申请".to_owned()).await;
+    }
+    if form.pick.len() > BULK_MAX {
+        return refuse(format!(
+            "一次最多批量审核 {BULK_MAX} 份申请，本次勾选了 {} 份，多了 {} 份",
+            form.pick.len(),
+            form.pick.len() - BULK_MAX
+        ))
+        .await;
+    }
+    let decision = match form.fields.decision() {
+        Ok(d) => d,
+        Err(m) => return refuse(m).await,
+    };
+    match language::review_many(
+        &state.db,
+        me.org.id,
+        me.staff.id,
+        &form.pick,
+        &decision,
+        state.now(),
+    )
+    .await
+    {
+        Ok(out) if out.refused.is_empty() => Ok(Redirect::to(&format!(
+            "/staff/language?batch={}&done={}",
+            form.batch.unwrap_or_default(),
+            out.done.len()
+        ))
+        .into_response()),
+        Ok(out) => {
+            let errors = out
+                .refused
+                .iter()
+                .map(|(id, m)| format!("申请 {id}：{m}"))
+                .collect();
+            let message = Some(format!("已审核 {} 份申请。", out.done.len()));
+            let html = render_queue(&state, &me, &q, message, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+        }
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => refuse(m).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/language_detail.html")]
+struct DetailPage {
+    layout: Layout,
+    d: Detail,
+    student: Vec<(&'static str, String)>,
+    version: i32,
+    pending: bool,
+    reviewable: bool,
+    closes: String,
+    error: Option<String>,
+    input: DecisionFields,
+    opinion_max: usize,
+}
+
+async fn render_detail(
+    state: &AppState,
+    me: &CurrentStaff,
+    id: i64,
+    error: Option<String>,
+    input: DecisionFields,
+) -> Result<String, AppError> {
+    require_school(me)?;
+    let (a, b) = match language::get_for_school(&state.db, me.org.id, id).await {
+        Ok(v) => v,
+        Err(RepoError::NotFound) => {
+            return Err(AppError::NotFound(
+                "该学位外语申请不存在，或不属于本机构的批次".to_owned(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let s = store::repo::student::get(&state.db, a.student_id).await?;
+    let major = store::repo::reference::major(&state.db, s.major_id).await?;
+    let files = language::files_of(&state.db, a.id).await?;
+    Ok(DetailPage {
+        layout: layout(me, "学位外语审核详情"),
+        student: vec![
+            ("学号", s.student_no.clone()),
+            ("姓名", s.name.clone()),
+            ("身份证号", util::mask_id(&s.id_card_no)),
+            ("层次", s.study_level.clone()),
+            ("专业", major.name),
+            ("年级", s.grade.clone()),
+        ],
+        version: a.version,
+        pending: a.status == LanguageStatus::Pending.code(),
+        reviewable: state.now() >= b.closes_at,
+        closes: util::beijing(b.closes_at),
+        error,
+        input,
+        opinion_max: OPINION_MAX,
+        d: detail_of(&a, &b.name, &files),
+    }
+    .render()?)
+}
+
+/// GET /staff/language/{id}
+pub async fn detail(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let input = DecisionFields {
+        decision: "approve".to_owned(),
+        qualification: Qualification::Qualified.code().to_owned(),
+        opinion: String::new(),
+    };
+    Ok(Html(render_detail(&state, &me, id, None, input).await?))
+}
+
+/// The single decision form.
+#[derive(Deserialize)]
+pub struct DecideForm {
+    #[serde(default)]
+    version: Option<i32>,
+    #[serde(flatten)]
+    fields: DecisionFields,
+}
+
+/// POST /staff/language/{id}/decide
+pub async fn decide(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    Form(f): Form<DecideForm>,
+) -> Result<Response, AppError> {
+    require_school(&me)?;
+    let decision = match f.fields.decision() {
+        Ok(d) => d,
+        Err(m) => {
+            let html = render_detail(&state, &me, id, Some(m), f.fields).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        }
+    };
+    match language::review(
+        &state.db,
+        me.org.id,
+        me.staff.id,
+        id,
+        f.version,
+        &decision,
+        state.now(),
+    )
+    .await
+    {
+        Ok(a) => Ok(
+            Redirect::to(&format!("/staff/language?batch={}&done=1", a.batch_id)).into_response(),
+        ),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+            let html = render_detail(&state, &me, id, Some(m), f.fields).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+        }
+        Err(RepoError::NotFound) => Err(AppError::NotFound(
+            "该学位外语申请不存在，或不属于本机构的批次".to_owned(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// GET /staff/language/{id}/files/{file_id}: the school whose batch it is only.
+pub async fn file(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path((id, file_id)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let found = match language::get_for_school(&state.db, me.org.id, id).await {
+        Ok((a, _)) => language::file_of(&state.db, a.id, file_id).await,
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(f) => file_response(&state, &f).await,
+        Err(RepoError::NotFound) => {
+            tracing::warn!(
+                staff = me.staff.id,
+                application = id,
+                "request denied: language file of another school"
+            );
+            Err(AppError::NotFound("未找到该文件".to_owned()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/degree_rules.html")]
+struct RulesPage {
+    layout: Layout,
+    language: String,
+    degree_average: String,
+    degree_core: String,
+    errors: Vec<String>,
+    saved: bool,
+}
+
+/// The rules form.
+#[derive(Deserialize, Default)]
+pub struct RulesForm {
+    #[serde(default)]
+    language_min_average: String,
+    #[serde(default)]
+    degree_min_average: String,
+    #[serde(default)]
+    degree_min_core: String,
+}
+
+/// `?saved=1`.
+#[derive(Deserialize, Default)]
+pub struct SavedFlag {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+fn require_school_admin(me: &CurrentAdmin) -> Result<(), AppError> {
+    if is_school(&me.0) {
+        Ok(())
+    } else {
+        tracing::warn!(
+            staff = me.0.staff.id,
+            "request denied: degree rules outside a continuing-education school"
+        );
+        Err(AppError::Forbidden(
+            "学位条件设置仅限继续教育学院的管理员使用".to_owned(),
+        ))
+    }
+}
+
+fn rules_layout(me: &CurrentAdmin) -> Layout {
+    Layout::staff(
+        "学位条件设置",
+        who(&me.0),
+        &me.0.ctx,
+        "/staff/degree-rules",
+        true,
+    )
+}
+
+/// GET /staff/degree-rules (学位条件设置)
+pub async fn rules_page(
+    State(state): State<AppState>,
+    me: CurrentAdmin,
+    Query(q): Query<SavedFlag>,
+) -> Result<Html<String>, AppError> {
+    require_school_admin(&me)?;
+    let r = rules::of_school(&state.db, me.0.org.id).await?;
+    Ok(Html(
+        RulesPage {
+            layout: rules_layout(&me),
+            language: threshold_display(r.language_min_average_tenths),
+            degree_average: threshold_display(r.degree_min_average_tenths),
+            degree_core: threshold_display(r.degree_min_core_tenths),
+            errors: Vec::new(),
+            saved: q.saved.is_some(),
+        }
+        .render()?,
+    ))
+}
+
+/// POST /staff/degree-rules
+pub async fn rules_save(
+    State(state): State<AppState>,
+    me: CurrentAdmin,
+    Form(f): Form<RulesForm>,
+) -> Result<Response, AppError> {
+    require_school_admin(&me)?;
+    let mut errors = Vec::new();
+    let mut take = |label: &str, raw: &str| match parse_threshold(label, raw) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errors.push(e.0);
+            None
+        }
+    };
+    let parsed = (
+        take(
+            "学位外语申请条件（考试课程平均成绩）",
+            &f.language_min_average,
+        ),
+        take("学位申请条件（课程平均成绩）", &f.degree_min_average),
+        take("学位主干课最低成绩", &f.degree_min_core),
+    );
+    if let (Some(l), Some(a), Some(c)) = parsed {
+        let r = DegreeRules {
+            language_min_average_tenths: l,
+            degree_min_average_tenths: a,
+            degree_min_core_tenths: c,
+        };
+        // The rules and their audit row in one transaction.
+        let txn = state.db.begin().await?;
+        match rules::set_for_school(&txn, me.0.org.id, r, state.now()).await {
+            Ok(()) => {
+                store::repo::audit::record(
+                    &txn,
+                    state.now(),
+                    store::repo::audit::Actor {
+                        kind: "staff",
+                        id: Some(me.0.staff.id),
+                    },
+                    "degree_rules.set",
+                    ("organisation", Some(me.0.org.id)),
+                    &format!("language={l} degree_average={a} degree_core={c}"),
+                    Some(me.0.ctx.ip.as_str()),
+                )
+                .await?;
+                txn.commit().await?;
+                return Ok(Redirect::to("/staff/degree-rules?saved=1").into_response());
+            }
+            Err(RepoError::Invalid(m)) => {
+                txn.rollback().await?;
+                errors.push(m);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let html = RulesPage {
+        layout: rules_layout(&me),
+        language: f.language_min_average,
+        degree_average: f.degree_min_average,
+        degree_core: f.degree_min_core,
+        errors,
+        saved: false,
+    }
+    .render()?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+}
