@@ -1048,3 +1048,134 @@ async fn a_yunnan_candidate_backfills_scores_applies_and_passes_three_review_lev
     })
     .await;
 }
+
+/// A small PDF proof, as a scanned transcript saved as PDF would be.
+fn pdf_file(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n",
+    )
+    .unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_student_gets_the_language_recognised_applies_for_the_degree_and_is_awarded() {
+    with_browser("degree-flow", async |page| {
+        let files = tempfile::tempdir().unwrap();
+        let proof = pdf_file(files.path(), "cet4.pdf");
+        let thesis = pdf_file(files.path(), "thesis.pdf");
+        let me = accounts::STUDENT_ABOVE_THRESHOLDS;
+
+        // 学位外语: 申请 → 待审核 → 撤销申请 → 申请 again.
+        page.sign_in_as("/student/login", me, "/student/profile").await;
+        page.menu_link("学位外语").await.click().await.unwrap();
+        page.wait_for_path("/student/language").await;
+        page.assert_fits_viewport().await;
+        let apply_once = async || {
+            page.click("#language-table a.apply").await;
+            page.find("#language-form").await;
+            page.js(
+                "document.querySelector('#exam_kind').value = 'cet'; \
+                 document.querySelector('#exam_kind').dispatchEvent(new Event('change')); return true;",
+            )
+            .await;
+            page.js("const l = document.querySelector('#exam_level'); \
+                     const o = [...l.options].find(o => o.value === 'CET-4'); \
+                     if (o) { l.value = 'CET-4'; } return true;")
+                .await;
+            page.js("document.querySelector('#obtained_on').value = '2023-06-20'; return true;")
+                .await;
+            page.type_into("#transcript_no", "231012345678901").await;
+            page.type_into("#score", "512").await;
+            page.find("#files")
+                .await
+                .send_keys(&proof.display().to_string())
+                .await
+                .unwrap();
+            page.click("#language-form button[type=submit]").await;
+            page.wait_for_text("#language-table", "待审核").await;
+        };
+        apply_once().await;
+        page.screenshot("language-pending").await;
+        page.click("#language-table button.withdraw").await;
+        page.wait_for_text("#language-table", "未申请").await;
+        apply_once().await;
+
+        // The window closes; the school reviews: 审核通过, 合格.
+        page.app.state.clock.advance(chrono::Duration::days(21));
+        page.sign_in_as("/staff/login", accounts::STAFF_CE_SCHOOL_REVIEWER, "/staff")
+            .await;
+        page.goto("/staff/language").await;
+        page.click("#language-queue a[href^='/staff/language/']").await;
+        page.click("#decide-form input[name=decision][value=approve]").await;
+        page.click("#decide-form button[type=submit]").await;
+        page.find("#language-done").await;
+
+        // The student: 合格, every degree condition met, the template, the application.
+        page.sign_in_as("/student/login", me, "/student/profile").await;
+        page.goto("/student/language").await;
+        page.wait_for_text("#language-table", "合格").await;
+        page.menu_link("学位申请").await.click().await.unwrap();
+        page.wait_for_path("/student/degree").await;
+        let conditions = page.text_of("#degree-conditions").await;
+        assert_eq!(conditions.matches("不合格").count(), 0, "{conditions}");
+        assert!(conditions.contains("91.95") && conditions.contains("学位外语成绩: 合格"));
+        // 下载学位申请表模版 is offered (its content is checked over HTTP in tests/degree.rs).
+        let link = page.find("#degree-template").await.attr("href").await.unwrap();
+        assert_eq!(link.as_deref(), Some("/student/degree/template.xlsx"));
+        page.screenshot("degree-conditions").await;
+        page.click("#degree-apply").await;
+        page.wait_for_path("/student/degree/apply").await;
+        let offered = page
+            .find("#name_pinyin")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert!(!offered.is_empty(), "姓名拼音 is offered");
+        page.type_into("#entry_month", "202203").await;
+        page.type_into("#graduation_month", "202407").await;
+        page.type_into("#email", "student@example.com").await;
+        page.type_into("#qq", "10001234").await;
+        page.type_into("#wechat", "student_2024").await;
+        page.type_into("#thesis_title", "地域文化的视觉表达").await;
+        page.click("#degree-save").await;
+        page.wait_for_text("#degree-saved", "已保存").await;
+        page.upload("#thesis-upload", &thesis).await;
+        page.wait_for_text("#thesis-file", "地域文化的视觉表达.pdf").await;
+        let form = files.path().join("学位申请表.pdf");
+        std::fs::copy(&thesis, &form).unwrap();
+        page.upload("#form-upload", &form).await;
+        page.find("#form-file").await;
+        page.assert_fits_viewport().await;
+        page.screenshot("degree-form").await;
+        page.click("#degree-confirm").await;
+        page.wait_for_text("#degree-status", "待审核").await;
+
+        // The school approves and records 授予.
+        page.sign_in_as("/staff/login", accounts::STAFF_CE_SCHOOL_REVIEWER, "/staff")
+            .await;
+        page.goto("/staff/degree").await;
+        page.click("#degree-queue a[href^='/staff/degree/']").await;
+        page.click("#degree-review-form input[name=decision][value=approve]").await;
+        page.click("#degree-review-form button[type=submit]").await;
+        page.find("#degree-done").await;
+        page.goto("/staff/degree?status=approved").await;
+        page.click("#award-form input[name=ids]").await;
+        page.click("#award-form input[name=award][value=awarded]").await;
+        page.click("#award-submit").await;
+        page.wait_for_text("#degree-done", "学位授予结果已登记").await;
+
+        // The student's table shows 审核通过 and 授予.
+        page.sign_in_as("/student/login", me, "/student/profile").await;
+        page.goto("/student/degree").await;
+        page.wait_for_text("#degree-award", "授予").await;
+        assert!(page.text_of("#degree-batches").await.contains("审核通过"));
+        page.assert_fits_viewport().await;
+        page.screenshot("awarded").await;
+    })
+    .await;
+}
