@@ -51,11 +51,7 @@ impl Average {
     /// The average in hundredths of a point, rounded down, so an average below a threshold is
     /// never displayed as reaching it (69.995 shows as 69.99).
     pub fn hundredths(&self) -> u64 {
-        if self.count == 0 {
-            0
-        } else {
-            self.sum_tenths * 10 / self.count
-        }
+        (self.sum_tenths * 10).checked_div(self.count).unwrap_or(0)
     }
 
     /// Two decimals, as the seed shows it: "91.95", "70.00".
