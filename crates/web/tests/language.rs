@@ -52,7 +52,7 @@ fn pdf() -> Vec<u8> {
 }
 
 /// The `<tr>` of a batch in the table.
-fn row<'a>(page: &'a str, batch_id: i64) -> &'a str {
+fn row(page: &str, batch_id: i64) -> &str {
     let marker = format!("<tr id=\"batch-{batch_id}\">");
     let at = page
         .find(&marker)
