@@ -10,9 +10,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::views::{
-    application, archive, auth, backfill, candidate, degree, degree_review, gateway, graduation,
-    imports, language, language_review, legacy, materials, payment, printouts, prior_review,
-    record_correction, review, staff, student, xuexin,
+    application, archive, auth, backfill, candidate, degree, degree_batches, degree_review,
+    gateway, graduation, imports, language, language_review, legacy, materials, payment, printouts,
+    prior_review, record_correction, review, staff, student, xuexin,
 };
 use crate::{AppState, api, ops, session};
 
@@ -233,6 +233,14 @@ pub fn router(state: AppState) -> Router {
         .route("/student/degree/submit", post(degree::submit))
         .route("/student/degree/files/{id}", get(degree::own_file))
         .route("/staff/degree", get(degree_review::queue))
+        .route(
+            "/staff/degree-batches",
+            get(degree_batches::page).post(degree_batches::create),
+        )
+        .route(
+            "/staff/degree-batches/{id}/window",
+            post(degree_batches::window),
+        )
         .route("/staff/degree/award", post(degree_review::award))
         .route("/staff/degree/{id}", get(degree_review::detail))
         .route("/staff/degree/{id}/review", post(degree_review::review))

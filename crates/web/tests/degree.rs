@@ -536,3 +536,127 @@ async fn the_school_reviews_and_records_the_award_and_nobody_else_sees_it() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_school_admin_creates_batches_and_moves_their_windows() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let admin = app
+            .signed_in("/staff/login", accounts::STAFF_CE_SCHOOL_ADMIN)
+            .await;
+        let (status, page) = app.get_text(&admin, "/staff/degree-batches").await;
+        assert_eq!(status, 200, "{}", b.name());
+        assert!(page.contains("学位外语") && page.contains("平均成绩 70 分，学位主干课 70 分"));
+        let create =
+            |kind: &'static str, name: &'static str, opens: &'static str, closes: &'static str| {
+                let admin = admin.clone();
+                let app = &app;
+                async move {
+                    post_form(
+                        app,
+                        &admin,
+                        "/staff/degree-batches",
+                        "/staff/degree-batches",
+                        &[
+                            ("kind", kind),
+                            ("name", name),
+                            ("opens", opens),
+                            ("closes", closes),
+                        ],
+                    )
+                    .await
+                }
+            };
+        let (status, page) = create(
+            "degree",
+            "2027春季学位申请",
+            "2027-03-01T09:00",
+            "2027-03-01T09:00",
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(page.contains("截止时间必须晚于开始时间"), "{page}");
+        assert!(page.contains("2027春季学位申请"), "typed name kept");
+        let (status, page) =
+            create("degree", "2027春季学位申请", "2027-3-1", "2027-04-01T17:00").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("开始时间应为"), "{page}");
+        let (status, _) = create(
+            "degree",
+            "2027春季学位申请",
+            "2027-03-01T09:00",
+            "2027-04-01T17:00",
+        )
+        .await;
+        assert_eq!(status, 303, "{}", b.name());
+        let (status, page) = create(
+            "degree",
+            "2027春季学位申请",
+            "2027-03-01T09:00",
+            "2027-04-01T17:00",
+        )
+        .await;
+        assert_eq!(status, 409);
+        assert!(
+            page.contains("已有名为“2027春季学位申请”的学位申请批次"),
+            "{page}"
+        );
+        let created = store::repo::reference::batches(&app.db.db, "degree")
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| x.name == "2027春季学位申请")
+            .unwrap();
+        // 09:00 Beijing is 01:00 UTC; the school's thresholds were copied.
+        assert_eq!(
+            created.opens_at.format("%Y-%m-%d %H:%M").to_string(),
+            "2027-03-01 01:00"
+        );
+        assert_eq!(
+            (created.min_average_tenths, created.min_core_tenths),
+            (Some(700), Some(700))
+        );
+        let (status, _) = post_form(
+            &app,
+            &admin,
+            "/staff/degree-batches",
+            &format!("/staff/degree-batches/{}/window", created.id),
+            &[
+                ("opens", "2027-03-01T09:00"),
+                ("closes", "2027-04-15T17:00"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let moved = store::graduation::application::batch(&app.db.db, created.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            moved.closes_at.format("%m-%d %H:%M").to_string(),
+            "04-15 09:00"
+        );
+
+        // A reviewer of the school and another organisation's admin may not.
+        for who in [
+            accounts::STAFF_CE_SCHOOL_REVIEWER,
+            accounts::STAFF_CQ_OFFICE_ADMIN,
+        ] {
+            let s = app.signed_in("/staff/login", who).await;
+            let (status, page) = app.get_text(&s, "/staff/degree-batches").await;
+            assert_eq!(status, 403, "{who}");
+            assert!(page.contains("由继续教育学院的管理员设置"));
+            let token = common::csrf_in(&page).unwrap_or_default();
+            let r = s
+                .post(app.url(&format!("/staff/degree-batches/{}/window", created.id)))
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("opens", "2027-01-01T09:00"),
+                    ("closes", "2027-12-01T09:00"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 403, "{who}");
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! 学位 (seed 002): a school's degree rules, the 学位外语成绩认定 and the degree application.
 
 pub mod application;
+pub mod batches;
 pub mod language;
 pub mod rules;
 

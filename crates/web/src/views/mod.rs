@@ -6,6 +6,7 @@ pub mod auth;
 pub mod backfill;
 pub mod candidate;
 pub mod degree;
+pub mod degree_batches;
 pub mod degree_review;
 pub mod gateway;
 pub mod graduation;
@@ -139,6 +140,7 @@ impl Layout {
         if admin {
             items.push(("数据导入", "/staff/imports"));
             items.push(("学位条件设置", "/staff/degree-rules"));
+            items.push(("学位批次", "/staff/degree-batches"));
         }
         Self::with_menu(title, who, ctx, &items, active)
     }
