@@ -597,19 +597,43 @@ impl Page<'_> {
 
     /// [`Self::review`], ticking the practical notice's seal check first when `seal` is set.
     async fn review_with(&self, decision: &str, reason_code: Option<&str>, seal: bool) {
+        // A browser command that never returns would stall the whole suite: fail instead.
+        let limit = Duration::from_secs(90);
+        if tokio::time::timeout(limit, self.review_steps(decision, reason_code, seal))
+            .await
+            .is_err()
+        {
+            panic!(
+                "the {decision} review did not finish within {limit:?} on {}",
+                self.current_url().await
+            );
+        }
+    }
+
+    /// Waits until the page and its pictures have loaded, so nothing moves under a tap.
+    async fn settled(&self) {
+        let deadline = Instant::now() + WAIT;
+        while self.js("return document.readyState;").await != json!("complete") {
+            assert!(Instant::now() < deadline, "the page did not finish loading");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn review_steps(&self, decision: &str, reason_code: Option<&str>, seal: bool) {
         self.goto("/staff/reviews").await;
         self.assert_fits_viewport().await;
         self.click("table a[href^='/staff/reviews/']").await;
         self.find("#decision-form").await;
-        // A tap can land while the page is still settling: tap again until the choice shows.
+        self.settled().await;
+        // The choices are set the way a tap on them would, by the elements themselves: on a
+        // long page a coordinate tap can land on a neighbouring link (a picture or a printout)
+        // and leave Chromium waiting on it.
         let radio = format!("#decision-form input[name=decision][value={decision}]");
-        for _ in 0..20 {
-            self.click(&radio).await;
-            if self.find(&radio).await.is_selected().await.unwrap_or(false) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.find(&radio).await;
+        self.js(&format!(
+            "document.querySelector('{radio}').click(); return true;"
+        ))
+        .await;
         assert!(
             self.find(&radio).await.is_selected().await.unwrap(),
             "the {decision} choice cannot be selected"
@@ -622,9 +646,14 @@ impl Page<'_> {
             .await;
         }
         if seal {
-            self.click("#seal-confirmed").await;
+            self.find("#seal-confirmed").await;
+            self.js("document.querySelector('#seal-confirmed').click(); return true;")
+                .await;
         }
-        self.click("#decision-form button[type=submit]").await;
+        self.js(
+            "document.querySelector('#decision-form button[type=submit]').click(); return true;",
+        )
+        .await;
         // The decision redirects back to the queue, which confirms it; a refusal stays on the
         // form with its message, which the failure then names.
         let deadline = Instant::now() + WAIT;
