@@ -86,18 +86,20 @@ fn size_label(n: usize) -> String {
     }
 }
 
-/// Judges an upload for `slot`; `Err` says what is wrong and what to do.
-pub fn check(slot: DegreeSlot, name: &str, bytes: &[u8]) -> Result<Accepted, String> {
+/// Judges an upload for `slot`; `Err` says what is wrong and what to do. `total` is the size
+/// of the whole upload, which may be more than the `bytes` kept of it (a reader stops keeping
+/// bytes past the largest limit but keeps counting, so the message names the real size).
+pub fn check(slot: DegreeSlot, name: &str, bytes: &[u8], total: usize) -> Result<Accepted, String> {
     let label = slot.label();
-    if bytes.is_empty() {
+    if total == 0 {
         return Err(format!("{label}文件是空的，请重新选择文件"));
     }
     let max = slot.max_bytes();
-    if bytes.len() > max {
+    if total > max || bytes.len() > max {
+        let size = total.max(bytes.len());
         return Err(format!(
-            "{label}文件大小为 {}（{} 字节），超过上限 {}（{max} 字节），请压缩后重新上传",
-            size_label(bytes.len()),
-            bytes.len(),
+            "{label}文件大小为 {}（{size} 字节），超过上限 {}（{max} 字节），请压缩后重新上传",
+            size_label(size),
             size_label(max)
         ));
     }
@@ -167,17 +169,23 @@ mod tests {
     #[test]
     fn a_plain_pdf_thesis_and_an_xlsx_form_are_accepted() {
         assert_eq!(
-            check(DegreeSlot::Thesis, "论文.pdf", &pdf("1 0 obj")).map(|a| a.ext),
+            check(
+                DegreeSlot::Thesis,
+                "论文.pdf",
+                &pdf("1 0 obj"),
+                pdf("1 0 obj").len()
+            )
+            .map(|a| a.ext),
             Ok("pdf")
         );
         let xlsx = b"PK\x03\x04....[Content_Types].xml....xl/workbook.xml";
         assert_eq!(
-            check(DegreeSlot::Form, "表.xlsx", xlsx).map(|a| a.ext),
+            check(DegreeSlot::Form, "表.xlsx", xlsx, xlsx.len()).map(|a| a.ext),
             Ok("xlsx")
         );
         let docx = b"PK\x03\x04....word/document.xml";
         assert_eq!(
-            check(DegreeSlot::Thesis, "论文.docx", docx).map(|a| a.ext),
+            check(DegreeSlot::Thesis, "论文.docx", docx, docx.len()).map(|a| a.ext),
             Ok("docx")
         );
     }
@@ -188,28 +196,29 @@ mod tests {
             ("/OpenAction << /JS (app.alert(1)) >>", "脚本"),
             ("/EmbeddedFile", "嵌入文件"),
         ] {
-            let err = check(DegreeSlot::Thesis, "论文.pdf", &pdf(body)).unwrap_err();
+            let err =
+                check(DegreeSlot::Thesis, "论文.pdf", &pdf(body), pdf(body).len()).unwrap_err();
             assert!(err.contains(what), "{err}");
         }
     }
 
     #[test]
     fn a_png_renamed_pdf_says_what_it_really_is() {
-        let err = check(DegreeSlot::Thesis, "论文.pdf", PNG).unwrap_err();
+        let err = check(DegreeSlot::Thesis, "论文.pdf", PNG, PNG.len()).unwrap_err();
         assert!(
             err.contains("扩展名为“.pdf”") && err.contains("PNG 图片"),
             "{err}"
         );
-        assert!(check(DegreeSlot::Form, "表.png", PNG).is_ok());
+        assert!(check(DegreeSlot::Form, "表.png", PNG, PNG.len()).is_ok());
     }
 
     #[test]
     fn size_limits_at_the_byte() {
         let mut at = pdf("");
         at.resize(THESIS_MAX_BYTES, b' ');
-        assert!(check(DegreeSlot::Thesis, "a.pdf", &at).is_ok());
+        assert!(check(DegreeSlot::Thesis, "a.pdf", &at, at.len()).is_ok());
         at.push(b' ');
-        let err = check(DegreeSlot::Thesis, "a.pdf", &at).unwrap_err();
+        let err = check(DegreeSlot::Thesis, "a.pdf", &at, at.len()).unwrap_err();
         assert!(
             err.contains(&format!("{} 字节", THESIS_MAX_BYTES + 1)),
             "{err}"

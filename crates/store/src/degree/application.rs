@@ -46,20 +46,13 @@ fn staff_actor(id: i64) -> Actor {
     }
 }
 
-fn beijing(t: DateTime<Utc>) -> String {
-    (t + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
 /// Refused unless `now` lies in the batch's window, naming it in Beijing time.
 pub fn check_window(b: &batch::Model, now: DateTime<Utc>) -> Result<(), RepoError> {
-    if now < b.opens_at || now >= b.closes_at {
+    if !super::language::window_open(b, now) {
         return Err(RepoError::Invalid(format!(
-            "不在学位申请时间内：{}的申请时间为 {} 至 {}（北京时间）",
+            "不在学位申请时间内：{}的申请时间为 {}",
             b.name,
-            beijing(b.opens_at),
-            beijing(b.closes_at)
+            super::language::window_label(b)
         )));
     }
     Ok(())

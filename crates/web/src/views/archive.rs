@@ -14,22 +14,13 @@ use store::graduation::{application as apps, archive};
 use store::repo::reference;
 
 use super::printouts::{file_bytes, no_font_page, own, pdf_response, transcript_courses, visible};
+use super::review::event_action;
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::{CurrentCandidate, CurrentStaff};
 
 fn beijing_date(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
     (t + chrono::Duration::hours(8)).date_naive()
-}
-
-fn event_result(action: &str) -> &str {
-    match action {
-        "submitted" => "提交申请",
-        "approved" => "通过",
-        "rejected" => "驳回",
-        "paid" => "已交费",
-        other => other,
-    }
 }
 
 /// What the archive of `a` holds, read now.
@@ -74,7 +65,7 @@ async fn gather(state: &AppState, a: &app::Model) -> Result<ArchiveData, AppErro
                 Some(id) => org_names.get(&id).cloned().unwrap_or_default(),
                 None => "考生".to_owned(),
             };
-            (e.stage_name, org, event_result(&e.action).to_owned(), e.at)
+            (e.stage_name, org, event_action(&e.action), e.at)
         })
         .collect();
     let prior_education = match (&a.prior_school, &a.prior_cert_no, a.prior_graduation_date) {

@@ -18,21 +18,15 @@ use store::repo::{RepoError, reference};
 
 use super::Layout;
 use super::application::read_upload_capped;
-use crate::AppState;
 use crate::error::AppError;
 use crate::session::CurrentStudent;
+use crate::{AppState, util};
 
 /// Multipart routes that check their own CSRF token (the first field).
 pub const MULTIPART_ROUTES: &[&str] = &["/student/degree/upload"];
 
 /// Body limit of the upload route: the thesis limit and room for the form fields.
 pub const UPLOAD_LIMIT: usize = domain::degree::files::THESIS_MAX_BYTES + 1024 * 1024;
-
-fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
-    (t + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
 
 /// The school's degree batch students apply in now, or the latest one.
 pub(crate) async fn current_batch(
@@ -123,7 +117,11 @@ pub async fn page(
     let submitted = a.as_ref().is_some_and(|a| a.status == degree::SUBMITTED);
     let row = BatchRow {
         name: b.name.clone(),
-        window: format!("{} 至 {}", beijing(b.opens_at), beijing(b.closes_at)),
+        window: format!(
+            "{} 至 {}",
+            util::beijing(b.opens_at),
+            util::beijing(b.closes_at)
+        ),
         applied: if submitted { "已申请" } else { "未申请" },
         review: a
             .as_ref()
@@ -590,12 +588,7 @@ pub async fn upload(
     let Some(a) = degree::of_student(&state.db, me.model.id, b.id).await? else {
         return refuse("请先填写并保存学位申请信息，再上传材料".to_owned()).await;
     };
-    // The whole file was not kept when it is over the largest limit; its real size still counts.
-    let mut bytes = up.bytes;
-    if up.total > bytes.len() {
-        bytes.resize(up.total.min(domain::degree::files::THESIS_MAX_BYTES + 1), 0);
-    }
-    let accepted = match domain::degree::files::check(slot, &up.name, &bytes) {
+    let accepted = match domain::degree::files::check(slot, &up.name, &up.bytes, up.total) {
         Ok(a) => a,
         Err(m) => return refuse(m).await,
     };
@@ -613,7 +606,7 @@ pub async fn upload(
     };
     let stored = state
         .objects
-        .put(&format!("degree/{}", a.id), accepted.ext, bytes)
+        .put(&format!("degree/{}", a.id), accepted.ext, up.bytes)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     match degree::attach(

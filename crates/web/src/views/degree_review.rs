@@ -33,12 +33,6 @@ fn layout(me: &CurrentStaff) -> Layout {
     )
 }
 
-fn beijing(t: chrono::DateTime<chrono::Utc>) -> String {
-    (t + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
 /// The degree batches this organisation runs, newest first.
 async fn my_batches(state: &AppState, me: &CurrentStaff) -> Result<Vec<batch::Model>, AppError> {
     Ok(reference::batches(&state.db, "degree")
@@ -159,7 +153,7 @@ pub async fn queue(
                 name: a.name.clone(),
                 id_card: util::mask_id(&a.id_card_no),
                 thesis_title: a.thesis_title.clone(),
-                submitted_at: a.submitted_at.map(beijing).unwrap_or_default(),
+                submitted_at: a.submitted_at.map(util::beijing).unwrap_or_default(),
                 review: a
                     .review_status
                     .as_deref()

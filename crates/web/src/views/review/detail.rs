@@ -165,7 +165,8 @@ fn label_of<T: Copy>(
         .unwrap_or_else(|| code.to_owned())
 }
 
-fn event_action(code: &str) -> String {
+/// The reviewers' word for a review event, as the history and the archive show it.
+pub(crate) fn event_action(code: &str) -> String {
     match code {
         "submitted" => "提交申请",
         "approved" => "通过",

@@ -9,6 +9,7 @@
 mod detail;
 mod queue;
 
+pub(crate) use detail::event_action;
 pub use detail::{decide, detail, file};
 pub use queue::{QueueLine, QueuePage, QueueQuery, bulk, load_queue, queue};
 
