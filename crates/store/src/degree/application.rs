@@ -10,10 +10,10 @@ use crate::graduation::application::Decision;
 use chrono::{DateTime, Utc};
 use domain::degree::form::{DegreeFormInput, FieldError, validate};
 use domain::degree::{DegreeAward, DegreeReview};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use crate::entity::{batch, degree_application as app, degree_file, student};
@@ -44,6 +44,34 @@ fn staff_actor(id: i64) -> Actor {
         kind: "staff",
         id: Some(id),
     }
+}
+
+/// Applies `changes` to the application if nobody changed it since it was read (same id and
+/// version, plus the `extra` condition), bumping the version; otherwise [`CHANGED`].
+async fn claim<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    changes: Vec<(app::Column, SimpleExpr)>,
+    extra: Condition,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let mut q = app::Entity::update_many()
+        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
+        .col_expr(app::Column::UpdatedAt, Expr::value(now));
+    for (c, v) in changes {
+        q = q.col_expr(c, v);
+    }
+    let n = q
+        .filter(app::Column::Id.eq(a.id))
+        .filter(app::Column::Version.eq(a.version))
+        .filter(extra)
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Err(RepoError::Conflict(CHANGED.to_owned()));
+    }
+    Ok(())
 }
 
 /// Refused unless `now` lies in the batch's window, naming it in Beijing time.
@@ -123,54 +151,52 @@ pub async fn save(
     let txn = db.begin().await.map_err(|e| Ok(e.into()))?;
     let saved = match existing {
         Some(a) => {
-            let n = app::Entity::update_many()
-                .col_expr(app::Column::Name, Expr::value(i.name.clone()))
-                .col_expr(app::Column::NamePinyin, Expr::value(i.name_pinyin.clone()))
-                .col_expr(app::Column::Gender, Expr::value(form.gender))
-                .col_expr(app::Column::BirthDate, Expr::value(form.birth_date))
-                .col_expr(app::Column::Ethnicity, Expr::value(form.ethnicity))
-                .col_expr(
-                    app::Column::PoliticalStatus,
-                    Expr::value(form.political_status),
-                )
-                .col_expr(app::Column::IdCardNo, Expr::value(i.id_card_no.clone()))
-                .col_expr(app::Column::EntryMonth, Expr::value(i.entry_month.clone()))
-                .col_expr(
-                    app::Column::GraduationMonth,
-                    Expr::value(i.graduation_month.clone()),
-                )
-                .col_expr(app::Column::Country, Expr::value(i.country.clone()))
-                .col_expr(
-                    app::Column::SecondDegree,
-                    Expr::value(i.kinds.second_degree),
-                )
-                .col_expr(app::Column::MajorMinor, Expr::value(i.kinds.major_minor))
-                .col_expr(app::Column::Minor, Expr::value(i.kinds.minor))
-                .col_expr(
-                    app::Column::DoubleBachelor,
-                    Expr::value(i.kinds.double_bachelor),
-                )
-                .col_expr(app::Column::JointDegree, Expr::value(i.kinds.joint))
-                .col_expr(app::Column::JointUnit, Expr::value(i.joint_unit.clone()))
-                .col_expr(app::Column::Email, Expr::value(i.email.clone()))
-                .col_expr(app::Column::Qq, Expr::value(i.qq.clone()))
-                .col_expr(app::Column::Wechat, Expr::value(i.wechat.clone()))
-                .col_expr(app::Column::OtherInfo, Expr::value(i.other.clone()))
-                .col_expr(
-                    app::Column::ThesisTitle,
-                    Expr::value(i.thesis_title.clone()),
-                )
-                .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-                .col_expr(app::Column::UpdatedAt, Expr::value(now))
-                .filter(app::Column::Id.eq(a.id))
-                .filter(app::Column::Version.eq(a.version))
-                .exec(&txn)
-                .await
-                .map_err(|e| Ok(e.into()))?
-                .rows_affected;
-            if n == 0 {
-                return Err(Ok(RepoError::Conflict(CHANGED.to_owned())));
-            }
+            claim(
+                &txn,
+                &a,
+                vec![
+                    (app::Column::Name, Expr::value(i.name.clone())),
+                    (app::Column::NamePinyin, Expr::value(i.name_pinyin.clone())),
+                    (app::Column::Gender, Expr::value(form.gender)),
+                    (app::Column::BirthDate, Expr::value(form.birth_date)),
+                    (app::Column::Ethnicity, Expr::value(form.ethnicity)),
+                    (
+                        app::Column::PoliticalStatus,
+                        Expr::value(form.political_status),
+                    ),
+                    (app::Column::IdCardNo, Expr::value(i.id_card_no.clone())),
+                    (app::Column::EntryMonth, Expr::value(i.entry_month.clone())),
+                    (
+                        app::Column::GraduationMonth,
+                        Expr::value(i.graduation_month.clone()),
+                    ),
+                    (app::Column::Country, Expr::value(i.country.clone())),
+                    (
+                        app::Column::SecondDegree,
+                        Expr::value(i.kinds.second_degree),
+                    ),
+                    (app::Column::MajorMinor, Expr::value(i.kinds.major_minor)),
+                    (app::Column::Minor, Expr::value(i.kinds.minor)),
+                    (
+                        app::Column::DoubleBachelor,
+                        Expr::value(i.kinds.double_bachelor),
+                    ),
+                    (app::Column::JointDegree, Expr::value(i.kinds.joint)),
+                    (app::Column::JointUnit, Expr::value(i.joint_unit.clone())),
+                    (app::Column::Email, Expr::value(i.email.clone())),
+                    (app::Column::Qq, Expr::value(i.qq.clone())),
+                    (app::Column::Wechat, Expr::value(i.wechat.clone())),
+                    (app::Column::OtherInfo, Expr::value(i.other.clone())),
+                    (
+                        app::Column::ThesisTitle,
+                        Expr::value(i.thesis_title.clone()),
+                    ),
+                ],
+                Condition::all(),
+                now,
+            )
+            .await
+            .map_err(Ok)?;
             a.id
         }
         None => {
@@ -296,17 +322,7 @@ pub async fn attach(
     }
     let txn = db.begin().await?;
     // Claims the application first, so an upload racing 确认提交 loses cleanly.
-    let n = app::Entity::update_many()
-        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-        .col_expr(app::Column::UpdatedAt, Expr::value(now))
-        .filter(app::Column::Id.eq(a.id))
-        .filter(app::Column::Version.eq(a.version))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if n == 0 {
-        return Err(RepoError::Conflict(CHANGED.to_owned()));
-    }
+    claim(&txn, a, Vec::new(), Condition::all(), now).await?;
     degree_file::Entity::delete_many()
         .filter(degree_file::Column::ApplicationId.eq(a.id))
         .filter(degree_file::Column::Slot.eq(slot.code()))
@@ -411,27 +427,25 @@ pub async fn submit(
         )));
     }
     let txn = db.begin().await?;
-    let n = app::Entity::update_many()
-        .col_expr(app::Column::Status, Expr::value(SUBMITTED))
-        .col_expr(
-            app::Column::ReviewStatus,
-            Expr::value(DegreeReview::Pending.code()),
-        )
-        .col_expr(
-            app::Column::ReviewOpinion,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(app::Column::SubmittedAt, Expr::value(now))
-        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-        .col_expr(app::Column::UpdatedAt, Expr::value(now))
-        .filter(app::Column::Id.eq(a.id))
-        .filter(app::Column::Version.eq(a.version))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if n == 0 {
-        return Err(RepoError::Conflict(CHANGED.to_owned()));
-    }
+    claim(
+        &txn,
+        a,
+        vec![
+            (app::Column::Status, Expr::value(SUBMITTED)),
+            (
+                app::Column::ReviewStatus,
+                Expr::value(DegreeReview::Pending.code()),
+            ),
+            (
+                app::Column::ReviewOpinion,
+                Expr::value(Option::<String>::None),
+            ),
+            (app::Column::SubmittedAt, Expr::value(now)),
+        ],
+        Condition::all(),
+        now,
+    )
+    .await?;
     audit::record(
         &txn,
         now,
@@ -493,23 +507,21 @@ pub async fn review(
         }
     };
     let txn = db.begin().await?;
-    let n = app::Entity::update_many()
-        .col_expr(app::Column::ReviewStatus, Expr::value(to.code()))
-        .col_expr(app::Column::ReviewOpinion, Expr::value(opinion.clone()))
-        .col_expr(app::Column::ReviewedBy, Expr::value(staff_id))
-        .col_expr(app::Column::ReviewedAt, Expr::value(now))
-        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-        .col_expr(app::Column::UpdatedAt, Expr::value(now))
-        .filter(app::Column::Id.eq(a.id))
-        .filter(app::Column::Version.eq(a.version))
-        .filter(app::Column::Status.eq(SUBMITTED))
-        .filter(app::Column::ReviewStatus.eq(DegreeReview::Pending.code()))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if n == 0 {
-        return Err(RepoError::Conflict(CHANGED.to_owned()));
-    }
+    claim(
+        &txn,
+        a,
+        vec![
+            (app::Column::ReviewStatus, Expr::value(to.code())),
+            (app::Column::ReviewOpinion, Expr::value(opinion.clone())),
+            (app::Column::ReviewedBy, Expr::value(staff_id)),
+            (app::Column::ReviewedAt, Expr::value(now)),
+        ],
+        Condition::all()
+            .add(app::Column::Status.eq(SUBMITTED))
+            .add(app::Column::ReviewStatus.eq(DegreeReview::Pending.code())),
+        now,
+    )
+    .await?;
     audit::record(
         &txn,
         now,
@@ -567,19 +579,17 @@ pub async fn record_award(
         if a.award.as_deref() == Some(award.code()) {
             continue;
         }
-        let n = app::Entity::update_many()
-            .col_expr(app::Column::Award, Expr::value(award.code()))
-            .col_expr(app::Column::AwardRecordedAt, Expr::value(now))
-            .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-            .col_expr(app::Column::UpdatedAt, Expr::value(now))
-            .filter(app::Column::Id.eq(a.id))
-            .filter(app::Column::Version.eq(a.version))
-            .exec(&txn)
-            .await?
-            .rows_affected;
-        if n == 0 {
-            return Err(RepoError::Conflict(CHANGED.to_owned()));
-        }
+        claim(
+            &txn,
+            &a,
+            vec![
+                (app::Column::Award, Expr::value(award.code())),
+                (app::Column::AwardRecordedAt, Expr::value(now)),
+            ],
+            Condition::all(),
+            now,
+        )
+        .await?;
         audit::record(
             &txn,
             now,
