@@ -123,6 +123,30 @@ async fn attach(w: &World, a: &app::Model, slot: FileSlot, course: Option<&str>)
     apps::get(&w.t.db, a.id).await.unwrap()
 }
 
+/// An application of `c` with every Yunnan material (a practical notice among them) on file,
+/// submitted for 确认点初审.
+async fn submitted_with_materials(w: &World, c: &candidate::Model) -> app::Model {
+    let mut a = open(w, c, apps::PRIOR_NOT_NEEDED).await;
+    a = apps::save_section(&w.t.db, &a, Section::IdValidity("长期".into()), now(), None)
+        .await
+        .unwrap();
+    for slot in [
+        FileSlot::IdFront,
+        FileSlot::IdBack,
+        FileSlot::Commitment,
+        FileSlot::CertificatePhoto,
+        FileSlot::PracticalNotice,
+    ] {
+        a = attach(w, &a, slot, None).await;
+    }
+    let needs = materials::needs_of(&w.t.db, &a).await.unwrap();
+    let offline: Vec<String> = needs.offline().map(|e| e.code.clone()).collect();
+    for code in &offline {
+        a = attach(w, &a, FileSlot::ExemptionForm, Some(code)).await;
+    }
+    apps::submit(&w.t.db, &a, now(), None).await.unwrap()
+}
+
 async fn missing(w: &World, a: &app::Model) -> Vec<String> {
     let files = apps::files(&w.t.db, a.id).await.unwrap();
     let needs = materials::needs_of(&w.t.db, a).await.unwrap();
@@ -206,25 +230,7 @@ async fn three_levels_review_and_the_seal_must_be_confirmed_before_approving() {
     for b in app_backends() {
         let w = world(&b).await;
         let c = cand(&w, accounts::YN_ELIGIBLE_ASSOCIATE).await;
-        let mut a = open(&w, &c, apps::PRIOR_NOT_NEEDED).await;
-        a = apps::save_section(&w.t.db, &a, Section::IdValidity("长期".into()), now(), None)
-            .await
-            .unwrap();
-        for slot in [
-            FileSlot::IdFront,
-            FileSlot::IdBack,
-            FileSlot::Commitment,
-            FileSlot::CertificatePhoto,
-            FileSlot::PracticalNotice,
-        ] {
-            a = attach(&w, &a, slot, None).await;
-        }
-        let needs = materials::needs_of(&w.t.db, &a).await.unwrap();
-        let offline: Vec<String> = needs.offline().map(|e| e.code.clone()).collect();
-        for code in &offline {
-            a = attach(&w, &a, FileSlot::ExemptionForm, Some(code)).await;
-        }
-        let a = apps::submit(&w.t.db, &a, now(), None).await.unwrap();
+        let a = submitted_with_materials(&w, &c).await;
         let (sp, point) = staff_of(&w, accounts::STAFF_YN_CONFIRMATION_POINT).await;
         let (sq, prefecture) = staff_of(&w, accounts::STAFF_YN_PREFECTURE).await;
         let (so, office) = staff_of(&w, accounts::STAFF_YN_OFFICE_REVIEWER).await;
@@ -492,25 +498,7 @@ async fn a_credit_recognition_student_is_reviewed_first_by_the_chief_university(
     for b in app_backends() {
         let w = world(&b).await;
         let c = cand(&w, accounts::YN_CREDIT_RECOGNITION).await;
-        let mut a = open(&w, &c, apps::PRIOR_NOT_NEEDED).await;
-        a = apps::save_section(&w.t.db, &a, Section::IdValidity("长期".into()), now(), None)
-            .await
-            .unwrap();
-        for slot in [
-            FileSlot::IdFront,
-            FileSlot::IdBack,
-            FileSlot::Commitment,
-            FileSlot::CertificatePhoto,
-            FileSlot::PracticalNotice,
-        ] {
-            a = attach(&w, &a, slot, None).await;
-        }
-        let needs = materials::needs_of(&w.t.db, &a).await.unwrap();
-        let offline: Vec<String> = needs.offline().map(|e| e.code.clone()).collect();
-        for code in &offline {
-            a = attach(&w, &a, FileSlot::ExemptionForm, Some(code)).await;
-        }
-        let a = apps::submit(&w.t.db, &a, now(), None).await.unwrap();
+        let a = submitted_with_materials(&w, &c).await;
         let (su, university) = staff_of(&w, accounts::STAFF_YN_UNIVERSITY).await;
         let (sp, point) = staff_of(&w, accounts::STAFF_YN_CONFIRMATION_POINT).await;
         assert_eq!(a.current_org_id, Some(university.id), "{}", b.name());

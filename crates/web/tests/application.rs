@@ -81,8 +81,8 @@ async fn apply(app: &TestApp, c: &reqwest::Client) {
     let (_, page) = app.get_text(c, "/candidate/graduation").await;
     assert!(page.contains("毕业申请须知"), "notice shown");
     assert!(page.contains("申请毕业"), "apply offered");
-    let major = attr_after(&page, "name=\"major_id\" value=\"");
-    let batch = attr_after(&page, "<option value=\"");
+    let major = common::attr_after(&page, "name=\"major_id\" value=\"");
+    let batch = common::attr_after(&page, "<option value=\"");
     let token = common::csrf_in(&page).unwrap();
     // Not acknowledged: refused, nothing opened.
     let r = c
@@ -111,14 +111,6 @@ async fn apply(app: &TestApp, c: &reqwest::Client) {
     assert_eq!(r.status().as_u16(), 303);
 }
 
-fn attr_after(page: &str, marker: &str) -> String {
-    let at = page
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker} not in page"));
-    let rest = &page[at + marker.len()..];
-    rest[..rest.find('"').unwrap()].to_owned()
-}
-
 #[tokio::test]
 async fn candidate_fills_every_section_and_submits_for_initial_review() {
     for b in app_backends() {
@@ -138,7 +130,7 @@ async fn candidate_fills_every_section_and_submits_for_initial_review() {
             b.name()
         );
 
-        let major = attr_after(&page, "<option value=\"");
+        let major = common::attr_after(&page, "<option value=\"");
         let (status, _) = post_form(
             &app,
             &c,

@@ -30,8 +30,8 @@ fn portrait(w: u32, h: u32) -> Vec<u8> {
 
 async fn apply(app: &TestApp, c: &reqwest::Client) {
     let (_, page) = app.get_text(c, "/candidate/graduation").await;
-    let major = after(&page, "name=\"major_id\" value=\"");
-    let batch = after(&page, "<option value=\"");
+    let major = common::attr_after(&page, "name=\"major_id\" value=\"");
+    let batch = common::attr_after(&page, "<option value=\"");
     let token = common::csrf_in(&page).unwrap();
     let r = c
         .post(app.url("/candidate/application/open"))
@@ -45,14 +45,6 @@ async fn apply(app: &TestApp, c: &reqwest::Client) {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap());
-}
-
-fn after(page: &str, marker: &str) -> String {
-    let at = page
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker} not in page"));
-    let rest = &page[at + marker.len()..];
-    rest[..rest.find('"').unwrap()].to_owned()
 }
 
 async fn post(
@@ -111,7 +103,7 @@ async fn yunnan_form_checks_id_validity_and_corrects_the_photo_on_request() {
         );
 
         // The batch's cutoff itself is refused; the day after is saved.
-        let cutoff = after(&page, "须在 ");
+        let cutoff = common::attr_after(&page, "须在 ");
         let cutoff_date = chrono::NaiveDate::parse_from_str(
             cutoff.split(' ').next().unwrap_or(&cutoff),
             "%Y年%m月%d日",
@@ -247,7 +239,7 @@ async fn authorise_at_xuexin(app: &TestApp, c: &reqwest::Client) -> String {
         page.contains("id=\"xuexin-qr\"") && page.contains("<svg"),
         "a code is shown"
     );
-    let url = after(&page, "id=\"xuexin-open\" href=\"").replace("&#x2f;", "/");
+    let url = common::attr_after(&page, "id=\"xuexin-open\" href=\"").replace("&#x2f;", "/");
     assert!(
         url.starts_with(&app.url("/xuexin/local/authorise/XA")),
         "{url}"

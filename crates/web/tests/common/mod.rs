@@ -174,3 +174,12 @@ pub fn csrf_in(body: &str) -> Option<String> {
     let rest = &body[at + "name=\"csrf_token\" value=\"".len()..];
     Some(rest[..rest.find('"')?].to_owned())
 }
+
+/// The attribute value that follows `marker` in a page, up to the closing quote.
+pub fn attr_after(page: &str, marker: &str) -> String {
+    let at = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} not in page"));
+    let rest = &page[at + marker.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
