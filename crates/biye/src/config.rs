@@ -35,6 +35,12 @@ pub struct Config {
     /// How browsers and the payment gateway reach this server, e.g. `https://biye.example.cn`
     /// (`BIYE_PUBLIC_BASE_URL`); empty for `http://` and the listening address.
     pub public_base_url: String,
+    /// Load balancers whose `Forwarded` / `X-Forwarded-For` is believed, comma-separated CIDR
+    /// blocks or addresses (`BIYE_TRUSTED_PROXIES`); empty: the TCP peer is the client.
+    pub trusted_proxies: String,
+    /// Requests handled at once before further ones are answered 503 (`BIYE_MAX_IN_FLIGHT`);
+    /// 0 for 64 per core, at least 128.
+    pub max_in_flight: usize,
 }
 
 impl Default for Config {
@@ -51,6 +57,8 @@ impl Default for Config {
             payment_secret: String::new(),
             credential_secret: String::new(),
             public_base_url: String::new(),
+            trusted_proxies: String::new(),
+            max_in_flight: 0,
         }
     }
 }
@@ -72,10 +80,12 @@ pub fn default_public_base_url(addr: std::net::SocketAddr) -> String {
 impl Config {
     /// Loads the configuration from `file` (if it exists) and the environment.
     pub fn load(file: &std::path::Path) -> anyhow::Result<Config> {
-        Ok(Figment::from(Serialized::defaults(Config::default()))
+        let cfg: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("BIYE_"))
-            .extract()?)
+            .extract()?;
+        web::client_addr::parse_trusted(&cfg.trusted_proxies).map_err(|e| anyhow::anyhow!(e))?;
+        Ok(cfg)
     }
 
     /// The HTTP layer's part of it, for a server listening on `listening`.
@@ -114,6 +124,14 @@ impl Config {
                 default_public_base_url(listening)
             } else {
                 self.public_base_url.trim_end_matches('/').to_owned()
+            },
+            // Checked when the configuration was loaded.
+            trusted_proxies: web::client_addr::parse_trusted(&self.trusted_proxies)
+                .unwrap_or_default(),
+            max_in_flight: if self.max_in_flight == 0 {
+                web::default_max_in_flight()
+            } else {
+                self.max_in_flight
             },
         }
     }

@@ -166,6 +166,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         payment_secret: web::WebConfig::random_payment_secret(),
         credential_secret: web::WebConfig::random_payment_secret(),
         public_base_url: crate::config::default_public_base_url(listener.local_addr()?),
+        ..web::WebConfig::default()
     };
     crate::serve(db, web_cfg, listener).await
 }

@@ -32,6 +32,9 @@ pub enum AppError {
     /// The request body is too large.
     #[error("{0}")]
     TooLarge(String),
+    /// The server is at its limit for the moment; the caller should come back shortly.
+    #[error("{0}")]
+    Busy(String),
     /// A failure of ours; logged, never shown.
     #[error("系统繁忙，请稍后再试")]
     Internal(#[from] anyhow::Error),
@@ -69,6 +72,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -113,7 +117,7 @@ impl AppError {
             "message": self.messages().join("；"),
             "fields": fields,
         });
-        (status, Json(body)).into_response()
+        with_retry_after(status, (status, Json(body)).into_response())
     }
 }
 
@@ -144,15 +148,31 @@ impl IntoResponse for AppError {
             StatusCode::FORBIDDEN => "无权访问",
             StatusCode::NOT_FOUND => "未找到",
             StatusCode::INTERNAL_SERVER_ERROR => "系统错误",
+            StatusCode::SERVICE_UNAVAILABLE => "系统繁忙",
             _ => "请求未能完成",
         };
         let page = ErrorPage {
             title: title.to_owned(),
             messages: self.messages(),
         };
-        match page.render() {
+        let resp = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, self.messages().join("\n")).into_response(),
-        }
+        };
+        with_retry_after(status, resp)
     }
+}
+
+/// Seconds a client is asked to wait after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
+/// A 503 tells the client when to come back.
+fn with_retry_after(status: StatusCode, mut resp: Response) -> Response {
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        resp.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(RETRY_AFTER_SECONDS),
+        );
+    }
+    resp
 }

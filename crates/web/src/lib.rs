@@ -11,8 +11,11 @@ use chrono::{DateTime, Utc};
 use store::Db;
 
 pub mod api;
+pub mod client_addr;
 pub mod error;
+pub mod headers;
 pub mod ops;
+pub mod overload;
 pub mod routes;
 pub mod session;
 pub mod util;
@@ -41,6 +44,17 @@ pub struct WebConfig {
     /// How the outside world reaches this server, e.g. `https://biye.example.cn`; the payment
     /// gateway's notify and return URLs are built from it.
     pub public_base_url: String,
+    /// Proxies (load balancers) whose `Forwarded` / `X-Forwarded-For` headers are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Requests handled at once; past it a request is answered 503 at once instead of queueing.
+    pub max_in_flight: usize,
+}
+
+/// The default bound on requests in flight: enough to keep every core and database connection
+/// busy, few enough that an accepted request does not wait long behind the others.
+pub fn default_max_in_flight() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (64 * cores).max(128)
 }
 
 impl WebConfig {
@@ -68,6 +82,8 @@ impl Default for WebConfig {
             payment_secret: Self::random_payment_secret(),
             credential_secret: Self::random_payment_secret(),
             public_base_url: "http://127.0.0.1:8080".to_owned(),
+            trusted_proxies: Vec::new(),
+            max_in_flight: default_max_in_flight(),
         }
     }
 }
@@ -109,6 +125,12 @@ pub struct AppState {
     printer: Arc<std::sync::OnceLock<Arc<printout::Printer>>>,
     /// The payment gateway (支付平台; locally the 模拟支付平台 served under `/gateway/local/`).
     pub gateway: Arc<dyn store::payment::PaymentGateway>,
+    /// The key that signs anonymous forms' CSRF tokens, read from the database once.
+    form_key: Arc<tokio::sync::OnceCell<String>>,
+    /// Password hashes computed at once: each argon2 hash takes 19 MiB and a core.
+    pub hash_permits: Arc<tokio::sync::Semaphore>,
+    /// Requests in flight (see [`WebConfig::max_in_flight`]).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -116,7 +138,11 @@ impl AppState {
     /// registry and the local payment gateway at `config.public_base_url`.
     pub fn new(db: Db, config: WebConfig) -> Result<Self, store::objects::ObjectError> {
         let objects = store::objects::Objects::from_url(&config.objects_url)?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(AppState {
+            form_key: Arc::new(tokio::sync::OnceCell::new()),
+            hash_permits: Arc::new(tokio::sync::Semaphore::new(cores)),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
             credentials: Arc::new(store::credential::LocalRegistry::new(
                 db.clone(),
                 &config.public_base_url,
@@ -138,6 +164,21 @@ impl AppState {
         self.printer
             .get_or_init(|| Arc::new(printout::Printer::new(self.config.pdf_font.as_deref())))
             .clone()
+    }
+
+    /// The key that signs anonymous forms, shared by every instance through the database.
+    pub async fn form_key(&self) -> Result<&str, sea_orm::DbErr> {
+        self.form_key
+            .get_or_try_init(|| async {
+                store::repo::secret::get_or_create(
+                    &self.db,
+                    store::repo::secret::FORM_KEY,
+                    self.now(),
+                )
+                .await
+            })
+            .await
+            .map(String::as_str)
     }
 
     /// Now, per the application clock.

@@ -14,30 +14,24 @@ use crate::views::{
     gateway, graduation, imports, language, language_review, legacy, materials, payment, printouts,
     prior_review, record_correction, review, staff, student, xuexin,
 };
-use crate::{AppState, api, ops, session};
+use crate::{AppState, api, headers, ops, overload, session};
 
 static CSS: &str = include_str!("../static/app.css");
 static APPLICATION_JS: &str = include_str!("../static/application.js");
+static PRINT_JS: &str = include_str!("../static/print.js");
+static LOCAL_SERVICE_CSS: &str = include_str!("../static/local-service.css");
 
-async fn application_script() -> impl axum::response::IntoResponse {
+/// A file of ours, cacheable for an hour.
+fn asset(content_type: &'static str, body: &'static str) -> impl axum::response::IntoResponse {
     (
         [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        APPLICATION_JS,
+        body,
     )
 }
 
-async fn stylesheet() -> impl axum::response::IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        CSS,
-    )
-}
 
 /// Every route, with sessions, CSRF checks, request ids, tracing and metrics.
 pub fn router(state: AppState) -> Router {
@@ -186,7 +180,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/candidate/inbox", get(application::inbox_page))
         .route("/candidate/inbox/read", post(application::inbox_read))
-        .route("/static/application.js", get(application_script))
+        .route(
+            "/static/application.js",
+            get(|| async { asset("text/javascript; charset=utf-8", APPLICATION_JS) }),
+        )
         .route("/student/profile", get(student::profile))
         .route("/student/scores", get(student::scores))
         .route("/student/language", get(language::page))
@@ -316,7 +313,18 @@ pub fn router(state: AppState) -> Router {
             "/gateway/local/pay/{order_no}",
             get(gateway::pay_page).post(gateway::confirm),
         )
-        .route("/static/app.css", get(stylesheet))
+        .route(
+            "/static/app.css",
+            get(|| async { asset("text/css; charset=utf-8", CSS) }),
+        )
+        .route(
+            "/static/print.js",
+            get(|| async { asset("text/javascript; charset=utf-8", PRINT_JS) }),
+        )
+        .route(
+            "/static/local-service.css",
+            get(|| async { asset("text/css; charset=utf-8", LOCAL_SERVICE_CSS) }),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics_endpoint))
@@ -324,7 +332,13 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             session::session_layer,
         ))
+        // Outside the session layer: a shed request costs no database work.
+        .layer(middleware::from_fn_with_state(state.clone(), overload::shed))
         .layer(middleware::from_fn(ops::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -6,6 +6,11 @@
 //! uploads are checked by their handlers instead, which read the token as the first part, so that
 //! a large file is never buffered just to find the token. Requests that do not come from our
 //! pages at all (the payment gateway's, see [`CSRF_EXEMPT_PREFIXES`]) are not checked here.
+//!
+//! Visitors who are not signed in get no session row: anything anonymous would let anybody fill
+//! the database. Their forms (the sign-in pages) carry a token signed with a key shared by every
+//! instance, over a random value kept in a cookie of its own ([`PRE_COOKIE`]); a request is
+//! accepted when the token is the signature of its cookie.
 
 use std::net::SocketAddr;
 
@@ -24,6 +29,9 @@ use crate::util::constant_time_eq;
 
 /// Name of the session cookie.
 pub const COOKIE: &str = "biye_sid";
+
+/// Name of the cookie that holds the random value anonymous forms' tokens sign.
+pub const PRE_COOKIE: &str = "biye_pre";
 
 /// Routes whose handlers check the CSRF token themselves, as the first multipart field.
 pub const MULTIPART_SELF_CHECKED: &[&str] = &["/staff/imports", "/candidate/backfills"];
@@ -52,16 +60,43 @@ pub struct SessionCtx {
     pub expired: bool,
     /// The caller's address.
     pub ip: String,
+    /// Without a session: the token anonymous forms carry, when the visitor has a
+    /// [`PRE_COOKIE`].
+    pub anon_csrf: Option<String>,
 }
 
 impl SessionCtx {
-    /// The CSRF token to put into forms ("" without a session).
+    /// The CSRF token to put into forms ("" without a session or a [`PRE_COOKIE`]).
     pub fn csrf(&self) -> String {
+        self.expected_token().unwrap_or_default().to_owned()
+    }
+
+    /// The token a state-changing request must carry.
+    fn expected_token(&self) -> Option<&str> {
+        match &self.session {
+            Some(s) => Some(s.csrf_token.as_str()),
+            None => self.anon_csrf.as_deref(),
+        }
+    }
+
+    /// Whether someone is signed in.
+    pub fn signed_in(&self) -> bool {
         self.session
             .as_ref()
-            .map(|s| s.csrf_token.clone())
-            .unwrap_or_default()
+            .is_some_and(|s| s.user_kind != "anonymous")
     }
+}
+
+/// The token of anonymous forms for a [`PRE_COOKIE`] value.
+fn sign_pre(key: &str, pre: &str) -> String {
+    domain::payment::sign(format!("anonymous-form:{pre}").as_bytes(), key.as_bytes())
+}
+
+/// A [`PRE_COOKIE`] value we could have issued (43 URL-safe base64 characters).
+fn well_formed_pre(v: &str) -> bool {
+    v.len() == 43
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -77,13 +112,17 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// The `Set-Cookie` value for a new session token.
 pub fn set_cookie(state: &AppState, token: &str) -> HeaderValue {
+    cookie(state, COOKIE, token)
+}
+
+fn cookie(state: &AppState, name: &str, value: &str) -> HeaderValue {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
         ""
     };
     HeaderValue::from_str(&format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -93,11 +132,12 @@ pub fn clear_cookie() -> HeaderValue {
     HeaderValue::from_static("biye_sid=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
-fn client_ip(req: &Request) -> String {
-    req.extensions()
+fn client_ip(state: &AppState, req: &Request) -> String {
+    let peer = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+        .map(|c| c.0.ip());
+    crate::client_addr::client_addr(peer, req.headers(), &state.config.trusted_proxies)
 }
 
 fn is_api(path: &str) -> bool {
@@ -161,11 +201,20 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
         Lookup::Expired => (None, true),
         Lookup::Missing => (None, false),
     };
+    let anon_csrf = match (&session, cookie_value(req.headers(), PRE_COOKIE)) {
+        (None, Some(pre)) if well_formed_pre(&pre) => match state.form_key().await {
+            Ok(key) => Some(sign_pre(key, &pre)),
+            Err(e) => return AppError::from(e).into_response(),
+        },
+        _ => None,
+    };
     let ctx = SessionCtx {
         session,
         expired,
-        ip: client_ip(&req),
+        ip: client_ip(&state, &req),
+        anon_csrf,
     };
+    let signed_in = ctx.signed_in();
     let mut req = req;
     if !matches!(
         *req.method(),
@@ -178,7 +227,13 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
         }
     }
     req.extensions_mut().insert(ctx);
-    next.run(req).await
+    let mut resp = next.run(req).await;
+    // What a signed-in person sees is theirs: never kept by a browser or a shared cache.
+    if signed_in && !resp.headers().contains_key(header::CACHE_CONTROL) {
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
 }
 
 async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Response> {
@@ -186,7 +241,7 @@ async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Respons
     if !same_origin(req.headers()) {
         return Err(csrf_refusal(&path, "请求来自其他网站"));
     }
-    let Some(session) = &ctx.session else {
+    let Some(expected) = ctx.expected_token() else {
         let why = if ctx.expired {
             "登录已过期"
         } else {
@@ -205,7 +260,7 @@ async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Respons
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
     {
-        return if constant_time_eq(h, &session.csrf_token) {
+        return if constant_time_eq(h, expected) {
             Ok(req)
         } else {
             Err(csrf_refusal(&path, "安全令牌无效"))
@@ -237,7 +292,7 @@ async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Respons
         serde_html_form::from_bytes(&bytes).unwrap_or(TokenField { csrf_token: None });
     match field.csrf_token {
         None => Err(csrf_refusal(&path, "缺少安全令牌")),
-        Some(t) if !constant_time_eq(&t, &session.csrf_token) => {
+        Some(t) if !constant_time_eq(&t, expected) => {
             Err(csrf_refusal(&path, "安全令牌无效"))
         }
         Some(_) => Ok(Request::from_parts(parts, Body::from(bytes))),
@@ -246,8 +301,8 @@ async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Respons
 
 /// Checks a token read from a multipart field against the session.
 pub fn check_token(ctx: &SessionCtx, token: &str) -> Result<(), AppError> {
-    match &ctx.session {
-        Some(s) if constant_time_eq(token, &s.csrf_token) => Ok(()),
+    match ctx.expected_token() {
+        Some(expected) if constant_time_eq(token, expected) => Ok(()),
         _ => {
             tracing::warn!("request denied: CSRF check failed (multipart)");
             Err(AppError::Forbidden(
@@ -390,21 +445,23 @@ pub fn with_cookie(state: &AppState, token: &str, resp: impl IntoResponse) -> Re
     resp
 }
 
-/// Makes sure the request has a session (anonymous if need be) so that its forms carry a token.
-/// Returns the context to render with and, when a session was created, the cookie token to set.
-pub async fn ensure_session(
+/// Makes sure a page's forms carry a token, writing nothing: signed in, the session's; else the
+/// signature of the visitor's [`PRE_COOKIE`], issuing one if the visitor has none. Returns the
+/// context to render with and the `Set-Cookie` value of a newly issued [`PRE_COOKIE`].
+pub async fn ensure_form_token(
     state: &AppState,
     ctx: SessionCtx,
-) -> Result<(SessionCtx, Option<String>), AppError> {
-    if ctx.session.is_some() {
+) -> Result<(SessionCtx, Option<HeaderValue>), AppError> {
+    if ctx.expected_token().is_some() {
         return Ok((ctx, None));
     }
-    let (token, s) = sessions::create(&state.db, "anonymous", None, state.now()).await?;
+    let pre = sessions::random_token();
+    let token = sign_pre(state.form_key().await?, &pre);
     Ok((
         SessionCtx {
-            session: Some(s),
+            anon_csrf: Some(token),
             ..ctx
         },
-        Some(token),
+        Some(cookie(state, PRE_COOKIE, &pre)),
     ))
 }

@@ -12,6 +12,8 @@ pub struct Model {
     pub order_no: String,
     pub amount_fen: i64,
     pub gateway_refund_no: String,
+    /// The charge given back, when it is not the order's first one.
+    pub txn_no: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -11,6 +11,8 @@ pub struct Model {
     pub failures: i32,
     pub window_start: DateTimeUtc,
     pub locked_until: Option<DateTimeUtc>,
+    /// Address keys: when the next attempt may be checked.
+    pub next_attempt_at: Option<DateTimeUtc>,
 }
 
 /// No declared relations: queries join explicitly.

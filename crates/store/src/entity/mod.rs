@@ -1,5 +1,6 @@
 //! Database entities, one module per table.
 
+pub mod app_secret;
 pub mod application_file;
 pub mod audit;
 pub mod batch;
@@ -18,10 +19,12 @@ pub mod graduate_archive;
 pub mod graduation_application;
 pub mod import_run;
 pub mod inbox_message;
+pub mod job_lease;
 pub mod language_application;
 pub mod language_file;
 pub mod legacy_admission_no;
 pub mod legacy_score;
+pub mod local_gateway_charge;
 pub mod local_gateway_payment;
 pub mod local_gateway_refund;
 pub mod local_xuexin_grant;

@@ -17,6 +17,11 @@ pub struct Model {
     pub gateway_refund_no: Option<String>,
     pub queued_at: DateTimeUtc,
     pub executed_at: Option<DateTimeUtc>,
+    /// The gateway transaction given back: "" for the order's booked charge, else a second
+    /// charge of the same order.
+    pub charge_txn_no: String,
+    /// When the refund may be executed; `None` for "after the batch closes".
+    pub due_at: Option<DateTimeUtc>,
 }
 
 /// No declared relations: queries join explicitly.

@@ -13,6 +13,7 @@ mod m20261124_000009_score_backfills;
 mod m20261124_000010_authorisation_archive;
 mod m20261124_000011_degree_language;
 mod m20261124_000012_degree_applications;
+mod m20261203_000013_hardening;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000010_authorisation_archive::Migration),
             Box::new(m20261124_000011_degree_language::Migration),
             Box::new(m20261124_000012_degree_applications::Migration),
+            Box::new(m20261203_000013_hardening::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod password;
 pub mod record_correction;
 pub mod reference;
 pub mod score_backfill;
+pub mod secret;
 pub mod session;
 pub mod staff;
 pub mod student;

@@ -3,14 +3,14 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use store::repo::{audit, password, session as sessions, throttle};
 
 use super::Layout;
 use crate::error::AppError;
-use crate::session::{SessionCtx, ensure_session, with_cookie};
+use crate::session::{SessionCtx, ensure_form_token, with_cookie};
 use crate::{AppState, util};
 
 /// The three portals; each has its own account table and sign-in name.
@@ -124,12 +124,12 @@ async fn login_page(
     } else {
         None
     };
-    let (ctx, new_token) = ensure_session(&state, ctx).await?;
-    let html = Html(render_login(portal, &ctx, String::new(), info, None)?);
-    Ok(match new_token {
-        Some(t) => with_cookie(&state, &t, html),
-        None => html.into_response(),
-    })
+    let (ctx, pre_cookie) = ensure_form_token(&state, ctx).await?;
+    let mut resp = Html(render_login(portal, &ctx, String::new(), info, None)?).into_response();
+    if let Some(c) = pre_cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(resp)
 }
 
 /// GET /login
@@ -163,7 +163,7 @@ pub async fn staff_login_page(
 enum Refusal {
     Wrong { left: i32, label: &'static str },
     AccountLocked(chrono::DateTime<chrono::Utc>),
-    AddressLocked(chrono::DateTime<chrono::Utc>),
+    AddressBusy(chrono::Duration),
     Empty(&'static str),
 }
 
@@ -185,12 +185,18 @@ impl Refusal {
                 minutes(t),
                 util::beijing_hm(*t)
             ),
-            Refusal::AddressLocked(t) => format!(
-                "您所在网络的登录失败次数过多，请在 {} 分钟后（北京时间 {} 以后）再试。",
-                minutes(t),
-                util::beijing_hm(*t)
+            Refusal::AddressBusy(after) => format!(
+                "您所在网络的登录尝试过于频繁，请在 {} 秒后再试。",
+                after.num_seconds().max(1)
             ),
             Refusal::Empty(label) => format!("请输入{label}和密码。"),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Refusal::AddressBusy(_) => StatusCode::TOO_MANY_REQUESTS,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }
@@ -215,6 +221,32 @@ async fn find_account(
     })
 }
 
+/// The longest sign-in name any account has; longer ones are refused without a lookup (and do
+/// not create throttle rows under attacker-chosen keys).
+const MAX_USERNAME_CHARS: usize = 64;
+
+/// How long a sign-in waits for a free password hasher before the server says it is busy.
+const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Checks a password against a hash on a blocking thread, at most as many at once as there are
+/// hash permits: each argon2 check takes 19 MiB and a core for a moment.
+pub async fn verify_password(
+    state: &AppState,
+    hash: String,
+    plain: String,
+) -> Result<bool, AppError> {
+    let permit = tokio::time::timeout(HASH_WAIT, state.hash_permits.clone().acquire_owned())
+        .await
+        .map_err(|_| AppError::Busy("登录人数较多，系统繁忙，请稍后再试。".to_owned()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        password::verify(&hash, &plain)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))
+}
+
 async fn attempt(
     state: &AppState,
     portal: Portal,
@@ -222,27 +254,44 @@ async fn attempt(
     password_plain: String,
     ip: &str,
 ) -> Result<Result<i64, Refusal>, AppError> {
-    let now = state.now();
     if username.is_empty() || password_plain.is_empty() {
         return Ok(Err(Refusal::Empty(portal.username_label())));
     }
+    let label = portal.username_label();
     let ip_key = format!("ip:{ip}");
+    // Behind one address may be a whole campus: it is slowed down, never locked.
+    match throttle::address_turn(&state.db, &ip_key, throttle::ADDRESS, state.now()).await? {
+        throttle::AddressGate::Busy(after) => {
+            tracing::warn!(ip, "sign-in refused: too many attempts from the address");
+            return Ok(Err(Refusal::AddressBusy(after)));
+        }
+        throttle::AddressGate::Go(wait) => {
+            if let Ok(wait) = wait.to_std()
+                && !wait.is_zero()
+            {
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+    let now = state.now();
     let acct_key = format!("acct:{}:{username}", portal.code());
-    if let Some(t) = throttle::locked_until(&state.db, &ip_key, now).await? {
-        return Ok(Err(Refusal::AddressLocked(t)));
-    }
-    if let Some(t) = throttle::locked_until(&state.db, &acct_key, now).await? {
-        return Ok(Err(Refusal::AccountLocked(t)));
-    }
-    let account = find_account(state, portal, username).await?;
+    let too_long = username.chars().count() > MAX_USERNAME_CHARS;
+    let (account, attempt_no) = if too_long {
+        (None, throttle::ACCOUNT.max_failures)
+    } else {
+        match throttle::reserve_check(&state.db, &acct_key, throttle::ACCOUNT, now).await? {
+            throttle::AccountGate::Locked(t) => return Ok(Err(Refusal::AccountLocked(t))),
+            throttle::AccountGate::Check { attempt } => {
+                (find_account(state, portal, username).await?, attempt)
+            }
+        }
+    };
     let hash = account
         .as_ref()
         .map(|(_, h)| h.clone())
         .unwrap_or_else(|| password::dummy_hash().to_owned());
-    // argon2 is deliberately slow: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || password::verify(&hash, &password_plain))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let ok = verify_password(state, hash, password_plain).await?;
+    let now = state.now();
     match account {
         Some((id, _)) if ok => {
             throttle::clear(&state.db, &acct_key).await?;
@@ -262,24 +311,26 @@ async fn attempt(
             Ok(Ok(id))
         }
         _ => {
-            let left =
-                throttle::record_failure(&state.db, &acct_key, throttle::ACCOUNT, now).await?;
-            throttle::record_failure(&state.db, &ip_key, throttle::ADDRESS, now).await?;
+            let left = if too_long {
+                0
+            } else {
+                throttle::check_failed(&state.db, &acct_key, attempt_no, throttle::ACCOUNT, now)
+                    .await?
+            };
+            throttle::address_failed(&state.db, &ip_key, throttle::ADDRESS, now).await?;
             tracing::warn!(portal = portal.code(), ip, "sign-in failed");
+            let shown: String = username.chars().take(MAX_USERNAME_CHARS).collect();
             audit::record(
                 &state.db,
                 now,
                 audit::Actor::SYSTEM,
                 "login.failed",
                 (portal.code(), account.map(|(id, _)| id)),
-                &format!("{}：{}", portal.username_label(), username),
+                &format!("{label}：{shown}"),
                 Some(ip),
             )
             .await?;
-            Ok(Err(Refusal::Wrong {
-                left,
-                label: portal.username_label(),
-            }))
+            Ok(Err(Refusal::Wrong { left, label }))
         }
     }
 }
@@ -308,7 +359,13 @@ async fn login_submit(
         Err(refusal) => {
             let msg = refusal.message(state.now());
             let html = render_login(portal, &ctx, username, None, Some(msg))?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+            let mut resp = (refusal.status(), Html(html)).into_response();
+            if let Refusal::AddressBusy(after) = refusal
+                && let Ok(v) = header::HeaderValue::from_str(&after.num_seconds().max(1).to_string())
+            {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(resp)
         }
     }
 }

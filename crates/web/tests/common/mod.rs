@@ -70,6 +70,7 @@ pub async fn spawn_app(backend: &Backend) -> TestApp {
         payment_secret: PAYMENT_SECRET.to_owned(),
         credential_secret: CREDENTIAL_SECRET.to_owned(),
         public_base_url: base.clone(),
+        ..WebConfig::default()
     };
     let state = AppState::new(db.db.clone(), config).unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
