@@ -133,6 +133,7 @@ impl Config {
             } else {
                 self.max_in_flight
             },
+            ..web::WebConfig::default()
         }
     }
 }

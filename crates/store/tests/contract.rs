@@ -100,32 +100,171 @@ async fn sessions_expire_and_logout_removes_them() {
 }
 
 #[tokio::test]
-async fn fifth_failure_locks_and_lock_runs_out() {
+async fn five_checks_then_the_account_is_locked_until_the_lock_runs_out() {
+    use throttle::AccountGate::{Check, Locked};
     for b in contract_backends() {
         let t = TestDb::create(&b)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         let now = Utc::now().trunc_subsecs(0);
         let key = "acct:candidate:500101000001";
-        for expected_left in (0..5).rev() {
-            let left = throttle::record_failure(&t.db, key, throttle::ACCOUNT, now)
+        for n in 1..=5 {
+            let gate = throttle::reserve_check(&t.db, key, throttle::ACCOUNT, now)
                 .await
                 .unwrap();
-            assert_eq!(left, expected_left, "{}", b.name());
+            assert_eq!(gate, Check { attempt: n }, "{}", b.name());
+            let left = throttle::check_failed(&t.db, key, n, throttle::ACCOUNT, now)
+                .await
+                .unwrap();
+            assert_eq!(left, 5 - n);
         }
-        let until = throttle::locked_until(&t.db, key, now).await.unwrap();
-        assert_eq!(until, Some(now + throttle::ACCOUNT.lock));
-        let after = now + throttle::ACCOUNT.lock + chrono::Duration::seconds(1);
+        let until = now + throttle::ACCOUNT.lock;
         assert_eq!(
-            throttle::locked_until(&t.db, key, after).await.unwrap(),
-            None
-        );
-        assert_eq!(
-            throttle::record_failure(&t.db, key, throttle::ACCOUNT, after)
+            throttle::reserve_check(&t.db, key, throttle::ACCOUNT, now)
                 .await
                 .unwrap(),
-            4,
-            "counting starts afresh after a lock"
+            Locked(until),
+            "{}: the sixth check is refused",
+            b.name()
+        );
+        let after = until + chrono::Duration::seconds(1);
+        assert_eq!(
+            throttle::reserve_check(&t.db, key, throttle::ACCOUNT, after)
+                .await
+                .unwrap(),
+            Check { attempt: 1 },
+            "{}: counting starts afresh after a lock",
+            b.name()
+        );
+        // A quiet window also starts afresh, and a success forgets everything.
+        let later = after + throttle::ACCOUNT.window;
+        assert_eq!(
+            throttle::reserve_check(&t.db, key, throttle::ACCOUNT, later)
+                .await
+                .unwrap(),
+            Check { attempt: 1 }
+        );
+        throttle::clear(&t.db, key).await.unwrap();
+        assert_eq!(
+            throttle::reserve_check(&t.db, key, throttle::ACCOUNT, later)
+                .await
+                .unwrap(),
+            Check { attempt: 1 }
+        );
+    }
+}
+
+#[tokio::test]
+async fn thirty_reservations_at_once_grant_five_checks_and_never_fail() {
+    for b in contract_backends() {
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
+        // A second pool on the same database stands for a second instance.
+        let other = store::connect(&t.url).await.unwrap();
+        let now = Utc::now().trunc_subsecs(0);
+        let key = "acct:staff:cq-admin";
+        let tasks: Vec<_> = (0..30)
+            .map(|i| {
+                let db = if i % 2 == 0 {
+                    t.db.clone()
+                } else {
+                    other.clone()
+                };
+                tokio::spawn(async move {
+                    throttle::reserve_check(&db, key, throttle::ACCOUNT, now).await
+                })
+            })
+            .collect();
+        let mut granted = Vec::new();
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(throttle::AccountGate::Check { attempt }) => granted.push(attempt),
+                Ok(throttle::AccountGate::Locked(_)) => {}
+                Err(e) => panic!("{}: a reservation failed: {e}", b.name()),
+            }
+        }
+        granted.sort_unstable();
+        assert_eq!(granted, vec![1, 2, 3, 4, 5], "{}", b.name());
+        other.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_address_is_spaced_out_after_ten_failures_and_turned_away_only_when_its_queue_is_long() {
+    use throttle::AddressGate::{Busy, Go};
+    for b in contract_backends() {
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
+        let now = Utc::now().trunc_subsecs(0);
+        let key = "ip:203.0.113.9";
+        let rule = throttle::ADDRESS;
+        // Ten failures cost nothing: attempts at the same instant all go at once.
+        for _ in 0..10 {
+            assert_eq!(
+                throttle::address_turn(&t.db, key, rule, now).await.unwrap(),
+                Go(chrono::Duration::zero()),
+                "{}",
+                b.name()
+            );
+            throttle::address_failed(&t.db, key, rule, now)
+                .await
+                .unwrap();
+        }
+        // From then on each attempt takes a turn: the first goes at once, the next waits for the
+        // spacing of ten failures (a second), the third for twice that.
+        assert_eq!(
+            throttle::address_turn(&t.db, key, rule, now).await.unwrap(),
+            Go(chrono::Duration::zero())
+        );
+        assert_eq!(
+            throttle::address_turn(&t.db, key, rule, now).await.unwrap(),
+            Go(chrono::Duration::seconds(1)),
+            "{}",
+            b.name()
+        );
+        assert_eq!(
+            throttle::address_turn(&t.db, key, rule, now).await.unwrap(),
+            Go(chrono::Duration::seconds(2))
+        );
+        // Failures pile up: at 19 failures the spacing is ten seconds.
+        for _ in 10..19 {
+            throttle::address_failed(&t.db, key, rule, now)
+                .await
+                .unwrap();
+        }
+        let mut last = Go(chrono::Duration::zero());
+        let mut went = 0;
+        while let Go(_) = last {
+            last = throttle::address_turn(&t.db, key, rule, now).await.unwrap();
+            went += 1;
+            assert!(went < 20, "{}: the queue never filled", b.name());
+        }
+        match last {
+            Busy(after) => assert!(
+                after > chrono::Duration::zero() && after <= rule.max_interval,
+                "{}: {after:?}",
+                b.name()
+            ),
+            Go(_) => unreachable!(),
+        }
+        // Someone else behind the address who comes back later is not kept waiting.
+        let later = now + chrono::Duration::minutes(2);
+        assert_eq!(
+            throttle::address_turn(&t.db, key, rule, later)
+                .await
+                .unwrap(),
+            Go(chrono::Duration::zero()),
+            "{}",
+            b.name()
+        );
+        // Another address is not affected at all.
+        assert_eq!(
+            throttle::address_turn(&t.db, "ip:198.51.100.1", rule, now)
+                .await
+                .unwrap(),
+            Go(chrono::Duration::zero())
         );
     }
 }

@@ -48,6 +48,8 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Requests handled at once; past it a request is answered 503 at once instead of queueing.
     pub max_in_flight: usize,
+    /// How long a sign-in waits for a free password hasher before it is answered 503.
+    pub hash_wait: std::time::Duration,
 }
 
 /// The default bound on requests in flight: enough to keep every core and database connection
@@ -84,6 +86,7 @@ impl Default for WebConfig {
             public_base_url: "http://127.0.0.1:8080".to_owned(),
             trusted_proxies: Vec::new(),
             max_in_flight: default_max_in_flight(),
+            hash_wait: std::time::Duration::from_secs(10),
         }
     }
 }

@@ -32,7 +32,6 @@ fn asset(content_type: &'static str, body: &'static str) -> impl axum::response:
     )
 }
 
-
 /// Every route, with sessions, CSRF checks, request ids, tracing and metrics.
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
@@ -333,7 +332,10 @@ pub fn router(state: AppState) -> Router {
             session::session_layer,
         ))
         // Outside the session layer: a shed request costs no database work.
-        .layer(middleware::from_fn_with_state(state.clone(), overload::shed))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            overload::shed,
+        ))
         .layer(middleware::from_fn(ops::track))
         .layer(middleware::from_fn_with_state(
             state.clone(),

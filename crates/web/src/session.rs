@@ -292,9 +292,7 @@ async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Respons
         serde_html_form::from_bytes(&bytes).unwrap_or(TokenField { csrf_token: None });
     match field.csrf_token {
         None => Err(csrf_refusal(&path, "缺少安全令牌")),
-        Some(t) if !constant_time_eq(&t, expected) => {
-            Err(csrf_refusal(&path, "安全令牌无效"))
-        }
+        Some(t) if !constant_time_eq(&t, expected) => Err(csrf_refusal(&path, "安全令牌无效")),
         Some(_) => Ok(Request::from_parts(parts, Body::from(bytes))),
     }
 }

@@ -49,10 +49,7 @@ fn added_columns() -> Vec<(&'static str, ColumnDef)> {
         ),
         (
             "local_gateway_refunds",
-            ColumnDef::new(a("txn_no"))
-                .string_len(64)
-                .null()
-                .to_owned(),
+            ColumnDef::new(a("txn_no")).string_len(64).null().to_owned(),
         ),
     ]
 }
@@ -123,12 +120,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(
-            Table::drop()
-                .table(a("local_gateway_charges"))
-                .to_owned(),
-        )
-        .await?;
+        m.drop_table(Table::drop().table(a("local_gateway_charges")).to_owned())
+            .await?;
         index(m, "refunds", &["order_id"], true).await?;
         m.drop_index(
             Index::drop()

@@ -18,7 +18,10 @@ pub async fn get_or_create<C: ConnectionTrait>(
     name: &str,
     now: DateTime<Utc>,
 ) -> Result<String, DbErr> {
-    if let Some(s) = app_secret::Entity::find_by_id(name.to_owned()).one(conn).await? {
+    if let Some(s) = app_secret::Entity::find_by_id(name.to_owned())
+        .one(conn)
+        .await?
+    {
         return Ok(s.value);
     }
     let mut bytes = [0u8; 32];

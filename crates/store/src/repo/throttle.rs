@@ -69,12 +69,13 @@ impl AddressRule {
     }
 }
 
-/// Per address: ten free failures in fifteen minutes, then half a second more between attempts
-/// per failure, up to ten seconds; a queue longer than thirty seconds is turned away.
+/// Per address: ten free failures in fifteen minutes, then a second more between attempts per
+/// failure, up to ten seconds; a queue longer than thirty seconds is turned away. Whole seconds,
+/// because MySQL keeps timestamps to the second.
 pub const ADDRESS: AddressRule = AddressRule {
     free_failures: 10,
     window: Duration::minutes(15),
-    step: Duration::milliseconds(500),
+    step: Duration::seconds(1),
     max_interval: Duration::seconds(10),
     max_wait: Duration::seconds(30),
 };
@@ -254,12 +255,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_address_pays_nothing_for_ten_failures_then_half_a_second_more_per_failure() {
+    fn an_address_pays_nothing_for_ten_failures_then_a_second_more_per_failure() {
         assert_eq!(ADDRESS.interval(0), Duration::zero());
         assert_eq!(ADDRESS.interval(9), Duration::zero());
-        assert_eq!(ADDRESS.interval(10), Duration::milliseconds(500));
-        assert_eq!(ADDRESS.interval(11), Duration::seconds(1));
-        assert_eq!(ADDRESS.interval(29), Duration::seconds(10));
+        assert_eq!(ADDRESS.interval(10), Duration::seconds(1));
+        assert_eq!(ADDRESS.interval(11), Duration::seconds(2));
+        assert_eq!(ADDRESS.interval(18), Duration::seconds(9));
+        assert_eq!(ADDRESS.interval(19), Duration::seconds(10));
         assert_eq!(ADDRESS.interval(30), Duration::seconds(10));
         assert_eq!(ADDRESS.interval(10_000), Duration::seconds(10));
     }

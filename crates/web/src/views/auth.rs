@@ -225,20 +225,25 @@ async fn find_account(
 /// not create throttle rows under attacker-chosen keys).
 const MAX_USERNAME_CHARS: usize = 64;
 
-/// How long a sign-in waits for a free password hasher before the server says it is busy.
-const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// A permit to compute one password hash: each argon2 hash takes 19 MiB and a core for a
+/// moment, so at most as many run at once as there are permits. Waits up to the configured
+/// `hash_wait`, then answers that the server is busy.
+pub async fn hash_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+    tokio::time::timeout(
+        state.config.hash_wait,
+        state.hash_permits.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| AppError::Busy("登录人数较多，系统繁忙，请稍后再试。".to_owned()))?
+    .map_err(|e| AppError::Internal(e.into()))
+}
 
-/// Checks a password against a hash on a blocking thread, at most as many at once as there are
-/// hash permits: each argon2 check takes 19 MiB and a core for a moment.
+/// Checks a password against a hash on a blocking thread, holding `permit` meanwhile.
 pub async fn verify_password(
-    state: &AppState,
+    permit: tokio::sync::OwnedSemaphorePermit,
     hash: String,
     plain: String,
 ) -> Result<bool, AppError> {
-    let permit = tokio::time::timeout(HASH_WAIT, state.hash_permits.clone().acquire_owned())
-        .await
-        .map_err(|_| AppError::Busy("登录人数较多，系统繁忙，请稍后再试。".to_owned()))?
-        .map_err(|e| AppError::Internal(e.into()))?;
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         password::verify(&hash, &plain)
@@ -273,6 +278,8 @@ async fn attempt(
             }
         }
     }
+    // Before the account's check is reserved: a sign-in turned away as busy costs no attempt.
+    let permit = hash_permit(state).await?;
     let now = state.now();
     let acct_key = format!("acct:{}:{username}", portal.code());
     let too_long = username.chars().count() > MAX_USERNAME_CHARS;
@@ -290,7 +297,7 @@ async fn attempt(
         .as_ref()
         .map(|(_, h)| h.clone())
         .unwrap_or_else(|| password::dummy_hash().to_owned());
-    let ok = verify_password(state, hash, password_plain).await?;
+    let ok = verify_password(permit, hash, password_plain).await?;
     let now = state.now();
     match account {
         Some((id, _)) if ok => {
@@ -361,7 +368,8 @@ async fn login_submit(
             let html = render_login(portal, &ctx, username, None, Some(msg))?;
             let mut resp = (refusal.status(), Html(html)).into_response();
             if let Refusal::AddressBusy(after) = refusal
-                && let Ok(v) = header::HeaderValue::from_str(&after.num_seconds().max(1).to_string())
+                && let Ok(v) =
+                    header::HeaderValue::from_str(&after.num_seconds().max(1).to_string())
             {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
             }

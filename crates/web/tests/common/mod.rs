@@ -44,6 +44,11 @@ impl Drop for TestApp {
 
 /// Starts the app over a fresh database on `backend`, seeded with the demo data set.
 pub async fn spawn_app(backend: &Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with the configuration adjusted by `adjust` first.
+pub async fn spawn_app_with(backend: &Backend, adjust: impl FnOnce(&mut WebConfig)) -> TestApp {
     let db = TestDb::create(backend)
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
@@ -61,7 +66,7 @@ pub async fn spawn_app(backend: &Backend) -> TestApp {
     let spool = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let config = WebConfig {
+    let mut config = WebConfig {
         secure_cookies: false,
         import_max_bytes: 100 * 1024 * 1024,
         spool_dir: spool.path().to_owned(),
@@ -72,21 +77,68 @@ pub async fn spawn_app(backend: &Backend) -> TestApp {
         public_base_url: base.clone(),
         ..WebConfig::default()
     };
+    adjust(&mut config);
     let state = AppState::new(db.db.clone(), config).unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let serve_state = state.clone();
-    tokio::spawn(async move {
-        let _ = web::routes::serve(listener, serve_state, async {
-            let _ = rx.await;
-        })
-        .await;
-    });
+    let shutdown = serve(listener, state.clone());
     TestApp {
         base,
         state,
         db,
         _spool: spool,
-        shutdown: Some(tx),
+        shutdown: Some(shutdown),
+    }
+}
+
+fn serve(listener: tokio::net::TcpListener, state: AppState) -> tokio::sync::oneshot::Sender<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = web::routes::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    tx
+}
+
+/// A second server over the same database and files, as another instance behind a balancer
+/// would be: its own connection pool, its own process state.
+pub struct Instance {
+    /// "http://127.0.0.1:PORT".
+    pub base: String,
+    /// Its state.
+    pub state: AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Instance {
+    /// Full URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl TestApp {
+    /// Starts another instance over this app's database and files.
+    pub async fn another_instance(&self) -> Instance {
+        let db = store::connect(&self.db.url).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let config = (*self.state.config).clone();
+        let state = AppState::new(db, config).unwrap();
+        let shutdown = serve(listener, state.clone());
+        Instance {
+            base,
+            state,
+            shutdown: Some(shutdown),
+        }
     }
 }
 
