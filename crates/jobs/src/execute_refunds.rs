@@ -1,5 +1,6 @@
 //! 退费: after a batch closes, pays back the queued refunds of its applications to the original
-//! account ("在当次毕业办理结束后退回原交费账号"). Safe to run twice and on several instances:
+//! account ("在当次毕业办理结束后退回原交费账号"); a second charge of an order is paid back at
+//! once. Safe to run twice and on several instances:
 //! the gateway treats a repeated refund number as the same refund, and recording it done is a
 //! conditional update, so the money moves once and the candidate hears of it once.
 
@@ -20,6 +21,8 @@ pub async fn run(
             refund_no: due.refund.refund_no.clone(),
             order_no: due.order.order_no.clone(),
             amount_fen: due.refund.amount_fen,
+            gateway_txn_no: (!due.refund.charge_txn_no.is_empty())
+                .then(|| due.refund.charge_txn_no.clone()),
         };
         let receipt = match gateway.refund(&request).await {
             Ok(r) => r,

@@ -676,6 +676,7 @@ async fn a_final_rejection_is_refunded_once_after_the_batch_closes() {
                 refund_no: refund_no.clone(),
                 order_no: order.order_no.clone(),
                 amount_fen: FEE_FEN,
+                gateway_txn_no: None,
             })
             .await
             .unwrap();
@@ -698,8 +699,78 @@ async fn a_final_rejection_is_refunded_once_after_the_batch_closes() {
                 refund_no: "R-other".into(),
                 order_no: order.order_no.clone(),
                 amount_fen: 1,
+                gateway_txn_no: None,
             })
             .await;
         assert!(over.is_err(), "{}", b.name());
+    }
+}
+
+#[tokio::test]
+async fn a_second_charge_of_a_paid_order_is_refunded_at_once_and_only_once() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a = awaiting_payment(&app).await;
+        let order = pay_at_gateway(&app, &a).await;
+        // The payer paid again from another device: the gateway charged the order twice and
+        // notifies the second charge with a transaction of its own.
+        let second = local::charge_again(&app.db.db, &order.order_no, now())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_ne!(Some(&second.gateway_txn_no), order.gateway_txn_no.as_ref());
+        for _ in 0..3 {
+            let (status, text) = post_signed(&app, &second).await;
+            assert_eq!((status, text.as_str()), (200, "success"), "{}", b.name());
+        }
+        let refunds = payment::refunds_of(&app.db.db, a.id).await.unwrap();
+        assert_eq!(refunds.len(), 1, "{}: one refund however often", b.name());
+        let r = &refunds[0];
+        assert_eq!(
+            (r.status.as_str(), r.amount_fen, r.charge_txn_no.as_str()),
+            ("queued", FEE_FEN, second.gateway_txn_no.as_str())
+        );
+        assert_eq!(audit_rows(&app, "refund.queued").await, 1, "{}", b.name());
+        assert_eq!(messages(&app, "重复扣款将退回").await, 1);
+        // The order and the application keep the first charge.
+        let kept = payment::order(&app.db.db, &order.order_no).await.unwrap();
+        assert_eq!(kept.gateway_txn_no, order.gateway_txn_no);
+        assert_eq!(reload(&app, a.id).await.status, "in_review");
+
+        // Due at once, long before the batch closes; the gateway gives back that charge only.
+        let gateway = app.state.gateway.clone();
+        let done = jobs::execute_refunds::run(&app.db.db, gateway.as_ref(), Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(done, 1, "{}", b.name());
+        let at_gateway = local::refunds_of(&app.db.db, &order.order_no)
+            .await
+            .unwrap();
+        assert_eq!(at_gateway.len(), 1);
+        assert_eq!(
+            at_gateway[0].txn_no.as_deref(),
+            Some(second.gateway_txn_no.as_str())
+        );
+        assert_eq!(audit_rows(&app, "refund.executed").await, 1);
+        // The first charge is still refundable in full, the second no more.
+        let over = gateway
+            .refund(&RefundRequest {
+                refund_no: "R-again".into(),
+                order_no: order.order_no.clone(),
+                amount_fen: 1,
+                gateway_txn_no: Some(second.gateway_txn_no.clone()),
+            })
+            .await;
+        assert!(over.is_err(), "{}", b.name());
+        // A charge the gateway never made cannot be refunded.
+        let unknown = gateway
+            .refund(&RefundRequest {
+                refund_no: "R-unknown".into(),
+                order_no: order.order_no.clone(),
+                amount_fen: 1,
+                gateway_txn_no: Some("LP-NEVER".into()),
+            })
+            .await;
+        assert!(unknown.is_err(), "{}", b.name());
     }
 }

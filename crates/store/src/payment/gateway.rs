@@ -30,6 +30,9 @@ pub struct RefundRequest {
     pub order_no: String,
     /// The amount to give back, in fen.
     pub amount_fen: i64,
+    /// The charge to give back: `None` for the order's booked one, else the gateway transaction
+    /// of a second charge of the same order.
+    pub gateway_txn_no: Option<String>,
 }
 
 /// The gateway's answer to a refund.

@@ -18,7 +18,10 @@ use sea_orm::{
 };
 
 use super::gateway::{GatewayError, OrderRequest, PaymentGateway, RefundReceipt, RefundRequest};
-use crate::entity::{local_gateway_payment as payment, local_gateway_refund as refund};
+use crate::entity::{
+    local_gateway_charge as charge, local_gateway_payment as payment,
+    local_gateway_refund as refund,
+};
 use crate::repo::{RepoError, is_unique_violation};
 
 /// A payment not paid yet.
@@ -99,6 +102,37 @@ pub async fn confirm(
     Ok(payment(db, order_no).await?.map(|p| (p, n > 0)))
 }
 
+/// Charges a paid order a second time, as happens when a payer pays from two devices, and
+/// returns the notification of that charge (with a transaction number of its own); `None` when
+/// the order is unknown or not paid yet. The local gateway's pay page never does this by itself:
+/// it stands for a real gateway's double charge in development and tests.
+pub async fn charge_again(
+    db: &DatabaseConnection,
+    order_no: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Notice>, RepoError> {
+    let Some(p) = payment(db, order_no).await?.filter(|p| p.status == PAID) else {
+        return Ok(None);
+    };
+    let c = charge::ActiveModel {
+        order_no: Set(p.order_no.clone()),
+        txn_no: Set(gateway_no("LP", now)),
+        amount_fen: Set(p.amount_fen),
+        paid_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(Some(Notice {
+        order_no: c.order_no,
+        gateway_txn_no: c.txn_no,
+        amount_fen: c.amount_fen,
+        paid_at: c.paid_at,
+        timestamp: now.timestamp(),
+        nonce: random_digits(16),
+    }))
+}
+
 /// The notification for a paid payment, stamped `now`; `None` while it is not paid.
 pub fn notice_of(p: &payment::Model, now: DateTime<Utc>) -> Option<Notice> {
     if p.status != PAID {
@@ -171,20 +205,42 @@ impl PaymentGateway for LocalGateway {
             .map_err(gateway_err)?
             .filter(|p| p.status == PAID)
             .ok_or_else(|| GatewayError(format!("订单 {} 未支付，不能退款", request.order_no)))?;
+        // What can be given back is per charge: the order's first, or a second one named by its
+        // transaction number.
+        let (txn_no, charged) = match &request.gateway_txn_no {
+            Some(t) if Some(t) != paid.txn_no.as_ref() => {
+                let charge = charge::Entity::find()
+                    .filter(charge::Column::TxnNo.eq(t.as_str()))
+                    .filter(charge::Column::OrderNo.eq(request.order_no.as_str()))
+                    .one(&self.db)
+                    .await
+                    .map_err(gateway_err)?
+                    .ok_or_else(|| {
+                        GatewayError(format!(
+                            "订单 {} 没有交易号为 {t} 的扣款，不能退款",
+                            request.order_no
+                        ))
+                    })?;
+                (Some(t.clone()), charge.amount_fen)
+            }
+            _ => (None, paid.amount_fen),
+        };
         let refunded: i64 = refund::Entity::find()
             .filter(refund::Column::OrderNo.eq(request.order_no.as_str()))
             .all(&self.db)
             .await
             .map_err(gateway_err)?
             .iter()
+            // A refund of the first charge is kept without a transaction number.
+            .filter(|r| r.txn_no == txn_no)
             .map(|r| r.amount_fen)
             .sum();
-        if request.amount_fen <= 0 || refunded + request.amount_fen > paid.amount_fen {
+        if request.amount_fen <= 0 || refunded + request.amount_fen > charged {
             return Err(GatewayError(format!(
-                "退款金额 {} 分超过订单 {} 可退金额 {} 分",
+                "退款金额 {} 分超过订单 {} 该笔扣款的可退金额 {} 分",
                 request.amount_fen,
                 request.order_no,
-                paid.amount_fen - refunded
+                charged - refunded
             )));
         }
         let now = Utc::now();
@@ -194,6 +250,7 @@ impl PaymentGateway for LocalGateway {
             amount_fen: Set(request.amount_fen),
             gateway_refund_no: Set(gateway_no("LR", now)),
             created_at: Set(now),
+            txn_no: Set(txn_no),
             ..Default::default()
         }
         .insert(&self.db)

@@ -16,7 +16,7 @@ use domain::review::yuan;
 use rand::Rng;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
@@ -65,9 +65,18 @@ pub fn new_order_no(now: DateTime<Utc>) -> String {
     format!("GF{}{digits}", local.format("%Y%m%d%H%M%S"))
 }
 
-/// The refund number of an order: one refund per order, so the order's number names it.
+/// The refund number of an order's booked charge: the order's number names it.
 pub fn refund_no_of(order_no: &str) -> String {
     format!("R{order_no}")
+}
+
+/// The refund number of a second charge of an order: the order's refund number and the first
+/// twelve hex digits of the SHA-256 of the charge's transaction number, so the same charge always
+/// gets the same number and two charges never share one (at most 40 characters).
+pub fn second_charge_refund_no(order_no: &str, gateway_txn_no: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = hex::encode(Sha256::digest(gateway_txn_no.as_bytes()));
+    format!("{}-{}", refund_no_of(order_no), &digest[..12])
 }
 
 /// The orders of an application, oldest first.
@@ -219,11 +228,23 @@ pub async fn settle(
                 yuan(notice.amount_fen)
             )));
         }
-        if order.gateway_txn_no.as_deref() != Some(notice.gateway_txn_no.as_str()) {
-            // Same order paid under another transaction: the gateway took money twice. Nothing
-            // here can give it back automatically; whoever reads the log must.
+        if order.gateway_txn_no.as_deref() != Some(notice.gateway_txn_no.as_str())
+            && order.status == ORDER_PAID
+        {
+            // Same order paid under another transaction: the payer was charged twice. The
+            // second charge was never owed: it goes back at once, not after the batch.
             tracing::warn!(order_no = %order.order_no, booked = ?order.gateway_txn_no,
                 notified = %notice.gateway_txn_no, "payment notification for a paid order names another transaction");
+            return match queue_second_charge_refund(&txn, &order, notice, now).await? {
+                Some(reason) => {
+                    txn.commit().await?;
+                    Ok(Settlement::RefundQueued { order, reason })
+                }
+                None => {
+                    txn.rollback().await?;
+                    Ok(Settlement::Duplicate { order })
+                }
+            };
         }
         return Ok(Settlement::Duplicate { order });
     }
@@ -257,6 +278,88 @@ pub async fn settle(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Queues the refund of a second charge of a paid order, due at once; returns the reason told
+/// to the candidate, or `None` when this charge's refund was queued before (a repeated
+/// notification).
+async fn queue_second_charge_refund(
+    txn: &DatabaseTransaction,
+    order: &payment_order::Model,
+    notice: &Notice,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, RepoError> {
+    let known = refund::Entity::find()
+        .filter(refund::Column::OrderId.eq(order.id))
+        .filter(refund::Column::ChargeTxnNo.eq(notice.gateway_txn_no.as_str()))
+        .one(txn)
+        .await?;
+    if known.is_some() {
+        return Ok(None);
+    }
+    let reason = format!(
+        "订单 {} 已交费，支付平台又扣款一次（交易号 {}），重复扣款将退回原交费账号",
+        order.order_no, notice.gateway_txn_no
+    );
+    let refund_no = second_charge_refund_no(&order.order_no, &notice.gateway_txn_no);
+    let inserted = refund::ActiveModel {
+        refund_no: Set(refund_no),
+        order_id: Set(order.id),
+        amount_fen: Set(notice.amount_fen),
+        status: Set(REFUND_QUEUED.to_owned()),
+        reason: Set(reason.clone()),
+        gateway_refund_no: Set(None),
+        queued_at: Set(now),
+        executed_at: Set(None),
+        charge_txn_no: Set(notice.gateway_txn_no.clone()),
+        due_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await;
+    let queued = match inserted {
+        Ok(r) => r,
+        // The same charge's notification, settled a moment ago by another request.
+        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let a = application::get(txn, order.application_id).await?;
+    let body = format!(
+        "支付平台对订单 {} 重复扣款 {} 元（交易号 {}），重复的款项将尽快退回原交费账号，无需任何操作。",
+        order.order_no,
+        yuan(notice.amount_fen),
+        notice.gateway_txn_no
+    );
+    history(&a, "refund_queued", Some(body.clone()), now)
+        .insert(txn)
+        .await?;
+    audit::record(
+        txn,
+        now,
+        Actor::SYSTEM,
+        "refund.queued",
+        ("refund", Some(queued.id)),
+        &format!(
+            "refund_no={} order_no={} amount_fen={} second_charge gateway_txn_no={} booked_txn_no={}",
+            queued.refund_no,
+            order.order_no,
+            notice.amount_fen,
+            notice.gateway_txn_no,
+            order.gateway_txn_no.as_deref().unwrap_or("")
+        ),
+        None,
+    )
+    .await?;
+    inbox::send(
+        txn,
+        Recipient::Candidate(a.candidate_id),
+        "重复扣款将退回",
+        &body,
+        Some(PROGRESS_LINK),
+        now,
+    )
+    .await?;
+    Ok(Some(reason))
 }
 
 /// Queues the refund of a paid order the application could not take.
@@ -358,7 +461,8 @@ pub struct DueRefund {
     pub order: payment_order::Model,
 }
 
-/// Queued refunds whose application's batch closed at or before `now` ("在当次毕业办理结束后退回").
+/// Queued refunds due at `now`: those of applications whose batch closed at or before `now`
+/// ("在当次毕业办理结束后退回"), and second charges, which are due when they are queued.
 pub async fn due_refunds<C: ConnectionTrait>(
     conn: &C,
     now: DateTime<Utc>,
@@ -380,7 +484,15 @@ pub async fn due_refunds<C: ConnectionTrait>(
         .to_owned();
     let refunds = refund::Entity::find()
         .filter(refund::Column::Status.eq(REFUND_QUEUED))
-        .filter(refund::Column::OrderId.in_subquery(their_orders))
+        .filter(
+            Condition::any()
+                .add(refund::Column::DueAt.lte(now))
+                .add(
+                    Condition::all()
+                        .add(refund::Column::DueAt.is_null())
+                        .add(refund::Column::OrderId.in_subquery(their_orders)),
+                ),
+        )
         .order_by_asc(refund::Column::Id)
         .limit(JOB_BATCH)
         .all(conn)
