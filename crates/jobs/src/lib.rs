@@ -1,5 +1,7 @@
-//! Background work, one job per file. Jobs keep no state in the process: every instance may run
-//! them, and what they change is in the database.
+//! Background work, one job per file. Jobs keep no state in the process; every instance runs
+//! the scheduler, and a lease in the database ([`store::repo::lease`]) lets one instance run each
+//! job per period: with N instances a pending order is still asked about once a minute, not N
+//! times.
 
 pub mod close_applications;
 pub mod execute_refunds;
@@ -7,35 +9,144 @@ pub mod purge_sessions;
 pub mod reconcile_payments;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Duration as StdDuration;
 
+use chrono::{DateTime, Duration, Utc};
 use store::Db;
 use store::payment::PaymentGateway;
+use store::repo::lease;
+
+/// The periodic jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// Removes expired sessions.
+    PurgeSessions,
+    /// 本次不予办理 after a batch's deadline.
+    CloseApplications,
+    /// Asks the gateway about orders whose notification never came.
+    ReconcilePayments,
+    /// Executes the refunds that are due.
+    ExecuteRefunds,
+}
+
+impl Job {
+    /// Every job, in the order a round runs them.
+    pub const ALL: [Job; 4] = [
+        Job::PurgeSessions,
+        Job::CloseApplications,
+        Job::ReconcilePayments,
+        Job::ExecuteRefunds,
+    ];
+
+    /// The lease's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::PurgeSessions => "purge_sessions",
+            Job::CloseApplications => "close_applications",
+            Job::ReconcilePayments => "reconcile_payments",
+            Job::ExecuteRefunds => "execute_refunds",
+        }
+    }
+
+    /// How often it runs: a batch deadline is acted on, and a lost notification looked up,
+    /// within a minute; expired sessions may wait ten.
+    pub fn every(self) -> Duration {
+        match self {
+            Job::PurgeSessions => Duration::minutes(10),
+            _ => Duration::minutes(1),
+        }
+    }
+}
+
+/// How long a run may take before its lease runs out and another instance may start the job.
+pub const LEASE_HOLD: Duration = Duration::minutes(10);
+
+/// How often each instance looks for due jobs.
+pub const TICK: StdDuration = StdDuration::from_secs(15);
+
+/// What the jobs need from the process.
+#[derive(Clone)]
+pub struct Context {
+    /// The database.
+    pub db: Db,
+    /// The payment gateway.
+    pub gateway: Arc<dyn PaymentGateway>,
+    /// Who this instance is in the leases' `holder` column.
+    pub holder: String,
+}
+
+impl Context {
+    /// A context with a holder name unique to this process: host, process id, random suffix.
+    pub fn new(db: Db, gateway: Arc<dyn PaymentGateway>) -> Self {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".to_owned());
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let holder = format!(
+            "{host}:{}:{}",
+            std::process::id(),
+            suffix.get(..8).unwrap_or("0")
+        );
+        Context {
+            db,
+            gateway,
+            holder: holder.chars().take(80).collect(),
+        }
+    }
+}
+
+async fn run_job(ctx: &Context, job: Job, now: DateTime<Utc>) -> Result<(), String> {
+    let gateway = ctx.gateway.as_ref();
+    match job {
+        Job::PurgeSessions => purge_sessions::run(&ctx.db, now)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Job::CloseApplications => close_applications::run(&ctx.db, now)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Job::ReconcilePayments => reconcile_payments::run(&ctx.db, gateway, now)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Job::ExecuteRefunds => execute_refunds::run(&ctx.db, gateway, now)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// Runs every job that is due at `now` and whose lease this instance gets; returns the jobs it
+/// ran. A failing job is logged and due again at its next period.
+pub async fn run_due(ctx: &Context, now: DateTime<Utc>) -> Vec<Job> {
+    let mut ran = Vec::new();
+    for job in Job::ALL {
+        match lease::acquire(&ctx.db, job.name(), &ctx.holder, now, LEASE_HOLD).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(job = job.name(), error = %e, "job lease could not be taken");
+                continue;
+            }
+        }
+        if let Err(e) = run_job(ctx, job, now).await {
+            tracing::warn!(job = job.name(), error = %e, "job failed");
+        }
+        if let Err(e) = lease::finish(&ctx.db, job.name(), &ctx.holder, now + job.every()).await {
+            tracing::warn!(job = job.name(), error = %e, "job lease could not be handed back");
+        }
+        ran.push(job);
+    }
+    ran
+}
 
 /// Runs the periodic jobs until the returned handle is aborted.
 pub fn spawn_periodic(db: Db, gateway: Arc<dyn PaymentGateway>) -> tokio::task::JoinHandle<()> {
+    let ctx = Context::new(db, gateway);
     tokio::spawn(async move {
-        // Once a minute: a batch deadline is acted on within a minute of passing.
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        let mut rounds: u64 = 0;
+        let mut tick = tokio::time::interval(TICK);
         loop {
             tick.tick().await;
-            let now = chrono::Utc::now();
-            if rounds.is_multiple_of(10)
-                && let Err(e) = purge_sessions::run(&db, now).await
-            {
-                tracing::warn!(error = %e, "purging expired sessions failed");
-            }
-            if let Err(e) = close_applications::run(&db, now).await {
-                tracing::warn!(error = %e, "closing applications at the deadline failed");
-            }
-            if let Err(e) = reconcile_payments::run(&db, gateway.as_ref(), now).await {
-                tracing::warn!(error = %e, "payment reconciliation failed");
-            }
-            if let Err(e) = execute_refunds::run(&db, gateway.as_ref(), now).await {
-                tracing::warn!(error = %e, "executing refunds failed");
-            }
-            rounds += 1;
+            run_due(&ctx, Utc::now()).await;
         }
     })
 }

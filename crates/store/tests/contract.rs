@@ -353,3 +353,29 @@ async fn the_seeded_calendar_counts_working_days_like_the_notices() {
         assert!(cal.is_working_day(extra));
     }
 }
+
+#[tokio::test]
+async fn a_shared_secret_is_created_once_and_read_back_by_everyone() {
+    for b in contract_backends() {
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
+        let other = store::connect(&t.url).await.unwrap();
+        let now = Utc::now().trunc_subsecs(0);
+        let name = store::repo::secret::FORM_KEY;
+        let (x, y) = tokio::join!(
+            store::repo::secret::get_or_create(&t.db, name, now),
+            store::repo::secret::get_or_create(&other, name, now)
+        );
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert_eq!(x, y, "{}: two instances, one key", b.name());
+        assert_eq!(x.len(), 64);
+        assert_eq!(
+            store::repo::secret::get_or_create(&t.db, name, now)
+                .await
+                .unwrap(),
+            x
+        );
+        other.close().await.unwrap();
+    }
+}

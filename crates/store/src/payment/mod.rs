@@ -16,8 +16,8 @@ use domain::review::yuan;
 use rand::Rng;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 pub use gateway::{GatewayError, OrderRequest, PaymentGateway, RefundReceipt, RefundRequest};
@@ -485,13 +485,11 @@ pub async fn due_refunds<C: ConnectionTrait>(
     let refunds = refund::Entity::find()
         .filter(refund::Column::Status.eq(REFUND_QUEUED))
         .filter(
-            Condition::any()
-                .add(refund::Column::DueAt.lte(now))
-                .add(
-                    Condition::all()
-                        .add(refund::Column::DueAt.is_null())
-                        .add(refund::Column::OrderId.in_subquery(their_orders)),
-                ),
+            Condition::any().add(refund::Column::DueAt.lte(now)).add(
+                Condition::all()
+                    .add(refund::Column::DueAt.is_null())
+                    .add(refund::Column::OrderId.in_subquery(their_orders)),
+            ),
         )
         .order_by_asc(refund::Column::Id)
         .limit(JOB_BATCH)

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod calendar;
 pub mod candidate;
 pub mod inbox;
+pub mod lease;
 pub mod org;
 pub mod password;
 pub mod record_correction;

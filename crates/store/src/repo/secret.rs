@@ -31,9 +31,11 @@ pub async fn get_or_create<C: ConnectionTrait>(
         value: Set(hex::encode(bytes)),
         created_at: Set(now),
     })
+    // A racing instance's row wins and stays: updating the key to itself is the "do nothing"
+    // all three backends accept.
     .on_conflict(
         OnConflict::column(app_secret::Column::Name)
-            .do_nothing()
+            .update_column(app_secret::Column::Name)
             .to_owned(),
     )
     .exec_without_returning(conn)
