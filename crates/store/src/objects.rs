@@ -4,10 +4,12 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
+use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
 
@@ -51,8 +53,21 @@ impl Objects {
 
     /// A store from a URL: `file:///var/lib/biye/objects` or a path for a local directory,
     /// `s3://bucket/prefix` for S3-compatible storage configured by the usual `AWS_*`
-    /// environment variables (endpoint, region, keys).
+    /// environment variables (endpoint, region, keys). Objects are kept under the prefix.
     pub fn from_url(url: &str) -> Result<Self, ObjectError> {
+        let env: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("AWS_"))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect();
+        Self::from_url_with_options(url, env)
+    }
+
+    /// As [`Objects::from_url`], with the store's options given instead of read from the
+    /// environment (keys as `object_store` names them, e.g. `aws_endpoint`, `aws_allow_http`).
+    pub fn from_url_with_options(
+        url: &str,
+        options: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ObjectError> {
         if let Some(path) = url.strip_prefix("file://") {
             return Self::local(Path::new(path));
         }
@@ -63,14 +78,31 @@ impl Objects {
         // is installed already.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let parsed = url::Url::parse(url).map_err(|e| ObjectError(e.to_string()))?;
-        let env: Vec<(String, String)> = std::env::vars()
-            .filter(|(k, _)| k.starts_with("AWS_"))
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .collect();
-        let (store, _prefix) = object_store::parse_url_opts(&parsed, env)?;
-        Ok(Self {
-            inner: Arc::from(store),
-        })
+        let (store, prefix) = object_store::parse_url_opts(&parsed, options)?;
+        // A province shares one bucket between deployments (or with other systems) by giving
+        // each its own prefix: every key is resolved under it.
+        let inner: Arc<dyn ObjectStore> = if prefix.as_ref().is_empty() {
+            Arc::from(store)
+        } else {
+            Arc::new(PrefixStore::new(store, prefix))
+        };
+        Ok(Self { inner })
+    }
+
+    /// Whether the store answers within `timeout`: asks for the metadata of a key that need not
+    /// exist, so "not found" means reachable. Used by `/readyz`.
+    pub async fn check(&self, timeout: Duration) -> Result<(), ObjectError> {
+        let probe = ObjectPath::from("readyz-probe");
+        // The client retries unreachable endpoints for minutes; a readiness probe must answer
+        // well before the balancer gives up on it.
+        match tokio::time::timeout(timeout, self.inner.head(&probe)).await {
+            Ok(Ok(_) | Err(object_store::Error::NotFound { .. })) => Ok(()),
+            Ok(Err(e)) => Err(e.into()),
+            Err(_) => Err(ObjectError(format!(
+                "{} 秒内没有应答",
+                timeout.as_secs_f64()
+            ))),
+        }
     }
 
     /// Stores `bytes` under a new key `{prefix}/{uuid}.{ext}` and returns it with the hash.
@@ -130,6 +162,33 @@ mod tests {
         );
         assert_eq!(objects.get(&a.key).await?, b"hello");
         assert!(objects.get("applications/7/missing.jpg").await.is_err());
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_local_store_is_ready_and_an_unreachable_endpoint_is_not() -> Result<(), ObjectError>
+    {
+        let dir = tempfile::tempdir().map_err(|e| ObjectError(e.to_string()))?;
+        Objects::local(dir.path())?
+            .check(Duration::from_secs(5))
+            .await?;
+
+        // A loopback port nobody listens on: refused at once, retried by the client until the
+        // probe's time is up.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| ObjectError(e.to_string()))?
+            .port();
+        let options = [
+            ("aws_endpoint", format!("http://127.0.0.1:{port}")),
+            ("aws_allow_http", "true".to_owned()),
+            ("aws_region", "us-east-1".to_owned()),
+            ("aws_access_key_id", "k".to_owned()),
+            ("aws_secret_access_key", "s".to_owned()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v));
+        let s3 = Objects::from_url_with_options("s3://bucket/prefix", options)?;
+        assert!(s3.check(Duration::from_millis(500)).await.is_err());
         Ok(())
     }
 }

@@ -8,6 +8,8 @@ use sea_orm::ConnectionTrait;
 
 use crate::Db;
 
+pub mod s3;
+
 /// A database backend a test runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backend {

@@ -1,7 +1,7 @@
 //! Operations endpoints: liveness, readiness, Prometheus metrics, and the request metrics layer.
 
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
@@ -27,13 +27,33 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// GET /readyz: the database answers.
+/// How long `/readyz` waits for each dependency: shorter than a balancer's check interval, longer
+/// than a healthy database or bucket ever takes.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// GET /readyz: the database and the object storage both answer within [`READY_TIMEOUT`]; 503
+/// naming the one that does not, so an operator (or a balancer's active check) can tell which.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    if store::db::ping(&state.db).await {
-        (StatusCode::OK, "ready").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    let (db_ok, objects) = tokio::join!(
+        tokio::time::timeout(READY_TIMEOUT, store::db::ping(&state.db)),
+        state.objects.check(READY_TIMEOUT),
+    );
+    let db_ok = db_ok.unwrap_or(false);
+    if !db_ok {
+        tracing::warn!("readiness: the database does not answer");
     }
+    if let Err(e) = &objects {
+        tracing::warn!(error = %e, "readiness: the object storage does not answer");
+    }
+    let line = |name: &str, ok: bool| format!("{name}：{}\n", if ok { "正常" } else { "不可用" });
+    // The reason stays in the log: the body is public and an error names endpoints.
+    let body = line("数据库", db_ok) + &line("文件存储", objects.is_ok());
+    let status = if db_ok && objects.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, body).into_response()
 }
 
 /// GET /metrics: Prometheus text format.
