@@ -35,12 +35,40 @@ pub struct Config {
     /// How browsers and the payment gateway reach this server, e.g. `https://biye.example.cn`
     /// (`BIYE_PUBLIC_BASE_URL`); empty for `http://` and the listening address.
     pub public_base_url: String,
-    /// Load balancers whose `Forwarded` / `X-Forwarded-For` is believed, comma-separated CIDR
-    /// blocks or addresses (`BIYE_TRUSTED_PROXIES`); empty: the TCP peer is the client.
-    pub trusted_proxies: String,
+    /// Load balancers whose `Forwarded` / `X-Forwarded-For` is believed: CIDR blocks or
+    /// addresses, a list in `biye.toml` or comma-separated in `BIYE_TRUSTED_PROXIES`; none: the
+    /// TCP peer is the client.
+    pub trusted_proxies: AddressList,
     /// Requests handled at once before further ones are answered 503 (`BIYE_MAX_IN_FLIGHT`);
     /// 0 for 64 per core, at least 128.
     pub max_in_flight: usize,
+}
+
+/// Addresses given as a TOML list or as one comma-separated string (as environment variables
+/// give them).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum AddressList {
+    /// `["10.0.0.5/32", "10.0.1.0/24"]`.
+    List(Vec<String>),
+    /// `10.0.0.5/32,10.0.1.0/24`.
+    Text(String),
+}
+
+impl Default for AddressList {
+    fn default() -> Self {
+        AddressList::List(Vec::new())
+    }
+}
+
+impl AddressList {
+    /// The addresses, comma-separated.
+    pub fn joined(&self) -> String {
+        match self {
+            AddressList::List(v) => v.join(","),
+            AddressList::Text(s) => s.clone(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -57,7 +85,7 @@ impl Default for Config {
             payment_secret: String::new(),
             credential_secret: String::new(),
             public_base_url: String::new(),
-            trusted_proxies: String::new(),
+            trusted_proxies: AddressList::default(),
             max_in_flight: 0,
         }
     }
@@ -84,7 +112,8 @@ impl Config {
             .merge(Toml::file(file))
             .merge(Env::prefixed("BIYE_"))
             .extract()?;
-        web::client_addr::parse_trusted(&cfg.trusted_proxies).map_err(|e| anyhow::anyhow!(e))?;
+        web::client_addr::parse_trusted(&cfg.trusted_proxies.joined())
+            .map_err(|e| anyhow::anyhow!(e))?;
         Ok(cfg)
     }
 
@@ -126,7 +155,7 @@ impl Config {
                 self.public_base_url.trim_end_matches('/').to_owned()
             },
             // Checked when the configuration was loaded.
-            trusted_proxies: web::client_addr::parse_trusted(&self.trusted_proxies)
+            trusted_proxies: web::client_addr::parse_trusted(&self.trusted_proxies.joined())
                 .unwrap_or_default(),
             max_in_flight: if self.max_in_flight == 0 {
                 web::default_max_in_flight()
@@ -135,5 +164,37 @@ impl Config {
             },
             ..web::WebConfig::default()
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_come_as_a_list_in_the_file_or_a_string_in_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("biye.toml");
+        std::fs::write(
+            &file,
+            "trusted_proxies = [\"10.0.0.5/32\", \"127.0.0.1\"]\n",
+        )
+        .unwrap();
+        let cfg = Config::load(&file).unwrap();
+        assert_eq!(cfg.trusted_proxies.joined(), "10.0.0.5/32,127.0.0.1");
+        let web = cfg.web("127.0.0.1:8080".parse().unwrap());
+        assert_eq!(web.trusted_proxies.len(), 2);
+        std::fs::write(&file, "trusted_proxies = \"10.0.0.0/8, ::1\"\n").unwrap();
+        let cfg = Config::load(&file).unwrap();
+        assert_eq!(
+            cfg.web("127.0.0.1:8080".parse().unwrap())
+                .trusted_proxies
+                .len(),
+            2
+        );
+        std::fs::write(&file, "trusted_proxies = [\"balancer\"]\n").unwrap();
+        let err = Config::load(&file).unwrap_err().to_string();
+        assert!(err.contains("“balancer”"), "{err}");
     }
 }

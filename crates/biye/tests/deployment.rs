@@ -95,6 +95,8 @@ fn shared_env(database_url: &str, s3: &S3Server, public_base_url: &str) -> Vec<(
         ("BIYE_PAYMENT_SECRET", PAYMENT_SECRET.to_owned()),
         ("BIYE_CREDENTIAL_SECRET", CREDENTIAL_SECRET.to_owned()),
         ("BIYE_PUBLIC_BASE_URL", public_base_url.to_owned()),
+        // nginx runs on this host: its X-Forwarded-For is believed.
+        ("BIYE_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
         ("BIYE_LOG", "warn".to_owned()),
     ]
     .into_iter()
