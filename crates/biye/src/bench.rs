@@ -25,6 +25,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         rows: usize,
     },
+    /// Start `biye serve` over a demo database and measure it from outside: anonymous page
+    /// views, parallel password guesses, and a burst far past its bound on requests in flight.
+    Load(crate::load_bench::LoadArgs),
 }
 
 /// Runs one benchmark.
@@ -35,6 +38,7 @@ pub async fn run(what: BenchCommand) -> anyhow::Result<()> {
             audit(candidates, rows);
             Ok(())
         }
+        BenchCommand::Load(args) => crate::load_bench::run(args).await,
     }
 }
 

@@ -3,6 +3,7 @@
 mod bench;
 mod config;
 mod demo;
+mod load_bench;
 
 use std::path::PathBuf;
 
