@@ -1,6 +1,7 @@
 //! Background work, one job per file. Jobs keep no state in the process: every instance may run
 //! them, and what they change is in the database.
 
+pub mod checkpoint_wal;
 pub mod close_applications;
 pub mod execute_refunds;
 pub mod purge_sessions;
@@ -34,6 +35,9 @@ pub fn spawn_periodic(db: Db, gateway: Arc<dyn PaymentGateway>) -> tokio::task::
             }
             if let Err(e) = execute_refunds::run(&db, gateway.as_ref(), now).await {
                 tracing::warn!(error = %e, "executing refunds failed");
+            }
+            if let Err(e) = checkpoint_wal::run(&db).await {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
             }
             rounds += 1;
         }
