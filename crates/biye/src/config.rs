@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// `sqlite://…`, `postgres://…` or `mysql://…`.
     pub database_url: String,
+    /// When a SQLite commit is acknowledged: `full` (on disk, survives a power cut) or `normal`
+    /// (in the WAL; a power cut may lose the last commits). Ignored by other databases.
+    pub sqlite_synchronous: String,
     /// Address to listen on.
     pub listen: String,
     /// Local data directory (SQLite file, spooled uploads).
@@ -35,6 +38,10 @@ pub struct Config {
     /// How browsers and the payment gateway reach this server, e.g. `https://biye.example.cn`
     /// (`BIYE_PUBLIC_BASE_URL`); empty for `http://` and the listening address.
     pub public_base_url: String,
+    /// Whether `database_url` came from the configuration file or the environment rather than
+    /// the default; `demo` then seeds that database instead of its own.
+    #[serde(skip)]
+    pub database_url_given: bool,
     /// Load balancers whose `Forwarded` / `X-Forwarded-For` is believed: CIDR blocks or
     /// addresses, a list in `biye.toml` or comma-separated in `BIYE_TRUSTED_PROXIES`; none: the
     /// TCP peer is the client.
@@ -75,6 +82,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             database_url: "sqlite://biye-data/biye.sqlite?mode=rwc".to_owned(),
+            sqlite_synchronous: "full".to_owned(),
             listen: "127.0.0.1:8080".to_owned(),
             data_dir: PathBuf::from("biye-data"),
             secure_cookies: false,
@@ -87,6 +95,7 @@ impl Default for Config {
             public_base_url: String::new(),
             trusted_proxies: AddressList::default(),
             max_in_flight: 0,
+            database_url_given: false,
         }
     }
 }
@@ -108,13 +117,23 @@ pub fn default_public_base_url(addr: std::net::SocketAddr) -> String {
 impl Config {
     /// Loads the configuration from `file` (if it exists) and the environment.
     pub fn load(file: &std::path::Path) -> anyhow::Result<Config> {
-        let cfg: Config = Figment::from(Serialized::defaults(Config::default()))
+        let given = Figment::new()
             .merge(Toml::file(file))
-            .merge(Env::prefixed("BIYE_"))
+            .merge(Env::prefixed("BIYE_"));
+        let mut cfg: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(given.clone())
             .extract()?;
+        cfg.database_url_given = given.find_value("database_url").is_ok();
         web::client_addr::parse_trusted(&cfg.trusted_proxies.joined())
             .map_err(|e| anyhow::anyhow!(e))?;
         Ok(cfg)
+    }
+
+    /// The SQLite durability setting, checked.
+    pub fn sqlite_sync(&self) -> anyhow::Result<store::db::SqliteSync> {
+        self.sqlite_synchronous
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!(e))
     }
 
     /// The HTTP layer's part of it, for a server listening on `listening`.

@@ -1,10 +1,13 @@
-//! `biye demo`: a fresh SQLite database with the demo data set, served at once.
+//! `biye demo`: the demo data set seeded into the configured database, or into a fresh local
+//! SQLite database, and served at once.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use rand::Rng;
 use store::demo::catalog;
+
+use crate::config::Config;
 
 /// A random password of letters and digits (12 characters), for demo and first admin accounts.
 pub fn random_password() -> String {
@@ -60,7 +63,7 @@ pub async fn init_province(db: &store::Db, province: &str) -> anyhow::Result<usi
 pub struct DemoArgs {
     /// Address to listen on.
     pub listen: String,
-    /// Data directory; its previous demo database is replaced.
+    /// Data directory: the local demo database (replaced), spooled uploads, uploaded files.
     pub data: PathBuf,
     /// Synthetic candidates on top of the named ones.
     pub candidates: u64,
@@ -70,22 +73,52 @@ pub struct DemoArgs {
     pub bulk_province: Option<domain::Province>,
     /// Seed and exit without serving.
     pub seed_only: bool,
+    /// Empty a configured database holding an earlier demo before seeding.
+    pub reset: bool,
 }
 
-/// Seeds a fresh demo database under `data` and serves it on `listen` (or only seeds it).
-pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let DemoArgs {
-        listen,
-        data,
-        candidates,
-        password,
-        bulk_province,
-        seed_only,
-    } = args;
-    if candidates > 2_000_000 {
-        anyhow::bail!("--candidates 最多 2000000，实际为 {candidates}");
+/// The database the demo is seeded into, and how to name it to the person running it.
+struct Target {
+    db: store::Db,
+    shown: String,
+    url: String,
+}
+
+/// The configured database, migrated, refused unless it is empty (or, with `reset`, holds an
+/// earlier demo, which is dropped).
+async fn configured(cfg: &Config, reset: bool) -> anyhow::Result<Target> {
+    let url = cfg.database_url.clone();
+    let shown = store::db::redacted(&url);
+    let db = store::db::connect_with(&url, cfg.sqlite_sync()?)
+        .await
+        .with_context(|| format!("cannot connect to {shown}"))?;
+    store::db::migrate(&db).await.context("migration failed")?;
+    let held = store::demo::holdings(&db).await?;
+    if !held.is_empty() {
+        if !reset {
+            anyhow::bail!(
+                "数据库 {shown} 中已有数据（{}）：演示数据只生成到空数据库中，不与已有数据混在一起，\
+                 数据库未做任何改动。请换一个空数据库；若它是以前生成的演示数据库，加 --reset 清空后重新生成",
+                held.describe()
+            );
+        }
+        if !held.demo_seeded {
+            anyhow::bail!(
+                "数据库 {shown} 中已有数据（{}），但不是由 biye demo 生成的演示数据库：\
+                 --reset 只清空演示数据库，数据库未做任何改动",
+                held.describe()
+            );
+        }
+        println!("正在清空 {shown} 中以前的演示数据……");
+        store::db::drop_all_and_migrate(&db)
+            .await
+            .context("清空演示数据库失败")?;
     }
-    std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
+    Ok(Target { db, shown, url })
+}
+
+/// A new SQLite database under `data`, replacing the previous demo's.
+async fn local(data: &std::path::Path) -> anyhow::Result<Target> {
     let db_path = data.join("demo.sqlite");
     for suffix in ["", "-wal", "-shm"] {
         let p = PathBuf::from(format!("{}{suffix}", db_path.display()));
@@ -94,14 +127,45 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         }
     }
     let url = format!("sqlite://{}?mode=rwc", db_path.display());
-    let db = store::connect(&url).await?;
+    // A demo can be seeded again; commits need not wait for the disk.
+    let db = store::db::connect_with(&url, store::db::SqliteSync::Normal).await?;
     store::db::migrate(&db).await?;
+    Ok(Target {
+        db,
+        shown: db_path.display().to_string(),
+        url,
+    })
+}
+
+/// Seeds the demo data set — into the configured database when one is configured
+/// (`BIYE_DATABASE_URL` or the configuration file), else into a new SQLite database under
+/// `data` — and serves it on `listen` (or only seeds it), with the secrets, object storage and
+/// public address configured as for `serve`.
+pub async fn run(args: DemoArgs, cfg: Config) -> anyhow::Result<()> {
+    let DemoArgs {
+        listen,
+        data,
+        candidates,
+        password,
+        bulk_province,
+        seed_only,
+        reset,
+    } = args;
+    if candidates > 2_000_000 {
+        anyhow::bail!("--candidates 最多 2000000，实际为 {candidates}");
+    }
     let password = match password {
         Some(p) => {
             domain::password::validate_new_password(&p).map_err(|e| anyhow::anyhow!("{e}"))?;
             p
         }
         None => random_password(),
+    };
+    std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
+    let Target { db, shown, url } = if cfg.database_url_given {
+        configured(&cfg, reset).await?
+    } else {
+        local(&data).await?
     };
     let hash = store::repo::password::hash(&password).map_err(|e| anyhow::anyhow!(e))?;
     let started = std::time::Instant::now();
@@ -120,25 +184,36 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     .await?;
     if seed_only {
         println!(
-            "演示数据已生成：{}（{} 名考生，{} 条成绩，用时 {:.1} 秒）",
-            db_path.display(),
+            "演示数据已生成：{shown}（{} 名考生，{} 条成绩，用时 {:.1} 秒）",
             summary.candidates,
             summary.score_records,
             started.elapsed().as_secs_f64()
         );
         println!("所有演示账号的密码（仅显示这一次）：{password}");
-        println!("数据库地址：{url}");
+        println!("数据库地址：{}", store::db::redacted(&url));
         return Ok(());
     }
     let listener = crate::bind(&listen).await?;
-    let listen = listener.local_addr()?.to_string();
-    let url_shown = format!("http://{listen}/");
+    let addr = listener.local_addr()?;
+    let mut web = cfg.clone();
+    web.data_dir = data;
+    // A demo is usually one process: a fresh secret per run is all its gateway and callback
+    // need, so an unset one is no cause for the warning `serve` gives.
+    for secret in [&mut web.payment_secret, &mut web.credential_secret] {
+        if secret.is_empty() {
+            *secret = web::WebConfig::random_payment_secret();
+        }
+    }
+    let web_cfg = web.web(addr);
+    let base = web_cfg.public_base_url.clone();
     println!();
     println!("毕业申请与审核平台 演示环境");
-    println!("  地址：{url_shown}");
+    println!("  地址：{base}/");
+    if base != crate::config::default_public_base_url(addr) {
+        println!("  监听：{addr}");
+    }
     println!(
-        "  数据：{}（{} 名考生，{} 条成绩，用时 {:.1} 秒）",
-        db_path.display(),
+        "  数据：{shown}（{} 名考生，{} 条成绩，用时 {:.1} 秒）",
         summary.candidates,
         summary.score_records,
         started.elapsed().as_secs_f64()
@@ -150,23 +225,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         ("student", "继续教育学生（学号登录）", "/student/login"),
         ("staff", "工作人员（用户名登录）", "/staff/login"),
     ] {
-        println!("{title}：http://{listen}{path}");
+        println!("{title}：{base}{path}");
         for l in summary.logins.iter().filter(|l| l.portal == portal) {
             println!("  {:<20} {}", l.username, l.who);
         }
         println!();
     }
-    let web_cfg = web::WebConfig {
-        secure_cookies: false,
-        import_max_bytes: 100 * 1024 * 1024,
-        spool_dir: data.join("spool"),
-        objects_url: data.join("objects").to_string_lossy().into_owned(),
-        pdf_font: std::env::var_os("BIYE_PDF_FONT").map(PathBuf::from),
-        // A demo is one process: a fresh secret per run is all its gateway and callback need.
-        payment_secret: web::WebConfig::random_payment_secret(),
-        credential_secret: web::WebConfig::random_payment_secret(),
-        public_base_url: crate::config::default_public_base_url(listener.local_addr()?),
-        ..web::WebConfig::default()
-    };
     crate::serve(db, web_cfg, listener).await
 }

@@ -31,12 +31,14 @@ enum Command {
         #[arg(long)]
         listen: Option<String>,
     },
-    /// Serve a fresh demo: a new local SQLite database filled with the demo data set.
+    /// Serve a demo: the demo data set seeded into the configured database (BIYE_DATABASE_URL or
+    /// biye.toml), which must be empty, or else into a new local SQLite database under --data.
     Demo {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// Data directory for the demo database (its previous demo database is replaced).
+        /// Data directory: the local demo database (its previous one is replaced), spooled
+        /// uploads and, unless BIYE_OBJECTS_URL says otherwise, uploaded files.
         #[arg(long, default_value = "biye-data/demo")]
         data: PathBuf,
         /// Extra synthetic candidates for benchmarks (up to 2,000,000).
@@ -52,9 +54,20 @@ enum Command {
         /// Seed the database and exit instead of serving it.
         #[arg(long)]
         seed_only: bool,
+        /// Empty a configured database that holds an earlier demo (every table is dropped and
+        /// recreated) before seeding; a database with data of any other origin is refused.
+        #[arg(long)]
+        reset: bool,
     },
-    /// Apply pending database migrations.
+    /// Apply pending database migrations (under a database lock: instances starting together
+    /// wait for one another).
     Migrate,
+    /// Write an online backup of the SQLite database to DEST (a new file) while it is in use;
+    /// PostgreSQL is backed up with pg_dump, MySQL with mysqldump.
+    Backup {
+        /// The backup file; it must not exist yet.
+        dest: PathBuf,
+    },
     /// Import a spreadsheet (.xlsx or .csv, UTF-8 or GB18030); all-or-nothing per file.
     Import {
         /// What the file holds.
@@ -183,7 +196,7 @@ async fn open(cfg: &Config) -> anyhow::Result<store::Db> {
         std::fs::create_dir_all(&cfg.data_dir)
             .with_context(|| format!("cannot create {}", cfg.data_dir.display()))?;
     }
-    let db = store::connect(&cfg.database_url)
+    let db = store::db::connect_with(&cfg.database_url, cfg.sqlite_sync()?)
         .await
         .context("cannot connect to the database")?;
     store::db::migrate(&db).await.context("migration failed")?;
@@ -239,19 +252,24 @@ async fn main() -> anyhow::Result<()> {
             password,
             province,
             seed_only,
+            reset,
         } => {
             let bulk_province = province
                 .map(|p| domain::Province::parse_label_or_code(&p))
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            demo::run(demo::DemoArgs {
-                listen,
-                data,
-                candidates,
-                password,
-                bulk_province,
-                seed_only,
-            })
+            demo::run(
+                demo::DemoArgs {
+                    listen,
+                    data,
+                    candidates,
+                    password,
+                    bulk_province,
+                    seed_only,
+                    reset,
+                },
+                cfg,
+            )
             .await
         }
         Command::Migrate => {
@@ -259,6 +277,7 @@ async fn main() -> anyhow::Result<()> {
             println!("数据库已是最新结构。");
             Ok(())
         }
+        Command::Backup { dest } => backup(&cfg, &dest).await,
         Command::Import { kind, file } => {
             let db = open(&cfg).await?;
             let kind = match kind {
@@ -318,6 +337,62 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench { what } => bench::run(what).await,
         Command::CheckPhoto { file, fix } => check_photo(&file, fix.as_deref()),
     }
+}
+
+/// `biye backup DEST`: an online copy of the configured SQLite database.
+async fn backup(cfg: &Config, dest: &std::path::Path) -> anyhow::Result<()> {
+    let url = cfg.database_url.as_str();
+    let scheme = url.split(':').next().unwrap_or_default();
+    match scheme {
+        "postgres" | "postgresql" => anyhow::bail!(
+            "biye backup 只备份 SQLite 数据库。PostgreSQL 数据库请用 pg_dump 备份，例如：\
+             pg_dump --format=custom --file=biye.dump \"$BIYE_DATABASE_URL\"，用 pg_restore 恢复"
+        ),
+        "mysql" | "mariadb" => anyhow::bail!(
+            "biye backup 只备份 SQLite 数据库。MySQL/MariaDB 数据库请用 mysqldump 备份，例如：\
+             mysqldump --single-transaction biye > biye.sql"
+        ),
+        _ => {}
+    }
+    let Some(source) = store::db::sqlite_path(url) else {
+        anyhow::bail!(
+            "数据库地址“{}”不是 SQLite 数据库文件，无法备份",
+            store::db::redacted(url)
+        );
+    };
+    if !source.is_file() {
+        anyhow::bail!(
+            "数据库文件 {} 不存在，没有可备份的数据：请检查 database_url（BIYE_DATABASE_URL）",
+            source.display()
+        );
+    }
+    if dest.exists() {
+        anyhow::bail!(
+            "备份文件 {} 已存在：请指定一个新的文件名，已有的文件不会被覆盖",
+            dest.display()
+        );
+    }
+    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        anyhow::bail!("备份目录 {} 不存在", dir.display());
+    }
+    let db = store::db::connect_with(url, cfg.sqlite_sync()?)
+        .await
+        .context("cannot connect to the database")?;
+    let started = std::time::Instant::now();
+    let size = store::db::backup_sqlite(&db, dest)
+        .await
+        .with_context(|| format!("备份到 {} 失败", dest.display()))?;
+    db.close().await?;
+    println!(
+        "已备份 {} 到 {}（{:.1} MB，用时 {:.1} 秒）。",
+        source.display(),
+        dest.display(),
+        size as f64 / 1_048_576.0,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Prints a photo check: what was measured, then each failure and warning.

@@ -6,8 +6,14 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The binary, with none of the runner's `BIYE_*` settings: each test says what it configures.
 fn biye() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_biye"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("BIYE_") {
+            c.env_remove(k);
+        }
+    }
     c.env("BIYE_LOG", "warn");
     c
 }
@@ -296,4 +302,505 @@ fn check_photo_exits_1_when_not_compliant_and_fix_makes_it_compliant() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("PNG 图片而不是 JPG"), "{stdout}");
+}
+
+/// Rows in `seaql_migrations`: how many migrations the database has recorded as applied.
+async fn applied_migrations(db: &store::Db) -> i64 {
+    use store::sea_orm::{ConnectionTrait, Statement};
+    let backend = db.get_database_backend();
+    db.query_one_raw(Statement::from_string(
+        backend,
+        "SELECT COUNT(*) AS n FROM seaql_migrations",
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get::<i64>("", "n")
+    .unwrap()
+}
+
+#[test]
+fn two_migrations_started_together_on_an_empty_database_both_succeed() {
+    const ROUNDS: usize = 3;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for backend in store::testkit::app_backends() {
+        let expected = rt.block_on(async {
+            let reference = store::testkit::TestDb::create(&backend).await.unwrap();
+            applied_migrations(&reference.db).await
+        });
+        for round in 0..ROUNDS {
+            let t = rt
+                .block_on(store::testkit::TestDb::create_empty(&backend))
+                .unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let start = || {
+                biye()
+                    .env("BIYE_DATABASE_URL", &t.url)
+                    .env("BIYE_DATA_DIR", dir.path())
+                    .arg("migrate")
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            };
+            let (a, b) = (start(), start());
+            for (which, child) in [("first", a), ("second", b)] {
+                let out = child.wait_with_output().unwrap();
+                assert!(
+                    out.status.success(),
+                    "{} round {round}: the {which} `biye migrate` failed: {}",
+                    backend.name(),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                assert!(String::from_utf8_lossy(&out.stdout).contains("数据库已是最新结构"));
+            }
+            assert_eq!(
+                rt.block_on(applied_migrations(&t.db)),
+                expected,
+                "{}",
+                backend.name()
+            );
+        }
+    }
+}
+
+fn sqlite_url(path: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// The `i`-th day written by the backup test, and the name it is written with.
+fn written_day(i: u64) -> (chrono::NaiveDate, String) {
+    let first = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
+    (
+        first + chrono::Days::new(i),
+        format!("备份测试第 {i} 次写入"),
+    )
+}
+
+#[test]
+fn a_backup_taken_under_write_load_holds_every_acknowledged_write() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use store::sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+    let dir = tempfile::tempdir().unwrap();
+    let live = sqlite_url(&dir.path().join("live.sqlite"));
+    let dest = dir.path().join("backup.sqlite");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(async {
+        let db = store::connect(&live).await.unwrap();
+        store::db::migrate(&db).await.unwrap();
+        // Bulk for the copy to take a while: the writes below go on while it is made.
+        let filler = "档案".repeat(2_000);
+        let now = chrono::Utc::now();
+        use store::sea_orm::TransactionTrait;
+        let txn = db.begin().await.unwrap();
+        for i in 0..3_000 {
+            store::repo::audit::record(
+                &txn,
+                now,
+                store::repo::audit::Actor::SYSTEM,
+                "test.backup_filler",
+                ("test", Some(i)),
+                &filler,
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        txn.commit().await.unwrap();
+        db
+    });
+
+    // One writer, as a stream of submissions: a write counts once `set_day` has returned.
+    let acknowledged = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (db, acknowledged, stop) = (db.clone(), acknowledged.clone(), stop.clone());
+        rt.spawn(async move {
+            let mut i = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let (day, name) = written_day(i);
+                store::repo::calendar::set_day(&db, day, domain::calendar::DayKind::Holiday, &name)
+                    .await
+                    .unwrap();
+                i += 1;
+                acknowledged.store(i, Ordering::SeqCst);
+            }
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acknowledged.load(Ordering::SeqCst) < 100 {
+        assert!(Instant::now() < deadline, "the writer made no progress");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let before = acknowledged.load(Ordering::SeqCst);
+    let out = biye()
+        .env("BIYE_DATABASE_URL", &live)
+        .env("BIYE_DATA_DIR", dir.path())
+        .arg("backup")
+        .arg(&dest)
+        .output()
+        .unwrap();
+    let during = acknowledged.load(Ordering::SeqCst) - before;
+    stop.store(true, Ordering::SeqCst);
+    rt.block_on(writer).unwrap();
+    let total = acknowledged.load(Ordering::SeqCst);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("已备份"), "{stdout}");
+    assert!(during > 0, "no write was acknowledged while the backup ran");
+    println!("writes acknowledged before the backup: {before}, while it ran: {during}");
+
+    // Restoring is using the backup file as the database.
+    rt.block_on(async {
+        let restored = store::connect(&sqlite_url(&dest)).await.unwrap();
+        let integrity = restored
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA integrity_check",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<String>(0)
+            .unwrap();
+        assert_eq!(integrity, "ok");
+        let mut present = std::collections::HashMap::new();
+        for year in 1900..=(1900 + total as i32 / 365 + 1) {
+            for (day, _, name) in store::repo::calendar::list_year(&restored, year)
+                .await
+                .unwrap()
+            {
+                present.insert(day, name);
+            }
+        }
+        for i in 0..before {
+            let (day, name) = written_day(i);
+            assert_eq!(
+                present.get(&day),
+                Some(&name),
+                "write {i} of {before} acknowledged before the backup is missing"
+            );
+        }
+        assert!(present.len() as u64 <= total);
+        restored.close().await.unwrap();
+    });
+    // And the binary runs on it.
+    let listed = biye()
+        .env("BIYE_DATABASE_URL", sqlite_url(&dest))
+        .env("BIYE_DATA_DIR", dir.path())
+        .args(["calendar", "list", "1900"])
+        .output()
+        .unwrap();
+    assert!(listed.status.success());
+    assert!(String::from_utf8_lossy(&listed.stdout).contains(&written_day(0).1));
+    rt.block_on(db.close()).unwrap();
+}
+
+#[test]
+fn backup_refuses_servers_an_existing_file_and_a_missing_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |url: &str, dest: &std::path::Path| {
+        let out = biye()
+            .env("BIYE_DATABASE_URL", url)
+            .env("BIYE_DATA_DIR", dir.path())
+            .arg("backup")
+            .arg(dest)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let dest = dir.path().join("b.sqlite");
+    let err = run("postgres://biye@db.example/biye", &dest);
+    assert!(err.contains("pg_dump"), "{err}");
+    let err = run("mysql://biye@db.example/biye", &dest);
+    assert!(err.contains("mysqldump"), "{err}");
+    assert!(!dest.exists());
+
+    let missing = dir.path().join("nothing.sqlite");
+    let err = run(&sqlite_url(&missing), &dest);
+    assert!(err.contains("不存在"), "{err}");
+    assert!(!missing.exists(), "a missing database is not created");
+
+    let live = dir.path().join("live.sqlite");
+    let out = biye()
+        .env("BIYE_DATABASE_URL", sqlite_url(&live))
+        .env("BIYE_DATA_DIR", dir.path())
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::fs::write(&dest, b"an earlier backup").unwrap();
+    let err = run(&sqlite_url(&live), &dest);
+    assert!(err.contains("已存在"), "{err}");
+    assert_eq!(std::fs::read(&dest).unwrap(), b"an earlier backup");
+}
+
+/// What the demo data set put in a database: candidates and the seeding marks in its audit trail.
+async fn demo_rows(url: &str) -> (u64, u64, u64) {
+    use store::entity::{audit, candidate, organisation};
+    use store::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let db = store::connect(url).await.unwrap();
+    let out = (
+        organisation::Entity::find().count(&db).await.unwrap(),
+        candidate::Entity::find().count(&db).await.unwrap(),
+        audit::Entity::find()
+            .filter(audit::Column::Action.eq(store::demo::SEEDED_ACTION))
+            .count(&db)
+            .await
+            .unwrap(),
+    );
+    db.close().await.unwrap();
+    out
+}
+
+#[test]
+fn demo_seeds_the_configured_database_and_never_mixes_it_with_existing_data() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sqlite_dir = tempfile::tempdir().unwrap();
+    let configured = |backend: &store::testkit::Backend| match backend {
+        store::testkit::Backend::Sqlite => None,
+        other => Some(
+            rt.block_on(store::testkit::TestDb::create_empty(other))
+                .unwrap(),
+        ),
+    };
+    let mut n = 0;
+    for backend in store::testkit::app_backends() {
+        let mut url_of = || {
+            n += 1;
+            match configured(&backend) {
+                Some(t) => (t.url.clone(), Some(t)),
+                None => (
+                    sqlite_url(&sqlite_dir.path().join(format!("configured{n}.sqlite"))),
+                    None,
+                ),
+            }
+        };
+        let (url, _keep) = url_of();
+        let data = tempfile::tempdir().unwrap();
+        let demo = |url: &str, extra: &[&str]| {
+            biye()
+                .env("BIYE_DATABASE_URL", url)
+                .args([
+                    "demo",
+                    "--seed-only",
+                    "--password",
+                    "Demo2026pass",
+                    "--data",
+                ])
+                .arg(data.path())
+                .args(extra)
+                .output()
+                .unwrap()
+        };
+        let name = backend.name();
+
+        let out = demo(&url, &[]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{name}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("演示数据已生成"), "{stdout}");
+        assert!(
+            !data.path().join("demo.sqlite").exists(),
+            "{name}: the local demo database was used instead of the configured one"
+        );
+        let seeded = rt.block_on(demo_rows(&url));
+        assert!(seeded.0 > 0 && seeded.1 > 0, "{name}: {seeded:?}");
+        assert_eq!(seeded.2, 1, "{name}");
+
+        // A second seeding would mix two data sets: refused, nothing changed.
+        let out = demo(&url, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "{name}");
+        assert!(stderr.contains("已有数据"), "{name}: {stderr}");
+        assert!(stderr.contains("--reset"), "{name}: {stderr}");
+        assert_eq!(rt.block_on(demo_rows(&url)), seeded, "{name}");
+
+        // --reset drops the earlier demo and seeds a fresh one.
+        let out = demo(&url, &["--reset"]);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(rt.block_on(demo_rows(&url)), seeded, "{name}");
+
+        // A database with real data is refused, --reset or not.
+        let (other, _keep_other) = url_of();
+        let init = biye()
+            .env("BIYE_DATABASE_URL", &other)
+            .env("BIYE_DATA_DIR", data.path())
+            .args(["init-province", "yunnan"])
+            .output()
+            .unwrap();
+        assert!(init.status.success(), "{name}");
+        let before = rt.block_on(demo_rows(&other));
+        assert!(before.0 > 0);
+        for extra in [&[][..], &["--reset"][..]] {
+            let out = demo(&other, extra);
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(!out.status.success(), "{name} {extra:?}");
+            assert!(stderr.contains("个机构"), "{name}: {stderr}");
+            if !extra.is_empty() {
+                assert!(stderr.contains("不是由 biye demo 生成"), "{name}: {stderr}");
+            }
+            assert_eq!(rt.block_on(demo_rows(&other)), before, "{name} {extra:?}");
+        }
+    }
+}
+
+/// One HTTP POST of `body` with a signature header; the whole response.
+fn http_post_signed(addr: &str, path: &str, body: &[u8], signature: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         {}: {signature}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        domain::payment::SIGNATURE_HEADER,
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn demo_serves_with_the_configured_secrets_storage_and_public_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let objects = dir.path().join("elsewhere");
+    let url = sqlite_url(&dir.path().join("configured.sqlite"));
+    let (payment_secret, credential_secret) = ("pay-secret-of-the-province", "xuexin-secret");
+    let mut child = biye()
+        .env("BIYE_DATABASE_URL", &url)
+        .env("BIYE_PAYMENT_SECRET", payment_secret)
+        .env("BIYE_CREDENTIAL_SECRET", credential_secret)
+        .env("BIYE_OBJECTS_URL", &objects)
+        .env("BIYE_PUBLIC_BASE_URL", "https://biye.example.test/")
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--password",
+            "Demo2026pass",
+            "--data",
+        ])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    let mut addr = None;
+    while let Some(Ok(line)) = lines.next() {
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(rest) = line.trim().strip_prefix("监听：") {
+            addr = Some(rest.to_owned());
+        }
+        if line.starts_with("工作人员") {
+            break;
+        }
+    }
+    let addr = addr.unwrap_or_else(|| panic!("no listening address printed:\n{printed}"));
+    assert!(
+        printed.contains("地址：https://biye.example.test/"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("工作人员（用户名登录）：https://biye.example.test/staff/login"),
+        "{printed}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the demo does not listen on {addr}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let now = chrono::Utc::now();
+    let notice = domain::payment::Notice {
+        order_no: "NOSUCHORDER1".to_owned(),
+        gateway_txn_no: "T1".to_owned(),
+        amount_fen: 100,
+        paid_at: now,
+        timestamp: now.timestamp(),
+        nonce: "n1".to_owned(),
+    }
+    .to_body();
+    let notify = "/api/v1/payments/notify";
+    let answer = http_post_signed(
+        &addr,
+        notify,
+        &notice,
+        &domain::payment::sign(&notice, payment_secret.as_bytes()),
+    );
+    assert!(answer.contains("订单不存在：NOSUCHORDER1"), "{answer}");
+    let answer = http_post_signed(
+        &addr,
+        notify,
+        &notice,
+        &domain::payment::sign(&notice, b"another-secret"),
+    );
+    assert!(answer.contains("签名无效"), "{answer}");
+
+    let push = domain::credential::CredentialPush {
+        auth_no: "NOSUCHAUTH1".to_owned(),
+        id_card_no: "500101199001011234".to_owned(),
+        diploma: None,
+        timestamp: now.timestamp(),
+        nonce: "n2".to_owned(),
+    }
+    .to_body();
+    let answer = http_post_signed(
+        &addr,
+        "/api/v1/credentials/notify",
+        &push,
+        &domain::payment::sign(&push, credential_secret.as_bytes()),
+    );
+    assert!(answer.contains("授权编号不存在：NOSUCHAUTH1"), "{answer}");
+
+    assert!(objects.is_dir(), "the configured object storage is used");
+    assert!(!data.join("objects").exists());
+    child.kill().unwrap();
+    let _ = child.wait();
+    let (orgs, candidates, seeded) = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(demo_rows(&url));
+    assert!(orgs > 0 && candidates > 0 && seeded == 1);
+}
+
+#[test]
+fn an_unknown_sqlite_synchronous_setting_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.sqlite");
+    let out = biye()
+        .env("BIYE_DATABASE_URL", sqlite_url(&db))
+        .env("BIYE_DATA_DIR", dir.path())
+        .env("BIYE_SQLITE_SYNCHRONOUS", "off")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("sqlite_synchronous 只能是 full 或 normal，实际为“off”"),
+        "{stderr}"
+    );
+    assert!(!db.exists(), "nothing was created");
 }

@@ -3,6 +3,7 @@
 //! job per period: with N instances a pending order is still asked about once a minute, not N
 //! times.
 
+pub mod checkpoint_wal;
 pub mod close_applications;
 pub mod execute_refunds;
 pub mod purge_sessions;
@@ -27,15 +28,18 @@ pub enum Job {
     ReconcilePayments,
     /// Executes the refunds that are due.
     ExecuteRefunds,
+    /// Keeps SQLite's write-ahead log small.
+    CheckpointWal,
 }
 
 impl Job {
     /// Every job, in the order a round runs them.
-    pub const ALL: [Job; 4] = [
+    pub const ALL: [Job; 5] = [
         Job::PurgeSessions,
         Job::CloseApplications,
         Job::ReconcilePayments,
         Job::ExecuteRefunds,
+        Job::CheckpointWal,
     ];
 
     /// The lease's name.
@@ -45,14 +49,16 @@ impl Job {
             Job::CloseApplications => "close_applications",
             Job::ReconcilePayments => "reconcile_payments",
             Job::ExecuteRefunds => "execute_refunds",
+            Job::CheckpointWal => "checkpoint_wal",
         }
     }
 
     /// How often it runs: a batch deadline is acted on, and a lost notification looked up,
-    /// within a minute; expired sessions may wait ten.
+    /// within a minute; expired sessions may wait ten; the WAL is cut back every round.
     pub fn every(self) -> Duration {
         match self {
             Job::PurgeSessions => Duration::minutes(10),
+            Job::CheckpointWal => Duration::seconds(15),
             _ => Duration::minutes(1),
         }
     }
@@ -109,6 +115,10 @@ async fn run_job(ctx: &Context, job: Job, now: DateTime<Utc>) -> Result<(), Stri
             .map(drop)
             .map_err(|e| e.to_string()),
         Job::ExecuteRefunds => execute_refunds::run(&ctx.db, gateway, now)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Job::CheckpointWal => checkpoint_wal::run(&ctx.db)
             .await
             .map(drop)
             .map_err(|e| e.to_string()),

@@ -107,6 +107,14 @@ fn unique_name() -> String {
 impl TestDb {
     /// Creates and migrates a fresh database on `backend`.
     pub async fn create(backend: &Backend) -> anyhow::Result<TestDb> {
+        let t = Self::create_empty(backend).await?;
+        crate::db::migrate(&t.db).await?;
+        Ok(t)
+    }
+
+    /// Creates a fresh database on `backend` without any tables, for tests of the migrations
+    /// themselves.
+    pub async fn create_empty(backend: &Backend) -> anyhow::Result<TestDb> {
         let name = unique_name();
         let (url, dir) = match backend {
             Backend::Sqlite => {
@@ -134,7 +142,6 @@ impl TestDb {
             }
         };
         let db = crate::connect(&url).await?;
-        crate::db::migrate(&db).await?;
         Ok(TestDb {
             db,
             url,

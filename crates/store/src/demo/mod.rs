@@ -133,6 +133,72 @@ pub mod accounts {
     pub const STAFF_CE_SCHOOL_REVIEWER: &str = "ce-school";
 }
 
+/// The audit action recorded when the demo data set is seeded; it tells a demo database from
+/// one holding real data.
+pub const SEEDED_ACTION: &str = "demo.seeded";
+
+/// What a database holds already, as far as seeding the demo into it is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Holdings {
+    /// Organisations (a province preset, or the demo's).
+    pub organisations: u64,
+    /// Courses of the catalogue.
+    pub courses: u64,
+    /// Staff accounts.
+    pub staff: u64,
+    /// Self-study candidates.
+    pub candidates: u64,
+    /// Continuing-education students.
+    pub students: u64,
+    /// Whether the demo data set was seeded into it (its audit trail says so).
+    pub demo_seeded: bool,
+}
+
+impl Holdings {
+    /// Nothing that seeding would mix with.
+    pub fn is_empty(&self) -> bool {
+        *self == Holdings::default()
+    }
+
+    /// In words, e.g. "40 个机构、2 个工作人员账号、12 名考生".
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = [
+            (self.organisations, "个机构"),
+            (self.courses, "门课程"),
+            (self.staff, "个工作人员账号"),
+            (self.candidates, "名考生"),
+            (self.students, "名学生"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+        if parts.is_empty() {
+            "演示数据的记录".to_owned()
+        } else {
+            parts.join("、")
+        }
+    }
+}
+
+/// Counts what `db` (migrated) holds already.
+pub async fn holdings(db: &crate::Db) -> Result<Holdings, sea_orm::DbErr> {
+    use crate::entity::{audit, candidate, course, organisation, staff, student};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    Ok(Holdings {
+        organisations: organisation::Entity::find().count(db).await?,
+        courses: course::Entity::find().count(db).await?,
+        staff: staff::Entity::find().count(db).await?,
+        candidates: candidate::Entity::find().count(db).await?,
+        students: student::Entity::find().count(db).await?,
+        demo_seeded: audit::Entity::find()
+            .filter(audit::Column::Action.eq(SEEDED_ACTION))
+            .count(db)
+            .await?
+            > 0,
+    })
+}
+
 /// Ids of the reference rows, by catalogue key.
 struct Refs {
     orgs: HashMap<&'static str, i64>,
@@ -184,6 +250,16 @@ pub async fn seed(db: &crate::Db, opts: &DemoOptions) -> Result<DemoSummary, any
     batches(&txn, &refs, opts.now).await?;
     diplomas(&txn, opts.now).await?;
     legacy_register(&txn, opts.now).await?;
+    crate::repo::audit::record(
+        &txn,
+        opts.now,
+        crate::repo::audit::Actor::SYSTEM,
+        SEEDED_ACTION,
+        ("database", None),
+        "演示数据已生成",
+        None,
+    )
+    .await?;
     txn.commit().await?;
 
     if opts.extra_candidates > 0 {

@@ -1,0 +1,185 @@
+//! Connecting and migrating: several instances migrating one fresh database at the same moment
+//! all succeed and leave the schema a single migrator would have made; SQLite connections commit
+//! as durably as they were asked to and bound their WAL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, Statement};
+use sea_orm_migration::MigratorTrait;
+use store::Db;
+use store::migration::Migrator;
+use store::testkit::{TestDb, contract_backends};
+
+/// Every table column and every index, as `table.column` and `index:name`, sorted.
+async fn schema_of(db: &Db) -> Vec<String> {
+    let backend = db.get_database_backend();
+    let queries: [&str; 2] = match backend {
+        DbBackend::Sqlite => [
+            "SELECT m.name || '.' || p.name AS o FROM sqlite_master m \
+             JOIN pragma_table_info(m.name) p WHERE m.type = 'table'",
+            "SELECT 'index:' || name AS o FROM sqlite_master WHERE type = 'index'",
+        ],
+        DbBackend::Postgres => [
+            "SELECT table_name || '.' || column_name AS o FROM information_schema.columns \
+             WHERE table_schema = current_schema()",
+            "SELECT 'index:' || indexname AS o FROM pg_indexes WHERE schemaname = current_schema()",
+        ],
+        _ => [
+            "SELECT CONCAT(table_name, '.', column_name) AS o FROM information_schema.columns \
+             WHERE table_schema = DATABASE()",
+            "SELECT DISTINCT CONCAT('index:', table_name, '.', index_name) AS o \
+             FROM information_schema.statistics WHERE table_schema = DATABASE()",
+        ],
+    };
+    let mut out = Vec::new();
+    for q in queries {
+        for row in db
+            .query_all_raw(Statement::from_string(backend, q))
+            .await
+            .unwrap()
+        {
+            out.push(row.try_get::<String>("", "o").unwrap());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_migrating_one_fresh_database_together_all_succeed() {
+    const INSTANCES: usize = 6;
+    for backend in contract_backends() {
+        let reference = TestDb::create(&backend).await.unwrap();
+        let expected = schema_of(&reference.db).await;
+        assert!(expected.iter().any(|o| o.starts_with("candidates.")));
+
+        let t = TestDb::create_empty(&backend).await.unwrap();
+        // Each instance has a pool of its own, as a separate process would, and all of them
+        // are connected before any starts migrating.
+        let start = Arc::new(tokio::sync::Barrier::new(INSTANCES));
+        let mut instances = tokio::task::JoinSet::new();
+        for _ in 0..INSTANCES {
+            let url = t.url.clone();
+            let start = start.clone();
+            instances.spawn(async move {
+                let db = store::connect(&url).await?;
+                start.wait().await;
+                let outcome = store::db::migrate(&db).await;
+                db.close().await?;
+                outcome
+            });
+        }
+        let failures: Vec<String> = instances
+            .join_all()
+            .await
+            .into_iter()
+            .filter_map(|r| r.err().map(|e| e.to_string()))
+            .collect();
+        assert!(
+            failures.is_empty(),
+            "{}: {} of {INSTANCES} migrations failed: {failures:#?}",
+            backend.name(),
+            failures.len()
+        );
+
+        let applied: Vec<String> = Migrator::get_applied_migrations(&t.db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        let all: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        assert_eq!(applied, all, "{}", backend.name());
+        assert!(
+            Migrator::get_pending_migrations(&t.db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            schema_of(&t.db).await,
+            expected,
+            "{}: the schema differs from one migrated alone",
+            backend.name()
+        );
+        // The calendar migration's rows went in once, not once per instance.
+        let days = |db: &Db| {
+            let db = db.clone();
+            async move {
+                store::entity::special_day::Entity::find()
+                    .count(&db)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(
+            days(&t.db).await,
+            days(&reference.db).await,
+            "{}",
+            backend.name()
+        );
+    }
+}
+
+async fn pragma(db: &Db, name: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(
+        DbBackend::Sqlite,
+        format!("PRAGMA {name}"),
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get_by_index::<i64>(0)
+    .unwrap()
+}
+
+#[tokio::test]
+async fn sqlite_commits_reach_the_disk_unless_told_otherwise() {
+    use store::db::SqliteSync;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("s.sqlite").display()
+    );
+    // PRAGMA synchronous: 2 is FULL, 1 is NORMAL.
+    let db = store::connect(&url).await.unwrap();
+    assert_eq!(pragma(&db, "synchronous").await, 2);
+    assert_eq!(
+        pragma(&db, "journal_size_limit").await as u64,
+        store::db::WAL_SIZE_LIMIT
+    );
+    db.close().await.unwrap();
+    let db = store::db::connect_with(&url, SqliteSync::Normal)
+        .await
+        .unwrap();
+    assert_eq!(pragma(&db, "synchronous").await, 1);
+    db.close().await.unwrap();
+
+    assert_eq!("FULL".parse::<SqliteSync>(), Ok(SqliteSync::Full));
+    assert_eq!(" normal ".parse::<SqliteSync>(), Ok(SqliteSync::Normal));
+    let refused = "off".parse::<SqliteSync>().unwrap_err();
+    assert!(refused.contains("只能是 full 或 normal"), "{refused}");
+    assert!(refused.contains("off"), "{refused}");
+}
+
+#[test]
+fn urls_are_shown_without_their_password() {
+    assert_eq!(
+        store::db::redacted("postgres://biye:s3cret@db.example/biye"),
+        "postgres://biye:***@db.example/biye"
+    );
+    assert_eq!(
+        store::db::redacted("postgres://biye@db.example/biye"),
+        "postgres://biye@db.example/biye"
+    );
+    assert_eq!(
+        store::db::sqlite_path("sqlite:///var/lib/biye/biye.sqlite?mode=rwc"),
+        Some(std::path::PathBuf::from("/var/lib/biye/biye.sqlite"))
+    );
+    assert_eq!(store::db::sqlite_path("postgres://db.example/biye"), None);
+}
