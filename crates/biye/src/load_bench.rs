@@ -277,8 +277,8 @@ async fn burst(server: &Server, connections: u64, requests: u64) -> anyhow::Resu
         let (peak, sampling) = (peak.clone(), sampling.clone());
         tokio::spawn(async move {
             while sampling.load(Ordering::Relaxed) {
-                let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-                    .unwrap_or_default();
+                let status =
+                    std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
                 if let Some(kb) = status
                     .lines()
                     .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -308,11 +308,7 @@ async fn burst(server: &Server, connections: u64, requests: u64) -> anyhow::Resu
                 };
                 for _ in 0..per_connection {
                     let t = Instant::now();
-                    let r = c
-                        .get(&url)
-                        .header("cookie", cookie.as_str())
-                        .send()
-                        .await;
+                    let r = c.get(&url).header("cookie", cookie.as_str()).send().await;
                     let status = match r {
                         Ok(r) => {
                             let s = r.status().as_u16();

@@ -199,7 +199,20 @@ async fn open(cfg: &Config) -> anyhow::Result<store::Db> {
     let db = store::db::connect_with(&cfg.database_url, cfg.sqlite_sync()?)
         .await
         .context("cannot connect to the database")?;
-    store::db::migrate(&db).await.context("migration failed")?;
+    let newer = store::db::unknown_migrations(&db)
+        .await
+        .context("cannot read the applied migrations")?;
+    if newer.is_empty() {
+        store::db::migrate(&db).await.context("migration failed")?;
+    } else {
+        // A newer build migrated the database (a rolling upgrade in progress): its changes only
+        // add to the schema this build knows, so this instance keeps serving until it is
+        // replaced.
+        tracing::warn!(
+            migrations = ?newer,
+            "数据库结构比本程序新（滚动升级中）：跳过迁移，继续以当前版本运行"
+        );
+    }
     Ok(db)
 }
 
@@ -273,7 +286,13 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
         Command::Migrate => {
-            open(&cfg).await?;
+            let db = open(&cfg).await?;
+            let newer = store::db::unknown_migrations(&db).await?;
+            anyhow::ensure!(
+                newer.is_empty(),
+                "数据库已由更新版本的 biye 迁移（{}），本程序未做任何更改；请使用新版本执行 biye migrate",
+                newer.join("、")
+            );
             println!("数据库已是最新结构。");
             Ok(())
         }

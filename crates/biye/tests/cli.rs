@@ -364,6 +364,72 @@ fn two_migrations_started_together_on_an_empty_database_both_succeed() {
     }
 }
 
+#[test]
+fn an_older_build_keeps_serving_a_database_a_newer_build_migrated_but_will_not_migrate_it() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for backend in store::testkit::app_backends() {
+        let t = rt
+            .block_on(store::testkit::TestDb::create(&backend))
+            .unwrap();
+        // What a newer build's `biye migrate` leaves behind: a migration this build never heard of.
+        rt.block_on(async {
+            use store::sea_orm::{ConnectionTrait, Statement};
+            t.db.execute_raw(Statement::from_string(
+                t.db.get_database_backend(),
+                "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m29991231_000001_future', 0)",
+            ))
+            .await
+            .unwrap();
+        });
+        assert_eq!(
+            rt.block_on(store::db::unknown_migrations(&t.db)).unwrap(),
+            vec!["m29991231_000001_future".to_owned()]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let out = biye()
+            .env("BIYE_DATABASE_URL", &t.url)
+            .env("BIYE_DATA_DIR", dir.path())
+            .arg("migrate")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{}", backend.name());
+        assert!(stderr.contains("更新版本"), "{stderr}");
+        // Serving goes on: an instance restarted mid-upgrade comes back.
+        let addr = format!("127.0.0.1:{}", {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        });
+        let mut child = biye()
+            .env("BIYE_DATABASE_URL", &t.url)
+            .env("BIYE_DATA_DIR", dir.path())
+            .args(["serve", "--listen", &addr])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut ready = String::new();
+        while std::time::Instant::now() < deadline {
+            if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+                use std::io::{Read, Write};
+                let _ = s.write_all(b"GET /readyz HTTP/1.0\r\n\r\n");
+                let _ = s.read_to_string(&mut ready);
+                if ready.starts_with("HTTP/1.0 200") || ready.starts_with("HTTP/1.1 200") {
+                    break;
+                }
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("{}: serve exited with {status}", backend.name());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(ready.contains(" 200 "), "{}: {ready}", backend.name());
+    }
+}
+
 fn sqlite_url(path: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }

@@ -148,6 +148,38 @@ pub async fn migrate(db: &Db) -> Result<(), DbErr> {
     finish(conn, outcome).await
 }
 
+/// The migrations applied to the database that this build does not know: a newer build has
+/// migrated it (during a rolling upgrade the old instances still run). Empty on a database this
+/// build can migrate, or one never migrated.
+pub async fn unknown_migrations(db: &Db) -> Result<Vec<String>, DbErr> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let known: std::collections::HashSet<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let backend = db.get_database_backend();
+    let rows = match db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await
+    {
+        Ok(rows) => rows,
+        // No migration table yet: nothing applied, nothing unknown.
+        Err(_) => return Ok(Vec::new()),
+    };
+    let mut unknown = Vec::new();
+    for row in rows {
+        let version: String = row.try_get("", "version")?;
+        if !known.contains(&version) {
+            unknown.push(version);
+        }
+    }
+    unknown.sort();
+    Ok(unknown)
+}
+
 /// A pool of exactly one connection to the database `db` is connected to, which stays open
 /// until closed: a session lock, or a connection setting, lives as long as that session, so the
 /// pool must neither recycle nor share it.
