@@ -3,18 +3,33 @@
 
 use axum::Json;
 use axum::extract::State;
+use domain::degree::language::LanguageStatus;
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::Object;
 
-use super::ApiResult;
+use super::{Api, ApiResult, codes_schema};
 use crate::AppState;
-use crate::error::AppError;
+use crate::error::ErrorBody;
 use crate::session::CurrentStudent;
 
+fn status_schema() -> Object {
+    // Empty where the student has no application in the batch.
+    codes_schema(
+        LanguageStatus::ALL
+            .iter()
+            .map(|s| s.code())
+            .chain(std::iter::once("")),
+        false,
+        "审核状态代码；没有申请时为空",
+    )
+}
+
 /// One batch as the 学位外语 table shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct LanguageRowJson {
-    /// 序号.
-    pub no: usize,
+    /// 序号, from 1.
+    pub no: u64,
     /// Batch id.
     pub batch_id: i64,
     /// 批次名称.
@@ -31,7 +46,8 @@ pub struct LanguageRowJson {
     pub condition_met: bool,
     /// Active application id.
     pub application_id: Option<i64>,
-    /// 审核状态 code (pending / approved / rejected), empty without application.
+    /// 审核状态 code, empty without application.
+    #[schema(schema_with = status_schema)]
     pub status: String,
     /// 审核状态 label.
     pub status_label: String,
@@ -45,17 +61,28 @@ pub struct LanguageRowJson {
     pub can_withdraw: bool,
 }
 
-/// GET /api/v1/language
+/// 学位外语：当前学生所在学校的学位外语批次及本人的申请（与“学位外语”页面的表格相同）。提交申请需上传证明文件，请使用页面 /student/language。
+#[utoipa::path(
+    get,
+    path = "/api/v1/language",
+    operation_id = "list_language_batches",
+    tag = "学位",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "学位外语批次与本人的申请", body = Vec<LanguageRowJson>),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是学生账号", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
-    me: Result<CurrentStudent, AppError>,
+    Api(me): Api<CurrentStudent>,
 ) -> ApiResult<Vec<LanguageRowJson>> {
-    let me = me?;
     let rows = crate::views::language::rows(&state, &me).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| LanguageRowJson {
-                no: r.no,
+                no: u64::try_from(r.no).unwrap_or(u64::MAX),
                 batch_id: r.batch_id,
                 batch_name: r.batch_name,
                 window: r.window,
