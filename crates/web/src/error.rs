@@ -135,7 +135,7 @@ impl AppError {
     }
 }
 
-/// The body of every error answer under `/api/v1`.
+/// `/api/v1` 下所有出错答复的响应体。
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "error": "Unprocessable Entity",
@@ -143,11 +143,11 @@ impl AppError {
     "fields": {"page": "查询参数应为 1 到 1000000 之间的整数，收到“0”"}
 }))]
 pub struct ErrorBody {
-    /// The HTTP status in words, e.g. `Unprocessable Entity`.
+    /// HTTP 状态的英文名称，如 Unprocessable Entity。
     pub error: String,
-    /// What went wrong and what to do, in Simplified Chinese; every field's message, joined.
+    /// 出错原因与处理办法（中文）；有多个字段出错时依次列出。
     pub message: String,
-    /// For input errors: the parameter or body field (dotted for nested fields) → its message.
+    /// 输入错误时：出错的参数或请求体字段（嵌套字段以点分隔）→ 说明。
     pub fields: BTreeMap<String, String>,
 }
 

@@ -33,33 +33,33 @@ fn status_schema() -> Object {
     )
 }
 
-/// One of the candidate's backfill requests.
+/// 一份成绩补录申请。
 #[derive(Serialize, ToSchema)]
 pub struct BackfillJson {
-    /// Id.
+    /// 补录申请 id。
     pub id: i64,
     /// 补录依据 code.
     #[schema(schema_with = source_schema)]
     pub source: String,
-    /// 补录依据 label.
+    /// 补录依据（文字）。
     pub source_label: String,
-    /// Course code.
+    /// 课程代码。
     pub course_code: String,
-    /// Score as shown ("85", "合格").
+    /// 成绩，如“85”“合格”。
     pub score: String,
-    /// Date obtained.
+    /// 取得日期。
     #[schema(format = Date)]
     pub obtained_on: String,
-    /// Certificate, letter or notice number.
+    /// 证书、证明信或通知单编号。
     pub document_no: String,
     /// 补录状态 code.
     #[schema(schema_with = status_schema)]
     pub status: String,
-    /// 待审核 / 已补录 / 已驳回.
+    /// 补录状态（待审核、已补录、已驳回）。
     pub status_label: String,
-    /// Why it was rejected.
+    /// 驳回原因。
     pub reason: Option<String>,
-    /// Filed at (UTC).
+    /// 提交时间。
     #[schema(format = DateTime)]
     pub created_at: String,
 }
@@ -107,26 +107,26 @@ pub async fn list(
     ))
 }
 
-/// One result under a linked number.
+/// 已关联准考证号下的一条成绩。
 #[derive(Serialize, ToSchema)]
 pub struct LegacyScoreJson {
-    /// Course code.
+    /// 课程代码。
     pub course_code: String,
-    /// Score as shown.
+    /// 成绩。
     pub score: String,
-    /// Passed?
+    /// 是否合格。
     pub passed: bool,
-    /// Exam date.
+    /// 考试日期。
     #[schema(format = Date)]
     pub exam_date: String,
 }
 
-/// A linked 13-character number with its results.
+/// 已关联的13位准考证号及其成绩。
 #[derive(Serialize, ToSchema)]
 pub struct LegacyJson {
-    /// The number.
+    /// 13位准考证号。
     pub legacy_no: String,
-    /// Its results.
+    /// 成绩。
     pub scores: Vec<LegacyScoreJson>,
 }
 
@@ -168,7 +168,7 @@ pub async fn linked(
     Ok(Json(out))
 }
 
-/// The number to link.
+/// 要关联的13位准考证号。
 #[derive(Deserialize, ToSchema)]
 pub struct LinkJson {
     /// 13位准考证号：数字和字母（字母大小写均可），至少一个字母。
@@ -181,12 +181,12 @@ pub struct LinkJson {
     pub legacy_no: String,
 }
 
-/// The outcome of a link.
+/// 关联结果。
 #[derive(Serialize, ToSchema)]
 pub struct LinkedJson {
-    /// False when it was already linked to this account.
+    /// 是否本次新关联；此前已关联到本人时为 false。
     pub newly_linked: bool,
-    /// Results brought into the platform by this call.
+    /// 本次转入管理平台的成绩条数。
     pub copied: u64,
 }
 

@@ -30,6 +30,7 @@ fn level_schema() -> Object {
 /// The diploma in a push, as [`domain::credential::PushedDiploma`] reads it (for the document).
 #[allow(dead_code)]
 #[derive(ToSchema)]
+#[schema(description = "学信网查到的前置学历")]
 pub struct PushedDiploma {
     /// 姓名。
     pub name: String,
@@ -49,6 +50,7 @@ pub struct PushedDiploma {
 /// verifies the signature over the raw bytes before reading them, so it takes no typed body).
 #[allow(dead_code)]
 #[derive(ToSchema)]
+#[schema(description = "学信网推送的前置学历信息；签名覆盖原始请求体字节")]
 pub struct CredentialPush {
     /// 授权编号（平台生成，二维码中携带）：1 至 40 位数字或字母。
     #[schema(pattern = "^[0-9A-Za-z]{1,40}$", min_length = 1, max_length = 40)]

@@ -32,48 +32,48 @@ fn award_schema() -> Object {
 }
 use crate::views::degree::{conditions, current_batch};
 
-/// One 学位审核条件 row.
+/// 一条学位审核条件。
 #[derive(Serialize, ToSchema)]
 pub struct ConditionJson {
-    /// 条件.
+    /// 条件。
     pub rule: String,
-    /// 当前状态.
+    /// 当前状态。
     pub current: String,
-    /// 是否合格.
+    /// 是否合格。
     pub passed: bool,
 }
 
-/// The student's degree application in the batch, if any.
+/// 本人在该批次的学位申请。
 #[derive(Serialize, ToSchema)]
 pub struct ApplicationJson {
-    /// Id.
+    /// 学位申请 id。
     pub id: i64,
-    /// draft / submitted.
+    /// 申请状态：draft 填写中，submitted 已提交。
     pub status: String,
     /// 审核状态 code, once submitted.
     #[schema(schema_with = review_schema)]
     pub review_status: Option<String>,
-    /// 待审核 / 审核通过 / 审核不通过.
+    /// 审核状态（待审核、审核通过、审核不通过）。
     pub review_label: Option<String>,
-    /// 审核意见.
+    /// 审核意见。
     pub review_opinion: Option<String>,
     /// 学位授予结果 code, once recorded.
     #[schema(schema_with = award_schema)]
     pub award: Option<String>,
-    /// 授予 / 不授予.
+    /// 学位授予结果（授予、不授予）。
     pub award_label: Option<String>,
 }
 
-/// The answer of GET /api/v1/degree.
+/// 学位审核条件与申请状态。
 #[derive(Serialize, ToSchema)]
 pub struct DegreeJson {
-    /// 当前学位批次; `None` when the school has none.
+    /// 当前学位批次名称；学校没有学位批次时为 null。
     pub batch: Option<String>,
-    /// The conditions, in the seed's order.
+    /// 学位审核条件。
     pub conditions: Vec<ConditionJson>,
-    /// Why applying is refused, if it is.
+    /// 不可申请时的原因。
     pub refusal: Option<String>,
-    /// The application.
+    /// 本人的学位申请，尚未申请时为 null。
     pub application: Option<ApplicationJson>,
 }
 

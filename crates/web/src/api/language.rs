@@ -25,39 +25,39 @@ fn status_schema() -> Object {
     )
 }
 
-/// One batch as the 学位外语 table shows it.
+/// 学位外语表格中的一个批次。
 #[derive(Serialize, ToSchema)]
 pub struct LanguageRowJson {
-    /// 序号, from 1.
+    /// 序号，从 1 开始。
     pub no: u64,
-    /// Batch id.
+    /// 批次 id。
     pub batch_id: i64,
-    /// 批次名称.
+    /// 批次名称。
     pub batch_name: String,
-    /// 申请时间 (window, Beijing time).
+    /// 申请时间（北京时间）。
     pub window: String,
-    /// 申请条件.
+    /// 申请条件。
     pub condition: String,
-    /// The student's average, as text.
+    /// 本人平均成绩。
     pub actual: String,
-    /// 申请状态: 已申请 or 未申请.
+    /// 申请状态：是否已申请。
     pub applied: bool,
-    /// 申请条件是否达标.
+    /// 申请条件是否达标。
     pub condition_met: bool,
-    /// Active application id.
+    /// 当前申请的 id。
     pub application_id: Option<i64>,
     /// 审核状态 code, empty without application.
     #[schema(schema_with = status_schema)]
     pub status: String,
-    /// 审核状态 label.
+    /// 审核状态（文字）。
     pub status_label: String,
-    /// 审核意见.
+    /// 审核意见。
     pub opinion: String,
-    /// 合格状态 label.
+    /// 合格状态（文字）。
     pub qualification: String,
-    /// Whether 申请 is offered now.
+    /// 现在能否申请。
     pub can_apply: bool,
-    /// Whether 撤销申请 is offered now.
+    /// 现在能否撤销申请。
     pub can_withdraw: bool,
 }
 

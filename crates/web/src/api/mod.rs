@@ -229,15 +229,15 @@ fn score_source_schema() -> Object {
     )
 }
 
-/// Who is signed in.
+/// 当前登录的账号。
 #[derive(Serialize, ToSchema)]
 pub struct Me {
-    /// Account kind: `candidate` 考生, `student` 继续教育学生 or `staff` 工作人员.
+    /// 账号类型。
     #[schema(schema_with = account_kind_schema)]
     pub kind: String,
-    /// Account id.
+    /// 账号 id（考生账号即考生 id）。
     pub id: i64,
-    /// Token for the `X-CSRF-Token` header of state-changing calls.
+    /// 修改类请求的 X-CSRF-Token 头取此值。
     pub csrf_token: String,
 }
 
@@ -285,7 +285,7 @@ pub async fn me(ctx: SessionCtx) -> ApiResult<Me> {
     }))
 }
 
-/// The id of a candidate in a path.
+/// 路径中的考生 id。
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct CandidateId {
@@ -294,25 +294,25 @@ pub struct CandidateId {
     pub id: i64,
 }
 
-/// A candidate's record; ID number and phone masked for staff.
+/// 考生信息；工作人员看到的身份证号、电话已脱敏。
 #[derive(Serialize, ToSchema)]
 pub struct CandidateJson {
-    /// Id.
+    /// 考生 id。
     pub id: i64,
-    /// 准考证号.
+    /// 准考证号。
     pub admission_no: String,
-    /// 姓名.
+    /// 姓名。
     pub name: String,
-    /// 身份证号 (masked for staff).
+    /// 身份证号（工作人员看到的已脱敏）。
     pub id_card_no: String,
-    /// 联系电话 (masked for staff).
+    /// 联系电话（工作人员看到的已脱敏）。
     pub phone: Option<String>,
-    /// 通讯地址.
+    /// 通讯地址。
     pub address: Option<String>,
-    /// 考生类型 code.
+    /// 考生类型。
     #[schema(schema_with = candidate_type_schema)]
     pub candidate_type: String,
-    /// Province code.
+    /// 省份。
     #[schema(schema_with = province_schema)]
     pub province: String,
 }
@@ -397,21 +397,21 @@ pub async fn candidate(
     }))
 }
 
-/// One score record.
+/// 一条成绩记录。
 #[derive(Serialize, ToSchema)]
 pub struct ScoreJson {
-    /// Course code.
+    /// 课程代码。
     pub course_code: String,
-    /// Course name.
+    /// 课程名称。
     pub course_name: String,
-    /// Score as shown ("85", "合格").
+    /// 成绩，如“85”“合格”。
     pub score: String,
-    /// Passed?
+    /// 是否合格。
     pub passed: bool,
-    /// How the result was obtained.
+    /// 成绩来源。
     #[schema(schema_with = score_source_schema)]
     pub source: String,
-    /// Date of the result.
+    /// 成绩日期。
     #[schema(format = Date)]
     pub exam_date: String,
 }

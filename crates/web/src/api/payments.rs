@@ -20,6 +20,7 @@ use crate::error::{AppError, ErrorBody};
 /// signature over the raw bytes before reading them, so it takes no typed body).
 #[allow(dead_code)]
 #[derive(ToSchema)]
+#[schema(description = "支付结果通知；签名覆盖原始请求体字节")]
 pub struct PaymentNotice {
     /// 商户订单号：1 至 40 位数字或字母。
     #[schema(pattern = "^[0-9A-Za-z]{1,40}$", min_length = 1, max_length = 40)]
@@ -38,10 +39,10 @@ pub struct PaymentNotice {
     pub nonce: String,
 }
 
-/// The acknowledgement a notifying server expects: plain text `success`.
+/// 回调的答复：纯文本 success。
 #[derive(Serialize, ToSchema)]
 pub enum Acknowledged {
-    /// Applied, or a duplicate of one that was.
+    /// 已处理，或重复的通知。
     #[serde(rename = "success")]
     Success,
 }

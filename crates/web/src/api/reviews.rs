@@ -18,14 +18,14 @@ use crate::views::review::{self, DecisionInput, QueueLine, QueueQuery};
 /// Highest page number the queue serves: offsets stay within what every database accepts.
 pub const MAX_PAGE: u64 = 1_000_000;
 
-/// Which list of the queue.
+/// 审核列表：待审核或已审核。
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum QueueStatus {
-    /// 待审核: waiting for this organisation.
+    /// 待审核：当前等待本机构审核。
     #[default]
     Pending,
-    /// 已审核: decided by this organisation.
+    /// 已审核：本机构审核过。
     Decided,
 }
 
@@ -72,35 +72,35 @@ fn status_schema() -> Object {
     codes_schema(Status::ALL.iter().map(|s| s.code()), false, "申请状态代码")
 }
 
-/// One application in the queue, with personal data masked.
+/// 审核列表中的一份毕业申请（个人信息已脱敏）。
 #[derive(Serialize, ToSchema)]
 pub struct ReviewItemJson {
-    /// Application id.
+    /// 毕业申请 id。
     pub id: i64,
-    /// The stage the application is at (what a decision on it must name).
+    /// 申请所在的环节序号（审核时须提交此值）。
     pub stage: Option<i32>,
-    /// Status code.
+    /// 申请状态。
     #[schema(schema_with = status_schema)]
     pub status: String,
-    /// Status as shown.
+    /// 申请状态（文字）。
     pub status_label: String,
-    /// 准考证号.
+    /// 准考证号。
     pub admission_no: String,
-    /// 姓名.
+    /// 姓名。
     pub name: String,
-    /// 身份证号, masked.
+    /// 身份证号（已脱敏）。
     pub id_card_no: String,
-    /// 专业, "610201 计算机应用技术".
+    /// 专业，如“610201 计算机应用技术”。
     pub major: String,
-    /// 批次 name.
+    /// 批次名称。
     pub batch: String,
-    /// 当前环节: the stage name, or the status when none applies.
+    /// 当前环节；不在审核环节时为申请状态。
     pub current_stage: String,
-    /// 提交时间.
+    /// 提交时间。
     pub submitted_at: Option<DateTime<Utc>>,
-    /// When the candidate asked the chief university to reject it (专业误选), if they did.
+    /// 考生申请主考学校驳回（专业误选）的时间。
     pub wrong_major_requested_at: Option<DateTime<Utc>>,
-    /// Whether this organisation can decide it now.
+    /// 本机构现在能否审核。
     pub actionable: bool,
 }
 
@@ -124,16 +124,16 @@ impl From<QueueLine> for ReviewItemJson {
     }
 }
 
-/// One page of a queue.
+/// 一页审核列表。
 #[derive(Serialize, ToSchema)]
 pub struct QueueJson {
-    /// Applications matching the filters.
+    /// 符合条件的申请总数。
     pub total: u64,
-    /// This page, 1-based.
+    /// 页码，从 1 开始。
     pub page: u64,
-    /// Page size.
+    /// 每页份数。
     pub per_page: u64,
-    /// The applications on this page (ID numbers masked).
+    /// 本页的申请。
     pub items: Vec<ReviewItemJson>,
 }
 
@@ -190,13 +190,13 @@ pub struct ApplicationId {
     pub id: i64,
 }
 
-/// 通过 or 驳回.
+/// 审核结论。
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DecisionKind {
-    /// 通过.
+    /// 通过。
     Approve,
-    /// 驳回.
+    /// 驳回。
     Reject,
 }
 
@@ -208,7 +208,7 @@ fn reason_code_schema() -> Object {
     )
 }
 
-/// A decision on one application.
+/// 对一份毕业申请的审核。
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DecisionJson {
     /// 所审核的环节序号（取自列表的 stage）；申请已进入其他环节时返回 409。
@@ -230,17 +230,17 @@ pub struct DecisionJson {
     pub seal_confirmed: bool,
 }
 
-/// The application after a decision.
+/// 审核后的申请。
 #[derive(Serialize, ToSchema)]
 pub struct DecidedJson {
-    /// Application id.
+    /// 毕业申请 id。
     pub id: i64,
-    /// Status code after the decision.
+    /// 审核后的申请状态。
     #[schema(schema_with = status_schema)]
     pub status: String,
-    /// The stage it is at now, if any.
+    /// 现在所在的环节序号。
     pub stage: Option<i32>,
-    /// The reason the candidate sees, after a rejection.
+    /// 驳回后考生看到的原因。
     pub rejection_reason: Option<String>,
 }
 
