@@ -1,10 +1,14 @@
 //! One error type for handlers: a page for HTML routes, JSON for the API.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
 use store::repo::RepoError;
+use utoipa::ToSchema;
 
 /// What can go wrong in a request, with the message the user sees.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +39,16 @@ pub enum AppError {
     /// The server is at its limit for the moment; the caller should come back shortly.
     #[error("{0}")]
     Busy(String),
+    /// The request cannot be read at all (a body that is not JSON, a query string that is not
+    /// form-encoded): there is no field to name.
+    #[error("{0}")]
+    Malformed(String),
+    /// The path exists, the method does not.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// The body is not of the media type the operation reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// A failure of ours; logged, never shown.
     #[error("系统繁忙，请稍后再试")]
     Internal(#[from] anyhow::Error),
@@ -73,6 +87,9 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Malformed(_) => StatusCode::BAD_REQUEST,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -105,20 +122,37 @@ impl AppError {
     pub fn into_json(self) -> Response {
         self.log();
         let status = self.status();
-        let fields: serde_json::Map<String, serde_json::Value> = match &self {
+        let fields = match &self {
             AppError::Invalid(list) => list
                 .iter()
-                .map(|(f, m)| (f.clone(), serde_json::Value::String(m.clone())))
+                .filter(|(f, _)| !f.is_empty())
+                .map(|(f, m)| (f.clone(), m.clone()))
                 .collect(),
-            _ => serde_json::Map::new(),
+            _ => BTreeMap::new(),
         };
-        let body = serde_json::json!({
-            "error": status.canonical_reason().unwrap_or("error"),
-            "message": self.messages().join("；"),
-            "fields": fields,
-        });
+        let body = ErrorBody {
+            error: status.canonical_reason().unwrap_or("error").to_owned(),
+            message: self.messages().join("；"),
+            fields,
+        };
         with_retry_after(status, (status, Json(body)).into_response())
     }
+}
+
+/// `/api/v1` 下所有出错答复的响应体。
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "error": "Unprocessable Entity",
+    "message": "page：查询参数应为 1 到 1000000 之间的整数，收到“0”",
+    "fields": {"page": "查询参数应为 1 到 1000000 之间的整数，收到“0”"}
+}))]
+pub struct ErrorBody {
+    /// HTTP 状态的英文名称，如 Unprocessable Entity。
+    pub error: String,
+    /// 出错原因与处理办法（中文）；有多个字段出错时依次列出。
+    pub message: String,
+    /// 输入错误时：出错的参数或请求体字段（嵌套字段以点分隔）→ 说明。
+    pub fields: BTreeMap<String, String>,
 }
 
 #[derive(Template)]

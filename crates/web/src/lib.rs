@@ -1,9 +1,6 @@
 //! biye's HTTP layer: server-rendered pages in Simplified Chinese, the JSON API under `/api/v1`,
 //! database-backed sessions with CSRF protection, and authorisation by role and organisation scope.
 
-// The OpenAPI document is one `serde_json::json!` literal, deeper than the default limit.
-#![recursion_limit = "512"]
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 

@@ -215,7 +215,6 @@ pub fn router(state: AppState) -> Router {
             "/staff/degree-rules",
             get(language_review::rules_page).post(language_review::rules_save),
         )
-        .route("/api/v1/language", get(api::language::list))
         .route("/student/degree", get(degree::page))
         .route("/student/degree/template.xlsx", get(degree::template))
         .route(
@@ -256,7 +255,7 @@ pub fn router(state: AppState) -> Router {
             "/staff/corrections/{id}/reject",
             post(record_correction::reject),
         )
-        // 毕业审核, reviewer side: pages and their JSON counterparts.
+        // 毕业审核, reviewer side (its JSON counterparts are in `api::router`).
         .route("/staff/prior-reviews", get(prior_review::page))
         .route(
             "/staff/prior-reviews/{id}/stamped",
@@ -275,30 +274,13 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/reviews/{id}", get(review::detail))
         .route("/staff/reviews/{id}/decide", post(review::decide))
         .route("/staff/reviews/{id}/files/{file_id}", get(review::file))
-        .route("/api/v1/reviews", get(api::reviews::list))
-        .route(
-            "/api/v1/reviews/{id}/decision",
-            post(api::reviews::decision),
-        )
         .route(
             "/staff/imports",
             get(imports::page)
                 .post(imports::upload)
                 .layer(DefaultBodyLimit::max(import_limit)),
         )
-        .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/api/v1/backfills", get(api::backfill::list))
-        .route("/api/v1/degree", get(api::degree::status))
-        .route(
-            "/api/v1/legacy",
-            get(api::backfill::linked).post(api::backfill::link),
-        )
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/candidates/{id}", get(api::candidate))
-        .route("/api/v1/candidates/{id}/scores", get(api::candidate_scores))
         .route("/candidate/application/pay", post(payment::pay))
-        .route("/api/v1/payments/notify", post(api::payments::notify))
-        .route("/api/v1/credentials/notify", post(api::credentials::notify))
         .route(
             "/xuexin/local/authorise/{auth_no}",
             get(xuexin::authorise_page).post(xuexin::confirm),
@@ -327,6 +309,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics_endpoint))
+        // Every /api/v1 route, with its documented operation and JSON 404/405 answers.
+        .merge(api::router())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::session_layer,

@@ -4,51 +4,83 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
 use domain::backfill::{BackfillSource, BackfillStatus};
 use domain::{LegacyAdmissionNo, ScoreValue};
 use serde::{Deserialize, Serialize};
 use store::repo::RepoError;
 use store::repo::score_backfill::{self as backfills, legacy};
+use utoipa::ToSchema;
+use utoipa::openapi::schema::Object;
 
-use super::ApiResult;
+use super::{Api, ApiJson, ApiResult, codes_schema};
 use crate::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::session::CurrentCandidate;
 
-/// One of the candidate's backfill requests.
-#[derive(Serialize)]
+fn source_schema() -> Object {
+    codes_schema(
+        BackfillSource::ALL.iter().map(|s| s.code()),
+        false,
+        "补录依据代码",
+    )
+}
+
+fn status_schema() -> Object {
+    codes_schema(
+        BackfillStatus::ALL.iter().map(|s| s.code()),
+        false,
+        "补录状态代码",
+    )
+}
+
+/// 一份成绩补录申请。
+#[derive(Serialize, ToSchema)]
 pub struct BackfillJson {
-    /// Id.
+    /// 补录申请 id。
     pub id: i64,
-    /// course_certificate / transfer_letter / practical_result_notice.
+    /// 补录依据 code.
+    #[schema(schema_with = source_schema)]
     pub source: String,
-    /// 补录依据 label.
+    /// 补录依据（文字）。
     pub source_label: String,
-    /// Course code.
+    /// 课程代码。
     pub course_code: String,
-    /// Score as shown ("85", "合格").
+    /// 成绩，如“85”“合格”。
     pub score: String,
-    /// Date obtained.
+    /// 取得日期。
+    #[schema(format = Date)]
     pub obtained_on: String,
-    /// Certificate, letter or notice number.
+    /// 证书、证明信或通知单编号。
     pub document_no: String,
-    /// pending / approved / rejected.
+    /// 补录状态 code.
+    #[schema(schema_with = status_schema)]
     pub status: String,
-    /// 待审核 / 已补录 / 已驳回.
+    /// 补录状态（待审核、已补录、已驳回）。
     pub status_label: String,
-    /// Why it was rejected.
+    /// 驳回原因。
     pub reason: Option<String>,
-    /// Filed at (UTC).
+    /// 提交时间。
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
-/// GET /api/v1/backfills: the signed-in candidate's requests, newest first.
+/// 成绩补录：当前考生的补录申请（新的在前）。提交申请需上传扫描件，请使用页面 /candidate/backfills。
+#[utoipa::path(
+    get,
+    path = "/api/v1/backfills",
+    operation_id = "list_backfills",
+    tag = "考生",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "补录申请列表", body = Vec<BackfillJson>),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是考生账号", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
-    me: Result<CurrentCandidate, AppError>,
+    Api(me): Api<CurrentCandidate>,
 ) -> ApiResult<Vec<BackfillJson>> {
-    let me = me?;
     let rows = backfills::of_candidate(&state.db, me.model.id).await?;
     Ok(Json(
         rows.into_iter()
@@ -75,34 +107,46 @@ pub async fn list(
     ))
 }
 
-/// One result under a linked number.
-#[derive(Serialize)]
+/// 已关联准考证号下的一条成绩。
+#[derive(Serialize, ToSchema)]
 pub struct LegacyScoreJson {
-    /// Course code.
+    /// 课程代码。
     pub course_code: String,
-    /// Score as shown.
+    /// 成绩。
     pub score: String,
-    /// Passed?
+    /// 是否合格。
     pub passed: bool,
-    /// Exam date.
+    /// 考试日期。
+    #[schema(format = Date)]
     pub exam_date: String,
 }
 
-/// A linked 13-character number with its results.
-#[derive(Serialize)]
+/// 已关联的13位准考证号及其成绩。
+#[derive(Serialize, ToSchema)]
 pub struct LegacyJson {
-    /// The number.
+    /// 13位准考证号。
     pub legacy_no: String,
-    /// Its results.
+    /// 成绩。
     pub scores: Vec<LegacyScoreJson>,
 }
 
-/// GET /api/v1/legacy: the numbers linked to the signed-in candidate.
+/// 13位准考证查询：当前考生已关联的13位准考证号及其成绩。
+#[utoipa::path(
+    get,
+    path = "/api/v1/legacy",
+    operation_id = "list_legacy_numbers",
+    tag = "考生",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "已关联的准考证号及成绩", body = Vec<LegacyJson>),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是考生账号", body = ErrorBody),
+    )
+)]
 pub async fn linked(
     State(state): State<AppState>,
-    me: Result<CurrentCandidate, AppError>,
+    Api(me): Api<CurrentCandidate>,
 ) -> ApiResult<Vec<LegacyJson>> {
-    let me = me?;
     let out = legacy::linked_of(&state.db, me.model.id)
         .await?
         .into_iter()
@@ -124,38 +168,58 @@ pub async fn linked(
     Ok(Json(out))
 }
 
-/// The number to link.
-#[derive(Deserialize)]
+/// 要关联的13位准考证号。
+#[derive(Deserialize, ToSchema)]
 pub struct LinkJson {
-    /// 13 characters, letters in either case.
+    /// 13位准考证号：数字和字母（字母大小写均可），至少一个字母。
+    #[schema(
+        min_length = 13,
+        max_length = 13,
+        pattern = "^[0-9A-Za-z]{13}$",
+        example = "530302B940615"
+    )]
     pub legacy_no: String,
 }
 
-/// The outcome of a link.
-#[derive(Serialize)]
+/// 关联结果。
+#[derive(Serialize, ToSchema)]
 pub struct LinkedJson {
-    /// False when it was already linked to this account.
+    /// 是否本次新关联；此前已关联到本人时为 false。
     pub newly_linked: bool,
-    /// Results brought into the platform by this call.
-    pub copied: usize,
+    /// 本次转入管理平台的成绩条数。
+    pub copied: u64,
 }
 
-/// POST /api/v1/legacy {"legacy_no": "…"}: links the number (idempotent for its owner).
+/// 关联13位准考证号：该准考证号登记的身份证号须与本人一致，关联后其成绩转入管理平台；重复关联不重复转入。
+#[utoipa::path(
+    post,
+    path = "/api/v1/legacy",
+    operation_id = "link_legacy_number",
+    tag = "考生",
+    request_body = LinkJson,
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "已关联（newly_linked 为 false 表示此前已关联到本人）", body = LinkedJson),
+        (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是考生账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 409, description = "已关联到其他账号", body = ErrorBody),
+        (status = 413, description = "请求体过大", body = ErrorBody),
+        (status = 415, description = "请求体不是 application/json", body = ErrorBody),
+        (status = 422, description = "格式不符、查无成绩或身份证号不一致（fields 指明字段）", body = ErrorBody),
+    )
+)]
 pub async fn link(
     State(state): State<AppState>,
-    me: Result<CurrentCandidate, AppError>,
-    body: Result<Json<LinkJson>, JsonRejection>,
+    Api(me): Api<CurrentCandidate>,
+    ApiJson(body): ApiJson<LinkJson>,
 ) -> ApiResult<LinkedJson> {
-    let me = me?;
-    let Json(body) = body.map_err(|e| {
-        AppError::Invalid(vec![("legacy_no".to_owned(), format!("请求体无效：{e}"))])
-    })?;
     let no = LegacyAdmissionNo::parse(&body.legacy_no)
         .map_err(|e| AppError::Invalid(vec![("legacy_no".to_owned(), e.0)]))?;
     match legacy::link(&state.db, &me.model, &no, state.now(), Some(&me.ctx.ip)).await {
         Ok(l) => Ok(Json(LinkedJson {
             newly_linked: l.newly_linked,
-            copied: l.copied,
+            copied: u64::try_from(l.copied).unwrap_or(u64::MAX),
         })),
         Err(RepoError::Invalid(m)) => {
             Err(AppError::Invalid(vec![("legacy_no".to_owned(), m)]).into())

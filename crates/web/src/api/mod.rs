@@ -1,23 +1,40 @@
 //! The JSON API under `/api/v1`: the same operations as the pages, for integrations.
 //! Authentication is the session cookie; state-changing calls carry the `X-CSRF-Token` header.
+//!
+//! Each route is registered together with its `#[utoipa::path]` operation ([`router`] and
+//! [`document`] come from one list), so the OpenAPI document served at `/api/v1/openapi.json`
+//! is generated from the handlers and their request and response types. Every answer under
+//! `/api/v1` that is not a success, including unknown paths and methods, is an
+//! [`ErrorBody`](crate::error::ErrorBody).
 
 pub mod backfill;
 pub mod credentials;
 pub mod degree;
+pub mod extract;
 pub mod language;
 pub mod payments;
+pub mod reviews;
+pub(crate) mod rules;
+
+use std::sync::OnceLock;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
+use axum::http::{Method, Uri, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use axum::routing::any;
+use serde::{Deserialize, Serialize};
 use store::repo::{candidate as candidates, reference};
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::session::SessionCtx;
 use crate::{AppState, util};
-
-pub mod reviews;
+pub use extract::{Api, ApiJson, ApiPath, ApiQuery};
 
 /// An [`AppError`] rendered as JSON.
 pub struct ApiError(AppError);
@@ -36,14 +53,191 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-/// Who is signed in.
-#[derive(Serialize)]
+/// Name of the session cookie's security scheme in the document.
+pub const SESSION_SCHEME: &str = "session";
+/// Name of the CSRF header's security scheme in the document.
+pub const CSRF_SCHEME: &str = "csrf";
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            SESSION_SCHEME,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::session::COOKIE,
+                "登录后服务器设置的会话 Cookie（在登录页面 /login、/student/login 或 /staff/login 登录取得）",
+            ))),
+        );
+        components.add_security_scheme(
+            CSRF_SCHEME,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-CSRF-Token",
+                "修改类请求的安全令牌：GET /api/v1/me 返回的 csrf_token；缺少或不符时返回 403，未做任何更改",
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "biye API",
+        description = "毕业申请与审核平台接口。认证：会话 Cookie（biye_sid，在登录页面登录取得）；修改类请求另需 X-CSRF-Token 头（取自 GET /api/v1/me）。\
+                       出错时一律返回 JSON：error（HTTP 状态）、message（中文说明）、fields（出错的参数或字段 → 说明）。本文档由服务器代码生成。"
+    ),
+    modifiers(&SecuritySchemes),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+/// Every `/api/v1` route with its documented operation: the one list both the router and the
+/// document are made from.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(me))
+        .routes(routes!(candidate))
+        .routes(routes!(candidate_scores))
+        .routes(routes!(reviews::list))
+        .routes(routes!(reviews::decision))
+        .routes(routes!(backfill::list))
+        .routes(routes!(backfill::linked, backfill::link))
+        .routes(routes!(degree::status))
+        .routes(routes!(language::list))
+        .routes(routes!(payments::notify))
+        .routes(routes!(credentials::notify))
+        .routes(routes!(openapi))
+}
+
+/// The `/api/v1` routes, to merge into the application's router. A path under `/api/v1` that
+/// names no operation answers 404, and a method a path does not have answers 405 with `Allow`,
+/// both in the JSON error shape.
+pub fn router() -> axum::Router<AppState> {
+    let (router, _) = routes().split_for_parts();
+    router
+        .method_not_allowed_fallback(method_not_allowed)
+        .route("/api/v1", any(not_found))
+        .route("/api/v1/", any(not_found))
+        .route("/api/v1/{*unknown}", any(not_found))
+}
+
+/// The OpenAPI document as published, generated once.
+pub fn document() -> &'static serde_json::Value {
+    static DOC: OnceLock<serde_json::Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(routes().into_openapi()).unwrap_or_default();
+        camel_case_links(&mut doc);
+        doc
+    })
+}
+
+/// utoipa 5 writes the fields of a response's Link Object in snake case (`operation_id`); the
+/// specification, and every tool that follows links, reads `operationId`, `operationRef` and
+/// `requestBody`.
+fn camel_case_links(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    let links = paths
+        .values_mut()
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+        .filter_map(|op| op.get_mut("responses").and_then(|r| r.as_object_mut()))
+        .flat_map(|responses| responses.values_mut())
+        .filter_map(|response| response.get_mut("links").and_then(|l| l.as_object_mut()))
+        .flat_map(|links| links.values_mut())
+        .filter_map(|link| link.as_object_mut());
+    for link in links {
+        for (from, to) in [
+            ("operation_id", "operationId"),
+            ("operation_ref", "operationRef"),
+            ("request_body", "requestBody"),
+        ] {
+            if let Some(v) = link.remove(from) {
+                link.insert(to.to_owned(), v);
+            }
+        }
+    }
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::from(AppError::NotFound(format!(
+        "接口不存在：{}。可用的接口见 /api/v1/openapi.json",
+        uri.path()
+    )))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::from(AppError::MethodNotAllowed(format!(
+        "接口 {} 不支持 {method} 方法，支持的方法见响应头 Allow 与 /api/v1/openapi.json",
+        uri.path()
+    )))
+}
+
+/// A string schema whose values are the codes of a closed vocabulary, so a consumer can rely
+/// on them; `nullable` adds `null` for fields that may be empty. (A field whose schema is made
+/// here loses its doc comment, hence the description.)
+fn codes_schema<'a>(
+    codes: impl IntoIterator<Item = &'a str>,
+    nullable: bool,
+    description: &str,
+) -> Object {
+    let mut values: Vec<serde_json::Value> = codes.into_iter().map(Into::into).collect();
+    let ty = if nullable {
+        values.push(serde_json::Value::Null);
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::Type(Type::String)
+    };
+    ObjectBuilder::new()
+        .schema_type(ty)
+        .enum_values(Some(values))
+        .description(Some(description))
+        .build()
+}
+
+fn account_kind_schema() -> Object {
+    codes_schema(
+        ["candidate", "student", "staff"],
+        false,
+        "账号类型：candidate 考生、student 继续教育学生、staff 工作人员",
+    )
+}
+
+fn candidate_type_schema() -> Object {
+    codes_schema(
+        domain::CandidateType::ALL.iter().map(|v| v.code()),
+        false,
+        "考生类型代码",
+    )
+}
+
+fn province_schema() -> Object {
+    codes_schema(
+        domain::Province::ALL.iter().map(|v| v.code()),
+        false,
+        "省份代码",
+    )
+}
+
+fn score_source_schema() -> Object {
+    codes_schema(
+        domain::ScoreSource::ALL.iter().map(|v| v.code()),
+        false,
+        "成绩来源代码",
+    )
+}
+
+/// 当前登录的账号。
+#[derive(Serialize, ToSchema)]
 pub struct Me {
-    /// candidate, student or staff.
+    /// 账号类型。
+    #[schema(schema_with = account_kind_schema)]
     pub kind: String,
-    /// Account id.
+    /// 账号 id（考生账号即考生 id）。
     pub id: i64,
-    /// Token for the `X-CSRF-Token` header.
+    /// 修改类请求的 X-CSRF-Token 头取此值。
     pub csrf_token: String,
 }
 
@@ -59,7 +253,29 @@ fn signed_in(ctx: &SessionCtx) -> Result<(&str, i64), AppError> {
     }
 }
 
-/// GET /api/v1/me
+/// 当前登录账号：账号类型、id 与修改类请求所需的 CSRF 令牌。
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    operation_id = "get_me",
+    tag = "账号",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "当前登录账号", body = Me, links(
+            ("candidate" = (
+                operation_id = "get_candidate",
+                parameters(("id" = "$response.body#/id")),
+                description = "考生账号：本人的考生信息"
+            )),
+            ("scores" = (
+                operation_id = "list_candidate_scores",
+                parameters(("id" = "$response.body#/id")),
+                description = "考生账号：本人的成绩"
+            ))
+        )),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+    )
+)]
 pub async fn me(ctx: SessionCtx) -> ApiResult<Me> {
     let (kind, id) = signed_in(&ctx)?;
     Ok(Json(Me {
@@ -69,24 +285,35 @@ pub async fn me(ctx: SessionCtx) -> ApiResult<Me> {
     }))
 }
 
-/// A candidate's record; ID number and phone masked for staff.
-#[derive(Serialize)]
-pub struct CandidateJson {
-    /// Id.
+/// 路径中的考生 id。
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct CandidateId {
+    /// 考生 id（GET /api/v1/me 返回的 id，或毕业审核列表中的考生）。
+    #[param(minimum = 1)]
     pub id: i64,
-    /// 准考证号.
+}
+
+/// 考生信息；工作人员看到的身份证号、电话已脱敏。
+#[derive(Serialize, ToSchema)]
+pub struct CandidateJson {
+    /// 考生 id。
+    pub id: i64,
+    /// 准考证号。
     pub admission_no: String,
-    /// 姓名.
+    /// 姓名。
     pub name: String,
-    /// 身份证号 (masked for staff).
+    /// 身份证号（工作人员看到的已脱敏）。
     pub id_card_no: String,
-    /// 联系电话 (masked for staff).
+    /// 联系电话（工作人员看到的已脱敏）。
     pub phone: Option<String>,
-    /// 通讯地址.
+    /// 通讯地址。
     pub address: Option<String>,
-    /// 考生类型 code.
+    /// 考生类型。
+    #[schema(schema_with = candidate_type_schema)]
     pub candidate_type: String,
-    /// Province code.
+    /// 省份。
+    #[schema(schema_with = province_schema)]
     pub province: String,
 }
 
@@ -129,11 +356,25 @@ async fn visible_candidate(
     }
 }
 
-/// GET /api/v1/candidates/{id}
+/// 考生信息：本人，或本机构管辖的考生（工作人员看到的身份证号、电话已脱敏）。
+#[utoipa::path(
+    get,
+    path = "/api/v1/candidates/{id}",
+    operation_id = "get_candidate",
+    tag = "考生",
+    params(CandidateId),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "考生信息", body = CandidateJson),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 404, description = "不存在或不在权限范围内", body = ErrorBody),
+        (status = 422, description = "id 不是正整数", body = ErrorBody),
+    )
+)]
 pub async fn candidate(
     State(state): State<AppState>,
     ctx: SessionCtx,
-    Path(id): Path<i64>,
+    ApiPath(CandidateId { id }): ApiPath<CandidateId>,
 ) -> ApiResult<CandidateJson> {
     let (c, as_staff) = visible_candidate(&state, &ctx, id).await?;
     Ok(Json(CandidateJson {
@@ -156,28 +397,44 @@ pub async fn candidate(
     }))
 }
 
-/// One score record.
-#[derive(Serialize)]
+/// 一条成绩记录。
+#[derive(Serialize, ToSchema)]
 pub struct ScoreJson {
-    /// Course code.
+    /// 课程代码。
     pub course_code: String,
-    /// Course name.
+    /// 课程名称。
     pub course_name: String,
-    /// Score as shown ("85", "合格").
+    /// 成绩，如“85”“合格”。
     pub score: String,
-    /// Passed?
+    /// 是否合格。
     pub passed: bool,
-    /// exam / exemption / backfill / transfer / practical.
+    /// 成绩来源。
+    #[schema(schema_with = score_source_schema)]
     pub source: String,
-    /// Date of the result.
+    /// 成绩日期。
+    #[schema(format = Date)]
     pub exam_date: String,
 }
 
-/// GET /api/v1/candidates/{id}/scores
+/// 考生成绩记录。
+#[utoipa::path(
+    get,
+    path = "/api/v1/candidates/{id}/scores",
+    operation_id = "list_candidate_scores",
+    tag = "考生",
+    params(CandidateId),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "成绩列表", body = Vec<ScoreJson>),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 404, description = "不存在或不在权限范围内", body = ErrorBody),
+        (status = 422, description = "id 不是正整数", body = ErrorBody),
+    )
+)]
 pub async fn candidate_scores(
     State(state): State<AppState>,
     ctx: SessionCtx,
-    Path(id): Path<i64>,
+    ApiPath(CandidateId { id }): ApiPath<CandidateId>,
 ) -> ApiResult<Vec<ScoreJson>> {
     let (c, _) = visible_candidate(&state, &ctx, id).await?;
     let names = reference::course_names(&state.db).await?;
@@ -198,100 +455,17 @@ pub async fn candidate_scores(
     ))
 }
 
-/// GET /api/v1/openapi.json
-pub async fn openapi() -> Json<serde_json::Value> {
-    let mut doc = serde_json::json!({
-        "openapi": "3.1.0",
-        "info": {"title": "biye API", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "毕业申请与审核平台接口。认证：会话 Cookie（biye_sid）；修改类请求需带 X-CSRF-Token 头（取自 /api/v1/me）。"},
-        "paths": {
-            "/api/v1/me": {"get": {"summary": "当前登录账号", "responses": {"200": {"description": "账号类型、id 与 CSRF 令牌"}, "401": {"description": "未登录"}}}},
-            "/api/v1/candidates/{id}": {"get": {"summary": "考生信息（本人，或本机构管辖的考生；工作人员看到的身份证号、电话已脱敏）",
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "考生信息"}, "401": {"description": "未登录"}, "404": {"description": "不存在或不在权限范围内"}}}},
-            "/api/v1/candidates/{id}/scores": {"get": {"summary": "考生成绩记录",
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "成绩列表"}, "401": {"description": "未登录"}, "404": {"description": "不存在或不在权限范围内"}}}},
-            "/api/v1/reviews": {"get": {"summary": "毕业审核列表：本机构待审核或已审核的毕业申请（身份证号已脱敏），每页 20 份",
-                "parameters": [
-                    {"name": "batch", "in": "query", "schema": {"type": "integer"}, "description": "批次 id"},
-                    {"name": "major", "in": "query", "schema": {"type": "integer"}, "description": "专业 id"},
-                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["pending", "decided"], "default": "pending"}, "description": "pending 待审核（当前等待本机构）；decided 已审核（本机构审核过）"},
-                    {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "准考证号或姓名开头"},
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}
-                ],
-                "responses": {"200": {"description": "total、page、per_page 与 items（id、stage、status、准考证号、姓名、脱敏身份证号、专业、批次、当前环节、提交时间、考生申请驳回时间、是否可由本机构审核）"},
-                              "401": {"description": "未登录"}, "403": {"description": "不是工作人员账号"}}}},
-            "/api/v1/reviews/{id}/decision": {"post": {"summary": "审核一份毕业申请：通过或驳回（驳回须选择常见原因 reason_code 或填写 reason，至少一项；reason 最多 200 字）",
-                "parameters": [
-                    {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
-                    {"name": "X-CSRF-Token", "in": "header", "required": true, "schema": {"type": "string"}}
-                ],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["stage", "decision"],
-                    "properties": {
-                        "stage": {"type": "integer", "description": "所审核的环节序号（取自列表的 stage）；申请已进入其他环节时返回 409"},
-                        "decision": {"type": "string", "enum": ["approve", "reject"]},
-                        "reason_code": {"type": "string", "enum": domain::review::CommonReason::ALL.iter().map(|r| r.code()).collect::<Vec<_>>(), "description": "常见驳回原因"},
-                        "reason": {"type": "string", "maxLength": domain::review::REASON_TEXT_MAX, "description": "补充说明"},
-                        "seal_confirmed": {"type": "boolean", "default": false, "description": "通过时确认：实习(实验)考核合格成绩通知单加盖的是申请毕业主考学校有关学院的公章（云南；已上传成绩通知单的申请未确认时不能通过，返回 422）"}
-                    }}}}},
-                "responses": {"200": {"description": "审核后的申请：id、status、stage、rejection_reason"}, "401": {"description": "未登录"},
-                              "403": {"description": "不是工作人员账号或安全令牌无效"}, "404": {"description": "不存在或不由本机构审核"},
-                              "409": {"description": "申请状态已变化（已被他人审核或不在该环节），未做任何更改"}, "422": {"description": "缺少驳回原因等输入错误"}}}},
-            "/api/v1/backfills": {"get": {"summary": "成绩补录：当前考生的补录申请（新的在前）；提交申请需上传扫描件，请使用页面 /candidate/backfills",
-                "responses": {"200": {"description": "id、source（course_certificate/transfer_letter/practical_result_notice）、course_code、score、obtained_on、document_no、status（pending/approved/rejected）、reason、created_at"},
-                              "401": {"description": "未登录"}, "403": {"description": "不是考生账号"}}}},
-            "/api/v1/legacy": {
-                "get": {"summary": "13位准考证查询：当前考生已关联的13位准考证号及其成绩",
-                    "responses": {"200": {"description": "legacy_no 与 scores（course_code、score、passed、exam_date）"}, "401": {"description": "未登录"}, "403": {"description": "不是考生账号"}}},
-                "post": {"summary": "关联13位准考证号：该准考证号登记的身份证号须与本人一致，关联后其成绩转入管理平台；重复关联不重复转入",
-                    "parameters": [{"name": "X-CSRF-Token", "in": "header", "required": true, "schema": {"type": "string"}}],
-                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["legacy_no"],
-                        "properties": {"legacy_no": {"type": "string", "minLength": 13, "maxLength": 13, "description": "13位（含字母）准考证号"}}}}}},
-                    "responses": {"200": {"description": "newly_linked 与 copied（本次转入的成绩条数）"}, "401": {"description": "未登录"},
-                                  "403": {"description": "不是考生账号或安全令牌无效"}, "409": {"description": "已关联到其他账号"},
-                                  "422": {"description": "格式不符、查无成绩或身份证号不一致"}}}},
-            "/api/v1/degree": {"get": {"summary": "学位申请：当前学位批次的学位审核条件（条件、当前状态、是否合格）与本人申请的申请状态、审核状态、审核意见、学位授予结果（学生账号）",
-                "responses": {"200": {"description": "batch、conditions（rule、current、passed）、refusal（不可申请的原因）、application（status、review_status、review_label、review_opinion、award、award_label）"},
-                              "401": {"description": "未登录"}, "403": {"description": "不是学生账号"}}}},
-            "/api/v1/credentials/notify": {"post": {"summary": "学信网推送前置学历信息（学历核验服务回调，服务器之间调用，无需会话与 CSRF 令牌）",
-                "description": "考生在毕业申请中生成授权二维码并在学信网授权后，学信网推送其前置学历。签名方式与支付结果通知相同：X-Biye-Signature 为以共享密钥对原始请求体计算的 HMAC-SHA256；timestamp 与服务器时间相差超过 300 秒的推送被拒绝。学历须为专科或以上、毕业时间早于本次毕业申请、姓名与身份证号与报考信息一致，才核验通过；核验结果仅对该授权所属的毕业申请有效。同一授权编号的重复推送只处理一次。",
-                "parameters": [{"name": "X-Biye-Signature", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
-                    "required": ["auth_no", "id_card_no", "diploma", "timestamp", "nonce"],
-                    "properties": {
-                        "auth_no": {"type": "string", "description": "授权编号（平台生成，二维码中携带）"},
-                        "id_card_no": {"type": "string", "description": "授权人身份证号"},
-                        "diploma": {"type": ["object", "null"], "description": "学信网查到的前置学历；未查到时为 null",
-                            "properties": {"name": {"type": "string"}, "cert_no": {"type": "string"}, "school": {"type": "string"},
-                                "level": {"type": "string", "enum": ["associate", "bachelor", "master", "doctor"]},
-                                "graduation_date": {"type": "string", "format": "date"}}},
-                        "timestamp": {"type": "integer", "description": "推送时间（Unix 秒）"},
-                        "nonce": {"type": "string", "description": "随机串"}}}}}},
-                "responses": {"200": {"description": "已处理或重复推送：响应体为 success", "content": {"text/plain": {"schema": {"type": "string", "enum": ["success"]}}}},
-                    "400": {"description": "签名无效、推送过期或授权编号不存在；未做任何更改（JSON：error、message）"},
-                    "500": {"description": "暂时无法处理，学信网应稍后重新推送"}}}},
-            "/api/v1/payments/notify": {"post": {"summary": "支付结果通知（支付平台回调，服务器之间调用，无需会话与 CSRF 令牌）",
-                "description": "请求体为 JSON，签名覆盖原始请求体字节：X-Biye-Signature 头为以共享密钥计算的 HMAC-SHA256（小写十六进制）。timestamp 与服务器时间相差超过 300 秒的通知被拒绝。订单号与金额（分）须与订单一致。同一订单的重复通知只入账一次，均答复 success。",
-                "parameters": [{"name": "X-Biye-Signature", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
-                    "required": ["order_no", "gateway_txn_no", "amount_fen", "paid_at", "timestamp", "nonce"],
-                    "properties": {
-                        "order_no": {"type": "string", "description": "商户订单号"},
-                        "gateway_txn_no": {"type": "string", "description": "支付流水号"},
-                        "amount_fen": {"type": "integer", "description": "实付金额（分）"},
-                        "paid_at": {"type": "string", "format": "date-time", "description": "支付时间"},
-                        "timestamp": {"type": "integer", "description": "通知发送时间（Unix 秒）"},
-                        "nonce": {"type": "string", "description": "随机串"}}}}}},
-                "responses": {"200": {"description": "已入账或重复通知：响应体为 success", "content": {"text/plain": {"schema": {"type": "string", "enum": ["success"]}}}},
-                    "400": {"description": "签名无效、通知过期、金额不符或订单不存在；未做任何更改（JSON：error、message）"},
-                    "500": {"description": "暂时无法处理，支付平台应稍后重发"}}}}
-        }
-    });
-    // Added apart: one literal holding every path exceeds the macro's recursion limit.
-    doc["paths"]["/api/v1/language"] = serde_json::json!({"get": {"summary": "学位外语：当前学生所在学校的学位外语批次及本人的申请（与“学位外语”页面的表格相同）；提交申请需上传证明文件，请使用页面 /student/language",
-                "responses": {"200": {"description": "no、batch_id、batch_name、window（申请时间，北京时间）、condition（申请条件）、actual（本人平均成绩）、applied（已申请/未申请）、condition_met（达标/未达标）、application_id、status（pending/approved/rejected）、status_label、opinion（审核意见）、qualification（合格状态）、can_apply、can_withdraw"},
-                              "401": {"description": "未登录"}, "403": {"description": "不是学生账号"}}}});
-    Json(doc)
+/// 本接口文档（OpenAPI 3.1，由服务器代码生成）。
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    operation_id = "get_openapi",
+    tag = "文档",
+    security(()),
+    responses((status = 200, description = "OpenAPI 文档", body = Object, content_type = "application/json"))
+)]
+pub async fn openapi() -> Response {
+    static JSON: OnceLock<String> = OnceLock::new();
+    let body = JSON.get_or_init(|| document().to_string());
+    ([(header::CONTENT_TYPE, "application/json")], body.as_str()).into_response()
 }

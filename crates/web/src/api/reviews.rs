@@ -2,104 +2,315 @@
 //! ([`crate::views::review`]), for integrations.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use domain::review::{CommonReason, Status};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::Object;
+use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, ApiResult};
+use super::{Api, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, codes_schema};
 use crate::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::session::CurrentStaff;
 use crate::views::review::{self, DecisionInput, QueueLine, QueueQuery};
 
-/// One page of a queue.
-#[derive(Serialize)]
-pub struct QueueJson {
-    /// Applications matching the filters.
-    pub total: u64,
-    /// This page, 1-based.
-    pub page: u64,
-    /// Page size.
-    pub per_page: u64,
-    /// The applications on this page (ID numbers masked).
-    pub items: Vec<QueueLine>,
+/// Highest page number the queue serves: offsets stay within what every database accepts.
+pub const MAX_PAGE: u64 = 1_000_000;
+
+/// 审核列表：待审核或已审核。
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueStatus {
+    /// 待审核：当前等待本机构审核。
+    #[default]
+    Pending,
+    /// 已审核：本机构审核过。
+    Decided,
 }
 
-/// GET /api/v1/reviews?batch=&major=&status=pending|decided&q=&page=
+/// Filters of GET /api/v1/reviews.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewsQuery {
+    /// 批次 id；省略时不限批次。
+    #[param(minimum = 1)]
+    pub batch: Option<i64>,
+    /// 专业 id；省略时不限专业。
+    #[param(minimum = 1)]
+    pub major: Option<i64>,
+    /// pending 待审核（当前等待本机构，默认）；decided 已审核（本机构审核过）。
+    #[param(inline)]
+    pub status: Option<QueueStatus>,
+    /// 准考证号或姓名开头；不能含控制字符。
+    #[param(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    pub q: Option<String>,
+    /// 页码，从 1 开始，每页 20 份。
+    #[param(minimum = 1, maximum = 1_000_000)]
+    pub page: Option<u64>,
+}
+
+impl ReviewsQuery {
+    /// The same filters as the page's form sends them, for the shared queue.
+    fn to_queue(&self) -> QueueQuery {
+        let text = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        QueueQuery {
+            batch: text(self.batch),
+            major: text(self.major),
+            status: match self.status.unwrap_or_default() {
+                QueueStatus::Pending => "pending",
+                QueueStatus::Decided => "decided",
+            }
+            .to_owned(),
+            q: self.q.clone().unwrap_or_default(),
+            page: self.page.unwrap_or(1).to_string(),
+        }
+    }
+}
+
+fn status_schema() -> Object {
+    codes_schema(Status::ALL.iter().map(|s| s.code()), false, "申请状态代码")
+}
+
+/// 审核列表中的一份毕业申请（个人信息已脱敏）。
+#[derive(Serialize, ToSchema)]
+pub struct ReviewItemJson {
+    /// 毕业申请 id。
+    pub id: i64,
+    /// 申请所在的环节序号（审核时须提交此值）。
+    pub stage: Option<i32>,
+    /// 申请状态。
+    #[schema(schema_with = status_schema)]
+    pub status: String,
+    /// 申请状态（文字）。
+    pub status_label: String,
+    /// 准考证号。
+    pub admission_no: String,
+    /// 姓名。
+    pub name: String,
+    /// 身份证号（已脱敏）。
+    pub id_card_no: String,
+    /// 专业，如“610201 计算机应用技术”。
+    pub major: String,
+    /// 批次名称。
+    pub batch: String,
+    /// 当前环节；不在审核环节时为申请状态。
+    pub current_stage: String,
+    /// 提交时间。
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// 考生申请主考学校驳回（专业误选）的时间。
+    pub wrong_major_requested_at: Option<DateTime<Utc>>,
+    /// 本机构现在能否审核。
+    pub actionable: bool,
+}
+
+impl From<QueueLine> for ReviewItemJson {
+    fn from(l: QueueLine) -> Self {
+        ReviewItemJson {
+            id: l.id,
+            stage: l.stage,
+            status: l.status,
+            status_label: l.status_label,
+            admission_no: l.admission_no,
+            name: l.name,
+            id_card_no: l.id_card_no,
+            major: l.major,
+            batch: l.batch,
+            current_stage: l.current_stage,
+            submitted_at: l.submitted_at,
+            wrong_major_requested_at: l.wrong_major_requested_at,
+            actionable: l.actionable,
+        }
+    }
+}
+
+/// 一页审核列表。
+#[derive(Serialize, ToSchema)]
+pub struct QueueJson {
+    /// 符合条件的申请总数。
+    pub total: u64,
+    /// 页码，从 1 开始。
+    pub page: u64,
+    /// 每页份数。
+    pub per_page: u64,
+    /// 本页的申请。
+    pub items: Vec<ReviewItemJson>,
+}
+
+/// 毕业审核列表：本机构待审核或已审核的毕业申请（身份证号已脱敏），每页 20 份。
+#[utoipa::path(
+    get,
+    path = "/api/v1/reviews",
+    operation_id = "list_reviews",
+    tag = "毕业审核",
+    params(ReviewsQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "一页审核列表", body = QueueJson, links(
+            ("decide" = (
+                operation_id = "decide_review",
+                parameters(("id" = "$response.body#/items/0/id")),
+                description = "审核列表中的第一份申请"
+            ))
+        )),
+        (status = 400, description = "查询字符串无法解析", body = ErrorBody),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是工作人员账号", body = ErrorBody),
+        (status = 422, description = "查询参数不符合要求（fields 指明参数）", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
-    me: Result<CurrentStaff, AppError>,
-    Query(q): Query<QueueQuery>,
+    Api(me): Api<CurrentStaff>,
+    ApiQuery(q): ApiQuery<ReviewsQuery>,
 ) -> ApiResult<QueueJson> {
-    let me = me?;
-    let page = review::load_queue(&state, &me.org, &q).await?;
+    if q.q
+        .as_deref()
+        .is_some_and(|t| t.chars().any(char::is_control))
+    {
+        return Err(
+            AppError::Invalid(vec![("q".to_owned(), "查询参数不能含控制字符".to_owned())]).into(),
+        );
+    }
+    let page = review::load_queue(&state, &me.org, &q.to_queue()).await?;
     Ok(Json(QueueJson {
         total: page.total,
         page: page.page,
         per_page: review::PER_PAGE,
-        items: page.lines,
+        items: page.lines.into_iter().map(ReviewItemJson::from).collect(),
     }))
 }
 
-/// A decision on one application.
-#[derive(Debug, Deserialize)]
+/// The application in `/api/v1/reviews/{id}/decision`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ApplicationId {
+    /// 毕业申请 id（取自审核列表的 id）。
+    #[param(minimum = 1)]
+    pub id: i64,
+}
+
+/// 审核结论。
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionKind {
+    /// 通过。
+    Approve,
+    /// 驳回。
+    Reject,
+}
+
+fn reason_code_schema() -> Object {
+    codes_schema(
+        CommonReason::ALL.iter().map(|r| r.code()),
+        true,
+        "常见驳回原因代码",
+    )
+}
+
+/// 对一份毕业申请的审核。
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct DecisionJson {
-    /// The stage being decided, as the caller last saw the application.
-    pub stage: usize,
-    /// `approve` or `reject`.
-    pub decision: String,
-    /// Free text of the reason (补充说明); with `reason_code`, at least one is needed to reject.
+    /// 所审核的环节序号（取自列表的 stage）；申请已进入其他环节时返回 409。
+    pub stage: u32,
+    /// approve 通过；reject 驳回。
+    #[schema(inline)]
+    pub decision: DecisionKind,
+    /// 补充说明；驳回须选择常见原因 reason_code 或填写 reason，至少一项。
     #[serde(default)]
-    pub reason: String,
-    /// Code of a common reason from the catalogue.
+    #[schema(max_length = 200)]
+    pub reason: Option<String>,
+    /// 常见驳回原因。
     #[serde(default)]
-    pub reason_code: String,
-    /// With `approve`: the reviewer checked that the 实习(实验)考核合格成绩通知单 bears the seal
-    /// of the applied chief university's college (Yunnan); required where the notice was filed.
+    #[schema(schema_with = reason_code_schema)]
+    pub reason_code: Option<String>,
+    /// 通过时确认：实习(实验)考核合格成绩通知单加盖的是申请毕业主考学校有关学院的公章（云南；已上传
+    /// 成绩通知单的申请未确认时不能通过，返回 422）。
     #[serde(default)]
     pub seal_confirmed: bool,
 }
 
-/// The application after a decision.
-#[derive(Serialize)]
+/// 审核后的申请。
+#[derive(Serialize, ToSchema)]
 pub struct DecidedJson {
-    /// Application id.
+    /// 毕业申请 id。
     pub id: i64,
-    /// Status code after the decision.
+    /// 审核后的申请状态。
+    #[schema(schema_with = status_schema)]
     pub status: String,
-    /// The stage it is at now, if any.
+    /// 现在所在的环节序号。
     pub stage: Option<i32>,
-    /// The reason the candidate sees, after a rejection.
+    /// 驳回后考生看到的原因。
     pub rejection_reason: Option<String>,
 }
 
-/// POST /api/v1/reviews/{id}/decision
+/// 审核一份毕业申请：通过或驳回。
+#[utoipa::path(
+    post,
+    path = "/api/v1/reviews/{id}/decision",
+    operation_id = "decide_review",
+    tag = "毕业审核",
+    params(ApplicationId),
+    request_body = DecisionJson,
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "审核后的申请", body = DecidedJson),
+        (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是工作人员账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 404, description = "不存在或不由本机构审核", body = ErrorBody),
+        (status = 409, description = "申请状态已变化（已被他人审核或不在该环节），未做任何更改", body = ErrorBody),
+        (status = 413, description = "请求体过大", body = ErrorBody),
+        (status = 415, description = "请求体不是 application/json", body = ErrorBody),
+        (status = 422, description = "输入不符合要求（fields 指明字段），例如驳回缺少原因、未确认公章", body = ErrorBody),
+    )
+)]
 pub async fn decision(
     State(state): State<AppState>,
-    me: Result<CurrentStaff, AppError>,
-    Path(id): Path<i64>,
-    body: Result<Json<DecisionJson>, JsonRejection>,
+    Api(me): Api<CurrentStaff>,
+    ApiPath(ApplicationId { id }): ApiPath<ApplicationId>,
+    ApiJson(body): ApiJson<DecisionJson>,
 ) -> ApiResult<DecidedJson> {
-    let me = me?;
-    let Json(body) = body.map_err(|e| {
-        AppError::Invalid(vec![(
-            String::new(),
-            format!("请求内容无效：{}", e.body_text()),
-        )])
-    })?;
     let input = DecisionInput {
-        decision: body.decision,
-        reason_code: body.reason_code,
-        reason_text: body.reason,
+        decision: match body.decision {
+            DecisionKind::Approve => "approve",
+            DecisionKind::Reject => "reject",
+        }
+        .to_owned(),
+        reason_code: body.reason_code.unwrap_or_default(),
+        reason_text: body.reason.unwrap_or_default(),
     };
     let decision = input
         .decision()
         .map_err(|m| ApiError::from(AppError::Invalid(vec![("reason".to_owned(), m)])))?;
-    let a = review::decide_one(&state, &me, id, body.stage, decision, body.seal_confirmed).await?;
+    let stage = usize::try_from(body.stage).unwrap_or(usize::MAX);
+    let a = review::decide_one(&state, &me, id, stage, decision, body.seal_confirmed).await?;
     Ok(Json(DecidedJson {
         id: a.id,
         status: a.status,
         stage: a.stage,
         rejection_reason: a.rejection_reason,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::review::REASON_TEXT_MAX;
+
+    use super::*;
+
+    #[test]
+    fn the_documented_limits_are_the_rules_of_the_pages() {
+        // The attribute needs literals; these keep them equal to the constants the rules use.
+        let params = serde_json::to_value(ReviewsQuery::into_params(|| None)).unwrap_or_default();
+        let page = params
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "page"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(page["schema"]["maximum"], MAX_PAGE);
+        let body = serde_json::to_value(<DecisionJson as utoipa::PartialSchema>::schema())
+            .unwrap_or_default();
+        assert_eq!(body["properties"]["reason"]["maxLength"], REASON_TEXT_MAX);
+    }
 }
