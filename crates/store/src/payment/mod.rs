@@ -301,64 +301,33 @@ async fn queue_second_charge_refund(
         "订单 {} 已交费，支付平台又扣款一次（交易号 {}），重复扣款将退回原交费账号",
         order.order_no, notice.gateway_txn_no
     );
-    let refund_no = second_charge_refund_no(&order.order_no, &notice.gateway_txn_no);
-    let inserted = refund::ActiveModel {
-        refund_no: Set(refund_no),
-        order_id: Set(order.id),
-        amount_fen: Set(notice.amount_fen),
-        status: Set(REFUND_QUEUED.to_owned()),
-        reason: Set(reason.clone()),
-        gateway_refund_no: Set(None),
-        queued_at: Set(now),
-        executed_at: Set(None),
-        charge_txn_no: Set(notice.gateway_txn_no.clone()),
-        due_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await;
-    let queued = match inserted {
+    let mut refund = queued_refund(
+        order,
+        second_charge_refund_no(&order.order_no, &notice.gateway_txn_no),
+        notice.amount_fen,
+        &reason,
+        now,
+    );
+    refund.charge_txn_no = Set(notice.gateway_txn_no.clone());
+    refund.due_at = Set(Some(now));
+    let queued = match refund.insert(txn).await {
         Ok(r) => r,
         // The same charge's notification, settled a moment ago by another request.
         Err(e) if is_unique_violation(&e) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let a = application::get(txn, order.application_id).await?;
     let body = format!(
         "支付平台对订单 {} 重复扣款 {} 元（交易号 {}），重复的款项将尽快退回原交费账号，无需任何操作。",
         order.order_no,
         yuan(notice.amount_fen),
         notice.gateway_txn_no
     );
-    history(&a, "refund_queued", Some(body.clone()), now)
-        .insert(txn)
-        .await?;
-    audit::record(
-        txn,
-        now,
-        Actor::SYSTEM,
-        "refund.queued",
-        ("refund", Some(queued.id)),
-        &format!(
-            "refund_no={} order_no={} amount_fen={} second_charge gateway_txn_no={} booked_txn_no={}",
-            queued.refund_no,
-            order.order_no,
-            notice.amount_fen,
-            notice.gateway_txn_no,
-            order.gateway_txn_no.as_deref().unwrap_or("")
-        ),
-        None,
-    )
-    .await?;
-    inbox::send(
-        txn,
-        Recipient::Candidate(a.candidate_id),
-        "重复扣款将退回",
-        &body,
-        Some(PROGRESS_LINK),
-        now,
-    )
-    .await?;
+    let detail = format!(
+        "second_charge gateway_txn_no={} booked_txn_no={}",
+        notice.gateway_txn_no,
+        order.gateway_txn_no.as_deref().unwrap_or("")
+    );
+    announce_refund(txn, order, &queued, "重复扣款将退回", &body, &detail, now).await?;
     Ok(Some(reason))
 }
 
@@ -369,11 +338,34 @@ async fn queue_refund(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    let a = application::get(txn, order.application_id).await?;
-    let queued = refund::ActiveModel {
-        refund_no: Set(refund_no_of(&order.order_no)),
+    let queued = queued_refund(
+        order,
+        refund_no_of(&order.order_no),
+        order.amount_fen,
+        reason,
+        now,
+    )
+    .insert(txn)
+    .await?;
+    let body = format!(
+        "毕业审定费 {} 元已到账，但{reason}，将在本次毕业办理结束后退回原交费账号。",
+        yuan(order.amount_fen)
+    );
+    announce_refund(txn, order, &queued, "交费将退回", &body, "", now).await
+}
+
+/// A refund of `order` waiting to be executed (after the batch, unless `due_at` is set).
+fn queued_refund(
+    order: &payment_order::Model,
+    refund_no: String,
+    amount_fen: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> refund::ActiveModel {
+    refund::ActiveModel {
+        refund_no: Set(refund_no),
         order_id: Set(order.id),
-        amount_fen: Set(order.amount_fen),
+        amount_fen: Set(amount_fen),
         status: Set(REFUND_QUEUED.to_owned()),
         reason: Set(reason.to_owned()),
         gateway_refund_no: Set(None),
@@ -381,13 +373,21 @@ async fn queue_refund(
         executed_at: Set(None),
         ..Default::default()
     }
-    .insert(txn)
-    .await?;
-    let body = format!(
-        "毕业审定费 {} 元已到账，但{reason}，将在本次毕业办理结束后退回原交费账号。",
-        yuan(order.amount_fen)
-    );
-    history(&a, "refund_queued", Some(body.clone()), now)
+}
+
+/// What a queued refund leaves behind, in its transaction: a row of the application's history,
+/// an audit row (`detail` appended) and the candidate's message.
+async fn announce_refund(
+    txn: &DatabaseTransaction,
+    order: &payment_order::Model,
+    queued: &refund::Model,
+    title: &str,
+    body: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let a = application::get(txn, order.application_id).await?;
+    history(&a, "refund_queued", Some(body.to_owned()), now)
         .insert(txn)
         .await?;
     audit::record(
@@ -396,18 +396,19 @@ async fn queue_refund(
         Actor::SYSTEM,
         "refund.queued",
         ("refund", Some(queued.id)),
-        &format!(
-            "refund_no={} order_no={} amount_fen={}",
-            queued.refund_no, order.order_no, order.amount_fen
-        ),
+        format!(
+            "refund_no={} order_no={} amount_fen={} {detail}",
+            queued.refund_no, order.order_no, queued.amount_fen
+        )
+        .trim_end(),
         None,
     )
     .await?;
     inbox::send(
         txn,
         Recipient::Candidate(a.candidate_id),
-        "交费将退回",
-        &body,
+        title,
+        body,
         Some(PROGRESS_LINK),
         now,
     )
