@@ -4,6 +4,7 @@ mod bench;
 mod config;
 mod demo;
 mod load_bench;
+mod memory;
 
 use std::path::PathBuf;
 
@@ -231,10 +232,12 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(&web_cfg.spool_dir)
         .with_context(|| format!("cannot create {}", web_cfg.spool_dir.display()))?;
-    let state = web::AppState::new(db, web_cfg).context("cannot open the file store")?;
+    let state = web::AppState::new(db, web_cfg).context("cannot start the server")?;
     let jobs = jobs::spawn_periodic(state.db.clone(), state.gateway.clone());
+    let trim = memory::spawn_trim();
     web::routes::serve(listener, state, shutdown_signal()).await?;
     jobs.abort();
+    trim.abort();
     Ok(())
 }
 

@@ -144,12 +144,31 @@ async fn five_checks_then_the_account_is_locked_until_the_lock_runs_out() {
                 .unwrap(),
             Check { attempt: 1 }
         );
-        throttle::clear(&t.db, key).await.unwrap();
+        // A success clears the count, unless checks were reserved after it (a burst whose one
+        // right password must not open five more checks for the rest of it).
         assert_eq!(
             throttle::reserve_check(&t.db, key, throttle::ACCOUNT, later)
                 .await
                 .unwrap(),
-            Check { attempt: 1 }
+            Check { attempt: 2 }
+        );
+        throttle::succeeded(&t.db, key, 1).await.unwrap();
+        assert_eq!(
+            throttle::reserve_check(&t.db, key, throttle::ACCOUNT, later)
+                .await
+                .unwrap(),
+            Check { attempt: 3 },
+            "{}: checks 2 and 3 came after the success of check 1",
+            b.name()
+        );
+        throttle::succeeded(&t.db, key, 3).await.unwrap();
+        assert_eq!(
+            throttle::reserve_check(&t.db, key, throttle::ACCOUNT, later)
+                .await
+                .unwrap(),
+            Check { attempt: 1 },
+            "{}: nothing after the success of check 3: counting starts afresh",
+            b.name()
         );
     }
 }

@@ -131,18 +131,72 @@ pub struct AppState {
     pub hash_permits: Arc<tokio::sync::Semaphore>,
     /// Requests in flight (see [`WebConfig::max_in_flight`]).
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// Where accepted requests run (see [`WorkRuntime`]).
+    pub work: Arc<WorkRuntime>,
+}
+
+/// The runtime accepted requests run on, apart from the one that accepts connections, reads
+/// requests and sheds the excess. Under a flood of connections the accepting runtime has
+/// thousands of tasks ready at once; a request's every database round trip would wait its turn
+/// behind all of them, and the few requests let in would crawl. On threads of their own, the
+/// requests let in keep their share of the processor however many are turned away.
+pub struct WorkRuntime(Option<tokio::runtime::Runtime>);
+
+impl WorkRuntime {
+    /// A runtime with one worker per core.
+    pub fn new() -> std::io::Result<Self> {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(cores)
+            .thread_name("biye-work")
+            .enable_all()
+            .build()
+            .map(|rt| WorkRuntime(Some(rt)))
+    }
+
+    /// Its handle, to spawn on.
+    pub fn handle(&self) -> Option<&tokio::runtime::Handle> {
+        self.0.as_ref().map(tokio::runtime::Runtime::handle)
+    }
+}
+
+impl std::fmt::Debug for WorkRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WorkRuntime")
+    }
+}
+
+impl Drop for WorkRuntime {
+    fn drop(&mut self) {
+        // Dropped from async code (the last AppState of a test server): never block there.
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// Why the application state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The object store named by `objects_url` could not be opened.
+    #[error(transparent)]
+    Objects(#[from] store::objects::ObjectError),
+    /// The request runtime could not be started.
+    #[error("cannot start the request runtime: {0}")]
+    Runtime(#[from] std::io::Error),
 }
 
 impl AppState {
     /// A state over `db` with `config`, files in `config.objects_url`, the local credential
     /// registry and the local payment gateway at `config.public_base_url`.
-    pub fn new(db: Db, config: WebConfig) -> Result<Self, store::objects::ObjectError> {
+    pub fn new(db: Db, config: WebConfig) -> Result<Self, StateError> {
         let objects = store::objects::Objects::from_url(&config.objects_url)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(AppState {
             form_key: Arc::new(tokio::sync::OnceCell::new()),
             hash_permits: Arc::new(tokio::sync::Semaphore::new(cores)),
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
+            work: Arc::new(WorkRuntime::new()?),
             credentials: Arc::new(store::credential::LocalRegistry::new(
                 db.clone(),
                 &config.public_base_url,

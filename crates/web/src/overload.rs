@@ -1,7 +1,8 @@
 //! Load shedding: a bound on the requests in flight. Past it a request is answered at once with
 //! 503, `Retry-After` and a short page, instead of queueing behind the others until every
 //! request is slow and memory has grown with the queue. The operations endpoints are exempt, so
-//! a balancer and the monitoring still see the instance while it is busy.
+//! a balancer and the monitoring still see the instance while it is busy. The requests let in
+//! run on the [`crate::WorkRuntime`], out of the way of the ones being turned away.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -32,6 +33,10 @@ fn busy(api: bool) -> Response {
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(crate::headers::PAGE_POLICY),
+    );
     resp
 }
 
@@ -41,15 +46,27 @@ pub async fn shed(State(state): State<AppState>, req: Request, next: Next) -> Re
     if EXEMPT.contains(&path) {
         return next.run(req).await;
     }
-    match state.in_flight.clone().try_acquire_owned() {
-        Ok(permit) => {
-            let resp = next.run(req).await;
-            drop(permit);
+    let api = path.starts_with("/api/");
+    let Ok(permit) = state.in_flight.clone().try_acquire_owned() else {
+        metrics::counter!("http_requests_shed_total").increment(1);
+        return busy(api);
+    };
+    let work = async move {
+        let resp = next.run(req).await;
+        drop(permit);
+        resp
+    };
+    let Some(runtime) = state.work.handle() else {
+        return work.await;
+    };
+    match runtime.spawn(work).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            tracing::error!(error = %e, "request task failed");
+            let mut resp = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            resp.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             resp
-        }
-        Err(_) => {
-            metrics::counter!("http_requests_shed_total").increment(1);
-            busy(path.starts_with("/api/"))
         }
     }
 }

@@ -315,11 +315,6 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             session::session_layer,
         ))
-        // Outside the session layer: a shed request costs no database work.
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            overload::shed,
-        ))
         .layer(middleware::from_fn(ops::track))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -337,7 +332,7 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        .with_state(state);
+        .with_state(state.clone());
     app.layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -350,6 +345,9 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        // Outermost: a shed request costs nothing but its answer, and the requests let in run
+        // on the work runtime from here on.
+        .layer(middleware::from_fn_with_state(state, overload::shed))
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, letting requests in flight finish.

@@ -3,7 +3,8 @@
 //! Per account, a password check is *reserved* before it is made: one statement adds the
 //! attempt to the account's row, so of any number of requests arriving at once, on any number
 //! of instances, at most [`ACCOUNT`]`.max_failures` reach the password check within a lock
-//! window; the rest are refused as locked without one. A correct password clears the row.
+//! window; the rest are refused as locked without one. A correct password clears the row, unless
+//! more checks were reserved after it (a burst still running keeps its count).
 //!
 //! Per address, nobody is locked out: behind one campus NAT or one load balancer many people
 //! share an address. Failures from the address space its next attempts out instead
@@ -244,9 +245,15 @@ pub async fn address_failed(
     Ok(failures)
 }
 
-/// Forgets the attempts of a key (an account after a successful sign-in).
-pub async fn clear<C: ConnectionTrait>(conn: &C, key: &str) -> Result<(), DbErr> {
-    Entity::delete_by_id(key.to_owned()).exec(conn).await?;
+/// Forgets the attempts of an account after its `attempt`-th check succeeded, unless further
+/// checks were reserved since: those belong to a burst still running, which must not get a fresh
+/// count of checks because one of its requests carried the right password.
+pub async fn succeeded<C: ConnectionTrait>(conn: &C, key: &str, attempt: i32) -> Result<(), DbErr> {
+    Entity::delete_many()
+        .filter(Column::Key.eq(key))
+        .filter(Column::Failures.eq(attempt))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 

@@ -301,7 +301,7 @@ async fn attempt(
     let now = state.now();
     match account {
         Some((id, _)) if ok => {
-            throttle::clear(&state.db, &acct_key).await?;
+            throttle::succeeded(&state.db, &acct_key, attempt_no).await?;
             audit::record(
                 &state.db,
                 now,
