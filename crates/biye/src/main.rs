@@ -217,10 +217,31 @@ async fn open(cfg: &Config) -> anyhow::Result<store::Db> {
     Ok(db)
 }
 
+/// Connections the kernel may hold for us before we accept them. With the usual 1,024, a
+/// thousand browsers connecting in the same instant overflow it, and those whose connection is
+/// dropped try again only a second later; the kernel caps it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 8192;
+
 /// Binds the listening socket (port 0 picks a free port).
 pub async fn bind(listen: &str) -> anyhow::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(listen)
-        .await
+    let Ok(addr) = listen.parse::<std::net::SocketAddr>() else {
+        // A host name: resolved and bound with the default backlog.
+        return tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"));
+    };
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .context("cannot open a socket")?;
+    socket.set_reuseaddr(true)?;
+    socket
+        .bind(addr)
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    socket
+        .listen(LISTEN_BACKLOG)
         .with_context(|| format!("cannot listen on {listen}"))
 }
 
