@@ -151,15 +151,7 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
             })
             .await;
             let client = app.client();
-            let page = client
-                .get(app.url("/login"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let token = csrf_in(&page).unwrap();
+            let token = app.csrf(&client, "/login").await;
             let r = client
                 .post(app.url("/login"))
                 .header("x-forwarded-for", "9.9.9.9, 203.0.113.77")
@@ -234,15 +226,7 @@ async fn anonymous_page_views_write_nothing_and_their_forms_work_on_every_instan
 
         // The form fetched from one instance is accepted by the other.
         let client = app.client();
-        let page = client
-            .get(app.url("/staff/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let token = csrf_in(&page).unwrap();
+        let token = app.csrf(&client, "/staff/login").await;
         let r = client
             .post(other.url("/staff/login"))
             .header("origin", other.base.as_str())
@@ -258,17 +242,7 @@ async fn anonymous_page_views_write_nothing_and_their_forms_work_on_every_instan
 
         // Another visitor's token, no token, and a token without its cookie are refused.
         let stranger = app.client();
-        let own = csrf_in(
-            &stranger
-                .get(app.url("/login"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-        )
-        .unwrap();
+        let own = app.csrf(&stranger, "/login").await;
         assert_ne!(own, token, "every visitor has a token of their own");
         for (who, form_token) in [(&stranger, token.as_str()), (&stranger, "")] {
             let r = who
