@@ -7,6 +7,7 @@ pub mod checkpoint_wal;
 pub mod close_applications;
 pub mod execute_refunds;
 pub mod purge_sessions;
+pub mod purge_throttle;
 pub mod reconcile_payments;
 
 use std::sync::Arc;
@@ -22,6 +23,8 @@ use store::repo::lease;
 pub enum Job {
     /// Removes expired sessions.
     PurgeSessions,
+    /// Removes sign-in counts that no longer hold anything.
+    PurgeThrottle,
     /// 本次不予办理 after a batch's deadline.
     CloseApplications,
     /// Asks the gateway about orders whose notification never came.
@@ -34,8 +37,9 @@ pub enum Job {
 
 impl Job {
     /// Every job, in the order a round runs them.
-    pub const ALL: [Job; 5] = [
+    pub const ALL: [Job; 6] = [
         Job::PurgeSessions,
+        Job::PurgeThrottle,
         Job::CloseApplications,
         Job::ReconcilePayments,
         Job::ExecuteRefunds,
@@ -46,6 +50,7 @@ impl Job {
     pub fn name(self) -> &'static str {
         match self {
             Job::PurgeSessions => "purge_sessions",
+            Job::PurgeThrottle => "purge_throttle",
             Job::CloseApplications => "close_applications",
             Job::ReconcilePayments => "reconcile_payments",
             Job::ExecuteRefunds => "execute_refunds",
@@ -54,10 +59,11 @@ impl Job {
     }
 
     /// How often it runs: a batch deadline is acted on, and a lost notification looked up,
-    /// within a minute; expired sessions may wait ten; the WAL is cut back every round.
+    /// within a minute; expired sessions and stale sign-in counts may wait ten; the WAL is cut
+    /// back every round.
     pub fn every(self) -> Duration {
         match self {
-            Job::PurgeSessions => Duration::minutes(10),
+            Job::PurgeSessions | Job::PurgeThrottle => Duration::minutes(10),
             Job::CheckpointWal => Duration::seconds(15),
             _ => Duration::minutes(1),
         }
@@ -103,6 +109,10 @@ async fn run_job(ctx: &Context, job: Job, now: DateTime<Utc>) -> Result<(), Stri
     let gateway = ctx.gateway.as_ref();
     match job {
         Job::PurgeSessions => purge_sessions::run(&ctx.db, now)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Job::PurgeThrottle => purge_throttle::run(&ctx.db, now)
             .await
             .map(drop)
             .map_err(|e| e.to_string()),

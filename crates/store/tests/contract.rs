@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{SubsecRound, Utc};
+use sea_orm::EntityTrait;
 use store::repo::{org, session, staff, throttle};
 use store::testkit::{TestDb, contract_backends};
 
@@ -396,5 +397,64 @@ async fn a_shared_secret_is_created_once_and_read_back_by_everyone() {
             x
         );
         other.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn stale_sign_in_counts_are_purged_and_live_ones_kept() {
+    use throttle::AccountGate::Check;
+    for b in contract_backends() {
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
+        let now = Utc::now().trunc_subsecs(0);
+        let old = now - chrono::Duration::minutes(20);
+        // Stale: an old failure, an old address turn long taken, a lock that ran out.
+        throttle::reserve_check(&t.db, "acct:candidate:old", throttle::ACCOUNT, old)
+            .await
+            .unwrap();
+        throttle::address_turn(&t.db, "ip:198.51.100.1", throttle::ADDRESS, old)
+            .await
+            .unwrap();
+        for n in 1..=5 {
+            throttle::reserve_check(&t.db, "acct:candidate:ran-out", throttle::ACCOUNT, old)
+                .await
+                .unwrap();
+            throttle::check_failed(&t.db, "acct:candidate:ran-out", n, throttle::ACCOUNT, old)
+                .await
+                .unwrap();
+        }
+        // Live: a failure just now, and a lock still running.
+        throttle::reserve_check(&t.db, "acct:candidate:new", throttle::ACCOUNT, now)
+            .await
+            .unwrap();
+        let recent = now - chrono::Duration::minutes(16);
+        for n in 1..=5 {
+            throttle::reserve_check(&t.db, "acct:candidate:locked", throttle::ACCOUNT, recent)
+                .await
+                .unwrap();
+            throttle::check_failed(&t.db, "acct:candidate:locked", n, throttle::ACCOUNT, now)
+                .await
+                .unwrap();
+        }
+        let purged = throttle::purge_stale(&t.db, now).await.unwrap();
+        assert_eq!(purged, 3, "{}", b.name());
+        let left: Vec<String> = store::entity::login_throttle::Entity::find()
+            .all(&t.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.key)
+            .collect();
+        assert_eq!(left.len(), 2, "{}: {left:?}", b.name());
+        assert!(left.contains(&"acct:candidate:new".to_owned()));
+        assert!(left.contains(&"acct:candidate:locked".to_owned()));
+        // Purging changed nothing a sign-in sees: the new account counts on.
+        assert_eq!(
+            throttle::reserve_check(&t.db, "acct:candidate:new", throttle::ACCOUNT, now)
+                .await
+                .unwrap(),
+            Check { attempt: 2 }
+        );
     }
 }

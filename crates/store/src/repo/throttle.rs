@@ -257,6 +257,28 @@ pub async fn succeeded<C: ConnectionTrait>(conn: &C, key: &str, attempt: i32) ->
     Ok(())
 }
 
+/// Deletes the rows that no longer hold anything: their window has run out, no lock is running
+/// and no turn is waited for. The next attempt would start such a row afresh anyway; without this,
+/// every address and every made-up sign-in name ever tried would keep a row. Returns how many went.
+pub async fn purge_stale<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let window = std::cmp::max(ACCOUNT.window, ADDRESS.window);
+    Ok(Entity::delete_many()
+        .filter(Column::WindowStart.lte(now - window))
+        .filter(
+            sea_orm::Condition::any()
+                .add(Column::LockedUntil.is_null())
+                .add(Column::LockedUntil.lte(now)),
+        )
+        .filter(
+            sea_orm::Condition::any()
+                .add(Column::NextAttemptAt.is_null())
+                .add(Column::NextAttemptAt.lte(now)),
+        )
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
