@@ -1,7 +1,6 @@
 //! The credential service's push callback (学信网推送前置学历信息). No session: the body's HMAC
 //! signature under the shared secret is the authentication.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -65,20 +64,6 @@ pub struct CredentialPush {
     pub nonce: String,
 }
 
-/// A refused push: 400 with a Chinese message, logged; nothing was changed.
-fn refuse(message: String) -> Response {
-    tracing::warn!(reason = %message, "credential push refused");
-    (
-        StatusCode::BAD_REQUEST,
-        Json(serde_json::json!({
-            "error": "Bad Request",
-            "message": message,
-            "fields": {},
-        })),
-    )
-        .into_response()
-}
-
 /// 学信网推送前置学历信息（学历核验服务回调，服务器之间调用，无需会话与 CSRF 令牌）。
 ///
 /// 考生在毕业申请中生成授权二维码并在学信网授权后，学信网推送其前置学历。签名方式与支付结果通知相同：
@@ -112,7 +97,7 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
         now,
     ) {
         Ok(p) => p,
-        Err(r) => return refuse(r.to_string()),
+        Err(r) => return super::refuse_callback("credential push", r.to_string()),
     };
     match authorisation::apply_push(&state.db, &push, now).await {
         Ok(outcome) => {
@@ -129,8 +114,13 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
             }
             (StatusCode::OK, "success").into_response()
         }
-        Err(RepoError::NotFound) => refuse(format!("授权编号不存在：{}", push.auth_no)),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => refuse(m),
+        Err(RepoError::NotFound) => super::refuse_callback(
+            "credential push",
+            format!("授权编号不存在：{}", push.auth_no),
+        ),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+            super::refuse_callback("credential push", m)
+        }
         Err(e @ RepoError::Db(_)) => AppError::from(e).into_json(),
     }
 }

@@ -51,6 +51,13 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A refused server-to-server callback (a payment notification, a credential push): 400 in the
+/// JSON error shape, logged. Nothing was changed, and the sender stops retrying a 400.
+pub(crate) fn refuse_callback(callback: &'static str, message: String) -> Response {
+    tracing::warn!(callback, reason = %message, "callback refused");
+    AppError::Malformed(message).into_json()
+}
+
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
 /// Name of the session cookie's security scheme in the document.

@@ -1,7 +1,6 @@
 //! The payment gateway's notification callback (支付结果通知). No session: the body's HMAC
 //! signature under the shared secret is the authentication.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -47,21 +46,6 @@ pub enum Acknowledged {
     Success,
 }
 
-/// A refused notification: 400 with a Chinese message, logged. The gateway stops retrying a
-/// 400; nothing was changed.
-fn refuse(message: String) -> Response {
-    tracing::warn!(reason = %message, "payment notification refused");
-    (
-        StatusCode::BAD_REQUEST,
-        Json(serde_json::json!({
-            "error": "Bad Request",
-            "message": message,
-            "fields": {},
-        })),
-    )
-        .into_response()
-}
-
 /// The answer gateways expect for a notification they need not send again.
 fn success() -> Response {
     (StatusCode::OK, "success").into_response()
@@ -99,7 +83,7 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
         now,
     ) {
         Ok(n) => n,
-        Err(r) => return refuse(r.to_string()),
+        Err(r) => return super::refuse_callback("payment notification", r.to_string()),
     };
     match payment::settle(&state.db, &notice, now).await {
         Ok(Settlement::Settled { order, application }) => {
@@ -115,8 +99,13 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
             tracing::warn!(order_no = %order.order_no, %reason, "payment booked and refund queued");
             success()
         }
-        Err(RepoError::NotFound) => refuse(format!("订单不存在：{}", notice.order_no)),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => refuse(m),
+        Err(RepoError::NotFound) => super::refuse_callback(
+            "payment notification",
+            format!("订单不存在：{}", notice.order_no),
+        ),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+            super::refuse_callback("payment notification", m)
+        }
         Err(e @ RepoError::Db(_)) => AppError::from(e).into_json(),
     }
 }
