@@ -49,6 +49,12 @@ pub struct Config {
     /// Requests handled at once before further ones are answered 503 (`BIYE_MAX_IN_FLIGHT`);
     /// 0 for 64 per core, at least 128.
     pub max_in_flight: usize,
+    /// A directory of province definitions (`*.toml`, `BIYE_PROVINCES_DIR`) added to the shipped
+    /// ones, or replacing one of the same code; empty for the shipped ones only.
+    pub provinces_dir: String,
+    /// Serve the local payment gateway and the local 学信网 (`BIYE_LOCAL_SERVICES`): stand-ins
+    /// through which anyone can "pay" or "authorise", for development and demonstrations only.
+    pub local_services: bool,
 }
 
 /// Addresses given as a TOML list or as one comma-separated string (as environment variables
@@ -95,6 +101,8 @@ impl Default for Config {
             public_base_url: String::new(),
             trusted_proxies: AddressList::default(),
             max_in_flight: 0,
+            provinces_dir: String::new(),
+            local_services: false,
             database_url_given: false,
         }
     }
@@ -126,7 +134,20 @@ impl Config {
         cfg.database_url_given = given.find_value("database_url").is_ok();
         web::client_addr::parse_trusted(&cfg.trusted_proxies.joined())
             .map_err(|e| anyhow::anyhow!(e))?;
+        cfg.load_provinces()?;
         Ok(cfg)
+    }
+
+    /// Checks the shipped province definitions and installs the deployment's own, so that a
+    /// mistake in either stops the binary with the file and field named before anything runs.
+    fn load_provinces(&self) -> anyhow::Result<()> {
+        let broken = domain::province::builtin_errors();
+        anyhow::ensure!(broken.is_empty(), "{}", broken.join("\n"));
+        if !self.provinces_dir.is_empty() {
+            domain::province::load_dir(std::path::Path::new(&self.provinces_dir))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        Ok(())
     }
 
     /// The SQLite durability setting, checked.
@@ -181,6 +202,7 @@ impl Config {
             } else {
                 self.max_in_flight
             },
+            local_services: self.local_services,
             ..web::WebConfig::default()
         }
     }

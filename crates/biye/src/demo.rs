@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use rand::Rng;
-use store::demo::catalog;
 
 use crate::config::Config;
 
@@ -23,40 +22,14 @@ pub fn random_password() -> String {
     }
 }
 
-/// Creates the organisation tree of a province preset from the catalogue of real organisations.
+/// Creates the organisation tree of a province's definition; organisations that exist already
+/// (by code) are kept as they are.
 pub async fn init_province(db: &store::Db, province: &str) -> anyhow::Result<usize> {
     let province =
         domain::Province::parse_label_or_code(province).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let now = chrono::Utc::now();
-    let mut ids = std::collections::HashMap::new();
-    let mut created = 0;
-    for o in catalog::ORGS
-        .iter()
-        .filter(|o| o.province == Some(province.code()))
-    {
-        if let Some(existing) = store::repo::org::by_code(db, o.code).await? {
-            ids.insert(o.key, existing.id);
-            continue;
-        }
-        let parent_id = o.parent.and_then(|p| ids.get(p).copied());
-        let org = store::repo::org::create(
-            db,
-            store::repo::org::NewOrg {
-                parent_id,
-                kind: o.kind,
-                province: o.province,
-                code: o.code,
-                name: o.name,
-                announcement: o.announcement,
-            },
-            now,
-        )
+    store::repo::org::init_province(db, province, chrono::Utc::now())
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        ids.insert(o.key, org.id);
-        created += 1;
-    }
-    Ok(created)
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// What `biye demo` was asked for.
@@ -197,6 +170,8 @@ pub async fn run(args: DemoArgs, cfg: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let mut web = cfg.clone();
     web.data_dir = data;
+    // The demo is meant to be paid and authorised through: its stand-ins are always served.
+    web.local_services = true;
     // A demo is usually one process: a fresh secret per run is all its gateway and callback
     // need, so an unset one is no cause for the warning `serve` gives.
     for secret in [&mut web.payment_secret, &mut web.credential_secret] {
@@ -208,6 +183,7 @@ pub async fn run(args: DemoArgs, cfg: Config) -> anyhow::Result<()> {
     let base = web_cfg.public_base_url.clone();
     println!();
     println!("毕业申请与审核平台 演示环境");
+    println!("  本地模拟支付平台与本地学信网已启用：任何人都可以在其中“支付”“授权”，仅供演示");
     println!("  地址：{base}/");
     if base != crate::config::default_public_base_url(addr) {
         println!("  监听：{addr}");

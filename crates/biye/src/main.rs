@@ -83,9 +83,9 @@ enum Command {
         #[command(subcommand)]
         action: CalendarAction,
     },
-    /// Create the organisation tree of a province preset (chongqing or yunnan).
+    /// Create the organisation tree of a province from its definition.
     InitProvince {
-        /// chongqing or yunnan.
+        /// The province's code or Chinese name.
         province: String,
     },
     /// Create an admin account for an organisation; the password is printed once.
@@ -279,7 +279,13 @@ async fn main() -> anyhow::Result<()> {
             let listen = listen.unwrap_or_else(|| cfg.listen.clone());
             let listener = bind(&listen).await?;
             let addr = listener.local_addr()?;
-            tracing::info!(listen = %addr, "serving");
+            let provinces: Vec<&str> = domain::Province::all().iter().map(|p| p.code()).collect();
+            tracing::info!(listen = %addr, ?provinces, "serving");
+            if cfg.local_services {
+                tracing::warn!(
+                    "本地模拟支付平台与本地学信网已挂载（BIYE_LOCAL_SERVICES）：任何人都可以在其中“支付”“授权”，只能用于开发和演示"
+                );
+            }
             serve(db, cfg.web(addr), listener).await
         }
         Command::Demo {

@@ -108,7 +108,7 @@ fn the_first_admin_is_created_by_the_cli_and_a_bad_import_exits_non_zero() {
         "{}",
         String::from_utf8_lossy(&init.stderr)
     );
-    let office = store::demo::catalog::ORGS
+    let office = store::demo::catalog::orgs()
         .iter()
         .find(|o| o.kind == "municipal_office")
         .unwrap();

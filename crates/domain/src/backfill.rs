@@ -13,6 +13,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::province::BackfillPaper;
 use crate::{ScoreValue, ValueError, validate_course_code};
 
 coded_enum! {
@@ -54,16 +55,6 @@ impl BackfillSource {
         match self {
             Self::CourseCertificate | Self::TransferLetter => BackfillHandler::ConfirmationPoint,
             Self::PracticalNotice => BackfillHandler::ChiefUniversity,
-        }
-    }
-
-    /// The first day on which a paper of this kind no longer qualifies: results obtained later
-    /// were recorded in the platform in the first place. `None` when the seed sets no limit.
-    pub fn obtained_before(self) -> Option<NaiveDate> {
-        match self {
-            Self::CourseCertificate => NaiveDate::from_ymd_opt(1995, 1, 1),
-            Self::TransferLetter => NaiveDate::from_ymd_opt(2016, 1, 1),
-            Self::PracticalNotice => None,
         }
     }
 
@@ -119,10 +110,11 @@ pub struct ValidBackfill {
     pub document_no: String,
 }
 
-/// Checks the date a paper was obtained against its kind's cutoff: 1994-12-31 is accepted for a
-/// certificate, 1995-01-01 is not.
-pub fn check_obtained_on(source: BackfillSource, date: NaiveDate) -> Result<(), ValueError> {
-    if let Some(before) = source.obtained_before()
+/// Checks the date a paper was obtained against the province's cutoff for its kind: with a
+/// cutoff of 1995-01-01, 1994-12-31 is accepted and 1995-01-01 is not.
+pub fn check_obtained_on(paper: &BackfillPaper, date: NaiveDate) -> Result<(), ValueError> {
+    let source = paper.source;
+    if let Some(before) = paper.obtained_before
         && date >= before
     {
         let last = before.pred_opt().unwrap_or(before);
@@ -139,20 +131,36 @@ pub fn check_obtained_on(source: BackfillSource, date: NaiveDate) -> Result<(), 
     Ok(())
 }
 
-/// Validates every field, collecting one message per failing field as (field, message) so the
-/// form can show them all at once.
+/// Validates every field against the province's `papers`, collecting one message per failing
+/// field as (field, message) so the form can show them all at once.
 pub fn validate(
     input: &BackfillInput,
     today: NaiveDate,
+    papers: &[BackfillPaper],
 ) -> Result<ValidBackfill, Vec<(&'static str, String)>> {
     let mut errors = Vec::new();
-    let source = match BackfillSource::parse_label_or_code(&input.source) {
-        Ok(s) => Some(s),
+    let paper = match BackfillSource::parse_label_or_code(&input.source) {
+        Ok(s) => match papers.iter().find(|p| p.source == s) {
+            Some(p) => Some(p),
+            None => {
+                let allowed: Vec<&str> = papers.iter().map(|p| p.source.label()).collect();
+                errors.push((
+                    "source",
+                    format!(
+                        "本省成绩补录不受理“{}”，可用的补录依据为：{}",
+                        s.label(),
+                        allowed.join("、")
+                    ),
+                ));
+                None
+            }
+        },
         Err(e) => {
             errors.push(("source", e.0));
             None
         }
     };
+    let source = paper.map(|p| p.source);
     let course_code = validate_course_code(&input.course_code)
         .map_err(|e| errors.push(("course_code", e.0)))
         .ok();
@@ -174,7 +182,7 @@ pub fn validate(
         }
     };
     let obtained_on = match parse_date(&input.obtained_on, today) {
-        Ok(d) => match source.map(|s| check_obtained_on(s, d)) {
+        Ok(d) => match paper.map(|p| check_obtained_on(p, d)) {
             Some(Err(e)) => {
                 errors.push(("obtained_on", e.0));
                 None
@@ -255,6 +263,16 @@ mod tests {
 
     const TODAY: (i32, u32, u32) = (2026, 11, 24);
 
+    fn papers() -> &'static [BackfillPaper] {
+        crate::Province::from_code("yunnan")
+            .unwrap()
+            .backfill_papers()
+    }
+
+    fn paper(source: BackfillSource) -> BackfillPaper {
+        *papers().iter().find(|p| p.source == source).unwrap()
+    }
+
     fn today() -> NaiveDate {
         d(TODAY.0, TODAY.1, TODAY.2)
     }
@@ -264,12 +282,14 @@ mod tests {
         let ok = validate(
             &input(BackfillSource::CourseCertificate, "1994-12-31"),
             today(),
+            papers(),
         )
         .unwrap();
         assert_eq!(ok.obtained_on, d(1994, 12, 31));
         let errors = validate(
             &input(BackfillSource::CourseCertificate, "1995-01-01"),
             today(),
+            papers(),
         )
         .unwrap_err();
         assert_eq!(errors.len(), 1);
@@ -285,8 +305,9 @@ mod tests {
 
     #[test]
     fn transfer_letter_of_2015_12_31_is_accepted_and_of_2016_01_01_refused() {
-        assert!(check_obtained_on(BackfillSource::TransferLetter, d(2015, 12, 31)).is_ok());
-        let e = check_obtained_on(BackfillSource::TransferLetter, d(2016, 1, 1)).unwrap_err();
+        assert!(check_obtained_on(&paper(BackfillSource::TransferLetter), d(2015, 12, 31)).is_ok());
+        let e =
+            check_obtained_on(&paper(BackfillSource::TransferLetter), d(2016, 1, 1)).unwrap_err();
         assert!(
             e.0.contains("2016年1月1日以前取得的转入考籍档案证明信") && e.0.contains("2016-01-01"),
             "{e}"
@@ -295,11 +316,12 @@ mod tests {
 
     #[test]
     fn practical_notice_has_no_date_limit() {
-        assert!(check_obtained_on(BackfillSource::PracticalNotice, d(2024, 6, 30)).is_ok());
+        assert!(check_obtained_on(&paper(BackfillSource::PracticalNotice), d(2024, 6, 30)).is_ok());
         assert!(
             validate(
                 &input(BackfillSource::PracticalNotice, "2024-06-30"),
-                today()
+                today(),
+                papers()
             )
             .is_ok()
         );
@@ -329,13 +351,16 @@ mod tests {
         let mut i = input(BackfillSource::CourseCertificate, "1993-06-30");
         i.score = "85.5".to_owned();
         assert_eq!(
-            validate(&i, today()).unwrap().value,
+            validate(&i, today(), papers()).unwrap().value,
             ScoreValue::parse("85.5").unwrap()
         );
         i.score = "合格".to_owned();
-        assert_eq!(validate(&i, today()).unwrap().value, ScoreValue::Pass);
+        assert_eq!(
+            validate(&i, today(), papers()).unwrap().value,
+            ScoreValue::Pass
+        );
         i.score = "59.5".to_owned();
-        let e = validate(&i, today()).unwrap_err();
+        let e = validate(&i, today(), papers()).unwrap_err();
         assert_eq!(
             e,
             vec![(
@@ -344,7 +369,7 @@ mod tests {
             )]
         );
         i.score = "abc".to_owned();
-        assert_eq!(validate(&i, today()).unwrap_err()[0].0, "score");
+        assert_eq!(validate(&i, today(), papers()).unwrap_err()[0].0, "score");
     }
 
     #[test]
@@ -358,6 +383,7 @@ mod tests {
                 document_no: " ".to_owned(),
             },
             today(),
+            papers(),
         )
         .unwrap_err();
         let fields: Vec<&str> = e.iter().map(|(f, _)| *f).collect();
@@ -378,12 +404,14 @@ mod tests {
         let e = validate(
             &input(BackfillSource::CourseCertificate, "1980-12-31"),
             today(),
+            papers(),
         )
         .unwrap_err();
         assert!(e[0].1.contains("早于1981年"), "{e:?}");
         let e = validate(
             &input(BackfillSource::PracticalNotice, "2026-11-25"),
             today(),
+            papers(),
         )
         .unwrap_err();
         assert!(e[0].1.contains("晚于今天"), "{e:?}");

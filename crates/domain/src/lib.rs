@@ -132,12 +132,14 @@ pub mod org;
 pub mod password;
 pub mod payment;
 pub mod person;
+pub mod province;
 pub mod review;
 pub mod score;
 
 pub use ids::*;
 pub use org::*;
 pub use person::*;
+pub use province::Province;
 pub use score::*;
 
 /// A value was rejected; the payload is a specific Simplified Chinese message

@@ -82,6 +82,9 @@ fn certificate(course: &str, date: &str) -> ValidBackfill {
             document_no: "云自考证9412345".to_owned(),
         },
         NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        domain::Province::from_code("yunnan")
+            .unwrap()
+            .backfill_papers(),
     )
     .unwrap()
 }
@@ -121,7 +124,7 @@ async fn courses_missing(w: &World, c: &candidate::Model) -> Vec<String> {
         scores: &scores,
         exemptions: &exemptions,
         moral: moral_state(&c.province),
-        prior_education: store::graduation::prior_education_of(c.id),
+        prior_education: domain::graduation::PriorEducation::NotChecked,
         legally_blocked: c.legal_block,
     };
     let result = audit(&plan, &facts, &[]);
@@ -358,6 +361,9 @@ async fn one_pending_request_per_course_and_only_courses_of_the_plan_not_yet_pas
                 document_no: "YNUFE-2023-118".to_owned(),
             },
             NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            domain::Province::from_code("yunnan")
+                .unwrap()
+                .backfill_papers(),
         )
         .unwrap();
         let r = file(&w, &c, &notice).await.unwrap();
@@ -580,6 +586,9 @@ async fn a_practical_notice_goes_to_the_chief_university_which_keeps_no_original
                 document_no: "云财实2021-0618".to_owned(),
             },
             NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            domain::Province::from_code("yunnan")
+                .unwrap()
+                .backfill_papers(),
         )
         .unwrap();
         let r = file(&w, &c, &notice).await.unwrap();

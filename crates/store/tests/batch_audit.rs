@@ -17,7 +17,7 @@ use store::entity::{
     score_record,
 };
 use store::graduation::batch_audit::{self, BatchAuditSummary};
-use store::graduation::{plan_of, prior_education_of, records_of};
+use store::graduation::{plan_of, records_of};
 use store::testkit::{TestDb, contract_backends};
 
 /// Not a real argon2 hash: these tests never sign in.
@@ -175,7 +175,7 @@ async fn explained(t: &TestDb, province: &str) -> (Verdicts, u64, u64) {
             scores: &scores,
             exemptions: &exemptions,
             moral: moral_state(&c.province),
-            prior_education: prior_education_of(c.id),
+            prior_education: domain::graduation::PriorEducation::NotChecked,
             legally_blocked: c.legal_block,
         };
         let enrolled = enrolled_major::Entity::find()

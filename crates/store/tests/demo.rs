@@ -487,7 +487,7 @@ async fn bulk_adds_exactly_the_requested_candidates() {
             phone: None,
             address: None,
             candidate_type: domain::CandidateType::SelfStudy,
-            province: domain::Province::Chongqing,
+            province: domain::Province::from_code("chongqing").unwrap(),
             registration_org_id: all[0].registration_org_id,
         };
         candidates::insert(&t.db, next, HASH.to_owned(), now())

@@ -73,7 +73,7 @@ async fn seed(db: &Db) {
             phone: None,
             address: None,
             candidate_type: CandidateType::SelfStudy,
-            province: Province::Chongqing,
+            province: Province::from_code("chongqing").unwrap(),
             registration_org_id: agency.id,
         };
         store::repo::candidate::insert(db, new, "!".to_owned(), now)

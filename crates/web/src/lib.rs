@@ -47,6 +47,10 @@ pub struct WebConfig {
     pub max_in_flight: usize,
     /// How long a sign-in waits for a free password hasher before it is answered 503.
     pub hash_wait: std::time::Duration,
+    /// Serve the local payment gateway and the local 学信网 (development stand-ins through which
+    /// anyone can "pay" or "authorise"): the demo and tests do, a province's `serve` only when
+    /// configured to.
+    pub local_services: bool,
 }
 
 /// The default bound on requests in flight: enough to keep every core and database connection
@@ -84,6 +88,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             max_in_flight: default_max_in_flight(),
             hash_wait: std::time::Duration::from_secs(10),
+            local_services: true,
         }
     }
 }

@@ -33,6 +33,27 @@ fn asset(content_type: &'static str, body: &'static str) -> impl axum::response:
 }
 
 /// Every route, with sessions, CSRF checks, request ids, tracing and metrics.
+/// The local payment gateway and the local 学信网: separate systems served here for development
+/// and tests only, since anyone reaching them can "pay" or "authorise".
+fn local_services(state: &AppState) -> Router<AppState> {
+    if !state.config.local_services {
+        return Router::new();
+    }
+    Router::new()
+        .route(
+            "/xuexin/local/authorise/{auth_no}",
+            get(xuexin::authorise_page).post(xuexin::confirm),
+        )
+        .route(
+            "/gateway/local/pay/{order_no}",
+            get(gateway::pay_page).post(gateway::confirm),
+        )
+        .route(
+            "/static/local-service.css",
+            get(|| async { asset("text/css; charset=utf-8", LOCAL_SERVICE_CSS) }),
+        )
+}
+
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     let import_limit = usize::try_from(state.config.import_max_bytes)
@@ -282,17 +303,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/candidate/application/pay", post(payment::pay))
         .route(
-            "/xuexin/local/authorise/{auth_no}",
-            get(xuexin::authorise_page).post(xuexin::confirm),
-        )
-        .route(
             "/candidate/application/prior-education/authorise",
             post(xuexin::start),
-        )
-        // The local payment gateway: a separate system served here for development and tests.
-        .route(
-            "/gateway/local/pay/{order_no}",
-            get(gateway::pay_page).post(gateway::confirm),
         )
         .route(
             "/static/app.css",
@@ -302,10 +314,7 @@ pub fn router(state: AppState) -> Router {
             "/static/print.js",
             get(|| async { asset("text/javascript; charset=utf-8", PRINT_JS) }),
         )
-        .route(
-            "/static/local-service.css",
-            get(|| async { asset("text/css; charset=utf-8", LOCAL_SERVICE_CSS) }),
-        )
+        .merge(local_services(&state))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics_endpoint))

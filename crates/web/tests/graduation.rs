@@ -94,13 +94,18 @@ async fn bachelor_prior_education_is_checked_against_the_credential_registry() {
         let e = condition_row(&page, 'e');
         assert!(e.contains("class=\"pass\""), "{}: {e}", b.name());
         // Yunnan asks 学信网 only after the candidate authorised it on the application: until
-        // then e is open, saying where to authorise and that 人工审核 is the fallback.
+        // then e is open, saying where to authorise and that 人工审核 is the fallback, and shown
+        // as completed in the application rather than as a failure.
         let client = app
             .signed_in("/login", accounts::YN_BACHELOR_PRIOR_EDU)
             .await;
         let (_, page) = app.get_text(&client, "/candidate/graduation").await;
         let e = condition_row(&page, 'e');
-        assert!(e.contains("class=\"fail\""), "{}: {e}", b.name());
+        assert!(
+            e.contains("class=\"pending\"") && e.contains("申请时完成"),
+            "{}: {e}",
+            b.name()
+        );
         assert!(
             e.contains("尚未授权学信网推送") && e.contains("人工审核"),
             "{e}"
@@ -118,10 +123,26 @@ async fn yunnan_candidate_needs_the_commitment_letter_and_one_without_major_is_s
         let (_, page) = app.get_text(&yn, "/candidate/graduation").await;
         let c = condition_row(&page, 'c');
         assert!(
-            c.contains("class=\"fail\"") && c.contains("承诺书"),
+            c.contains("class=\"pending\"") && c.contains("承诺书"),
             "{}: {c}",
             b.name()
         );
+        // The verdict and the button agree: nothing stops applying, and the page says what the
+        // application completes instead of "不能申请毕业".
+        assert!(!page.contains("不能申请毕业"), "{}", b.name());
+        assert!(
+            page.contains("以下条件在毕业申请中完成，不影响提交申请：c. 思想品德考核合格"),
+            "{}",
+            b.name()
+        );
+        assert!(
+            page.contains("id=\"apply\""),
+            "{}: 申请毕业 offered",
+            b.name()
+        );
+        // Its 须知 is Yunnan's, not Chongqing's.
+        assert!(page.contains("省招生考试院终审"), "{}", b.name());
+        assert!(!page.contains("市自考办"), "{}: {page}", b.name());
         let none = app
             .signed_in("/login", accounts::CQ_PROFILE_INCOMPLETE)
             .await;

@@ -22,7 +22,8 @@ use store::repo::{reference, staff};
 use store::testkit::app_backends;
 
 const CANDIDATE: &str = accounts::CQ_ELIGIBLE_ASSOCIATE;
-const FEE_FEN: i64 = domain::review::pipeline::CHONGQING_GRADUATION_FEE_FEN;
+/// The 毕业审定费 of the shipped Chongqing definition.
+const FEE_FEN: i64 = 4_000;
 
 fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(0)

@@ -56,7 +56,7 @@ impl FileRefusal {
 
 /// Formats a count with thousands separators ("51,201"), as people read
 /// byte and pixel counts far more easily that way.
-fn grouped(n: u64) -> String {
+pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

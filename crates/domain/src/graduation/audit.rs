@@ -97,16 +97,31 @@ pub struct Facts<'a> {
     pub legally_blocked: bool,
 }
 
-/// Condition c as it stands before the candidate applies, from the province's preset: in Yunnan
-/// the signed commitment letter (承诺书) is part of the application, so it is missing until then;
-/// elsewhere the chief university assesses moral character during review, so nothing is missing
-/// yet. `province` is the stored province code.
+/// Condition c as it stands before the candidate applies, from the province's definition: where
+/// the signed commitment letter (承诺书) is part of the application, it is missing until then;
+/// where the chief university assesses moral character during review, nothing is missing yet.
+/// `province` is the stored province code; an undefined one is named rather than passed.
 pub fn moral_state(province: &str) -> Result<(), String> {
-    if province == crate::Province::Yunnan.code() {
-        Err("尚未上传《毕业办证申请暨思想品德合格承诺书》（在毕业申请中上传）".to_owned())
-    } else {
-        Ok(())
+    match crate::Province::from_code(province).map(|p| p.moral()) {
+        Some(crate::province::MoralRule::AssessedInReview) => Ok(()),
+        Some(crate::province::MoralRule::CommitmentLetter) => {
+            Err(COMMITMENT_LETTER_PENDING.to_owned())
+        }
+        None => Err(format!(
+            "省份“{province}”没有定义，无法判断思想品德考核要求"
+        )),
     }
+}
+
+/// Condition c before applying where the commitment letter is uploaded in the application.
+pub const COMMITMENT_LETTER_PENDING: &str =
+    "尚未上传《毕业办证申请暨思想品德合格承诺书》（在毕业申请中上传）";
+
+/// Whether condition c is met by the application itself in this province, so that its being
+/// open before applying does not stop the candidate from applying.
+pub fn moral_met_in_application(province: &str) -> bool {
+    crate::Province::from_code(province)
+        .is_some_and(|p| p.moral() == crate::province::MoralRule::CommitmentLetter)
 }
 
 /// The six conditions of the graduation notice, in the notice's order.

@@ -7,15 +7,11 @@
 
 use chrono::NaiveDate;
 
-use crate::{Province, ValueError};
+use crate::ValueError;
 
-/// Longest scan accepted for Yunnan's materials (ID card, commitment letter,
-/// exemption forms, practical notice) *(ours)*: seed 003 names no limit, and a
-/// legible A4 scan as JPEG fits comfortably in 500K (512,000 bytes).
-pub const SCAN_MAX_BYTES: usize = 512_000;
-
-/// The sections and materials a province's form asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The sections and materials a province's form asks for (its definition's `[form]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FormProfile {
     /// 本人简历, 自我鉴定 and 签名 (Chongqing's register and transcript page).
     pub register_sections: bool,
@@ -38,34 +34,6 @@ pub struct FormProfile {
     /// Prior education is checked only after the candidate authorises 学信网 to push it (seed
     /// 003 §(二)1); otherwise the platform queries the registry itself (seed 001).
     pub prior_by_authorisation: bool,
-}
-
-/// The form profile of a province.
-pub fn profile(province: Province) -> FormProfile {
-    match province {
-        Province::Chongqing => FormProfile {
-            register_sections: true,
-            id_validity: false,
-            commitment_letter: false,
-            exemption_forms: false,
-            practical_notice: false,
-            certificate_photo: false,
-            scan_max_bytes: crate::files::JPEG_MAX_BYTES,
-            prior_reviewed_before_submit: false,
-            prior_by_authorisation: false,
-        },
-        Province::Yunnan => FormProfile {
-            register_sections: false,
-            id_validity: true,
-            commitment_letter: true,
-            exemption_forms: true,
-            practical_notice: true,
-            certificate_photo: true,
-            scan_max_bytes: SCAN_MAX_BYTES,
-            prior_reviewed_before_submit: true,
-            prior_by_authorisation: true,
-        },
-    }
 }
 
 /// Written for an ID card valid without end (长期).
@@ -143,8 +111,8 @@ mod tests {
 
     #[test]
     fn provinces_ask_for_their_own_materials() {
-        let cq = profile(Province::Chongqing);
-        let yn = profile(Province::Yunnan);
+        let cq = crate::Province::from_code("chongqing").unwrap().form();
+        let yn = crate::Province::from_code("yunnan").unwrap().form();
         assert!(cq.register_sections && !cq.certificate_photo && !cq.commitment_letter);
         assert!(!yn.register_sections && yn.certificate_photo && yn.commitment_letter);
         assert_eq!(cq.scan_max_bytes, 51_200);

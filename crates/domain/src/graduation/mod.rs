@@ -13,7 +13,7 @@ pub mod materials;
 
 pub use audit::{
     Audit, Condition, ConditionKey, ExemptionFact, Facts, Plan, PlanCourse, PriorEducation,
-    ScoreFact, audit, moral_state, what_if_scores,
+    ScoreFact, audit, moral_met_in_application, moral_state, what_if_scores,
 };
 pub use compiled::{
     CompactExemption, CompactScore, CompactStanding, CompiledPlan, NOT_IN_PLAN, Verdict,

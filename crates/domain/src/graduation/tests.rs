@@ -585,7 +585,16 @@ proptest! {
 
 #[test]
 fn yunnan_candidates_lack_the_commitment_letter_until_they_apply() {
-    let yunnan = moral_state(crate::Province::Yunnan.code()).unwrap_err();
+    let yunnan = moral_state("yunnan").unwrap_err();
     assert!(yunnan.contains("承诺书"), "{yunnan}");
-    assert_eq!(moral_state(crate::Province::Chongqing.code()), Ok(()));
+    assert_eq!(moral_state("chongqing"), Ok(()));
+}
+
+#[test]
+fn an_undefined_province_is_named_in_condition_c() {
+    let e = moral_state("atlantis").unwrap_err();
+    assert!(e.contains("atlantis") && e.contains("没有定义"), "{e}");
+    assert!(!moral_met_in_application("atlantis"));
+    assert!(moral_met_in_application("yunnan"));
+    assert!(!moral_met_in_application("chongqing"));
 }

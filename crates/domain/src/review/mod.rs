@@ -5,6 +5,6 @@ pub mod pipeline;
 pub mod reasons;
 pub mod state;
 
-pub use pipeline::{ReviewerRule, ReviewerTarget, Stage, StageKind, preset, success_stage, yuan};
+pub use pipeline::{ReviewerRule, ReviewerTarget, Stage, StageKind, success_stage, yuan};
 pub use reasons::{CommonReason, REASON_TEXT_MAX, compose_reason};
 pub use state::{Action, Refusal, State, Status, Window, transition};

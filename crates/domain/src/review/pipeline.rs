@@ -2,7 +2,7 @@
 //! attached to a province preset and copied onto each batch so a later change
 //! to the preset never rewrites a batch already under way.
 
-use crate::{CandidateType, OrgKind, Province};
+use crate::{CandidateType, OrgKind};
 
 coded_enum! {
     /// Who reviews a stage, resolved per application when the stage opens.
@@ -31,12 +31,9 @@ pub enum ReviewerTarget {
 }
 
 impl ReviewerRule {
-    /// Resolves the rule for a candidate of this type in this province.
-    pub fn target(&self, province: Province, candidate_type: CandidateType) -> ReviewerTarget {
-        let office = match province {
-            Province::Chongqing => OrgKind::MunicipalOffice,
-            Province::Yunnan => OrgKind::ProvincialOffice,
-        };
+    /// Resolves the rule for a candidate of this type in a province whose office is of kind
+    /// `office`.
+    pub fn target(&self, office: OrgKind, candidate_type: CandidateType) -> ReviewerTarget {
         let credit = candidate_type == CandidateType::CreditRecognition;
         match self {
             Self::ChiefUniversity => ReviewerTarget::ChiefUniversity,
@@ -73,7 +70,8 @@ pub struct Stage {
 }
 
 impl Stage {
-    fn review(name: &str, rule: ReviewerRule) -> Self {
+    /// A review stage.
+    pub fn review(name: &str, rule: ReviewerRule) -> Self {
         Self {
             name: name.to_string(),
             kind: StageKind::Review(rule),
@@ -83,33 +81,6 @@ impl Stage {
     /// Whether this stage is a payment.
     pub fn is_payment(&self) -> bool {
         matches!(self.kind, StageKind::Payment { .. })
-    }
-}
-
-/// The Chongqing 毕业审定费 in fen; a batch carries its own copy.
-pub const CHONGQING_GRADUATION_FEE_FEN: i64 = 4_000;
-
-/// The province's preset pipeline for graduation applications (seeds 001 and 003).
-pub fn preset(province: Province) -> Vec<Stage> {
-    match province {
-        Province::Chongqing => vec![
-            Stage::review("主考学校初审", ReviewerRule::ChiefUniversity),
-            Stage {
-                name: "缴纳毕业审定费".to_string(),
-                kind: StageKind::Payment {
-                    amount_fen: CHONGQING_GRADUATION_FEE_FEN,
-                },
-            },
-            Stage::review("市自考办审核", ReviewerRule::Office),
-        ],
-        Province::Yunnan => vec![
-            Stage::review("确认点初审", ReviewerRule::ConfirmationPointOrUniversity),
-            Stage::review(
-                "州市招生考试机构或主考学校复审",
-                ReviewerRule::PrefectureOrUniversity,
-            ),
-            Stage::review("省招生考试院终审", ReviewerRule::Office),
-        ],
     }
 }
 
@@ -128,12 +99,18 @@ pub fn yuan(fen: i64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::Province;
+
+    fn preset(code: &str) -> Vec<Stage> {
+        Province::from_code(code).unwrap().stages()
+    }
 
     #[test]
     fn chongqing_pipeline_is_initial_review_fee_then_office() {
-        let p = preset(Province::Chongqing);
+        let p = preset("chongqing");
         let names: Vec<&str> = p.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["主考学校初审", "缴纳毕业审定费", "市自考办审核"]);
         assert_eq!(success_stage(&p), 1);
@@ -141,16 +118,16 @@ mod tests {
 
     #[test]
     fn yunnan_credit_recognition_students_are_reviewed_by_their_university_first() {
-        let p = preset(Province::Yunnan);
+        let p = preset("yunnan");
         let StageKind::Review(rule) = p[0].kind.clone() else {
             panic!("first Yunnan stage must be a review");
         };
         assert_eq!(
-            rule.target(Province::Yunnan, CandidateType::CreditRecognition),
+            rule.target(OrgKind::ProvincialOffice, CandidateType::CreditRecognition),
             ReviewerTarget::ChiefUniversity
         );
         assert_eq!(
-            rule.target(Province::Yunnan, CandidateType::SelfStudy),
+            rule.target(OrgKind::ProvincialOffice, CandidateType::SelfStudy),
             ReviewerTarget::Ancestor(OrgKind::ConfirmationPoint)
         );
         assert_eq!(success_stage(&p), 0);

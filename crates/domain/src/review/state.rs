@@ -291,7 +291,6 @@ fn outside_window(window: Window, now: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use crate::Province;
-    use crate::review::pipeline::preset;
     use chrono::TimeZone;
 
     fn t(day: u32) -> DateTime<Utc> {
@@ -308,7 +307,7 @@ mod tests {
     }
 
     fn cq() -> Vec<Stage> {
-        preset(Province::Chongqing)
+        Province::from_code("chongqing").unwrap().stages()
     }
 
     fn run(state: State, action: Action) -> Result<State, Refusal> {

@@ -152,7 +152,7 @@ const SCORE_COLUMNS: &[&str] = &[
 
 fn province_mixes(refs: &Refs) -> anyhow::Result<[ProvinceMix; 2]> {
     let orgs_of = |province: &str, kind: &str| -> Vec<i64> {
-        catalog::ORGS
+        catalog::orgs()
             .iter()
             .filter(|o| o.province == Some(province) && o.kind == kind)
             .filter_map(|o| refs.orgs.get(o.key).copied())
@@ -165,8 +165,9 @@ fn province_mixes(refs: &Refs) -> anyhow::Result<[ProvinceMix; 2]> {
             .map(|(m, id)| (*id, m.courses))
             .collect()
     };
+    let of = |code: &str| Province::of(code).map_err(|e| anyhow::anyhow!("{e}"));
     let cq = ProvinceMix {
-        province: Province::Chongqing,
+        province: of("chongqing")?,
         admission_prefix: "50",
         registration_orgs: orgs_of("chongqing", "district_agency"),
         majors: majors_of("chongqing"),
@@ -181,7 +182,7 @@ fn province_mixes(refs: &Refs) -> anyhow::Result<[ProvinceMix; 2]> {
         ids: IdPermutation::new(catalog::CQ_REGION_CODES.len()),
     };
     let yn = ProvinceMix {
-        province: Province::Yunnan,
+        province: of("yunnan")?,
         admission_prefix: "53",
         registration_orgs: orgs_of("yunnan", "confirmation_point"),
         majors: majors_of("yunnan"),
@@ -320,8 +321,8 @@ pub(super) async fn seed(
         };
         for _ in 0..n {
             let p = match opts.bulk_province {
-                Some(Province::Chongqing) => &mut mixes[0],
-                Some(Province::Yunnan) => &mut mixes[1],
+                Some(p) if p == mixes[0].province => &mut mixes[0],
+                Some(_) => &mut mixes[1],
                 // Chongqing somewhat larger than Yunnan, as in the real registers.
                 None if rng.chance(55) => &mut mixes[0],
                 None => &mut mixes[1],

@@ -1,6 +1,7 @@
 //! Reference data for the demo data set: real organisations, majors and national course codes; no real person.
 
 /// An organisation in the demo province trees.
+#[derive(Clone)]
 pub struct OrgSeed {
     /// Unique ASCII slug, e.g. `"cq-office"`.
     pub key: &'static str,
@@ -43,7 +44,7 @@ pub struct MajorSeed {
     pub name: &'static str,
     /// `"associate"` (专科) | `"bachelor"` (本科).
     pub level: &'static str,
-    /// Key of the chief university (主考院校) or continuing-education school in [`ORGS`].
+    /// Key of the chief university (主考院校) or continuing-education school in [`orgs`].
     pub chief_university: &'static str,
     /// Courses of the exam plan.
     pub courses: &'static [CourseSeed],
@@ -92,254 +93,47 @@ const fn thesis(code: &'static str, name: &'static str, credits: u8) -> CourseSe
 }
 
 /// All organisations of the demo data set (Chongqing tree, Yunnan tree, continuing-education school).
-pub static ORGS: &[OrgSeed] = &[
-    // ---------------------------------------------------------------- Chongqing
-    OrgSeed {
-        key: "cq-office",
-        parent: None,
-        kind: "municipal_office",
-        province: Some("chongqing"),
-        code: "500000",
-        name: "重庆市教育考试院（市自考办）",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "cq-yz",
-        parent: Some("cq-office"),
-        kind: "district_agency",
-        province: Some("chongqing"),
-        code: "500103",
-        name: "渝中区招生办公室",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "cq-spb",
-        parent: Some("cq-office"),
-        kind: "district_agency",
-        province: Some("chongqing"),
-        code: "500106",
-        name: "沙坪坝区招生办公室",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "cq-jlp",
-        parent: Some("cq-office"),
-        kind: "district_agency",
-        province: Some("chongqing"),
-        code: "500107",
-        name: "九龙坡区招生办公室",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "cq-wz",
-        parent: Some("cq-office"),
-        kind: "district_agency",
-        province: Some("chongqing"),
-        code: "500101",
-        name: "万州区招生办公室",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "cq-na",
-        parent: Some("cq-office"),
-        kind: "district_agency",
-        province: Some("chongqing"),
-        code: "500108",
-        name: "南岸区招生办公室",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "cq-yb",
-        parent: Some("cq-office"),
-        kind: "district_agency",
-        province: Some("chongqing"),
-        code: "500112",
-        name: "渝北区招生办公室",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "cq-cqu",
-        parent: Some("cq-office"),
-        kind: "chief_university",
-        province: Some("chongqing"),
-        code: "10611",
-        name: "重庆大学",
-        announcement: "重庆大学自学考试毕业证书领取公告：本批次毕业证书已由市自考办下发，请考生本人持身份证原件于工作日9:00-11:30、14:30-17:00到重庆大学A区继续教育学院办公楼203室领取；委托他人领取的须同时提供委托书及双方身份证原件。咨询电话：023-65108321。",
-    },
-    OrgSeed {
-        key: "cq-swu",
-        parent: Some("cq-office"),
-        kind: "chief_university",
-        province: Some("chongqing"),
-        code: "10635",
-        name: "西南大学",
-        announcement: "西南大学自学考试办公室公告：毕业审核通过的考生请于通知发布之日起三个月内，持本人身份证原件到西南大学北碚校区继续教育学院一楼自考服务大厅领取毕业证书及毕业生登记表，逾期未领取的证书将转存档案室。咨询电话：023-68253047。",
-    },
-    OrgSeed {
-        key: "cq-cqnu",
-        parent: Some("cq-office"),
-        kind: "chief_university",
-        province: Some("chongqing"),
-        code: "10637",
-        name: "重庆师范大学",
-        announcement: "重庆师范大学自学考试毕业证书发放通知：请已通过毕业审核的考生携带身份证原件，于周一至周五工作时间到大学城校区行政楼附楼105室（继续教育学院自考科）领取证书；外地考生可申请邮寄，邮费自理。咨询电话：023-65362914。",
-    },
-    OrgSeed {
-        key: "cq-swupl",
-        parent: Some("cq-office"),
-        kind: "chief_university",
-        province: Some("chongqing"),
-        code: "10652",
-        name: "西南政法大学",
-        announcement: "西南政法大学自考办公告：法学专业本科毕业证书及学士学位证书已到校，请考生本人持身份证原件到渝北校区继续教育学院办公楼302室领取；学位申请材料补交截止时间以学院通知为准。咨询电话：023-67258406。",
-    },
-    OrgSeed {
-        key: "cq-ctbu",
-        parent: Some("cq-office"),
-        kind: "chief_university",
-        province: Some("chongqing"),
-        code: "11799",
-        name: "重庆工商大学",
-        announcement: "重庆工商大学自学考试毕业证书领取公告：请毕业考生持身份证原件于工作日到南岸区学府大道校区继续教育学院综合楼108室领取毕业证书；代领需携带委托书及代领人身份证原件。如有疑问请致电023-62769153。",
-    },
-    OrgSeed {
-        key: "cq-alu-gszy",
-        parent: Some("cq-office"),
-        kind: "assisted_learning_unit",
-        province: Some("chongqing"),
-        code: "CQZX01",
-        name: "重庆工商职业学院",
-        announcement: "",
-    },
-    // ---------------------------------------------------------------- Yunnan
-    OrgSeed {
-        key: "yn-office",
-        parent: None,
-        kind: "provincial_office",
-        province: Some("yunnan"),
-        code: "530000",
-        name: "云南省招生考试院",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "yn-km",
-        parent: Some("yn-office"),
-        kind: "prefecture_agency",
-        province: Some("yunnan"),
-        code: "530100",
-        name: "昆明市招生考试院",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "yn-qj",
-        parent: Some("yn-office"),
-        kind: "prefecture_agency",
-        province: Some("yunnan"),
-        code: "530300",
-        name: "曲靖市招生考试院",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "yn-km-wh",
-        parent: Some("yn-km"),
-        kind: "confirmation_point",
-        province: Some("yunnan"),
-        code: "530102",
-        name: "五华区自考确认点",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "yn-km-pl",
-        parent: Some("yn-km"),
-        kind: "confirmation_point",
-        province: Some("yunnan"),
-        code: "530103",
-        name: "盘龙区自考确认点",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "yn-km-gd",
-        parent: Some("yn-km"),
-        kind: "confirmation_point",
-        province: Some("yunnan"),
-        code: "530111",
-        name: "官渡区自考确认点",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "yn-qj-ql",
-        parent: Some("yn-qj"),
-        kind: "confirmation_point",
-        province: Some("yunnan"),
-        code: "530302",
-        name: "麒麟区自考确认点",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "yn-qj-xw",
-        parent: Some("yn-qj"),
-        kind: "confirmation_point",
-        province: Some("yunnan"),
-        code: "530381",
-        name: "宣威市自考确认点",
-        announcement: "",
-    },
-    OrgSeed {
-        key: "yn-ynu",
-        parent: Some("yn-office"),
-        kind: "chief_university",
-        province: Some("yunnan"),
-        code: "10673",
-        name: "云南大学",
-        announcement: "云南大学自学考试毕业证书领取公告：本期毕业证书已到校，请考生本人持身份证原件于工作日到呈贡校区继续教育学院行政楼115室领取，或经所在州（市）招生考试院统一代领。咨询电话：0871-65031862。",
-    },
-    OrgSeed {
-        key: "yn-ynnu",
-        parent: Some("yn-office"),
-        kind: "chief_university",
-        province: Some("yunnan"),
-        code: "10681",
-        name: "云南师范大学",
-        announcement: "云南师范大学自考办公告：毕业审核通过的考生请持身份证原件到一二一大街校区继续教育学院自考办（综合楼2楼）领取毕业证书，领取时间为工作日9:00-11:30、14:30-17:30。咨询电话：0871-65516287。",
-    },
-    OrgSeed {
-        key: "yn-kust",
-        parent: Some("yn-office"),
-        kind: "chief_university",
-        province: Some("yunnan"),
-        code: "10674",
-        name: "昆明理工大学",
-        announcement: "昆明理工大学自学考试毕业证书发放通知：请考生持本人身份证原件到莲华校区继续教育学院教学楼304室领取毕业证书；委托领取须提供委托书及双方身份证原件。咨询电话：0871-65194730。",
-    },
-    OrgSeed {
-        key: "yn-ynufe",
-        parent: Some("yn-office"),
-        kind: "chief_university",
-        province: Some("yunnan"),
-        code: "10689",
-        name: "云南财经大学",
-        announcement: "云南财经大学自学考试办公室公告：会计类专业毕业证书已到校，请考生本人持身份证原件于工作日到龙泉路校区继续教育学院一楼服务大厅领取；申请学士学位的考生请同时提交学位外语成绩证明。咨询电话：0871-65023418。",
-    },
-    OrgSeed {
-        key: "yn-alu-ynjg",
-        parent: Some("yn-office"),
-        kind: "assisted_learning_unit",
-        province: Some("yunnan"),
-        code: "YNZX01",
-        name: "云南经济管理学院",
-        announcement: "",
-    },
-    // ---------------------------------------------------------------- continuing education
-    OrgSeed {
-        key: "ce-school",
-        parent: None,
-        kind: "continuing_ed_school",
-        province: None,
-        code: "10681CE",
-        name: "云南师范大学继续教育学院",
-        announcement: "",
-    },
-];
+/// Organisations outside any province's definition (schools of continuing education); the
+/// provinces' organisations come from their definitions' trees.
+static OTHER_ORGS: &[OrgSeed] = &[OrgSeed {
+    key: "ce-school",
+    parent: None,
+    kind: "continuing_ed_school",
+    province: None,
+    code: "10681CE",
+    name: "云南师范大学继续教育学院",
+    announcement: "",
+}];
+
+/// The demo's provinces, whose definitions' trees hold their organisations.
+pub const DEMO_PROVINCES: &[&str] = &["chongqing", "yunnan"];
+
+static ALL_ORGS: std::sync::LazyLock<Vec<OrgSeed>> = std::sync::LazyLock::new(|| {
+    let mut all: Vec<OrgSeed> = DEMO_PROVINCES
+        .iter()
+        .filter_map(|code| domain::Province::from_code(code))
+        .flat_map(|p| {
+            let def = p.definition();
+            def.tree.iter().map(move |o| OrgSeed {
+                key: o.key.as_str(),
+                parent: o.parent.as_deref(),
+                kind: o.kind.code(),
+                province: Some(def.code.as_str()),
+                code: o.code.as_str(),
+                name: o.name.as_str(),
+                announcement: o.announcement.as_str(),
+            })
+        })
+        .collect();
+    all.extend(OTHER_ORGS.iter().cloned());
+    all
+});
+
+/// Every organisation of the demo, parents before children: the demo provinces' trees, then the
+/// others.
+pub fn orgs() -> &'static [OrgSeed] {
+    &ALL_ORGS
+}
 
 // ------------------------------------------------------------------ Chongqing plans
 
@@ -806,11 +600,11 @@ mod tests {
     #[test]
     fn org_tree_is_consistent() {
         let mut keys = HashSet::new();
-        for o in ORGS {
+        for o in orgs() {
             assert!(keys.insert(o.key), "duplicate org key {}", o.key);
             assert!(o.key.is_ascii() && o.code.is_ascii());
         }
-        for o in ORGS {
+        for o in orgs() {
             if let Some(p) = o.parent {
                 assert!(keys.contains(p), "{} has unknown parent {}", o.key, p);
             }
@@ -826,7 +620,7 @@ mod tests {
     #[test]
     fn plans_are_consistent() {
         for m in MAJORS {
-            let Some(chief) = ORGS.iter().find(|o| o.key == m.chief_university) else {
+            let Some(chief) = orgs().iter().find(|o| o.key == m.chief_university) else {
                 panic!(
                     "{} has unknown chief university {}",
                     m.name, m.chief_university

@@ -232,7 +232,7 @@ pub async fn seed(db: &crate::Db, opts: &DemoOptions) -> Result<DemoSummary, any
         "extra_candidates is at most {}",
         bulk::MAX_EXTRA
     );
-    if let Some(first) = catalog::ORGS.first()
+    if let Some(first) = catalog::orgs().first()
         && org::by_code(db, first.code).await?.is_some()
     {
         anyhow::bail!(
@@ -329,7 +329,7 @@ async fn legacy_register<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> an
 async fn reference_data<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> anyhow::Result<Refs> {
     let mut orgs = HashMap::new();
     // The catalogue lists parents first, but a pass per tree level keeps that from being a rule.
-    let mut pending: Vec<_> = catalog::ORGS.iter().collect();
+    let mut pending: Vec<_> = catalog::orgs().iter().collect();
     while !pending.is_empty() {
         let before = pending.len();
         let mut later = Vec::new();
@@ -521,7 +521,7 @@ async fn staff_accounts<C: ConnectionTrait>(
     logins: &mut Vec<DemoLogin>,
 ) -> anyhow::Result<()> {
     for (username, org_key, role) in STAFF {
-        let seed = catalog::ORGS
+        let seed = catalog::orgs()
             .iter()
             .find(|o| o.key == *org_key)
             .with_context(|| format!("unknown organisation {org_key}"))?;
@@ -676,9 +676,9 @@ mod tests {
 
     #[test]
     fn staff_cover_every_org_kind_of_each_province() {
-        for o in catalog::ORGS {
+        for o in catalog::orgs() {
             let covered = STAFF.iter().any(|(_, key, _)| {
-                catalog::ORGS
+                catalog::orgs()
                     .iter()
                     .any(|x| x.key == *key && x.kind == o.kind && x.province == o.province)
             });

@@ -45,7 +45,8 @@ struct NamedCandidate {
     seq: u16,
     ethnicity: &'static str,
     political_status: &'static str,
-    province: Province,
+    /// Province code.
+    province: &'static str,
     registration_org: &'static str,
     candidate_type: CandidateType,
     /// Phone and address; `None` leaves the profile incomplete.
@@ -70,7 +71,7 @@ const CANDIDATES: &[NamedCandidate] = &[
         seq: 24,
         ethnicity: "汉族",
         political_status: "共青团员",
-        province: Province::Chongqing,
+        province: "chongqing",
         registration_org: "cq-spb",
         candidate_type: CandidateType::SelfStudy,
         contact: Some(("13883451276", "重庆市沙坪坝区天星桥正街17号3栋2单元1502室")),
@@ -97,7 +98,7 @@ const CANDIDATES: &[NamedCandidate] = &[
         seq: 37,
         ethnicity: "汉族",
         political_status: "群众",
-        province: Province::Chongqing,
+        province: "chongqing",
         registration_org: "cq-spb",
         candidate_type: CandidateType::SelfStudy,
         contact: Some(("15923087714", "重庆市九龙坡区杨家坪正街72号8栋1单元903室")),
@@ -124,7 +125,7 @@ const CANDIDATES: &[NamedCandidate] = &[
         seq: 52,
         ethnicity: "土家族",
         political_status: "群众",
-        province: Province::Chongqing,
+        province: "chongqing",
         registration_org: "cq-spb",
         candidate_type: CandidateType::Assisted,
         contact: Some(("18725036618", "重庆市南岸区南坪西路88号2栋3单元704室")),
@@ -151,7 +152,7 @@ const CANDIDATES: &[NamedCandidate] = &[
         seq: 71,
         ethnicity: "汉族",
         political_status: "中共党员",
-        province: Province::Chongqing,
+        province: "chongqing",
         registration_org: "cq-spb",
         candidate_type: CandidateType::SelfStudy,
         contact: Some(("13368290451", "重庆市渝北区新南路216号5栋2单元1103室")),
@@ -178,7 +179,7 @@ const CANDIDATES: &[NamedCandidate] = &[
         seq: 8,
         ethnicity: "汉族",
         political_status: "共青团员",
-        province: Province::Chongqing,
+        province: "chongqing",
         registration_org: "cq-spb",
         candidate_type: CandidateType::SelfStudy,
         contact: None,
@@ -205,7 +206,7 @@ const CANDIDATES: &[NamedCandidate] = &[
         seq: 46,
         ethnicity: "彝族",
         political_status: "群众",
-        province: Province::Yunnan,
+        province: "yunnan",
         registration_org: "yn-qj-ql",
         candidate_type: CandidateType::SelfStudy,
         contact: Some((
@@ -235,7 +236,7 @@ const CANDIDATES: &[NamedCandidate] = &[
         seq: 93,
         ethnicity: "汉族",
         political_status: "群众",
-        province: Province::Yunnan,
+        province: "yunnan",
         registration_org: "yn-qj-ql",
         candidate_type: CandidateType::SelfStudy,
         contact: Some(("13988127305", "云南省曲靖市宣威市建设路76号3栋2单元601室")),
@@ -262,7 +263,7 @@ const CANDIDATES: &[NamedCandidate] = &[
         seq: 62,
         ethnicity: "白族",
         political_status: "共青团员",
-        province: Province::Yunnan,
+        province: "yunnan",
         registration_org: "yn-qj-ql",
         candidate_type: CandidateType::CreditRecognition,
         contact: Some(("18287316540", "云南省曲靖市麒麟区麒麟西路47号1栋4单元305室")),
@@ -289,7 +290,7 @@ const CANDIDATES: &[NamedCandidate] = &[
         seq: 84,
         ethnicity: "回族",
         political_status: "群众",
-        province: Province::Yunnan,
+        province: "yunnan",
         registration_org: "yn-qj-ql",
         candidate_type: CandidateType::SelfStudy,
         contact: Some(("13887461205", "云南省曲靖市麒麟区寥廓南路35号2栋1单元201室")),
@@ -449,14 +450,14 @@ pub(super) async fn candidates<C: ConnectionTrait>(
             phone,
             address,
             candidate_type: nc.candidate_type,
-            province: nc.province,
+            province: Province::of(nc.province).map_err(|e| anyhow::anyhow!("{e}"))?,
             registration_org_id: refs.org(nc.registration_org)?,
         };
         let row = candidate::insert(conn, new, opts.password_hash.clone(), now).await?;
         let mut plan_of = nc.plan_without_major;
         if let Some((chief, code)) = nc.major {
             let (_, major_id) = refs.major(chief, code)?;
-            reference::add_enrolled_major(conn, row.id, nc.province.code(), major_id, now).await?;
+            reference::add_enrolled_major(conn, row.id, nc.province, major_id, now).await?;
             plan_of = Some((chief, code));
         }
         if let Some((chief, code)) = plan_of {

@@ -655,9 +655,9 @@ pub async fn reviewer_of<C: ConnectionTrait>(
         return Ok(None);
     };
     let cand = crate::repo::candidate::get(conn, a.candidate_id).await?;
-    let province = Province::from_code(&cand.province).unwrap_or(Province::Chongqing);
+    let province = Province::of(&cand.province).map_err(|e| RepoError::Invalid(e.0))?;
     let ctype = CandidateType::from_code(&cand.candidate_type).unwrap_or(CandidateType::SelfStudy);
-    match rule.target(province, ctype) {
+    match rule.target(province.office(), ctype) {
         ReviewerTarget::ChiefUniversity => Ok(Some(a.chief_university_id)),
         ReviewerTarget::Ancestor(kind) => {
             let reg = crate::repo::org::get(conn, cand.registration_org_id).await?;
@@ -1434,19 +1434,5 @@ pub fn major_needs_prior(m: &major::Model) -> bool {
 
 /// Kinds of organisation that review somewhere in a province's pipeline, for the staff menu.
 pub fn reviewing_kinds(province: Province) -> Vec<OrgKind> {
-    let mut kinds = Vec::new();
-    for s in domain::review::preset(province) {
-        if let StageKind::Review(rule) = s.kind {
-            for t in [CandidateType::SelfStudy, CandidateType::CreditRecognition] {
-                let k = match rule.target(province, t) {
-                    ReviewerTarget::ChiefUniversity => OrgKind::ChiefUniversity,
-                    ReviewerTarget::Ancestor(k) => k,
-                };
-                if !kinds.contains(&k) {
-                    kinds.push(k);
-                }
-            }
-        }
-    }
-    kinds
+    province.reviewing_kinds()
 }

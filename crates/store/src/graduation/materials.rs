@@ -1,9 +1,9 @@
 //! The province-specific materials of an application (SPEC §3 item 9, seed 003): what the
 //! batch's province asks for, what is still missing, and the reviewers' seal confirmation.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::graduation::form::FileSlot;
-use domain::graduation::materials::{FormProfile, needs_practical_notice, profile};
+use domain::graduation::materials::{FormProfile, needs_practical_notice};
 use domain::{CourseKind, ExemptionMode, Province};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -48,22 +48,11 @@ impl MaterialNeeds {
     }
 }
 
-/// The province an application is filed in (its batch's).
-pub fn province_of(b: &crate::entity::batch::Model) -> Province {
-    b.province
-        .as_deref()
-        .and_then(Province::from_code)
-        .unwrap_or(Province::Chongqing)
-}
-
-/// Yunnan's ID-validity cutoff for a batch opening on `opens` *(ours)*: the last day of that
-/// half-year, as seed 003's "2024年上半年 … 身份证有效期在2024年6月30日之后" has it.
-pub fn default_id_cutoff(opens: NaiveDate) -> Option<NaiveDate> {
-    if opens.month() <= 6 {
-        NaiveDate::from_ymd_opt(opens.year(), 6, 30)
-    } else {
-        NaiveDate::from_ymd_opt(opens.year(), 12, 31)
-    }
+/// The province an application is filed in (its batch's); a batch without one, or with a code
+/// no definition carries, is refused by name rather than read as some other province.
+pub fn province_of(b: &crate::entity::batch::Model) -> Result<Province, RepoError> {
+    let code = b.province.as_deref().unwrap_or_default();
+    Province::of(code).map_err(|e| RepoError::Invalid(e.0))
 }
 
 /// Works out what the application needs from its batch, major and the candidate's exemptions.
@@ -88,7 +77,7 @@ pub async fn needs_of<C: ConnectionTrait>(
             })
         })
         .collect();
-    let profile = profile(province_of(&b));
+    let profile = province_of(&b)?.form();
     Ok(MaterialNeeds {
         profile,
         id_cutoff: b.id_valid_after,
@@ -214,26 +203,4 @@ pub async fn accept_photo_preview(
         .ok_or(RepoError::NotFound)?;
     txn.commit().await?;
     Ok(accepted)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn id_cutoff_is_the_end_of_the_half_year_the_batch_opens_in() {
-        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
-        assert_eq!(
-            default_id_cutoff(d(2024, 5, 6).unwrap_or_default()),
-            d(2024, 6, 30)
-        );
-        assert_eq!(
-            default_id_cutoff(d(2024, 6, 30).unwrap_or_default()),
-            d(2024, 6, 30)
-        );
-        assert_eq!(
-            default_id_cutoff(d(2024, 7, 1).unwrap_or_default()),
-            d(2024, 12, 31)
-        );
-    }
 }

@@ -7,7 +7,7 @@ pub mod batch_audit;
 pub mod materials;
 pub mod prior_review;
 
-use domain::graduation::{ExemptionFact, Plan, PlanCourse, PriorEducation, ScoreFact};
+use domain::graduation::{ExemptionFact, Plan, PlanCourse, ScoreFact};
 use domain::{CourseKind, ExemptionMode, Level, ScoreSource};
 use sea_orm::ConnectionTrait;
 
@@ -64,12 +64,60 @@ pub async fn records_of<C: ConnectionTrait>(
     Ok((scores, exemptions))
 }
 
-/// 前置学历: the state of the prior-education check for a candidate's current application.
-///
-/// No check result is stored yet (the application's prior-education section and the credential
-/// lookup are still to come), so every candidate reads as not checked, which fails condition e
-/// for 本科 majors only. The self-check and the batch audit both ask here, so stored results
-/// will reach both at once.
-pub fn prior_education_of(_candidate_id: i64) -> PriorEducation {
-    PriorEducation::NotChecked
+/// What the applications of one batch have settled, for the batch audit's conditions c and e:
+/// the candidates whose prior education was verified (by the credential service or by the manual
+/// review), and those whose application holds the signed commitment letter (condition c where
+/// the province has the letter uploaded in the application).
+#[derive(Debug, Default, Clone)]
+pub struct Settled {
+    /// Candidates with prior education verified.
+    pub prior_verified: std::collections::HashSet<i64>,
+    /// Candidates whose application carries the commitment letter.
+    pub commitment_letter: std::collections::HashSet<i64>,
+}
+
+/// Reads [`Settled`] from the stored applications of `batch_id`.
+pub async fn settled_in_batch<C: ConnectionTrait>(
+    conn: &C,
+    batch_id: i64,
+) -> Result<Settled, RepoError> {
+    use crate::entity::{application_file, graduation_application as app};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let apps: Vec<(i64, i64, String)> = app::Entity::find()
+        .select_only()
+        .column(app::Column::Id)
+        .column(app::Column::CandidateId)
+        .column(app::Column::PriorCheck)
+        .filter(app::Column::BatchId.eq(batch_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut settled = Settled::default();
+    let mut candidate_of = std::collections::HashMap::new();
+    for (id, candidate, prior) in apps {
+        if prior == application::PRIOR_VERIFIED {
+            settled.prior_verified.insert(candidate);
+        }
+        candidate_of.insert(id, candidate);
+    }
+    let ids: Vec<i64> = candidate_of.keys().copied().collect();
+    for chunk in ids.chunks(500) {
+        let with_letter: Vec<i64> = application_file::Entity::find()
+            .select_only()
+            .column(application_file::Column::ApplicationId)
+            .filter(application_file::Column::ApplicationId.is_in(chunk.to_vec()))
+            .filter(
+                application_file::Column::Slot
+                    .eq(domain::graduation::form::FileSlot::Commitment.code()),
+            )
+            .into_tuple()
+            .all(conn)
+            .await?;
+        settled.commitment_letter.extend(
+            with_letter
+                .iter()
+                .filter_map(|a| candidate_of.get(a).copied()),
+        );
+    }
+    Ok(settled)
 }

@@ -24,6 +24,47 @@ pub struct NewOrg<'a> {
     pub announcement: &'a str,
 }
 
+/// Creates the organisation tree of a province's definition, parents first; organisations whose
+/// code exists already are kept as they are. Returns how many were created.
+pub async fn init_province<C: ConnectionTrait>(
+    conn: &C,
+    province: domain::Province,
+    now: DateTime<Utc>,
+) -> Result<usize, RepoError> {
+    let tree = &province.definition().tree;
+    if tree.is_empty() {
+        return Err(RepoError::Invalid(format!(
+            "{}的省份定义没有 [[tree]]（机构树），无法创建机构；请在定义中写明省考试机构及其下级机构",
+            province.label()
+        )));
+    }
+    let mut ids = std::collections::HashMap::new();
+    let mut created = 0;
+    for o in tree {
+        if let Some(existing) = by_code(conn, &o.code).await? {
+            ids.insert(o.key.as_str(), existing.id);
+            continue;
+        }
+        let parent_id = o.parent.as_deref().and_then(|p| ids.get(p).copied());
+        let org = create(
+            conn,
+            NewOrg {
+                parent_id,
+                kind: o.kind.code(),
+                province: Some(province.code()),
+                code: &o.code,
+                name: &o.name,
+                announcement: &o.announcement,
+            },
+            now,
+        )
+        .await?;
+        ids.insert(o.key.as_str(), org.id);
+        created += 1;
+    }
+    Ok(created)
+}
+
 /// Creates an organisation and sets its materialised path (`/root/…/self/`).
 pub async fn create<C: ConnectionTrait>(
     conn: &C,

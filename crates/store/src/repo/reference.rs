@@ -407,6 +407,11 @@ pub async fn create_batch<C: ConnectionTrait>(
             "批次的申请截止时间必须晚于开始时间".to_owned(),
         ));
     }
+    // A graduation batch copies its province's pipeline and cutoff, so the province must exist.
+    let province = new
+        .province
+        .map(|code| domain::Province::of(code).map_err(|e| RepoError::Invalid(e.0)))
+        .transpose()?;
     // Language and degree batches keep the thresholds in force when they were created.
     let (min_average, min_core) = match (new.kind, new.org_id) {
         ("language" | "degree", Some(org)) => {
@@ -431,14 +436,8 @@ pub async fn create_batch<C: ConnectionTrait>(
         name: Set(new.name.to_owned()),
         opens_at: Set(new.opens_at),
         closes_at: Set(new.closes_at),
-        id_valid_after: Set(new
-            .province
-            .filter(|p| *p == domain::Province::Yunnan.code())
-            .and_then(|_| {
-                crate::graduation::materials::default_id_cutoff(
-                    (new.opens_at + chrono::Duration::hours(8)).date_naive(),
-                )
-            })),
+        id_valid_after: Set(province
+            .and_then(|p| p.id_cutoff((new.opens_at + chrono::Duration::hours(8)).date_naive()))),
         created_at: Set(now),
         ..Default::default()
     }
@@ -446,10 +445,9 @@ pub async fn create_batch<C: ConnectionTrait>(
     .await?;
     // A graduation batch gets its own copy of the province's pipeline.
     if new.kind == "graduation"
-        && let Some(p) = new.province.and_then(domain::Province::from_code)
+        && let Some(p) = province
     {
-        crate::graduation::application::set_stages(conn, created.id, &domain::review::preset(p))
-            .await?;
+        crate::graduation::application::set_stages(conn, created.id, &p.stages()).await?;
     }
     Ok(created)
 }

@@ -222,7 +222,7 @@ fn candidate_type_schema() -> Object {
 
 fn province_schema() -> Object {
     codes_schema(
-        domain::Province::ALL.iter().map(|v| v.code()),
+        domain::Province::all().iter().map(|v| v.code()),
         false,
         "省份代码",
     )

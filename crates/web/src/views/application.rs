@@ -105,7 +105,7 @@ pub async fn open(
         .await
         .map_err(|_| refuse("所选批次不存在".to_owned()))?;
     let (audit, prior) = audit_major(&state, &me.model, &m.major, &[]).await?;
-    if let Some(reason) = blocking_refusal(&audit, &prior) {
+    if let Some(reason) = blocking_refusal(&audit, &prior, &me.model.province) {
         return Err(refuse(format!("暂不能申请毕业：{reason}")));
     }
     let opened = apps::open(
@@ -224,7 +224,10 @@ struct FormPage {
     register: bool,
     scan_max: usize,
     scan_max_label: String,
+    /// The province's own part of the form (its definition's materials and prior review).
     yunnan: Option<super::materials::ProvinceForm>,
+    /// Prior education goes through 学信网 authorisation or the manual review before submitting.
+    prior_review: bool,
 }
 
 /// What the candidate typed into a section that failed, shown again so nothing is lost.
@@ -400,6 +403,8 @@ async fn render_form(
             needs.profile.scan_max_bytes / 1024,
             grouped(needs.profile.scan_max_bytes)
         ),
+        prior_review: needs.profile.prior_by_authorisation
+            || needs.profile.prior_reviewed_before_submit,
         yunnan,
         a,
     };

@@ -8,8 +8,8 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Datelike;
 use domain::backfill::{BackfillInput, BackfillSource, BackfillStatus, validate};
-use domain::graduation::materials::SCAN_MAX_BYTES;
 use domain::{Province, ScoreValue};
 use serde::Deserialize;
 use store::entity::score_backfill as backfill;
@@ -22,6 +22,11 @@ use super::staff::who;
 use crate::error::AppError;
 use crate::session::{CurrentCandidate, CurrentStaff};
 use crate::{AppState, util};
+
+/// The candidate's province, whose definition says whether and how backfills are filed.
+fn province_of(me: &CurrentCandidate) -> Result<Province, AppError> {
+    Province::of(&me.model.province).map_err(|e| AppError::from(RepoError::Invalid(e.0)))
+}
 
 /// One request as listed, to the candidate or to staff.
 pub struct Line {
@@ -93,7 +98,9 @@ pub struct CourseOption {
 #[template(path = "candidate/backfills.html")]
 struct CandidatePage {
     layout: Layout,
-    yunnan: bool,
+    /// The province files backfills at all.
+    offered: bool,
+    /// (heading, text) of each paper the province accepts.
     sources: Vec<(&'static str, &'static str)>,
     courses: Vec<CourseOption>,
     form: BackfillInput,
@@ -101,6 +108,28 @@ struct CandidatePage {
     submitted: bool,
     lines: Vec<Line>,
     scan_max_label: String,
+    province_label: &'static str,
+    paper_lines: Vec<String>,
+}
+
+/// How one paper the province accepts is handled, in the candidate's words.
+fn paper_line(p: &domain::province::BackfillPaper) -> String {
+    use domain::backfill::BackfillHandler;
+    let when = match p.obtained_before {
+        Some(d) if d.month() == 1 && d.day() == 1 => format!("{}年以前取得的", d.year()),
+        Some(d) => format!("{}年{}月{}日以前取得的", d.year(), d.month(), d.day()),
+        None => String::new(),
+    };
+    match p.source.handler() {
+        BackfillHandler::ConfirmationPoint => format!(
+            "{when}{}：提交后请持原件到确认点办理，确认点验证后进行成绩补录，并收取原件存档备查。",
+            p.source.label()
+        ),
+        BackfillHandler::ChiefUniversity => format!(
+            "{when}{}：提交后请自行联系主考学校，主考学校验证后进行成绩补录。",
+            p.source.label()
+        ),
+    }
 }
 
 async fn render_candidate(
@@ -110,6 +139,7 @@ async fn render_candidate(
     errors: Vec<String>,
     submitted: bool,
 ) -> Result<String, AppError> {
+    let province = province_of(me)?;
     let names = store::repo::reference::course_names(&state.db).await?;
     let lines = backfills::of_candidate(&state.db, me.model.id)
         .await?
@@ -127,17 +157,20 @@ async fn render_candidate(
         .collect();
     Ok(CandidatePage {
         layout: Layout::candidate("成绩补录", &me.model.name, &me.ctx, "/candidate/backfills"),
-        yunnan: me.model.province == Province::Yunnan.code(),
-        sources: BackfillSource::ALL
+        offered: province.has_backfill(),
+        sources: province
+            .backfill_papers()
             .iter()
-            .map(|s| (s.code(), s.label()))
+            .map(|p| (p.source.code(), p.source.label()))
             .collect(),
+        province_label: province.label(),
+        paper_lines: province.backfill_papers().iter().map(paper_line).collect(),
         courses,
         form,
         errors,
         submitted,
         lines,
-        scan_max_label: format!("{}K", SCAN_MAX_BYTES / 1024),
+        scan_max_label: format!("{}K", province.form().scan_max_bytes / 1024),
     }
     .render()?)
 }
@@ -190,7 +223,8 @@ pub async fn candidate_submit(
         document_no: field("document_no"),
     };
     let mut errors: Vec<String> = Vec::new();
-    let valid = validate(&form, today(&state))
+    let province = province_of(&me)?;
+    let valid = validate(&form, today(&state), province.backfill_papers())
         .map_err(|list| errors.extend(list.into_iter().map(|(_, m)| m)))
         .ok();
     let clean = match &upload.file {
@@ -198,7 +232,7 @@ pub async fn candidate_submit(
             errors.push("请上传证书（证明信、通知单）的扫描件（.jpg）".to_owned());
             None
         }
-        Some(up) => match check_picture(up, SCAN_MAX_BYTES) {
+        Some(up) => match check_picture(up, province.form().scan_max_bytes) {
             Ok(c) => Some(c),
             Err(m) => {
                 errors.push(format!("扫描件：{m}"));

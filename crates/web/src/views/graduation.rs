@@ -28,6 +28,10 @@ pub struct ConditionLine {
     pub passed: bool,
     /// Changed by the what-if.
     pub changed: bool,
+    /// Not met yet, but met by the application itself (shown as such, not as a failure).
+    pub pending: bool,
+    /// Which condition, for deciding what the application resolves.
+    pub key: domain::graduation::ConditionKey,
     /// What is missing.
     pub missing: Vec<String>,
 }
@@ -54,6 +58,8 @@ pub struct MajorAudit {
     pub eligible: bool,
     /// Why not, in one sentence.
     pub refusal: Option<String>,
+    /// What the application itself will complete.
+    pub pending_note: Option<String>,
     /// Courses that could be assumed passed.
     pub open_courses: Vec<Hypothesis>,
     /// A what-if is shown.
@@ -72,6 +78,8 @@ struct GraduationPage {
     audits: Vec<MajorAudit>,
     batches: Vec<(i64, String)>,
     existing: Option<String>,
+    /// The province's own 毕业申请须知.
+    notice: Vec<domain::province::NoticeItem>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -151,6 +159,7 @@ pub async fn major_audit(
         ),
         eligible: result.eligible(),
         refusal: result.refusal(),
+        pending_note: None,
         hypothetical: !what_if.is_empty(),
         can_apply: false,
         manual_prior: false,
@@ -164,6 +173,8 @@ pub async fn major_audit(
                 threshold: c.threshold,
                 passed: c.passed,
                 changed: c.changed,
+                pending: false,
+                key: c.key,
                 missing: c.missing,
             })
             .collect(),
@@ -191,7 +202,8 @@ pub async fn self_check(
         let prior = prior_check(&state, &me.model, &m.major).await;
         let mut line = major_audit(&state, &facts, &m, &what_if, prior.state.clone()).await?;
         line.manual_prior = prior.code == store::graduation::application::PRIOR_MANUAL;
-        line.can_apply = what_if.is_empty() && blocking_lines(&line.conditions, &prior).is_none();
+        settle_pending(&mut line, &prior, &me.model.province);
+        line.can_apply = what_if.is_empty() && line.refusal.is_none();
         audits.push(line);
     }
     let now = state.now();
@@ -232,8 +244,17 @@ pub async fn self_check(
         audits,
         batches,
         existing,
+        notice: province_notice(&me.model.province),
     };
     Ok(Html(page.render()?))
+}
+
+/// The 须知 of the candidate's province with its pipeline and limits filled in; empty (and the
+/// page says nothing it cannot vouch for) where the stored code has no definition.
+fn province_notice(code: &str) -> Vec<domain::province::NoticeItem> {
+    domain::Province::from_code(code)
+        .map(|p| domain::province::notice(p, &p.stages(), p.form().scan_max_bytes))
+        .unwrap_or_default()
 }
 
 /// The prior-education (前置学历) state for one major, with what the application records.
@@ -268,9 +289,8 @@ pub async fn prior_check(
             message: None,
         };
     }
-    let province =
-        domain::Province::from_code(&cand.province).unwrap_or(domain::Province::Chongqing);
-    if domain::graduation::materials::profile(province).prior_by_authorisation {
+    if domain::Province::from_code(&cand.province).is_some_and(|p| p.form().prior_by_authorisation)
+    {
         // 学信网 answers only after the candidate authorised it on the application (seed 003).
         let msg = PRIOR_AWAITING_AUTHORISATION.to_owned();
         return PriorOutcome {
@@ -320,23 +340,33 @@ pub async fn audit_major(
     Ok((audit(&plan, &facts, what_if), prior))
 }
 
-/// Why applying is refused, if it is: every failing condition except a prior-education check
-/// that failed automatically, which the application's manual section resolves (seed 001 §8b).
-/// Yunnan's commitment letter is uploaded in the application itself, so it does not block either.
+/// Whether a failing condition is one the application itself resolves, so it does not stop the
+/// candidate from applying: a prior-education check that failed automatically (the form's manual
+/// section, seed 001 §8b), and condition c where the province's definition has the commitment
+/// letter uploaded in the application.
+fn met_in_application(
+    key: domain::graduation::ConditionKey,
+    prior: &PriorOutcome,
+    province: &str,
+) -> bool {
+    use domain::graduation::ConditionKey;
+    match key {
+        ConditionKey::PriorEducation => prior.code == store::graduation::application::PRIOR_MANUAL,
+        ConditionKey::Moral => domain::graduation::moral_met_in_application(province),
+        _ => false,
+    }
+}
+
+/// Why applying is refused, if it is: every failing condition the application cannot resolve.
 pub fn blocking_refusal(
     result: &domain::graduation::Audit,
     prior: &PriorOutcome,
+    province: &str,
 ) -> Option<String> {
-    use domain::graduation::ConditionKey;
     let blocking: Vec<String> = result
         .conditions
         .iter()
-        .filter(|c| !c.passed)
-        .filter(|c| {
-            !(c.key == ConditionKey::PriorEducation
-                && prior.code == store::graduation::application::PRIOR_MANUAL)
-                && c.key != ConditionKey::Moral
-        })
+        .filter(|c| !c.passed && !met_in_application(c.key, prior, province))
         .map(|c| {
             let detail = if c.missing.is_empty() {
                 c.found.clone()
@@ -349,13 +379,30 @@ pub fn blocking_refusal(
     (!blocking.is_empty()).then(|| blocking.join("；"))
 }
 
-/// [`blocking_refusal`] over the conditions as shown on the page.
-fn blocking_lines(lines: &[ConditionLine], prior: &PriorOutcome) -> Option<String> {
-    let manual = prior.code == store::graduation::application::PRIOR_MANUAL;
-    let blocking: Vec<String> = lines
+/// Marks the conditions the application resolves as pending and says, in the verdict, only
+/// what really stops the candidate: the page's refusal and its 申请毕业 button always agree.
+fn settle_pending(line: &mut MajorAudit, prior: &PriorOutcome, province: &str) {
+    for c in &mut line.conditions {
+        c.pending = !c.passed && met_in_application(c.key, prior, province);
+    }
+    let blocking: Vec<String> = line
+        .conditions
         .iter()
-        .filter(|c| !c.passed && c.letter != 'c' && !(c.letter == 'e' && manual))
+        .filter(|c| !c.passed && !c.pending)
         .map(|c| format!("{}. {}", c.letter, c.label))
         .collect();
-    (!blocking.is_empty()).then(|| blocking.join("；"))
+    line.refusal = (!blocking.is_empty())
+        .then(|| format!("不能申请毕业，未满足以下条件：{}。", blocking.join("；")));
+    let pending: Vec<String> = line
+        .conditions
+        .iter()
+        .filter(|c| c.pending)
+        .map(|c| format!("{}. {}", c.letter, c.label))
+        .collect();
+    line.pending_note = (!pending.is_empty()).then(|| {
+        format!(
+            "以下条件在毕业申请中完成，不影响提交申请：{}。",
+            pending.join("；")
+        )
+    });
 }

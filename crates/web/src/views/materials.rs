@@ -44,14 +44,25 @@ pub struct ExemptionRow {
     pub file: Option<FileView>,
 }
 
-/// The Yunnan part of the form.
+/// The parts of the form a province's definition adds beyond the common sections, each shown
+/// where the definition's `[form]` asks for it.
 pub struct ProvinceForm {
+    /// 身份证有效期 is asked.
+    pub id_validity: bool,
+    /// Offline exemptions need their registration forms.
+    pub exemption_forms: bool,
+    /// The certificate photo of seed 003 is asked.
+    pub certificate_photo: bool,
+    /// Prior education goes through 学信网 authorisation or the manual review before submitting.
+    pub prior_review: bool,
+    /// Any of the materials above (the 毕业办证材料 section is shown).
+    pub has_materials: bool,
     /// As saved: "YYYY-MM-DD" or "长期".
     pub id_valid_until: String,
     /// The batch's cutoff, "2024年6月30日".
     pub id_cutoff: String,
-    /// The commitment letter slot.
-    pub commitment: SlotView,
+    /// The commitment letter slot, where the definition asks for the letter.
+    pub commitment: Option<SlotView>,
     /// Exemptions used in the plan.
     pub exemptions: Vec<ExemptionRow>,
     /// The practical notice slot, where the plan needs one.
@@ -95,14 +106,21 @@ fn slot(slot: FileSlot, files: &[application_file::Model]) -> SlotView {
     }
 }
 
-/// Builds the Yunnan part of the form, or `None` for a province without one.
+/// Builds the province's own part of the form, or `None` for a province whose form has none.
 pub async fn province_form(
     state: &AppState,
     a: &app::Model,
     files: &[application_file::Model],
     needs: &MaterialNeeds,
 ) -> Result<Option<ProvinceForm>, AppError> {
-    if !needs.profile.certificate_photo {
+    let p = &needs.profile;
+    let prior_review = p.prior_by_authorisation || p.prior_reviewed_before_submit;
+    let has_materials = p.id_validity
+        || p.commitment_letter
+        || p.exemption_forms
+        || needs.practical_notice
+        || p.certificate_photo;
+    if !has_materials && !prior_review {
         return Ok(None);
     }
     let exemptions = needs
@@ -184,12 +202,19 @@ pub async fn province_form(
         _ => "专科毕业无需前置学历审核".to_owned(),
     };
     Ok(Some(ProvinceForm {
+        id_validity: p.id_validity,
+        exemption_forms: p.exemption_forms,
+        certificate_photo: p.certificate_photo,
+        prior_review,
+        has_materials,
         id_valid_until: a.id_valid_until.clone().unwrap_or_default(),
         id_cutoff: needs
             .id_cutoff
             .map(|d| d.format("%Y年%-m月%-d日").to_string())
             .unwrap_or_default(),
-        commitment: slot(FileSlot::Commitment, files),
+        commitment: p
+            .commitment_letter
+            .then(|| slot(FileSlot::Commitment, files)),
         exemptions,
         practical: needs
             .practical_notice

@@ -32,6 +32,13 @@ pub async fn pay(
             "你还没有毕业申请，请先填写并提交毕业申请".to_owned(),
         ));
     };
+    if !state.config.local_services {
+        // The only gateway so far is the local stand-in; without it nobody can pay anywhere.
+        return Err(AppError::Conflict(
+            "本平台尚未接入网上支付渠道，暂不能网上交费，请联系省考试机构。本次未做任何更改。"
+                .to_owned(),
+        ));
+    }
     let order = payment::create_order(&state.db, &a, now, Some(&me.ctx.ip)).await?;
     let subject = application::stages(&state.db, a.batch_id)
         .await?

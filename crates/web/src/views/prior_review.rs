@@ -7,7 +7,6 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::graduation::form::FileSlot;
-use domain::graduation::materials::SCAN_MAX_BYTES;
 use serde::Deserialize;
 use store::graduation::application::{
     self as apps, Decision, NewFile, PRIOR_AWAITING_FINAL, PRIOR_AWAITING_ORIGINALS,
@@ -195,7 +194,12 @@ pub async fn upload_stamped(
         let m = "请选择盖章复印件的扫描件（.jpg）".to_owned();
         return outcome(&state, &me, Err(RepoError::Invalid(m)), "").await;
     };
-    let clean = match check_picture(&up, SCAN_MAX_BYTES) {
+    // The scan limit is the application's province's, read from its batch.
+    let batch = store::graduation::application::batch(&state.db, a.batch_id).await?;
+    let scan_max = store::graduation::materials::province_of(&batch)?
+        .form()
+        .scan_max_bytes;
+    let clean = match check_picture(&up, scan_max) {
         Ok(c) => c,
         Err(m) => {
             let m = format!("盖章复印件：{m}");

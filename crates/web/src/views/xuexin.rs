@@ -67,6 +67,12 @@ pub async fn start(
     me: CurrentCandidate,
 ) -> Result<Response, AppError> {
     let a = require_current(&state, &me).await?;
+    if !state.config.local_services {
+        return Err(AppError::Conflict(
+            "本平台尚未接入学信网授权服务，暂不能扫码授权；可选择人工审核。本次未做任何更改。"
+                .to_owned(),
+        ));
+    }
     if !store::graduation::application::state(&a).editable() {
         return refused(
             &state,

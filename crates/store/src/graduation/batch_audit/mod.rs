@@ -17,15 +17,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use domain::graduation::{
-    CompactExemption, CompactScore, CompactStanding, ConditionKey, PriorEducation, Verdict,
-    moral_state,
+    CompactExemption, CompactScore, CompactStanding, ConditionKey, Verdict, moral_state,
 };
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Set, TransactionTrait, Value,
 };
 
 use crate::entity::{batch, batch_audit_run};
-use crate::graduation::prior_education_of;
 use crate::multirow::insert_rows;
 use crate::repo::RepoError;
 
@@ -127,9 +125,10 @@ struct Outcome {
 /// Audits every candidate of batch `batch_id`'s province against each enrolled major and
 /// replaces the batch's previous verdicts; `progress` hears after every chunk.
 ///
-/// Conditions c, e and f come from the same sources as the candidate's self-check:
-/// [`moral_state`] of the province, [`prior_education_of`] the candidate, and the
-/// `legal_block` flag. `now` stamps the run and the verdicts.
+/// Conditions c, e and f come from the same sources as the candidate's self-check and the
+/// application: [`moral_state`] of the province (or the commitment letter the application
+/// holds, where the province has it uploaded there), the prior-education result stored on the
+/// application, and the `legal_block` flag. `now` stamps the run and the verdicts.
 pub async fn run(
     db: &crate::Db,
     batch_id: i64,
@@ -183,8 +182,10 @@ pub async fn run_in_chunks(
     .insert(db)
     .await?;
 
-    // The province decides condition c for all its candidates until they apply.
+    // The province decides condition c for all its candidates until they apply; the batch's
+    // applications carry what they settled.
     let moral_passed = moral_state(&province).is_ok();
+    let settled = crate::graduation::settled_in_batch(db, batch_id).await?;
     let mut reader = if db.get_database_backend() == DbBackend::Sqlite {
         Reader::Sqlite(read_sqlite::Reader::new(db, &province, chunk_candidates))
     } else {
@@ -201,7 +202,7 @@ pub async fn run_in_chunks(
         let Some(chunk) = next else {
             break;
         };
-        let outcomes = audit_chunk(&chunk, &mut plans, moral_passed, &mut tally);
+        let outcomes = audit_chunk(&chunk, &mut plans, moral_passed, &settled, &mut tally);
         // One chunk is written while the next is read: the two share nothing but the pool.
         if let Some(previous) = writing.take() {
             finish(previous).await?;
@@ -264,6 +265,7 @@ fn audit_chunk(
     chunk: &chunk::Chunk,
     plans: &mut chunk::Plans,
     moral_passed: bool,
+    settled: &crate::graduation::Settled,
     tally: &mut Tally,
 ) -> Vec<Outcome> {
     let mut outcomes = Vec::with_capacity(chunk.candidates.len());
@@ -274,8 +276,8 @@ fn audit_chunk(
     for slot in &chunk.candidates {
         tally.candidates += 1;
         let standing = CompactStanding {
-            moral_passed,
-            prior_education_verified: prior_education_of(slot.id) == PriorEducation::Verified,
+            moral_passed: moral_passed || settled.commitment_letter.contains(&slot.id),
+            prior_education_verified: settled.prior_verified.contains(&slot.id),
             legally_blocked: slot.legal_block,
         };
         let majors = chunk.majors.get(slice(&slot.majors)).unwrap_or_default();

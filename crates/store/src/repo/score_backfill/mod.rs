@@ -67,17 +67,20 @@ pub async fn courses_of<C: ConnectionTrait>(
 }
 
 /// Where a request would go: the course's plan entry and the handling organisation. Refuses a
-/// course outside the candidate's plans, one already passed, and candidates outside Yunnan.
+/// course outside the candidate's plans, one already passed, and candidates of a province
+/// without backfill.
 /// Called before the scan is stored, so a refused request leaves no file behind.
 pub async fn route<C: ConnectionTrait>(
     conn: &C,
     c: &candidate::Model,
     v: &ValidBackfill,
 ) -> Result<(CourseChoice, i64), RepoError> {
-    if c.province != Province::Yunnan.code() {
-        return Err(RepoError::Invalid(
-            "成绩补录是云南省自学考试的办理事项，您报考的省份无需也不能在此办理".to_owned(),
-        ));
+    let province = Province::of(&c.province).map_err(|e| RepoError::Invalid(e.0))?;
+    if !province.has_backfill() {
+        return Err(RepoError::Invalid(format!(
+            "{}自学考试不办理成绩补录，无需也不能在此办理",
+            province.label()
+        )));
     }
     let courses = courses_of(conn, c).await?;
     let Some(course) = courses.into_iter().find(|o| o.code == v.course_code) else {

@@ -143,6 +143,11 @@ struct DetailView {
 
 /// Yunnan's materials as a reviewer checks them (seed 003).
 struct ProvinceMaterials {
+    /// Which parts the province's form has.
+    id_validity: bool,
+    exemption_forms: bool,
+    certificate_photo: bool,
+    practical_notice: bool,
     /// 身份证有效期截止日期 and the batch's cutoff.
     id_valid: String,
     /// Exempted courses with the paperwork that backs each.
@@ -367,7 +372,13 @@ async fn province_materials(
     use domain::ExemptionMode;
     use store::graduation::materials;
     let needs = materials::needs_of(&state.db, a).await?;
-    if !needs.profile.certificate_photo {
+    let p = &needs.profile;
+    if !(p.id_validity
+        || p.exemption_forms
+        || needs.practical_notice
+        || p.certificate_photo
+        || p.commitment_letter)
+    {
         return Ok(None);
     }
     let id_valid = format!(
@@ -429,6 +440,10 @@ async fn province_materials(
         photo_notes.extend(report.warnings.into_iter().map(|w| format!("提示：{w}")));
     }
     Ok(Some(ProvinceMaterials {
+        id_validity: p.id_validity,
+        exemption_forms: p.exemption_forms,
+        certificate_photo: p.certificate_photo,
+        practical_notice: needs.practical_notice,
         id_valid,
         exemptions,
         seal_needed: materials::seal_unconfirmed(a, files),

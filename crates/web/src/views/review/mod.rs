@@ -57,10 +57,7 @@ pub fn review_remit(org: &organisation::Model) -> Result<(), String> {
     match (kind, province) {
         (Some(k), Some(p)) if application::reviewing_kinds(p).contains(&k) => Ok(()),
         (_, Some(p)) => {
-            let stages: Vec<String> = domain::review::preset(p)
-                .into_iter()
-                .map(|s| s.name)
-                .collect();
+            let stages: Vec<String> = p.stages().into_iter().map(|s| s.name).collect();
             Err(format!(
                 "本机构（{label}）不承担毕业申请的审核。{}的毕业申请依次经过：{}。",
                 p.label(),
