@@ -48,7 +48,7 @@ enum Command {
         /// Password of every demo account (default: a random one, printed once).
         #[arg(long)]
         password: Option<String>,
-        /// Put every synthetic candidate in one province (chongqing or yunnan), e.g. to measure
+        /// Put every synthetic candidate in one of the demo's provinces (its code), e.g. to measure
         /// the batch audit over a province-sized register.
         #[arg(long)]
         province: Option<String>,

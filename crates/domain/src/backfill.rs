@@ -1,6 +1,7 @@
-//! 成绩补录 score backfill (seed 003 §(一)): a Yunnan course result held on paper but not found in
+//! 成绩补录 score backfill (seed 003 §(一)): a course result held on paper but not found in
 //! the management platform must be entered into it before it can count for graduation, because
-//! "凡管理平台不能查询到的成绩不能用于申请云南省自学考试毕业证书".
+//! "凡管理平台不能查询到的成绩不能用于申请……毕业证书"; which papers a province accepts, and until
+//! when, is its definition's `[[backfill]]`.
 //!
 //! Three kinds of paper prove such a result, each handled by a different organisation:
 //! - 课程合格证书 obtained before 1995: the confirmation point verifies it, enters the result and
@@ -19,11 +20,11 @@ use crate::{ScoreValue, ValueError, validate_course_code};
 coded_enum! {
     /// The paper a backfill request rests on (补录依据).
     pub enum BackfillSource("补录依据") {
-        /// 云南省自学考试课程合格证书, obtained before 1995-01-01.
+        /// 自学考试课程合格证书.
         CourseCertificate => ("course_certificate", "课程合格证书"),
-        /// 转入云南省考籍档案证明信, obtained before 2016-01-01.
+        /// 转入考籍档案证明信.
         TransferLetter => ("transfer_letter", "转入考籍档案证明信"),
-        /// 云南省自学考试实习(实验)考核合格成绩通知单.
+        /// 实习(实验)考核合格成绩通知单.
         PracticalNotice => ("practical_result_notice", "实习(实验)考核合格成绩通知单"),
     }
 }

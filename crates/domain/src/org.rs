@@ -3,11 +3,11 @@
 coded_enum! {
     /// Kind of organisation; which kinds exist depends on the province.
     pub enum OrgKind("机构类型") {
-        /// Municipal self-study exam office (Chongqing).
+        /// Municipal self-study exam office.
         MunicipalOffice => ("municipal_office", "市自考办"),
-        /// Provincial admissions and examinations authority (Yunnan).
+        /// Provincial admissions and examinations authority.
         ProvincialOffice => ("provincial_office", "省招生考试院"),
-        /// Prefecture/city-level exam agency (Yunnan).
+        /// Prefecture/city-level exam agency.
         PrefectureAgency => ("prefecture_agency", "州市招生考试机构"),
         /// District/county exam agency.
         DistrictAgency => ("district_agency", "区县考试机构"),

@@ -89,7 +89,7 @@ pub struct Facts<'a> {
     /// Every exemption of the candidate.
     pub exemptions: &'a [ExemptionFact],
     /// Moral character assessment; the error is a Chinese description of what
-    /// is missing, e.g. "未上传思想品德合格承诺书" in Yunnan.
+    /// is missing, e.g. "未上传思想品德合格承诺书".
     pub moral: Result<(), String>,
     /// State of the prior-education check.
     pub prior_education: PriorEducation,

@@ -46,7 +46,7 @@ pub struct CandidateFacts {
 
 impl CandidateFacts {
     /// Borrows these as audit input; a failed moral check reads as the
-    /// Yunnan commitment letter missing, unverified prior education as pending.
+    /// Commitment letter missing, unverified prior education as pending.
     pub fn facts(&self) -> Facts<'_> {
         Facts {
             scores: &self.scores,

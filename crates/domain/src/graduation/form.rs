@@ -25,11 +25,11 @@ coded_enum! {
         PriorChangeProof => ("prior_change_proof", "派出所出具的改名或身份证号变更情况说明"),
         /// 其它材料, optional and several.
         Other => ("other", "其它材料"),
-        /// 《毕业办证申请暨思想品德合格承诺书》 signed and scanned (Yunnan).
+        /// 《毕业办证申请暨思想品德合格承诺书》 signed and scanned.
         Commitment => ("commitment", "毕业办证申请暨思想品德合格承诺书"),
-        /// 《免考课程登记表》 of one offline exemption (Yunnan); the file names its course.
+        /// 《免考课程登记表》 of one offline exemption; the file names its course.
         ExemptionForm => ("exemption_form", "免考课程登记表"),
-        /// 实习(实验)考核合格成绩通知单 with the chief university college's seal (Yunnan).
+        /// 实习(实验)考核合格成绩通知单 with the chief university college's seal.
         PracticalNotice => ("practical_notice", "实习(实验)考核合格成绩通知单"),
         /// The photo printed on the certificate and sent for e-registration (seed 003).
         CertificatePhoto => ("certificate_photo", "毕业证书照片"),

@@ -1,6 +1,6 @@
 //! What a province's application form asks for (SPEC §3 "application form
-//! sections"): Chongqing's resume, self-appraisal and signature (seed 001),
-//! Yunnan's ID validity, commitment letter, exemption forms, practical
+//! sections"): the resume, self-appraisal and signature of seed 001,
+//! the ID validity, commitment letter, exemption forms, practical
 //! assessment notice and certificate photo (seed 003). The form, the
 //! completeness check and the reviewer page all read this one profile, so a
 //! province's materials are data rather than branches scattered over pages.
@@ -13,7 +13,7 @@ use crate::ValueError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormProfile {
-    /// 本人简历, 自我鉴定 and 签名 (Chongqing's register and transcript page).
+    /// 本人简历, 自我鉴定 and 签名 (seed 001's register and transcript page).
     pub register_sections: bool,
     /// 身份证有效期 typed in and checked against the batch's cutoff.
     pub id_validity: bool,

@@ -38,13 +38,13 @@ pub struct Model {
     pub submitted_at: Option<DateTimeUtc>,
     pub approved_at: Option<DateTimeUtc>,
     pub pickup_from: Option<Date>,
-    /// 身份证有效期截止日期, "YYYY-MM-DD" or "长期" (Yunnan).
+    /// 身份证有效期截止日期, "YYYY-MM-DD" or "长期", where the province's form asks.
     pub id_valid_until: Option<String>,
     /// When a reviewer confirmed the practical notice carries the right college's seal.
     pub seal_confirmed_at: Option<DateTimeUtc>,
     /// Which organisation confirmed the seal.
     pub seal_confirmed_org_id: Option<i64>,
-    /// The organisation that checked the prior-education originals (Yunnan manual review).
+    /// The organisation that checked the prior-education originals (the manual review).
     pub prior_originals_org_id: Option<i64>,
     /// When it did.
     pub prior_originals_checked_at: Option<DateTimeUtc>,

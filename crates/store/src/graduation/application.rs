@@ -34,10 +34,10 @@ pub const PRIOR_VERIFIED: &str = "verified";
 /// The automatic check did not pass: the form's prior-education section is required and the
 /// first reviewer checks it.
 pub const PRIOR_MANUAL: &str = "manual";
-/// Yunnan's manual review: submitted by the candidate, waiting for the confirmation point or
+/// The manual prior-education review: submitted by the candidate, waiting for the confirmation point or
 /// chief university to check the originals and upload stamped copies.
 pub const PRIOR_AWAITING_ORIGINALS: &str = "awaiting_originals";
-/// Yunnan's manual review: originals checked, waiting for the provincial office's final review.
+/// The manual prior-education review: originals checked, waiting for the provincial office's final review.
 pub const PRIOR_AWAITING_FINAL: &str = "awaiting_final";
 
 /// Message when the candidate tries to change prior education under manual review.
@@ -584,7 +584,7 @@ pub fn needs_prior_section(a: &app::Model) -> bool {
 }
 
 /// Required sections not yet filled, in form order, in the form's words: the common ones, those of
-/// the province's form (`needs`), and for Yunnan a prior-education review not yet passed.
+/// the province's form (`needs`), and a prior-education review not yet passed where the province reviews it before submitting.
 pub fn missing_sections(
     a: &app::Model,
     files: &[application_file::Model],

@@ -1,4 +1,5 @@
-//! Yunnan's manual prior-education review (seed 003 §(二)1): when the credential service cannot
+//! The manual prior-education review of provinces that check prior education before submitting
+//! (seed 003 §(二)1): when the credential service cannot
 //! confirm the prior diploma, the candidate uploads its scan, the 电子注册备案表 and any legal
 //! change proof and submits them for 人工审核; the confirmation point (社会考生) or chief university
 //! (学分互认在校生) checks the originals and uploads copies stamped "复印件与原件一致"; the provincial

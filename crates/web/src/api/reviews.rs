@@ -224,7 +224,7 @@ pub struct DecisionJson {
     #[serde(default)]
     #[schema(schema_with = reason_code_schema)]
     pub reason_code: Option<String>,
-    /// 通过时确认：实习(实验)考核合格成绩通知单加盖的是申请毕业主考学校有关学院的公章（云南；已上传
+    /// 通过时确认：实习(实验)考核合格成绩通知单加盖的是申请毕业主考学校有关学院的公章（已上传
     /// 成绩通知单的申请未确认时不能通过，返回 422）。
     #[serde(default)]
     pub seal_confirmed: bool,

@@ -225,7 +225,7 @@ struct FormPage {
     scan_max: usize,
     scan_max_label: String,
     /// The province's own part of the form (its definition's materials and prior review).
-    yunnan: Option<super::materials::ProvinceForm>,
+    province_form: Option<super::materials::ProvinceForm>,
     /// Prior education goes through 学信网 authorisation or the manual review before submitting.
     prior_review: bool,
 }
@@ -263,7 +263,7 @@ async fn render_form(
     let pipeline = apps::stages(&state.db, a.batch_id).await?;
     let files = apps::files(&state.db, a.id).await?;
     let needs = store::graduation::materials::needs_of(&state.db, &a).await?;
-    let yunnan = super::materials::province_form(state, &a, &files, &needs).await?;
+    let province_form = super::materials::province_form(state, &a, &files, &needs).await?;
     let major = reference::major(&state.db, a.major_id).await?;
     let university = store::repo::org::get(&state.db, a.chief_university_id).await?;
     let enrolled = reference::enrolled_majors(&state.db, me.model.id).await?;
@@ -405,7 +405,7 @@ async fn render_form(
         ),
         prior_review: needs.profile.prior_by_authorisation
             || needs.profile.prior_reviewed_before_submit,
-        yunnan,
+        province_form,
         a,
     };
     Ok(page.render()?)

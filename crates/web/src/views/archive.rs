@@ -1,4 +1,4 @@
-//! The 毕业生电子档案 (seed 003 §(三)3, §4 of the Yunnan issue): rendered right after the final
+//! The 毕业生电子档案 (seed 003 §(三)3): rendered right after the final
 //! approval from what was approved, with a 免考课程审核单 per online exemption, stored with the
 //! application's files and served to the candidate and to reviewers who may see the application.
 //! The queued row is written in the approval's transaction; if rendering fails here (say, no font

@@ -268,7 +268,8 @@ pub struct PriorOutcome {
     pub message: Option<String>,
 }
 
-/// Why a Yunnan 本科 application's prior education is open until the candidate acts.
+/// Why a 本科 application's prior education is open until the candidate acts, where the
+/// province checks it through 学信网 authorisation.
 pub const PRIOR_AWAITING_AUTHORISATION: &str = "尚未授权学信网推送前置学历信息：请在毕业申请的前置学历部分扫码授权；如因改名、身份证号变更等原因授权失败，可选择人工审核";
 
 /// Runs the credential check for 本科 majors; 专科 needs none. Where the province's profile asks

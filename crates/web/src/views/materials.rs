@@ -1,4 +1,4 @@
-//! Yunnan's materials on the application form (seed 003): the ID card's validity, the signed
+//! The materials a province's form adds (seed 003): the ID card's validity, the signed
 //! commitment letter and its printable blank, the exemption registration forms, the practical
 //! notice, the certificate photo with its opt-in 自动修正 preview, and the prior-education
 //! 人工审核 the candidate submits before applying.

@@ -221,7 +221,7 @@ fn who(s: &CurrentStaff) -> String {
 }
 
 /// Only the agencies that keep candidates' registration records may change them: the district
-/// agency (Yunnan's county-level 确认点 plays that part there) and the provincial office above it.
+/// agency (a county-level 确认点 plays that part where the province has them) and the provincial office above it.
 fn may_decide(me: &CurrentStaff) -> Result<(), AppError> {
     use domain::OrgKind;
     let allowed = [

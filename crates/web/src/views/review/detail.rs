@@ -141,7 +141,7 @@ struct DetailView {
     archived: bool,
 }
 
-/// Yunnan's materials as a reviewer checks them (seed 003).
+/// The materials a province's form adds, as a reviewer checks them (seed 003).
 struct ProvinceMaterials {
     /// Which parts the province's form has.
     id_validity: bool,

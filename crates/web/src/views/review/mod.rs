@@ -123,7 +123,7 @@ impl DecisionInput {
 /// Runs one decision for the signed-in staff member's organisation; refusals come back in words
 /// saying that nothing was changed.
 /// `seal_confirmed` records, before approving, that the reviewer checked the practical notice's
-/// seal (seed 003); approving a Yunnan application with a notice is refused until someone did.
+/// seal (seed 003); approving an application with a notice is refused until someone did.
 pub async fn decide_one(
     state: &AppState,
     me: &CurrentStaff,
