@@ -10,7 +10,31 @@
 use std::collections::BTreeMap;
 use std::ops::Bound::{Excluded, Included};
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc, Weekday};
+
+/// Beijing time is UTC+8 all year (China keeps no daylight saving); this is the one place the
+/// offset is written.
+const BEIJING_OFFSET_HOURS: i64 = 8;
+
+/// The instant as Beijing wall-clock time.
+pub fn beijing(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc() + Duration::hours(BEIJING_OFFSET_HOURS)
+}
+
+/// The Beijing date of the instant: "today" for people in the provinces served.
+pub fn beijing_date(t: DateTime<Utc>) -> NaiveDate {
+    beijing(t).date()
+}
+
+/// The instant as people read it, to the minute: "2026-11-24 14:05".
+pub fn beijing_minute(t: DateTime<Utc>) -> String {
+    beijing(t).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The instant of a Beijing wall-clock time.
+pub fn from_beijing(local: NaiveDateTime) -> DateTime<Utc> {
+    (local - Duration::hours(BEIJING_OFFSET_HOURS)).and_utc()
+}
 
 coded_enum! {
     /// How a date departs from the ordinary Monday–Friday working week.

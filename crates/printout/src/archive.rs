@@ -93,9 +93,7 @@ struct SheetView {
 }
 
 fn beijing(t: DateTime<Utc>) -> String {
-    (t + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    domain::calendar::beijing_minute(t)
 }
 
 impl<'a> ArchiveView<'a> {

@@ -14,6 +14,7 @@ pub mod headers;
 pub mod ops;
 pub mod overload;
 pub mod routes;
+pub mod services;
 pub mod session;
 pub mod util;
 pub mod views;

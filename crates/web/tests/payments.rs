@@ -777,3 +777,32 @@ async fn a_second_charge_of_a_paid_order_is_refunded_at_once_and_only_once() {
         assert!(unknown.is_err(), "{}", b.name());
     }
 }
+
+#[tokio::test]
+async fn without_local_services_the_stand_in_gateway_is_not_served_and_paying_says_why() {
+    for b in app_backends() {
+        let app = common::spawn_app_with(&b, |c| c.local_services = false).await;
+        let a = awaiting_payment(&app).await;
+        let client = app.signed_in("/login", CANDIDATE).await;
+        let (status, _, body) = press_pay(&app, &client).await;
+        assert_eq!(status, 409, "{}", b.name());
+        assert!(
+            body.contains("尚未接入网上支付渠道") && body.contains("本次未做任何更改"),
+            "{}: {body}",
+            b.name()
+        );
+        assert!(
+            payment::orders_of(&app.db.db, a.id)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}: no order created",
+            b.name()
+        );
+        for path in ["/gateway/local/pay/GF1", "/xuexin/local/authorise/XA1"] {
+            let (status, _) = app.get_text(&client, path).await;
+            assert_eq!(status, 404, "{}: {path}", b.name());
+        }
+        assert_eq!(reload(&app, a.id).await.status, "awaiting_payment");
+    }
+}

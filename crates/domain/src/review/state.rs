@@ -266,11 +266,7 @@ pub fn transition(
 }
 
 fn outside_window(window: Window, now: DateTime<Utc>) -> String {
-    let fmt = |t: DateTime<Utc>| {
-        (t + chrono::Duration::hours(8))
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    };
+    let fmt = |t: DateTime<Utc>| crate::calendar::beijing_minute(t);
     if now < window.opens_at {
         format!(
             "本批次申请时间为 {} 至 {}（北京时间），尚未开始",

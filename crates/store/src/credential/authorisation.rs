@@ -29,7 +29,7 @@ pub const NOT_VERIFIED: &str = "not_verified";
 
 /// An authorisation number: `XA`, Beijing time to the second, eight random digits.
 pub fn new_auth_no(now: DateTime<Utc>) -> String {
-    let local = now + chrono::Duration::hours(8);
+    let local = domain::calendar::beijing(now);
     let mut rng = rand::thread_rng();
     let digits: String = (0..8)
         .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
@@ -112,7 +112,7 @@ pub async fn apply_push(
         Applicant {
             name: &cand.name,
             id_card_no: &cand.id_card_no,
-            applied_on: (a.created_at + chrono::Duration::hours(8)).date_naive(),
+            applied_on: domain::calendar::beijing_date(a.created_at),
         },
     );
     let (status, message) = match &verdict {

@@ -9,7 +9,7 @@
 //! withdrawal racing a review leaves exactly one of them. Each change writes its audit row in the
 //! same transaction; a review also puts a message into the student's 收件箱.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use domain::degree::language::{LanguageStatus, Qualification, ValidLanguageForm};
 use domain::degree::{EntryCondition, PlanResult};
 use domain::{CourseKind, ScoreValue};
@@ -35,9 +35,7 @@ pub const OPINION_MAX: usize = 200;
 
 /// A UTC instant as Beijing time, "2026-11-24 14:05".
 fn beijing(t: DateTime<Utc>) -> String {
-    (t + Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    domain::calendar::beijing_minute(t)
 }
 
 /// The window as people read it: "2026-03-01 09:00 至 2026-03-31 17:00（北京时间）".

@@ -937,7 +937,7 @@ pub async fn decide(
     let mut pickup: Option<NaiveDate> = None;
     if next.status == Status::Approved {
         let cal = calendar::load(db).await?;
-        let shanghai = (now + chrono::Duration::hours(8)).date_naive();
+        let shanghai = domain::calendar::beijing_date(now);
         let day = domain::calendar::earliest_pickup(&cal, shanghai);
         pickup = Some(day);
         extra.push((app::Column::ApprovedAt, Expr::value(now)));

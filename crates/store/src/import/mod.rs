@@ -137,7 +137,7 @@ impl ImportRequest<'_> {
 impl ImportRequest<'_> {
     /// Today in China (UTC+8 all year, no daylight saving), which is what dates in files mean.
     fn today(&self) -> NaiveDate {
-        (self.now + chrono::Duration::hours(8)).date_naive()
+        domain::calendar::beijing_date(self.now)
     }
 }
 

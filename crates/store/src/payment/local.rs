@@ -64,7 +64,7 @@ fn random_digits(n: usize) -> String {
 
 /// A number of the gateway's own: prefix, Beijing time to the second, random digits.
 fn gateway_no(prefix: &str, now: DateTime<Utc>) -> String {
-    let local = now + chrono::Duration::hours(8);
+    let local = domain::calendar::beijing(now);
     format!(
         "{prefix}{}{}",
         local.format("%Y%m%d%H%M%S"),

@@ -57,7 +57,7 @@ fn candidate(id: i64) -> Actor {
 /// A new order number: "GF", Beijing time to the second, ten random digits. Never derived from
 /// anything a user typed.
 pub fn new_order_no(now: DateTime<Utc>) -> String {
-    let local = now + Duration::hours(8);
+    let local = domain::calendar::beijing(now);
     let mut rng = rand::thread_rng();
     let digits: String = (0..10)
         .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))

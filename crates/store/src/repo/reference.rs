@@ -436,8 +436,9 @@ pub async fn create_batch<C: ConnectionTrait>(
         name: Set(new.name.to_owned()),
         opens_at: Set(new.opens_at),
         closes_at: Set(new.closes_at),
-        id_valid_after: Set(province
-            .and_then(|p| p.id_cutoff((new.opens_at + chrono::Duration::hours(8)).date_naive()))),
+        id_valid_after: Set(
+            province.and_then(|p| p.id_cutoff(domain::calendar::beijing_date(new.opens_at)))
+        ),
         created_at: Set(now),
         ..Default::default()
     }

@@ -30,7 +30,7 @@ fn award_schema() -> Object {
         "学位授予结果代码（记录后才有）",
     )
 }
-use crate::views::degree::{conditions, current_batch};
+use crate::services::degree::{conditions, current_batch};
 
 /// 一条学位审核条件。
 #[derive(Serialize, ToSchema)]

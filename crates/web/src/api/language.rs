@@ -78,7 +78,7 @@ pub async fn list(
     State(state): State<AppState>,
     Api(me): Api<CurrentStudent>,
 ) -> ApiResult<Vec<LanguageRowJson>> {
-    let rows = crate::views::language::rows(&state, &me).await?;
+    let rows = crate::services::language::rows(&state, &me).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| LanguageRowJson {

@@ -1,5 +1,5 @@
 //! 毕业审核 over JSON: the same queue and the same decisions as the staff pages
-//! ([`crate::views::review`]), for integrations.
+//! ([`crate::services::review`]), for integrations.
 
 use axum::Json;
 use axum::extract::State;
@@ -12,8 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::{Api, ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, codes_schema};
 use crate::AppState;
 use crate::error::{AppError, ErrorBody};
+use crate::services::review::{self, DecisionInput, QueueLine, QueueQuery};
 use crate::session::CurrentStaff;
-use crate::views::review::{self, DecisionInput, QueueLine, QueueQuery};
 
 /// Highest page number the queue serves: offsets stay within what every database accepts.
 pub const MAX_PAGE: u64 = 1_000_000;

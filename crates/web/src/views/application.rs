@@ -43,7 +43,7 @@ pub const MULTIPART_ROUTES: &[&str] = &[
 ];
 
 pub(crate) fn today(state: &AppState) -> chrono::NaiveDate {
-    (state.now() + chrono::Duration::hours(8)).date_naive()
+    domain::calendar::beijing_date(state.now())
 }
 
 pub(crate) fn ip(ctx: &SessionCtx) -> Option<&str> {
@@ -780,6 +780,7 @@ pub(crate) async fn store_picture(
         .put(&format!("applications/{}", a.id), "jpg", clean.bytes)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
+    let key = stored.key.clone();
     match apps::attach_file(
         &state.db,
         a,
@@ -797,8 +798,14 @@ pub(crate) async fn store_picture(
     .await
     {
         Ok(_) => Ok(Ok(())),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => Ok(Err(m)),
-        Err(e) => Err(e.into()),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+            crate::services::files::discard(state, &key).await;
+            Ok(Err(m))
+        }
+        Err(e) => {
+            crate::services::files::discard(state, &key).await;
+            Err(e.into())
+        }
     }
 }
 
@@ -848,11 +855,14 @@ pub async fn upload(
         _ => "others",
     };
     let needs = store::graduation::materials::needs_of(&state.db, &a).await?;
-    let province_only = matches!(
-        slot,
-        FileSlot::Commitment | FileSlot::ExemptionForm | FileSlot::PracticalNotice
-    );
-    if province_only && !needs.profile.commitment_letter {
+    // Each of these slots exists only where the province's form asks for it.
+    let not_asked = match slot {
+        FileSlot::Commitment => !needs.profile.commitment_letter,
+        FileSlot::ExemptionForm => !needs.profile.exemption_forms,
+        FileSlot::PracticalNotice => !needs.practical_notice,
+        _ => false,
+    };
+    if not_asked {
         return refused(
             &state,
             &me,

@@ -253,14 +253,21 @@ pub async fn candidate_submit(
             .put(&format!("backfills/{}", me.model.id), "jpg", clean.bytes)
             .await
             .map_err(|e| AppError::Internal(e.into()))?;
+        let key = stored.key.clone();
         let scan = Scan {
             stored,
             original_name: &up.name,
         };
         match backfills::file(&state.db, &me.model, v, scan, state.now(), ip(&me.ctx)).await {
             Ok(_) => return Ok(Redirect::to("/candidate/backfills?submitted=1").into_response()),
-            Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => errors.push(m),
-            Err(e) => return Err(e.into()),
+            Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+                crate::services::files::discard(&state, &key).await;
+                errors.push(m);
+            }
+            Err(e) => {
+                crate::services::files::discard(&state, &key).await;
+                return Err(e.into());
+            }
         }
     }
     let html = render_candidate(&state, &me, form, errors, false).await?;

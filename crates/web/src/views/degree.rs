@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::degree::conditions::{Condition, evaluate, refusal};
+use domain::degree::conditions::{Condition, refusal};
 use domain::degree::files::DegreeSlot;
 use domain::degree::form::{DegreeFormInput, DegreeKinds, FieldError};
 use domain::degree::pinyin::name_pinyin;
@@ -19,6 +19,7 @@ use store::repo::{RepoError, reference};
 use super::Layout;
 use super::application::read_upload_capped;
 use crate::error::AppError;
+use crate::services::degree::{conditions, current_batch};
 use crate::session::CurrentStudent;
 use crate::{AppState, util};
 
@@ -27,39 +28,6 @@ pub const MULTIPART_ROUTES: &[&str] = &["/student/degree/upload"];
 
 /// Body limit of the upload route: the thesis limit and room for the form fields.
 pub const UPLOAD_LIMIT: usize = domain::degree::files::THESIS_MAX_BYTES + 1024 * 1024;
-
-/// The school's degree batch students apply in now, or the latest one.
-pub(crate) async fn current_batch(
-    state: &AppState,
-    s: &student::Model,
-) -> Result<Option<batch::Model>, AppError> {
-    let now = state.now();
-    let mine: Vec<batch::Model> = reference::batches(&state.db, "degree")
-        .await?
-        .into_iter()
-        .filter(|b| b.org_id == Some(s.school_org_id))
-        .collect();
-    Ok(mine
-        .iter()
-        .find(|b| b.opens_at <= now && now < b.closes_at)
-        .or_else(|| mine.first())
-        .cloned())
-}
-
-/// The 学位审核条件 of `s` for batch `b`.
-pub(crate) async fn conditions(
-    state: &AppState,
-    s: &student::Model,
-    b: &batch::Model,
-) -> Result<Vec<Condition>, AppError> {
-    let results = store::degree::course_results(&state.db, s).await?;
-    let language = store::degree::language_state(&state.db, s.id).await?;
-    Ok(evaluate(
-        &results,
-        store::degree::thresholds_of(b),
-        language,
-    ))
-}
 
 /// One row of the batch table.
 pub struct BatchRow {
@@ -631,8 +599,14 @@ pub async fn upload(
             };
             Ok(Redirect::to(&format!("/student/degree/apply?saved={what}")).into_response())
         }
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => refuse(m).await,
-        Err(e) => Err(e.into()),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+            crate::services::files::discard(&state, &stored.key).await;
+            refuse(m).await
+        }
+        Err(e) => {
+            crate::services::files::discard(&state, &stored.key).await;
+            Err(e.into())
+        }
     }
 }
 

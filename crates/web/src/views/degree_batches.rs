@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::session::CurrentStaff;
 
 fn beijing_input(t: chrono::DateTime<chrono::Utc>) -> String {
-    (t + chrono::Duration::hours(8))
+    domain::calendar::beijing(t)
         .format("%Y-%m-%dT%H:%M")
         .to_string()
 }
@@ -26,7 +26,7 @@ fn parse_beijing(label: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>, 
     let s = s.trim();
     chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
-        .map(|t| t.and_utc() - chrono::Duration::hours(8))
+        .map(domain::calendar::from_beijing)
         .map_err(|_| {
             format!("{label}应为“年-月-日 时:分”（北京时间），如 2024-03-01 09:00，实际为“{s}”")
         })

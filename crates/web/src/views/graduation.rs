@@ -303,7 +303,7 @@ pub async fn prior_check(
     let q = CredentialQuery {
         name: cand.name.clone(),
         id_card_no: cand.id_card_no.clone(),
-        before: (state.now() + chrono::Duration::hours(8)).date_naive(),
+        before: domain::calendar::beijing_date(state.now()),
     };
     let failed = |msg: String| PriorOutcome {
         state: PriorEducation::Failed(format!("前置学历自动核查未通过：{msg}")),

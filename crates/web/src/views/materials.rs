@@ -293,6 +293,7 @@ async fn put_photo(
         .put(&format!("applications/{}", a.id), "jpg", bytes)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
+    let key = stored.key.clone();
     match apps::attach_file(
         &state.db,
         a,
@@ -310,8 +311,14 @@ async fn put_photo(
     .await
     {
         Ok(_) => Ok(Ok(())),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => Ok(Err(m)),
-        Err(e) => Err(e.into()),
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+            crate::services::files::discard(state, &key).await;
+            Ok(Err(m))
+        }
+        Err(e) => {
+            crate::services::files::discard(state, &key).await;
+            Err(e.into())
+        }
     }
 }
 

@@ -6,14 +6,15 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use domain::graduation::form::FileSlot;
-use domain::{Gender, Level, ScoreSource, ScoreValue};
-use printout::{PrintError, RegisterData, TranscriptCourse, TranscriptData};
+use domain::{Gender, Level};
+use printout::{PrintError, RegisterData, TranscriptData};
 use store::entity::graduation_application as app;
 use store::graduation::application as apps;
 use store::repo::reference;
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::services::archive::{file_bytes, transcript_courses};
 use crate::session::{CurrentCandidate, CurrentStaff};
 
 /// Which document.
@@ -23,54 +24,6 @@ enum Doc {
     Transcript,
 }
 
-/// The plan's courses with the best passing score of each (or of a substitute), in plan order;
-/// courses not passed are left out.
-pub(crate) async fn transcript_courses(
-    state: &AppState,
-    candidate_id: i64,
-    major_id: i64,
-) -> Result<Vec<TranscriptCourse>, AppError> {
-    let plan = reference::plan(&state.db, major_id).await?;
-    let scores = reference::scores_of(&state.db, candidate_id).await?;
-    Ok(plan
-        .into_iter()
-        .filter_map(|p| {
-            let codes: Vec<&str> = std::iter::once(p.course.course_code.as_str())
-                .chain(p.substitutes.iter().map(String::as_str))
-                .collect();
-            let best = scores
-                .iter()
-                .filter(|s| s.passed && codes.contains(&s.course_code.as_str()))
-                .max_by_key(|s| s.score_tenths.unwrap_or(0))?;
-            Some(TranscriptCourse {
-                code: p.course.course_code.clone(),
-                name: p.name.clone(),
-                credits: u8::try_from(p.course.credits).unwrap_or(u8::MAX),
-                score: ScoreValue::from_db(best.score_tenths, best.passed)?,
-                source: ScoreSource::from_code(&best.source).unwrap_or(ScoreSource::Exam),
-            })
-        })
-        .collect())
-}
-
-pub(crate) async fn file_bytes(
-    state: &AppState,
-    a: &app::Model,
-    slot: FileSlot,
-) -> Result<Option<Vec<u8>>, AppError> {
-    let files = apps::files(&state.db, a.id).await?;
-    match files.iter().find(|f| f.slot == slot.code()) {
-        Some(f) => Ok(Some(
-            state
-                .objects
-                .get(&f.object_key)
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?,
-        )),
-        None => Ok(None),
-    }
-}
-
 async fn render(state: &AppState, a: &app::Model, doc: Doc) -> Result<Response, AppError> {
     let cand = store::repo::candidate::get(&state.db, a.candidate_id).await?;
     let major = reference::major(&state.db, a.major_id).await?;
@@ -78,9 +31,7 @@ async fn render(state: &AppState, a: &app::Model, doc: Doc) -> Result<Response, 
     let batch = apps::batch(&state.db, a.batch_id).await?;
     let level = Level::from_code(&major.level).unwrap_or(Level::Associate);
     let signature = file_bytes(state, a, FileSlot::Signature).await?;
-    let signed_on = a
-        .submitted_at
-        .map(|t| (t + chrono::Duration::hours(8)).date_naive());
+    let signed_on = a.submitted_at.map(domain::calendar::beijing_date);
     let appraisal = a.self_appraisal.clone().unwrap_or_default();
     let job = match doc {
         Doc::Register => {

@@ -215,6 +215,7 @@ pub async fn upload_stamped(
         .put(&format!("applications/{}", a.id), "jpg", clean.bytes)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
+    let key = stored.key.clone();
     let r = prior_review::attach_stamped_copy(
         &state.db,
         &a,
@@ -232,6 +233,9 @@ pub async fn upload_stamped(
     )
     .await
     .map(|_| ());
+    if r.is_err() {
+        crate::services::files::discard(&state, &key).await;
+    }
     outcome(&state, &me, r, "stamped").await
 }
 

@@ -22,6 +22,7 @@ use super::{
     visible_application,
 };
 use crate::error::AppError;
+use crate::services::review::event_action;
 use crate::session::CurrentStaff;
 use crate::views::Layout;
 use crate::views::graduation::{CandidateFacts, MajorAudit, major_audit};
@@ -168,21 +169,6 @@ fn label_of<T: Copy>(
     from(code)
         .map(|v| label(&v).to_owned())
         .unwrap_or_else(|| code.to_owned())
-}
-
-/// The reviewers' word for a review event, as the history and the archive show it.
-pub(crate) fn event_action(code: &str) -> String {
-    match code {
-        "submitted" => "提交申请",
-        "approved" => "通过",
-        "rejected" => "驳回",
-        "paid" => "已交费",
-        "closed" => "本次不予办理",
-        "refund_queued" => "退费",
-        "wrong_major_requested" => "考生申请驳回（专业误选）",
-        other => other,
-    }
-    .to_owned()
 }
 
 fn prior_check_label(code: &str) -> &'static str {

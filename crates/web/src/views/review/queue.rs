@@ -1,208 +1,22 @@
 //! The queue of one organisation (待审核 / 已审核) with filters, counts and paging, and bulk
 //! decisions on the applications ticked in it.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-
 use askama::Template;
 use axum::extract::{Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use domain::OrgKind;
-use domain::review::{REASON_TEXT_MAX, Stage, Status};
-use serde::{Deserialize, Serialize};
-use store::entity::organisation;
+use domain::review::{REASON_TEXT_MAX, Status};
+use serde::Deserialize;
 use store::graduation::application::{self, Decision, QueueFilter};
 use store::repo::{RepoError, candidate as candidates, reference};
 
-use super::{
-    BULK_MAX, Choice, DecisionInput, PER_PAGE, current_stage, decide_one, layout, reason_choices,
-    review_remit, status_label,
-};
+use super::{BULK_MAX, Choice, DecisionInput, decide_one, layout, reason_choices, review_remit};
+use crate::AppState;
 use crate::error::AppError;
+use crate::services::review::{QueuePage, QueueQuery, load_queue};
 use crate::session::CurrentStaff;
 use crate::views::Layout;
-use crate::{AppState, util};
-
-/// Filters of the queue as they arrive in a query string or a form. Every value is text, since
-/// an empty select ("全部") must mean "no filter" rather than a parse error.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct QueueQuery {
-    /// 批次 id, or empty for all.
-    #[serde(default)]
-    pub batch: String,
-    /// 专业 id, or empty for all.
-    #[serde(default)]
-    pub major: String,
-    /// `pending` (待审核, the default) or `decided` (已审核).
-    #[serde(default)]
-    pub status: String,
-    /// 准考证号 or 姓名 prefix.
-    #[serde(default)]
-    pub q: String,
-    /// 1-based page.
-    #[serde(default)]
-    pub page: String,
-}
-
-impl QueueQuery {
-    fn batch_id(&self) -> Option<i64> {
-        self.batch.trim().parse().ok()
-    }
-
-    fn major_id(&self) -> Option<i64> {
-        self.major.trim().parse().ok()
-    }
-
-    /// Whether the 已审核 list is asked for.
-    pub fn decided(&self) -> bool {
-        self.status.trim() == "decided"
-    }
-
-    /// The page asked for, 1 at least; capped so the offset stays within what databases accept.
-    pub fn page(&self) -> u64 {
-        self.page
-            .trim()
-            .parse::<u64>()
-            .unwrap_or(1)
-            .clamp(1, 1_000_000)
-    }
-
-    fn filter(&self) -> QueueFilter {
-        QueueFilter {
-            batch_id: self.batch_id(),
-            major_id: self.major_id(),
-            decided: self.decided(),
-            search: Some(self.q.trim().to_owned()).filter(|s| !s.is_empty()),
-        }
-    }
-
-    /// The queue URL with these filters on `page`.
-    fn link(&self, page: u64) -> String {
-        let pairs = [
-            ("batch", self.batch.trim().to_owned()),
-            ("major", self.major.trim().to_owned()),
-            (
-                "status",
-                if self.decided() { "decided" } else { "pending" }.to_owned(),
-            ),
-            ("q", self.q.trim().to_owned()),
-            ("page", page.to_string()),
-        ];
-        let query = serde_html_form::to_string(pairs).unwrap_or_default();
-        format!("/staff/reviews?{query}")
-    }
-}
-
-/// One application in a queue, with personal data masked.
-#[derive(Debug, Clone, Serialize)]
-pub struct QueueLine {
-    /// Application id.
-    pub id: i64,
-    /// The stage the application is at (what a decision on it must name).
-    pub stage: Option<i32>,
-    /// Status code.
-    pub status: String,
-    /// Status as shown.
-    pub status_label: String,
-    /// 准考证号.
-    pub admission_no: String,
-    /// 姓名.
-    pub name: String,
-    /// 身份证号, masked.
-    pub id_card_no: String,
-    /// 专业, "610201 计算机应用技术".
-    pub major: String,
-    /// 批次 name.
-    pub batch: String,
-    /// 当前环节: the stage name, or the status when none applies.
-    pub current_stage: String,
-    /// 提交时间.
-    pub submitted_at: Option<DateTime<Utc>>,
-    /// When the candidate asked the chief university to reject it (专业误选), if they did.
-    pub wrong_major_requested_at: Option<DateTime<Utc>>,
-    /// Whether this organisation can decide it now.
-    pub actionable: bool,
-}
-
-impl QueueLine {
-    /// 提交时间 in Beijing time.
-    pub fn submitted(&self) -> String {
-        self.submitted_at.map(util::beijing).unwrap_or_default()
-    }
-
-    /// The checkbox value: id and the stage shown, so a bulk decision on a stale page is refused.
-    pub fn pick(&self) -> String {
-        format!("{}:{}", self.id, self.stage.unwrap_or(-1))
-    }
-}
-
-/// One page of a queue.
-pub struct QueuePage {
-    /// The applications on it.
-    pub lines: Vec<QueueLine>,
-    /// Applications matching the filters.
-    pub total: u64,
-    /// This page, 1-based.
-    pub page: u64,
-    /// Number of pages, 1 at least.
-    pub pages: u64,
-}
-
-/// The batches' names and stages, loaded once per batch for a whole page.
-#[derive(Default)]
-struct BatchCache(HashMap<i64, (String, Vec<Stage>)>);
-
-impl BatchCache {
-    async fn get(&mut self, state: &AppState, id: i64) -> Result<&(String, Vec<Stage>), AppError> {
-        match self.0.entry(id) {
-            Entry::Occupied(e) => Ok(e.into_mut()),
-            Entry::Vacant(e) => {
-                let b = application::batch(&state.db, id).await?;
-                let stages = application::stages(&state.db, id).await?;
-                Ok(e.insert((b.name, stages)))
-            }
-        }
-    }
-}
-
-/// One page of the organisation's queue with these filters; shared by the page and the API.
-pub async fn load_queue(
-    state: &AppState,
-    org: &organisation::Model,
-    q: &QueueQuery,
-) -> Result<QueuePage, AppError> {
-    let page = q.page();
-    let (rows, total) = application::queue(&state.db, org, &q.filter(), page - 1, PER_PAGE).await?;
-    let mut batches = BatchCache::default();
-    let mut lines = Vec::with_capacity(rows.len());
-    for r in rows {
-        let a = &r.application;
-        let (batch, stages) = batches.get(state, a.batch_id).await?;
-        lines.push(QueueLine {
-            id: a.id,
-            stage: a.stage,
-            status: a.status.clone(),
-            status_label: status_label(&a.status),
-            admission_no: r.candidate.admission_no.clone(),
-            name: r.candidate.name.clone(),
-            id_card_no: util::mask_id(&r.candidate.id_card_no),
-            major: format!("{} {}", r.major.code, r.major.name),
-            batch: batch.clone(),
-            current_stage: current_stage(a, stages),
-            submitted_at: a.submitted_at,
-            wrong_major_requested_at: a.wrong_major_requested_at,
-            actionable: a.current_org_id == Some(org.id) && a.status == Status::InReview.code(),
-        });
-    }
-    Ok(QueuePage {
-        lines,
-        total,
-        page,
-        pages: total.div_ceil(PER_PAGE).max(1),
-    })
-}
 
 /// The status counts shown above the queue.
 pub struct CountsView {

@@ -1,0 +1,9 @@
+//! What an operation does, shared by the HTML pages (`views/`) and the JSON API (`api/`): both
+//! call these functions, so the rules, the audit rows and the refusals are the same whichever
+//! way a request came in. Neither pages nor the API reach into each other.
+
+pub mod archive;
+pub mod degree;
+pub mod files;
+pub mod language;
+pub mod review;

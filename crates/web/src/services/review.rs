@@ -1,0 +1,344 @@
+//! 毕业审核 as one operation for pages and the API: an organisation's queue with its filters and
+//! paging, and one decision on one application (visibility, the seal confirmation, the decision
+//! through the state machine, the archive after a final approval).
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use chrono::{DateTime, Utc};
+use domain::review::{Stage, Status, compose_reason};
+use serde::{Deserialize, Serialize};
+use store::entity::{graduation_application as app, organisation};
+use store::graduation::application::{self, Decision, QueueFilter};
+use store::repo::RepoError;
+
+use crate::error::AppError;
+use crate::session::CurrentStaff;
+use crate::{AppState, util};
+
+/// Applications per queue page.
+pub const PER_PAGE: u64 = 20;
+
+/// What an application outside the organisation's remit looks like: the same as a missing one,
+/// so ids cannot be probed.
+pub const NOT_FOUND_MESSAGE: &str = "未找到该毕业申请，或该申请不由本机构审核。";
+
+/// A status code in words; an unknown code is shown as it is rather than hidden.
+pub(crate) fn status_label(code: &str) -> String {
+    Status::from_code(code)
+        .map(|s| s.label().to_owned())
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// A decision as a reviewer filled it in, kept to show again when it was refused.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DecisionInput {
+    /// `approve` or `reject`.
+    #[serde(default)]
+    pub decision: String,
+    /// Code of a [`CommonReason`], or empty.
+    #[serde(default)]
+    pub reason_code: String,
+    /// 补充说明.
+    #[serde(default)]
+    pub reason_text: String,
+}
+
+impl DecisionInput {
+    /// The decision it asks for: 通过, or 驳回 with the reason composed from the catalogue and
+    /// the free text.
+    pub fn decision(&self) -> Result<Decision, String> {
+        match self.decision.trim() {
+            "approve" => Ok(Decision::Approve),
+            "reject" => compose_reason(&self.reason_code, &self.reason_text)
+                .map(Decision::Reject)
+                .map_err(|e| e.0),
+            _ => Err("请选择“通过”或“驳回”".to_owned()),
+        }
+    }
+}
+
+/// Runs one decision for the signed-in staff member's organisation; refusals come back in words
+/// saying that nothing was changed.
+/// `seal_confirmed` records, before approving, that the reviewer checked the practical notice's
+/// seal (seed 003); approving an application with a notice is refused until someone did.
+pub async fn decide_one(
+    state: &AppState,
+    me: &CurrentStaff,
+    id: i64,
+    stage: usize,
+    decision: Decision,
+    seal_confirmed: bool,
+) -> Result<app::Model, AppError> {
+    if seal_confirmed && decision == Decision::Approve {
+        let a = visible_application(state, me, id).await?;
+        if a.current_org_id == Some(me.org.id) {
+            store::graduation::materials::confirm_seal(&state.db, &a, me.org.id, state.now())
+                .await?;
+        }
+    }
+    let outcome = application::decide(
+        &state.db,
+        &me.org,
+        me.staff.id,
+        id,
+        stage,
+        decision,
+        state.now(),
+        Some(&me.ctx.ip),
+    )
+    .await;
+    match outcome {
+        Ok(a) => {
+            if a.status == domain::review::Status::Approved.code() {
+                super::archive::build_after_approval(state, &a).await;
+            }
+            Ok(a)
+        }
+        Err(RepoError::NotFound) => {
+            tracing::warn!(
+                staff = me.staff.id,
+                org = me.org.id,
+                application = id,
+                "request denied: graduation application outside the organisation's remit or missing"
+            );
+            Err(AppError::NotFound(NOT_FOUND_MESSAGE.to_owned()))
+        }
+        Err(RepoError::Conflict(m)) => Err(AppError::Conflict(format!(
+            "未能完成审核：{m}。本次操作未做任何更改。"
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Loads an application only if the organisation may see it; anything else is the same 404.
+pub(crate) async fn visible_application(
+    state: &AppState,
+    me: &CurrentStaff,
+    id: i64,
+) -> Result<app::Model, AppError> {
+    let found = match application::get(&state.db, id).await {
+        Ok(a) => Some(a),
+        Err(RepoError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    match found {
+        Some(a) if application::visible_to(&state.db, &me.org, &a).await? => Ok(a),
+        _ => {
+            tracing::warn!(
+                staff = me.staff.id,
+                org = me.org.id,
+                application = id,
+                "request denied: graduation application outside the organisation's remit or missing"
+            );
+            Err(AppError::NotFound(NOT_FOUND_MESSAGE.to_owned()))
+        }
+    }
+}
+
+/// 当前环节 as shown: the stage name with the status, or the status when no stage applies.
+pub(crate) fn current_stage(a: &app::Model, stages: &[Stage]) -> String {
+    let status = status_label(&a.status);
+    match a
+        .stage
+        .and_then(|s| usize::try_from(s).ok())
+        .and_then(|i| stages.get(i))
+    {
+        Some(s) => format!("{}（{status}）", s.name),
+        None => status,
+    }
+}
+
+/// Filters of the queue as they arrive in a query string or a form. Every value is text, since
+/// an empty select ("全部") must mean "no filter" rather than a parse error.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QueueQuery {
+    /// 批次 id, or empty for all.
+    #[serde(default)]
+    pub batch: String,
+    /// 专业 id, or empty for all.
+    #[serde(default)]
+    pub major: String,
+    /// `pending` (待审核, the default) or `decided` (已审核).
+    #[serde(default)]
+    pub status: String,
+    /// 准考证号 or 姓名 prefix.
+    #[serde(default)]
+    pub q: String,
+    /// 1-based page.
+    #[serde(default)]
+    pub page: String,
+}
+
+impl QueueQuery {
+    pub(crate) fn batch_id(&self) -> Option<i64> {
+        self.batch.trim().parse().ok()
+    }
+
+    pub(crate) fn major_id(&self) -> Option<i64> {
+        self.major.trim().parse().ok()
+    }
+
+    /// Whether the 已审核 list is asked for.
+    pub fn decided(&self) -> bool {
+        self.status.trim() == "decided"
+    }
+
+    /// The page asked for, 1 at least; capped so the offset stays within what databases accept.
+    pub fn page(&self) -> u64 {
+        self.page
+            .trim()
+            .parse::<u64>()
+            .unwrap_or(1)
+            .clamp(1, 1_000_000)
+    }
+
+    fn filter(&self) -> QueueFilter {
+        QueueFilter {
+            batch_id: self.batch_id(),
+            major_id: self.major_id(),
+            decided: self.decided(),
+            search: Some(self.q.trim().to_owned()).filter(|s| !s.is_empty()),
+        }
+    }
+
+    /// The queue URL with these filters on `page`.
+    pub(crate) fn link(&self, page: u64) -> String {
+        let pairs = [
+            ("batch", self.batch.trim().to_owned()),
+            ("major", self.major.trim().to_owned()),
+            (
+                "status",
+                if self.decided() { "decided" } else { "pending" }.to_owned(),
+            ),
+            ("q", self.q.trim().to_owned()),
+            ("page", page.to_string()),
+        ];
+        let query = serde_html_form::to_string(pairs).unwrap_or_default();
+        format!("/staff/reviews?{query}")
+    }
+}
+
+/// One application in a queue, with personal data masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueLine {
+    /// Application id.
+    pub id: i64,
+    /// The stage the application is at (what a decision on it must name).
+    pub stage: Option<i32>,
+    /// Status code.
+    pub status: String,
+    /// Status as shown.
+    pub status_label: String,
+    /// 准考证号.
+    pub admission_no: String,
+    /// 姓名.
+    pub name: String,
+    /// 身份证号, masked.
+    pub id_card_no: String,
+    /// 专业, "610201 计算机应用技术".
+    pub major: String,
+    /// 批次 name.
+    pub batch: String,
+    /// 当前环节: the stage name, or the status when none applies.
+    pub current_stage: String,
+    /// 提交时间.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// When the candidate asked the chief university to reject it (专业误选), if they did.
+    pub wrong_major_requested_at: Option<DateTime<Utc>>,
+    /// Whether this organisation can decide it now.
+    pub actionable: bool,
+}
+
+impl QueueLine {
+    /// 提交时间 in Beijing time.
+    pub fn submitted(&self) -> String {
+        self.submitted_at.map(util::beijing).unwrap_or_default()
+    }
+
+    /// The checkbox value: id and the stage shown, so a bulk decision on a stale page is refused.
+    pub fn pick(&self) -> String {
+        format!("{}:{}", self.id, self.stage.unwrap_or(-1))
+    }
+}
+
+/// One page of a queue.
+pub struct QueuePage {
+    /// The applications on it.
+    pub lines: Vec<QueueLine>,
+    /// Applications matching the filters.
+    pub total: u64,
+    /// This page, 1-based.
+    pub page: u64,
+    /// Number of pages, 1 at least.
+    pub pages: u64,
+}
+
+/// The batches' names and stages, loaded once per batch for a whole page.
+#[derive(Default)]
+struct BatchCache(HashMap<i64, (String, Vec<Stage>)>);
+
+impl BatchCache {
+    async fn get(&mut self, state: &AppState, id: i64) -> Result<&(String, Vec<Stage>), AppError> {
+        match self.0.entry(id) {
+            Entry::Occupied(e) => Ok(e.into_mut()),
+            Entry::Vacant(e) => {
+                let b = application::batch(&state.db, id).await?;
+                let stages = application::stages(&state.db, id).await?;
+                Ok(e.insert((b.name, stages)))
+            }
+        }
+    }
+}
+
+/// One page of the organisation's queue with these filters; shared by the page and the API.
+pub async fn load_queue(
+    state: &AppState,
+    org: &organisation::Model,
+    q: &QueueQuery,
+) -> Result<QueuePage, AppError> {
+    let page = q.page();
+    let (rows, total) = application::queue(&state.db, org, &q.filter(), page - 1, PER_PAGE).await?;
+    let mut batches = BatchCache::default();
+    let mut lines = Vec::with_capacity(rows.len());
+    for r in rows {
+        let a = &r.application;
+        let (batch, stages) = batches.get(state, a.batch_id).await?;
+        lines.push(QueueLine {
+            id: a.id,
+            stage: a.stage,
+            status: a.status.clone(),
+            status_label: status_label(&a.status),
+            admission_no: r.candidate.admission_no.clone(),
+            name: r.candidate.name.clone(),
+            id_card_no: util::mask_id(&r.candidate.id_card_no),
+            major: format!("{} {}", r.major.code, r.major.name),
+            batch: batch.clone(),
+            current_stage: current_stage(a, stages),
+            submitted_at: a.submitted_at,
+            wrong_major_requested_at: a.wrong_major_requested_at,
+            actionable: a.current_org_id == Some(org.id) && a.status == Status::InReview.code(),
+        });
+    }
+    Ok(QueuePage {
+        lines,
+        total,
+        page,
+        pages: total.div_ceil(PER_PAGE).max(1),
+    })
+}
+
+/// The reviewers' word for a review event, as the history and the archive show it.
+pub(crate) fn event_action(code: &str) -> String {
+    match code {
+        "submitted" => "提交申请",
+        "approved" => "通过",
+        "rejected" => "驳回",
+        "paid" => "已交费",
+        "closed" => "本次不予办理",
+        "refund_queued" => "退费",
+        "wrong_major_requested" => "考生申请驳回（专业误选）",
+        other => other,
+    }
+    .to_owned()
+}
