@@ -366,3 +366,60 @@ async fn only_graduation_batches_are_audited() {
         0
     );
 }
+
+/// Condition e of the batch audit reads the prior-education result stored on the candidate's
+/// application in the batch: failing before the check, passing once it verified, as on the
+/// candidate's own page.
+#[tokio::test]
+async fn the_batch_audit_reads_the_stored_prior_education_result() {
+    use store::graduation::application::{self as apps, NewApplication, PRIOR_VERIFIED};
+    const E: i16 = 1 << 4;
+    for b in contract_backends() {
+        let t = TestDb::create(&b)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
+        demo::seed(
+            &t.db,
+            &DemoOptions {
+                password_hash: HASH.to_owned(),
+                extra_candidates: 0,
+                bulk_province: None,
+                now: now(),
+            },
+        )
+        .await
+        .unwrap();
+        let batch = batch_of(&t, "chongqing").await;
+        let c = store::repo::candidate::by_admission_no(&t.db, demo::accounts::CQ_BACHELOR_PRIOR_EDU)
+            .await
+            .unwrap()
+            .unwrap();
+        let m = store::repo::reference::enrolled_majors(&t.db, c.id)
+            .await
+            .unwrap()
+            .remove(0)
+            .major;
+        batch_audit::run(&t.db, batch.id, now(), |_| {}).await.unwrap();
+        let before = stored(&t, batch.id).await[&(c.id, m.id)];
+        assert_ne!(before.1 & E, 0, "{}: e fails before any check", b.name());
+
+        apps::open(
+            &t.db,
+            NewApplication {
+                candidate: &c,
+                batch: &batch,
+                major: &m,
+                prior_check: PRIOR_VERIFIED,
+                prior_check_message: None,
+            },
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        batch_audit::run(&t.db, batch.id, now(), |_| {}).await.unwrap();
+        let after = stored(&t, batch.id).await[&(c.id, m.id)];
+        assert_eq!(after.1 & E, 0, "{}: e holds once verified", b.name());
+        assert_eq!(after.1, before.1 & !E, "{}: nothing else changed", b.name());
+    }
+}
