@@ -471,6 +471,29 @@ impl Province {
             .collect()
     }
 
+    /// The pipeline with the office's fee in place of the definition's, where it set one.
+    pub fn stages_with_fee(&self, fee_fen: Option<i64>) -> Vec<Stage> {
+        let mut stages = self.stages();
+        if let Some(fee) = fee_fen {
+            for s in &mut stages {
+                if let StageKind::Payment { amount_fen } = &mut s.kind {
+                    *amount_fen = fee;
+                }
+            }
+        }
+        stages
+    }
+
+    /// Whether the pipeline has a payment stage (a fee to set).
+    pub fn has_fee(&self) -> bool {
+        self.0.stages.iter().any(|s| s.fee_fen.is_some())
+    }
+
+    /// The definition's fee, in fen, where the pipeline has one.
+    pub fn fee_fen(&self) -> Option<i64> {
+        self.0.stages.iter().find_map(|s| s.fee_fen)
+    }
+
     /// Condition c before applying.
     pub fn moral(&self) -> MoralRule {
         self.0.moral
@@ -507,6 +530,147 @@ impl Province {
     }
 }
 
+/// An office's settings over its province's definition; `None` keeps the definition's value.
+/// A batch copies the fee and the limit when it is created.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// The fee of the payment stage, in fen.
+    pub fee_fen: Option<i64>,
+    /// The largest picture accepted, in bytes.
+    pub scan_max_bytes: Option<usize>,
+    /// 毕业申请须知 items.
+    pub notice: Option<Vec<String>>,
+}
+
+/// The settings as typed on the office's page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsInput {
+    /// The fee in yuan ("40", "40.50"); empty for the definition's.
+    #[serde(default)]
+    pub fee_yuan: String,
+    /// The upload limit in K (1K = 1,024 bytes); empty for the definition's.
+    #[serde(default)]
+    pub scan_limit_k: String,
+    /// 须知, one item per line; empty for the definition's.
+    #[serde(default)]
+    pub notice: String,
+}
+
+/// Highest fee an office may set, in fen (10,000 yuan).
+pub const FEE_MAX_FEN: i64 = 1_000_000;
+/// Smallest and largest upload limit an office may set, in K.
+pub const SCAN_LIMIT_K: (usize, usize) = (10, 10 * 1024);
+/// Most 须知 items, and the longest item in characters.
+pub const NOTICE_MAX: (usize, usize) = (30, 500);
+
+/// Checks the settings typed for province `p`, one message per failing field.
+pub fn parse_settings(
+    p: Province,
+    input: &SettingsInput,
+) -> Result<Settings, Vec<(&'static str, String)>> {
+    let mut errors = Vec::new();
+    let fee = input.fee_yuan.trim();
+    let fee_fen = if fee.is_empty() {
+        None
+    } else if !p.has_fee() {
+        errors.push((
+            "fee_yuan",
+            format!("{}的毕业办理没有缴费环节，不能设置费用", p.label()),
+        ));
+        None
+    } else {
+        match parse_yuan(fee) {
+            Some(f) if f > 0 && f <= FEE_MAX_FEN => Some(f),
+            Some(f) => {
+                errors.push((
+                    "fee_yuan",
+                    format!(
+                        "费用应在 0.01 至 {} 元之间，填写的是 {} 元",
+                        crate::review::yuan(FEE_MAX_FEN),
+                        crate::review::yuan(f)
+                    ),
+                ));
+                None
+            }
+            None => {
+                errors.push((
+                    "fee_yuan",
+                    format!("费用应为金额（元，最多两位小数），如 40 或 40.50，填写的是“{fee}”"),
+                ));
+                None
+            }
+        }
+    };
+    let limit = input.scan_limit_k.trim();
+    let scan_max_bytes = if limit.is_empty() {
+        None
+    } else {
+        let (lo, hi) = SCAN_LIMIT_K;
+        match limit.trim_end_matches(['K', 'k']).parse::<usize>() {
+            Ok(k) if (lo..=hi).contains(&k) => Some(k * 1024),
+            Ok(k) => {
+                errors.push((
+                    "scan_limit_k",
+                    format!("图片大小上限应在 {lo}K 至 {hi}K 之间，填写的是 {k}K"),
+                ));
+                None
+            }
+            Err(_) => {
+                errors.push((
+                    "scan_limit_k",
+                    format!("图片大小上限应为整数（单位 K），如 200，填写的是“{limit}”"),
+                ));
+                None
+            }
+        }
+    };
+    let items: Vec<String> = input
+        .notice
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let (most, longest) = NOTICE_MAX;
+    if items.len() > most {
+        errors.push((
+            "notice",
+            format!("须知最多 {most} 条，填写了 {} 条", items.len()),
+        ));
+    }
+    for (i, item) in items.iter().enumerate() {
+        let n = item.chars().count();
+        if n > longest {
+            errors.push((
+                "notice",
+                format!("须知第 {} 条有 {n} 字，每条最多 {longest} 字", i + 1),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Settings {
+        fee_fen,
+        scan_max_bytes,
+        notice: (!items.is_empty()).then_some(items),
+    })
+}
+
+/// Yuan as typed ("40", "40.5", "40.50") in fen; `None` for anything else.
+fn parse_yuan(s: &str) -> Option<i64> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() || frac.len() > 2 || !whole.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
 /// One 须知 item ready to show: text runs and in-site links, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NoticeItem(pub Vec<NoticePart>);
@@ -523,6 +687,16 @@ pub enum NoticePart {
 /// The 须知 of `stages` (the batch's own pipeline where there is one) with the placeholders
 /// filled in and links split out, so a page shows the province's own text and numbers.
 pub fn notice(p: Province, stages: &[Stage], scan_max_bytes: usize) -> Vec<NoticeItem> {
+    notice_of(p, &p.0.notice, stages, scan_max_bytes)
+}
+
+/// [`notice`] of `items` (the office's own text where it set one).
+pub fn notice_of(
+    p: Province,
+    items: &[String],
+    stages: &[Stage],
+    scan_max_bytes: usize,
+) -> Vec<NoticeItem> {
     let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
     let fee = stages
         .iter()
@@ -536,7 +710,7 @@ pub fn notice(p: Province, stages: &[Stage], scan_max_bytes: usize) -> Vec<Notic
         scan_max_bytes / 1024,
         crate::files::grouped(scan_max_bytes as u64)
     );
-    p.0.notice
+    items
         .iter()
         .map(|item| {
             let text = item
@@ -639,6 +813,75 @@ mod tests {
             split_links("[x](https://evil.example)"),
             vec![NoticePart::Text("[x](https://evil.example)".into())]
         );
+    }
+
+    #[test]
+    fn settings_at_their_limits_are_accepted_and_one_past_refused() {
+        let p = Province::from_code("chongqing").unwrap();
+        let ok = |fee: &str, k: &str| {
+            parse_settings(
+                p,
+                &SettingsInput {
+                    fee_yuan: fee.into(),
+                    scan_limit_k: k.into(),
+                    notice: String::new(),
+                },
+            )
+        };
+        let s = ok("0.01", "10").unwrap();
+        assert_eq!((s.fee_fen, s.scan_max_bytes), (Some(1), Some(10 * 1024)));
+        let s = ok("10000", "10240K").unwrap();
+        assert_eq!(
+            (s.fee_fen, s.scan_max_bytes),
+            (Some(1_000_000), Some(10_485_760))
+        );
+        let e = ok("0", "9").unwrap_err();
+        assert_eq!(e[0].1, "费用应在 0.01 至 10000.00 元之间，填写的是 0.00 元");
+        assert_eq!(e[1].1, "图片大小上限应在 10K 至 10240K 之间，填写的是 9K");
+        let e = ok("10000.01", "10241").unwrap_err();
+        assert_eq!(e.len(), 2);
+        assert!(ok("40.555", "").unwrap_err()[0].1.contains("40.555"));
+        assert_eq!(ok("", "").unwrap(), Settings::default());
+        let yn = Province::from_code("yunnan").unwrap();
+        let e = parse_settings(
+            yn,
+            &SettingsInput {
+                fee_yuan: "40".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e[0].1, "云南省的毕业办理没有缴费环节，不能设置费用");
+    }
+
+    #[test]
+    fn notice_items_are_lines_and_their_limits_are_named() {
+        let p = Province::from_code("chongqing").unwrap();
+        let input = |notice: String| SettingsInput {
+            notice,
+            ..Default::default()
+        };
+        let s = parse_settings(p, &input(" 第一条 \n\n第二条\n".into())).unwrap();
+        assert_eq!(
+            s.notice,
+            Some(vec!["第一条".to_owned(), "第二条".to_owned()])
+        );
+        let thirty = vec!["条"; 30].join("\n");
+        assert!(parse_settings(p, &input(thirty.clone())).is_ok());
+        let e = parse_settings(p, &input(format!("{thirty}\n多一条"))).unwrap_err();
+        assert_eq!(e[0].1, "须知最多 30 条，填写了 31 条");
+        assert!(parse_settings(p, &input("字".repeat(500))).is_ok());
+        let e = parse_settings(p, &input("字".repeat(501))).unwrap_err();
+        assert_eq!(e[0].1, "须知第 1 条有 501 字，每条最多 500 字");
+    }
+
+    #[test]
+    fn the_office_fee_replaces_the_payment_stage_only() {
+        let p = Province::from_code("chongqing").unwrap();
+        let stages = p.stages_with_fee(Some(4500));
+        assert_eq!(stages[1].kind, StageKind::Payment { amount_fen: 4500 });
+        assert_eq!(stages[0], p.stages()[0]);
+        assert_eq!(p.stages_with_fee(None), p.stages());
     }
 
     #[test]

@@ -390,16 +390,19 @@ async fn the_batch_audit_reads_the_stored_prior_education_result() {
         .await
         .unwrap();
         let batch = batch_of(&t, "chongqing").await;
-        let c = store::repo::candidate::by_admission_no(&t.db, demo::accounts::CQ_BACHELOR_PRIOR_EDU)
-            .await
-            .unwrap()
-            .unwrap();
+        let c =
+            store::repo::candidate::by_admission_no(&t.db, demo::accounts::CQ_BACHELOR_PRIOR_EDU)
+                .await
+                .unwrap()
+                .unwrap();
         let m = store::repo::reference::enrolled_majors(&t.db, c.id)
             .await
             .unwrap()
             .remove(0)
             .major;
-        batch_audit::run(&t.db, batch.id, now(), |_| {}).await.unwrap();
+        batch_audit::run(&t.db, batch.id, now(), |_| {})
+            .await
+            .unwrap();
         let before = stored(&t, batch.id).await[&(c.id, m.id)];
         assert_ne!(before.1 & E, 0, "{}: e fails before any check", b.name());
 
@@ -417,7 +420,9 @@ async fn the_batch_audit_reads_the_stored_prior_education_result() {
         )
         .await
         .unwrap();
-        batch_audit::run(&t.db, batch.id, now(), |_| {}).await.unwrap();
+        batch_audit::run(&t.db, batch.id, now(), |_| {})
+            .await
+            .unwrap();
         let after = stored(&t, batch.id).await[&(c.id, m.id)];
         assert_eq!(after.1 & E, 0, "{}: e holds once verified", b.name());
         assert_eq!(after.1, before.1 & !E, "{}: nothing else changed", b.name());

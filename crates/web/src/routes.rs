@@ -12,7 +12,7 @@ use tower_http::trace::TraceLayer;
 use crate::views::{
     application, archive, auth, backfill, candidate, degree, degree_batches, degree_review,
     gateway, graduation, imports, language, language_review, legacy, materials, payment, printouts,
-    prior_review, record_correction, review, staff, student, xuexin,
+    prior_review, province_settings, record_correction, review, staff, student, xuexin,
 };
 use crate::{AppState, api, headers, ops, overload, session};
 
@@ -235,6 +235,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/staff/degree-rules",
             get(language_review::rules_page).post(language_review::rules_save),
+        )
+        .route(
+            "/staff/province-settings",
+            get(province_settings::settings_page).post(province_settings::settings_save),
         )
         .route("/student/degree", get(degree::page))
         .route("/student/degree/template.xlsx", get(degree::template))

@@ -14,6 +14,7 @@ use std::time::Duration as StdDuration;
 use chrono::{Duration, NaiveDate, SubsecRound, Utc};
 use common::{PASSWORD, TestApp, spawn_app};
 use reqwest::multipart::{Form, Part};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use store::testkit::app_backends;
 
 const DEFINITION: &str = r#"
@@ -541,4 +542,133 @@ async fn an_invalid_definition_is_refused_with_the_field_named() {
         .unwrap_err()
         .0;
     assert!(e.contains("org_kinds 中没有confirmation_point"), "{e}");
+}
+
+async fn post_settings(
+    app: &TestApp,
+    c: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let token = app.csrf(c, "/staff/province-settings").await;
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    let r = c
+        .post(app.url("/staff/province-settings"))
+        .form(&all)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_office_sets_its_fee_limit_and_notice_and_only_new_batches_take_them() {
+    use store::demo::accounts;
+    use store::graduation::application as apps;
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let db = &app.db.db;
+        let running = apps::batches_of_province(db, "chongqing")
+            .await
+            .unwrap()
+            .remove(0);
+        let admin = app
+            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .await;
+        let (status, page) = app.get_text(&admin, "/staff/province-settings").await;
+        assert_eq!(status, 200, "{}", b.name());
+        assert!(page.contains("毕业办理设置（重庆市）") && page.contains("默认 40.00 元"));
+
+        // Out of range: both named, nothing saved.
+        let (status, body) =
+            post_settings(&app, &admin, &[("fee_yuan", "0"), ("scan_limit_k", "9")]).await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(body.contains("费用应在 0.01 至 10000.00 元之间，填写的是 0.00 元"));
+        assert!(body.contains("图片大小上限应在 10K 至 10240K 之间，填写的是 9K"));
+        assert_eq!(
+            store::repo::province_settings::get(db, "chongqing")
+                .await
+                .unwrap(),
+            domain::province::Settings::default()
+        );
+
+        let (status, _) = post_settings(
+            &app,
+            &admin,
+            &[
+                ("fee_yuan", "45"),
+                ("scan_limit_k", "100"),
+                (
+                    "notice",
+                    "重庆市新须知：{stages}，费用 {fee} 元，每张不超过 {scan_limit}。",
+                ),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{}", b.name());
+        let audits = store::entity::audit::Entity::find()
+            .filter(store::entity::audit::Column::Action.eq("province_settings.set"))
+            .count(db)
+            .await
+            .unwrap();
+        assert_eq!(audits, 1, "{}", b.name());
+
+        // The 须知 shows the office's text at once, with the new fee and limit.
+        let c = app
+            .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+            .await;
+        let (_, page) = app.get_text(&c, "/candidate/graduation").await;
+        assert!(
+            page.contains(
+                "重庆市新须知：主考学校初审、缴纳毕业审定费、市自考办审核，费用 45.00 元，每张不超过 100K（102,400 字节）。"
+            ),
+            "{}",
+            b.name()
+        );
+
+        // The batch under way keeps what it copied; a batch created now takes the new values.
+        let stages = apps::stages(db, running.id).await.unwrap();
+        assert!(
+            stages
+                .iter()
+                .any(|s| s.kind == domain::review::StageKind::Payment { amount_fen: 4000 })
+        );
+        let running = apps::batch(db, running.id).await.unwrap();
+        assert_eq!(running.scan_max_bytes, Some(51_200), "{}", b.name());
+        let now = Utc::now().trunc_subsecs(0);
+        let new = store::repo::reference::create_batch(
+            db,
+            store::repo::reference::NewBatch {
+                kind: "graduation",
+                province: Some("chongqing"),
+                org_id: None,
+                name: "2027年上半年",
+                opens_at: now + Duration::days(100),
+                closes_at: now + Duration::days(130),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(new.scan_max_bytes, Some(102_400), "{}", b.name());
+        let stages = apps::stages(db, new.id).await.unwrap();
+        assert!(
+            stages
+                .iter()
+                .any(|s| s.kind == domain::review::StageKind::Payment { amount_fen: 4500 })
+        );
+
+        // Only a province office's admins reach the page.
+        let school = app
+            .signed_in("/staff/login", accounts::STAFF_CE_SCHOOL_ADMIN)
+            .await;
+        let (status, _) = app.get_text(&school, "/staff/province-settings").await;
+        assert_eq!(status, 403, "{}", b.name());
+        let reviewer = app
+            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_REVIEWER)
+            .await;
+        let (status, _) = app.get_text(&reviewer, "/staff/province-settings").await;
+        assert_eq!(status, 403, "{}", b.name());
+    }
 }

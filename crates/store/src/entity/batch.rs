@@ -22,6 +22,9 @@ pub struct Model {
     /// Degree batches: the lowest score of every degree core course, in tenths.
     pub min_core_tenths: Option<i32>,
     pub created_at: DateTimeUtc,
+    /// Graduation batches: the largest picture accepted, copied from the province's settings
+    /// when the batch was created; `None` for batches created before, which read the definition.
+    pub scan_max_bytes: Option<i64>,
 }
 
 /// No declared relations: queries join explicitly.

@@ -34,6 +34,7 @@ pub mod organisation;
 pub mod payment_order;
 pub mod plan_course;
 pub mod plan_substitution;
+pub mod province_setting;
 pub mod record_correction;
 pub mod refund;
 pub mod review_event;

@@ -77,7 +77,11 @@ pub async fn needs_of<C: ConnectionTrait>(
             })
         })
         .collect();
-    let profile = province_of(&b)?.form();
+    let mut profile = province_of(&b)?.form();
+    // The limit the batch copied when it was created; older batches read the definition's.
+    if let Some(limit) = b.scan_max_bytes.and_then(|l| usize::try_from(l).ok()) {
+        profile.scan_max_bytes = limit;
+    }
     Ok(MaterialNeeds {
         profile,
         id_cutoff: b.id_valid_after,

@@ -14,6 +14,7 @@ mod m20261124_000010_authorisation_archive;
 mod m20261124_000011_degree_language;
 mod m20261124_000012_degree_applications;
 mod m20261203_000013_hardening;
+mod m20261203_000014_province_settings;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_degree_language::Migration),
             Box::new(m20261124_000012_degree_applications::Migration),
             Box::new(m20261203_000013_hardening::Migration),
+            Box::new(m20261203_000014_province_settings::Migration),
         ]
     }
 }

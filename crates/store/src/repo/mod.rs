@@ -7,6 +7,7 @@ pub mod inbox;
 pub mod lease;
 pub mod org;
 pub mod password;
+pub mod province_settings;
 pub mod record_correction;
 pub mod reference;
 pub mod score_backfill;

@@ -407,11 +407,16 @@ pub async fn create_batch<C: ConnectionTrait>(
             "批次的申请截止时间必须晚于开始时间".to_owned(),
         ));
     }
-    // A graduation batch copies its province's pipeline and cutoff, so the province must exist.
+    // A graduation batch copies its province's pipeline, cutoff, fee and upload limit (the
+    // office's settings over the definition), so the province must exist.
     let province = new
         .province
         .map(|code| domain::Province::of(code).map_err(|e| RepoError::Invalid(e.0)))
         .transpose()?;
+    let settings = match province {
+        Some(p) => super::province_settings::get(conn, p.code()).await?,
+        None => domain::province::Settings::default(),
+    };
     // Language and degree batches keep the thresholds in force when they were created.
     let (min_average, min_core) = match (new.kind, new.org_id) {
         ("language" | "degree", Some(org)) => {
@@ -440,6 +445,10 @@ pub async fn create_batch<C: ConnectionTrait>(
             province.and_then(|p| p.id_cutoff(domain::calendar::beijing_date(new.opens_at)))
         ),
         created_at: Set(now),
+        scan_max_bytes: Set(province.map(|p| {
+            let bytes = settings.scan_max_bytes.unwrap_or(p.form().scan_max_bytes);
+            i64::try_from(bytes).unwrap_or(i64::MAX)
+        })),
         ..Default::default()
     }
     .insert(conn)
@@ -448,7 +457,8 @@ pub async fn create_batch<C: ConnectionTrait>(
     if new.kind == "graduation"
         && let Some(p) = province
     {
-        crate::graduation::application::set_stages(conn, created.id, &p.stages()).await?;
+        let stages = p.stages_with_fee(settings.fee_fen);
+        crate::graduation::application::set_stages(conn, created.id, &stages).await?;
     }
     Ok(created)
 }

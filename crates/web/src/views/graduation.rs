@@ -244,17 +244,29 @@ pub async fn self_check(
         audits,
         batches,
         existing,
-        notice: province_notice(&me.model.province),
+        notice: province_notice(&state, &me.model.province).await?,
     };
     Ok(Html(page.render()?))
 }
 
-/// The 须知 of the candidate's province with its pipeline and limits filled in; empty (and the
-/// page says nothing it cannot vouch for) where the stored code has no definition.
-fn province_notice(code: &str) -> Vec<domain::province::NoticeItem> {
-    domain::Province::from_code(code)
-        .map(|p| domain::province::notice(p, &p.stages(), p.form().scan_max_bytes))
-        .unwrap_or_default()
+/// The 须知 of the candidate's province — the office's text, fee and limit where it set them,
+/// else its definition's — with the pipeline filled in; empty (and the page says nothing it
+/// cannot vouch for) where the stored code has no definition.
+async fn province_notice(
+    state: &AppState,
+    code: &str,
+) -> Result<Vec<domain::province::NoticeItem>, AppError> {
+    let Some(p) = domain::Province::from_code(code) else {
+        return Ok(Vec::new());
+    };
+    let s = store::repo::province_settings::get(&state.db, p.code()).await?;
+    let items = s.notice.unwrap_or_else(|| p.definition().notice.clone());
+    Ok(domain::province::notice_of(
+        p,
+        &items,
+        &p.stages_with_fee(s.fee_fen),
+        s.scan_max_bytes.unwrap_or(p.form().scan_max_bytes),
+    ))
 }
 
 /// The prior-education (前置学历) state for one major, with what the application records.

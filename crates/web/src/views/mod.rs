@@ -18,6 +18,7 @@ pub mod materials;
 pub mod payment;
 pub mod printouts;
 pub mod prior_review;
+pub mod province_settings;
 pub mod record_correction;
 pub mod review;
 pub mod staff;
@@ -141,6 +142,7 @@ impl Layout {
             items.push(("数据导入", "/staff/imports"));
             items.push(("学位条件设置", "/staff/degree-rules"));
             items.push(("学位批次", "/staff/degree-batches"));
+            items.push(("毕业办理设置", "/staff/province-settings"));
         }
         Self::with_menu(title, who, ctx, &items, active)
     }

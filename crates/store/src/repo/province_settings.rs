@@ -1,0 +1,50 @@
+//! A province office's settings over its definition (fee, upload limit, 须知), read where a
+//! batch is created and where the 须知 is shown, written by the office's admins.
+
+use chrono::{DateTime, Utc};
+use domain::province::Settings;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+
+use super::RepoError;
+use crate::entity::province_setting as row;
+
+/// The settings of province `code`; all `None` where the office set nothing.
+pub async fn get<C: ConnectionTrait>(conn: &C, code: &str) -> Result<Settings, RepoError> {
+    let Some(r) = row::Entity::find_by_id(code.to_owned()).one(conn).await? else {
+        return Ok(Settings::default());
+    };
+    Ok(Settings {
+        fee_fen: r.fee_fen,
+        scan_max_bytes: r.scan_max_bytes.and_then(|b| usize::try_from(b).ok()),
+        notice: r
+            .notice
+            .map(|n| n.lines().map(str::to_owned).collect::<Vec<_>>())
+            .filter(|items| !items.is_empty()),
+    })
+}
+
+/// Replaces the settings of province `code` (checked by `domain::province::parse_settings`).
+pub async fn set<C: ConnectionTrait>(
+    conn: &C,
+    code: &str,
+    s: &Settings,
+    staff_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    row::Entity::delete_by_id(code.to_owned())
+        .exec(conn)
+        .await?;
+    row::ActiveModel {
+        province: Set(code.to_owned()),
+        fee_fen: Set(s.fee_fen),
+        scan_max_bytes: Set(s
+            .scan_max_bytes
+            .map(|b| i64::try_from(b).unwrap_or(i64::MAX))),
+        notice: Set(s.notice.as_ref().map(|items| items.join("\n"))),
+        updated_by: Set(Some(staff_id)),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}

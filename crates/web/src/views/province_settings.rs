@@ -1,0 +1,151 @@
+//! 毕业办理设置: a province office's admins set the fee, the upload limit and the 须知 over
+//! their province's definition. A batch copies the fee and the limit when it is created, so a
+//! change reaches only batches created afterwards; the 须知 shows at once.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::Province;
+use domain::province::{Settings, SettingsInput, parse_settings};
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+use store::repo::province_settings;
+
+use super::Layout;
+use super::staff::who;
+use crate::AppState;
+use crate::error::AppError;
+use crate::session::CurrentAdmin;
+
+#[derive(Template)]
+#[template(path = "staff/province_settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    province: &'static str,
+    has_fee: bool,
+    default_fee: String,
+    default_limit: String,
+    default_notice: Vec<String>,
+    form: SettingsInput,
+    errors: Vec<String>,
+    saved: bool,
+}
+
+/// `?saved=1`.
+#[derive(Deserialize, Default)]
+pub struct SavedFlag {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// The province whose office the admin works at; anyone else is refused.
+fn office_province(me: &CurrentAdmin) -> Result<Province, AppError> {
+    let org = &me.0.org;
+    match org.province.as_deref().and_then(Province::from_code) {
+        Some(p) if org.kind == p.office().code() => Ok(p),
+        _ => {
+            tracing::warn!(
+                staff = me.0.staff.id,
+                "request denied: province settings outside a province office"
+            );
+            Err(AppError::Forbidden(
+                "毕业办理设置仅限省级考试机构（如市自考办、省招生考试院）的管理员使用".to_owned(),
+            ))
+        }
+    }
+}
+
+fn input_of(s: &Settings) -> SettingsInput {
+    SettingsInput {
+        fee_yuan: s.fee_fen.map(domain::review::yuan).unwrap_or_default(),
+        scan_limit_k: s
+            .scan_max_bytes
+            .map(|b| (b / 1024).to_string())
+            .unwrap_or_default(),
+        notice: s.notice.as_ref().map(|n| n.join("\n")).unwrap_or_default(),
+    }
+}
+
+fn page(
+    me: &CurrentAdmin,
+    p: Province,
+    form: SettingsInput,
+    errors: Vec<String>,
+    saved: bool,
+) -> SettingsPage {
+    SettingsPage {
+        layout: Layout::staff(
+            "毕业办理设置",
+            who(&me.0),
+            &me.0.ctx,
+            "/staff/province-settings",
+            true,
+        ),
+        province: p.label(),
+        has_fee: p.has_fee(),
+        default_fee: p.fee_fen().map(domain::review::yuan).unwrap_or_default(),
+        default_limit: (p.form().scan_max_bytes / 1024).to_string(),
+        default_notice: p.definition().notice.clone(),
+        form,
+        errors,
+        saved,
+    }
+}
+
+/// GET /staff/province-settings
+pub async fn settings_page(
+    State(state): State<AppState>,
+    me: CurrentAdmin,
+    Query(q): Query<SavedFlag>,
+) -> Result<Html<String>, AppError> {
+    let p = office_province(&me)?;
+    let s = province_settings::get(&state.db, p.code()).await?;
+    Ok(Html(
+        page(&me, p, input_of(&s), Vec::new(), q.saved.is_some()).render()?,
+    ))
+}
+
+/// POST /staff/province-settings
+pub async fn settings_save(
+    State(state): State<AppState>,
+    me: CurrentAdmin,
+    Form(f): Form<SettingsInput>,
+) -> Result<Response, AppError> {
+    let p = office_province(&me)?;
+    let s = match parse_settings(p, &f) {
+        Ok(s) => s,
+        Err(list) => {
+            let errors = list.into_iter().map(|(_, m)| m).collect();
+            let html = page(&me, p, f, errors, false).render()?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        }
+    };
+    // The settings and their audit row in one transaction.
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    province_settings::set(&txn, p.code(), &s, me.0.staff.id, now).await?;
+    store::repo::audit::record(
+        &txn,
+        now,
+        store::repo::audit::Actor {
+            kind: "staff",
+            id: Some(me.0.staff.id),
+        },
+        "province_settings.set",
+        ("organisation", Some(me.0.org.id)),
+        &format!(
+            "province={} fee_fen={} scan_max_bytes={} notice_items={}",
+            p.code(),
+            s.fee_fen.map_or("默认".to_owned(), |f| f.to_string()),
+            s.scan_max_bytes
+                .map_or("默认".to_owned(), |b| b.to_string()),
+            s.notice.as_ref().map_or(0, Vec::len)
+        ),
+        Some(me.0.ctx.ip.as_str()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Redirect::to("/staff/province-settings?saved=1").into_response())
+}
