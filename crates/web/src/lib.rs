@@ -16,6 +16,7 @@ pub mod overload;
 pub mod routes;
 pub mod services;
 pub mod session;
+pub mod upload;
 pub mod util;
 pub mod views;
 

@@ -33,9 +33,6 @@ pub const COOKIE: &str = "biye_sid";
 /// Name of the cookie that holds the random value anonymous forms' tokens sign.
 pub const PRE_COOKIE: &str = "biye_pre";
 
-/// Routes whose handlers check the CSRF token themselves, as the first multipart field.
-pub const MULTIPART_SELF_CHECKED: &[&str] = &["/staff/imports", "/candidate/backfills"];
-
 /// Path prefixes exempt from the session CSRF and Origin checks: requests that do not come from
 /// our own pages and authenticate otherwise. The local payment gateway's pages are a separate
 /// system's (its form is posted from its own page, and it changes only the gateway's records);
@@ -147,7 +144,7 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
-fn csrf_refusal(path: &str, why: &str) -> Response {
+pub(crate) fn csrf_refusal(path: &str, why: &str) -> Response {
     tracing::warn!(path, reason = why, "request denied: CSRF check failed");
     let message = format!("表单安全校验失败：{why}。请刷新页面后重新提交，本次未做任何更改。");
     let err = AppError::Forbidden(message);
@@ -264,21 +261,16 @@ async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Respons
         .and_then(|v| v.to_str().ok())
     {
         return if constant_time_eq(h, expected) {
+            let mut req = req;
+            req.extensions_mut().insert(CsrfHeaderChecked);
             Ok(req)
         } else {
             Err(csrf_refusal(&path, "安全令牌无效"))
         };
     }
-    if content_type.starts_with("multipart/form-data")
-        && (MULTIPART_SELF_CHECKED.contains(&path.as_str())
-            || crate::views::application::MULTIPART_ROUTES.contains(&path.as_str())
-            || crate::views::degree::MULTIPART_ROUTES.contains(&path.as_str())
-            // The stamped-copy upload reads its token first, like the routes above.
-            || (path.starts_with("/staff/prior-reviews/") && path.ends_with("/stamped"))
-            // The 学位外语 application form, likewise.
-            || (path.starts_with(crate::views::language::APPLY_PREFIX)
-                && path.ends_with(crate::views::language::APPLY_SUFFIX)))
-    {
+    // A multipart body is checked by the only extractor that reads one, `CheckedMultipart`,
+    // which requires the token as the first field.
+    if content_type.starts_with("multipart/form-data") {
         return Ok(req);
     }
     if !content_type.starts_with("application/x-www-form-urlencoded") {
@@ -300,18 +292,14 @@ async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Respons
     }
 }
 
-/// Checks a token read from a multipart field against the session.
-pub fn check_token(ctx: &SessionCtx, token: &str) -> Result<(), AppError> {
-    match ctx.expected_token() {
-        Some(expected) if constant_time_eq(token, expected) => Ok(()),
-        _ => {
-            tracing::warn!("request denied: CSRF check failed (multipart)");
-            Err(AppError::Forbidden(
-                "表单安全校验失败：缺少或无效的安全令牌。请刷新页面后重新提交，本次未做任何更改。"
-                    .to_owned(),
-            ))
-        }
-    }
+/// Marks a request whose CSRF token came in the `X-CSRF-Token` header and was accepted.
+#[derive(Clone, Copy, Debug)]
+pub struct CsrfHeaderChecked;
+
+/// Whether `token` is the session's (or the anonymous form's) token.
+pub(crate) fn token_matches(ctx: &SessionCtx, token: &str) -> bool {
+    ctx.expected_token()
+        .is_some_and(|expected| constant_time_eq(token, expected))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for SessionCtx {

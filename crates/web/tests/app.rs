@@ -446,3 +446,78 @@ async fn operations_endpoints_answer() {
         assert!(spec.contains("\"openapi\""));
     }
 }
+
+/// Every upload route reads its body through the one checked reader: without the token as the
+/// first field, with a forged one, or with a field before it, an upload is refused and nothing is
+/// stored, on routes of every portal.
+#[tokio::test]
+async fn an_upload_without_its_token_first_is_refused_on_every_portal() {
+    use reqwest::multipart::{Form, Part};
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let candidate = app
+            .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+            .await;
+        let admin = app
+            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .await;
+        let student = app
+            .signed_in("/student/login", accounts::STUDENT_ABOVE_THRESHOLDS)
+            .await;
+        let cases = [
+            (&candidate, "/candidate/backfills", "/candidate/profile"),
+            (&admin, "/staff/imports", "/staff"),
+            (&student, "/student/degree/upload", "/student/degree"),
+        ];
+        for (client, path, page) in cases {
+            let file = || Part::bytes(vec![0xFF, 0xD8, 0xFF]).file_name("a.jpg");
+            let token = app.csrf(client, page).await;
+            let forms = [
+                ("no token", Form::new().part("file", file())),
+                (
+                    "forged",
+                    Form::new()
+                        .text("csrf_token", "forged")
+                        .part("file", file()),
+                ),
+                (
+                    "token after a field",
+                    Form::new()
+                        .text("slot", "id_front")
+                        .text("csrf_token", token.clone())
+                        .part("file", file()),
+                ),
+            ];
+            for (what, form) in forms {
+                let r = client
+                    .post(app.url(path))
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status().as_u16(), 403, "{}: {path} {what}", b.name());
+                assert!(
+                    r.text().await.unwrap().contains("表单安全校验失败"),
+                    "{}: {path} {what}",
+                    b.name()
+                );
+            }
+        }
+        let objects = walk(std::path::Path::new(&app.state.config.objects_url));
+        assert_eq!(objects, 0, "{}: nothing stored", b.name());
+    }
+}
+
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() { walk(&p) } else { 1 }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::province::Settings;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
 
 use super::RepoError;
 use crate::entity::province_setting as row;
@@ -23,8 +23,42 @@ pub async fn get<C: ConnectionTrait>(conn: &C, code: &str) -> Result<Settings, R
     })
 }
 
-/// Replaces the settings of province `code` (checked by `domain::province::parse_settings`).
-pub async fn set<C: ConnectionTrait>(
+/// Replaces the settings of province `code` (checked by `domain::province::parse_settings`) for
+/// staff member `staff_id` of organisation `org_id`, with its audit row, in one transaction.
+pub async fn set(
+    db: &crate::Db,
+    code: &str,
+    s: &Settings,
+    (staff_id, org_id): (i64, i64),
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<(), RepoError> {
+    let txn = db.begin().await?;
+    write(&txn, code, s, staff_id, now).await?;
+    super::audit::record(
+        &txn,
+        now,
+        super::audit::Actor {
+            kind: "staff",
+            id: Some(staff_id),
+        },
+        "province_settings.set",
+        ("organisation", Some(org_id)),
+        &format!(
+            "province={code} fee_fen={} scan_max_bytes={} notice_items={}",
+            s.fee_fen.map_or("默认".to_owned(), |f| f.to_string()),
+            s.scan_max_bytes
+                .map_or("默认".to_owned(), |b| b.to_string()),
+            s.notice.as_ref().map_or(0, Vec::len)
+        ),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn write<C: ConnectionTrait>(
     conn: &C,
     code: &str,
     s: &Settings,

@@ -5,7 +5,7 @@
 //! another's; files are served only through the application they belong to.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::files::{check_jpeg, crop_signature, self_appraisal_length};
@@ -24,7 +24,8 @@ use super::Layout;
 use super::graduation::{audit_major, blocking_refusal};
 use crate::AppState;
 use crate::error::AppError;
-use crate::session::{CurrentCandidate, SessionCtx, check_token};
+use crate::session::{CurrentCandidate, SessionCtx};
+use crate::upload::CheckedMultipart;
 use crate::util::beijing;
 
 /// Largest signature photo accepted before cropping: phone photos are large, and the crop
@@ -34,13 +35,6 @@ const SIGNATURE_SOURCE_MAX: usize = 8 * 1024 * 1024;
 /// Bytes read from an upload beyond which the rest is only counted, so the message can name
 /// the real size without holding a large file in memory.
 const READ_CAP: usize = SIGNATURE_SOURCE_MAX;
-
-/// The multipart routes that check their own CSRF token as the first field.
-pub const MULTIPART_ROUTES: &[&str] = &[
-    "/candidate/application/files",
-    "/candidate/application/signature",
-    "/candidate/application/photo",
-];
 
 pub(crate) fn today(state: &AppState) -> chrono::NaiveDate {
     domain::calendar::beijing_date(state.now())
@@ -692,20 +686,17 @@ pub(crate) struct UploadForm {
 }
 
 pub(crate) async fn read_upload(
-    ctx: &SessionCtx,
-    multipart: Multipart,
+    multipart: CheckedMultipart,
 ) -> Result<UploadForm, Result<AppError, String>> {
-    read_upload_capped(ctx, multipart, READ_CAP).await
+    read_upload_capped(multipart, READ_CAP).await
 }
 
 /// [`read_upload`], keeping at most `cap` bytes of the file (the total is still counted, so a
 /// message can name the real size).
 pub(crate) async fn read_upload_capped(
-    ctx: &SessionCtx,
-    mut multipart: Multipart,
+    CheckedMultipart(mut multipart): CheckedMultipart,
     cap: usize,
 ) -> Result<UploadForm, Result<AppError, String>> {
-    let mut token: Option<String> = None;
     let mut form = UploadForm::default();
     loop {
         let field = match multipart.next_field().await {
@@ -714,11 +705,6 @@ pub(crate) async fn read_upload_capped(
             Err(e) => return Err(Err(format!("上传内容无法读取：{e}"))),
         };
         let name = field.name().unwrap_or("").to_owned();
-        if name == "csrf_token" {
-            token = Some(field.text().await.unwrap_or_default());
-            continue;
-        }
-        check_token(ctx, token.as_deref().unwrap_or("")).map_err(Ok)?;
         if name == "file" {
             let up = read_field(field, cap).await.map_err(Err)?;
             if !up.name.is_empty() || up.total > 0 {
@@ -729,7 +715,6 @@ pub(crate) async fn read_upload_capped(
             form.fields.insert(name, v);
         }
     }
-    check_token(ctx, token.as_deref().unwrap_or("")).map_err(Ok)?;
     Ok(form)
 }
 
@@ -813,10 +798,10 @@ pub(crate) async fn store_picture(
 pub async fn upload(
     State(state): State<AppState>,
     me: CurrentCandidate,
-    multipart: Multipart,
+    multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
     let a = require_current(&state, &me).await?;
-    let form = match read_upload(&me.ctx, multipart).await {
+    let form = match read_upload(multipart).await {
         Ok(f) => f,
         Err(Ok(e)) => return Err(e),
         Err(Err(msg)) => return refused(&state, &me, a, "files", msg, Draft::default()).await,
@@ -948,10 +933,10 @@ pub(crate) fn saved_at(what: &str, anchor: &str) -> Response {
 pub async fn upload_signature(
     State(state): State<AppState>,
     me: CurrentCandidate,
-    multipart: Multipart,
+    multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
     let a = require_current(&state, &me).await?;
-    let form = match read_upload(&me.ctx, multipart).await {
+    let form = match read_upload(multipart).await {
         Ok(f) => f,
         Err(Ok(e)) => return Err(e),
         Err(Err(msg)) => return refused(&state, &me, a, "signature", msg, Draft::default()).await,

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Datelike;
@@ -21,6 +21,7 @@ use super::application::{check_picture, ip, read_upload, today};
 use super::staff::who;
 use crate::error::AppError;
 use crate::session::{CurrentCandidate, CurrentStaff};
+use crate::upload::CheckedMultipart;
 use crate::{AppState, util};
 
 /// The candidate's province, whose definition says whether and how backfills are filed.
@@ -203,9 +204,9 @@ pub async fn candidate_page(
 pub async fn candidate_submit(
     State(state): State<AppState>,
     me: CurrentCandidate,
-    multipart: Multipart,
+    multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
-    let upload = match read_upload(&me.ctx, multipart).await {
+    let upload = match read_upload(multipart).await {
         Ok(f) => f,
         Err(Ok(e)) => return Err(e),
         Err(Err(m)) => {

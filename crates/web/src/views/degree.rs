@@ -3,7 +3,7 @@
 //! form of step 7 with its two uploads and 确认提交.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::degree::conditions::{Condition, refusal};
@@ -21,10 +21,8 @@ use super::application::read_upload_capped;
 use crate::error::AppError;
 use crate::services::degree::{conditions, current_batch};
 use crate::session::CurrentStudent;
+use crate::upload::CheckedMultipart;
 use crate::{AppState, util};
-
-/// Multipart routes that check their own CSRF token (the first field).
-pub const MULTIPART_ROUTES: &[&str] = &["/student/degree/upload"];
 
 /// Body limit of the upload route: the thesis limit and room for the form fields.
 pub const UPLOAD_LIMIT: usize = domain::degree::files::THESIS_MAX_BYTES + 1024 * 1024;
@@ -527,24 +525,19 @@ fn ip_of(me: &CurrentStudent) -> Option<&str> {
 pub async fn upload(
     State(state): State<AppState>,
     me: CurrentStudent,
-    multipart: Multipart,
+    multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
     let b = open_batch(&state, &me).await?;
     let refuse = async |m: String| -> Result<Response, AppError> {
         let html = render_form(&state, &me, &b, None, general(m), None).await?;
         Ok(refused_page(html))
     };
-    let form = match read_upload_capped(
-        &me.ctx,
-        multipart,
-        domain::degree::files::THESIS_MAX_BYTES + 1,
-    )
-    .await
-    {
-        Ok(f) => f,
-        Err(Ok(e)) => return Err(e),
-        Err(Err(m)) => return refuse(m).await,
-    };
+    let form =
+        match read_upload_capped(multipart, domain::degree::files::THESIS_MAX_BYTES + 1).await {
+            Ok(f) => f,
+            Err(Ok(e)) => return Err(e),
+            Err(Err(m)) => return refuse(m).await,
+        };
     let slot = match form.fields.get("slot").map(String::as_str) {
         Some("thesis") => DegreeSlot::Thesis,
         Some("form") => DegreeSlot::Form,

@@ -4,7 +4,7 @@
 //! its CSRF token first, then handed to the same import the `biye import` command runs.
 
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
@@ -15,7 +15,8 @@ use tokio::io::AsyncWriteExt;
 
 use super::Layout;
 use crate::error::AppError;
-use crate::session::{CurrentAdmin, SessionCtx, check_token};
+use crate::session::{CurrentAdmin, SessionCtx};
+use crate::upload::CheckedMultipart;
 use crate::{AppState, util};
 
 /// A past import in the history table.
@@ -123,7 +124,7 @@ pub async fn upload(
     me: CurrentAdmin,
     ctx: SessionCtx,
     headers: HeaderMap,
-    mut multipart: Multipart,
+    CheckedMultipart(mut multipart): CheckedMultipart,
 ) -> Result<Response, AppError> {
     let max = state.config.import_max_bytes;
     // Refuse an oversized upload from its declared length before reading any of it.
@@ -137,7 +138,6 @@ pub async fn upload(
             mb(len), mb(max)
         )).await;
     }
-    let mut token = None;
     let mut kind = None;
     let mut spooled: Option<(tempfile::TempPath, String, u64)> = None;
     loop {
@@ -156,13 +156,10 @@ pub async fn upload(
         };
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
-            "csrf_token" => token = Some(field.text().await.unwrap_or_default()),
             "kind" => {
-                check_token(&ctx, token.as_deref().unwrap_or(""))?;
                 kind = ImportKind::from_code(field.text().await.unwrap_or_default().trim());
             }
             "file" => {
-                check_token(&ctx, token.as_deref().unwrap_or(""))?;
                 let original = field.file_name().unwrap_or("").to_owned();
                 let tmp = tempfile::NamedTempFile::new_in(&state.config.spool_dir)
                     .map_err(|e| AppError::Internal(e.into()))?;
@@ -203,7 +200,6 @@ pub async fn upload(
             _ => {}
         }
     }
-    check_token(&ctx, token.as_deref().unwrap_or(""))?;
     let Some(kind) = kind else {
         return refuse(
             &state,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::degree::language::{
@@ -22,13 +22,9 @@ use super::Layout;
 use super::application::{ip, today};
 use crate::error::AppError;
 use crate::services::language::{Row, rows};
-use crate::session::{CurrentStudent, SessionCtx, check_token};
+use crate::session::CurrentStudent;
+use crate::upload::CheckedMultipart;
 use crate::{AppState, util};
-
-/// The multipart route prefix and suffix whose handler checks its own CSRF token first.
-pub const APPLY_PREFIX: &str = "/student/language/";
-/// See [`APPLY_PREFIX`].
-pub const APPLY_SUFFIX: &str = "/apply";
 
 /// Bytes kept of one uploaded file: one more than the limit, so an oversized file is known as
 /// such while only its size is counted beyond that.
@@ -243,10 +239,8 @@ struct Upload {
 
 /// The fields and files of the form, the CSRF token checked before anything else is read.
 async fn read_form(
-    ctx: &SessionCtx,
-    mut multipart: Multipart,
+    CheckedMultipart(mut multipart): CheckedMultipart,
 ) -> Result<(HashMap<String, String>, Vec<Upload>), Result<AppError, String>> {
-    let mut token: Option<String> = None;
     let mut fields = HashMap::new();
     let mut files = Vec::new();
     loop {
@@ -256,11 +250,6 @@ async fn read_form(
             Err(e) => return Err(Err(format!("上传内容无法读取：{e}"))),
         };
         let name = field.name().unwrap_or("").to_owned();
-        if name == "csrf_token" {
-            token = Some(field.text().await.unwrap_or_default());
-            continue;
-        }
-        check_token(ctx, token.as_deref().unwrap_or("")).map_err(Ok)?;
         if name == "files" {
             let file_name = field.file_name().unwrap_or("").to_owned();
             let mut bytes = Vec::new();
@@ -290,7 +279,6 @@ async fn read_form(
             fields.insert(name, field.text().await.unwrap_or_default());
         }
     }
-    check_token(ctx, token.as_deref().unwrap_or("")).map_err(Ok)?;
     Ok((fields, files))
 }
 
@@ -301,10 +289,10 @@ pub async fn submit(
     State(state): State<AppState>,
     me: CurrentStudent,
     Path(batch_id): Path<i64>,
-    multipart: Multipart,
+    multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
     let b = own_batch(&state, &me, batch_id).await?;
-    let (fields, uploads) = match read_form(&me.ctx, multipart).await {
+    let (fields, uploads) = match read_form(multipart).await {
         Ok(v) => v,
         Err(Ok(e)) => return Err(e),
         Err(Err(m)) => {

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::response::{Html, Response};
 use domain::ExemptionMode;
 use domain::files::check_jpeg;
@@ -29,6 +29,7 @@ use super::application::{
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::CurrentCandidate;
+use crate::upload::CheckedMultipart;
 
 /// One exempted course and the paperwork behind it.
 pub struct ExemptionRow {
@@ -345,10 +346,10 @@ async fn clear_preview(
 pub async fn upload_photo(
     State(state): State<AppState>,
     me: CurrentCandidate,
-    multipart: Multipart,
+    multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
     let a = require_current(&state, &me).await?;
-    let form = match read_upload(&me.ctx, multipart).await {
+    let form = match read_upload(multipart).await {
         Ok(f) => f,
         Err(Ok(e)) => return Err(e),
         Err(Err(msg)) => return refused(&state, &me, a, "photo", msg, Draft::default()).await,

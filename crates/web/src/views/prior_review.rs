@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::graduation::form::FileSlot;
 use serde::Deserialize;
@@ -19,6 +19,7 @@ use super::application::{check_picture, read_upload};
 use super::staff::who;
 use crate::error::AppError;
 use crate::session::CurrentStaff;
+use crate::upload::CheckedMultipart;
 use crate::{AppState, util};
 
 /// One application waiting for this organisation.
@@ -182,9 +183,9 @@ pub async fn upload_stamped(
     State(state): State<AppState>,
     me: CurrentStaff,
     Path(id): Path<i64>,
-    multipart: Multipart,
+    multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
-    let form = match read_upload(&me.ctx, multipart).await {
+    let form = match read_upload(multipart).await {
         Ok(f) => f,
         Err(Ok(e)) => return Err(e),
         Err(Err(m)) => return outcome(&state, &me, Err(RepoError::Invalid(m)), "").await,

@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::Province;
 use domain::province::{Settings, SettingsInput, parse_settings};
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use store::repo::province_settings;
 
@@ -122,30 +121,14 @@ pub async fn settings_save(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
         }
     };
-    // The settings and their audit row in one transaction.
-    let now = state.now();
-    let txn = state.db.begin().await?;
-    province_settings::set(&txn, p.code(), &s, me.0.staff.id, now).await?;
-    store::repo::audit::record(
-        &txn,
-        now,
-        store::repo::audit::Actor {
-            kind: "staff",
-            id: Some(me.0.staff.id),
-        },
-        "province_settings.set",
-        ("organisation", Some(me.0.org.id)),
-        &format!(
-            "province={} fee_fen={} scan_max_bytes={} notice_items={}",
-            p.code(),
-            s.fee_fen.map_or("默认".to_owned(), |f| f.to_string()),
-            s.scan_max_bytes
-                .map_or("默认".to_owned(), |b| b.to_string()),
-            s.notice.as_ref().map_or(0, Vec::len)
-        ),
+    province_settings::set(
+        &state.db,
+        p.code(),
+        &s,
+        (me.0.staff.id, me.0.org.id),
+        state.now(),
         Some(me.0.ctx.ip.as_str()),
     )
     .await?;
-    txn.commit().await?;
     Ok(Redirect::to("/staff/province-settings?saved=1").into_response())
 }
