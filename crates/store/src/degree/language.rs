@@ -485,6 +485,33 @@ pub async fn review(
         LanguageStatus::Rejected
     };
     let opinion = decision.opinion.trim().to_owned();
+    // Two reviewers at once may deadlock on MySQL/MariaDB (the status is in a secondary index
+    // the conditional UPDATE both reads and changes); the victim runs again and then finds the
+    // application reviewed.
+    crate::repo::retry_deadlock(|| {
+        review_once(
+            db,
+            staff_id,
+            expected_version,
+            decision,
+            now,
+            (&a, &b),
+            (status, &opinion),
+        )
+    })
+    .await
+}
+
+async fn review_once(
+    db: &DatabaseConnection,
+    staff_id: i64,
+    expected_version: Option<i32>,
+    decision: &Decision,
+    now: DateTime<Utc>,
+    (a, b): (&app::Model, &batch::Model),
+    (status, opinion): (LanguageStatus, &str),
+) -> Result<app::Model, RepoError> {
+    let opinion = opinion.to_owned();
     let txn = db.begin().await?;
     // First statement of the transaction; see the module documentation.
     let mut update = app::Entity::update_many()

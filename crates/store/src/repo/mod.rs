@@ -34,6 +34,36 @@ pub enum RepoError {
     Db(#[from] sea_orm::DbErr),
 }
 
+/// Whether a database error is a deadlock or serialization failure that the database resolved by
+/// rolling one transaction back (MySQL/MariaDB 1213 / SQLSTATE 40001, PostgreSQL 40P01 / 40001):
+/// running the transaction again is the documented remedy.
+pub fn is_deadlock(e: &sea_orm::DbErr) -> bool {
+    let text = e.to_string();
+    text.contains("1213")
+        || text.contains("40001")
+        || text.contains("40P01")
+        || text.contains("Deadlock found")
+}
+
+/// Runs `attempt` (one whole transaction) again when the database chose it as a deadlock's
+/// victim, at most three times in all; any other outcome is returned as it is.
+pub async fn retry_deadlock<T, F, Fut>(mut attempt: F) -> Result<T, RepoError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, RepoError>>,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Err(RepoError::Db(e)) if tries < 3 && is_deadlock(&e) => {
+                tracing::info!(error = %e, tries, "transaction chosen as deadlock victim; running it again");
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Whether a database error is a unique-constraint violation, on any of the three backends.
 pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
     matches!(
