@@ -277,24 +277,6 @@ async fn decide(app: &TestApp, reviewer: &str, id: i64, stage: &str) {
     assert_eq!(status, 303, "{reviewer}: {}", r.text().await.unwrap());
 }
 
-/// Every file in the test app's object directory.
-fn stored_objects(app: &TestApp) -> usize {
-    fn count(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| {
-                        let p = e.path();
-                        if p.is_dir() { count(&p) } else { 1 }
-                    })
-                    .sum()
-            })
-            .unwrap_or(0)
-    }
-    count(std::path::Path::new(&app.state.config.objects_url))
-}
-
 async fn application(app: &TestApp) -> store::entity::graduation_application::Model {
     let cand = app.candidate(ADMISSION_NO).await;
     store::graduation::application::of_candidate(&app.db.db, cand.id)
@@ -442,10 +424,15 @@ async fn a_province_defined_only_as_data_runs_the_whole_graduation_flow() {
         assert_eq!((a.status.as_str(), a.stage), ("in_review", Some(0)));
 
         // A submitted application takes no more files, and the refused picture is not kept.
-        let objects = stored_objects(&app);
+        let objects = common::stored_objects(&app);
         let (status, body) = upload(&app, &c, "id_back", jpeg(320, 200)).await;
         assert!(status >= 400, "{}: {status} {body}", b.name());
-        assert_eq!(stored_objects(&app), objects, "{}: no orphan", b.name());
+        assert_eq!(
+            common::stored_objects(&app),
+            objects,
+            "{}: no orphan",
+            b.name()
+        );
         // Slots this province's form does not ask for are refused by name.
         let (status, body) = upload(&app, &c, "commitment", jpeg(320, 200)).await;
         assert!(status >= 400, "{}: {status}", b.name());

@@ -236,3 +236,21 @@ pub fn attr_after(page: &str, marker: &str) -> String {
     let rest = &page[at + marker.len()..];
     rest[..rest.find('"').unwrap()].to_owned()
 }
+
+/// How many files the test app's object storage holds (uploads, archives).
+pub fn stored_objects(app: &TestApp) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| {
+                        let p = e.path();
+                        if p.is_dir() { count(&p) } else { 1 }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    count(std::path::Path::new(&app.state.config.objects_url))
+}
