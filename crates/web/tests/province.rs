@@ -601,6 +601,33 @@ async fn an_office_sets_its_fee_limit_and_notice_and_only_new_batches_take_them(
             .unwrap();
         assert_eq!(audits, 1, "{}", b.name());
 
+        // Two admins saving at once: both are answered, one setting stands.
+        let other = app
+            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .await;
+        let notice = "重庆市新须知：{stages}，费用 {fee} 元，每张不超过 {scan_limit}。";
+        let first = [
+            ("fee_yuan", "46"),
+            ("scan_limit_k", "100"),
+            ("notice", notice),
+        ];
+        let second = [
+            ("fee_yuan", "45"),
+            ("scan_limit_k", "100"),
+            ("notice", notice),
+        ];
+        let ((s1, _), (s2, _)) = tokio::join!(
+            post_settings(&app, &admin, &first),
+            post_settings(&app, &other, &second),
+        );
+        assert_eq!((s1, s2), (303, 303), "{}", b.name());
+        let fee = store::repo::province_settings::get(db, "chongqing")
+            .await
+            .unwrap()
+            .fee_fen;
+        assert!(matches!(fee, Some(4500 | 4600)), "{}: {fee:?}", b.name());
+        post_settings(&app, &admin, &second).await;
+
         // The 须知 shows the office's text at once, with the new fee and limit.
         let c = app
             .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)

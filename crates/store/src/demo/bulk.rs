@@ -322,7 +322,13 @@ pub(super) async fn seed(
         for _ in 0..n {
             let p = match opts.bulk_province {
                 Some(p) if p == mixes[0].province => &mut mixes[0],
-                Some(_) => &mut mixes[1],
+                Some(p) if p == mixes[1].province => &mut mixes[1],
+                Some(p) => anyhow::bail!(
+                    "演示数据只有{}和{}的考生，--province 不能是{}",
+                    mixes[0].province.label(),
+                    mixes[1].province.label(),
+                    p.label()
+                ),
                 // Chongqing somewhat larger than Yunnan, as in the real registers.
                 None if rng.chance(55) => &mut mixes[0],
                 None => &mut mixes[1],

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use domain::province::Settings;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
 
 use super::RepoError;
 use crate::entity::province_setting as row;
@@ -65,10 +66,9 @@ async fn write<C: ConnectionTrait>(
     staff_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    row::Entity::delete_by_id(code.to_owned())
-        .exec(conn)
-        .await?;
-    row::ActiveModel {
+    // One upsert, so two admins saving at once leave one row (the later) rather than a
+    // uniqueness error for the one whose delete found nothing to delete.
+    let am = row::ActiveModel {
         province: Set(code.to_owned()),
         fee_fen: Set(s.fee_fen),
         scan_max_bytes: Set(s
@@ -77,8 +77,20 @@ async fn write<C: ConnectionTrait>(
         notice: Set(s.notice.as_ref().map(|items| items.join("\n"))),
         updated_by: Set(Some(staff_id)),
         updated_at: Set(now),
-    }
-    .insert(conn)
-    .await?;
+    };
+    row::Entity::insert(am)
+        .on_conflict(
+            OnConflict::column(row::Column::Province)
+                .update_columns([
+                    row::Column::FeeFen,
+                    row::Column::ScanMaxBytes,
+                    row::Column::Notice,
+                    row::Column::UpdatedBy,
+                    row::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
