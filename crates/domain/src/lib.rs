@@ -153,6 +153,25 @@ impl ValueError {
     pub fn new(msg: impl Into<String>) -> Self {
         Self(msg.into())
     }
+
+    /// The same message, said of one input field.
+    pub fn at(self, field: &'static str) -> Refusal {
+        Refusal {
+            field,
+            message: self.0,
+        }
+    }
+}
+
+/// Input refused because of one field: the field's name as the form and the JSON API call it,
+/// and the message, so a page shows it beside the field and the API's 422 names it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refusal {
+    /// The field, e.g. `graduation_date`.
+    pub field: &'static str,
+    /// Why, in Chinese.
+    pub message: String,
 }
 
 /// Finds the first character failing `ok`, with its 1-based position, so

@@ -65,6 +65,12 @@ impl From<RepoError> for AppError {
     }
 }
 
+impl From<domain::Refusal> for AppError {
+    fn from(r: domain::Refusal) -> Self {
+        AppError::Invalid(vec![(r.field.to_owned(), r.message)])
+    }
+}
+
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
         AppError::Internal(e.into())
@@ -78,6 +84,27 @@ impl From<askama::Error> for AppError {
 }
 
 impl AppError {
+    /// Input refused because of one field (`""` when it concerns the request as a whole): a
+    /// page shows the message beside the form, the API's 422 names the field.
+    pub fn refused(field: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid(vec![(field.to_owned(), message.into())])
+    }
+
+    /// What a page shows beside its form when an operation refused: the messages of invalid
+    /// input or of a conflict. `None` for everything else, which answers with the error page.
+    pub fn refusal(&self) -> Option<String> {
+        match self {
+            AppError::Invalid(list) => Some(
+                list.iter()
+                    .map(|(_, m)| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            ),
+            AppError::Conflict(m) => Some(m.clone()),
+            _ => None,
+        }
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,

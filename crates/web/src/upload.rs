@@ -5,9 +5,19 @@
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::response::{IntoResponse, Response};
+use domain::files::check_jpeg;
 
 use crate::AppState;
+use crate::error::AppError;
 use crate::session::{CsrfHeaderChecked, SessionCtx, csrf_refusal, token_matches};
+
+/// Largest signature photo accepted before cropping: phone photos are large, and the crop
+/// brings them under 50K.
+pub(crate) const SIGNATURE_SOURCE_MAX: usize = 8 * 1024 * 1024;
+
+/// Bytes read from an upload beyond which the rest is only counted, so the message can name
+/// the real size without holding a large file in memory.
+const READ_CAP: usize = SIGNATURE_SOURCE_MAX;
 
 /// A multipart body whose CSRF token was checked; the token field is consumed.
 pub struct CheckedMultipart(pub Multipart);
@@ -19,9 +29,17 @@ impl FromRequest<AppState> for CheckedMultipart {
         let header_checked = req.extensions().get::<CsrfHeaderChecked>().is_some();
         let ctx = req.extensions().get::<SessionCtx>().cloned();
         let path = req.uri().path().to_owned();
-        let mut multipart = Multipart::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let mut multipart = Multipart::from_request(req, state).await.map_err(|r| {
+            if path.starts_with("/api/") {
+                AppError::UnsupportedMediaType(format!(
+                    "请求体应为 multipart/form-data（{}）",
+                    r.body_text()
+                ))
+                .into_json()
+            } else {
+                r.into_response()
+            }
+        })?;
         if header_checked {
             return Ok(Self(multipart));
         }
@@ -38,6 +56,112 @@ impl FromRequest<AppState> for CheckedMultipart {
             Err(csrf_refusal(&path, "安全令牌无效"))
         }
     }
+}
+
+/// An upload read from a multipart field: at most `READ_CAP` bytes kept, the total counted.
+pub struct Upload {
+    /// The bytes kept.
+    pub bytes: Vec<u8>,
+    /// The size sent, counted even beyond what was kept.
+    pub total: usize,
+    /// The file name the browser gave.
+    pub name: String,
+}
+
+async fn read_field(
+    field: axum::extract::multipart::Field<'_>,
+    cap: usize,
+) -> Result<Upload, String> {
+    let name = field.file_name().unwrap_or("").to_owned();
+    let mut field = field;
+    let mut bytes = Vec::new();
+    let mut total = 0usize;
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                total += chunk.len();
+                if bytes.len() < cap {
+                    let room = cap - bytes.len();
+                    bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return Err(format!("文件上传中断：{e}")),
+        }
+    }
+    Ok(Upload { bytes, total, name })
+}
+
+/// Fields of an upload form, with the CSRF token checked before any file is read.
+#[derive(Default)]
+pub(crate) struct UploadForm {
+    pub(crate) fields: std::collections::HashMap<String, String>,
+    pub(crate) file: Option<Upload>,
+}
+
+pub(crate) async fn read_upload(
+    multipart: CheckedMultipart,
+) -> Result<UploadForm, Result<AppError, String>> {
+    read_upload_capped(multipart, READ_CAP).await
+}
+
+/// [`read_upload`], keeping at most `cap` bytes of the file (the total is still counted, so a
+/// message can name the real size).
+pub(crate) async fn read_upload_capped(
+    CheckedMultipart(mut multipart): CheckedMultipart,
+    cap: usize,
+) -> Result<UploadForm, Result<AppError, String>> {
+    let mut form = UploadForm::default();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(Err(format!("上传内容无法读取：{e}"))),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            let up = read_field(field, cap).await.map_err(Err)?;
+            if !up.name.is_empty() || up.total > 0 {
+                form.file = Some(up);
+            }
+        } else {
+            let v = field.text().await.unwrap_or_default();
+            form.fields.insert(name, v);
+        }
+    }
+    Ok(form)
+}
+
+/// Checks a picture against the JPEG rules, naming the real size when it is too large.
+pub(crate) fn check_picture(up: &Upload, max: usize) -> Result<domain::files::CleanJpeg, String> {
+    if up.total == 0 {
+        return Err("请选择要上传的 .jpg 图片".to_owned());
+    }
+    if up.total > up.bytes.len() || up.total > max {
+        // Only the size matters here; the rest was not kept.
+        let probe = vec![0u8; max + 1];
+        let msg = check_jpeg(&probe, max)
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        return Err(msg.replace(&grouped(max + 1), &grouped(up.total)).replace(
+            &format!("约 {:.1}K", (max + 1) as f64 / 1024.0),
+            &format!("约 {:.1}K", up.total as f64 / 1024.0),
+        ));
+    }
+    check_jpeg(&up.bytes, max).map_err(|e| e.0)
+}
+
+pub(crate) fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::{IdCardNo, ValueError};
+use crate::{IdCardNo, Refusal, ValueError};
 
 coded_enum! {
     /// Where an uploaded picture belongs on the form.
@@ -189,36 +189,39 @@ pub struct PriorEducationForm {
 pub fn validate_prior_education(
     input: &PriorEducationInput,
     today: NaiveDate,
-) -> Result<PriorEducationForm, ValueError> {
+) -> Result<PriorEducationForm, Refusal> {
     let name = input.name.trim();
-    crate::ids::validate_person_name(name)?;
-    let id_card_no = IdCardNo::parse(&input.id_card_no)?;
+    crate::ids::validate_person_name(name).map_err(|e| e.at("name"))?;
+    let id_card_no = IdCardNo::parse(&input.id_card_no).map_err(|e| e.at("id_card_no"))?;
     let cert_no = input.cert_no.trim();
     if cert_no.is_empty() {
-        return Err(ValueError("请填写前置学历毕业证编号".to_string()));
+        return Err(ValueError("请填写前置学历毕业证编号".to_string()).at("cert_no"));
     }
     if cert_no.len() > 40 || !cert_no.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(ValueError(format!(
             "毕业证编号应为不超过 40 位的数字或字母，实际为“{cert_no}”"
-        )));
+        ))
+        .at("cert_no"));
     }
     let school = input.school.trim();
     let school_len = school.chars().count();
     if !(2..=60).contains(&school_len) {
-        return Err(ValueError(format!(
-            "毕业院校应为 2 至 60 字，实际 {school_len} 字"
-        )));
+        return Err(
+            ValueError(format!("毕业院校应为 2 至 60 字，实际 {school_len} 字")).at("school"),
+        );
     }
     let raw_date = input.graduation_date.trim();
     let graduation_date = NaiveDate::parse_from_str(raw_date, "%Y-%m-%d").map_err(|_| {
         ValueError(format!(
             "毕业时间应为“年-月-日”格式，如 2019-06-30，实际为“{raw_date}”"
         ))
+        .at("graduation_date")
     })?;
     if graduation_date >= today {
         return Err(ValueError(format!(
             "前置学历毕业时间 {graduation_date} 须早于本次申请日期 {today}"
-        )));
+        ))
+        .at("graduation_date"));
     }
     Ok(PriorEducationForm {
         name: name.to_string(),
@@ -293,11 +296,27 @@ mod tests {
             graduation_date: "2026-11-24".into(),
         };
         let err = validate_prior_education(&input, today()).unwrap_err();
-        assert!(err.0.contains("须早于本次申请日期"), "{err}");
+        assert!(err.message.contains("须早于本次申请日期"), "{err}");
+        assert_eq!(err.field, "graduation_date");
         input.graduation_date = "2026-11-23".into();
         assert!(validate_prior_education(&input, today()).is_ok());
         input.graduation_date = "2019/06/30".into();
-        assert!(validate_prior_education(&input, today()).is_err());
+        assert_eq!(
+            validate_prior_education(&input, today()).map_err(|e| e.field),
+            Err("graduation_date")
+        );
+        input.graduation_date = "2019-06-30".into();
+        input.cert_no = "1061-1120".into();
+        assert_eq!(
+            validate_prior_education(&input, today()).map_err(|e| e.field),
+            Err("cert_no")
+        );
+        input.cert_no = "106111201905001234".into();
+        input.id_card_no = "110105194912310021".into();
+        assert_eq!(
+            validate_prior_education(&input, today()).map_err(|e| e.field),
+            Err("id_card_no")
+        );
     }
 
     #[test]

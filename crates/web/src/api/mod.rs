@@ -7,6 +7,7 @@
 //! `/api/v1` that is not a success, including unknown paths and methods, is an
 //! [`ErrorBody`](crate::error::ErrorBody).
 
+pub mod application;
 pub mod backfill;
 pub mod credentials;
 pub mod degree;
@@ -106,6 +107,17 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
         .routes(routes!(candidate))
         .routes(routes!(candidate_scores))
+        .routes(routes!(application::get, application::open))
+        .routes(routes!(application::save_major))
+        .routes(routes!(application::save_prior_education))
+        .routes(routes!(application::save_resume))
+        .routes(routes!(application::save_self_appraisal))
+        .routes(routes!(application::save_statement))
+        .routes(routes!(application::upload))
+        .routes(routes!(application::upload_signature))
+        .routes(routes!(application::delete_file))
+        .routes(routes!(application::submit))
+        .routes(routes!(application::pay))
         .routes(routes!(reviews::list))
         .routes(routes!(reviews::decision))
         .routes(routes!(backfill::list))

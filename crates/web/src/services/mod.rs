@@ -5,5 +5,7 @@
 pub mod archive;
 pub mod degree;
 pub mod files;
+pub mod graduation;
 pub mod language;
+pub mod payment;
 pub mod review;

@@ -8,33 +8,20 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::files::{check_jpeg, crop_signature, self_appraisal_length};
-use domain::graduation::form::{
-    FileSlot, MAX_OTHER_MATERIALS, PriorEducationInput, ResumeEntry, validate_prior_education,
-    validate_resume, validate_statement,
-};
+use domain::graduation::form::{FileSlot, MAX_OTHER_MATERIALS, PriorEducationInput, ResumeEntry};
 use domain::review::{Stage, StageKind, Status, yuan};
 use serde::Deserialize;
 use store::entity::{application_file, graduation_application as app};
-use store::graduation::application::{self as apps, NewApplication, NewFile, Section};
+use store::graduation::application::{self as apps};
 use store::repo::inbox::{self, Recipient};
-use store::repo::{RepoError, reference};
+use store::repo::reference;
 
 use super::Layout;
-use super::graduation::{audit_major, blocking_refusal};
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::{CurrentCandidate, SessionCtx};
-use crate::upload::CheckedMultipart;
+use crate::upload::{CheckedMultipart, grouped, read_upload};
 use crate::util::beijing;
-
-/// Largest signature photo accepted before cropping: phone photos are large, and the crop
-/// brings them under 50K.
-const SIGNATURE_SOURCE_MAX: usize = 8 * 1024 * 1024;
-
-/// Bytes read from an upload beyond which the rest is only counted, so the message can name
-/// the real size without holding a large file in memory.
-const READ_CAP: usize = SIGNATURE_SOURCE_MAX;
 
 pub(crate) fn today(state: &AppState) -> chrono::NaiveDate {
     domain::calendar::beijing_date(state.now())
@@ -44,22 +31,10 @@ pub(crate) fn ip(ctx: &SessionCtx) -> Option<&str> {
     Some(ctx.ip.as_str())
 }
 
-/// The candidate's current application (the newest).
-async fn current(state: &AppState, me: &CurrentCandidate) -> Result<Option<app::Model>, AppError> {
-    Ok(apps::of_candidate(&state.db, me.model.id)
-        .await?
-        .into_iter()
-        .next())
-}
-
-pub(crate) async fn require_current(
-    state: &AppState,
-    me: &CurrentCandidate,
-) -> Result<app::Model, AppError> {
-    current(state, me).await?.ok_or_else(|| {
-        AppError::NotFound("你还没有毕业申请，请先在“毕业条件自查”中申请毕业".to_owned())
-    })
-}
+pub(crate) use crate::services::graduation::require_current;
+use crate::services::graduation::{
+    self as service, AttachInput, OpenInput, SectionInput, SignatureInput, current,
+};
 
 #[derive(Deserialize)]
 pub struct OpenForm {
@@ -75,51 +50,17 @@ pub async fn open(
     me: CurrentCandidate,
     axum::Form(form): axum::Form<OpenForm>,
 ) -> Result<Response, AppError> {
-    let now = state.now();
-    let refuse = |msg: String| AppError::Invalid(vec![(String::new(), msg)]);
-    if form.acknowledged.is_none() {
-        return Err(refuse(
-            "请先阅读《毕业申请须知》并勾选“我已认真阅读并了解毕业申报条件及办理流程”".to_owned(),
-        ));
-    }
-    let profile = super::candidate::ProfileView::of(&me.model);
-    if !profile.missing.is_empty() {
-        return Err(refuse(format!(
-            "申请毕业前需要在“考生信息-修改信息”处完善个人信息：{}未填写",
-            profile.missing.join("、")
-        )));
-    }
-    let enrolled = reference::enrolled_majors(&state.db, me.model.id).await?;
-    let Some(m) = enrolled.into_iter().find(|m| m.major.id == form.major_id) else {
-        return Err(refuse(
-            "所选专业不是你的在籍专业，请先在“考生信息-在籍专业”处新增".to_owned(),
-        ));
+    let input = OpenInput {
+        major_id: form.major_id,
+        batch_id: form.batch_id,
+        acknowledged: form.acknowledged.is_some(),
     };
-    let batch = apps::batch(&state.db, form.batch_id)
-        .await
-        .map_err(|_| refuse("所选批次不存在".to_owned()))?;
-    let (audit, prior) = audit_major(&state, &me.model, &m.major, &[]).await?;
-    if let Some(reason) = blocking_refusal(&audit, &prior, &me.model.province) {
-        return Err(refuse(format!("暂不能申请毕业：{reason}")));
-    }
-    let opened = apps::open(
-        &state.db,
-        NewApplication {
-            candidate: &me.model,
-            batch: &batch,
-            major: &m.major,
-            prior_check: prior.code,
-            prior_check_message: prior.message.clone(),
-        },
-        now,
-        ip(&me.ctx),
-    )
-    .await;
-    match opened {
-        Ok(_) => Ok(Redirect::to("/candidate/application").into_response()),
-        Err(RepoError::Conflict(_)) => Ok(Redirect::to("/candidate/application").into_response()),
-        Err(RepoError::Invalid(msg)) => Err(refuse(msg)),
-        Err(e) => Err(e.into()),
+    match service::open(&state, &me, input).await {
+        // An application already open: the form shows it.
+        Ok(_) | Err(AppError::Conflict(_)) => {
+            Ok(Redirect::to("/candidate/application").into_response())
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -490,23 +431,30 @@ fn saved(section: &str) -> Response {
 async fn save(
     state: &AppState,
     me: &CurrentCandidate,
-    a: app::Model,
     anchor: &str,
-    section: Result<Section, String>,
+    input: SectionInput,
     draft: Draft,
 ) -> Result<Response, AppError> {
-    let section = match section {
-        Ok(s) => s,
-        Err(msg) => return refused(state, me, a, anchor, msg, draft).await,
-    };
-    match apps::save_section(&state.db, &a, section, state.now(), ip(&me.ctx)).await {
+    match service::save_section(state, me, input).await {
         Ok(_) => Ok(saved(anchor)),
-        Err(RepoError::Invalid(msg) | RepoError::Conflict(msg)) => {
-            let fresh = apps::get(&state.db, a.id).await?;
-            refused(state, me, fresh, anchor, msg, draft).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => refuse(state, me, anchor, e, draft).await,
     }
+}
+
+/// Renders the form again with an operation's refusal at `anchor`; anything that is not a
+/// refusal is answered with the error page.
+pub(crate) async fn refuse(
+    state: &AppState,
+    me: &CurrentCandidate,
+    anchor: &str,
+    e: AppError,
+    draft: Draft,
+) -> Result<Response, AppError> {
+    let Some(msg) = e.refusal() else {
+        return Err(e);
+    };
+    let a = require_current(state, me).await?;
+    refused(state, me, a, anchor, msg, draft).await
 }
 
 #[derive(Deserialize)]
@@ -520,12 +468,10 @@ pub async fn save_major(
     me: CurrentCandidate,
     axum::Form(f): axum::Form<MajorForm>,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    let section = match reference::major(&state.db, f.major_id).await {
-        Ok(m) => Ok(Section::Major(m)),
-        Err(_) => Err("所选专业不存在".to_owned()),
+    let input = SectionInput::Major {
+        major_id: f.major_id,
     };
-    save(&state, &me, a, "major", section, Draft::default()).await
+    save(&state, &me, "major", input, Draft::default()).await
 }
 
 #[derive(Deserialize)]
@@ -548,7 +494,6 @@ pub async fn save_prior(
     me: CurrentCandidate,
     axum::Form(f): axum::Form<PriorForm>,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
     let input = PriorEducationInput {
         name: f.name,
         id_card_no: f.id_card_no,
@@ -556,14 +501,18 @@ pub async fn save_prior(
         school: f.school,
         graduation_date: f.graduation_date,
     };
-    let section = validate_prior_education(&input, today(&state))
-        .map(Section::PriorEducation)
-        .map_err(|e| e.0);
     let draft = Draft {
-        prior: Some(input),
+        prior: Some(input.clone()),
         ..Draft::default()
     };
-    save(&state, &me, a, "prior", section, draft).await
+    save(
+        &state,
+        &me,
+        "prior",
+        SectionInput::PriorEducation(input),
+        draft,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -584,7 +533,6 @@ pub async fn save_resume(
     me: CurrentCandidate,
     body: String,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
     let f: ResumeForm = serde_html_form::from_str(&body).unwrap_or_default();
     let rows = f.from.len().max(f.to.len()).max(f.unit.len());
     let get = |v: &Vec<String>, i: usize| v.get(i).cloned().unwrap_or_default();
@@ -596,14 +544,11 @@ pub async fn save_resume(
             role: get(&f.role, i),
         })
         .collect();
-    let section = validate_resume(entries.clone(), today(&state))
-        .map(Section::Resume)
-        .map_err(|e| e.0);
     let draft = Draft {
-        resume: Some(entries),
+        resume: Some(entries.clone()),
         ..Draft::default()
     };
-    save(&state, &me, a, "resume", section, draft).await
+    save(&state, &me, "resume", SectionInput::Resume(entries), draft).await
 }
 
 #[derive(Deserialize)]
@@ -618,16 +563,18 @@ pub async fn save_self_appraisal(
     me: CurrentCandidate,
     axum::Form(f): axum::Form<TextForm>,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    let text = f.text.trim().replace("\r\n", "\n");
-    let section = self_appraisal_length(&text)
-        .map(|_| Section::SelfAppraisal(text.clone()))
-        .map_err(|e| e.0);
     let draft = Draft {
-        appraisal: Some(f.text),
+        appraisal: Some(f.text.clone()),
         ..Draft::default()
     };
-    save(&state, &me, a, "appraisal", section, draft).await
+    save(
+        &state,
+        &me,
+        "appraisal",
+        SectionInput::SelfAppraisal(f.text),
+        draft,
+    )
+    .await
 }
 
 /// POST /candidate/application/statement
@@ -636,162 +583,18 @@ pub async fn save_statement(
     me: CurrentCandidate,
     axum::Form(f): axum::Form<TextForm>,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    let section = validate_statement(&f.text)
-        .map(Section::Statement)
-        .map_err(|e| e.0);
     let draft = Draft {
-        statement: Some(f.text),
+        statement: Some(f.text.clone()),
         ..Draft::default()
     };
-    save(&state, &me, a, "statement", section, draft).await
-}
-
-/// An upload read from a multipart field: at most `READ_CAP` bytes kept, the total counted.
-pub(crate) struct Upload {
-    pub(crate) bytes: Vec<u8>,
-    pub(crate) total: usize,
-    pub(crate) name: String,
-}
-
-async fn read_field(
-    field: axum::extract::multipart::Field<'_>,
-    cap: usize,
-) -> Result<Upload, String> {
-    let name = field.file_name().unwrap_or("").to_owned();
-    let mut field = field;
-    let mut bytes = Vec::new();
-    let mut total = 0usize;
-    loop {
-        match field.chunk().await {
-            Ok(Some(chunk)) => {
-                total += chunk.len();
-                if bytes.len() < cap {
-                    let room = cap - bytes.len();
-                    bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return Err(format!("文件上传中断：{e}")),
-        }
-    }
-    Ok(Upload { bytes, total, name })
-}
-
-/// Fields of an upload form, with the CSRF token checked before any file is read.
-#[derive(Default)]
-pub(crate) struct UploadForm {
-    pub(crate) fields: std::collections::HashMap<String, String>,
-    pub(crate) file: Option<Upload>,
-}
-
-pub(crate) async fn read_upload(
-    multipart: CheckedMultipart,
-) -> Result<UploadForm, Result<AppError, String>> {
-    read_upload_capped(multipart, READ_CAP).await
-}
-
-/// [`read_upload`], keeping at most `cap` bytes of the file (the total is still counted, so a
-/// message can name the real size).
-pub(crate) async fn read_upload_capped(
-    CheckedMultipart(mut multipart): CheckedMultipart,
-    cap: usize,
-) -> Result<UploadForm, Result<AppError, String>> {
-    let mut form = UploadForm::default();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(Err(format!("上传内容无法读取：{e}"))),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "file" {
-            let up = read_field(field, cap).await.map_err(Err)?;
-            if !up.name.is_empty() || up.total > 0 {
-                form.file = Some(up);
-            }
-        } else {
-            let v = field.text().await.unwrap_or_default();
-            form.fields.insert(name, v);
-        }
-    }
-    Ok(form)
-}
-
-/// Checks a picture against the JPEG rules, naming the real size when it is too large.
-pub(crate) fn check_picture(up: &Upload, max: usize) -> Result<domain::files::CleanJpeg, String> {
-    if up.total == 0 {
-        return Err("请选择要上传的 .jpg 图片".to_owned());
-    }
-    if up.total > up.bytes.len() || up.total > max {
-        // Only the size matters here; the rest was not kept.
-        let probe = vec![0u8; max + 1];
-        let msg = check_jpeg(&probe, max)
-            .err()
-            .map(|e| e.0)
-            .unwrap_or_default();
-        return Err(msg.replace(&grouped(max + 1), &grouped(up.total)).replace(
-            &format!("约 {:.1}K", (max + 1) as f64 / 1024.0),
-            &format!("约 {:.1}K", up.total as f64 / 1024.0),
-        ));
-    }
-    check_jpeg(&up.bytes, max).map_err(|e| e.0)
-}
-
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-pub(crate) async fn store_picture(
-    state: &AppState,
-    me: &CurrentCandidate,
-    a: &app::Model,
-    slot: FileSlot,
-    clean: domain::files::CleanJpeg,
-    original_name: &str,
-    course_code: Option<&str>,
-) -> Result<Result<(), String>, AppError> {
-    let dims = (clean.width, clean.height);
-    let stored = state
-        .objects
-        .put(&format!("applications/{}", a.id), "jpg", clean.bytes)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let key = stored.key.clone();
-    match apps::attach_file(
-        &state.db,
-        a,
-        NewFile {
-            slot,
-            stored,
-            original_name,
-            content_type: "image/jpeg",
-            dimensions: Some(dims),
-            course_code,
-        },
-        state.now(),
-        ip(&me.ctx),
+    save(
+        &state,
+        &me,
+        "statement",
+        SectionInput::Statement(f.text),
+        draft,
     )
     .await
-    {
-        Ok(_) => Ok(Ok(())),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-            crate::services::files::discard(state, &key).await;
-            Ok(Err(m))
-        }
-        Err(e) => {
-            crate::services::files::discard(state, &key).await;
-            Err(e.into())
-        }
-    }
 }
 
 /// POST /candidate/application/files (multipart: csrf_token, slot, file).
@@ -800,126 +603,43 @@ pub async fn upload(
     me: CurrentCandidate,
     multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
     let form = match read_upload(multipart).await {
         Ok(f) => f,
         Err(Ok(e)) => return Err(e),
-        Err(Err(msg)) => return refused(&state, &me, a, "files", msg, Draft::default()).await,
+        Err(Err(msg)) => {
+            return refuse(
+                &state,
+                &me,
+                "files",
+                AppError::refused("file", msg),
+                Draft::default(),
+            )
+            .await;
+        }
     };
     let slot = form
         .fields
         .get("slot")
-        .and_then(|s| FileSlot::from_code(s.trim()))
-        .filter(|s| {
-            !matches!(
-                s,
-                FileSlot::Signature
-                    | FileSlot::CertificatePhoto
-                    | FileSlot::CertificatePhotoPreview
-                    | FileSlot::CertificatePhotoOriginal
-                    | FileSlot::PriorStampedCopy
-            )
-        });
-    let Some(slot) = slot else {
-        return refused(
-            &state,
-            &me,
-            a,
-            "files",
-            "请选择图片类型".to_owned(),
-            Draft::default(),
-        )
-        .await;
-    };
+        .and_then(|s| FileSlot::from_code(s.trim()));
     let anchor = match slot {
-        FileSlot::IdFront | FileSlot::IdBack | FileSlot::Photo => "idcard",
-        FileSlot::PriorDiploma | FileSlot::PriorRegistration | FileSlot::PriorChangeProof => {
+        None => "files",
+        Some(FileSlot::IdFront | FileSlot::IdBack | FileSlot::Photo) => "idcard",
+        Some(FileSlot::PriorDiploma | FileSlot::PriorRegistration | FileSlot::PriorChangeProof) => {
             "prior"
         }
-        FileSlot::Commitment | FileSlot::ExemptionForm | FileSlot::PracticalNotice => "materials",
-        _ => "others",
-    };
-    let needs = store::graduation::materials::needs_of(&state.db, &a).await?;
-    // Each of these slots exists only where the province's form asks for it.
-    let not_asked = match slot {
-        FileSlot::Commitment => !needs.profile.commitment_letter,
-        FileSlot::ExemptionForm => !needs.profile.exemption_forms,
-        FileSlot::PracticalNotice => !needs.practical_notice,
-        _ => false,
-    };
-    if not_asked {
-        return refused(
-            &state,
-            &me,
-            a,
-            anchor,
-            format!("本省毕业申请无需上传{}", slot.label()),
-            Draft::default(),
-        )
-        .await;
-    }
-    // A registration form belongs to one offline exemption of the plan.
-    let course_code = if slot == FileSlot::ExemptionForm {
-        let code = form
-            .fields
-            .get("course_code")
-            .map(|c| c.trim())
-            .unwrap_or("");
-        if !needs.offline().any(|e| e.code == code) {
-            return refused(
-                &state,
-                &me,
-                a,
-                anchor,
-                format!(
-                    "课程“{code}”不是本专业考试计划中线下办理免考的课程，无需上传免考课程登记表"
-                ),
-                Draft::default(),
-            )
-            .await;
+        Some(FileSlot::Commitment | FileSlot::ExemptionForm | FileSlot::PracticalNotice) => {
+            "materials"
         }
-        Some(code.to_owned())
-    } else {
-        None
+        Some(_) => "others",
     };
-    let Some(up) = form.file else {
-        return refused(
-            &state,
-            &me,
-            a,
-            anchor,
-            format!("请选择要上传的{}图片（.jpg）", slot.label()),
-            Draft::default(),
-        )
-        .await;
+    let input = AttachInput {
+        slot: form.fields.get("slot").cloned().unwrap_or_default(),
+        course_code: form.fields.get("course_code").cloned(),
+        file: form.file,
     };
-    let clean = match check_picture(&up, needs.profile.scan_max_bytes) {
-        Ok(c) => c,
-        Err(msg) => {
-            return refused(
-                &state,
-                &me,
-                a,
-                anchor,
-                format!("{}：{msg}", slot.label()),
-                Draft::default(),
-            )
-            .await;
-        }
-    };
-    match store_picture(
-        &state,
-        &me,
-        &a,
-        slot,
-        clean,
-        &up.name,
-        course_code.as_deref(),
-    )
-    .await?
-    {
-        Ok(()) => Ok(saved_at("files", anchor)),
-        Err(msg) => refused(&state, &me, a, anchor, msg, Draft::default()).await,
+    match service::attach(&state, &me, input).await {
+        Ok(_) => Ok(saved_at("files", anchor)),
+        Err(e) => refuse(&state, &me, anchor, e, Draft::default()).await,
     }
 }
 
@@ -935,95 +655,30 @@ pub async fn upload_signature(
     me: CurrentCandidate,
     multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    let form = match read_upload(multipart).await {
+    let mut form = match read_upload(multipart).await {
         Ok(f) => f,
         Err(Ok(e)) => return Err(e),
-        Err(Err(msg)) => return refused(&state, &me, a, "signature", msg, Draft::default()).await,
-    };
-    let Some(up) = form.file else {
-        return refused(
-            &state,
-            &me,
-            a,
-            "signature",
-            "请选择签名图片（.jpg）".to_owned(),
-            Draft::default(),
-        )
-        .await;
-    };
-    if up.total > SIGNATURE_SOURCE_MAX || up.total > up.bytes.len() {
-        return refused(
-            &state,
-            &me,
-            a,
-            "signature",
-            format!(
-                "签名照片大小为 {} 字节，超过上限 {} 字节（8M），请缩小后重新上传",
-                grouped(up.total),
-                grouped(SIGNATURE_SOURCE_MAX)
-            ),
-            Draft::default(),
-        )
-        .await;
-    }
-    let num = |k: &str| -> Result<Option<u32>, String> {
-        match form
-            .fields
-            .get(k)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
-        {
-            None => Ok(None),
-            Some(v) => v
-                .parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite() && *f >= 0.0)
-                .map(|f| Some(f.round() as u32))
-                .ok_or_else(|| format!("截取框的数值“{v}”无效，应为不小于 0 的数字")),
-        }
-    };
-    let boxed = (|| -> Result<Option<(u32, u32, u32, u32)>, String> {
-        match (num("x")?, num("y")?, num("w")?, num("h")?) {
-            (Some(x), Some(y), Some(w), Some(h)) => Ok(Some((x, y, w, h))),
-            (None, None, None, None) => Ok(None),
-            _ => Err("截取框需同时填写左、上、宽、高四个数值，或全部留空以使用整张图片".to_owned()),
-        }
-    })();
-    let boxed = match boxed {
-        Ok(b) => b,
-        Err(msg) => return refused(&state, &me, a, "signature", msg, Draft::default()).await,
-    };
-    let bytes = up.bytes;
-    let cropped = tokio::task::spawn_blocking(move || {
-        let (x, y, w, h) = match boxed {
-            Some(b) => b,
-            None => {
-                let h = domain::files::jpeg_header(&bytes)?;
-                (0, 0, h.width, h.height)
-            }
-        };
-        crop_signature(&bytes, x, y, w, h)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
-    let clean = match cropped {
-        Ok(c) => c,
-        Err(e) => {
-            return refused(
+        Err(Err(msg)) => {
+            return refuse(
                 &state,
                 &me,
-                a,
                 "signature",
-                format!("签名：{}", e.0),
+                AppError::refused("file", msg),
                 Draft::default(),
             )
             .await;
         }
     };
-    match store_picture(&state, &me, &a, FileSlot::Signature, clean, &up.name, None).await? {
-        Ok(()) => Ok(saved("signature")),
-        Err(msg) => refused(&state, &me, a, "signature", msg, Draft::default()).await,
+    let input = SignatureInput {
+        x: form.fields.remove("x"),
+        y: form.fields.remove("y"),
+        w: form.fields.remove("w"),
+        h: form.fields.remove("h"),
+        file: form.file,
+    };
+    match service::attach_signature(&state, &me, input).await {
+        Ok(_) => Ok(saved("signature")),
+        Err(e) => refuse(&state, &me, "signature", e, Draft::default()).await,
     }
 }
 
@@ -1033,13 +688,9 @@ pub async fn delete_file(
     me: CurrentCandidate,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    match apps::remove_file(&state.db, &a, id, state.now(), ip(&me.ctx)).await {
+    match service::remove_file(&state, &me, id).await {
         Ok(()) => Ok(saved("removed")),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-            refused(&state, &me, a, "others", m, Draft::default()).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => refuse(&state, &me, "others", e, Draft::default()).await,
     }
 }
 
@@ -1078,13 +729,9 @@ pub async fn submit(
     State(state): State<AppState>,
     me: CurrentCandidate,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    match apps::submit(&state.db, &a, state.now(), ip(&me.ctx)).await {
+    match service::submit(&state, &me).await {
         Ok(_) => Ok(saved("submitted")),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-            refused(&state, &me, a, "submit", m, Draft::default()).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => refuse(&state, &me, "submit", e, Draft::default()).await,
     }
 }
 
@@ -1093,13 +740,9 @@ pub async fn wrong_major(
     State(state): State<AppState>,
     me: CurrentCandidate,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    match apps::request_wrong_major_rejection(&state.db, &a, state.now(), ip(&me.ctx)).await {
+    match service::request_wrong_major_rejection(&state, &me).await {
         Ok(_) => Ok(saved("wrong_major")),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-            refused(&state, &me, a, "submit", m, Draft::default()).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => refuse(&state, &me, "submit", e, Draft::default()).await,
     }
 }
 

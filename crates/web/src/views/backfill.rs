@@ -17,11 +17,12 @@ use store::repo::RepoError;
 use store::repo::score_backfill::{self as backfills, Decision, Scan};
 
 use super::Layout;
-use super::application::{check_picture, ip, read_upload, today};
+use super::application::{ip, today};
 use super::staff::who;
 use crate::error::AppError;
 use crate::session::{CurrentCandidate, CurrentStaff};
 use crate::upload::CheckedMultipart;
+use crate::upload::{check_picture, read_upload};
 use crate::{AppState, util};
 
 /// The candidate's province, whose definition says whether and how backfills are filed.

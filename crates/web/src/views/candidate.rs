@@ -71,13 +71,7 @@ pub struct ProfileView {
 impl ProfileView {
     /// Builds the view of one candidate.
     pub fn of(c: &candidate::Model) -> ProfileView {
-        let mut missing = Vec::new();
-        if c.phone.as_deref().unwrap_or("").is_empty() {
-            missing.push("联系电话");
-        }
-        if c.address.as_deref().unwrap_or("").is_empty() {
-            missing.push("通讯地址");
-        }
+        let missing = crate::services::graduation::profile_missing(c);
         ProfileView {
             admission_no: c.admission_no.clone(),
             name: c.name.clone(),

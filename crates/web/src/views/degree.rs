@@ -17,11 +17,11 @@ use store::entity::{batch, degree_application as app, student};
 use store::repo::{RepoError, reference};
 
 use super::Layout;
-use super::application::read_upload_capped;
 use crate::error::AppError;
 use crate::services::degree::{conditions, current_batch};
 use crate::session::CurrentStudent;
 use crate::upload::CheckedMultipart;
+use crate::upload::read_upload_capped;
 use crate::{AppState, util};
 
 /// Body limit of the upload route: the thesis limit and room for the form fields.

@@ -12,6 +12,8 @@ use super::Layout;
 use super::candidate::ProfileView;
 use crate::AppState;
 use crate::error::AppError;
+use crate::services::graduation::met_in_application;
+pub use crate::services::graduation::{PriorOutcome, audit_major, blocking_refusal, prior_check};
 use crate::session::CurrentCandidate;
 
 /// One condition as shown.
@@ -267,129 +269,6 @@ async fn province_notice(
         &p.stages_with_fee(s.fee_fen),
         s.scan_max_bytes.unwrap_or(p.form().scan_max_bytes),
     ))
-}
-
-/// The prior-education (前置学历) state for one major, with what the application records.
-#[derive(Debug, Clone)]
-pub struct PriorOutcome {
-    /// For the audit's condition e.
-    pub state: PriorEducation,
-    /// `PRIOR_NOT_NEEDED`, `PRIOR_VERIFIED` or `PRIOR_MANUAL`.
-    pub code: &'static str,
-    /// Why the automatic check did not pass.
-    pub message: Option<String>,
-}
-
-/// Why a 本科 application's prior education is open until the candidate acts, where the
-/// province checks it through 学信网 authorisation.
-pub const PRIOR_AWAITING_AUTHORISATION: &str = "尚未授权学信网推送前置学历信息：请在毕业申请的前置学历部分扫码授权；如因改名、身份证号变更等原因授权失败，可选择人工审核";
-
-/// Runs the credential check for 本科 majors; 专科 needs none. Where the province's profile asks
-/// for 学信网 authorisation, nothing can be known before it, so the check is left open.
-pub async fn prior_check(
-    state: &AppState,
-    cand: &store::entity::candidate::Model,
-    major: &store::entity::major::Model,
-) -> PriorOutcome {
-    use store::credential::{CredentialCheck, CredentialQuery};
-    use store::graduation::application::{
-        PRIOR_MANUAL, PRIOR_NOT_NEEDED, PRIOR_VERIFIED, major_needs_prior,
-    };
-    if !major_needs_prior(major) {
-        return PriorOutcome {
-            state: PriorEducation::NotChecked,
-            code: PRIOR_NOT_NEEDED,
-            message: None,
-        };
-    }
-    if domain::Province::from_code(&cand.province).is_some_and(|p| p.form().prior_by_authorisation)
-    {
-        // 学信网 answers only after the candidate authorised it on the application (seed 003).
-        let msg = PRIOR_AWAITING_AUTHORISATION.to_owned();
-        return PriorOutcome {
-            state: PriorEducation::Failed(msg.clone()),
-            code: PRIOR_MANUAL,
-            message: Some(msg),
-        };
-    }
-    let q = CredentialQuery {
-        name: cand.name.clone(),
-        id_card_no: cand.id_card_no.clone(),
-        before: domain::calendar::beijing_date(state.now()),
-    };
-    let failed = |msg: String| PriorOutcome {
-        state: PriorEducation::Failed(format!("前置学历自动核查未通过：{msg}")),
-        code: PRIOR_MANUAL,
-        message: Some(msg),
-    };
-    match state.credentials.check(&q).await {
-        Ok(CredentialCheck::Verified { .. }) => PriorOutcome {
-            state: PriorEducation::Verified,
-            code: PRIOR_VERIFIED,
-            message: None,
-        },
-        Ok(CredentialCheck::NotVerified(msg)) => failed(msg),
-        Err(e) => failed(e.to_string()),
-    }
-}
-
-/// The audit of one candidate against one major, as the apply action and reviewers see it.
-pub async fn audit_major(
-    state: &AppState,
-    cand: &store::entity::candidate::Model,
-    major: &store::entity::major::Model,
-    what_if: &[&str],
-) -> Result<(domain::graduation::Audit, PriorOutcome), AppError> {
-    let (scores, exemptions) = store::graduation::records_of(&state.db, cand).await?;
-    let plan = store::graduation::plan_of(&state.db, major).await?;
-    let prior = prior_check(state, cand, major).await;
-    let facts = Facts {
-        scores: &scores,
-        exemptions: &exemptions,
-        moral: moral_state(&cand.province),
-        prior_education: prior.state.clone(),
-        legally_blocked: cand.legal_block,
-    };
-    Ok((audit(&plan, &facts, what_if), prior))
-}
-
-/// Whether a failing condition is one the application itself resolves, so it does not stop the
-/// candidate from applying: a prior-education check that failed automatically (the form's manual
-/// section, seed 001 §8b), and condition c where the province's definition has the commitment
-/// letter uploaded in the application.
-fn met_in_application(
-    key: domain::graduation::ConditionKey,
-    prior: &PriorOutcome,
-    province: &str,
-) -> bool {
-    use domain::graduation::ConditionKey;
-    match key {
-        ConditionKey::PriorEducation => prior.code == store::graduation::application::PRIOR_MANUAL,
-        ConditionKey::Moral => domain::graduation::moral_met_in_application(province),
-        _ => false,
-    }
-}
-
-/// Why applying is refused, if it is: every failing condition the application cannot resolve.
-pub fn blocking_refusal(
-    result: &domain::graduation::Audit,
-    prior: &PriorOutcome,
-    province: &str,
-) -> Option<String> {
-    let blocking: Vec<String> = result
-        .conditions
-        .iter()
-        .filter(|c| !c.passed && !met_in_application(c.key, prior, province))
-        .map(|c| {
-            let detail = if c.missing.is_empty() {
-                c.found.clone()
-            } else {
-                c.missing.join("；")
-            };
-            format!("{}. {}（{}）", c.key.letter(), c.key.label(), detail)
-        })
-        .collect();
-    (!blocking.is_empty()).then(|| blocking.join("；"))
 }
 
 /// Marks the conditions the application resolves as pending and says, in the verdict, only

@@ -23,13 +23,11 @@ use store::graduation::prior_review;
 use store::repo::RepoError;
 
 use super::Layout;
-use super::application::{
-    Draft, FileView, SlotView, ip, read_upload, refused, require_current, saved_at,
-};
+use super::application::{Draft, FileView, SlotView, ip, refused, require_current, saved_at};
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::CurrentCandidate;
-use crate::upload::CheckedMultipart;
+use crate::upload::{CheckedMultipart, read_upload};
 
 /// One exempted course and the paperwork behind it.
 pub struct ExemptionRow {

@@ -3,8 +3,6 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use store::graduation::application;
-use store::payment::{self, OrderRequest};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -15,49 +13,12 @@ pub const NOTIFY_PATH: &str = "/api/v1/payments/notify";
 /// Where the gateway sends the candidate back after paying.
 pub const RETURN_PATH: &str = "/candidate/application/progress";
 
-/// POST /candidate/application/pay: for the candidate's current application, refused with the
-/// state machine's reason unless it waits for payment; otherwise its order (an existing pending
-/// one, or a new one) is registered with the gateway and the browser sent there.
+/// POST /candidate/application/pay: the browser is sent to the gateway with the order of the
+/// candidate's current application ([`crate::services::payment::start`]).
 pub async fn pay(
     State(state): State<AppState>,
     me: CurrentCandidate,
 ) -> Result<Response, AppError> {
-    let now = state.now();
-    let Some(a) = application::of_candidate(&state.db, me.model.id)
-        .await?
-        .into_iter()
-        .next()
-    else {
-        return Err(AppError::NotFound(
-            "你还没有毕业申请，请先填写并提交毕业申请".to_owned(),
-        ));
-    };
-    if !state.config.local_services {
-        // The only gateway so far is the local stand-in; without it nobody can pay anywhere.
-        return Err(AppError::Conflict(
-            "本平台尚未接入网上支付渠道，暂不能网上交费，请联系省考试机构。本次未做任何更改。"
-                .to_owned(),
-        ));
-    }
-    let order = payment::create_order(&state.db, &a, now, Some(&me.ctx.ip)).await?;
-    let subject = application::stages(&state.db, a.batch_id)
-        .await?
-        .into_iter()
-        .nth(usize::try_from(order.stage).unwrap_or(usize::MAX))
-        .map(|s| s.name)
-        .unwrap_or_else(|| "毕业审定费".to_owned());
-    let base = state.config.public_base_url.trim_end_matches('/');
-    let url = state
-        .gateway
-        .start(&OrderRequest {
-            order_no: order.order_no.clone(),
-            amount_fen: order.amount_fen,
-            subject,
-            notify_url: format!("{base}{NOTIFY_PATH}"),
-            return_url: format!("{base}{RETURN_PATH}"),
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    tracing::info!(order_no = %order.order_no, application = a.id, "payment started");
-    Ok(Redirect::to(&url).into_response())
+    let started = crate::services::payment::start(&state, &me).await?;
+    Ok(Redirect::to(&started.pay_url).into_response())
 }

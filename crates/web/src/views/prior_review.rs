@@ -15,11 +15,11 @@ use store::graduation::prior_review;
 use store::repo::RepoError;
 
 use super::Layout;
-use super::application::{check_picture, read_upload};
 use super::staff::who;
 use crate::error::AppError;
 use crate::session::CurrentStaff;
 use crate::upload::CheckedMultipart;
+use crate::upload::{check_picture, read_upload};
 use crate::{AppState, util};
 
 /// One application waiting for this organisation.
