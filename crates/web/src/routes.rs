@@ -32,6 +32,10 @@ fn asset(content_type: &'static str, body: &'static str) -> impl axum::response:
     )
 }
 
+/// Body limit of the picture uploads: the signature photo's 8M before cropping, and room for
+/// the form fields.
+pub const UPLOAD_LIMIT: usize = 9 * 1024 * 1024;
+
 /// Every route, with sessions, CSRF checks, request ids, tracing and metrics.
 /// The local payment gateway and the local 学信网: separate systems served here for development
 /// and tests only, since anyone reaching them can "pay" or "authorise".
@@ -61,7 +65,7 @@ pub fn router(state: AppState) -> Router {
         .saturating_add(1024 * 1024);
     // Uploads are judged after reading (so the message can name the real size), within a cap
     // well above every picture rule.
-    let upload_limit = 9 * 1024 * 1024;
+    let upload_limit = UPLOAD_LIMIT;
     let app = Router::new()
         .route("/", get(auth::home))
         .route(

@@ -3,6 +3,8 @@
 //! and the session layer needs no list of upload routes. A request whose token came in the
 //! `X-CSRF-Token` header (checked by the session layer) goes straight through.
 
+use std::collections::HashMap;
+
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::response::{IntoResponse, Response};
 use domain::files::check_jpeg;
@@ -130,6 +132,54 @@ pub(crate) async fn read_upload_capped(
         }
     }
     Ok(form)
+}
+
+/// The fields of a form and its files sent under `files_field` (several allowed), at most
+/// `keep` bytes of each kept and the total counted.
+pub(crate) async fn read_many(
+    CheckedMultipart(mut multipart): CheckedMultipart,
+    files_field: &str,
+    keep: usize,
+) -> Result<(HashMap<String, String>, Vec<Upload>), Result<AppError, String>> {
+    let mut fields = HashMap::new();
+    let mut files = Vec::new();
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(Err(format!("上传内容无法读取：{e}"))),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        if name == files_field {
+            let file_name = field.file_name().unwrap_or("").to_owned();
+            let mut bytes = Vec::new();
+            let mut total = 0usize;
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        total += chunk.len();
+                        if bytes.len() < keep {
+                            let room = keep - bytes.len();
+                            bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => return Err(Err(format!("文件上传中断：{e}"))),
+                }
+            }
+            // A file input left empty still sends a part without name or bytes.
+            if !file_name.is_empty() || total > 0 {
+                files.push(Upload {
+                    name: file_name,
+                    bytes,
+                    total,
+                });
+            }
+        } else {
+            fields.insert(name, field.text().await.unwrap_or_default());
+        }
+    }
+    Ok((fields, files))
 }
 
 /// Checks a picture against the JPEG rules, naming the real size when it is too large.

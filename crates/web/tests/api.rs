@@ -159,7 +159,9 @@ async fn the_document_lists_every_api_route_of_the_router_with_each_method() {
                     }
                 }
                 assert!(
-                    ["200", "201", "204"].iter().any(|s| responses.contains_key(*s)),
+                    ["200", "201", "204"]
+                        .iter()
+                        .any(|s| responses.contains_key(*s)),
                     "{method} {path}: no success documented"
                 );
                 if schemes.contains("session") {
@@ -729,6 +731,14 @@ async fn a_candidate_applies_fills_submits_and_pays_through_the_api() {
         );
         let (_, body) = json(c.get(url.clone()).send().await.unwrap()).await;
         assert_eq!(body["statement"], Value::Null, "{}: locked", b.name());
+
+        // The wrong-major request: once, while the chief university has it.
+        let wrong = app.url("/api/v1/application/wrong-major-request");
+        let (status, body) = send(&c, &token, Method::POST, wrong.clone(), None).await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        assert!(body["status"] == "in_review", "{body}");
+        let (status, body) = send(&c, &token, Method::POST, wrong, None).await;
+        assert!(status == 409 || status == 422, "{}: {status} {body}", b.name());
 
         // Paying before 初审 is refused with the state machine's reason.
         let pay = app.url("/api/v1/application/payment");

@@ -398,3 +398,95 @@ async fn api_lists_backfills_and_links_a_number_with_the_csrf_header() {
         assert_eq!(r.status().as_u16(), 403);
     }
 }
+
+/// 成绩补录 through the API: the candidate files with the scan (refusals name the field and
+/// store nothing), the confirmation point decides; the chief university cannot.
+#[tokio::test]
+async fn a_backfill_is_filed_and_decided_through_the_api() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let c = app.signed_in(LOGIN, accounts::YN_BACKFILL_NEEDED).await;
+        let token = |client: reqwest::Client| {
+            let url = app.url("/api/v1/me");
+            async move {
+                let me: serde_json::Value =
+                    client.get(url).send().await.unwrap().json().await.unwrap();
+                me["csrf_token"].as_str().unwrap().to_owned()
+            }
+        };
+        let candidate_token = token(c.clone()).await;
+        let form = |date: &str, bytes: Vec<u8>| {
+            Form::new()
+                .text("source", "course_certificate")
+                .text("course_code", accounts::YN_BACKFILL_COURSE)
+                .text("score", "76.5")
+                .text("obtained_on", date.to_owned())
+                .text("document_no", "云自考证字第9412345号")
+                .part(
+                    "file",
+                    Part::bytes(bytes)
+                        .file_name("cert.jpg")
+                        .mime_str("image/jpeg")
+                        .unwrap(),
+                )
+        };
+        let send = |r: reqwest::RequestBuilder, t: &str| {
+            let r = r.header("x-csrf-token", t.to_owned());
+            async move {
+                let r = r.send().await.unwrap();
+                let status = r.status().as_u16();
+                (status, r.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        let before = common::stored_objects(&app);
+        let url = app.url("/api/v1/backfills");
+        let (status, body) = send(
+            c.post(&url).multipart(form("1994-12-31", jpeg_of(512_001))),
+            &candidate_token,
+        )
+        .await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(
+            body["fields"]["file"]
+                .as_str()
+                .unwrap()
+                .contains("512,001 字节"),
+            "{body}"
+        );
+        assert_eq!(common::stored_objects(&app), before, "{}", b.name());
+        let (status, filed) = send(
+            c.post(&url).multipart(form("1994-12-31", jpeg_of(512_000))),
+            &candidate_token,
+        )
+        .await;
+        assert_eq!(status, 201, "{}: {filed}", b.name());
+        assert_eq!(filed["status"], "pending");
+        let decision = app.url(&format!("/api/v1/backfills/{}/decision", filed["id"]));
+
+        let uni = app
+            .signed_in(STAFF_LOGIN, accounts::STAFF_YN_UNIVERSITY)
+            .await;
+        let uni_token = token(uni.clone()).await;
+        let approve = serde_json::json!({"decision": "approve", "original_kept": true});
+        let (status, _) = send(uni.post(&decision).json(&approve), &uni_token).await;
+        assert_eq!(status, 404, "{}: not the handling organisation", b.name());
+        let point = app
+            .signed_in(STAFF_LOGIN, accounts::STAFF_YN_CONFIRMATION_POINT)
+            .await;
+        let point_token = token(point.clone()).await;
+        let (status, body) = send(
+            point
+                .post(&decision)
+                .json(&serde_json::json!({"decision": "approve"})),
+            &point_token,
+        )
+        .await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(body["message"].as_str().unwrap().contains("原件已收取存档"));
+        let (status, body) = send(point.post(&decision).json(&approve), &point_token).await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        assert_eq!(body["status"], "approved", "{body}");
+        let (status, _) = send(point.post(&decision).json(&approve), &point_token).await;
+        assert!(status == 409 || status == 422, "{}: decided once", b.name());
+    }
+}

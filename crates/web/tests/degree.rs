@@ -660,3 +660,168 @@ async fn the_school_admin_creates_batches_and_moves_their_windows() {
         }
     }
 }
+
+async fn api_token(app: &TestApp, c: &reqwest::Client) -> String {
+    let me: serde_json::Value = c
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    me["csrf_token"].as_str().unwrap().to_owned()
+}
+
+async fn api_json(r: reqwest::RequestBuilder, token: &str) -> (u16, serde_json::Value) {
+    let r = r.header("x-csrf-token", token).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// The whole 学位申请 through the API: the student saves the form (a refusal names its field),
+/// uploads both files, submits; the school reviews and records the award. Nobody else can.
+#[tokio::test]
+async fn the_degree_application_runs_through_the_api_for_student_and_school() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        store_qualified_language(&app, accounts::STUDENT_ABOVE_THRESHOLDS).await;
+        let c = app
+            .signed_in(LOGIN, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .await;
+        let token = api_token(&app, &c).await;
+        let s = store::repo::student::by_student_no(&app.db.db, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut form = serde_json::json!({
+            "name": s.name, "name_pinyin": domain::degree::pinyin::name_pinyin(&s.name),
+            "id_card_no": s.id_card_no, "entry_month": "2022-3", "graduation_month": "202407",
+            "country": "中国", "email": "s@example.com", "qq": "10001234",
+            "wechat": "student_01", "thesis_title": "地域文化的视觉表达"
+        });
+        let url = app.url("/api/v1/degree/application");
+        let (status, body) = api_json(c.put(&url).json(&form), &token).await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(
+            body["fields"]["entry_month"]
+                .as_str()
+                .unwrap()
+                .contains("六位数字"),
+            "{body}"
+        );
+        // Uploading before the form is saved is refused; nothing is stored.
+        let before = common::stored_objects(&app);
+        let pdf = || {
+            reqwest::multipart::Part::bytes(b"%PDF-1.7\n1 0 obj\n%%EOF".to_vec())
+                .file_name("thesis.pdf")
+                .mime_str("application/pdf")
+                .unwrap()
+        };
+        let upload = |slot: &'static str| {
+            c.post(app.url("/api/v1/degree/files")).multipart(
+                reqwest::multipart::Form::new()
+                    .text("slot", slot)
+                    .part("file", pdf()),
+            )
+        };
+        let (status, body) = api_json(upload("thesis"), &token).await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert_eq!(common::stored_objects(&app), before);
+
+        form["entry_month"] = "202203".into();
+        let (status, body) = api_json(c.put(&url).json(&form), &token).await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        let id = body["id"].as_i64().unwrap();
+        let (status, body) = api_json(c.post(app.url("/api/v1/degree/submission")), &token).await;
+        assert_eq!(status, 422, "{}: files missing: {body}", b.name());
+        for slot in ["thesis", "form"] {
+            let (status, body) = api_json(upload(slot), &token).await;
+            assert_eq!(status, 201, "{}: {slot}: {body}", b.name());
+            assert_eq!(body["slot"], slot);
+        }
+        let (status, body) = api_json(c.post(app.url("/api/v1/degree/submission")), &token).await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        assert_eq!(body["status"], "submitted");
+
+        // Another organisation cannot review it; the school can, with an opinion to reject.
+        let review_url = app.url(&format!("/api/v1/degree/applications/{id}/review"));
+        let other = app
+            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .await;
+        let other_token = api_token(&app, &other).await;
+        let (status, _) = api_json(
+            other
+                .post(&review_url)
+                .json(&serde_json::json!({"decision": "approve"})),
+            &other_token,
+        )
+        .await;
+        assert_eq!(status, 404, "{}", b.name());
+        let school = app
+            .signed_in("/staff/login", accounts::STAFF_CE_SCHOOL_REVIEWER)
+            .await;
+        let school_token = api_token(&app, &school).await;
+        let (status, body) = api_json(
+            school
+                .post(&review_url)
+                .json(&serde_json::json!({"decision": "reject", "opinion": ""})),
+            &school_token,
+        )
+        .await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(
+            body["fields"]["opinion"]
+                .as_str()
+                .unwrap()
+                .contains("必须填写审核意见"),
+            "{body}"
+        );
+        let (status, body) = api_json(
+            school
+                .post(&review_url)
+                .json(&serde_json::json!({"decision": "approve", "version": 0})),
+            &school_token,
+        )
+        .await;
+        assert_eq!(status, 409, "{}: stale version: {body}", b.name());
+        let (status, body) = api_json(
+            school
+                .post(&review_url)
+                .json(&serde_json::json!({"decision": "approve"})),
+            &school_token,
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        assert_eq!(body["review_status"], "approved");
+
+        let a = store::degree::application::get(&app.db.db, id)
+            .await
+            .unwrap();
+        let award = |result: &str| serde_json::json!({"batch_id": a.batch_id, "award": result, "ids": [id]});
+        let (status, body) = api_json(
+            school
+                .post(app.url("/api/v1/degree/awards"))
+                .json(&award("maybe")),
+            &school_token,
+        )
+        .await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(body["fields"]["award"].is_string(), "{body}");
+        let (status, body) = api_json(
+            school
+                .post(app.url("/api/v1/degree/awards"))
+                .json(&award("awarded")),
+            &school_token,
+        )
+        .await;
+        assert_eq!(
+            (status, body["recorded"].as_u64()),
+            (200, Some(1)),
+            "{}: {body}",
+            b.name()
+        );
+        let (_, body) = api_json(c.get(app.url("/api/v1/degree")), &token).await;
+        assert_eq!(body["application"]["award"], "awarded", "{body}");
+    }
+}

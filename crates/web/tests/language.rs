@@ -606,3 +606,152 @@ async fn a_student_applies_with_a_pdf_and_a_png_and_the_school_reviews_after_the
         assert_eq!(mine["condition_met"], true);
     }
 }
+
+async fn api_token(app: &TestApp, c: &reqwest::Client) -> String {
+    let me: serde_json::Value = c
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    me["csrf_token"].as_str().unwrap().to_owned()
+}
+
+async fn api_send(r: reqwest::RequestBuilder, token: &str) -> (u16, serde_json::Value) {
+    let r = r.header("x-csrf-token", token).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+fn api_form(values: Vec<(&'static str, String)>, files: Vec<(&str, Vec<u8>, &str)>) -> Form {
+    let mut form = Form::new();
+    for (k, v) in values {
+        form = form.text(k, v);
+    }
+    for (name, bytes, mime) in files {
+        form = form.part(
+            "files",
+            Part::bytes(bytes)
+                .file_name(name.to_owned())
+                .mime_str(mime)
+                .unwrap(),
+        );
+    }
+    form
+}
+
+/// 学位外语 through the API: applying is refused field by field and stores nothing then;
+/// 撤销申请 only by the owner; the school's review after the window closes.
+#[tokio::test]
+async fn the_language_application_runs_through_the_api() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let batch = open_batch(&app).await;
+        let c = app
+            .signed_in(STUDENT_LOGIN, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .await;
+        let token = api_token(&app, &c).await;
+        let url = app.url(&format!("/api/v1/language/{}/applications", batch.id));
+        let before = common::stored_objects(&app);
+        let mut bad = fields("520", "CET6-2023-01");
+        bad[5].1 = "2023/12/16".to_owned();
+        let (status, body) = api_send(
+            c.post(&url)
+                .multipart(api_form(bad, vec![("证书.pdf", pdf(), "application/pdf")])),
+            &token,
+        )
+        .await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(body["fields"]["obtained_on"].is_string(), "{body}");
+        let (status, body) = api_send(
+            c.post(&url)
+                .multipart(api_form(fields("520", "CET6-2023-01"), vec![])),
+            &token,
+        )
+        .await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(
+            body["fields"]["files"]
+                .as_str()
+                .unwrap()
+                .contains("请上传外国语成绩证明"),
+            "{body}"
+        );
+        assert_eq!(common::stored_objects(&app), before, "{}", b.name());
+
+        let good = || {
+            api_form(
+                fields("520", "CET6-2023-01"),
+                vec![
+                    ("六级成绩单.pdf", pdf(), "application/pdf"),
+                    ("六级证书.png", png(), "image/png"),
+                ],
+            )
+        };
+        let (status, first) = api_send(c.post(&url).multipart(good()), &token).await;
+        assert_eq!(status, 201, "{}: {first}", b.name());
+        assert_eq!(first["status"], "pending", "{first}");
+        let (status, _) = api_send(c.post(&url).multipart(good()), &token).await;
+        assert!(
+            status == 409 || status == 422,
+            "{}: a second application",
+            b.name()
+        );
+
+        let withdraw = |id: &serde_json::Value| {
+            app.url(&format!("/api/v1/language/applications/{id}/withdrawal"))
+        };
+        let other = app
+            .signed_in(STUDENT_LOGIN, accounts::STUDENT_AT_THRESHOLD)
+            .await;
+        let other_token = api_token(&app, &other).await;
+        let (status, _) = api_send(other.post(withdraw(&first["id"])), &other_token).await;
+        assert_eq!(status, 404, "{}: another student's application", b.name());
+        let (status, _) = api_send(c.post(withdraw(&first["id"])), &token).await;
+        assert_eq!(status, 204, "{}", b.name());
+        let (status, a) = api_send(c.post(&url).multipart(good()), &token).await;
+        assert_eq!(status, 201, "{}: {a}", b.name());
+
+        let school = app
+            .signed_in(STAFF_LOGIN, accounts::STAFF_CE_SCHOOL_REVIEWER)
+            .await;
+        let school_token = api_token(&app, &school).await;
+        let review = app.url(&format!("/api/v1/language/applications/{}/review", a["id"]));
+        let approve = serde_json::json!({"decision": "approve", "qualification": "qualified", "opinion": "核验无误"});
+        let (status, body) = api_send(school.post(&review).json(&approve), &school_token).await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(
+            body["message"].as_str().unwrap().contains("截止后方可审核"),
+            "{body}"
+        );
+        let outsider = app
+            .signed_in(STAFF_LOGIN, accounts::STAFF_CQ_UNIVERSITY)
+            .await;
+        let outsider_token = api_token(&app, &outsider).await;
+        let (status, _) = api_send(outsider.post(&review).json(&approve), &outsider_token).await;
+        assert_eq!(status, 403, "{}", b.name());
+
+        batch::Entity::update_many()
+            .col_expr(
+                batch::Column::ClosesAt,
+                Expr::value(app.state.now() - Duration::minutes(1)),
+            )
+            .filter(batch::Column::Id.eq(batch.id))
+            .exec(&app.db.db)
+            .await
+            .unwrap();
+        let (status, body) = api_send(
+            school
+                .post(&review)
+                .json(&serde_json::json!({"decision": "approve", "qualification": "maybe"})),
+            &school_token,
+        )
+        .await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        let (status, body) = api_send(school.post(&review).json(&approve), &school_token).await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        assert_eq!(body["status"], "approved", "{body}");
+    }
+}

@@ -512,7 +512,8 @@ pub struct SignatureUpload {
     file: String,
 }
 
-fn read_failed(e: Result<AppError, String>) -> ApiError {
+/// A multipart body that could not be read: the extractor's refusal, or 400 with why.
+pub(crate) fn read_failed(e: Result<AppError, String>) -> ApiError {
     match e {
         Ok(e) => e.into(),
         Err(msg) => AppError::Malformed(msg).into(),
@@ -687,4 +688,28 @@ pub async fn pay(
         amount_fen: started.amount_fen,
         pay_url: started.pay_url,
     }))
+}
+
+/// 申请主考学校驳回（专业误选）：初审期间，请主考学校驳回申请，以便改选专业后重新提交。
+#[utoipa::path(
+    post,
+    path = "/api/v1/application/wrong-major-request",
+    operation_id = "request_wrong_major_rejection",
+    tag = "毕业申请",
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "已向主考学校提出", body = ApplicationJson),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是考生账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 404, description = "还没有毕业申请", body = ErrorBody),
+        (status = 409, description = "已提出过，或申请不在主考学校初审", body = ErrorBody),
+        (status = 422, description = "现在不能提出（message 说明原因）", body = ErrorBody),
+    )
+)]
+pub async fn wrong_major(
+    State(state): State<AppState>,
+    Api(me): Api<CurrentCandidate>,
+) -> ApiResult<ApplicationJson> {
+    let a = service::request_wrong_major_rejection(&state, &me).await?;
+    Ok(Json(application_json(&state, a).await?))
 }

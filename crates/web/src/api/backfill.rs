@@ -1,21 +1,27 @@
-//! 成绩补录 and 13位准考证查询 over JSON for the signed-in candidate: the same operations as the
-//! pages ([`crate::views::backfill`], [`crate::views::legacy`]). Filing a backfill needs its scan
-//! and stays on the page's multipart form.
+//! 成绩补录 and 13位准考证查询 over JSON: the candidate's requests, filing one with its scan and
+//! linking a legacy number; the handling organisation's decision. The same operations as the
+//! pages ([`crate::views::backfill`], [`crate::views::legacy`]) through
+//! [`crate::services::backfill`].
 
 use axum::Json;
 use axum::extract::State;
-use domain::backfill::{BackfillSource, BackfillStatus};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use domain::backfill::{BackfillInput, BackfillSource, BackfillStatus};
 use domain::{LegacyAdmissionNo, ScoreValue};
 use serde::{Deserialize, Serialize};
+use store::entity::score_backfill as backfill;
 use store::repo::RepoError;
 use store::repo::score_backfill::{self as backfills, legacy};
-use utoipa::ToSchema;
 use utoipa::openapi::schema::Object;
+use utoipa::{IntoParams, ToSchema};
 
-use super::{Api, ApiJson, ApiResult, codes_schema};
+use super::{Api, ApiError, ApiJson, ApiPath, ApiResult, codes_schema};
 use crate::AppState;
 use crate::error::{AppError, ErrorBody};
-use crate::session::CurrentCandidate;
+use crate::services::backfill as service;
+use crate::session::{CurrentCandidate, CurrentStaff};
+use crate::upload::{CheckedMultipart, read_upload};
 
 fn source_schema() -> Object {
     codes_schema(
@@ -64,7 +70,31 @@ pub struct BackfillJson {
     pub created_at: String,
 }
 
-/// 成绩补录：当前考生的补录申请（新的在前）。提交申请需上传扫描件，请使用页面 /candidate/backfills。
+impl From<backfill::Model> for BackfillJson {
+    fn from(r: backfill::Model) -> Self {
+        BackfillJson {
+            id: r.id,
+            source_label: BackfillSource::from_code(&r.source)
+                .map(|s| s.label().to_owned())
+                .unwrap_or_default(),
+            source: r.source,
+            course_code: r.course_code,
+            score: ScoreValue::from_db(r.score_tenths, r.passed)
+                .map(|v| v.display())
+                .unwrap_or_default(),
+            obtained_on: r.obtained_on.to_string(),
+            document_no: r.document_no,
+            status_label: BackfillStatus::from_code(&r.status)
+                .map(|s| s.label().to_owned())
+                .unwrap_or_default(),
+            status: r.status,
+            reason: r.decision_reason,
+            created_at: r.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// 成绩补录：当前考生的补录申请（新的在前）。提交申请见 file_backfill。
 #[utoipa::path(
     get,
     path = "/api/v1/backfills",
@@ -82,29 +112,7 @@ pub async fn list(
     Api(me): Api<CurrentCandidate>,
 ) -> ApiResult<Vec<BackfillJson>> {
     let rows = backfills::of_candidate(&state.db, me.model.id).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| BackfillJson {
-                id: r.id,
-                source_label: BackfillSource::from_code(&r.source)
-                    .map(|s| s.label().to_owned())
-                    .unwrap_or_default(),
-                source: r.source,
-                course_code: r.course_code,
-                score: ScoreValue::from_db(r.score_tenths, r.passed)
-                    .map(|v| v.display())
-                    .unwrap_or_default(),
-                obtained_on: r.obtained_on.to_string(),
-                document_no: r.document_no,
-                status_label: BackfillStatus::from_code(&r.status)
-                    .map(|s| s.label().to_owned())
-                    .unwrap_or_default(),
-                status: r.status,
-                reason: r.decision_reason,
-                created_at: r.created_at.to_rfc3339(),
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(BackfillJson::from).collect()))
 }
 
 /// 已关联准考证号下的一条成绩。
@@ -226,4 +234,133 @@ pub async fn link(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// 成绩补录申请（multipart/form-data）：表单各项与一张扫描件。
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BackfillUpload {
+    /// 补录依据。
+    #[schema(schema_with = source_schema)]
+    source: String,
+    /// 课程代码。
+    course_code: String,
+    /// 成绩，如 85 或 合格。
+    score: String,
+    /// 取得日期，如 2019-06-30。
+    #[schema(format = Date)]
+    obtained_on: String,
+    /// 证书、证明信或通知单编号。
+    document_no: String,
+    /// 扫描件（.jpg），不超过本省的扫描件上限。
+    #[schema(format = Binary, content_media_type = "image/jpeg")]
+    file: String,
+}
+
+/// 成绩补录：提交证书（证明信、通知单）信息与扫描件，交办理机构审核；不符合时不保存扫描件。
+#[utoipa::path(
+    post,
+    path = "/api/v1/backfills",
+    operation_id = "file_backfill",
+    tag = "考生",
+    request_body(content = BackfillUpload, content_type = "multipart/form-data"),
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 201, description = "已提交", body = BackfillJson),
+        (status = 400, description = "上传内容无法读取", body = ErrorBody),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是考生账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 409, description = "该课程已有待审核的补录申请", body = ErrorBody),
+        (status = 413, description = "请求体过大", body = ErrorBody),
+        (status = 415, description = "请求体不是 multipart/form-data", body = ErrorBody),
+        (status = 422, description = "信息或扫描件不符合要求（fields 指明字段）", body = ErrorBody),
+    )
+)]
+pub async fn file(
+    State(state): State<AppState>,
+    Api(me): Api<CurrentCandidate>,
+    multipart: CheckedMultipart,
+) -> Result<Response, ApiError> {
+    let mut form = read_upload(multipart)
+        .await
+        .map_err(super::application::read_failed)?;
+    let mut field = |k: &str| form.fields.remove(k).unwrap_or_default();
+    let input = BackfillInput {
+        source: field("source"),
+        course_code: field("course_code"),
+        score: field("score"),
+        obtained_on: field("obtained_on"),
+        document_no: field("document_no"),
+    };
+    let r = service::file(&state, &me, input, form.file).await?;
+    Ok((StatusCode::CREATED, Json(BackfillJson::from(r))).into_response())
+}
+
+/// The request in `/api/v1/backfills/{id}/decision`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct BackfillId {
+    /// 补录申请 id。
+    #[param(minimum = 1)]
+    pub id: i64,
+}
+
+/// 补录审核结论。
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BackfillDecisionKind {
+    /// 通过：成绩录入。
+    Approve,
+    /// 驳回（须填写原因）。
+    Reject,
+}
+
+/// 对一份补录申请的审核。
+#[derive(Deserialize, ToSchema)]
+pub struct BackfillDecisionJson {
+    /// approve 通过；reject 驳回。
+    #[schema(inline)]
+    pub decision: BackfillDecisionKind,
+    /// 驳回原因（考生可见）。
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub reason: String,
+    /// 通过时确认原件已收取存档（证书、证明信须确认）。
+    #[serde(default)]
+    pub original_kept: bool,
+}
+
+/// 成绩补录审核：办理机构通过（成绩录入）或驳回一份待审核的补录申请。
+#[utoipa::path(
+    post,
+    path = "/api/v1/backfills/{id}/decision",
+    operation_id = "decide_backfill",
+    tag = "考生",
+    params(BackfillId),
+    request_body = BackfillDecisionJson,
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "审核后的补录申请", body = BackfillJson),
+        (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是工作人员账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 404, description = "不存在或不由本机构办理", body = ErrorBody),
+        (status = 409, description = "已审核，未做任何更改", body = ErrorBody),
+        (status = 413, description = "请求体过大", body = ErrorBody),
+        (status = 415, description = "请求体不是 application/json", body = ErrorBody),
+        (status = 422, description = "驳回缺少原因、未确认原件等（fields 指明字段）", body = ErrorBody),
+    )
+)]
+pub async fn decide(
+    State(state): State<AppState>,
+    Api(me): Api<CurrentStaff>,
+    ApiPath(BackfillId { id }): ApiPath<BackfillId>,
+    ApiJson(body): ApiJson<BackfillDecisionJson>,
+) -> ApiResult<BackfillJson> {
+    let decision = match body.decision {
+        BackfillDecisionKind::Approve => "approve",
+        BackfillDecisionKind::Reject => "reject",
+    };
+    let r = service::decide(&state, &me, id, decision, &body.reason, body.original_kept).await?;
+    Ok(Json(BackfillJson::from(r)))
 }

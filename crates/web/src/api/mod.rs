@@ -20,7 +20,7 @@ pub(crate) mod rules;
 use std::sync::OnceLock;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -113,20 +113,41 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(application::save_resume))
         .routes(routes!(application::save_self_appraisal))
         .routes(routes!(application::save_statement))
-        .routes(routes!(application::upload))
-        .routes(routes!(application::upload_signature))
         .routes(routes!(application::delete_file))
         .routes(routes!(application::submit))
         .routes(routes!(application::pay))
+        .routes(routes!(application::wrong_major))
         .routes(routes!(reviews::list))
         .routes(routes!(reviews::decision))
-        .routes(routes!(backfill::list))
+        .routes(routes!(backfill::decide))
         .routes(routes!(backfill::linked, backfill::link))
         .routes(routes!(degree::status))
+        .routes(routes!(degree::save))
+        .routes(routes!(degree::submit))
+        .routes(routes!(degree::review))
+        .routes(routes!(degree::award))
         .routes(routes!(language::list))
+        .routes(routes!(language::withdraw))
+        .routes(routes!(language::review))
         .routes(routes!(payments::notify))
         .routes(routes!(credentials::notify))
         .routes(routes!(openapi))
+        .merge(uploads())
+}
+
+/// The operations that take a file, each with the body limit of its page's form (the JSON
+/// operations keep axum's 2 MB).
+fn uploads() -> OpenApiRouter<AppState> {
+    let picture = OpenApiRouter::new()
+        .routes(routes!(application::upload))
+        .routes(routes!(application::upload_signature))
+        .routes(routes!(language::apply))
+        .routes(routes!(backfill::list, backfill::file))
+        .layer(DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT));
+    let thesis = OpenApiRouter::new()
+        .routes(routes!(degree::upload))
+        .layer(DefaultBodyLimit::max(crate::views::degree::UPLOAD_LIMIT));
+    picture.merge(thesis)
 }
 
 /// The `/api/v1` routes, to merge into the application's router. A path under `/api/v1` that

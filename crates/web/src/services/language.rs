@@ -1,15 +1,19 @@
-//! 学位外语 reads shared by the student's page and the API: the table of batches with the
-//! student's figure, their application and what they may do in each.
+//! 学位外语 for the student, shared by the page (`views::language`) and the API
+//! (`api::language`): the table of batches with the student's figure, their application and
+//! what they may do in each; applying with proof files, and 撤销申请.
 
 use std::collections::HashMap;
 
-use domain::degree::language::{LanguageStatus, Qualification};
-use store::degree::language;
-use store::entity::language_application as app;
+use domain::degree::language::{LanguageInput, LanguageStatus, Qualification, validate};
+use domain::files::{PROOF_MAX_FILES, check_proof, check_proof_count};
+use store::degree::language::{self, Decision, NewProof};
+use store::entity::{batch, language_application as app};
+use store::repo::RepoError;
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::session::CurrentStudent;
+use crate::session::{CurrentStaff, CurrentStudent};
+use crate::upload::Upload;
 
 /// One row of the seed's table.
 pub struct Row {
@@ -111,4 +115,166 @@ pub async fn rows(state: &AppState, me: &CurrentStudent) -> Result<Vec<Row>, App
         });
     }
     Ok(out)
+}
+
+/// One of the student's school's language batches, or "not found".
+pub async fn own_batch(
+    state: &AppState,
+    me: &CurrentStudent,
+    batch_id: i64,
+) -> Result<batch::Model, AppError> {
+    match language::batch_of_school(&state.db, me.model.school_org_id, batch_id).await {
+        Ok(b) => Ok(b),
+        Err(RepoError::NotFound) => Err(AppError::NotFound("未找到该学位外语批次".to_owned())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Applies in batch `b` with the form and up to five proof files. Every rule is checked, and
+/// every refusal collected with its field, before any file is stored; on a refusal nothing
+/// changes.
+pub async fn apply(
+    state: &AppState,
+    me: &CurrentStudent,
+    b: &batch::Model,
+    input: LanguageInput,
+    uploads: Vec<Upload>,
+) -> Result<app::Model, AppError> {
+    let today = domain::calendar::beijing_date(state.now());
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let valid = validate(&input, today)
+        .map_err(|list| errors.extend(list.into_iter().map(|(f, m)| (f.to_owned(), m))))
+        .ok();
+    let files = |m: String| ("files".to_owned(), m);
+    if uploads.is_empty() {
+        errors.push(files(format!(
+            "请上传外国语成绩证明图片或文件（jpg、png 或 pdf，每个不超过1M，最多{PROOF_MAX_FILES}个）"
+        )));
+    }
+    if let Err(e) = check_proof_count(0, uploads.len()) {
+        errors.push(files(e.0));
+    }
+    let mut clean = Vec::new();
+    for up in uploads.iter().take(PROOF_MAX_FILES) {
+        match check_proof(&up.name, &up.bytes, up.total) {
+            Ok(c) => clean.push((up.name.clone(), c)),
+            Err(e) => errors.push(files(e.0)),
+        }
+    }
+    match language::check_can_apply(&state.db, &me.model, b.id, state.now()).await {
+        Ok(_) => {}
+        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => errors.push((String::new(), m)),
+        Err(e) => return Err(e.into()),
+    }
+    let Some(v) = valid.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Invalid(errors));
+    };
+    let mut stored = Vec::with_capacity(clean.len());
+    for (name, c) in clean {
+        let put = state
+            .objects
+            .put(
+                &format!("language/{}", me.model.id),
+                c.format.ext(),
+                c.bytes,
+            )
+            .await;
+        match put {
+            Ok(s) => stored.push(NewProof {
+                stored: s,
+                original_name: name,
+                content_type: c.format.content_type(),
+            }),
+            Err(e) => {
+                discard_all(state, &stored).await;
+                return Err(AppError::Internal(e.into()));
+            }
+        }
+    }
+    let applied = language::apply(
+        &state.db,
+        &me.model,
+        b.id,
+        &v,
+        &stored,
+        state.now(),
+        Some(me.ctx.ip.as_str()),
+    )
+    .await;
+    if applied.is_err() {
+        discard_all(state, &stored).await;
+    }
+    Ok(applied?)
+}
+
+/// Nothing refers to these stored files: remove them again.
+async fn discard_all(state: &AppState, stored: &[NewProof]) {
+    for p in stored {
+        crate::services::files::discard(state, &p.stored.key).await;
+    }
+}
+
+/// 撤销申请 of one of the student's own applications, while nobody has reviewed it.
+pub async fn withdraw(state: &AppState, me: &CurrentStudent, id: i64) -> Result<(), AppError> {
+    match language::withdraw(
+        &state.db,
+        me.model.id,
+        id,
+        state.now(),
+        Some(me.ctx.ip.as_str()),
+    )
+    .await
+    {
+        Err(RepoError::NotFound) => Err(AppError::NotFound("未找到该学位外语申请".to_owned())),
+        other => Ok(other?),
+    }
+}
+
+/// Whether the staff member's organisation is a continuing-education school, which alone
+/// reviews 学位外语.
+pub fn is_school(me: &CurrentStaff) -> bool {
+    me.org.kind == domain::OrgKind::ContinuingEdSchool.code()
+}
+
+/// Refuses staff of any other organisation.
+pub fn require_school(me: &CurrentStaff) -> Result<(), AppError> {
+    if is_school(me) {
+        Ok(())
+    } else {
+        tracing::warn!(
+            staff = me.staff.id,
+            "request denied: language review outside a continuing-education school"
+        );
+        Err(AppError::Forbidden(
+            "学位外语成绩认定由继续教育学院审核，本机构不能审核".to_owned(),
+        ))
+    }
+}
+
+/// One reviewer's decision on one application of the school's batches, after the batch's
+/// window closed, at the version the reviewer saw (`None`: whatever it is now).
+pub async fn review(
+    state: &AppState,
+    me: &CurrentStaff,
+    id: i64,
+    version: Option<i32>,
+    decision: &Decision,
+) -> Result<app::Model, AppError> {
+    require_school(me)?;
+    match language::review(
+        &state.db,
+        me.org.id,
+        me.staff.id,
+        id,
+        version,
+        decision,
+        state.now(),
+    )
+    .await
+    {
+        Err(RepoError::NotFound) => Err(AppError::NotFound(
+            "该学位外语申请不存在，或不属于本机构的批次".to_owned(),
+        )),
+        other => Ok(other?),
+    }
 }

@@ -3,6 +3,7 @@
 //! way a request came in. Neither pages nor the API reach into each other.
 
 pub mod archive;
+pub mod backfill;
 pub mod degree;
 pub mod files;
 pub mod graduation;

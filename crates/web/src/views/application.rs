@@ -23,10 +23,6 @@ use crate::session::{CurrentCandidate, SessionCtx};
 use crate::upload::{CheckedMultipart, grouped, read_upload};
 use crate::util::beijing;
 
-pub(crate) fn today(state: &AppState) -> chrono::NaiveDate {
-    domain::calendar::beijing_date(state.now())
-}
-
 pub(crate) fn ip(ctx: &SessionCtx) -> Option<&str> {
     Some(ctx.ip.as_str())
 }

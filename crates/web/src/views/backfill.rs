@@ -9,20 +9,20 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Datelike;
-use domain::backfill::{BackfillInput, BackfillSource, BackfillStatus, validate};
+use domain::backfill::{BackfillInput, BackfillSource, BackfillStatus};
 use domain::{Province, ScoreValue};
 use serde::Deserialize;
 use store::entity::score_backfill as backfill;
 use store::repo::RepoError;
-use store::repo::score_backfill::{self as backfills, Decision, Scan};
+use store::repo::score_backfill::{self as backfills};
 
 use super::Layout;
-use super::application::{ip, today};
 use super::staff::who;
 use crate::error::AppError;
+use crate::services::backfill as service;
 use crate::session::{CurrentCandidate, CurrentStaff};
 use crate::upload::CheckedMultipart;
-use crate::upload::{check_picture, read_upload};
+use crate::upload::read_upload;
 use crate::{AppState, util};
 
 /// The candidate's province, whose definition says whether and how backfills are filed.
@@ -224,54 +224,12 @@ pub async fn candidate_submit(
         obtained_on: field("obtained_on"),
         document_no: field("document_no"),
     };
-    let mut errors: Vec<String> = Vec::new();
-    let province = province_of(&me)?;
-    let valid = validate(&form, today(&state), province.backfill_papers())
-        .map_err(|list| errors.extend(list.into_iter().map(|(_, m)| m)))
-        .ok();
-    let clean = match &upload.file {
-        None => {
-            errors.push("请上传证书（证明信、通知单）的扫描件（.jpg）".to_owned());
-            None
-        }
-        Some(up) => match check_picture(up, province.form().scan_max_bytes) {
-            Ok(c) => Some(c),
-            Err(m) => {
-                errors.push(format!("扫描件：{m}"));
-                None
-            }
-        },
+    let errors = match service::file(&state, &me, form.clone(), upload.file).await {
+        Ok(_) => return Ok(Redirect::to("/candidate/backfills?submitted=1").into_response()),
+        Err(AppError::Invalid(list)) => list.into_iter().map(|(_, m)| m).collect(),
+        Err(AppError::Conflict(m)) => vec![m],
+        Err(e) => return Err(e),
     };
-    if let Some(v) = &valid
-        && let Err(RepoError::Invalid(m) | RepoError::Conflict(m)) =
-            backfills::route(&state.db, &me.model, v).await
-    {
-        errors.push(m);
-    }
-    if let (true, Some(v), Some(clean), Some(up)) = (errors.is_empty(), &valid, clean, &upload.file)
-    {
-        let stored = state
-            .objects
-            .put(&format!("backfills/{}", me.model.id), "jpg", clean.bytes)
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
-        let key = stored.key.clone();
-        let scan = Scan {
-            stored,
-            original_name: &up.name,
-        };
-        match backfills::file(&state.db, &me.model, v, scan, state.now(), ip(&me.ctx)).await {
-            Ok(_) => return Ok(Redirect::to("/candidate/backfills?submitted=1").into_response()),
-            Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-                crate::services::files::discard(&state, &key).await;
-                errors.push(m);
-            }
-            Err(e) => {
-                crate::services::files::discard(&state, &key).await;
-                return Err(e.into());
-            }
-        }
-    }
     let html = render_candidate(&state, &me, form, errors, false).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
 }
@@ -417,29 +375,30 @@ pub async fn decide(
     Path(id): Path<i64>,
     Form(f): Form<DecideForm>,
 ) -> Result<Response, AppError> {
-    let (decision, done) = match f.decision.as_str() {
-        "approve" => (
-            Decision::Approve {
-                original_kept: f.original_kept.is_some(),
-            },
-            "approved",
-        ),
-        "reject" => (Decision::Reject(f.reason.clone()), "rejected"),
-        _ => {
-            let html =
-                render_staff(&state, &me, true, None, Some("请选择通过或驳回".to_owned())).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+    let decided = service::decide(
+        &state,
+        &me,
+        id,
+        &f.decision,
+        &f.reason,
+        f.original_kept.is_some(),
+    )
+    .await;
+    match decided {
+        Ok(r) => {
+            let done = if r.status == BackfillStatus::Rejected.code() {
+                "rejected"
+            } else {
+                "approved"
+            };
+            Ok(Redirect::to(&format!("/staff/backfills?done={done}")).into_response())
         }
-    };
-    match backfills::decide(&state.db, id, me.org.id, me.staff.id, decision, state.now()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/staff/backfills?done={done}")).into_response()),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+        Err(e) => {
+            let Some(m) = e.refusal() else {
+                return Err(e);
+            };
             let html = render_staff(&state, &me, true, None, Some(m)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
         }
-        Err(RepoError::NotFound) => Err(AppError::NotFound(
-            "该补录申请不存在，或不由本机构办理".to_owned(),
-        )),
-        Err(e) => Err(e.into()),
     }
 }

@@ -8,17 +8,17 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::degree::conditions::{Condition, refusal};
 use domain::degree::files::DegreeSlot;
-use domain::degree::form::{DegreeFormInput, DegreeKinds, FieldError};
+use domain::degree::form::{DegreeFormInput, DegreeKinds};
 use domain::degree::pinyin::name_pinyin;
 use domain::degree::{DegreeAward, DegreeReview};
 use serde::Deserialize;
-use store::degree::application::{self as degree, NewDegreeFile, SaveForm};
+use store::degree::application::{self as degree};
 use store::entity::{batch, degree_application as app, student};
-use store::repo::{RepoError, reference};
+use store::repo::reference;
 
 use super::Layout;
 use crate::error::AppError;
-use crate::services::degree::{conditions, current_batch};
+use crate::services::degree::{self as service, conditions, current_batch, open_batch};
 use crate::session::CurrentStudent;
 use crate::upload::CheckedMultipart;
 use crate::upload::read_upload_capped;
@@ -234,16 +234,12 @@ fn yes_no(b: bool) -> String {
 impl FormFields {
     fn input(&self) -> DegreeFormInput {
         DegreeFormInput {
-            name: self.name.trim().to_owned(),
-            name_pinyin: self
-                .name_pinyin
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
-            id_card_no: self.id_card_no.trim().to_uppercase(),
-            entry_month: self.entry_month.trim().to_owned(),
-            graduation_month: self.graduation_month.trim().to_owned(),
-            country: self.country.trim().to_owned(),
+            name: self.name.clone(),
+            name_pinyin: self.name_pinyin.clone(),
+            id_card_no: self.id_card_no.clone(),
+            entry_month: self.entry_month.clone(),
+            graduation_month: self.graduation_month.clone(),
+            country: self.country.clone(),
             kinds: DegreeKinds {
                 second_degree: yes(&self.second_degree),
                 major_minor: yes(&self.major_minor),
@@ -251,12 +247,12 @@ impl FormFields {
                 double_bachelor: yes(&self.double_bachelor),
                 joint: yes(&self.joint),
             },
-            joint_unit: self.joint_unit.trim().to_owned(),
-            email: self.email.trim().to_owned(),
-            qq: self.qq.trim().to_owned(),
-            wechat: self.wechat.trim().to_owned(),
-            other: self.other.trim().to_owned(),
-            thesis_title: self.thesis_title.trim().to_owned(),
+            joint_unit: self.joint_unit.clone(),
+            email: self.email.clone(),
+            qq: self.qq.clone(),
+            wechat: self.wechat.clone(),
+            other: self.other.clone(),
+            thesis_title: self.thesis_title.clone(),
         }
     }
 
@@ -416,14 +412,6 @@ async fn render_form(
     Ok(page.render()?)
 }
 
-/// The batch the student may apply in now, or why not.
-async fn open_batch(state: &AppState, me: &CurrentStudent) -> Result<batch::Model, AppError> {
-    let b = current_batch(state, &me.model)
-        .await?
-        .ok_or_else(|| AppError::NotFound("学校尚未设置学位申请批次".to_owned()))?;
-    Ok(b)
-}
-
 /// `?saved=` after a save.
 #[derive(Deserialize, Default)]
 pub struct SavedQuery {
@@ -468,10 +456,6 @@ fn refused_page(html: String) -> Response {
     (axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response()
 }
 
-fn field_errors(list: Vec<FieldError>) -> Vec<(String, String)> {
-    list.into_iter().map(|(f, m)| (f.to_owned(), m)).collect()
-}
-
 fn general(m: String) -> Vec<(String, String)> {
     vec![(String::new(), m)]
 }
@@ -483,42 +467,14 @@ pub async fn save(
     axum::Form(f): axum::Form<FormFields>,
 ) -> Result<Response, AppError> {
     let b = open_batch(&state, &me).await?;
-    let s = &me.model;
-    if degree::of_student(&state.db, s.id, b.id).await?.is_none() {
-        let conds = conditions(&state, s, &b).await?;
-        if let Some(why) = refusal(&conds) {
-            let html = render_form(&state, &me, &b, Some(f), general(why), None).await?;
-            return Ok(refused_page(html));
-        }
-    }
-    let input = f.input();
-    let saved = degree::save(
-        &state.db,
-        s,
-        &b,
-        SaveForm {
-            input: &input,
-            gender: &s.gender,
-            birth_date: s.birth_date,
-            ethnicity: &s.ethnicity,
-            political_status: &s.political_status,
-        },
-        state.now(),
-        ip_of(&me),
-    )
-    .await;
-    let errors = match saved {
+    let errors = match service::save(&state, &me, &b, f.input()).await {
         Ok(_) => return Ok(Redirect::to("/student/degree/apply?saved=form").into_response()),
-        Err(Err(list)) => field_errors(list),
-        Err(Ok(RepoError::Invalid(m) | RepoError::Conflict(m))) => general(m),
-        Err(Ok(e)) => return Err(e.into()),
+        Err(AppError::Invalid(list)) => list,
+        Err(AppError::Conflict(m)) => general(m),
+        Err(e) => return Err(e),
     };
     let html = render_form(&state, &me, &b, Some(f), errors, None).await?;
     Ok(refused_page(html))
-}
-
-fn ip_of(me: &CurrentStudent) -> Option<&str> {
-    Some(me.ctx.ip.as_str())
 }
 
 /// POST /student/degree/upload (multipart: csrf_token, slot, file).
@@ -528,78 +484,29 @@ pub async fn upload(
     multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
     let b = open_batch(&state, &me).await?;
-    let refuse = async |m: String| -> Result<Response, AppError> {
-        let html = render_form(&state, &me, &b, None, general(m), None).await?;
-        Ok(refused_page(html))
+    let attached = match read_upload_capped(multipart, service::UPLOAD_CAP).await {
+        Ok(mut form) => {
+            let slot = form.fields.remove("slot").unwrap_or_default();
+            service::attach(&state, &me, &b, &slot, form.file).await
+        }
+        Err(Ok(e)) => Err(e),
+        Err(Err(m)) => Err(AppError::refused("file", m)),
     };
-    let form =
-        match read_upload_capped(multipart, domain::degree::files::THESIS_MAX_BYTES + 1).await {
-            Ok(f) => f,
-            Err(Ok(e)) => return Err(e),
-            Err(Err(m)) => return refuse(m).await,
-        };
-    let slot = match form.fields.get("slot").map(String::as_str) {
-        Some("thesis") => DegreeSlot::Thesis,
-        Some("form") => DegreeSlot::Form,
-        _ => return refuse("请选择上传的材料类型".to_owned()).await,
-    };
-    let Some(up) = form.file else {
-        return refuse(format!("请选择要上传的{}文件", slot.label())).await;
-    };
-    let Some(a) = degree::of_student(&state.db, me.model.id, b.id).await? else {
-        return refuse("请先填写并保存学位申请信息，再上传材料".to_owned()).await;
-    };
-    let accepted = match domain::degree::files::check(slot, &up.name, &up.bytes, up.total) {
-        Ok(a) => a,
-        Err(m) => return refuse(m).await,
-    };
-    let file_name = match slot {
-        DegreeSlot::Thesis => domain::degree::form::thesis_file_name(
-            &me.model.student_no,
-            &a.name,
-            &a.thesis_title,
-            accepted.ext,
-        ),
-        DegreeSlot::Form => format!(
-            "{}{}学位申请表.{}",
-            me.model.student_no, a.name, accepted.ext
-        ),
-    };
-    let stored = state
-        .objects
-        .put(&format!("degree/{}", a.id), accepted.ext, up.bytes)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    match degree::attach(
-        &state.db,
-        &a,
-        &b,
-        NewDegreeFile {
-            slot,
-            stored: &stored,
-            content_type: accepted.content_type,
-            file_name: &file_name,
-        },
-        state.now(),
-        ip_of(&me),
-    )
-    .await
-    {
-        Ok(_) => {
-            let what = match slot {
-                DegreeSlot::Thesis => "thesis",
-                DegreeSlot::Form => "application_form",
+    match attached {
+        Ok(f) => {
+            let what = match DegreeSlot::from_code(&f.slot) {
+                Some(DegreeSlot::Thesis) => "thesis",
+                _ => "application_form",
             };
             Ok(Redirect::to(&format!("/student/degree/apply?saved={what}")).into_response())
         }
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-            crate::services::files::discard(&state, &stored.key).await;
-            refuse(m).await
-        }
-        Err(e) => {
-            crate::services::files::discard(&state, &stored.key).await;
-            Err(e.into())
-        }
+        Err(e) => match e.refusal() {
+            Some(m) => {
+                let html = render_form(&state, &me, &b, None, general(m), None).await?;
+                Ok(refused_page(html))
+            }
+            None => Err(e),
+        },
     }
 }
 
@@ -609,26 +516,15 @@ pub async fn submit(
     me: CurrentStudent,
 ) -> Result<Response, AppError> {
     let b = open_batch(&state, &me).await?;
-    let Some(a) = degree::of_student(&state.db, me.model.id, b.id).await? else {
-        let html = render_form(
-            &state,
-            &me,
-            &b,
-            None,
-            general("请先填写并保存学位申请信息".to_owned()),
-            None,
-        )
-        .await?;
-        return Ok(refused_page(html));
-    };
-    let why = refusal(&conditions(&state, &me.model, &b).await?);
-    match degree::submit(&state.db, &a, &b, why, state.now(), ip_of(&me)).await {
+    match service::submit(&state, &me, &b).await {
         Ok(_) => Ok(Redirect::to("/student/degree/apply?saved=submitted").into_response()),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-            let html = render_form(&state, &me, &b, None, general(m), None).await?;
-            Ok(refused_page(html))
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => match e.refusal() {
+            Some(m) => {
+                let html = render_form(&state, &me, &b, None, general(m), None).await?;
+                Ok(refused_page(html))
+            }
+            None => Err(e),
+        },
     }
 }
 

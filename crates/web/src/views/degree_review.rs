@@ -12,16 +12,14 @@ use domain::degree::{DegreeAward, DegreeReview};
 use serde::Deserialize;
 use store::degree::application as degree;
 use store::entity::{batch, degree_application as app};
-use store::graduation::application::Decision;
-use store::repo::{RepoError, reference};
+use store::repo::reference;
 
 use super::Layout;
 use super::degree::serve_file;
 use crate::error::AppError;
+use crate::services::degree::{self as service, mine, my_batches};
 use crate::session::CurrentStaff;
 use crate::{AppState, util};
-
-const NOT_FOUND: &str = "未找到该学位申请，或不由本机构办理";
 
 fn layout(me: &CurrentStaff) -> Layout {
     Layout::staff(
@@ -31,37 +29,6 @@ fn layout(me: &CurrentStaff) -> Layout {
         "/staff/degree",
         me.is_admin(),
     )
-}
-
-/// The degree batches this organisation runs, newest first.
-async fn my_batches(state: &AppState, me: &CurrentStaff) -> Result<Vec<batch::Model>, AppError> {
-    Ok(reference::batches(&state.db, "degree")
-        .await?
-        .into_iter()
-        .filter(|b| b.org_id == Some(me.org.id))
-        .collect())
-}
-
-/// An application, only when its batch is this organisation's.
-async fn mine(
-    state: &AppState,
-    me: &CurrentStaff,
-    id: i64,
-) -> Result<(app::Model, batch::Model), AppError> {
-    let not_found = || AppError::NotFound(NOT_FOUND.to_owned());
-    let a = degree::get(&state.db, id).await.map_err(|_| not_found())?;
-    let b = store::graduation::application::batch(&state.db, a.batch_id)
-        .await
-        .map_err(|_| not_found())?;
-    if b.org_id != Some(me.org.id) || a.status != degree::SUBMITTED {
-        tracing::warn!(
-            staff = me.staff.id,
-            application = id,
-            "degree application outside the organisation's remit"
-        );
-        return Err(not_found());
-    }
-    Ok((a, b))
 }
 
 /// Filters of the queue.
@@ -284,67 +251,24 @@ pub async fn review(
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<ReviewForm>,
 ) -> Result<Response, AppError> {
-    let (a, b) = mine(&state, &me, id).await?;
-    let decision = match f.decision.as_str() {
-        "approve" => Decision::Approve,
-        "reject" => Decision::Reject(f.opinion.clone()),
-        _ => {
-            let html = render_detail(
-                &state,
-                &me,
-                a,
-                &b,
-                Some("请选择“审核通过”或“审核不通过”".to_owned()),
-                f.opinion,
-            )
-            .await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
-        }
-    };
-    if f.version != a.version {
-        let html = render_detail(
-            &state,
-            &me,
-            a,
-            &b,
-            Some(format!("{}。本次操作未做任何更改。", degree::CHANGED)),
-            f.opinion,
-        )
-        .await?;
-        return Ok((StatusCode::CONFLICT, Html(html)).into_response());
-    }
-    match degree::review(
-        &state.db,
-        &a,
-        me.staff.id,
-        &decision,
-        state.now(),
-        Some(&me.ctx.ip),
-    )
-    .await
-    {
+    let (_, b) = mine(&state, &me, id).await?;
+    match service::review(&state, &me, id, &f.decision, &f.opinion, Some(f.version)).await {
         Ok(_) => Ok(
             Redirect::to(&format!("/staff/degree?batch={}&done=reviewed", b.id)).into_response(),
         ),
-        Err(e @ (RepoError::Invalid(_) | RepoError::Conflict(_))) => {
-            let status = if matches!(e, RepoError::Conflict(_)) {
+        Err(e) => {
+            let status = if matches!(e, AppError::Conflict(_)) {
                 StatusCode::CONFLICT
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
+            let Some(msg) = e.refusal() else {
+                return Err(e);
+            };
             let now = degree::get(&state.db, id).await?;
-            let html = render_detail(
-                &state,
-                &me,
-                now,
-                &b,
-                Some(format!("{e}。本次操作未做任何更改。")),
-                f.opinion,
-            )
-            .await?;
+            let html = render_detail(&state, &me, now, &b, Some(msg), f.opinion).await?;
             Ok((status, Html(html)).into_response())
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -368,38 +292,12 @@ pub async fn award(
     // Repeated `ids` keys: parsed with the form codec that supports them.
     let f: AwardForm = serde_html_form::from_bytes(&raw)
         .map_err(|_| AppError::Invalid(vec![(String::new(), "表单内容无效".to_owned())]))?;
-    let b = my_batches(&state, &me)
-        .await?
-        .into_iter()
-        .find(|b| b.id == f.batch)
-        .ok_or_else(|| AppError::NotFound(NOT_FOUND.to_owned()))?;
-    let Some(result) = DegreeAward::from_code(&f.award) else {
-        return Err(AppError::Invalid(vec![(
-            "award".to_owned(),
-            "请选择“授予”或“不授予”".to_owned(),
-        )]));
-    };
-    match degree::record_award(
-        &state.db,
-        b.id,
-        &f.ids,
-        result,
-        me.staff.id,
-        state.now(),
-        Some(&me.ctx.ip),
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/staff/degree?batch={}&status=approved&done=awarded",
-            b.id
-        ))
-        .into_response()),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-            Err(AppError::Invalid(vec![("ids".to_owned(), m)]))
-        }
-        Err(e) => Err(e.into()),
-    }
+    service::award(&state, &me, f.batch, &f.award, &f.ids).await?;
+    Ok(Redirect::to(&format!(
+        "/staff/degree?batch={}&status=approved&done=awarded",
+        f.batch
+    ))
+    .into_response())
 }
 
 /// GET /staff/degree/{id}/files/{file_id}

@@ -2,28 +2,25 @@
 //! with the seed's columns, the 申请 form with proof files, 撤销申请, 详情, the files (served
 //! only to their owner and the school), and the student's 收件箱.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::degree::language::{
-    ExamKind, ForeignLanguage, KINDS_NOTICE, LanguageInput, LanguageStatus, Qualification, validate,
+    ExamKind, ForeignLanguage, KINDS_NOTICE, LanguageInput, LanguageStatus, Qualification,
 };
-use domain::files::{PROOF_MAX_BYTES, PROOF_MAX_FILES, check_proof, check_proof_count};
+use domain::files::{PROOF_MAX_BYTES, PROOF_MAX_FILES};
 use serde::Deserialize;
-use store::degree::language::{self as language, NewProof};
+use store::degree::language::{self as language};
 use store::entity::{batch, language_application as app, language_file};
 use store::repo::RepoError;
 use store::repo::inbox::{self, Recipient};
 
 use super::Layout;
-use super::application::{ip, today};
 use crate::error::AppError;
-use crate::services::language::{Row, rows};
+use crate::services::language::{self as service, Row, own_batch, rows};
 use crate::session::CurrentStudent;
-use crate::upload::CheckedMultipart;
+use crate::upload::{CheckedMultipart, read_many};
 use crate::{AppState, util};
 
 /// Bytes kept of one uploaded file: one more than the limit, so an oversized file is known as
@@ -201,18 +198,6 @@ async fn render_form(
     .render()?)
 }
 
-async fn own_batch(
-    state: &AppState,
-    me: &CurrentStudent,
-    batch_id: i64,
-) -> Result<batch::Model, AppError> {
-    match language::batch_of_school(&state.db, me.model.school_org_id, batch_id).await {
-        Ok(b) => Ok(b),
-        Err(RepoError::NotFound) => Err(AppError::NotFound("未找到该学位外语批次".to_owned())),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// GET /student/language/{batch_id}/apply: the form, or why it is not open to the student.
 pub async fn form(
     State(state): State<AppState>,
@@ -230,58 +215,6 @@ pub async fn form(
     ))
 }
 
-/// One uploaded file: at most [`KEEP`] bytes kept, the total counted.
-struct Upload {
-    name: String,
-    bytes: Vec<u8>,
-    total: usize,
-}
-
-/// The fields and files of the form, the CSRF token checked before anything else is read.
-async fn read_form(
-    CheckedMultipart(mut multipart): CheckedMultipart,
-) -> Result<(HashMap<String, String>, Vec<Upload>), Result<AppError, String>> {
-    let mut fields = HashMap::new();
-    let mut files = Vec::new();
-    loop {
-        let mut field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(Err(format!("上传内容无法读取：{e}"))),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "files" {
-            let file_name = field.file_name().unwrap_or("").to_owned();
-            let mut bytes = Vec::new();
-            let mut total = 0usize;
-            loop {
-                match field.chunk().await {
-                    Ok(Some(chunk)) => {
-                        total += chunk.len();
-                        if bytes.len() < KEEP {
-                            let room = KEEP - bytes.len();
-                            bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => return Err(Err(format!("文件上传中断：{e}"))),
-                }
-            }
-            // A file input left empty still sends a part without name or bytes.
-            if !file_name.is_empty() || total > 0 {
-                files.push(Upload {
-                    name: file_name,
-                    bytes,
-                    total,
-                });
-            }
-        } else {
-            fields.insert(name, field.text().await.unwrap_or_default());
-        }
-    }
-    Ok((fields, files))
-}
-
 /// POST /student/language/{batch_id}/apply (multipart: csrf_token first, the fields, up to five
 /// `files`). Every rule is checked before any file is stored; on a refusal nothing changes and the
 /// form comes back with what was typed.
@@ -292,7 +225,7 @@ pub async fn submit(
     multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
     let b = own_batch(&state, &me, batch_id).await?;
-    let (fields, uploads) = match read_form(multipart).await {
+    let (fields, uploads) = match read_many(multipart, "files", KEEP).await {
         Ok(v) => v,
         Err(Ok(e)) => return Err(e),
         Err(Err(m)) => {
@@ -312,63 +245,12 @@ pub async fn submit(
         score: field("score"),
         score_status: field("score_status"),
     };
-    let mut errors: Vec<String> = Vec::new();
-    let valid = validate(&input, today(&state))
-        .map_err(|list| errors.extend(list.into_iter().map(|(_, m)| m)))
-        .ok();
-    if uploads.is_empty() {
-        errors.push(format!(
-            "请上传外国语成绩证明图片或文件（jpg、png 或 pdf，每个不超过1M，最多{PROOF_MAX_FILES}个）"
-        ));
-    }
-    if let Err(e) = check_proof_count(0, uploads.len()) {
-        errors.push(e.0);
-    }
-    let mut clean = Vec::new();
-    for up in uploads.iter().take(PROOF_MAX_FILES) {
-        match check_proof(&up.name, &up.bytes, up.total) {
-            Ok(c) => clean.push((up.name.clone(), c)),
-            Err(e) => errors.push(e.0),
-        }
-    }
-    match language::check_can_apply(&state.db, &me.model, b.id, state.now()).await {
-        Ok(_) => {}
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => errors.push(m),
-        Err(e) => return Err(e.into()),
-    }
-    if let (true, Some(v)) = (errors.is_empty(), &valid) {
-        let mut stored = Vec::with_capacity(clean.len());
-        for (name, c) in clean {
-            let s = state
-                .objects
-                .put(
-                    &format!("language/{}", me.model.id),
-                    c.format.ext(),
-                    c.bytes,
-                )
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?;
-            stored.push(NewProof {
-                stored: s,
-                original_name: name,
-                content_type: c.format.content_type(),
-            });
-        }
-        let now = state.now();
-        match language::apply(&state.db, &me.model, b.id, v, &stored, now, ip(&me.ctx)).await {
-            Ok(_) => return Ok(Redirect::to("/student/language?done=applied").into_response()),
-            Err(e) => {
-                // Nothing refers to the stored files: remove them again.
-                for p in &stored {
-                    let _ = state.objects.delete(&p.stored.key).await;
-                }
-                match e {
-                    RepoError::Invalid(m) | RepoError::Conflict(m) => errors.push(m),
-                    other => return Err(other.into()),
-                }
-            }
-        }
-    }
+    let errors = match service::apply(&state, &me, &b, input.clone(), uploads).await {
+        Ok(_) => return Ok(Redirect::to("/student/language?done=applied").into_response()),
+        Err(AppError::Invalid(list)) => list.into_iter().map(|(_, m)| m).collect(),
+        Err(AppError::Conflict(m)) => vec![m],
+        Err(e) => return Err(e),
+    };
     let html = render_form(&state, &me, &b, None, input, errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
 }
@@ -379,14 +261,15 @@ pub async fn withdraw(
     me: CurrentStudent,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    match language::withdraw(&state.db, me.model.id, id, state.now(), ip(&me.ctx)).await {
+    match service::withdraw(&state, &me, id).await {
         Ok(()) => Ok(Redirect::to("/student/language?done=withdrawn").into_response()),
-        Err(RepoError::Conflict(m) | RepoError::Invalid(m)) => {
-            let html = render_table(&state, &me, None, Some(m)).await?;
-            Ok((StatusCode::CONFLICT, Html(html)).into_response())
-        }
-        Err(RepoError::NotFound) => Err(AppError::NotFound("未找到该学位外语申请".to_owned())),
-        Err(e) => Err(e.into()),
+        Err(e) => match e.refusal() {
+            Some(m) => {
+                let html = render_table(&state, &me, None, Some(m)).await?;
+                Ok((StatusCode::CONFLICT, Html(html)).into_response())
+            }
+            None => Err(e),
+        },
     }
 }
 

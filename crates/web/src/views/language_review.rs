@@ -8,7 +8,6 @@ use axum::Form;
 use axum::extract::{Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::OrgKind;
 use domain::degree::language::{ExamKind, LanguageStatus, Qualification};
 use domain::degree::{parse_threshold, threshold_display};
 use serde::Deserialize;
@@ -22,15 +21,12 @@ use super::Layout;
 use super::language::{Detail, detail_of, file_response};
 use super::staff::who;
 use crate::error::AppError;
+use crate::services::language::{self as service, is_school, require_school};
 use crate::session::{CurrentAdmin, CurrentStaff};
 use crate::{AppState, util};
 
 /// Most applications one bulk decision may cover.
 const BULK_MAX: usize = 200;
-
-fn is_school(me: &CurrentStaff) -> bool {
-    me.org.kind == OrgKind::ContinuingEdSchool.code()
-}
 
 /// One application in the queue.
 pub struct QueueLine {
@@ -242,20 +238,6 @@ struct BulkForm {
     fields: DecisionFields,
 }
 
-fn require_school(me: &CurrentStaff) -> Result<(), AppError> {
-    if is_school(me) {
-        Ok(())
-    } else {
-        tracing::warn!(
-            staff = me.staff.id,
-            "request denied: language review outside a continuing-education school"
-        );
-        Err(AppError::Forbidden(
-            "学位外语成绩认定由继续教育学院审核，本机构不能审核".to_owned(),
-        ))
-    }
-}
-
 /// POST /staff/language/bulk: one decision for every ticked application, each on its own.
 pub async fn bulk(
     State(state): State<AppState>,
@@ -408,35 +390,21 @@ pub async fn decide(
     Form(f): Form<DecideForm>,
 ) -> Result<Response, AppError> {
     require_school(&me)?;
-    let decision = match f.fields.decision() {
-        Ok(d) => d,
-        Err(m) => {
-            let html = render_detail(&state, &me, id, Some(m), f.fields).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
-        }
+    let decided = match f.fields.decision() {
+        Ok(d) => service::review(&state, &me, id, f.version, &d).await,
+        Err(m) => Err(AppError::refused("decision", m)),
     };
-    match language::review(
-        &state.db,
-        me.org.id,
-        me.staff.id,
-        id,
-        f.version,
-        &decision,
-        state.now(),
-    )
-    .await
-    {
+    match decided {
         Ok(a) => Ok(
             Redirect::to(&format!("/staff/language?batch={}&done=1", a.batch_id)).into_response(),
         ),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
+        Err(e) => {
+            let Some(m) = e.refusal() else {
+                return Err(e);
+            };
             let html = render_detail(&state, &me, id, Some(m), f.fields).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
         }
-        Err(RepoError::NotFound) => Err(AppError::NotFound(
-            "该学位外语申请不存在，或不属于本机构的批次".to_owned(),
-        )),
-        Err(e) => Err(e.into()),
     }
 }
 
