@@ -738,7 +738,11 @@ async fn a_candidate_applies_fills_submits_and_pays_through_the_api() {
         assert_eq!(status, 200, "{}: {body}", b.name());
         assert!(body["status"] == "in_review", "{body}");
         let (status, body) = send(&c, &token, Method::POST, wrong, None).await;
-        assert!(status == 409 || status == 422, "{}: {status} {body}", b.name());
+        assert!(
+            status == 409 || status == 422,
+            "{}: {status} {body}",
+            b.name()
+        );
 
         // Paying before 初审 is refused with the state machine's reason.
         let pay = app.url("/api/v1/application/payment");
@@ -783,16 +787,11 @@ async fn a_candidate_applies_fills_submits_and_pays_through_the_api() {
         );
         let r = c.post(&pay_url).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 303, "{}", b.name());
-        let mut settled = Value::Null;
-        for _ in 0..100 {
+        let settled = common::eventually("the payment notification settling the order", || async {
             let (_, now) = json(c.get(url.clone()).send().await.unwrap()).await;
-            if now["status"] == "in_review" {
-                settled = now;
-                break;
-            }
-            tokio::task::yield_now().await;
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+            (now["status"] == "in_review").then_some(now)
+        })
+        .await;
         assert_eq!(
             settled["stage"],
             2,

@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use common::{PAYMENT_SECRET, TestApp, spawn_app};
@@ -161,16 +160,12 @@ async fn audit_rows(app: &TestApp, action: &str) -> u64 {
         .unwrap()
 }
 
-/// Waits (briefly) for the application to reach 市自考办审核 after an asynchronous notification.
+/// Waits for the application to reach 市自考办审核 after an asynchronous notification.
 async fn wait_for_office_review(app: &TestApp, id: i64) -> app_entity::Model {
-    for _ in 0..100 {
-        let a = reload(app, id).await;
-        if a.status == "in_review" {
-            return a;
-        }
-        tokio::time::sleep(StdDuration::from_millis(100)).await;
-    }
-    panic!("the payment notification did not settle the order within 10 s");
+    common::eventually("the payment notification settling the order", || async {
+        Some(reload(app, id).await).filter(|a| a.status == "in_review")
+    })
+    .await
 }
 
 /// The candidate presses 交费: (status, Location, body).
@@ -320,8 +315,17 @@ async fn candidate_pays_at_the_local_gateway_and_the_office_reviews_next() {
             "{}",
             b.name()
         );
-        tokio::time::sleep(StdDuration::from_millis(300)).await;
+        // The gateway's retry of the same notification (as a gateway retries until it hears
+        // 200) is answered and settles nothing twice.
+        let at_gateway = local::payment(&app.db.db, &orders[0].order_no)
+            .await
+            .unwrap()
+            .unwrap();
+        let retry = local::notice_of(&at_gateway, now()).unwrap();
+        let (status, _) = post_signed(&app, &retry).await;
+        assert_eq!(status, 200, "{}", b.name());
         assert_eq!(events(&app, a.id, "paid").await, 1, "{}", b.name());
+        assert_eq!(messages(&app, "交费成功").await, 1, "{}", b.name());
     }
 }
 
@@ -547,7 +551,7 @@ async fn reconciliation_settles_an_order_whose_notification_never_came() {
             .unwrap();
         assert_eq!(at_gateway.status, "paid");
 
-        tokio::time::sleep(StdDuration::from_millis(500)).await;
+        // Its notification goes to a port nothing listens on, so it can never arrive.
         let pending = payment::order(&app.db.db, &order.order_no).await.unwrap();
         assert_eq!(pending.status, "pending", "{}", b.name());
 

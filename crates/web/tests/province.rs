@@ -9,7 +9,6 @@
 mod common;
 
 use std::io::Cursor;
-use std::time::Duration as StdDuration;
 
 use chrono::{Duration, NaiveDate, SubsecRound, Utc};
 use common::{PASSWORD, TestApp, spawn_app};
@@ -476,14 +475,10 @@ async fn a_province_defined_only_as_data_runs_the_whole_graduation_flow() {
         assert!(page.contains("¥65.00"), "{}", b.name());
         let r = c.post(&gateway).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 303, "{}", b.name());
-        let mut a = application(&app).await;
-        for _ in 0..100 {
-            if a.status == "in_review" {
-                break;
-            }
-            tokio::time::sleep(StdDuration::from_millis(100)).await;
-            a = application(&app).await;
-        }
+        let a = common::eventually("the payment notification settling the order", || async {
+            Some(application(&app).await).filter(|a| a.status == "in_review")
+        })
+        .await;
         assert_eq!((a.status.as_str(), a.stage), ("in_review", Some(3)));
 
         decide(&app, "ln_office", a.id, "3").await;

@@ -222,14 +222,11 @@ async fn prior_education_waits_at_the_confirmation_point_and_is_hidden_from_othe
 
 /// Waits (up to ten seconds) for the push the local 学信网 sends in the background.
 async fn form_once(app: &TestApp, c: &reqwest::Client, marker: &str) -> String {
-    for _ in 0..100 {
+    common::eventually(&format!("{marker} on the form"), || async {
         let (_, page) = app.get_text(c, "/candidate/application").await;
-        if page.contains(marker) {
-            return page;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{marker} never appeared on the form");
+        page.contains(marker).then_some(page)
+    })
+    .await
 }
 
 /// Authorises the code now on the form at the local 学信网, as the candidate's phone would.

@@ -254,3 +254,24 @@ pub fn stored_objects(app: &TestApp) -> usize {
     }
     count(std::path::Path::new(&app.state.config.objects_url))
 }
+
+/// Asks `probe` again and again, 50 ms apart, until it answers `Some`, for at most ten seconds;
+/// for what the server does in the background (a gateway's notification, a 学信网 push). Panics
+/// naming `what` if it never happens.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} did not happen within 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
