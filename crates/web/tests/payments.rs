@@ -7,7 +7,6 @@
 
 mod common;
 
-
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use common::{PAYMENT_SECRET, TestApp, spawn_app};
 use domain::graduation::form::{FileSlot, ResumeEntry};

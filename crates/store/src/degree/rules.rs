@@ -5,7 +5,10 @@
 use chrono::{DateTime, Utc};
 use domain::degree::DEFAULT_THRESHOLD_TENTHS;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 
 use crate::entity::school_degree_rule as rule;
 use crate::repo::RepoError;
@@ -87,5 +90,39 @@ pub async fn set_for_school<C: ConnectionTrait>(
     )
     .exec_without_returning(conn)
     .await?;
+    Ok(())
+}
+
+/// 学位条件设置 saved by a school's admin: the thresholds and their audit row in one
+/// transaction, so neither stands without the other.
+pub async fn save_for_school(
+    db: &DatabaseConnection,
+    school_org_id: i64,
+    rules: DegreeRules,
+    staff_id: i64,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<(), RepoError> {
+    let txn = db.begin().await?;
+    set_for_school(&txn, school_org_id, rules, now).await?;
+    crate::repo::audit::record(
+        &txn,
+        now,
+        crate::repo::audit::Actor {
+            kind: "staff",
+            id: Some(staff_id),
+        },
+        "degree_rules.set",
+        ("organisation", Some(school_org_id)),
+        &format!(
+            "language={} degree_average={} degree_core={}",
+            rules.language_min_average_tenths,
+            rules.degree_min_average_tenths,
+            rules.degree_min_core_tenths
+        ),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }

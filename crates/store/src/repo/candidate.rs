@@ -133,6 +133,34 @@ pub async fn update_contact<C: ConnectionTrait>(
     Ok(am.update(conn).await?)
 }
 
+/// 修改信息 by the candidate: the contact details and their audit row in one transaction.
+pub async fn change_contact(
+    db: &sea_orm::DatabaseConnection,
+    id: i64,
+    phone: &Phone,
+    address: &str,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<candidate::Model, RepoError> {
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let saved = update_contact(&txn, id, phone, address, now).await?;
+    super::audit::record(
+        &txn,
+        now,
+        super::audit::Actor {
+            kind: "candidate",
+            id: Some(id),
+        },
+        "candidate.contact_updated",
+        ("candidate", Some(id)),
+        &format!("联系电话 {}", phone.masked()),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
 /// The condition selecting the candidates a staff organisation is responsible for: those registered
 /// within its subtree (an office is the root of its province, so it sees the whole province), and,
 /// for a chief university, those with an enrolled major it examines.

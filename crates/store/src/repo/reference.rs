@@ -243,6 +243,34 @@ pub async fn plan<C: ConnectionTrait>(conn: &C, major_id: i64) -> Result<Vec<Pla
         .collect())
 }
 
+/// 新增在籍专业 by the candidate: the major and its audit row in one transaction.
+pub async fn enrol(
+    db: &sea_orm::DatabaseConnection,
+    candidate_id: i64,
+    candidate_province: &str,
+    major_id: i64,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<(), RepoError> {
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    add_enrolled_major(&txn, candidate_id, candidate_province, major_id, now).await?;
+    super::audit::record(
+        &txn,
+        now,
+        super::audit::Actor {
+            kind: "candidate",
+            id: Some(candidate_id),
+        },
+        "candidate.enrolled_major_added",
+        ("candidate", Some(candidate_id)),
+        &format!("major_id={major_id}"),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Adds an enrolled major (在籍专业) for a candidate; the major must belong to the candidate's province.
 pub async fn add_enrolled_major<C: ConnectionTrait>(
     conn: &C,

@@ -4,9 +4,11 @@
 
 pub mod archive;
 pub mod backfill;
+pub mod corrections;
 pub mod degree;
 pub mod files;
 pub mod graduation;
 pub mod language;
 pub mod payment;
+pub mod profile;
 pub mod review;

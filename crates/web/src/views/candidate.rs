@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use store::entity::{candidate, score_record};
-use store::repo::{audit, reference};
+use store::repo::reference;
 
 use super::Layout;
 use crate::error::AppError;
@@ -22,22 +22,6 @@ fn label_of<T: Copy>(
     from(code)
         .map(|v| label(&v).to_owned())
         .unwrap_or_else(|| code.to_owned())
-}
-
-/// Writes the audit row of a change a candidate made to their own record.
-async fn record_own<C: sea_orm::ConnectionTrait>(
-    conn: &C,
-    me: &CurrentCandidate,
-    now: chrono::DateTime<chrono::Utc>,
-    action: &str,
-    detail: &str,
-) -> Result<(), AppError> {
-    let actor = audit::Actor {
-        kind: "candidate",
-        id: Some(me.model.id),
-    };
-    let subject = ("candidate", Some(me.model.id));
-    Ok(audit::record(conn, now, actor, action, subject, detail, Some(&me.ctx.ip)).await?)
 }
 
 /// The candidate's own record as shown on 考生信息.
@@ -182,48 +166,27 @@ pub async fn edit_submit(
     me: CurrentCandidate,
     Form(form): Form<ContactForm>,
 ) -> Result<Response, AppError> {
-    let phone = domain::Phone::parse(&form.phone);
-    let address = domain::validate_address(&form.address);
-    let mut errors = Vec::new();
-    if let Err(e) = &phone {
-        errors.push(("phone".to_owned(), e.to_string()));
-    }
-    if let Err(e) = &address {
-        errors.push(("address".to_owned(), e.to_string()));
-    }
-    match (phone, address) {
-        (Ok(phone), Ok(address)) => {
-            let now = state.now();
-            let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
-            store::repo::candidate::update_contact(&txn, me.model.id, &phone, &address, now)
-                .await?;
-            record_own(
-                &txn,
-                &me,
-                now,
-                "candidate.contact_updated",
-                &format!("联系电话 {}", phone.masked()),
-            )
-            .await?;
-            txn.commit().await?;
-            Ok(Redirect::to("/candidate/profile?saved=1").into_response())
-        }
-        _ => {
-            let page = EditPage {
-                layout: Layout::candidate(
-                    "修改信息",
-                    &me.model.name,
-                    &me.ctx,
-                    "/candidate/profile/edit",
-                ),
-                p: ProfileView::of(&me.model),
-                phone: form.phone,
-                address: form.address,
-                errors,
-            };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
-        }
-    }
+    let errors =
+        match crate::services::profile::change_contact(&state, &me, &form.phone, &form.address)
+            .await
+        {
+            Ok(_) => return Ok(Redirect::to("/candidate/profile?saved=1").into_response()),
+            Err(AppError::Invalid(errors)) => errors,
+            Err(e) => return Err(e),
+        };
+    let page = EditPage {
+        layout: Layout::candidate(
+            "修改信息",
+            &me.model.name,
+            &me.ctx,
+            "/candidate/profile/edit",
+        ),
+        p: ProfileView::of(&me.model),
+        phone: form.phone,
+        address: form.address,
+        errors,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
 
 /// One enrolled major as listed.
@@ -334,30 +297,13 @@ pub async fn add_major(
             render_majors(&state, &me, Some("请选择要新增的专业。".to_owned()), false).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
     };
-    let now = state.now();
-    let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
-    let added =
-        reference::add_enrolled_major(&txn, me.model.id, &me.model.province, major_id, now).await;
-    let message = match added {
-        Ok(()) => None,
-        Err(store::repo::RepoError::NotFound) => Some("所选专业不存在。".to_owned()),
-        Err(store::repo::RepoError::Conflict(m) | store::repo::RepoError::Invalid(m)) => Some(m),
-        Err(e) => return Err(e.into()),
-    };
-    if let Some(m) = message {
-        drop(txn);
+    if let Err(e) = crate::services::profile::add_major(&state, &me, major_id).await {
+        let Some(m) = e.refusal() else {
+            return Err(e);
+        };
         let html = render_majors(&state, &me, Some(m), false).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
     }
-    record_own(
-        &txn,
-        &me,
-        now,
-        "candidate.enrolled_major_added",
-        &format!("major_id={major_id}"),
-    )
-    .await?;
-    txn.commit().await?;
     Ok(Redirect::to("/candidate/majors?added=1").into_response())
 }
 

@@ -15,7 +15,6 @@ use store::degree::language::{self as language, Decision, OPINION_MAX};
 use store::degree::rules::{self, DegreeRules};
 use store::entity::batch;
 use store::repo::RepoError;
-use store::sea_orm::TransactionTrait;
 
 use super::Layout;
 use super::language::{Detail, detail_of, file_response};
@@ -535,30 +534,18 @@ pub async fn rules_save(
             degree_min_average_tenths: a,
             degree_min_core_tenths: c,
         };
-        // The rules and their audit row in one transaction.
-        let txn = state.db.begin().await?;
-        match rules::set_for_school(&txn, me.0.org.id, r, state.now()).await {
-            Ok(()) => {
-                store::repo::audit::record(
-                    &txn,
-                    state.now(),
-                    store::repo::audit::Actor {
-                        kind: "staff",
-                        id: Some(me.0.staff.id),
-                    },
-                    "degree_rules.set",
-                    ("organisation", Some(me.0.org.id)),
-                    &format!("language={l} degree_average={a} degree_core={c}"),
-                    Some(me.0.ctx.ip.as_str()),
-                )
-                .await?;
-                txn.commit().await?;
-                return Ok(Redirect::to("/staff/degree-rules?saved=1").into_response());
-            }
-            Err(RepoError::Invalid(m)) => {
-                txn.rollback().await?;
-                errors.push(m);
-            }
+        let saved = rules::save_for_school(
+            &state.db,
+            me.0.org.id,
+            r,
+            me.0.staff.id,
+            state.now(),
+            Some(me.0.ctx.ip.as_str()),
+        )
+        .await;
+        match saved {
+            Ok(()) => return Ok(Redirect::to("/staff/degree-rules?saved=1").into_response()),
+            Err(RepoError::Invalid(m)) => errors.push(m),
             Err(e) => return Err(e.into()),
         }
     }

@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use store::entity::record_correction;
-use store::repo::RepoError;
 use store::repo::record_correction::{self as corrections, Decision, Field};
 
 use super::Layout;
@@ -142,44 +141,15 @@ pub async fn candidate_submit(
     me: CurrentCandidate,
     Form(form): Form<CorrectionForm>,
 ) -> Result<Response, AppError> {
-    let mut errors = Vec::new();
-    let field = Field::from_code(&form.field);
-    if field.is_none() {
-        errors.push("请选择更正项目".to_owned());
-    }
-    let new_value = field.map(|f| corrections::normalise_new_value(f, &form.new_value));
-    if let Some(Err(e)) = &new_value {
-        errors.push(e.to_string());
-    }
-    let reason = corrections::validate_reason(&form.reason);
-    if let Err(e) = &reason {
-        errors.push(e.to_string());
-    }
-    if let (Some(field), Some(Ok(new_value)), Ok(reason)) = (field, &new_value, &reason) {
-        let now = state.now();
-        let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
-        let filed = corrections::submit(
-            &txn,
-            &me.model,
-            field,
-            new_value,
-            reason,
-            now,
-            Some(&me.ctx.ip),
-        )
-        .await;
-        match filed {
-            Ok(_) => {
-                txn.commit().await?;
-                return Ok(Redirect::to("/candidate/corrections?submitted=1").into_response());
-            }
-            Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-                drop(txn);
-                errors.push(m);
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let filed =
+        crate::services::corrections::file(&state, &me, &form.field, &form.new_value, &form.reason)
+            .await;
+    let errors = match filed {
+        Ok(()) => return Ok(Redirect::to("/candidate/corrections?submitted=1").into_response()),
+        Err(AppError::Invalid(list)) => list.into_iter().map(|(_, m)| m).collect(),
+        Err(AppError::Conflict(m)) => vec![m],
+        Err(e) => return Err(e),
+    };
     let html = render_candidate(&state, &me, form, errors, false).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
 }
@@ -302,36 +272,6 @@ pub struct RejectForm {
     decision_reason: String,
 }
 
-async fn decide(
-    state: &AppState,
-    me: &CurrentStaff,
-    id: i64,
-    decision: Decision,
-) -> Result<(), AppError> {
-    let now = state.now();
-    let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
-    let outcome = corrections::decide(
-        &txn,
-        &me.org,
-        me.staff.id,
-        id,
-        decision,
-        now,
-        Some(&me.ctx.ip),
-    )
-    .await;
-    match outcome {
-        Ok(_) => {
-            txn.commit().await?;
-            Ok(())
-        }
-        Err(RepoError::NotFound) => Err(AppError::NotFound(
-            corrections::NOT_FOUND_MESSAGE.to_owned(),
-        )),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// POST /staff/corrections/{id}/approve
 pub async fn approve(
     State(state): State<AppState>,
@@ -339,7 +279,7 @@ pub async fn approve(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     may_decide(&me)?;
-    decide(&state, &me, id, Decision::Approve).await?;
+    crate::services::corrections::decide(&state, &me, id, Decision::Approve).await?;
     Ok(Redirect::to("/staff/corrections?done=approved").into_response())
 }
 
@@ -363,6 +303,7 @@ pub async fn reject(
         let html = render_staff(&state, &me, Some(message), None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
     }
-    decide(&state, &me, id, Decision::Reject(opinion.to_owned())).await?;
+    crate::services::corrections::decide(&state, &me, id, Decision::Reject(opinion.to_owned()))
+        .await?;
     Ok(Redirect::to("/staff/corrections?done=rejected").into_response())
 }
