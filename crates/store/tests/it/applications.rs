@@ -4,7 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use crate::common::{HASH, now};
+use chrono::Duration;
 use domain::graduation::form::{FileSlot, ResumeEntry};
 use domain::review::Status;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -16,12 +17,6 @@ use store::graduation::application::{
 use store::objects::Objects;
 use store::repo::{RepoError, candidate as candidates, inbox, org, reference, staff};
 use store::testkit::{TestDb, app_backends};
-
-const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVtby1zYWx0$ZGVtby1oYXNoLW5vdC1yZWFs";
-
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(0)
-}
 
 struct World {
     t: TestDb,

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{PASSWORD, TestApp, csrf_in, spawn_app, spawn_app_with};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};

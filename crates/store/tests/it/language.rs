@@ -5,7 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{DateTime, Duration, NaiveDate, SubsecRound, TimeZone, Utc};
+use crate::common::{HASH, now};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::degree::language::{LanguageInput, Qualification, ValidLanguageForm, validate};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use store::degree::language::{self as language, Decision, NewProof};
@@ -17,12 +18,6 @@ use store::repo::RepoError;
 use store::repo::reference::{self, NewBatch};
 use store::repo::{staff, student as students};
 use store::testkit::{Backend, TestDb, contract_backends};
-
-const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVtby1zYWx0$ZGVtby1oYXNoLW5vdC1yZWFs";
-
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(0)
-}
 
 struct World {
     t: TestDb,

@@ -3,9 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common::{HASH, now};
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, SubsecRound, Utc};
 use domain::graduation::{Facts, Plan, audit, moral_state};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -20,18 +20,11 @@ use store::graduation::batch_audit::{self, BatchAuditSummary};
 use store::graduation::{plan_of, records_of};
 use store::testkit::{TestDb, contract_backends};
 
-/// Not a real argon2 hash: these tests never sign in.
-const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVtby1zYWx0$ZGVtby1oYXNoLW5vdC1yZWFs";
-
 /// Synthetic candidates on top of the named ones: enough for several chunks of [`CHUNK`].
 const EXTRA: u64 = 400;
 
 /// Small enough that a province spans many chunks, odd so boundaries fall anywhere.
 const CHUNK: u32 = 37;
-
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(0)
-}
 
 /// (candidate id, major id) → (eligible, failing mask).
 type Verdicts = BTreeMap<(i64, i64), (bool, i16)>;

@@ -12,7 +12,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{TestApp, spawn_app};
 use domain::graduation::form::{FileSlot, ResumeEntry};

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{DateTime, SubsecRound, Utc};
+use crate::common::{HASH, now};
 use domain::graduation::form::FileSlot;
 use store::demo::{self, DemoOptions, accounts};
 use store::entity::{batch, candidate, graduation_application as app, organisation};
@@ -13,12 +13,6 @@ use store::graduation::{materials, prior_review};
 use store::objects::Objects;
 use store::repo::{RepoError, candidate as candidates, org, reference, staff};
 use store::testkit::{TestDb, app_backends};
-
-const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVtby1zYWx0$ZGVtby1oYXNoLW5vdC1yZWFs";
-
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(0)
-}
 
 struct World {
     t: TestDb,

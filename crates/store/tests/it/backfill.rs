@@ -6,7 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use crate::common::{HASH, now};
+use chrono::NaiveDate;
 use domain::LegacyAdmissionNo;
 use domain::backfill::{BackfillInput, BackfillSource, ValidBackfill, validate};
 use domain::graduation::{ConditionKey, Facts, audit, moral_state};
@@ -20,12 +21,6 @@ use store::repo::audit::Actor;
 use store::repo::score_backfill::{self as backfills, Decision, Scan, legacy};
 use store::repo::{candidate as candidates, reference, staff};
 use store::testkit::{Backend, TestDb, contract_backends};
-
-const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVtby1zYWx0$ZGVtby1oYXNoLW5vdC1yZWFs";
-
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(0)
-}
 
 struct World {
     t: TestDb,

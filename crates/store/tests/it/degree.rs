@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{DateTime, SubsecRound, Utc};
+use crate::common::{HASH, now};
 use domain::degree::files::DegreeSlot;
 use domain::degree::form::{DegreeFormInput, DegreeKinds};
 use domain::degree::{DegreeAward, DegreeReview};
@@ -18,12 +18,6 @@ use store::graduation::application::Decision;
 use store::objects::Objects;
 use store::repo::RepoError;
 use store::testkit::{TestDb, app_backends};
-
-const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVtby1zYWx0$ZGVtby1oYXNoLW5vdC1yZWFs";
-
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(0)
-}
 
 struct World {
     t: TestDb,

@@ -3,9 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common::{HASH, now};
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use store::demo::{self, DemoOptions, DemoSummary, accounts};
 use store::entity::{
@@ -14,13 +15,6 @@ use store::entity::{
 };
 use store::repo::{candidate as candidates, reference, staff, student as students};
 use store::testkit::{TestDb, app_backends};
-
-/// Not a real argon2 hash: hashing is slow and these tests never sign in.
-const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVtby1zYWx0$ZGVtby1oYXNoLW5vdC1yZWFs";
-
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(0)
-}
 
 async fn seeded(t: &TestDb, extra: u64) -> DemoSummary {
     let opts = DemoOptions {

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use common::{PAYMENT_SECRET, TestApp, spawn_app};

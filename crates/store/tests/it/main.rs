@@ -1,0 +1,18 @@
+//! The store crate's integration tests, one binary: the repositories and operations against
+//! SQLite, PostgreSQL and (for the contract suite) MariaDB. One module per area; `common` holds
+//! what they share.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod applications;
+mod backfill;
+mod batch_audit;
+mod common;
+mod contract;
+mod database;
+mod degree;
+mod demo;
+mod import;
+mod language;
+mod objects_s3;
+mod yunnan;

@@ -1,0 +1,22 @@
+//! The web crate's integration tests, one binary: the whole application over HTTP on every app
+//! backend (SQLite, and PostgreSQL where `BIYE_TEST_POSTGRES` is set), and in Chromium for the
+//! browser flows. One module per area.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod app;
+mod application;
+mod backfill;
+mod browser;
+mod common;
+mod corrections;
+mod degree;
+mod graduation;
+mod hardening;
+mod imports;
+mod language;
+mod payments;
+mod province;
+mod reviews;
+mod yunnan;
