@@ -254,7 +254,9 @@ pub async fn serve(
     std::fs::create_dir_all(&web_cfg.spool_dir)
         .with_context(|| format!("cannot create {}", web_cfg.spool_dir.display()))?;
     let state = web::AppState::new(db, web_cfg).context("cannot start the server")?;
-    let jobs = jobs::spawn_periodic(state.db.clone(), state.gateway.clone());
+    let documents: std::sync::Arc<dyn jobs::DocumentBuilder> =
+        std::sync::Arc::new(web::services::archive::ArchiveJob(state.clone()));
+    let jobs = jobs::spawn_periodic(state.db.clone(), state.gateway.clone(), Some(documents));
     let trim = memory::spawn_trim();
     web::routes::serve(listener, state, shutdown_signal()).await?;
     jobs.abort();

@@ -33,17 +33,20 @@ pub enum Job {
     ExecuteRefunds,
     /// Keeps SQLite's write-ahead log small.
     CheckpointWal,
+    /// Renders the 毕业生电子档案 queued by final approvals.
+    BuildArchives,
 }
 
 impl Job {
     /// Every job, in the order a round runs them.
-    pub const ALL: [Job; 6] = [
+    pub const ALL: [Job; 7] = [
         Job::PurgeSessions,
         Job::PurgeThrottle,
         Job::CloseApplications,
         Job::ReconcilePayments,
         Job::ExecuteRefunds,
         Job::CheckpointWal,
+        Job::BuildArchives,
     ];
 
     /// The lease's name.
@@ -55,6 +58,7 @@ impl Job {
             Job::ReconcilePayments => "reconcile_payments",
             Job::ExecuteRefunds => "execute_refunds",
             Job::CheckpointWal => "checkpoint_wal",
+            Job::BuildArchives => "build_archives",
         }
     }
 
@@ -64,7 +68,7 @@ impl Job {
     pub fn every(self) -> Duration {
         match self {
             Job::PurgeSessions | Job::PurgeThrottle => Duration::minutes(10),
-            Job::CheckpointWal => Duration::seconds(15),
+            Job::CheckpointWal | Job::BuildArchives => Duration::seconds(15),
             _ => Duration::minutes(1),
         }
     }
@@ -76,6 +80,14 @@ pub const LEASE_HOLD: Duration = Duration::minutes(10);
 /// How often each instance looks for due jobs.
 pub const TICK: StdDuration = StdDuration::from_secs(15);
 
+/// Renders the documents queued for the job: the printer and the object store belong to the
+/// application, so it hands the job this.
+#[async_trait::async_trait]
+pub trait DocumentBuilder: Send + Sync {
+    /// Renders and stores what is queued at `now`; returns how many were built.
+    async fn build_queued(&self, now: DateTime<Utc>) -> Result<u64, String>;
+}
+
 /// What the jobs need from the process.
 #[derive(Clone)]
 pub struct Context {
@@ -83,13 +95,19 @@ pub struct Context {
     pub db: Db,
     /// The payment gateway.
     pub gateway: Arc<dyn PaymentGateway>,
+    /// Who renders queued documents; `None` where this process does not.
+    pub documents: Option<Arc<dyn DocumentBuilder>>,
     /// Who this instance is in the leases' `holder` column.
     pub holder: String,
 }
 
 impl Context {
     /// A context with a holder name unique to this process: host, process id, random suffix.
-    pub fn new(db: Db, gateway: Arc<dyn PaymentGateway>) -> Self {
+    pub fn new(
+        db: Db,
+        gateway: Arc<dyn PaymentGateway>,
+        documents: Option<Arc<dyn DocumentBuilder>>,
+    ) -> Self {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".to_owned());
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let holder = format!(
@@ -100,6 +118,7 @@ impl Context {
         Context {
             db,
             gateway,
+            documents,
             holder: holder.chars().take(80).collect(),
         }
     }
@@ -132,6 +151,10 @@ async fn run_job(ctx: &Context, job: Job, now: DateTime<Utc>) -> Result<(), Stri
             .await
             .map(drop)
             .map_err(|e| e.to_string()),
+        Job::BuildArchives => match &ctx.documents {
+            Some(d) => d.build_queued(now).await.map(drop),
+            None => Ok(()),
+        },
     }
 }
 
@@ -160,8 +183,12 @@ pub async fn run_due(ctx: &Context, now: DateTime<Utc>) -> Vec<Job> {
 }
 
 /// Runs the periodic jobs until the returned handle is aborted.
-pub fn spawn_periodic(db: Db, gateway: Arc<dyn PaymentGateway>) -> tokio::task::JoinHandle<()> {
-    let ctx = Context::new(db, gateway);
+pub fn spawn_periodic(
+    db: Db,
+    gateway: Arc<dyn PaymentGateway>,
+    documents: Option<Arc<dyn DocumentBuilder>>,
+) -> tokio::task::JoinHandle<()> {
+    let ctx = Context::new(db, gateway, documents);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
         loop {

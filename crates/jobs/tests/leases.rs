@@ -14,6 +14,7 @@ fn instance(db: store::Db, holder: &str) -> Context {
     Context {
         gateway: Arc::new(LocalGateway::new(db.clone(), "http://127.0.0.1:9")),
         db,
+        documents: None,
         holder: holder.to_owned(),
     }
 }

@@ -1,10 +1,13 @@
 //! The 毕业生电子档案 of an application: queued in the transaction of its final approval, then
-//! rendered and stored by whoever gets to it first (the approving request right after commit, or
-//! the first reader if that failed). Stored once: a second builder's copy is thrown away.
+//! rendered and stored by whoever gets to it first (the `build_archives` job on any instance, or
+//! the first reader before it ran). Stored once: a second builder's copy is thrown away.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use crate::entity::graduate_archive as archive;
 use crate::objects::Stored;
@@ -74,4 +77,18 @@ pub async fn mark_built<C: ConnectionTrait>(
         .await?
         .rows_affected;
     Ok(n > 0)
+}
+
+/// The applications whose archive is queued and not rendered yet, oldest first, at most
+/// `limit`.
+pub async fn pending<C: ConnectionTrait>(conn: &C, limit: u64) -> Result<Vec<i64>, RepoError> {
+    Ok(archive::Entity::find()
+        .filter(archive::Column::Status.eq(PENDING))
+        .order_by_asc(archive::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| a.application_id)
+        .collect())
 }

@@ -128,11 +128,35 @@ pub async fn build(
     Ok(archive::of(&state.db, a.id).await?)
 }
 
-/// Builds the archive after a final approval without failing the approval: a failure is logged
-/// and the first request for the document tries again.
-pub async fn build_after_approval(state: &AppState, a: &app::Model) {
-    if let Err(e) = build(state, a).await {
-        tracing::warn!(application = a.id, error = ?e, "building the graduate archive failed");
+/// Archives rendered per run of the job: a run stays short however many approvals came in at
+/// once; the rest wait for the next run, 15 seconds later.
+pub const PER_RUN: u64 = 50;
+
+/// Renders and stores the queued archives (the `build_archives` job). One that fails is logged
+/// and stays queued for the next run; the first reader of the document also builds it.
+pub async fn build_queued(state: &AppState) -> Result<u64, AppError> {
+    let mut built = 0;
+    for id in archive::pending(&state.db, PER_RUN).await? {
+        let a = apps::get(&state.db, id).await?;
+        match build(state, &a).await {
+            Ok(Some(row)) if row.status == archive::DONE => built += 1,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(application = id, error = ?e, "building the graduate archive failed")
+            }
+        }
+    }
+    Ok(built)
+}
+
+/// The application's side of the `build_archives` job: the printer and the object store are
+/// the application's.
+pub struct ArchiveJob(pub AppState);
+
+#[async_trait::async_trait]
+impl jobs::DocumentBuilder for ArchiveJob {
+    async fn build_queued(&self, _now: chrono::DateTime<chrono::Utc>) -> Result<u64, String> {
+        build_queued(&self.0).await.map_err(|e| e.to_string())
     }
 }
 

@@ -1,6 +1,6 @@
 //! 毕业审核 as one operation for pages and the API: an organisation's queue with its filters and
 //! paging, and one decision on one application (visibility, the seal confirmation, the decision
-//! through the state machine, the archive after a final approval).
+//! through the state machine; a final approval queues the archive for the `build_archives` job).
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -89,12 +89,8 @@ pub async fn decide_one(
     )
     .await;
     match outcome {
-        Ok(a) => {
-            if a.status == domain::review::Status::Approved.code() {
-                super::archive::build_after_approval(state, &a).await;
-            }
-            Ok(a)
-        }
+        // A final approval queued its archive; the `build_archives` job renders it.
+        Ok(a) => Ok(a),
         Err(RepoError::NotFound) => {
             tracing::warn!(
                 staff = me.staff.id,

@@ -503,6 +503,29 @@ async fn a_province_defined_only_as_data_runs_the_whole_graduation_flow() {
             "{}: archive filed",
             b.name()
         );
+        // The job renders it; the candidate then downloads it.
+        let built = common::run_jobs(&app).await;
+        let archive = store::graduation::archive::of(&app.db.db, a.id)
+            .await
+            .unwrap()
+            .unwrap();
+        if printout::Printer::new(None).font_available() {
+            assert!(built.contains(&jobs::Job::BuildArchives), "{}", b.name());
+            assert_eq!(archive.status, "done", "{}", b.name());
+            let r = c
+                .get(app.url("/candidate/application/archive.pdf"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200, "{}", b.name());
+            assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+        } else {
+            assert!(
+                std::env::var_os("BIYE_REQUIRE_FONT").is_none(),
+                "no CJK font installed"
+            );
+            assert_eq!(archive.status, "pending", "{}", b.name());
+        }
     }
 }
 

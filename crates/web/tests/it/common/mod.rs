@@ -275,3 +275,16 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// One round of the background jobs, as an instance of `biye serve` runs them every 15 seconds,
+/// with the application's document builder; returns the jobs that ran.
+pub async fn run_jobs(app: &TestApp) -> Vec<jobs::Job> {
+    let ctx = jobs::Context::new(
+        app.state.db.clone(),
+        app.state.gateway.clone(),
+        Some(std::sync::Arc::new(web::services::archive::ArchiveJob(
+            app.state.clone(),
+        ))),
+    );
+    jobs::run_due(&ctx, app.state.now()).await
+}
