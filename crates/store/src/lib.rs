@@ -17,6 +17,7 @@ pub mod notify;
 pub mod objects;
 pub mod payment;
 pub mod repo;
+#[cfg(feature = "test-support")]
 pub mod testkit;
 
 pub use db::{Db, connect};
