@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use domain::credential::{Applicant, CredentialPush, judge};
 use rand::Rng;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -19,6 +19,7 @@ use crate::graduation::application::{PRIOR_MANUAL, PRIOR_VERIFIED};
 use crate::repo::RepoError;
 use crate::repo::audit::{self, Actor};
 use crate::repo::inbox::{self, Recipient};
+use crate::repo::versioned;
 
 /// Shown, waiting for the candidate to authorise and the service to push.
 pub const PENDING: &str = "pending";
@@ -147,28 +148,32 @@ pub async fn apply_push(
     }
     // Only an application still waiting for the candidate's choice changes; one under 人工审核
     // keeps its course, and the answer stays on record.
-    let mut q = app::Entity::update_many()
-        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-        .col_expr(app::Column::UpdatedAt, Expr::value(now));
-    q = match &verdict {
-        Ok(_) => q
-            .col_expr(app::Column::PriorCheck, Expr::value(PRIOR_VERIFIED))
-            .col_expr(
+    let mut set = vec![(app::Column::UpdatedAt, Expr::value(now))];
+    match &verdict {
+        Ok(_) => {
+            set.push((app::Column::PriorCheck, Expr::value(PRIOR_VERIFIED)));
+            set.push((
                 app::Column::PriorCheckMessage,
                 Expr::value(Option::<String>::None),
-            ),
-        Err(m) => q.col_expr(
+            ));
+        }
+        Err(m) => set.push((
             app::Column::PriorCheckMessage,
             Expr::value(format!("学信网授权核验未通过：{m}")),
-        ),
-    };
-    let applied = q
-        .filter(app::Column::Id.eq(a.id))
-        .filter(app::Column::PriorCheck.eq(PRIOR_MANUAL))
-        .exec(&txn)
-        .await?
-        .rows_affected
-        > 0;
+        )),
+    }
+    let applied = versioned::update_if_unchanged(
+        &txn,
+        versioned::Claim::<app::Entity> {
+            version: app::Column::Version,
+            expected: None,
+            guard: sea_orm::Condition::all()
+                .add(app::Column::Id.eq(a.id))
+                .add(app::Column::PriorCheck.eq(PRIOR_MANUAL)),
+        },
+        set,
+    )
+    .await?;
     let actor = Actor {
         kind: "system",
         id: None,

@@ -7,10 +7,11 @@
 //! transaction with an audit row and a 收件箱 message, so two reviewers leave one result.
 
 use crate::graduation::application::Decision;
+use crate::repo::versioned;
 use chrono::{DateTime, Utc};
 use domain::degree::form::{DegreeFormInput, FieldError, validate};
 use domain::degree::{DegreeAward, DegreeReview};
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -55,23 +56,19 @@ async fn claim<C: ConnectionTrait>(
     extra: Condition,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    let mut q = app::Entity::update_many()
-        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-        .col_expr(app::Column::UpdatedAt, Expr::value(now));
-    for (c, v) in changes {
-        q = q.col_expr(c, v);
-    }
-    let n = q
-        .filter(app::Column::Id.eq(a.id))
-        .filter(app::Column::Version.eq(a.version))
-        .filter(extra)
-        .exec(conn)
-        .await?
-        .rows_affected;
-    if n == 0 {
-        return Err(RepoError::Conflict(CHANGED.to_owned()));
-    }
-    Ok(())
+    let mut set = vec![(app::Column::UpdatedAt, Expr::value(now))];
+    set.extend(changes);
+    versioned::claim(
+        conn,
+        versioned::Claim::<app::Entity> {
+            version: app::Column::Version,
+            expected: Some(a.version),
+            guard: Condition::all().add(app::Column::Id.eq(a.id)).add(extra),
+        },
+        set,
+        CHANGED,
+    )
+    .await
 }
 
 /// Refused unless `now` lies in the batch's window, naming it in Beijing time.

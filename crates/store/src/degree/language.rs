@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use domain::degree::language::{LanguageStatus, Qualification, ValidLanguageForm};
 use domain::degree::{EntryCondition, PlanResult};
 use domain::{CourseKind, ScoreValue};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -23,6 +23,7 @@ use crate::entity::{batch, language_application as app, language_file, student};
 use crate::objects::Stored;
 use crate::repo::audit::{self, Actor};
 use crate::repo::inbox::{self, Recipient};
+use crate::repo::versioned;
 use crate::repo::{RepoError, is_unique_violation, reference};
 
 /// The kind code of language batches.
@@ -290,21 +291,27 @@ pub async fn withdraw(
     ip: Option<&str>,
 ) -> Result<(), RepoError> {
     let txn = db.begin().await?;
-    let n = app::Entity::update_many()
-        .col_expr(
-            app::Column::Status,
-            Expr::value(LanguageStatus::Withdrawn.code()),
-        )
-        .col_expr(app::Column::ActiveBatchId, Expr::value(Option::<i64>::None))
-        .col_expr(app::Column::WithdrawnAt, Expr::value(now))
-        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-        .filter(app::Column::Id.eq(id))
-        .filter(app::Column::StudentId.eq(student_id))
-        .filter(app::Column::Status.eq(LanguageStatus::Pending.code()))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if n == 0 {
+    let withdrawn = versioned::update_if_unchanged(
+        &txn,
+        versioned::Claim::<app::Entity> {
+            version: app::Column::Version,
+            expected: None,
+            guard: sea_orm::Condition::all()
+                .add(app::Column::Id.eq(id))
+                .add(app::Column::StudentId.eq(student_id))
+                .add(app::Column::Status.eq(LanguageStatus::Pending.code())),
+        },
+        vec![
+            (
+                app::Column::Status,
+                Expr::value(LanguageStatus::Withdrawn.code()),
+            ),
+            (app::Column::ActiveBatchId, Expr::value(Option::<i64>::None)),
+            (app::Column::WithdrawnAt, Expr::value(now)),
+        ],
+    )
+    .await?;
+    if !withdrawn {
         // Rolled back explicitly: a transaction merely dropped is rolled back only when its
         // connection is next used, and on MySQL it holds its locks until then.
         txn.rollback().await?;
@@ -514,26 +521,32 @@ async fn review_once(
     let opinion = opinion.to_owned();
     let txn = db.begin().await?;
     // First statement of the transaction; see the module documentation.
-    let mut update = app::Entity::update_many()
-        .col_expr(app::Column::Status, Expr::value(status.code()))
-        .col_expr(
-            app::Column::ReviewOpinion,
-            Expr::value((!opinion.is_empty()).then(|| opinion.clone())),
-        )
-        .col_expr(
-            app::Column::Qualification,
-            Expr::value(decision.qualification.code()),
-        )
-        .col_expr(app::Column::ReviewedBy, Expr::value(staff_id))
-        .col_expr(app::Column::ReviewedAt, Expr::value(now))
-        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-        .filter(app::Column::Id.eq(a.id))
-        .filter(app::Column::BatchId.eq(b.id))
-        .filter(app::Column::Status.eq(LanguageStatus::Pending.code()));
-    if let Some(v) = expected_version {
-        update = update.filter(app::Column::Version.eq(v));
-    }
-    if update.exec(&txn).await?.rows_affected == 0 {
+    let reviewed = versioned::update_if_unchanged(
+        &txn,
+        versioned::Claim::<app::Entity> {
+            version: app::Column::Version,
+            expected: expected_version,
+            guard: sea_orm::Condition::all()
+                .add(app::Column::Id.eq(a.id))
+                .add(app::Column::BatchId.eq(b.id))
+                .add(app::Column::Status.eq(LanguageStatus::Pending.code())),
+        },
+        vec![
+            (app::Column::Status, Expr::value(status.code())),
+            (
+                app::Column::ReviewOpinion,
+                Expr::value((!opinion.is_empty()).then(|| opinion.clone())),
+            ),
+            (
+                app::Column::Qualification,
+                Expr::value(decision.qualification.code()),
+            ),
+            (app::Column::ReviewedBy, Expr::value(staff_id)),
+            (app::Column::ReviewedAt, Expr::value(now)),
+        ],
+    )
+    .await?;
+    if !reviewed {
         // See `withdraw`: release the locks now.
         txn.rollback().await?;
         return Err(already_reviewed());

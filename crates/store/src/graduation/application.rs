@@ -25,6 +25,7 @@ use crate::entity::{
 use crate::objects::Stored;
 use crate::repo::audit::{self, Actor};
 use crate::repo::inbox::{self, Recipient};
+use crate::repo::versioned;
 use crate::repo::{RepoError, calendar};
 
 /// The prior-education check was not needed (专科).
@@ -344,24 +345,23 @@ pub(super) async fn claim_for_edit<C: ConnectionTrait>(
     extra: Vec<(app::Column, SimpleExpr)>,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    let mut q = app::Entity::update_many()
-        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-        .col_expr(app::Column::UpdatedAt, Expr::value(now));
-    for (c, v) in extra {
-        q = q.col_expr(c, v);
-    }
-    let n = q
-        .filter(app::Column::Id.eq(a.id))
-        .filter(app::Column::CandidateId.eq(a.candidate_id))
-        .filter(app::Column::Version.eq(a.version))
-        .filter(app::Column::Status.is_in([Status::Draft.code(), Status::Rejected.code()]))
-        .exec(conn)
-        .await?
-        .rows_affected;
-    if n == 0 {
-        return Err(RepoError::Conflict(CHANGED_MESSAGE.to_owned()));
-    }
-    Ok(())
+    let mut set = vec![(app::Column::UpdatedAt, Expr::value(now))];
+    set.extend(extra);
+    let guard = Condition::all()
+        .add(app::Column::Id.eq(a.id))
+        .add(app::Column::CandidateId.eq(a.candidate_id))
+        .add(app::Column::Status.is_in([Status::Draft.code(), Status::Rejected.code()]));
+    versioned::claim(
+        conn,
+        versioned::Claim::<app::Entity> {
+            version: app::Column::Version,
+            expected: Some(a.version),
+            guard,
+        },
+        set,
+        CHANGED_MESSAGE,
+    )
+    .await
 }
 
 /// Saves one section of the candidate's own application.
@@ -720,31 +720,32 @@ async fn move_to<C: ConnectionTrait>(
     extra: Vec<(app::Column, SimpleExpr)>,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    let mut q = app::Entity::update_many()
-        .col_expr(app::Column::Status, Expr::value(next.status.code()))
-        .col_expr(app::Column::Stage, Expr::value(stage_i32(next.stage)))
-        .col_expr(app::Column::CurrentOrgId, Expr::value(current_org))
-        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-        .col_expr(app::Column::UpdatedAt, Expr::value(now));
-    for (c, v) in extra {
-        q = q.col_expr(c, v);
-    }
+    let mut set = vec![
+        (app::Column::Status, Expr::value(next.status.code())),
+        (app::Column::Stage, Expr::value(stage_i32(next.stage))),
+        (app::Column::CurrentOrgId, Expr::value(current_org)),
+        (app::Column::UpdatedAt, Expr::value(now)),
+    ];
+    set.extend(extra);
     let stage_cond = match stage_i32(from.stage) {
         Some(s) => app::Column::Stage.eq(s),
         None => app::Column::Stage.is_null(),
     };
-    let n = q
-        .filter(app::Column::Id.eq(a.id))
-        .filter(app::Column::Version.eq(a.version))
-        .filter(app::Column::Status.eq(from.status.code()))
-        .filter(stage_cond)
-        .exec(conn)
-        .await?
-        .rows_affected;
-    if n == 0 {
-        return Err(RepoError::Conflict(CHANGED_MESSAGE.to_owned()));
-    }
-    Ok(())
+    let guard = Condition::all()
+        .add(app::Column::Id.eq(a.id))
+        .add(app::Column::Status.eq(from.status.code()))
+        .add(stage_cond);
+    versioned::claim(
+        conn,
+        versioned::Claim::<app::Entity> {
+            version: app::Column::Version,
+            expected: Some(a.version),
+            guard,
+        },
+        set,
+        CHANGED_MESSAGE,
+    )
+    .await
 }
 
 /// Organisation for the state the application moves into, or an error naming the stage when the
@@ -1174,17 +1175,17 @@ pub async fn request_wrong_major_rejection(
         ));
     }
     let txn = db.begin().await?;
-    let n = app::Entity::update_many()
-        .col_expr(app::Column::WrongMajorRequestedAt, Expr::value(now))
-        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-        .filter(app::Column::Id.eq(a.id))
-        .filter(app::Column::Version.eq(a.version))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if n == 0 {
-        return Err(RepoError::Conflict(CHANGED_MESSAGE.to_owned()));
-    }
+    versioned::claim(
+        &txn,
+        versioned::Claim::<app::Entity> {
+            version: app::Column::Version,
+            expected: Some(a.version),
+            guard: Condition::all().add(app::Column::Id.eq(a.id)),
+        },
+        vec![(app::Column::WrongMajorRequestedAt, Expr::value(now))],
+        CHANGED_MESSAGE,
+    )
+    .await?;
     let stage_name = st
         .stage
         .and_then(|i| pipeline.get(i))

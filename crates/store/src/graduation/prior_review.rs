@@ -11,7 +11,7 @@
 use chrono::{DateTime, Utc};
 use domain::graduation::form::FileSlot;
 use domain::review::{ReviewerRule, Stage, StageKind};
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, TransactionTrait,
@@ -25,6 +25,7 @@ use crate::entity::{application_file, candidate, graduation_application as app, 
 use crate::repo::RepoError;
 use crate::repo::audit::{self, Actor};
 use crate::repo::inbox::{self, Recipient};
+use crate::repo::versioned;
 
 const PROGRESS: &str = "/candidate/application#prior";
 
@@ -50,24 +51,25 @@ async fn claim<C: ConnectionTrait>(
     extra: Vec<(app::Column, SimpleExpr)>,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    let mut q = app::Entity::update_many()
-        .col_expr(app::Column::PriorCheck, Expr::value(to))
-        .col_expr(app::Column::Version, Expr::col(app::Column::Version).add(1))
-        .col_expr(app::Column::UpdatedAt, Expr::value(now));
-    for (c, v) in extra {
-        q = q.col_expr(c, v);
-    }
-    let n = q
-        .filter(app::Column::Id.eq(a.id))
-        .filter(app::Column::Version.eq(a.version))
-        .filter(app::Column::PriorCheck.eq(from))
-        .exec(conn)
-        .await?
-        .rows_affected;
-    if n == 0 {
-        return Err(RepoError::Conflict(CHANGED_MESSAGE.to_owned()));
-    }
-    Ok(())
+    let mut set = vec![
+        (app::Column::PriorCheck, Expr::value(to)),
+        (app::Column::UpdatedAt, Expr::value(now)),
+    ];
+    set.extend(extra);
+    let guard = Condition::all()
+        .add(app::Column::Id.eq(a.id))
+        .add(app::Column::PriorCheck.eq(from));
+    versioned::claim(
+        conn,
+        versioned::Claim::<app::Entity> {
+            version: app::Column::Version,
+            expected: Some(a.version),
+            guard,
+        },
+        set,
+        CHANGED_MESSAGE,
+    )
+    .await
 }
 
 /// The candidate submits the prior-education section for 人工审核. Refused, naming what is

@@ -16,6 +16,7 @@ pub mod session;
 pub mod staff;
 pub mod student;
 pub mod throttle;
+pub mod versioned;
 
 /// Errors of the repositories that callers handle differently from a database failure.
 #[derive(Debug, thiserror::Error)]
