@@ -140,6 +140,52 @@ pub struct Definition {
     /// The organisation tree `biye init-province` creates.
     #[serde(default)]
     pub tree: Vec<OrgDef>,
+    /// The texts of the documents the platform prints for the province.
+    #[serde(default)]
+    pub documents: Documents,
+}
+
+/// The texts of a province's printed documents.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Documents {
+    /// The commitment letter candidates print, sign and upload (required where the form asks
+    /// for one).
+    pub commitment: Option<CommitmentTemplate>,
+    /// Title of the 免考课程审核单 in the 毕业生电子档案; by default
+    /// "{label}高等教育自学考试免考课程审核单".
+    pub exemption_sheet_title: Option<String>,
+}
+
+/// The commitment letter: its title, the pledge (`{level}` becomes 专科 or 本科) and the
+/// numbered promises.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitmentTemplate {
+    /// e.g. 云南省高等教育自学考试毕业办证申请暨思想品德合格承诺书.
+    pub title: String,
+    /// The sentence before the promises.
+    pub pledge: String,
+    /// The promises, one per item.
+    pub items: Vec<String>,
+}
+
+impl CommitmentTemplate {
+    /// The pledge for a candidate of `level` (专科 or 本科).
+    pub fn pledge_for(&self, level: &str) -> String {
+        self.pledge.replace("{level}", level)
+    }
+}
+
+impl Definition {
+    /// Title of the 免考课程审核单: the definition's, or the province's name before the usual
+    /// words.
+    pub fn exemption_sheet_title(&self) -> String {
+        self.documents
+            .exemption_sheet_title
+            .clone()
+            .unwrap_or_else(|| format!("{}高等教育自学考试免考课程审核单", self.label))
+    }
 }
 
 fn no_cutoff() -> IdCutoffRule {
@@ -244,6 +290,20 @@ impl Definition {
         }
         if self.notice.is_empty() {
             return err("notice（毕业申请须知）不能为空".to_owned());
+        }
+        match &self.documents.commitment {
+            None if self.form.commitment_letter => {
+                return err(
+                    "form.commitment_letter = true 要求 [documents.commitment]（承诺书的标题、承诺语与承诺事项）"
+                        .to_owned(),
+                );
+            }
+            Some(c) if c.title.trim().is_empty() || c.items.is_empty() => {
+                return err(
+                    "documents.commitment 的 title（标题）与 items（承诺事项）不能为空".to_owned(),
+                );
+            }
+            _ => {}
         }
         let mut seen_sources = Vec::new();
         for p in &self.backfill {
@@ -789,6 +849,36 @@ mod tests {
         assert!(def.validate().is_err());
         def.form.scan_max_bytes = 10 * 1024 * 1024 + 1;
         assert!(def.validate().is_err());
+    }
+
+    #[test]
+    fn a_commitment_letter_needs_its_text_and_the_sheet_title_defaults_to_the_province() {
+        let yunnan = BUILTIN
+            .iter()
+            .find(|(f, _)| f.contains("yunnan"))
+            .unwrap()
+            .1;
+        let mut def = Definition::parse("y", yunnan).unwrap();
+        let letter = def.documents.commitment.clone().unwrap();
+        assert!(letter.pledge_for("本科").contains("自学考试本科毕业证书"));
+        assert_eq!(
+            def.exemption_sheet_title(),
+            "云南省高等教育自学考试免考课程审核单"
+        );
+        def.documents.exemption_sheet_title = None;
+        assert_eq!(
+            def.exemption_sheet_title(),
+            "云南省高等教育自学考试免考课程审核单"
+        );
+        def.documents.commitment = None;
+        let e = def.validate().unwrap_err().0;
+        assert!(e.contains("[documents.commitment]"), "{e}");
+        def.documents.commitment = Some(CommitmentTemplate {
+            items: Vec::new(),
+            ..letter
+        });
+        let e = def.validate().unwrap_err().0;
+        assert!(e.contains("items（承诺事项）不能为空"), "{e}");
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub struct ArchiveData {
     pub history: Vec<(String, String, String, DateTime<Utc>)>,
     /// One sheet per course exempted online.
     pub exemption_sheets: Vec<ExemptionSheet>,
+    /// The sheets' title, from the province's definition.
+    pub exemption_sheet_title: String,
 }
 
 /// A 免考课程审核单 for one course exempted online.
@@ -82,6 +84,7 @@ pub(crate) struct ArchiveView<'a> {
     materials: Vec<[String; 3]>,
     history: Vec<[String; 4]>,
     sheets: Vec<SheetView>,
+    sheet_title: &'a str,
 }
 
 #[derive(Serialize)]
@@ -141,6 +144,7 @@ impl<'a> ArchiveView<'a> {
                     [stage.clone(), org.clone(), result.clone(), beijing(*at)]
                 })
                 .collect(),
+            sheet_title: &d.exemption_sheet_title,
             sheets: d
                 .exemption_sheets
                 .iter()

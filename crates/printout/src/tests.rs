@@ -324,6 +324,7 @@ fn archive_data(sheets: usize) -> ArchiveData {
                 at(3),
             ),
         ],
+        exemption_sheet_title: "云南省高等教育自学考试免考课程审核单".to_owned(),
         exemption_sheets: (0..sheets)
             .map(|i| ExemptionSheet {
                 code: format!("0001{i}"),

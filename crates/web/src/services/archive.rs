@@ -88,6 +88,9 @@ pub(crate) async fn gather(state: &AppState, a: &app::Model) -> Result<ArchiveDa
             })
             .collect(),
         history,
+        exemption_sheet_title: domain::Province::from_code(&cand.province)
+            .map(|p| p.definition().exemption_sheet_title())
+            .unwrap_or_default(),
         exemption_sheets,
     })
 }

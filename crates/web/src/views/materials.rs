@@ -489,6 +489,9 @@ struct CommitmentPage {
     level: String,
     university: String,
     batch: String,
+    title: String,
+    pledge: String,
+    items: Vec<String>,
 }
 
 /// GET /candidate/application/commitment: the blank 《毕业办证申请暨思想品德合格承诺书》,
@@ -498,18 +501,28 @@ pub async fn commitment(
     me: CurrentCandidate,
 ) -> Result<Html<String>, AppError> {
     let a = require_current(&state, &me).await?;
+    // The letter is the province's: only a province whose form asks for one has its text.
+    let Some(letter) = domain::Province::from_code(&me.model.province)
+        .and_then(|p| p.definition().documents.commitment.clone())
+    else {
+        return Err(AppError::NotFound("本省毕业申请无需承诺书".to_owned()));
+    };
     let m = store::repo::reference::major(&state.db, a.major_id).await?;
     let u = store::repo::org::get(&state.db, a.chief_university_id).await?;
     let b = apps::batch(&state.db, a.batch_id).await?;
+    let level = domain::Level::from_code(&m.level)
+        .map(|l| l.label().to_owned())
+        .unwrap_or_default();
     Ok(Html(
         CommitmentPage {
             layout: Layout::candidate("承诺书", &me.model.name, &me.ctx, "/candidate/application"),
             name: me.model.name.clone(),
             admission_no: me.model.admission_no.clone(),
             id_card_no: me.model.id_card_no.clone(),
-            level: domain::Level::from_code(&m.level)
-                .map(|l| l.label().to_owned())
-                .unwrap_or_default(),
+            pledge: letter.pledge_for(&level),
+            title: letter.title,
+            items: letter.items,
+            level,
             major: format!("{} {}", m.code, m.name),
             university: u.name,
             batch: b.name,

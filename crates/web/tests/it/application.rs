@@ -266,6 +266,10 @@ async fn candidate_fills_every_section_and_submits_for_initial_review() {
         assert_eq!(status, 303, "{}", b.name());
         let (_, page) = app.get_text(&c, "/candidate/application").await;
         assert!(page.contains("审核中") && page.contains("资料不能修改"));
+        // Chongqing's form has no commitment letter, so there is none to print.
+        let (status, body) = app.get_text(&c, "/candidate/application/commitment").await;
+        assert_eq!(status, 404, "{}", b.name());
+        assert!(body.contains("本省毕业申请无需承诺书"));
 
         // Locked: a later save changes nothing.
         let (status, body) = post_form(

@@ -160,6 +160,12 @@ async fn yunnan_form_checks_id_validity_and_corrects_the_photo_on_request() {
             letter.contains("思想品德合格承诺书")
                 && letter.contains(accounts::YN_ELIGIBLE_ASSOCIATE)
         );
+        // Its text is the definition's: the pledge names the candidate's level.
+        assert!(
+            letter.contains("本人自愿申请办理云南省高等教育自学考试专科毕业证书"),
+            "{letter}"
+        );
+        assert!(letter.contains("<li>如有弄虚作假"), "{}", b.name());
     }
 }
 
