@@ -1,19 +1,17 @@
-//! The one route table of biye.
+//! The application's router: each area of `views` brings its own routes (`router()`), the
+//! API its own, and this adds the shared assets, the local stand-in services, the operations
+//! endpoints and the layers every request passes.
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::get;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::views::{
-    application, archive, auth, backfill, candidate, degree, degree_batches, degree_review,
-    gateway, graduation, imports, language, language_review, legacy, materials, payment, printouts,
-    prior_review, province_settings, record_correction, review, staff, student, xuexin,
-};
+use crate::views::graduation::xuexin;
+use crate::views::payment::gateway;
 use crate::{AppState, api, headers, ops, overload, session};
 
 static CSS: &str = include_str!("../static/app.css");
@@ -36,7 +34,6 @@ fn asset(content_type: &'static str, body: &'static str) -> impl axum::response:
 /// the form fields.
 pub const UPLOAD_LIMIT: usize = 9 * 1024 * 1024;
 
-/// Every route, with sessions, CSRF checks, request ids, tracing and metrics.
 /// The local payment gateway and the local 学信网: separate systems served here for development
 /// and tests only, since anyone reaching them can "pay" or "authorise".
 fn local_services(state: &AppState) -> Router<AppState> {
@@ -58,261 +55,16 @@ fn local_services(state: &AppState) -> Router<AppState> {
         )
 }
 
+/// Every route, with sessions, CSRF checks, request ids, tracing and metrics.
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     let import_limit = usize::try_from(state.config.import_max_bytes)
         .unwrap_or(usize::MAX)
         .saturating_add(1024 * 1024);
-    // Uploads are judged after reading (so the message can name the real size), within a cap
-    // well above every picture rule.
-    let upload_limit = UPLOAD_LIMIT;
     let app = Router::new()
-        .route("/", get(auth::home))
-        .route(
-            "/login",
-            get(auth::candidate_login_page).post(auth::candidate_login),
-        )
-        .route(
-            "/student/login",
-            get(auth::student_login_page).post(auth::student_login),
-        )
-        .route(
-            "/staff/login",
-            get(auth::staff_login_page).post(auth::staff_login),
-        )
-        .route("/logout", post(auth::logout))
-        .route("/candidate/profile", get(candidate::profile))
-        .route(
-            "/candidate/profile/edit",
-            get(candidate::edit_page).post(candidate::edit_submit),
-        )
-        .route(
-            "/candidate/majors",
-            get(candidate::majors).post(candidate::add_major),
-        )
-        .route("/candidate/scores", get(candidate::scores))
-        .route("/candidate/legacy", get(legacy::page).post(legacy::link))
-        .route(
-            "/candidate/backfills",
-            get(backfill::candidate_page)
-                .post(backfill::candidate_submit)
-                .layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route(
-            "/candidate/backfills/{id}/scan",
-            get(backfill::candidate_scan),
-        )
-        .route("/staff/backfills", get(backfill::staff_page))
-        .route("/staff/backfills/{id}/decide", post(backfill::decide))
-        .route("/staff/backfills/{id}/scan", get(backfill::staff_scan))
-        .route("/candidate/graduation", get(graduation::self_check))
-        .route(
-            "/candidate/corrections",
-            get(record_correction::candidate_page).post(record_correction::candidate_submit),
-        )
-        .route("/candidate/application", get(application::form))
-        .route("/candidate/application/open", post(application::open))
-        .route(
-            "/candidate/application/major",
-            post(application::save_major),
-        )
-        .route(
-            "/candidate/application/prior-education",
-            post(application::save_prior),
-        )
-        .route(
-            "/candidate/application/resume",
-            post(application::save_resume),
-        )
-        .route(
-            "/candidate/application/self-appraisal",
-            post(application::save_self_appraisal),
-        )
-        .route(
-            "/candidate/application/statement",
-            post(application::save_statement),
-        )
-        .route(
-            "/candidate/application/files",
-            post(application::upload).layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route(
-            "/candidate/application/signature",
-            post(application::upload_signature).layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route("/candidate/application/files/{id}", get(application::file))
-        .route(
-            "/candidate/application/files/{id}/delete",
-            post(application::delete_file),
-        )
-        .route("/candidate/application/submit", post(application::submit))
-        .route(
-            "/candidate/application/id-validity",
-            post(materials::save_id_validity),
-        )
-        .route(
-            "/candidate/application/photo",
-            post(materials::upload_photo),
-        )
-        .route(
-            "/candidate/application/photo/accept",
-            post(materials::accept_photo),
-        )
-        .route(
-            "/candidate/application/photo/discard",
-            post(materials::discard_photo),
-        )
-        .route(
-            "/candidate/application/prior-education/submit",
-            post(materials::submit_prior),
-        )
-        .route(
-            "/candidate/application/commitment",
-            get(materials::commitment),
-        )
-        .route(
-            "/candidate/application/wrong-major",
-            post(application::wrong_major),
-        )
-        .route(
-            "/candidate/application/progress",
-            get(application::progress),
-        )
-        .route(
-            "/candidate/application/register.pdf",
-            get(printouts::candidate_register),
-        )
-        .route(
-            "/candidate/application/transcript.pdf",
-            get(printouts::candidate_transcript),
-        )
-        .route(
-            "/candidate/application/archive.pdf",
-            get(archive::candidate_archive),
-        )
-        .route(
-            "/staff/applications/{id}/archive.pdf",
-            get(archive::staff_archive),
-        )
-        .route(
-            "/staff/applications/{id}/register.pdf",
-            get(printouts::staff_register),
-        )
-        .route(
-            "/staff/applications/{id}/transcript.pdf",
-            get(printouts::staff_transcript),
-        )
-        .route("/candidate/inbox", get(application::inbox_page))
-        .route("/candidate/inbox/read", post(application::inbox_read))
         .route(
             "/static/application.js",
             get(|| async { asset("text/javascript; charset=utf-8", APPLICATION_JS) }),
-        )
-        .route("/student/profile", get(student::profile))
-        .route("/student/scores", get(student::scores))
-        .route("/student/language", get(language::page))
-        .route(
-            "/student/language/{batch_id}/apply",
-            get(language::form)
-                .post(language::submit)
-                .layer(DefaultBodyLimit::max(upload_limit)),
-        )
-        .route("/student/language/applications/{id}", get(language::detail))
-        .route(
-            "/student/language/applications/{id}/withdraw",
-            post(language::withdraw),
-        )
-        .route(
-            "/student/language/applications/{id}/files/{file_id}",
-            get(language::file),
-        )
-        .route("/student/inbox", get(language::inbox_page))
-        .route("/student/inbox/read", post(language::inbox_read))
-        .route("/staff/language", get(language_review::queue))
-        .route("/staff/language/bulk", post(language_review::bulk))
-        .route("/staff/language/{id}", get(language_review::detail))
-        .route("/staff/language/{id}/decide", post(language_review::decide))
-        .route(
-            "/staff/language/{id}/files/{file_id}",
-            get(language_review::file),
-        )
-        .route(
-            "/staff/degree-rules",
-            get(language_review::rules_page).post(language_review::rules_save),
-        )
-        .route(
-            "/staff/province-settings",
-            get(province_settings::settings_page).post(province_settings::settings_save),
-        )
-        .route("/student/degree", get(degree::page))
-        .route("/student/degree/template.xlsx", get(degree::template))
-        .route(
-            "/student/degree/apply",
-            get(degree::form).post(degree::save),
-        )
-        .route(
-            "/student/degree/upload",
-            post(degree::upload).layer(DefaultBodyLimit::max(degree::UPLOAD_LIMIT)),
-        )
-        .route("/student/degree/submit", post(degree::submit))
-        .route("/student/degree/files/{id}", get(degree::own_file))
-        .route("/staff/degree", get(degree_review::queue))
-        .route(
-            "/staff/degree-batches",
-            get(degree_batches::page).post(degree_batches::create),
-        )
-        .route(
-            "/staff/degree-batches/{id}/window",
-            post(degree_batches::window),
-        )
-        .route("/staff/degree/award", post(degree_review::award))
-        .route("/staff/degree/{id}", get(degree_review::detail))
-        .route("/staff/degree/{id}/review", post(degree_review::review))
-        .route(
-            "/staff/degree/{id}/files/{file_id}",
-            get(degree_review::file),
-        )
-        .route("/staff", get(staff::dashboard))
-        .route("/staff/candidates", get(staff::candidates))
-        .route("/staff/candidates/{id}", get(staff::candidate_detail))
-        .route("/staff/corrections", get(record_correction::staff_page))
-        .route(
-            "/staff/corrections/{id}/approve",
-            post(record_correction::approve),
-        )
-        .route(
-            "/staff/corrections/{id}/reject",
-            post(record_correction::reject),
-        )
-        // 毕业审核, reviewer side (its JSON counterparts are in `api::router`).
-        .route("/staff/prior-reviews", get(prior_review::page))
-        .route(
-            "/staff/prior-reviews/{id}/stamped",
-            post(prior_review::upload_stamped),
-        )
-        .route(
-            "/staff/prior-reviews/{id}/originals-checked",
-            post(prior_review::originals_checked),
-        )
-        .route(
-            "/staff/prior-reviews/{id}/decide",
-            post(prior_review::decide),
-        )
-        .route("/staff/reviews", get(review::queue))
-        .route("/staff/reviews/bulk", post(review::bulk))
-        .route("/staff/reviews/{id}", get(review::detail))
-        .route("/staff/reviews/{id}/decide", post(review::decide))
-        .route("/staff/reviews/{id}/files/{file_id}", get(review::file))
-        .route(
-            "/staff/imports",
-            get(imports::page)
-                .post(imports::upload)
-                .layer(DefaultBodyLimit::max(import_limit)),
-        )
-        .route("/candidate/application/pay", post(payment::pay))
-        .route(
-            "/candidate/application/prior-education/authorise",
-            post(xuexin::start),
         )
         .route(
             "/static/app.css",
@@ -322,6 +74,12 @@ pub fn router(state: AppState) -> Router {
             "/static/print.js",
             get(|| async { asset("text/javascript; charset=utf-8", PRINT_JS) }),
         )
+        .merge(crate::views::accounts::router(import_limit))
+        .merge(crate::views::graduation::router())
+        .merge(crate::views::review::router())
+        .merge(crate::views::payment::router())
+        .merge(crate::views::degree::router())
+        .merge(crate::views::language::router())
         .merge(local_services(&state))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -1,5 +1,5 @@
 //! 毕业申请 over JSON for the signed-in candidate: the same operations as the form's pages
-//! ([`crate::views::application`], [`crate::views::payment`]) through the same services
+//! ([`crate::views::graduation::application`], [`crate::views::payment::pay`]) through the same services
 //! ([`crate::services::graduation`], [`crate::services::payment`]), so a refusal is the page's
 //! message and names the field it concerns.
 

@@ -1,6 +1,6 @@
 //! 成绩补录 and 13位准考证查询 over JSON: the candidate's requests, filing one with its scan and
 //! linking a legacy number; the handling organisation's decision. The same operations as the
-//! pages ([`crate::views::backfill`], [`crate::views::legacy`]) through
+//! pages ([`crate::views::graduation::backfill`], [`crate::views::graduation::legacy`]) through
 //! [`crate::services::backfill`].
 
 use axum::Json;

@@ -1,7 +1,7 @@
 //! 学位申请 over JSON: for the signed-in student the 学位审核条件 of the current degree batch,
 //! where the application stands, saving the form, the uploads and 确认提交; for the school's
 //! staff the review and the 学位授予结果. The same operations as the pages
-//! ([`crate::views::degree`], [`crate::views::degree_review`]) through [`crate::services::degree`].
+//! ([`crate::views::degree::apply`], [`crate::views::degree::review`]) through [`crate::services::degree`].
 
 use axum::Json;
 use axum::extract::State;

@@ -146,7 +146,9 @@ fn uploads() -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT));
     let thesis = OpenApiRouter::new()
         .routes(routes!(degree::upload))
-        .layer(DefaultBodyLimit::max(crate::views::degree::UPLOAD_LIMIT));
+        .layer(DefaultBodyLimit::max(
+            crate::views::degree::apply::UPLOAD_LIMIT,
+        ));
     picture.merge(thesis)
 }
 

@@ -1,4 +1,4 @@
-//! 成绩补录, shared by the pages (`views::backfill`) and the API (`api::backfill`): the candidate
+//! 成绩补录, shared by the pages (`views::graduation::backfill`) and the API (`api::backfill`): the candidate
 //! files a paper result with one scan; the handling organisation approves or rejects it.
 
 use domain::Province;

@@ -1,5 +1,5 @@
 //! 考籍更正: the candidate's request and the reviewer's decision, each with its audit row in
-//! one transaction, shared by the pages (`views::record_correction`).
+//! one transaction, shared by the pages (`views::graduation::record_correction`).
 
 use store::repo::RepoError;
 use store::repo::record_correction::{self as corrections, Decision, Field};

@@ -1,4 +1,4 @@
-//! 学位申请 for the student, shared by the page (`views::degree`) and the API (`api::degree`):
+//! 学位申请 for the student, shared by the page (`views::degree::apply`) and the API (`api::degree`):
 //! the batch a student applies in, the 学位审核条件 for it, and saving the form, attaching the
 //! thesis and the 学位申请表, and 确认提交.
 

@@ -1,6 +1,6 @@
 //! 毕业申请, the candidate's side: applying after the notice, saving a section, attaching and
 //! removing a picture, the cropped signature, 提交初审 and the request for a wrong-major
-//! rejection, with the eligibility audit applying rests on. The pages (`views::application`)
+//! rejection, with the eligibility audit applying rests on. The pages (`views::graduation::application`)
 //! and the JSON API (`api::application`) both call these, so a refusal is the same message,
 //! naming the same field, whichever way the request came in.
 

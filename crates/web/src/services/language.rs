@@ -1,4 +1,4 @@
-//! 学位外语 for the student, shared by the page (`views::language`) and the API
+//! 学位外语 for the student, shared by the page (`views::language::apply`) and the API
 //! (`api::language`): the table of batches with the student's figure, their application and
 //! what they may do in each; applying with proof files, and 撤销申请.
 

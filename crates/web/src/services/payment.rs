@@ -6,7 +6,7 @@ use store::payment::{self, OrderRequest};
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::CurrentCandidate;
-use crate::views::payment::{NOTIFY_PATH, RETURN_PATH};
+use crate::views::payment::pay::{NOTIFY_PATH, RETURN_PATH};
 
 /// A payment handed to the gateway.
 pub struct Started {

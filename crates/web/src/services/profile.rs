@@ -1,4 +1,4 @@
-//! The candidate's own record, shared by 考生信息 (`views::candidate`) and the API: 修改信息 and
+//! The candidate's own record, shared by 考生信息 (`views::accounts::candidate`) and the API: 修改信息 and
 //! 新增在籍专业.
 
 use store::repo::{RepoError, candidate, reference};

@@ -1,29 +1,11 @@
 //! Server-rendered pages (askama templates in `templates/`), one module per area.
 
-pub mod application;
-pub mod archive;
-pub mod auth;
-pub mod backfill;
-pub mod candidate;
+pub mod accounts;
 pub mod degree;
-pub mod degree_batches;
-pub mod degree_review;
-pub mod gateway;
 pub mod graduation;
-pub mod imports;
 pub mod language;
-pub mod language_review;
-pub mod legacy;
-pub mod materials;
 pub mod payment;
-pub mod printouts;
-pub mod prior_review;
-pub mod province_settings;
-pub mod record_correction;
 pub mod review;
-pub mod staff;
-pub mod student;
-pub mod xuexin;
 
 use crate::session::SessionCtx;
 

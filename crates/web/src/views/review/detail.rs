@@ -25,7 +25,7 @@ use crate::error::AppError;
 use crate::services::review::event_action;
 use crate::session::CurrentStaff;
 use crate::views::Layout;
-use crate::views::graduation::{CandidateFacts, MajorAudit, major_audit};
+use crate::views::graduation::self_check::{CandidateFacts, MajorAudit, major_audit};
 use crate::{AppState, util};
 
 /// The candidate's registry record (考籍信息) beside the application.

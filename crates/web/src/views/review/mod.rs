@@ -4,9 +4,11 @@
 //!
 //! Every decision goes through [`application::decide`], whose conditional update makes two
 //! reviewers acting at once leave one result; the stage a page showed is posted back, so a stale
-//! page is refused instead of acting on a later stage.
+//! page is refused instead of acting on a later stage. The confirmation point's review of prior
+//! education (前置学历人工审核) is here too (`prior`).
 
 mod detail;
+pub mod prior;
 mod queue;
 
 pub use detail::{decide, detail, file};
@@ -16,14 +18,17 @@ pub(crate) use crate::services::review::{
     DecisionInput, current_stage, decide_one, status_label, visible_application,
 };
 
+use axum::Router;
+use axum::routing::{get, post};
 use domain::review::CommonReason;
 use domain::{OrgKind, Province};
 use store::entity::organisation;
 use store::graduation::application::{self};
 
-use super::Layout;
-use super::staff::who;
+use crate::AppState;
 use crate::session::CurrentStaff;
+use crate::views::Layout;
+use crate::views::accounts::staff::who;
 
 /// Most applications one bulk decision may cover: a few pages' worth, so one request stays short.
 pub const BULK_MAX: usize = 100;
@@ -75,4 +80,25 @@ fn reason_choices(chosen: &str) -> Vec<Choice> {
             selected: r.code() == chosen,
         })
         .collect()
+}
+
+/// The routes of this area, merged into the application's router by [`crate::routes`].
+pub fn router() -> Router<AppState> {
+    Router::new()
+        // 毕业审核, reviewer side (its JSON counterparts are in `api::router`).
+        .route("/staff/prior-reviews", get(prior::page))
+        .route(
+            "/staff/prior-reviews/{id}/stamped",
+            post(prior::upload_stamped),
+        )
+        .route(
+            "/staff/prior-reviews/{id}/originals-checked",
+            post(prior::originals_checked),
+        )
+        .route("/staff/prior-reviews/{id}/decide", post(prior::decide))
+        .route("/staff/reviews", get(queue))
+        .route("/staff/reviews/bulk", post(bulk))
+        .route("/staff/reviews/{id}", get(detail))
+        .route("/staff/reviews/{id}/decide", post(decide))
+        .route("/staff/reviews/{id}/files/{file_id}", get(file))
 }

@@ -8,9 +8,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use store::repo::{audit, password, session as sessions, throttle};
 
-use super::Layout;
 use crate::error::AppError;
 use crate::session::{SessionCtx, ensure_form_token, with_cookie};
+use crate::views::Layout;
 use crate::{AppState, util};
 
 /// The three portals; each has its own account table and sign-in name.

@@ -13,10 +13,10 @@ use store::import::{ImportKind, ImportRequest, RowError};
 use store::repo::audit::Actor;
 use tokio::io::AsyncWriteExt;
 
-use super::Layout;
 use crate::error::AppError;
 use crate::session::{CurrentAdmin, SessionCtx};
 use crate::upload::CheckedMultipart;
+use crate::views::Layout;
 use crate::{AppState, util};
 
 /// A past import in the history table.

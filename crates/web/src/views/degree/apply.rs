@@ -16,12 +16,12 @@ use store::degree::application::{self as degree};
 use store::entity::{batch, degree_application as app, student};
 use store::repo::reference;
 
-use super::Layout;
 use crate::error::AppError;
 use crate::services::degree::{self as service, conditions, current_batch, open_batch};
 use crate::session::CurrentStudent;
 use crate::upload::CheckedMultipart;
 use crate::upload::read_upload_capped;
+use crate::views::Layout;
 use crate::{AppState, util};
 
 /// Body limit of the upload route: the thesis limit and room for the form fields.

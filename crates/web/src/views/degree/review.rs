@@ -14,17 +14,17 @@ use store::degree::application as degree;
 use store::entity::{batch, degree_application as app};
 use store::repo::reference;
 
-use super::Layout;
-use super::degree::serve_file;
 use crate::error::AppError;
 use crate::services::degree::{self as service, mine, my_batches};
 use crate::session::CurrentStaff;
+use crate::views::Layout;
+use crate::views::degree::apply::serve_file;
 use crate::{AppState, util};
 
 fn layout(me: &CurrentStaff) -> Layout {
     Layout::staff(
         "学位审核",
-        super::staff::who(me),
+        crate::views::accounts::staff::who(me),
         &me.ctx,
         "/staff/degree",
         me.is_admin(),

@@ -14,10 +14,10 @@ use store::credential::{AuthorisationRequest, authorisation, local};
 use store::entity::graduation_application as app;
 use store::repo::RepoError;
 
-use super::application::{Draft, refused, require_current, saved_at};
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::CurrentCandidate;
+use crate::views::graduation::application::{Draft, refused, require_current, saved_at};
 
 /// A pending authorisation as the form shows it.
 pub struct AuthView {

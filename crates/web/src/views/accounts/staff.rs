@@ -6,14 +6,14 @@ use axum::response::Html;
 use serde::Deserialize;
 use store::repo::{candidate as candidates, reference};
 
-use super::Layout;
-use super::candidate::{ProfileView, plan_sheet};
 use crate::error::AppError;
 use crate::session::CurrentStaff;
+use crate::views::Layout;
+use crate::views::accounts::candidate::{ProfileView, plan_sheet};
 use crate::{AppState, util};
 
 /// Who is signed in, as the page frame shows it: name, organisation and role.
-pub(super) fn who(s: &CurrentStaff) -> String {
+pub(crate) fn who(s: &CurrentStaff) -> String {
     let role = domain::StaffRole::from_code(&s.staff.role)
         .map(|r| r.label())
         .unwrap_or("");
@@ -45,7 +45,7 @@ pub async fn dashboard(
 ) -> Result<Html<String>, AppError> {
     let (_, total) = candidates::list_in_scope(&state.db, &me.org, None, 0, 1).await?;
     let admin = me.is_admin();
-    let reviews_pending = if super::review::review_remit(&me.org).is_ok() {
+    let reviews_pending = if crate::views::review::review_remit(&me.org).is_ok() {
         let pending = store::graduation::application::QueueFilter::default();
         let (_, n) =
             store::graduation::application::queue(&state.db, &me.org, &pending, 0, 1).await?;
@@ -146,7 +146,7 @@ pub async fn candidates(
 struct CandidatePage {
     layout: Layout,
     p: ProfileView,
-    sheets: Vec<super::candidate::PlanSheet>,
+    sheets: Vec<crate::views::accounts::candidate::PlanSheet>,
 }
 
 /// GET /staff/candidates/{id}: one candidate, only within the organisation's scope; a candidate
@@ -176,7 +176,7 @@ pub async fn candidate_detail(
     let mut sheets = Vec::new();
     for m in reference::enrolled_majors(&state.db, c.id).await? {
         let plan = reference::plan(&state.db, m.major.id).await?;
-        let line = super::candidate::MajorLine {
+        let line = crate::views::accounts::candidate::MajorLine {
             code: m.major.code.clone(),
             name: m.major.name.clone(),
             level: domain::Level::from_code(&m.major.level)

@@ -8,13 +8,13 @@ use serde::Deserialize;
 use store::entity::candidate;
 use store::repo::reference;
 
-use super::Layout;
-use super::candidate::ProfileView;
 use crate::AppState;
 use crate::error::AppError;
 use crate::services::graduation::met_in_application;
 pub use crate::services::graduation::{PriorOutcome, audit_major, blocking_refusal, prior_check};
 use crate::session::CurrentCandidate;
+use crate::views::Layout;
+use crate::views::accounts::candidate::ProfileView;
 
 /// One condition as shown.
 pub struct ConditionLine {

@@ -9,9 +9,9 @@ use serde::Deserialize;
 use store::entity::{candidate, score_record};
 use store::repo::reference;
 
-use super::Layout;
 use crate::error::AppError;
 use crate::session::CurrentCandidate;
+use crate::views::Layout;
 use crate::{AppState, util};
 
 fn label_of<T: Copy>(

@@ -13,11 +13,11 @@ use serde::Deserialize;
 use store::repo::RepoError;
 use store::repo::score_backfill::legacy;
 
-use super::Layout;
-use super::application::ip;
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::CurrentCandidate;
+use crate::views::Layout;
+use crate::views::graduation::application::ip;
 
 /// One result under a linked number.
 pub struct ScoreLine {

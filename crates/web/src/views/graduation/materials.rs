@@ -22,12 +22,14 @@ use store::graduation::materials::MaterialNeeds;
 use store::graduation::prior_review;
 use store::repo::RepoError;
 
-use super::Layout;
-use super::application::{Draft, FileView, SlotView, ip, refused, require_current, saved_at};
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::CurrentCandidate;
 use crate::upload::{CheckedMultipart, read_upload};
+use crate::views::Layout;
+use crate::views::graduation::application::{
+    Draft, FileView, SlotView, ip, refused, require_current, saved_at,
+};
 
 /// One exempted course and the paperwork behind it.
 pub struct ExemptionRow {
@@ -79,7 +81,7 @@ pub struct ProvinceForm {
     /// The candidate may (re)start the 学信网 authorisation.
     pub can_authorise: bool,
     /// The authorisation code waiting for the candidate to scan.
-    pub authorisation: Option<super::xuexin::AuthView>,
+    pub authorisation: Option<crate::views::graduation::xuexin::AuthView>,
     /// Where the diploma verified by 学信网 came from, once it was.
     pub verified_note: Option<String>,
     /// The office's reason for sending it back.
@@ -225,7 +227,7 @@ pub async fn province_form(
         prior_can_submit: a.prior_check == PRIOR_MANUAL,
         can_authorise: needs.profile.prior_by_authorisation && a.prior_check == PRIOR_MANUAL,
         authorisation: if a.prior_check == PRIOR_MANUAL {
-            super::xuexin::pending_view(state, a).await?
+            crate::views::graduation::xuexin::pending_view(state, a).await?
         } else {
             None
         },

@@ -8,11 +8,11 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use store::entity::graduation_application as app;
 
-use super::printouts::{no_font_page, own, pdf_response, visible};
 use crate::AppState;
 use crate::error::AppError;
 use crate::services::archive::build;
 use crate::session::{CurrentCandidate, CurrentStaff};
+use crate::views::graduation::printouts::{no_font_page, own, pdf_response, visible};
 
 async fn serve(state: &AppState, a: &app::Model) -> Result<Response, AppError> {
     let Some(row) = build(state, a).await? else {

@@ -14,12 +14,12 @@ use store::graduation::application::{
 use store::graduation::prior_review;
 use store::repo::RepoError;
 
-use super::Layout;
-use super::staff::who;
 use crate::error::AppError;
 use crate::session::CurrentStaff;
 use crate::upload::CheckedMultipart;
 use crate::upload::{check_picture, read_upload};
+use crate::views::Layout;
+use crate::views::accounts::staff::who;
 use crate::{AppState, util};
 
 /// One application waiting for this organisation.

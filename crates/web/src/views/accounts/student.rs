@@ -5,9 +5,9 @@ use axum::extract::State;
 use axum::response::Html;
 use store::repo::reference;
 
-use super::Layout;
 use crate::error::AppError;
 use crate::session::CurrentStudent;
+use crate::views::Layout;
 use crate::{AppState, util};
 
 #[derive(Template)]

@@ -16,12 +16,12 @@ use store::degree::rules::{self, DegreeRules};
 use store::entity::batch;
 use store::repo::RepoError;
 
-use super::Layout;
-use super::language::{Detail, detail_of, file_response};
-use super::staff::who;
 use crate::error::AppError;
 use crate::services::language::{self as service, is_school, require_school};
 use crate::session::{CurrentAdmin, CurrentStaff};
+use crate::views::Layout;
+use crate::views::accounts::staff::who;
+use crate::views::language::apply::{Detail, detail_of, file_response};
 use crate::{AppState, util};
 
 /// Most applications one bulk decision may cover.

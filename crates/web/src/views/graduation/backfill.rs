@@ -16,13 +16,13 @@ use store::entity::score_backfill as backfill;
 use store::repo::RepoError;
 use store::repo::score_backfill::{self as backfills};
 
-use super::Layout;
-use super::staff::who;
 use crate::error::AppError;
 use crate::services::backfill as service;
 use crate::session::{CurrentCandidate, CurrentStaff};
 use crate::upload::CheckedMultipart;
 use crate::upload::read_upload;
+use crate::views::Layout;
+use crate::views::accounts::staff::who;
 use crate::{AppState, util};
 
 /// The candidate's province, whose definition says whether and how backfills are filed.

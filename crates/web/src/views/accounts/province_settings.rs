@@ -12,11 +12,11 @@ use domain::province::{Settings, SettingsInput, parse_settings};
 use serde::Deserialize;
 use store::repo::province_settings;
 
-use super::Layout;
-use super::staff::who;
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::CurrentAdmin;
+use crate::views::Layout;
+use crate::views::accounts::staff::who;
 
 #[derive(Template)]
 #[template(path = "staff/province_settings.html")]

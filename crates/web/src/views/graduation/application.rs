@@ -16,12 +16,12 @@ use store::graduation::application::{self as apps};
 use store::repo::inbox::{self, Recipient};
 use store::repo::reference;
 
-use super::Layout;
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::{CurrentCandidate, SessionCtx};
 use crate::upload::{CheckedMultipart, grouped, read_upload};
 use crate::util::beijing;
+use crate::views::Layout;
 
 pub(crate) fn ip(ctx: &SessionCtx) -> Option<&str> {
     Some(ctx.ip.as_str())
@@ -156,7 +156,7 @@ struct FormPage {
     scan_max: usize,
     scan_max_label: String,
     /// The province's own part of the form (its definition's materials and prior review).
-    province_form: Option<super::materials::ProvinceForm>,
+    province_form: Option<crate::views::graduation::materials::ProvinceForm>,
     /// Prior education goes through 学信网 authorisation or the manual review before submitting.
     prior_review: bool,
 }
@@ -194,7 +194,8 @@ async fn render_form(
     let pipeline = apps::stages(&state.db, a.batch_id).await?;
     let files = apps::files(&state.db, a.id).await?;
     let needs = store::graduation::materials::needs_of(&state.db, &a).await?;
-    let province_form = super::materials::province_form(state, &a, &files, &needs).await?;
+    let province_form =
+        crate::views::graduation::materials::province_form(state, &a, &files, &needs).await?;
     let major = reference::major(&state.db, a.major_id).await?;
     let university = store::repo::org::get(&state.db, a.chief_university_id).await?;
     let enrolled = reference::enrolled_majors(&state.db, me.model.id).await?;

@@ -16,11 +16,11 @@ use store::entity::{batch, language_application as app, language_file};
 use store::repo::RepoError;
 use store::repo::inbox::{self, Recipient};
 
-use super::Layout;
 use crate::error::AppError;
 use crate::services::language::{self as service, Row, own_batch, rows};
 use crate::session::CurrentStudent;
 use crate::upload::{CheckedMultipart, read_many};
+use crate::views::Layout;
 use crate::{AppState, util};
 
 /// Bytes kept of one uploaded file: one more than the limit, so an oversized file is known as

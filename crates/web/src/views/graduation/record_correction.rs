@@ -10,9 +10,9 @@ use serde::Deserialize;
 use store::entity::record_correction;
 use store::repo::record_correction::{self as corrections, Decision, Field};
 
-use super::Layout;
 use crate::error::AppError;
 use crate::session::{CurrentCandidate, CurrentStaff};
+use crate::views::Layout;
 use crate::{AppState, util};
 
 /// Shows a stored value of a field, masking ID numbers.

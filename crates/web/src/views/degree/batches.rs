@@ -10,10 +10,10 @@ use serde::Deserialize;
 use store::degree::batches;
 use store::repo::RepoError;
 
-use super::Layout;
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::CurrentStaff;
+use crate::views::Layout;
 
 fn beijing_input(t: chrono::DateTime<chrono::Utc>) -> String {
     domain::calendar::beijing(t)
@@ -116,7 +116,7 @@ async fn render(
     Ok(Page {
         layout: Layout::staff(
             "学位批次",
-            super::staff::who(me),
+            crate::views::accounts::staff::who(me),
             &me.ctx,
             "/staff/degree-batches",
             me.is_admin(),

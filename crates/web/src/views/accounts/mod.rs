@@ -1,0 +1,58 @@
+//! Accounts and the office's administration: signing in and out, a candidate's and a student's own record, the staff dashboard and candidate lists, imports and 毕业办理设置.
+
+pub mod auth;
+pub mod candidate;
+pub mod imports;
+pub mod province_settings;
+pub mod staff;
+pub mod student;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+/// The routes of this area, merged into the application's router by [`crate::routes`].
+pub fn router(import_limit: usize) -> Router<AppState> {
+    Router::new()
+        .route("/", get(auth::home))
+        .route(
+            "/login",
+            get(auth::candidate_login_page).post(auth::candidate_login),
+        )
+        .route(
+            "/student/login",
+            get(auth::student_login_page).post(auth::student_login),
+        )
+        .route(
+            "/staff/login",
+            get(auth::staff_login_page).post(auth::staff_login),
+        )
+        .route("/logout", post(auth::logout))
+        .route("/candidate/profile", get(candidate::profile))
+        .route(
+            "/candidate/profile/edit",
+            get(candidate::edit_page).post(candidate::edit_submit),
+        )
+        .route(
+            "/candidate/majors",
+            get(candidate::majors).post(candidate::add_major),
+        )
+        .route("/candidate/scores", get(candidate::scores))
+        .route("/student/profile", get(student::profile))
+        .route("/student/scores", get(student::scores))
+        .route(
+            "/staff/province-settings",
+            get(province_settings::settings_page).post(province_settings::settings_save),
+        )
+        .route("/staff", get(staff::dashboard))
+        .route("/staff/candidates", get(staff::candidates))
+        .route("/staff/candidates/{id}", get(staff::candidate_detail))
+        .route(
+            "/staff/imports",
+            get(imports::page)
+                .post(imports::upload)
+                .layer(DefaultBodyLimit::max(import_limit)),
+        )
+}
