@@ -22,6 +22,7 @@ use crate::error::{AppError, ErrorBody};
 use crate::services::graduation::{
     self as service, AttachInput, OpenInput, SectionInput, SignatureInput,
 };
+use crate::services::materials::{self, PhotoOutcome};
 use crate::services::payment;
 use crate::session::CurrentCandidate;
 use crate::upload::{CheckedMultipart, read_upload};
@@ -711,5 +712,177 @@ pub async fn wrong_major(
     Api(me): Api<CurrentCandidate>,
 ) -> ApiResult<ApplicationJson> {
     let a = service::request_wrong_major_rejection(&state, &me).await?;
+    Ok(Json(application_json(&state, a).await?))
+}
+
+/// 身份证有效期。
+#[derive(Deserialize, ToSchema)]
+pub struct IdValidityJson {
+    /// 有效期截止日期，如 2030-06-30，或“长期”；须在本批次规定日期之后。
+    #[schema(max_length = 20)]
+    pub id_valid_until: String,
+}
+
+/// 填写身份证有效期（表单要求时）。
+#[utoipa::path(
+    put,
+    path = "/api/v1/application/id-validity",
+    operation_id = "save_application_id_validity",
+    tag = "毕业申请",
+    request_body = IdValidityJson,
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "已保存", body = ApplicationJson),
+        (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是考生账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 404, description = "还没有毕业申请", body = ErrorBody),
+        (status = 409, description = "申请已提交或状态已变化，不能修改", body = ErrorBody),
+        (status = 413, description = "请求体过大", body = ErrorBody),
+        (status = 415, description = "请求体不是 application/json", body = ErrorBody),
+        (status = 422, description = "日期格式不符或不在规定日期之后（fields 指明字段）", body = ErrorBody),
+    )
+)]
+pub async fn save_id_validity(
+    State(state): State<AppState>,
+    Api(me): Api<CurrentCandidate>,
+    ApiJson(body): ApiJson<IdValidityJson>,
+) -> ApiResult<ApplicationJson> {
+    let a = materials::save_id_validity(&state, &me, &body.id_valid_until).await?;
+    Ok(Json(application_json(&state, a).await?))
+}
+
+/// 上传证书照片（multipart/form-data）。
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PhotoUpload {
+    /// 自动修正：照片不符合要求时生成符合规格的照片，等待确认（任意值表示是）。
+    autofix: Option<String>,
+    /// JPEG 照片：480×640 像素、300dpi、20–40KB、浅蓝色背景。
+    #[schema(format = Binary, content_media_type = "image/jpeg")]
+    file: String,
+}
+
+/// 证书照片的处理结果。
+#[derive(Serialize, ToSchema)]
+pub struct PhotoJson {
+    /// saved：符合要求，已作为证书照片；preview：已自动修正，等待确认或放弃。
+    #[schema(schema_with = photo_outcome_schema)]
+    pub outcome: String,
+}
+
+fn photo_outcome_schema() -> Object {
+    codes_schema(["saved", "preview"], false, "处理结果")
+}
+
+/// 上传证书照片：符合要求的去除附加信息后保存；不符合的列出全部不符合项，或（autofix）生成修正后的照片等待确认。
+#[utoipa::path(
+    post,
+    path = "/api/v1/application/photo",
+    operation_id = "upload_application_photo",
+    tag = "毕业申请",
+    request_body(content = PhotoUpload, content_type = "multipart/form-data"),
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 201, description = "已保存或已生成修正照片", body = PhotoJson),
+        (status = 400, description = "上传内容无法读取", body = ErrorBody),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是考生账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 404, description = "还没有毕业申请", body = ErrorBody),
+        (status = 409, description = "申请已提交或状态已变化，不能修改", body = ErrorBody),
+        (status = 413, description = "请求体过大", body = ErrorBody),
+        (status = 415, description = "请求体不是 multipart/form-data", body = ErrorBody),
+        (status = 422, description = "照片不符合要求（message 列出全部不符合项）", body = ErrorBody),
+    )
+)]
+pub async fn upload_photo(
+    State(state): State<AppState>,
+    Api(me): Api<CurrentCandidate>,
+    multipart: CheckedMultipart,
+) -> Result<Response, ApiError> {
+    let form = read_upload(multipart).await.map_err(read_failed)?;
+    let autofix = form.fields.contains_key("autofix");
+    let outcome = match materials::upload_photo(&state, &me, autofix, form.file).await? {
+        PhotoOutcome::Saved => "saved",
+        PhotoOutcome::Preview => "preview",
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(PhotoJson {
+            outcome: outcome.to_owned(),
+        }),
+    )
+        .into_response())
+}
+
+/// 采用自动修正后的证书照片。
+#[utoipa::path(
+    post,
+    path = "/api/v1/application/photo/acceptance",
+    operation_id = "accept_application_photo",
+    tag = "毕业申请",
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 204, description = "修正后的照片已作为证书照片"),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是考生账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 404, description = "还没有毕业申请", body = ErrorBody),
+        (status = 409, description = "申请已提交或状态已变化", body = ErrorBody),
+        (status = 422, description = "没有等待确认的修正照片", body = ErrorBody),
+    )
+)]
+pub async fn accept_photo(
+    State(state): State<AppState>,
+    Api(me): Api<CurrentCandidate>,
+) -> Result<StatusCode, ApiError> {
+    materials::accept_photo(&state, &me).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 放弃自动修正后的证书照片（原有的证书照片不变）。
+#[utoipa::path(
+    delete,
+    path = "/api/v1/application/photo/preview",
+    operation_id = "discard_application_photo",
+    tag = "毕业申请",
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 204, description = "已放弃"),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是考生账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 404, description = "还没有毕业申请", body = ErrorBody),
+        (status = 409, description = "申请已提交或状态已变化", body = ErrorBody),
+        (status = 422, description = "不能修改", body = ErrorBody),
+    )
+)]
+pub async fn discard_photo(
+    State(state): State<AppState>,
+    Api(me): Api<CurrentCandidate>,
+) -> Result<StatusCode, ApiError> {
+    materials::discard_photo(&state, &me).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 前置学历提交人工审核：信息与扫描件齐全时交确认点（或主考学校）审核。
+#[utoipa::path(
+    post,
+    path = "/api/v1/application/prior-education/submission",
+    operation_id = "submit_application_prior_education",
+    tag = "毕业申请",
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "已提交人工审核", body = ApplicationJson),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是考生账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 404, description = "还没有毕业申请", body = ErrorBody),
+        (status = 409, description = "已提交或状态已变化", body = ErrorBody),
+        (status = 422, description = "信息或扫描件不全（message 列出缺少什么），或无需人工审核", body = ErrorBody),
+    )
+)]
+pub async fn submit_prior(
+    State(state): State<AppState>,
+    Api(me): Api<CurrentCandidate>,
+) -> ApiResult<ApplicationJson> {
+    let a = materials::submit_prior(&state, &me).await?;
     Ok(Json(application_json(&state, a).await?))
 }

@@ -117,6 +117,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(application::submit))
         .routes(routes!(application::pay))
         .routes(routes!(application::wrong_major))
+        .routes(routes!(application::save_id_validity))
+        .routes(routes!(application::accept_photo))
+        .routes(routes!(application::discard_photo))
+        .routes(routes!(application::submit_prior))
         .routes(routes!(reviews::list))
         .routes(routes!(reviews::decision))
         .routes(routes!(backfill::decide))
@@ -141,6 +145,7 @@ fn uploads() -> OpenApiRouter<AppState> {
     let picture = OpenApiRouter::new()
         .routes(routes!(application::upload))
         .routes(routes!(application::upload_signature))
+        .routes(routes!(application::upload_photo))
         .routes(routes!(language::apply))
         .routes(routes!(backfill::list, backfill::file))
         .layer(DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT));

@@ -9,6 +9,7 @@ pub mod degree;
 pub mod files;
 pub mod graduation;
 pub mod language;
+pub mod materials;
 pub mod payment;
 pub mod profile;
 pub mod review;

@@ -571,3 +571,105 @@ async fn the_api_approves_a_practical_notice_only_with_the_seal_confirmed() {
         assert!(after.seal_confirmed_at.is_some());
     }
 }
+
+/// The Yunnan form's own parts through the API: the ID validity (refused naming the field), the
+/// certificate photo refused, corrected on request, discarded and accepted.
+#[tokio::test]
+async fn the_yunnan_form_parts_work_through_the_api() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let c = app.signed_in(LOGIN, accounts::YN_ELIGIBLE_ASSOCIATE).await;
+        apply(&app, &c).await;
+        let me: serde_json::Value = c
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = me["csrf_token"].as_str().unwrap().to_owned();
+        let send = |r: reqwest::RequestBuilder| {
+            let r = r.header("x-csrf-token", token.clone());
+            async move {
+                let r = r.send().await.unwrap();
+                let status = r.status().as_u16();
+                (
+                    status,
+                    r.json::<serde_json::Value>().await.unwrap_or_default(),
+                )
+            }
+        };
+        let (status, body) = send(
+            c.put(app.url("/api/v1/application/id-validity"))
+                .json(&serde_json::json!({"id_valid_until": "2000-01-01"})),
+        )
+        .await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(
+            body["fields"]["id_valid_until"]
+                .as_str()
+                .unwrap()
+                .contains("请先换领有效身份证"),
+            "{body}"
+        );
+        let (status, body) = send(
+            c.put(app.url("/api/v1/application/id-validity"))
+                .json(&serde_json::json!({"id_valid_until": "2099-12-31"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+
+        let photo = |autofix: bool| {
+            let mut form = Form::new();
+            if autofix {
+                form = form.text("autofix", "1");
+            }
+            c.post(app.url("/api/v1/application/photo")).multipart(
+                form.part(
+                    "file",
+                    Part::bytes(portrait(600, 800))
+                        .file_name("photo.jpg")
+                        .mime_str("image/jpeg")
+                        .unwrap(),
+                ),
+            )
+        };
+        let (status, body) = send(photo(false)).await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(
+            body["fields"]["file"]
+                .as_str()
+                .unwrap()
+                .contains("宽 600 像素"),
+            "{body}"
+        );
+        let (status, body) = send(photo(true)).await;
+        assert_eq!(
+            (status, &body["outcome"]),
+            (201, &serde_json::json!("preview")),
+            "{body}"
+        );
+        let (status, _) = send(c.delete(app.url("/api/v1/application/photo/preview"))).await;
+        assert_eq!(status, 204, "{}", b.name());
+        let (status, body) = send(c.post(app.url("/api/v1/application/photo/acceptance"))).await;
+        assert!(
+            status == 409 || status == 422,
+            "{}: nothing to accept: {body}",
+            b.name()
+        );
+        let (status, _) = send(photo(true)).await;
+        assert_eq!(status, 201, "{}", b.name());
+        let (status, _) = send(c.post(app.url("/api/v1/application/photo/acceptance"))).await;
+        assert_eq!(status, 204, "{}", b.name());
+        let (_, body) = send(c.get(app.url("/api/v1/application"))).await;
+        let slots: Vec<&str> = body["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["slot"].as_str().unwrap())
+            .collect();
+        assert!(slots.contains(&"certificate_photo"), "{slots:?}");
+        assert!(!slots.contains(&"certificate_photo_preview"), "{slots:?}");
+    }
+}

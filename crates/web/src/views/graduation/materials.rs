@@ -8,27 +8,23 @@ use axum::Form;
 use axum::extract::State;
 use axum::response::{Html, Response};
 use domain::ExemptionMode;
-use domain::files::check_jpeg;
-use domain::files::{PHOTO_MAX_BYTES, check_certificate_photo, fix_certificate_photo};
+use domain::files::check_certificate_photo;
 use domain::graduation::form::FileSlot;
-use domain::graduation::materials::validate_id_validity;
 use serde::Deserialize;
 use store::entity::{application_file, graduation_application as app};
 use store::graduation::application::{
-    self as apps, NewFile, PRIOR_AWAITING_FINAL, PRIOR_AWAITING_ORIGINALS, PRIOR_MANUAL,
-    PRIOR_VERIFIED, Section,
+    self as apps, PRIOR_AWAITING_FINAL, PRIOR_AWAITING_ORIGINALS, PRIOR_MANUAL, PRIOR_VERIFIED,
 };
 use store::graduation::materials::MaterialNeeds;
-use store::graduation::prior_review;
-use store::repo::RepoError;
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::services::materials::{self as service, PhotoOutcome};
 use crate::session::CurrentCandidate;
 use crate::upload::{CheckedMultipart, read_upload};
 use crate::views::Layout;
 use crate::views::graduation::application::{
-    Draft, FileView, SlotView, ip, refused, require_current, saved_at,
+    Draft, FileView, SlotView, refuse, require_current, saved_at,
 };
 
 /// One exempted course and the paperwork behind it.
@@ -254,183 +250,32 @@ pub async fn save_id_validity(
     me: CurrentCandidate,
     Form(f): Form<IdValidityForm>,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    let b = apps::batch(&state.db, a.batch_id).await?;
-    let value = match validate_id_validity(&f.id_valid_until, b.id_valid_after) {
-        Ok(v) => v,
-        Err(e) => return refused(&state, &me, a, "materials", e.0, Draft::default()).await,
-    };
-    match apps::save_section(
-        &state.db,
-        &a,
-        Section::IdValidity(value),
-        state.now(),
-        ip(&me.ctx),
-    )
-    .await
-    {
+    match service::save_id_validity(&state, &me, &f.id_valid_until).await {
         Ok(_) => Ok(saved_at("id_validity", "materials")),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-            refused(&state, &me, a, "materials", m, Draft::default()).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => refuse(&state, &me, "materials", e, Draft::default()).await,
     }
 }
 
-async fn put_photo(
-    state: &AppState,
-    me: &CurrentCandidate,
-    a: &app::Model,
-    slot: FileSlot,
-    bytes: Vec<u8>,
-    name: &str,
-) -> Result<Result<(), String>, AppError> {
-    // The original kept beside a corrected preview has its own size, not 480×640.
-    let dims = domain::files::jpeg_header(&bytes)
-        .map(|h| (h.width, h.height))
-        .unwrap_or((0, 0));
-    let stored = state
-        .objects
-        .put(&format!("applications/{}", a.id), "jpg", bytes)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let key = stored.key.clone();
-    match apps::attach_file(
-        &state.db,
-        a,
-        NewFile {
-            slot,
-            stored,
-            original_name: name,
-            content_type: "image/jpeg",
-            dimensions: Some(dims),
-            course_code: None,
-        },
-        state.now(),
-        ip(&me.ctx),
-    )
-    .await
-    {
-        Ok(_) => Ok(Ok(())),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-            crate::services::files::discard(state, &key).await;
-            Ok(Err(m))
-        }
-        Err(e) => {
-            crate::services::files::discard(state, &key).await;
-            Err(e.into())
-        }
-    }
-}
-
-/// Drops the pending preview pair, if any.
-async fn clear_preview(
-    state: &AppState,
-    me: &CurrentCandidate,
-    a: &app::Model,
-) -> Result<(), AppError> {
-    for f in apps::files(&state.db, a.id).await? {
-        if f.slot == FileSlot::CertificatePhotoPreview.code()
-            || f.slot == FileSlot::CertificatePhotoOriginal.code()
-        {
-            let fresh = apps::get(&state.db, a.id).await?;
-            apps::remove_file(&state.db, &fresh, f.id, state.now(), ip(&me.ctx)).await?;
-        }
-    }
-    Ok(())
-}
-
-/// POST /candidate/application/photo (multipart: csrf_token, autofix, file). A compliant photo is
-/// stored without its metadata; a non-compliant one is refused with every broken rule, unless
-/// 自动修正 was ticked: then the corrected photo is shown beside the original to accept or not.
+/// POST /candidate/application/photo (multipart: csrf_token, autofix, file): see
+/// [`service::upload_photo`].
 pub async fn upload_photo(
     State(state): State<AppState>,
     me: CurrentCandidate,
     multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    let form = match read_upload(multipart).await {
-        Ok(f) => f,
-        Err(Ok(e)) => return Err(e),
-        Err(Err(msg)) => return refused(&state, &me, a, "photo", msg, Draft::default()).await,
-    };
-    let autofix = form.fields.contains_key("autofix");
-    let Some(up) = form.file.filter(|u| u.total > 0) else {
-        return refused(
-            &state,
-            &me,
-            a,
-            "photo",
-            "请选择要上传的证书照片（.jpg）".to_owned(),
-            Draft::default(),
-        )
-        .await;
-    };
-    if up.total > up.bytes.len() {
-        return refused(
-            &state,
-            &me,
-            a,
-            "photo",
-            format!(
-                "照片文件大小为 {:.1} KB，应为 20–40 KB，且过大无法自动修正，请先压缩",
-                up.total as f64 / 1024.0
-            ),
-            Draft::default(),
-        )
-        .await;
-    }
-    let report = check_certificate_photo(&up.name, &up.bytes);
-    if report.is_compliant() {
-        // Stored without EXIF/GPS; a photo whose density lived only in EXIF then fails again.
-        let clean = match check_jpeg(&up.bytes, PHOTO_MAX_BYTES) {
-            Ok(c) => c.bytes,
-            Err(e) => return refused(&state, &me, a, "photo", e.0, Draft::default()).await,
-        };
-        let again = check_certificate_photo("photo.jpg", &clean);
-        if !again.is_compliant() {
-            let msg = format!(
-                "去除照片附加信息（EXIF）后不再符合要求：{}。可勾选“自动修正”重新上传",
-                again.failures.join("；")
-            );
-            return refused(&state, &me, a, "photo", msg, Draft::default()).await;
+    let uploaded = match read_upload(multipart).await {
+        Ok(form) => {
+            let autofix = form.fields.contains_key("autofix");
+            service::upload_photo(&state, &me, autofix, form.file).await
         }
-        clear_preview(&state, &me, &a).await?;
-        let a = apps::get(&state.db, a.id).await?;
-        return match put_photo(&state, &me, &a, FileSlot::CertificatePhoto, clean, &up.name).await?
-        {
-            Ok(()) => Ok(saved_at("photo", "photo")),
-            Err(m) => refused(&state, &me, a, "photo", m, Draft::default()).await,
-        };
-    }
-    if !autofix {
-        let msg = format!(
-            "证书照片不符合要求：{}。可勾选“自动修正”由系统生成符合规格的照片供你确认",
-            report.failures.join("；")
-        );
-        return refused(&state, &me, a, "photo", msg, Draft::default()).await;
-    }
-    let fixed = match fix_certificate_photo(&up.bytes) {
-        Ok(f) => f,
-        Err(e) => {
-            let msg = format!("无法自动修正：{}", e.0);
-            return refused(&state, &me, a, "photo", msg, Draft::default()).await;
-        }
+        Err(Ok(e)) => Err(e),
+        Err(Err(msg)) => Err(AppError::refused("file", msg)),
     };
-    let original = match check_jpeg(&up.bytes, up.bytes.len()) {
-        Ok(c) => c.bytes,
-        Err(e) => return refused(&state, &me, a, "photo", e.0, Draft::default()).await,
-    };
-    for (slot, bytes) in [
-        (FileSlot::CertificatePhotoOriginal, original),
-        (FileSlot::CertificatePhotoPreview, fixed),
-    ] {
-        let fresh = apps::get(&state.db, a.id).await?;
-        if let Err(m) = put_photo(&state, &me, &fresh, slot, bytes, &up.name).await? {
-            return refused(&state, &me, fresh, "photo", m, Draft::default()).await;
-        }
+    match uploaded {
+        Ok(PhotoOutcome::Saved) => Ok(saved_at("photo", "photo")),
+        Ok(PhotoOutcome::Preview) => Ok(saved_at("photo_preview", "photo")),
+        Err(e) => refuse(&state, &me, "photo", e, Draft::default()).await,
     }
-    Ok(saved_at("photo_preview", "photo"))
 }
 
 /// POST /candidate/application/photo/accept: the corrected photo becomes the certificate photo.
@@ -438,20 +283,9 @@ pub async fn accept_photo(
     State(state): State<AppState>,
     me: CurrentCandidate,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    match store::graduation::materials::accept_photo_preview(
-        &state.db,
-        &a,
-        state.now(),
-        ip(&me.ctx),
-    )
-    .await
-    {
-        Ok(_) => Ok(saved_at("photo", "photo")),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-            refused(&state, &me, a, "photo", m, Draft::default()).await
-        }
-        Err(e) => Err(e.into()),
+    match service::accept_photo(&state, &me).await {
+        Ok(()) => Ok(saved_at("photo", "photo")),
+        Err(e) => refuse(&state, &me, "photo", e, Draft::default()).await,
     }
 }
 
@@ -460,8 +294,7 @@ pub async fn discard_photo(
     State(state): State<AppState>,
     me: CurrentCandidate,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    clear_preview(&state, &me, &a).await?;
+    service::discard_photo(&state, &me).await?;
     Ok(saved_at("photo_discarded", "photo"))
 }
 
@@ -470,13 +303,9 @@ pub async fn submit_prior(
     State(state): State<AppState>,
     me: CurrentCandidate,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    match prior_review::submit(&state.db, &a, state.now(), ip(&me.ctx)).await {
+    match service::submit_prior(&state, &me).await {
         Ok(_) => Ok(saved_at("prior_submitted", "prior")),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-            refused(&state, &me, a, "prior", m, Draft::default()).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => refuse(&state, &me, "prior", e, Draft::default()).await,
     }
 }
 
