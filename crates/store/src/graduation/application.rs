@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::graduation::form::{FileSlot, MAX_OTHER_MATERIALS, PriorEducationForm, ResumeEntry};
+use domain::review::EventAction;
 use domain::review::{
     Action, ReviewerRule, ReviewerTarget, Stage, StageKind, State, Status, Window, transition,
 };
@@ -688,7 +689,7 @@ fn event(
     a: &app::Model,
     stage: Option<usize>,
     stage_name: &str,
-    action: &str,
+    action: EventAction,
     org_id: Option<i64>,
     actor: Actor,
     reason: Option<String>,
@@ -698,7 +699,7 @@ fn event(
         application_id: Set(a.id),
         stage: Set(stage_i32(stage)),
         stage_name: Set(stage_name.to_owned()),
-        action: Set(action.to_owned()),
+        action: Set(action.code().to_owned()),
         org_id: Set(org_id),
         actor_kind: Set(actor.kind.to_owned()),
         actor_id: Set(actor.id),
@@ -817,9 +818,18 @@ pub async fn submit(
     .await?;
     let first = pipeline.first().map(|s| s.name.as_str()).unwrap_or("");
     let actor = candidate_actor(a.candidate_id);
-    event(a, next.stage, first, "submitted", org, actor, None, now)
-        .insert(&txn)
-        .await?;
+    event(
+        a,
+        next.stage,
+        first,
+        EventAction::Submitted,
+        org,
+        actor,
+        None,
+        now,
+    )
+    .insert(&txn)
+    .await?;
     audit::record(
         &txn,
         now,
@@ -954,8 +964,8 @@ pub async fn decide(
         id: Some(staff_id),
     };
     let verb = match &decision {
-        Decision::Approve => "approved",
-        Decision::Reject(_) => "rejected",
+        Decision::Approve => EventAction::Approved,
+        Decision::Reject(_) => EventAction::Rejected,
     };
     event(
         &a,
@@ -1058,7 +1068,7 @@ async fn queue_refund_if_paid<C: ConnectionTrait>(
             a,
             None,
             "退费",
-            "refund_queued",
+            EventAction::RefundQueued,
             None,
             Actor::SYSTEM,
             Some(format!(
@@ -1106,7 +1116,7 @@ pub async fn payment_settled<C: ConnectionTrait>(
         &a,
         Some(stage),
         &stage_name,
-        "paid",
+        EventAction::Paid,
         None,
         candidate_actor(a.candidate_id),
         None,
@@ -1196,7 +1206,7 @@ pub async fn request_wrong_major_rejection(
         a,
         st.stage,
         &stage_name,
-        "wrong_major_requested",
+        EventAction::WrongMajorRequested,
         a.current_org_id,
         actor,
         Some("考生申请驳回：专业选择有误".to_owned()),
@@ -1251,7 +1261,7 @@ pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
                 &a,
                 None,
                 "批次截止",
-                "closed",
+                EventAction::Closed,
                 None,
                 Actor::SYSTEM,
                 None,

@@ -12,6 +12,7 @@ pub mod local;
 
 use chrono::{DateTime, Duration, Utc};
 use domain::payment::Notice;
+use domain::review::EventAction;
 use domain::review::yuan;
 use rand::Rng;
 use sea_orm::sea_query::{Expr, Query};
@@ -387,7 +388,7 @@ async fn announce_refund(
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
     let a = application::get(txn, order.application_id).await?;
-    history(&a, "refund_queued", Some(body.to_owned()), now)
+    history(&a, EventAction::RefundQueued, Some(body.to_owned()), now)
         .insert(txn)
         .await?;
     audit::record(
@@ -418,7 +419,7 @@ async fn announce_refund(
 /// A row of the application's history about its fee, by the system.
 fn history(
     a: &app::Model,
-    action: &str,
+    action: EventAction,
     reason: Option<String>,
     now: DateTime<Utc>,
 ) -> review_event::ActiveModel {
@@ -426,7 +427,7 @@ fn history(
         application_id: Set(a.id),
         stage: Set(None),
         stage_name: Set("退费".to_owned()),
-        action: Set(action.to_owned()),
+        action: Set(action.code().to_owned()),
         org_id: Set(None),
         actor_kind: Set(Actor::SYSTEM.kind.to_owned()),
         actor_id: Set(None),
@@ -567,7 +568,7 @@ pub async fn mark_refund_done(
         yuan(r.amount_fen),
         r.refund_no
     );
-    history(&a, "refunded", Some(body.clone()), now)
+    history(&a, EventAction::Refunded, Some(body.clone()), now)
         .insert(&txn)
         .await?;
     audit::record(

@@ -326,15 +326,8 @@ pub async fn load_queue(
 
 /// The reviewers' word for a review event, as the history and the archive show it.
 pub(crate) fn event_action(code: &str) -> String {
-    match code {
-        "submitted" => "提交申请",
-        "approved" => "通过",
-        "rejected" => "驳回",
-        "paid" => "已交费",
-        "closed" => "本次不予办理",
-        "refund_queued" => "退费",
-        "wrong_major_requested" => "考生申请驳回（专业误选）",
-        other => other,
+    match domain::review::EventAction::from_code(code) {
+        Some(a) => a.reviewer_label().to_owned(),
+        None => code.to_owned(),
     }
-    .to_owned()
 }

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::graduation::form::{FileSlot, MAX_OTHER_MATERIALS, PriorEducationInput, ResumeEntry};
-use domain::review::{Stage, StageKind, Status, yuan};
+use domain::review::{EventAction, Stage, StageKind, Status, yuan};
 use serde::Deserialize;
 use store::entity::{application_file, graduation_application as app};
 use store::graduation::application::{self as apps};
@@ -792,17 +792,7 @@ struct ProgressPage {
 }
 
 fn action_label(action: &str) -> &'static str {
-    match action {
-        "submitted" => "提交申请",
-        "approved" => "审核通过",
-        "rejected" => "驳回",
-        "paid" => "交费成功",
-        "closed" => "本次不予办理",
-        "refund_queued" => "退费待办理",
-        "refunded" => "已退费",
-        "wrong_major_requested" => "请求主考学校驳回（专业误选）",
-        _ => "其他",
-    }
+    EventAction::from_code(action).map_or("其他", |a| a.label())
 }
 
 /// GET /candidate/application/progress: 审核进度.
@@ -847,7 +837,7 @@ pub async fn progress(
     // The current round starts at the last submission.
     let round_start = events
         .iter()
-        .rposition(|e| e.action == "submitted")
+        .rposition(|e| e.action == EventAction::Submitted.code())
         .unwrap_or(0);
     let round = &events[round_start..];
     let st = apps::state(&a);
@@ -857,12 +847,12 @@ pub async fn progress(
         .map(|(i, s)| {
             let decided = round.iter().rev().find(|e| {
                 e.stage == i32::try_from(i).ok()
-                    && matches!(e.action.as_str(), "approved" | "rejected" | "paid")
+                    && EventAction::from_code(&e.action).is_some_and(EventAction::decides_stage)
             });
-            let (result, class) = match decided.map(|e| e.action.as_str()) {
-                Some("approved") => ("通过".to_owned(), "pass"),
-                Some("paid") => ("已交费".to_owned(), "pass"),
-                Some("rejected") => ("驳回".to_owned(), "fail"),
+            let (result, class) = match decided.and_then(|e| EventAction::from_code(&e.action)) {
+                Some(EventAction::Approved) => ("通过".to_owned(), "pass"),
+                Some(EventAction::Paid) => ("已交费".to_owned(), "pass"),
+                Some(EventAction::Rejected) => ("驳回".to_owned(), "fail"),
                 _ if st.stage == Some(i) && st.status == Status::InReview => {
                     ("审核中".to_owned(), "none")
                 }
