@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -116,7 +117,7 @@ async fn the_document_lists_every_api_route_of_the_router_with_each_method() {
         // 405. Signed in with the CSRF header, so that the CSRF check does not answer first;
         // bodies are empty, so nothing is changed.
         let staff = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let token = csrf_token(&app, &staff).await;
         for (path, methods) in &documented {
@@ -196,7 +197,7 @@ async fn a_bad_path_id_query_or_body_answers_json_naming_the_parameter() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let staff = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let token = csrf_token(&app, &staff).await;
 
@@ -315,7 +316,9 @@ async fn a_bad_path_id_query_or_body_answers_json_naming_the_parameter() {
         );
 
         // A bad body changes nothing: the number stays unlinked.
-        let candidate = app.signed_in("/login", accounts::YN_BACKFILL_NEEDED).await;
+        let candidate = app
+            .with_user(User::Candidate(accounts::YN_BACKFILL_NEEDED))
+            .await;
         let token = csrf_token(&app, &candidate).await;
         let r = candidate
             .post(app.url("/api/v1/legacy"))
@@ -395,7 +398,7 @@ async fn unknown_paths_and_wrong_methods_answer_json() {
         assert_eq!(json(r).await.0, 405);
 
         let staff = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let token = csrf_token(&app, &staff).await;
         let r = staff
@@ -486,7 +489,7 @@ async fn a_candidate_applies_fills_submits_and_pays_through_the_api() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let c = app
-            .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
             .await;
         let token = csrf_token(&app, &c).await;
         let (status, body) =
@@ -696,7 +699,9 @@ async fn a_candidate_applies_fills_submits_and_pays_through_the_api() {
         assert_eq!(body["slot"], "signature");
 
         // Another candidate cannot remove this candidate's picture.
-        let other = app.signed_in("/login", accounts::CQ_EXEMPTION_USED).await;
+        let other = app
+            .with_user(User::Candidate(accounts::CQ_EXEMPTION_USED))
+            .await;
         let other_token = csrf_token(&app, &other).await;
         let file_url = app.url(&format!("/api/v1/application/files/{}", ids[2]));
         let (status, _) = send(&other, &other_token, Method::DELETE, file_url.clone(), None).await;
@@ -757,7 +762,7 @@ async fn a_candidate_applies_fills_submits_and_pays_through_the_api() {
         // 初审 over the reviews API, then the fee through the payment API and the gateway.
         let id = body_id(&c, &app).await;
         let staff = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let staff_token = csrf_token(&app, &staff).await;
         let (status, body) = send(

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use common::{PASSWORD, csrf_in, spawn_app};
 use store::demo::accounts;
@@ -38,7 +39,9 @@ async fn candidate_signs_in_and_sees_scores_per_plan_course() {
             "eligible candidate has every course"
         );
         let (_, short) = {
-            let c = app.signed_in("/login", accounts::CQ_ONE_COURSE_SHORT).await;
+            let c = app
+                .with_user(User::Candidate(accounts::CQ_ONE_COURSE_SHORT))
+                .await;
             app.get_text(&c, "/candidate/scores").await
         };
         assert!(
@@ -126,7 +129,7 @@ async fn expired_session_sends_the_candidate_to_sign_in_with_a_reason() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let client = app
-            .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
             .await;
         assert_eq!(app.get_text(&client, "/candidate/profile").await.0, 200);
         app.state.clock.advance(chrono::Duration::minutes(31));
@@ -147,7 +150,7 @@ async fn a_form_without_csrf_token_is_refused_and_changes_nothing() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let client = app
-            .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
             .await;
         let before = app.candidate(accounts::CQ_ELIGIBLE_ASSOCIATE).await;
         let r = client
@@ -198,7 +201,7 @@ async fn contact_details_are_checked_and_saved_only_when_valid() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let client = app
-            .signed_in("/login", accounts::CQ_PROFILE_INCOMPLETE)
+            .with_user(User::Candidate(accounts::CQ_PROFILE_INCOMPLETE))
             .await;
         let (_, profile) = app.get_text(&client, "/candidate/profile").await;
         assert!(profile.contains("联系电话未填写"), "{}", b.name());
@@ -243,7 +246,7 @@ async fn a_candidate_adds_an_enrolled_major_once() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let client = app
-            .signed_in("/login", accounts::CQ_PROFILE_INCOMPLETE)
+            .with_user(User::Candidate(accounts::CQ_PROFILE_INCOMPLETE))
             .await;
         let (_, page) = app.get_text(&client, "/candidate/majors").await;
         let token = csrf_in(&page).unwrap();
@@ -274,7 +277,7 @@ async fn logout_makes_the_old_session_cookie_worthless() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let client = app
-            .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
             .await;
         let (_, page) = app.get_text(&client, "/candidate/profile").await;
         let token = csrf_in(&page).unwrap();
@@ -317,7 +320,7 @@ async fn another_candidates_id_in_a_url_is_not_found() {
         let me = app.candidate(accounts::CQ_ELIGIBLE_ASSOCIATE).await;
         let other = app.candidate(accounts::CQ_ONE_COURSE_SHORT).await;
         let client = app
-            .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
             .await;
         let own = client
             .get(app.url(&format!("/api/v1/candidates/{}", me.id)))
@@ -356,7 +359,7 @@ async fn staff_see_only_their_organisations_candidates_with_masked_ids() {
         let yn = app.candidate(accounts::YN_ELIGIBLE_ASSOCIATE).await;
         let cq = app.candidate(accounts::CQ_ELIGIBLE_ASSOCIATE).await;
         let client = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
             .await;
         let (status, list) = app.get_text(&client, "/staff/candidates").await;
         assert_eq!(status, 200, "{}", b.name());
@@ -397,7 +400,7 @@ async fn a_reviewer_cannot_open_the_import_page_but_an_admin_can() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let reviewer = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         assert_eq!(
             app.get_text(&reviewer, "/staff/imports").await.0,
@@ -406,13 +409,13 @@ async fn a_reviewer_cannot_open_the_import_page_but_an_admin_can() {
             b.name()
         );
         let admin = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
             .await;
         let (status, page) = app.get_text(&admin, "/staff/imports").await;
         assert_eq!(status, 200);
         assert!(page.contains("上传并导入"));
         let candidate = app
-            .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
             .await;
         assert_eq!(app.get_text(&candidate, "/staff/imports").await.0, 403);
     }
@@ -456,13 +459,13 @@ async fn an_upload_without_its_token_first_is_refused_on_every_portal() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let candidate = app
-            .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
             .await;
         let admin = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
             .await;
         let student = app
-            .signed_in("/student/login", accounts::STUDENT_ABOVE_THRESHOLDS)
+            .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
             .await;
         let cases = [
             (&candidate, "/candidate/backfills", "/candidate/profile"),

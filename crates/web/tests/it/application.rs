@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use std::io::Cursor;
 
@@ -12,8 +13,6 @@ use common::{TestApp, spawn_app};
 use reqwest::multipart::{Form, Part};
 use store::demo::accounts;
 use store::testkit::app_backends;
-
-const LOGIN: &str = "/login";
 
 fn jpeg(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
@@ -115,7 +114,9 @@ async fn apply(app: &TestApp, c: &reqwest::Client) {
 async fn candidate_fills_every_section_and_submits_for_initial_review() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let c = app.signed_in(LOGIN, accounts::CQ_ELIGIBLE_ASSOCIATE).await;
+        let c = app
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
+            .await;
         apply(&app, &c).await;
         let (status, page) = app.get_text(&c, "/candidate/application").await;
         assert_eq!(status, 200, "{}", b.name());
@@ -256,7 +257,9 @@ async fn candidate_fills_every_section_and_submits_for_initial_review() {
             .get_text(&c, &format!("/candidate/application/files/{}", sig.id))
             .await;
         assert_eq!(status, 200);
-        let other = app.signed_in(LOGIN, accounts::CQ_EXEMPTION_USED).await;
+        let other = app
+            .with_user(User::Candidate(accounts::CQ_EXEMPTION_USED))
+            .await;
         let (status, _) = app
             .get_text(&other, &format!("/candidate/application/files/{}", sig.id))
             .await;
@@ -331,7 +334,9 @@ async fn candidate_fills_every_section_and_submits_for_initial_review() {
 async fn candidate_with_a_failing_condition_cannot_apply() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let c = app.signed_in(LOGIN, accounts::CQ_ONE_COURSE_SHORT).await;
+        let c = app
+            .with_user(User::Candidate(accounts::CQ_ONE_COURSE_SHORT))
+            .await;
         let (_, page) = app.get_text(&c, "/candidate/graduation").await;
         assert!(
             !page.contains("action=\"/candidate/application/open\""),

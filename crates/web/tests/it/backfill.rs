@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use std::io::Cursor;
 
@@ -16,8 +17,6 @@ use reqwest::multipart::{Form, Part};
 use store::demo::accounts;
 use store::testkit::app_backends;
 
-const LOGIN: &str = "/login";
-const STAFF_LOGIN: &str = "/staff/login";
 const PAGE: &str = "/candidate/backfills";
 
 fn jpeg(w: u32, h: u32) -> Vec<u8> {
@@ -113,7 +112,9 @@ async fn candidate_files_a_backfill_and_the_confirmation_point_approves_it() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let owner = app.candidate(accounts::YN_BACKFILL_NEEDED).await;
-        let c = app.signed_in(LOGIN, accounts::YN_BACKFILL_NEEDED).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_BACKFILL_NEEDED))
+            .await;
         let (status, page) = app.get_text(&c, PAGE).await;
         assert_eq!(status, 200);
         assert!(page.contains("href=\"/candidate/backfills\"") && page.contains("13位准考证查询"));
@@ -195,13 +196,15 @@ async fn candidate_files_a_backfill_and_the_confirmation_point_approves_it() {
         assert!(body.contains("已有一份待审核的补录申请"), "{}", b.name());
 
         // Another candidate cannot see the scan.
-        let other = app.signed_in(LOGIN, accounts::YN_ELIGIBLE_ASSOCIATE).await;
+        let other = app
+            .with_user(User::Candidate(accounts::YN_ELIGIBLE_ASSOCIATE))
+            .await;
         let (status, _) = app.get_text(&other, &scan).await;
         assert_eq!(status, 404, "{}", b.name());
 
         // The chief university does not handle certificates: it neither sees nor decides it.
         let uni = app
-            .signed_in(STAFF_LOGIN, accounts::STAFF_YN_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_YN_UNIVERSITY))
             .await;
         let (_, queue) = app.get_text(&uni, "/staff/backfills").await;
         assert!(!queue.contains(&owner.name), "{}", b.name());
@@ -221,7 +224,7 @@ async fn candidate_files_a_backfill_and_the_confirmation_point_approves_it() {
 
         // The confirmation point sees it with the ID number masked.
         let point = app
-            .signed_in(STAFF_LOGIN, accounts::STAFF_YN_CONFIRMATION_POINT)
+            .with_user(User::Staff(accounts::STAFF_YN_CONFIRMATION_POINT))
             .await;
         let (_, queue) = app.get_text(&point, "/staff/backfills").await;
         assert!(queue.contains(&owner.name) && queue.contains("原件已收取存档"));
@@ -294,12 +297,16 @@ async fn thirteen_character_number_links_to_its_owner_and_shows_its_scores() {
         let no = accounts::YN_UNLINKED_LEGACY_NO;
 
         // Someone else's number is refused without saying whose it is.
-        let other = app.signed_in(LOGIN, accounts::YN_BACHELOR_PRIOR_EDU).await;
+        let other = app
+            .with_user(User::Candidate(accounts::YN_BACHELOR_PRIOR_EDU))
+            .await;
         let (status, _, body) = link(&app, &other, no).await;
         assert_eq!(status, 422, "{}", b.name());
         assert!(body.contains("身份证号不一致") && !body.contains("王丽华"));
 
-        let c = app.signed_in(LOGIN, accounts::YN_BACKFILL_NEEDED).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_BACKFILL_NEEDED))
+            .await;
         let (status, _, body) = link(&app, &c, "530302B94061").await;
         assert_eq!(status, 422);
         assert!(body.contains("旧版准考证号应为13位，实际为12位"), "{body}");
@@ -336,7 +343,9 @@ async fn thirteen_character_number_links_to_its_owner_and_shows_its_scores() {
 async fn api_lists_backfills_and_links_a_number_with_the_csrf_header() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let c = app.signed_in(LOGIN, accounts::YN_BACKFILL_NEEDED).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_BACKFILL_NEEDED))
+            .await;
         let me: serde_json::Value = c
             .get(app.url("/api/v1/me"))
             .send()
@@ -388,7 +397,7 @@ async fn api_lists_backfills_and_links_a_number_with_the_csrf_header() {
         assert_eq!(all[0]["scores"].as_array().unwrap().len(), 2);
         // A staff account is not a candidate.
         let staff = app
-            .signed_in(STAFF_LOGIN, accounts::STAFF_YN_CONFIRMATION_POINT)
+            .with_user(User::Staff(accounts::STAFF_YN_CONFIRMATION_POINT))
             .await;
         let r = staff
             .get(app.url("/api/v1/backfills"))
@@ -405,7 +414,9 @@ async fn api_lists_backfills_and_links_a_number_with_the_csrf_header() {
 async fn a_backfill_is_filed_and_decided_through_the_api() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let c = app.signed_in(LOGIN, accounts::YN_BACKFILL_NEEDED).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_BACKFILL_NEEDED))
+            .await;
         let token = |client: reqwest::Client| {
             let url = app.url("/api/v1/me");
             async move {
@@ -464,14 +475,14 @@ async fn a_backfill_is_filed_and_decided_through_the_api() {
         let decision = app.url(&format!("/api/v1/backfills/{}/decision", filed["id"]));
 
         let uni = app
-            .signed_in(STAFF_LOGIN, accounts::STAFF_YN_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_YN_UNIVERSITY))
             .await;
         let uni_token = token(uni.clone()).await;
         let approve = serde_json::json!({"decision": "approve", "original_kept": true});
         let (status, _) = send(uni.post(&decision).json(&approve), &uni_token).await;
         assert_eq!(status, 404, "{}: not the handling organisation", b.name());
         let point = app
-            .signed_in(STAFF_LOGIN, accounts::STAFF_YN_CONFIRMATION_POINT)
+            .with_user(User::Staff(accounts::STAFF_YN_CONFIRMATION_POINT))
             .await;
         let point_token = token(point.clone()).await;
         let (status, body) = send(

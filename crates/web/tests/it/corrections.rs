@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use common::{TestApp, csrf_in, spawn_app};
 use store::demo::accounts;
@@ -86,7 +87,7 @@ async fn decide(
 async fn district_approves_a_name_correction_and_the_record_changes() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let cand = app.signed_in("/login", CANDIDATE).await;
+        let cand = app.with_user(User::Candidate(CANDIDATE)).await;
         let (status, body) = app.get_text(&cand, "/candidate/corrections").await;
         assert_eq!(status, 200, "{}", b.name());
         assert!(body.contains("应提前向区县考试机构申请考籍更正"));
@@ -101,7 +102,7 @@ async fn district_approves_a_name_correction_and_the_record_changes() {
         assert!(body.contains("待审核") && body.contains("陈思语"));
 
         let staff = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_DISTRICT)
+            .with_user(User::Staff(accounts::STAFF_CQ_DISTRICT))
             .await;
         let (status, body) = app.get_text(&staff, "/staff/corrections").await;
         assert_eq!(status, 200, "{}", b.name());
@@ -125,13 +126,13 @@ async fn district_approves_a_name_correction_and_the_record_changes() {
 async fn approved_id_number_also_changes_gender_and_birth_date() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let cand = app.signed_in("/login", CANDIDATE).await;
+        let cand = app.with_user(User::Candidate(CANDIDATE)).await;
         let (status, body) = file(&app, &cand, "id_card_no", &valid_id(), "身份证号码变更").await;
         assert_eq!(status, 303, "{}: {body}", b.name());
         let (_, body) = app.get_text(&cand, "/candidate/corrections").await;
         assert!(!body.contains(&valid_id()), "ID numbers are masked");
         let staff = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_DISTRICT)
+            .with_user(User::Staff(accounts::STAFF_CQ_DISTRICT))
             .await;
         let id = requests(&app).await[0].id;
         let (status, _) = decide(&app, &staff, id, "approve", None).await;
@@ -150,7 +151,7 @@ async fn approved_id_number_also_changes_gender_and_birth_date() {
 async fn invalid_requests_are_refused_and_nothing_is_saved() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let cand = app.signed_in("/login", CANDIDATE).await;
+        let cand = app.with_user(User::Candidate(CANDIDATE)).await;
         let before = candidate_model(&app).await;
 
         let (status, body) =
@@ -197,11 +198,11 @@ async fn invalid_requests_are_refused_and_nothing_is_saved() {
 async fn rejection_needs_an_opinion_which_the_candidate_then_sees() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let cand = app.signed_in("/login", CANDIDATE).await;
+        let cand = app.with_user(User::Candidate(CANDIDATE)).await;
         file(&app, &cand, "name", "陈思语", "建档时姓名录入错误").await;
         let id = requests(&app).await[0].id;
         let staff = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_DISTRICT)
+            .with_user(User::Staff(accounts::STAFF_CQ_DISTRICT))
             .await;
 
         let (status, body) = decide(&app, &staff, id, "reject", Some("  ")).await;
@@ -230,12 +231,12 @@ async fn rejection_needs_an_opinion_which_the_candidate_then_sees() {
 async fn reviewers_outside_the_registration_chain_cannot_decide() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let cand = app.signed_in("/login", CANDIDATE).await;
+        let cand = app.with_user(User::Candidate(CANDIDATE)).await;
         file(&app, &cand, "name", "陈思语", "建档时姓名录入错误").await;
         let id = requests(&app).await[0].id;
 
         let uni = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let (status, body) = app.get_text(&uni, "/staff/corrections").await;
         assert_eq!(status, 403, "{}", b.name());
@@ -244,12 +245,12 @@ async fn reviewers_outside_the_registration_chain_cannot_decide() {
         assert_eq!(status, 403);
 
         let point = app
-            .signed_in("/staff/login", accounts::STAFF_YN_CONFIRMATION_POINT)
+            .with_user(User::Staff(accounts::STAFF_YN_CONFIRMATION_POINT))
             .await;
         let (status, _) = app.get_text(&point, "/staff/corrections").await;
         assert_eq!(status, 403, "confirmation points do not decide corrections");
         let yn = app
-            .signed_in("/staff/login", accounts::STAFF_YN_PREFECTURE)
+            .with_user(User::Staff(accounts::STAFF_YN_PREFECTURE))
             .await;
         let (status, body) = app.get_text(&yn, "/staff/corrections").await;
         assert_eq!(status, 200);
@@ -271,14 +272,14 @@ async fn reviewers_outside_the_registration_chain_cannot_decide() {
 async fn two_reviewers_acting_at_once_leave_one_decision() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let cand = app.signed_in("/login", CANDIDATE).await;
+        let cand = app.with_user(User::Candidate(CANDIDATE)).await;
         file(&app, &cand, "name", "陈思语", "建档时姓名录入错误").await;
         let id = requests(&app).await[0].id;
         let district = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_DISTRICT)
+            .with_user(User::Staff(accounts::STAFF_CQ_DISTRICT))
             .await;
         let office = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_REVIEWER)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_REVIEWER))
             .await;
         let (a, r) = tokio::join!(
             decide(&app, &district, id, "approve", None),

@@ -6,12 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use common::{TestApp, spawn_app};
 use store::demo::accounts;
 use store::testkit::app_backends;
-
-const LOGIN: &str = "/student/login";
 
 async fn post_form(
     app: &TestApp,
@@ -32,7 +31,7 @@ async fn the_conditions_table_shows_the_students_figures_and_the_template_is_pre
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let c = app
-            .signed_in(LOGIN, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
             .await;
         let (status, page) = app.get_text(&c, "/student/degree").await;
         assert_eq!(status, 200, "{}", b.name());
@@ -54,7 +53,7 @@ async fn the_conditions_table_shows_the_students_figures_and_the_template_is_pre
             assert!(page.contains(&format!("<th>{h}</th>")), "{h}");
         }
         let below = app
-            .signed_in(LOGIN, accounts::STUDENT_BELOW_THRESHOLDS)
+            .with_user(User::Student(accounts::STUDENT_BELOW_THRESHOLDS))
             .await;
         let (_, page) = app.get_text(&below, "/student/degree").await;
         assert!(page.contains("65（包装设计）") && page.contains("id=\"degree-refusal\""));
@@ -112,7 +111,7 @@ async fn the_conditions_table_shows_the_students_figures_and_the_template_is_pre
 
         // Staff outside the school see no degree applications at all.
         let other = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let (_, page) = app.get_text(&other, "/staff/degree").await;
         assert!(page.contains("id=\"degree-none\""), "{}", b.name());
@@ -124,7 +123,7 @@ async fn a_bad_form_is_refused_field_by_field_and_kept_as_typed() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let c = app
-            .signed_in(LOGIN, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
             .await;
         store_qualified_language(&app, accounts::STUDENT_ABOVE_THRESHOLDS).await;
         let (status, page) = app.get_text(&c, "/student/degree/apply").await;
@@ -408,7 +407,7 @@ async fn the_school_reviews_and_records_the_award_and_nobody_else_sees_it() {
 
         // Another organisation and another student get the same 404.
         let other = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let (status, _) = app
             .get_text(&other, &format!("/staff/degree/{}", a.id))
@@ -421,14 +420,16 @@ async fn the_school_reviews_and_records_the_award_and_nobody_else_sees_it() {
             )
             .await;
         assert_eq!(status, 404);
-        let stranger = app.signed_in(LOGIN, accounts::STUDENT_AT_THRESHOLD).await;
+        let stranger = app
+            .with_user(User::Student(accounts::STUDENT_AT_THRESHOLD))
+            .await;
         let (status, _) = app
             .get_text(&stranger, &format!("/student/degree/files/{}", files[0].id))
             .await;
         assert_eq!(status, 404);
         // The owner gets the thesis under 学号+姓名+论文题目.
         let owner = app
-            .signed_in(LOGIN, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
             .await;
         let r = owner
             .get(app.url(&format!("/student/degree/files/{}", files[0].id)))
@@ -447,7 +448,7 @@ async fn the_school_reviews_and_records_the_award_and_nobody_else_sees_it() {
 
         // The school: the queue masks the ID number, the detail links both files.
         let school = app
-            .signed_in("/staff/login", accounts::STAFF_CE_SCHOOL_REVIEWER)
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_REVIEWER))
             .await;
         let (_, page) = app.get_text(&school, "/staff/degree").await;
         assert!(
@@ -542,7 +543,7 @@ async fn the_school_admin_creates_batches_and_moves_their_windows() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let admin = app
-            .signed_in("/staff/login", accounts::STAFF_CE_SCHOOL_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_ADMIN))
             .await;
         let (status, page) = app.get_text(&admin, "/staff/degree-batches").await;
         assert_eq!(status, 200, "{}", b.name());
@@ -641,7 +642,7 @@ async fn the_school_admin_creates_batches_and_moves_their_windows() {
             accounts::STAFF_CE_SCHOOL_REVIEWER,
             accounts::STAFF_CQ_OFFICE_ADMIN,
         ] {
-            let s = app.signed_in("/staff/login", who).await;
+            let s = app.with_user(User::Staff(who)).await;
             let (status, page) = app.get_text(&s, "/staff/degree-batches").await;
             assert_eq!(status, 403, "{who}");
             assert!(page.contains("由继续教育学院的管理员设置"));
@@ -687,7 +688,7 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
         let app = spawn_app(&b).await;
         store_qualified_language(&app, accounts::STUDENT_ABOVE_THRESHOLDS).await;
         let c = app
-            .signed_in(LOGIN, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
             .await;
         let token = api_token(&app, &c).await;
         let s = store::repo::student::by_student_no(&app.db.db, accounts::STUDENT_ABOVE_THRESHOLDS)
@@ -747,7 +748,7 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
         // Another organisation cannot review it; the school can, with an opinion to reject.
         let review_url = app.url(&format!("/api/v1/degree/applications/{id}/review"));
         let other = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let other_token = api_token(&app, &other).await;
         let (status, _) = api_json(
@@ -759,7 +760,7 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
         .await;
         assert_eq!(status, 404, "{}", b.name());
         let school = app
-            .signed_in("/staff/login", accounts::STAFF_CE_SCHOOL_REVIEWER)
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_REVIEWER))
             .await;
         let school_token = api_token(&app, &school).await;
         let (status, body) = api_json(

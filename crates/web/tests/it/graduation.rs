@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use common::spawn_app;
 use store::demo::accounts;
@@ -21,7 +22,7 @@ async fn an_eligible_candidate_sees_every_condition_met() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let client = app
-            .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
             .await;
         let (status, page) = app.get_text(&client, "/candidate/graduation").await;
         assert_eq!(status, 200, "{}", b.name());
@@ -39,7 +40,9 @@ async fn an_eligible_candidate_sees_every_condition_met() {
 async fn candidate_with_one_failed_course_sees_it_named_and_can_ask_what_if() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let client = app.signed_in("/login", accounts::CQ_ONE_COURSE_SHORT).await;
+        let client = app
+            .with_user(User::Candidate(accounts::CQ_ONE_COURSE_SHORT))
+            .await;
         let (_, page) = app.get_text(&client, "/candidate/graduation").await;
         assert!(page.contains("不能申请毕业"), "{}: {page}", b.name());
         let a = condition_row(&page, 'a');
@@ -88,7 +91,7 @@ async fn bachelor_prior_education_is_checked_against_the_credential_registry() {
         let app = spawn_app(&b).await;
         // The Chongqing candidate's 专科 diploma is in the registry: condition e holds.
         let client = app
-            .signed_in("/login", accounts::CQ_BACHELOR_PRIOR_EDU)
+            .with_user(User::Candidate(accounts::CQ_BACHELOR_PRIOR_EDU))
             .await;
         let (_, page) = app.get_text(&client, "/candidate/graduation").await;
         let e = condition_row(&page, 'e');
@@ -97,7 +100,7 @@ async fn bachelor_prior_education_is_checked_against_the_credential_registry() {
         // then e is open, saying where to authorise and that 人工审核 is the fallback, and shown
         // as completed in the application rather than as a failure.
         let client = app
-            .signed_in("/login", accounts::YN_BACHELOR_PRIOR_EDU)
+            .with_user(User::Candidate(accounts::YN_BACHELOR_PRIOR_EDU))
             .await;
         let (_, page) = app.get_text(&client, "/candidate/graduation").await;
         let e = condition_row(&page, 'e');
@@ -118,7 +121,7 @@ async fn yunnan_candidate_needs_the_commitment_letter_and_one_without_major_is_s
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let yn = app
-            .signed_in("/login", accounts::YN_ELIGIBLE_ASSOCIATE)
+            .with_user(User::Candidate(accounts::YN_ELIGIBLE_ASSOCIATE))
             .await;
         let (_, page) = app.get_text(&yn, "/candidate/graduation").await;
         let c = condition_row(&page, 'c');
@@ -144,7 +147,7 @@ async fn yunnan_candidate_needs_the_commitment_letter_and_one_without_major_is_s
         assert!(page.contains("省招生考试院终审"), "{}", b.name());
         assert!(!page.contains("市自考办"), "{}: {page}", b.name());
         let none = app
-            .signed_in("/login", accounts::CQ_PROFILE_INCOMPLETE)
+            .with_user(User::Candidate(accounts::CQ_PROFILE_INCOMPLETE))
             .await;
         let (_, page) = app.get_text(&none, "/candidate/graduation").await;
         assert!(page.contains("您还没有在籍专业"));

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use common::{PASSWORD, TestApp, csrf_in, spawn_app, spawn_app_with};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -408,7 +409,7 @@ async fn pages_carry_a_strict_policy_and_signed_in_pages_are_never_stored() {
                 continue;
             }
             let client = app
-                .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+                .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
                 .await;
             for path in [
                 "/candidate/profile",

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use common::spawn_app;
 use store::demo::accounts;
@@ -43,7 +44,7 @@ async fn a_candidates_file_with_a_bad_check_digit_on_row_7_is_refused_whole() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let admin = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
             .await;
         let district = app.org_of(accounts::STAFF_CQ_DISTRICT).await;
         let mut csv = String::from("准考证号,姓名,身份证号,考生类型,报考机构\n");
@@ -90,7 +91,7 @@ async fn a_gb18030_scores_file_imports() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let admin = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
             .await;
         let text = format!(
             "准考证号,课程代码,成绩,考试日期,来源\n{},00015,71,2026-04-12,考试\n",
@@ -108,7 +109,7 @@ async fn an_empty_file_and_a_wrong_type_get_their_own_messages() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let admin = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
             .await;
         let (status, page) = upload(&app, &admin, "scores", "empty.csv", Vec::new()).await;
         assert_eq!(status, 422, "{}", b.name());
@@ -124,7 +125,7 @@ async fn a_200_mb_upload_is_refused_before_it_is_read() {
     let b = store::testkit::Backend::Sqlite;
     let app = spawn_app(&b).await;
     let admin = app
-        .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+        .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
         .await;
     let token = app.csrf(&admin, "/staff/imports").await;
     const SIZE: u64 = 200 * 1024 * 1024;
@@ -160,7 +161,7 @@ async fn an_office_cannot_import_into_another_province() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let admin = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
             .await;
         let yn_point = app.org_of(accounts::STAFF_YN_CONFIRMATION_POINT).await;
         let csv = format!(

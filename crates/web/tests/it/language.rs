@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use std::io::Cursor;
 
@@ -21,8 +22,6 @@ use store::sea_orm::sea_query::Expr;
 use store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use store::testkit::app_backends;
 
-const STUDENT_LOGIN: &str = "/student/login";
-const STAFF_LOGIN: &str = "/staff/login";
 const PAGE: &str = "/student/language";
 
 const HEADERS: [&str; 10] = [
@@ -136,7 +135,7 @@ async fn the_table_shows_the_seed_columns_above_and_below_the_threshold() {
 
         // The school's admin raises the entry average to 80 for batches created afterwards.
         let admin = app
-            .signed_in(STAFF_LOGIN, accounts::STAFF_CE_SCHOOL_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_ADMIN))
             .await;
         let (status, rules) = app.get_text(&admin, "/staff/degree-rules").await;
         assert_eq!(status, 200);
@@ -175,14 +174,14 @@ async fn the_table_shows_the_seed_columns_above_and_below_the_threshold() {
         assert_eq!(r.status().as_u16(), 303);
         // Admins of other organisations have no such page.
         let other_admin = app
-            .signed_in(STAFF_LOGIN, accounts::STAFF_CQ_OFFICE_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
             .await;
         assert_eq!(
             app.get_text(&other_admin, "/staff/degree-rules").await.0,
             403
         );
         let reviewer = app
-            .signed_in(STAFF_LOGIN, accounts::STAFF_CE_SCHOOL_REVIEWER)
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_REVIEWER))
             .await;
         assert_eq!(app.get_text(&reviewer, "/staff/degree-rules").await.0, 403);
 
@@ -206,7 +205,7 @@ async fn the_table_shows_the_seed_columns_above_and_below_the_threshold() {
 
         // Above: 91.95 meets both batches.
         let above = app
-            .signed_in(STUDENT_LOGIN, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
             .await;
         let (status, page) = app.get_text(&above, PAGE).await;
         assert_eq!(status, 200);
@@ -235,7 +234,7 @@ async fn the_table_shows_the_seed_columns_above_and_below_the_threshold() {
 
         // Below: about 76.8, enough for 70 but not for 80.
         let below = app
-            .signed_in(STUDENT_LOGIN, accounts::STUDENT_BELOW_THRESHOLDS)
+            .with_user(User::Student(accounts::STUDENT_BELOW_THRESHOLDS))
             .await;
         let (_, page) = app.get_text(&below, PAGE).await;
         let r = row(&page, strict.id);
@@ -300,7 +299,7 @@ async fn a_student_applies_with_a_pdf_and_a_png_and_the_school_reviews_after_the
         let batch = open_batch(&app).await;
         let form_path = format!("/student/language/{}/apply", batch.id);
         let c = app
-            .signed_in(STUDENT_LOGIN, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
             .await;
         let (status, form) = app.get_text(&c, &form_path).await;
         assert_eq!(status, 200);
@@ -470,7 +469,7 @@ async fn a_student_applies_with_a_pdf_and_a_png_and_the_school_reviews_after_the
         assert_eq!(r.headers()["content-type"], "application/pdf");
         assert_eq!(r.bytes().await.unwrap().to_vec(), pdf());
         let other = app
-            .signed_in(STUDENT_LOGIN, accounts::STUDENT_AT_THRESHOLD)
+            .with_user(User::Student(accounts::STUDENT_AT_THRESHOLD))
             .await;
         assert_eq!(app.get_text(&other, &file_path).await.0, 404);
         assert_eq!(
@@ -482,7 +481,7 @@ async fn a_student_applies_with_a_pdf_and_a_png_and_the_school_reviews_after_the
 
         // Staff of another organisation: neither the file nor a decision.
         let outsider = app
-            .signed_in(STAFF_LOGIN, accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         assert_eq!(
             app.get_text(
@@ -510,7 +509,7 @@ async fn a_student_applies_with_a_pdf_and_a_png_and_the_school_reviews_after_the
 
         // The school: files yes; a decision only after the window closes.
         let school = app
-            .signed_in(STAFF_LOGIN, accounts::STAFF_CE_SCHOOL_REVIEWER)
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_REVIEWER))
             .await;
         let r = school
             .get(app.url(&format!("/staff/language/{}/files/{}", a.id, files[1].id)))
@@ -650,7 +649,7 @@ async fn the_language_application_runs_through_the_api() {
         let app = spawn_app(&b).await;
         let batch = open_batch(&app).await;
         let c = app
-            .signed_in(STUDENT_LOGIN, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
             .await;
         let token = api_token(&app, &c).await;
         let url = app.url(&format!("/api/v1/language/{}/applications", batch.id));
@@ -704,7 +703,7 @@ async fn the_language_application_runs_through_the_api() {
             app.url(&format!("/api/v1/language/applications/{id}/withdrawal"))
         };
         let other = app
-            .signed_in(STUDENT_LOGIN, accounts::STUDENT_AT_THRESHOLD)
+            .with_user(User::Student(accounts::STUDENT_AT_THRESHOLD))
             .await;
         let other_token = api_token(&app, &other).await;
         let (status, _) = api_send(other.post(withdraw(&first["id"])), &other_token).await;
@@ -715,7 +714,7 @@ async fn the_language_application_runs_through_the_api() {
         assert_eq!(status, 201, "{}: {a}", b.name());
 
         let school = app
-            .signed_in(STAFF_LOGIN, accounts::STAFF_CE_SCHOOL_REVIEWER)
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_REVIEWER))
             .await;
         let school_token = api_token(&app, &school).await;
         let review = app.url(&format!("/api/v1/language/applications/{}/review", a["id"]));
@@ -727,7 +726,7 @@ async fn the_language_application_runs_through_the_api() {
             "{body}"
         );
         let outsider = app
-            .signed_in(STAFF_LOGIN, accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let outsider_token = api_token(&app, &outsider).await;
         let (status, _) = api_send(outsider.post(&review).json(&approve), &outsider_token).await;

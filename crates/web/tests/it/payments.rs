@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use common::{PAYMENT_SECRET, TestApp, spawn_app};
@@ -228,7 +229,7 @@ async fn candidate_pays_at_the_local_gateway_and_the_office_reviews_next() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let a = awaiting_payment(&app).await;
-        let client = app.signed_in("/login", CANDIDATE).await;
+        let client = app.with_user(User::Candidate(CANDIDATE)).await;
 
         let (status, to_gateway, _) = press_pay(&app, &client).await;
         assert_eq!(status, 303, "{}", b.name());
@@ -332,7 +333,7 @@ async fn candidate_pays_at_the_local_gateway_and_the_office_reviews_next() {
 async fn paying_before_initial_approval_is_refused() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let client = app.signed_in("/login", CANDIDATE).await;
+        let client = app.with_user(User::Candidate(CANDIDATE)).await;
 
         let (status, _, body) = press_pay(&app, &client).await;
         assert_eq!(status, 404, "{}", b.name());
@@ -786,7 +787,7 @@ async fn without_local_services_the_stand_in_gateway_is_not_served_and_paying_sa
     for b in app_backends() {
         let app = common::spawn_app_with(&b, |c| c.local_services = false).await;
         let a = awaiting_payment(&app).await;
-        let client = app.signed_in("/login", CANDIDATE).await;
+        let client = app.with_user(User::Candidate(CANDIDATE)).await;
         let (status, _, body) = press_pay(&app, &client).await;
         assert_eq!(status, 409, "{}", b.name());
         assert!(

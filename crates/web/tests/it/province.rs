@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use std::io::Cursor;
 
@@ -258,7 +259,7 @@ async fn upload(app: &TestApp, c: &reqwest::Client, slot: &str, bytes: Vec<u8>) 
 }
 
 async fn decide(app: &TestApp, reviewer: &str, id: i64, stage: &str) {
-    let c = app.signed_in("/staff/login", reviewer).await;
+    let c = app.with_user(User::Staff(reviewer)).await;
     let (status, page) = app.get_text(&c, &format!("/staff/reviews/{id}")).await;
     assert_eq!(status, 200, "{reviewer} sees the application: {page}");
     let token = common::csrf_in(&page).unwrap();
@@ -289,7 +290,7 @@ async fn a_province_defined_only_as_data_runs_the_whole_graduation_flow() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         set_up(&app).await;
-        let c = app.signed_in("/login", ADMISSION_NO).await;
+        let c = app.with_user(User::Candidate(ADMISSION_NO)).await;
 
         // The self-check shows this province's 须知 with its own stages, fee and limit.
         let (_, page) = app.get_text(&c, "/candidate/graduation").await;
@@ -579,7 +580,7 @@ async fn an_office_sets_its_fee_limit_and_notice_and_only_new_batches_take_them(
             .unwrap()
             .remove(0);
         let admin = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
             .await;
         let (status, page) = app.get_text(&admin, "/staff/province-settings").await;
         assert_eq!(status, 200, "{}", b.name());
@@ -621,7 +622,7 @@ async fn an_office_sets_its_fee_limit_and_notice_and_only_new_batches_take_them(
 
         // Two admins saving at once: both are answered, one setting stands.
         let other = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
             .await;
         let notice = "重庆市新须知：{stages}，费用 {fee} 元，每张不超过 {scan_limit}。";
         let first = [
@@ -648,7 +649,7 @@ async fn an_office_sets_its_fee_limit_and_notice_and_only_new_batches_take_them(
 
         // The 须知 shows the office's text at once, with the new fee and limit.
         let c = app
-            .signed_in("/login", accounts::CQ_ELIGIBLE_ASSOCIATE)
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
             .await;
         let (_, page) = app.get_text(&c, "/candidate/graduation").await;
         assert!(
@@ -693,12 +694,12 @@ async fn an_office_sets_its_fee_limit_and_notice_and_only_new_batches_take_them(
 
         // Only a province office's admins reach the page.
         let school = app
-            .signed_in("/staff/login", accounts::STAFF_CE_SCHOOL_ADMIN)
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_ADMIN))
             .await;
         let (status, _) = app.get_text(&school, "/staff/province-settings").await;
         assert_eq!(status, 403, "{}", b.name());
         let reviewer = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_REVIEWER)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_REVIEWER))
             .await;
         let (status, _) = app.get_text(&reviewer, "/staff/province-settings").await;
         assert_eq!(status, 403, "{}", b.name());

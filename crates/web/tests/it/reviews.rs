@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use common::{TestApp, spawn_app};
 use domain::graduation::form::{FileSlot, ResumeEntry};
@@ -143,7 +144,7 @@ async fn chief_university_sees_a_submitted_application_and_nobody_else_may_act()
         let cand = app.candidate(CANDIDATE).await;
 
         let uni = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let (status, page) = app.get_text(&uni, "/staff/reviews").await;
         assert_eq!(status, 200, "{}", b.name());
@@ -212,7 +213,7 @@ async fn chief_university_sees_a_submitted_application_and_nobody_else_may_act()
 
         // The office does not see it as waiting for it.
         let office = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_REVIEWER)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_REVIEWER))
             .await;
         let (status, page) = app.get_text(&office, "/staff/reviews").await;
         assert_eq!(status, 200);
@@ -231,7 +232,7 @@ async fn chief_university_sees_a_submitted_application_and_nobody_else_may_act()
 
         // Another university: the application does not exist for it.
         let cqu = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_BACHELOR_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_BACHELOR_UNIVERSITY))
             .await;
         let (status, page) = app
             .get_text(&cqu, &format!("/staff/reviews/{}", a.id))
@@ -254,7 +255,7 @@ async fn chief_university_sees_a_submitted_application_and_nobody_else_may_act()
 
         // A district agency reviews nothing and is told so.
         let district = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_DISTRICT)
+            .with_user(User::Staff(accounts::STAFF_CQ_DISTRICT))
             .await;
         let (status, page) = app.get_text(&district, "/staff/reviews").await;
         assert_eq!(status, 200);
@@ -275,7 +276,7 @@ async fn rejection_with_a_catalogue_reason_reopens_the_application_for_the_candi
         let app = spawn_app(&b).await;
         let a = submitted(&app, CANDIDATE).await;
         let uni = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
 
         // No reason at all: refused in words, nothing changes.
@@ -348,7 +349,7 @@ async fn approval_moves_on_to_payment_and_a_stale_page_changes_nothing() {
         let app = spawn_app(&b).await;
         let a = submitted(&app, CANDIDATE).await;
         let uni = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let (status, _) =
             decide(&app, &uni, a.id, &[("stage", "0"), ("decision", "approve")]).await;
@@ -397,7 +398,7 @@ async fn approval_moves_on_to_payment_and_a_stale_page_changes_nothing() {
 
         // Not pending anywhere until the fee is paid.
         let office = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_OFFICE_REVIEWER)
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_REVIEWER))
             .await;
         let (_, page) = app.get_text(&office, "/staff/reviews").await;
         assert!(!page.contains(CANDIDATE));
@@ -410,10 +411,10 @@ async fn two_reviewers_acting_at_once_leave_one_result() {
         let app = spawn_app(&b).await;
         let a = submitted(&app, CANDIDATE).await;
         let first = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let second = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let ((s1, _), (s2, _)) = tokio::join!(
             decide(
@@ -463,7 +464,7 @@ async fn bulk_approval_decides_each_application_on_its_own() {
         let a1 = submitted(&app, CANDIDATE).await;
         let a2 = submitted(&app, SECOND).await;
         let uni = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let token = app.csrf(&uni, "/staff/reviews").await;
         let picks = [format!("{}:0", a1.id), format!("{}:0", a2.id)];
@@ -521,7 +522,7 @@ async fn wrong_major_request_is_flagged_and_preselects_the_reason() {
             .await
             .unwrap();
         let uni = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let (_, queue) = app.get_text(&uni, "/staff/reviews").await;
         assert!(queue.contains("考生申请驳回（专业误选）"), "{}", b.name());
@@ -557,7 +558,7 @@ async fn the_api_lists_the_same_queue_and_decides_through_the_same_rules() {
         let a = submitted(&app, CANDIDATE).await;
         let cand = app.candidate(CANDIDATE).await;
         let uni = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let list: serde_json::Value = uni
             .get(app.url("/api/v1/reviews?status=pending"))
@@ -623,12 +624,12 @@ async fn the_api_lists_the_same_queue_and_decides_through_the_same_rules() {
         assert_eq!(r.status().as_u16(), 409, "{}: stale stage", b.name());
 
         let cqu = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_BACHELOR_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_BACHELOR_UNIVERSITY))
             .await;
         let r = cqu.get(app.url("/api/v1/reviews")).send().await.unwrap();
         let list: serde_json::Value = r.json().await.unwrap();
         assert_eq!(list["total"], 0);
-        let student = app.signed_in("/login", CANDIDATE).await;
+        let student = app.with_user(User::Candidate(CANDIDATE)).await;
         let r = student
             .get(app.url("/api/v1/reviews"))
             .send()

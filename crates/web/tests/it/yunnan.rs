@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::User;
 
 use std::io::Cursor;
 
@@ -13,8 +14,6 @@ use common::{TestApp, spawn_app};
 use reqwest::multipart::{Form, Part};
 use store::demo::accounts;
 use store::testkit::app_backends;
-
-const LOGIN: &str = "/login";
 
 /// A smooth picture, as a portrait photo is, so the corrected one fits 20–40 KB.
 fn portrait(w: u32, h: u32) -> Vec<u8> {
@@ -92,7 +91,9 @@ async fn upload_photo(
 async fn yunnan_form_checks_id_validity_and_corrects_the_photo_on_request() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let c = app.signed_in(LOGIN, accounts::YN_ELIGIBLE_ASSOCIATE).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_ELIGIBLE_ASSOCIATE))
+            .await;
         apply(&app, &c).await;
         let (_, page) = app.get_text(&c, "/candidate/application").await;
         assert!(page.contains("毕业办证材料") && page.contains("毕业证书照片"));
@@ -173,7 +174,9 @@ async fn yunnan_form_checks_id_validity_and_corrects_the_photo_on_request() {
 async fn prior_education_waits_at_the_confirmation_point_and_is_hidden_from_others() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let c = app.signed_in(LOGIN, accounts::YN_BACHELOR_PRIOR_EDU).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_BACHELOR_PRIOR_EDU))
+            .await;
         apply(&app, &c).await;
         let (_, page) = app.get_text(&c, "/candidate/application").await;
         assert!(
@@ -198,14 +201,14 @@ async fn prior_education_waits_at_the_confirmation_point_and_is_hidden_from_othe
             accounts::STAFF_YN_OFFICE_REVIEWER,
             accounts::STAFF_CQ_UNIVERSITY,
         ] {
-            let s = app.signed_in("/staff/login", who).await;
+            let s = app.with_user(User::Staff(who)).await;
             let (status, page) = app.get_text(&s, "/staff/prior-reviews").await;
             assert_eq!(status, 200, "{who}");
             assert!(page.contains("id=\"prior-empty\""), "{who}");
         }
         // Another organisation cannot act on it.
         let s = app
-            .signed_in("/staff/login", accounts::STAFF_CQ_UNIVERSITY)
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
         let token = app.csrf(&s, "/staff/prior-reviews").await;
         let a = app.candidate(accounts::YN_BACHELOR_PRIOR_EDU).await;
@@ -272,7 +275,9 @@ async fn xuexin_authorisation_pushes_the_prior_diploma_and_only_a_fitting_one_ve
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let cand = app.candidate(accounts::YN_BACHELOR_PRIOR_EDU).await;
-        let c = app.signed_in(LOGIN, accounts::YN_BACHELOR_PRIOR_EDU).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_BACHELOR_PRIOR_EDU))
+            .await;
         apply(&app, &c).await;
         // 学信网 holds his diploma under a former name: the push arrives, the check fails and
         // says why, 人工审核 stays open.
@@ -367,7 +372,9 @@ async fn a_push_with_a_bad_signature_a_stale_time_or_an_unknown_code_changes_not
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let cand = app.candidate(accounts::YN_BACHELOR_PRIOR_EDU).await;
-        let c = app.signed_in(LOGIN, accounts::YN_BACHELOR_PRIOR_EDU).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_BACHELOR_PRIOR_EDU))
+            .await;
         apply(&app, &c).await;
         post(
             &app,
@@ -468,7 +475,9 @@ async fn the_api_approves_a_practical_notice_only_with_the_seal_confirmed() {
     use store::graduation::application::{self as apps, NewFile, Section};
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let c = app.signed_in(LOGIN, accounts::YN_ELIGIBLE_ASSOCIATE).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_ELIGIBLE_ASSOCIATE))
+            .await;
         apply(&app, &c).await;
         // The form filled through the store, as the page would.
         let cand = app.candidate(accounts::YN_ELIGIBLE_ASSOCIATE).await;
@@ -538,7 +547,7 @@ async fn the_api_approves_a_practical_notice_only_with_the_seal_confirmed() {
         apps::submit(&app.db.db, &a, now, None).await.unwrap();
 
         let point = app
-            .signed_in("/staff/login", accounts::STAFF_YN_CONFIRMATION_POINT)
+            .with_user(User::Staff(accounts::STAFF_YN_CONFIRMATION_POINT))
             .await;
         let me: serde_json::Value = point
             .get(app.url("/api/v1/me"))
@@ -578,7 +587,9 @@ async fn the_api_approves_a_practical_notice_only_with_the_seal_confirmed() {
 async fn the_yunnan_form_parts_work_through_the_api() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
-        let c = app.signed_in(LOGIN, accounts::YN_ELIGIBLE_ASSOCIATE).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_ELIGIBLE_ASSOCIATE))
+            .await;
         apply(&app, &c).await;
         let me: serde_json::Value = c
             .get(app.url("/api/v1/me"))

@@ -288,3 +288,26 @@ pub async fn run_jobs(app: &TestApp) -> Vec<jobs::Job> {
     );
     jobs::run_due(&ctx, app.state.now()).await
 }
+
+/// Who a test client signs in as: the portal follows from the kind of account.
+#[derive(Debug, Clone, Copy)]
+pub enum User<'a> {
+    /// A self-study candidate, by 准考证号 (`/login`).
+    Candidate(&'a str),
+    /// A continuing-education student, by 学号 (`/student/login`).
+    Student(&'a str),
+    /// A member of staff, by user name (`/staff/login`).
+    Staff(&'a str),
+}
+
+impl TestApp {
+    /// A client signed in as `user` on the portal for that kind of account.
+    pub async fn with_user(&self, user: User<'_>) -> reqwest::Client {
+        let (login, name) = match user {
+            User::Candidate(n) => ("/login", n),
+            User::Student(n) => ("/student/login", n),
+            User::Staff(n) => ("/staff/login", n),
+        };
+        self.signed_in(login, name).await
+    }
+}
