@@ -35,6 +35,9 @@ pub enum Field {
 }
 
 impl Field {
+    /// Every field a request may correct.
+    pub const ALL: [Field; 2] = [Field::Name, Field::IdCardNo];
+
     /// The stable code stored in the table.
     pub fn code(self) -> &'static str {
         match self {

@@ -14,6 +14,7 @@ pub mod degree;
 pub mod extract;
 pub mod language;
 pub mod payments;
+pub mod profile;
 pub mod reviews;
 pub(crate) mod rules;
 
@@ -121,6 +122,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(application::accept_photo))
         .routes(routes!(application::discard_photo))
         .routes(routes!(application::submit_prior))
+        .routes(routes!(profile::save_contact))
+        .routes(routes!(profile::add_major))
+        .routes(routes!(profile::file_correction))
+        .routes(routes!(profile::decide_correction))
         .routes(routes!(reviews::list))
         .routes(routes!(reviews::decision))
         .routes(routes!(backfill::decide))

@@ -47,13 +47,51 @@ pub async fn file(
     Ok(())
 }
 
-/// Approves or rejects a pending correction the reviewer's organisation may decide.
+/// Only the agencies that keep candidates' registration records may change them: the district
+/// agency (a county-level 确认点 plays that part where the province has them) and the office
+/// above it.
+pub fn may_decide(me: &CurrentStaff) -> Result<(), AppError> {
+    use domain::OrgKind;
+    let allowed = [
+        OrgKind::DistrictAgency,
+        OrgKind::PrefectureAgency,
+        OrgKind::MunicipalOffice,
+        OrgKind::ProvincialOffice,
+    ];
+    if allowed.iter().any(|k| k.code() == me.org.kind) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "考籍更正由区县（州市）考试机构审核".to_owned(),
+        ))
+    }
+}
+
+/// Approves or rejects (with an opinion of 2 to 200 characters) a pending correction the
+/// reviewer's organisation may decide.
 pub async fn decide(
     state: &AppState,
     me: &CurrentStaff,
     id: i64,
     decision: Decision,
 ) -> Result<(), AppError> {
+    may_decide(me)?;
+    let decision = match decision {
+        Decision::Reject(opinion) => {
+            let opinion = opinion.trim().to_owned();
+            let len = opinion.chars().count();
+            if !(2..=200).contains(&len) {
+                let message = if len == 0 {
+                    "驳回时请填写审核意见".to_owned()
+                } else {
+                    format!("驳回时请填写审核意见（2至200个字，实际为{len}个字）")
+                };
+                return Err(AppError::refused("opinion", message));
+            }
+            Decision::Reject(opinion)
+        }
+        other => other,
+    };
     let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
     let outcome = corrections::decide(
         &txn,

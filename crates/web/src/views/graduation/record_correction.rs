@@ -190,25 +190,6 @@ fn who(s: &CurrentStaff) -> String {
     format!("{}（{}{}）", s.staff.display_name, s.org.name, role)
 }
 
-/// Only the agencies that keep candidates' registration records may change them: the district
-/// agency (a county-level 确认点 plays that part where the province has them) and the provincial office above it.
-fn may_decide(me: &CurrentStaff) -> Result<(), AppError> {
-    use domain::OrgKind;
-    let allowed = [
-        OrgKind::DistrictAgency,
-        OrgKind::PrefectureAgency,
-        OrgKind::MunicipalOffice,
-        OrgKind::ProvincialOffice,
-    ];
-    if allowed.iter().any(|k| k.code() == me.org.kind) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "考籍更正由区县（州市）考试机构审核".to_owned(),
-        ))
-    }
-}
-
 async fn render_staff(
     state: &AppState,
     me: &CurrentStaff,
@@ -256,7 +237,7 @@ pub async fn staff_page(
     me: CurrentStaff,
     Query(q): Query<DoneFlag>,
 ) -> Result<Html<String>, AppError> {
-    may_decide(&me)?;
+    crate::services::corrections::may_decide(&me)?;
     let done = match q.done.as_deref() {
         Some("approved") => Some("已通过该申请，考生信息已更新。"),
         Some("rejected") => Some("已驳回该申请。"),
@@ -278,7 +259,7 @@ pub async fn approve(
     me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    may_decide(&me)?;
+    crate::services::corrections::may_decide(&me)?;
     crate::services::corrections::decide(&state, &me, id, Decision::Approve).await?;
     Ok(Redirect::to("/staff/corrections?done=approved").into_response())
 }
@@ -291,19 +272,27 @@ pub async fn reject(
     Path(id): Path<i64>,
     Form(form): Form<RejectForm>,
 ) -> Result<Response, AppError> {
-    may_decide(&me)?;
-    let opinion = form.decision_reason.trim();
-    let len = opinion.chars().count();
-    if !(2..=200).contains(&len) {
-        let message = if len == 0 {
-            "驳回时请填写审核意见".to_owned()
-        } else {
-            format!("驳回时请填写审核意见（2至200个字，实际为{len}个字）")
-        };
-        let html = render_staff(&state, &me, Some(message), None).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+    let decided = crate::services::corrections::decide(
+        &state,
+        &me,
+        id,
+        Decision::Reject(form.decision_reason.clone()),
+    )
+    .await;
+    match decided {
+        Ok(()) => {}
+        // The opinion is re-asked on the page; anything else is the error page (409 when
+        // another reviewer decided first).
+        Err(AppError::Invalid(list)) => {
+            let message = list
+                .into_iter()
+                .map(|(_, m)| m)
+                .collect::<Vec<_>>()
+                .join("；");
+            let html = render_staff(&state, &me, Some(message), None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+        }
+        Err(e) => return Err(e),
     }
-    crate::services::corrections::decide(&state, &me, id, Decision::Reject(opinion.to_owned()))
-        .await?;
     Ok(Redirect::to("/staff/corrections?done=rejected").into_response())
 }
