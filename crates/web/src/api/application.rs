@@ -886,3 +886,43 @@ pub async fn submit_prior(
     let a = materials::submit_prior(&state, &me).await?;
     Ok(Json(application_json(&state, a).await?))
 }
+
+/// 学信网授权。
+#[derive(Serialize, ToSchema)]
+pub struct AuthorisationJson {
+    /// 授权编号。
+    pub auth_no: String,
+    /// 学信网授权页面的地址（二维码的内容），考生用手机打开后同意授权。
+    pub url: String,
+}
+
+/// 生成学信网授权：为本科申请的前置学历登记一次授权，返回考生用手机打开的授权地址；学信网推送结果后自动核验。
+#[utoipa::path(
+    post,
+    path = "/api/v1/application/prior-education/authorisation",
+    operation_id = "start_prior_education_authorisation",
+    tag = "毕业申请",
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 201, description = "已登记授权", body = AuthorisationJson),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是考生账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 404, description = "还没有毕业申请", body = ErrorBody),
+        (status = 409, description = "申请已提交、无需授权，或本平台未接入学信网授权服务", body = ErrorBody),
+        (status = 422, description = "不能授权（message 说明原因）", body = ErrorBody),
+    )
+)]
+pub async fn start_authorisation(
+    State(state): State<AppState>,
+    Api(me): Api<CurrentCandidate>,
+) -> Result<Response, ApiError> {
+    let started = materials::start_authorisation(&state, &me).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AuthorisationJson {
+            auth_no: started.auth_no,
+            url: started.url,
+        }),
+    )
+        .into_response())
+}

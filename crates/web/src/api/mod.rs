@@ -122,6 +122,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(application::accept_photo))
         .routes(routes!(application::discard_photo))
         .routes(routes!(application::submit_prior))
+        .routes(routes!(application::start_authorisation))
         .routes(routes!(profile::save_contact))
         .routes(routes!(profile::add_major))
         .routes(routes!(profile::file_correction))

@@ -173,3 +173,51 @@ pub async fn submit_prior(state: &AppState, me: &CurrentCandidate) -> Result<app
     let a = require_current(state, me).await?;
     Ok(prior_review::submit(&state.db, &a, state.now(), ip(me)).await?)
 }
+
+/// A 学信网 authorisation under way: the code the candidate's phone scans.
+pub struct Authorisation {
+    /// Our authorisation number.
+    pub auth_no: String,
+    /// The service's authorisation page, which the code encodes.
+    pub url: String,
+}
+
+/// 生成授权二维码: registers a new authorisation with the credential service for the
+/// candidate's prior education. Refused while the application cannot be changed, and where no
+/// credential service is connected.
+pub async fn start_authorisation(
+    state: &AppState,
+    me: &CurrentCandidate,
+) -> Result<Authorisation, AppError> {
+    let a = require_current(state, me).await?;
+    if !state.config.local_services {
+        return Err(AppError::Conflict(
+            "本平台尚未接入学信网授权服务，暂不能扫码授权；可选择人工审核。本次未做任何更改。"
+                .to_owned(),
+        ));
+    }
+    if !apps::state(&a).editable() {
+        return Err(AppError::Conflict(
+            "申请已提交，当前不能修改前置学历".to_owned(),
+        ));
+    }
+    let row = store::credential::authorisation::start(&state.db, &a, state.now()).await?;
+    let base = state.config.public_base_url.trim_end_matches('/');
+    let req = store::credential::AuthorisationRequest {
+        auth_no: row.auth_no.clone(),
+        name: me.model.name.clone(),
+        id_card_no: me.model.id_card_no.clone(),
+        notify_url: format!("{base}/api/v1/credentials/notify"),
+        return_url: format!("{base}/candidate/application#prior"),
+    };
+    match state.credentials.authorise(&req).await {
+        Ok(url) => Ok(Authorisation {
+            auth_no: row.auth_no,
+            url,
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "credential service refused the authorisation request");
+            Err(AppError::Conflict(format!("{e}，请稍后重试或选择人工审核")))
+        }
+    }
+}

@@ -684,3 +684,47 @@ async fn the_yunnan_form_parts_work_through_the_api() {
         assert!(!slots.contains(&"certificate_photo_preview"), "{slots:?}");
     }
 }
+
+/// 生成授权二维码 through the API: the authorisation is registered and its page answers; a
+/// second start replaces the code; after 提交 it is refused.
+#[tokio::test]
+async fn a_xuexin_authorisation_starts_through_the_api() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_BACHELOR_PRIOR_EDU))
+            .await;
+        apply(&app, &c).await;
+        let me: serde_json::Value = c
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = me["csrf_token"].as_str().unwrap().to_owned();
+        let start = || {
+            c.post(app.url("/api/v1/application/prior-education/authorisation"))
+                .header("x-csrf-token", token.clone())
+                .send()
+        };
+        let r = start().await.unwrap();
+        assert_eq!(r.status().as_u16(), 201, "{}", b.name());
+        let body: serde_json::Value = r.json().await.unwrap();
+        let url = body["url"].as_str().unwrap().to_owned();
+        assert!(
+            url.starts_with(&app.url("/xuexin/local/authorise/XA")),
+            "{url}"
+        );
+        assert!(url.ends_with(body["auth_no"].as_str().unwrap()), "{body}");
+        let (status, page) = app
+            .get_text(&app.client(), &url.replace(&app.url(""), ""))
+            .await;
+        assert_eq!(status, 200, "{}", b.name());
+        assert!(page.contains("同意授权"));
+        // The form shows the code of this authorisation.
+        let (_, form) = app.get_text(&c, "/candidate/application").await;
+        assert!(form.contains("id=\"xuexin-qr\""), "{}", b.name());
+    }
+}

@@ -10,14 +10,13 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use store::credential::{AuthorisationRequest, authorisation, local};
+use store::credential::{authorisation, local};
 use store::entity::graduation_application as app;
-use store::repo::RepoError;
 
 use crate::AppState;
 use crate::error::AppError;
 use crate::session::CurrentCandidate;
-use crate::views::graduation::application::{Draft, refused, require_current, saved_at};
+use crate::views::graduation::application::{Draft, refuse, saved_at};
 
 /// A pending authorisation as the form shows it.
 pub struct AuthView {
@@ -66,52 +65,12 @@ pub async fn start(
     State(state): State<AppState>,
     me: CurrentCandidate,
 ) -> Result<Response, AppError> {
-    let a = require_current(&state, &me).await?;
-    if !state.config.local_services {
-        return Err(AppError::Conflict(
-            "本平台尚未接入学信网授权服务，暂不能扫码授权；可选择人工审核。本次未做任何更改。"
-                .to_owned(),
-        ));
+    match crate::services::materials::start_authorisation(&state, &me).await {
+        Ok(_) => Ok(saved_at("authorisation", "prior")),
+        // Without the service nothing can be done here: the error page says so.
+        Err(e @ AppError::Conflict(_)) if !state.config.local_services => Err(e),
+        Err(e) => refuse(&state, &me, "prior", e, Draft::default()).await,
     }
-    if !store::graduation::application::state(&a).editable() {
-        return refused(
-            &state,
-            &me,
-            a,
-            "prior",
-            "申请已提交，当前不能修改前置学历".to_owned(),
-            Draft::default(),
-        )
-        .await;
-    }
-    let row = match authorisation::start(&state.db, &a, state.now()).await {
-        Ok(row) => row,
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
-            return refused(&state, &me, a, "prior", m, Draft::default()).await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let base = state.config.public_base_url.trim_end_matches('/');
-    let req = AuthorisationRequest {
-        auth_no: row.auth_no,
-        name: me.model.name.clone(),
-        id_card_no: me.model.id_card_no.clone(),
-        notify_url: format!("{base}/api/v1/credentials/notify"),
-        return_url: format!("{base}/candidate/application#prior"),
-    };
-    if let Err(e) = state.credentials.authorise(&req).await {
-        tracing::warn!(error = %e, "credential service refused the authorisation request");
-        return refused(
-            &state,
-            &me,
-            a,
-            "prior",
-            format!("{e}，请稍后重试或选择人工审核"),
-            Draft::default(),
-        )
-        .await;
-    }
-    Ok(saved_at("authorisation", "prior"))
 }
 
 #[derive(Template)]
