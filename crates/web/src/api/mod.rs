@@ -14,6 +14,7 @@ pub mod degree;
 pub mod extract;
 pub mod language;
 pub mod payments;
+pub mod prior_review;
 pub mod profile;
 pub mod reviews;
 pub(crate) mod rules;
@@ -127,6 +128,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(profile::add_major))
         .routes(routes!(profile::file_correction))
         .routes(routes!(profile::decide_correction))
+        .routes(routes!(prior_review::originals_checked))
+        .routes(routes!(prior_review::decide))
         .routes(routes!(reviews::list))
         .routes(routes!(reviews::decision))
         .routes(routes!(backfill::decide))
@@ -153,6 +156,7 @@ fn uploads() -> OpenApiRouter<AppState> {
         .routes(routes!(application::upload_signature))
         .routes(routes!(application::upload_photo))
         .routes(routes!(language::apply))
+        .routes(routes!(prior_review::upload_stamped))
         .routes(routes!(backfill::list, backfill::file))
         .layer(DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT));
     let thesis = OpenApiRouter::new()

@@ -11,5 +11,6 @@ pub mod graduation;
 pub mod language;
 pub mod materials;
 pub mod payment;
+pub mod prior_review;
 pub mod profile;
 pub mod review;

@@ -728,3 +728,108 @@ async fn a_xuexin_authorisation_starts_through_the_api() {
         assert!(form.contains("id=\"xuexin-qr\""), "{}", b.name());
     }
 }
+
+/// 前置学历人工审核 through the API from end to end: the candidate's section and scans, 提交人工
+/// 审核; the confirmation point's stamped copy and originals; the office's final review. Another
+/// organisation gets 404 at every step.
+#[tokio::test]
+async fn the_prior_education_review_runs_through_the_api() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_BACHELOR_PRIOR_EDU))
+            .await;
+        apply(&app, &c).await;
+        let cand = app.candidate(accounts::YN_BACHELOR_PRIOR_EDU).await;
+        let token_of = |client: reqwest::Client| {
+            let url = app.url("/api/v1/me");
+            async move {
+                let me: serde_json::Value =
+                    client.get(url).send().await.unwrap().json().await.unwrap();
+                me["csrf_token"].as_str().unwrap().to_owned()
+            }
+        };
+        let send = |r: reqwest::RequestBuilder, t: String| async move {
+            let r = r.header("x-csrf-token", t).send().await.unwrap();
+            let status = r.status().as_u16();
+            (
+                status,
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        };
+        let scan = |field: &str, value: &str| {
+            Form::new().text(field.to_owned(), value.to_owned()).part(
+                "file",
+                Part::bytes(portrait(480, 640))
+                    .file_name("scan.jpg")
+                    .mime_str("image/jpeg")
+                    .unwrap(),
+            )
+        };
+        let t = token_of(c.clone()).await;
+        let prior = serde_json::json!({"name": cand.name, "id_card_no": cand.id_card_no,
+            "cert_no": "106731201507001234", "school": "曲靖师范学院", "graduation_date": "2015-07-01"});
+        let (status, body) = send(
+            c.put(app.url("/api/v1/application/prior-education"))
+                .json(&prior),
+            t.clone(),
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        for slot in ["prior_diploma", "prior_registration"] {
+            let (status, body) = send(
+                c.post(app.url("/api/v1/application/files"))
+                    .multipart(scan("slot", slot)),
+                t.clone(),
+            )
+            .await;
+            assert_eq!(status, 201, "{}: {slot}: {body}", b.name());
+        }
+        let (status, body) = send(
+            c.post(app.url("/api/v1/application/prior-education/submission")),
+            t.clone(),
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        let id = body["id"].as_i64().unwrap();
+        let url = |what: &str| app.url(&format!("/api/v1/prior-reviews/{id}/{what}"));
+
+        let other = app
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
+            .await;
+        let (status, _) = send(
+            other.post(url("originals-checked")),
+            token_of(other.clone()).await,
+        )
+        .await;
+        assert_eq!(status, 404, "{}: another organisation", b.name());
+
+        let point = app
+            .with_user(User::Staff(accounts::STAFF_YN_CONFIRMATION_POINT))
+            .await;
+        let pt = token_of(point.clone()).await;
+        let (status, body) = send(
+            point.post(url("stamped-copy")).multipart(scan("note", "")),
+            pt.clone(),
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        let (status, body) = send(point.post(url("originals-checked")), pt).await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        assert_eq!(body["prior_check"], "awaiting_final", "{body}");
+
+        let office = app
+            .with_user(User::Staff(accounts::STAFF_YN_OFFICE_REVIEWER))
+            .await;
+        let ot = token_of(office.clone()).await;
+        let (status, body) = send(
+            office
+                .post(url("decision"))
+                .json(&serde_json::json!({"decision": "approve"})),
+            ot,
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        assert_eq!(body["prior_check"], "verified", "{body}");
+    }
+}

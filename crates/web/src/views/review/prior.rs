@@ -9,15 +9,15 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::graduation::form::FileSlot;
 use serde::Deserialize;
 use store::graduation::application::{
-    self as apps, Decision, NewFile, PRIOR_AWAITING_FINAL, PRIOR_AWAITING_ORIGINALS,
+    self as apps, PRIOR_AWAITING_FINAL, PRIOR_AWAITING_ORIGINALS,
 };
 use store::graduation::prior_review;
-use store::repo::RepoError;
 
 use crate::error::AppError;
+use crate::services::prior_review as service;
 use crate::session::CurrentStaff;
 use crate::upload::CheckedMultipart;
-use crate::upload::{check_picture, read_upload};
+use crate::upload::read_upload;
 use crate::views::Layout;
 use crate::views::accounts::staff::who;
 use crate::{AppState, util};
@@ -158,23 +158,20 @@ pub async fn page(
     Ok(Html(render(&state, &me, message, None).await?))
 }
 
-async fn outcome(
+async fn outcome<T>(
     state: &AppState,
     me: &CurrentStaff,
-    r: Result<(), RepoError>,
+    r: Result<T, AppError>,
     done: &str,
 ) -> Result<Response, AppError> {
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("/staff/prior-reviews?done={done}")).into_response()),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => Ok((
+        Ok(_) => Ok(Redirect::to(&format!("/staff/prior-reviews?done={done}")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => Ok((
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            Html(render(state, me, None, Some(m)).await?),
+            Html(render(state, me, None, e.refusal()).await?),
         )
             .into_response()),
-        Err(RepoError::NotFound) => Err(AppError::NotFound(
-            "该申请不存在，或不在本机构的前置学历审核范围内".to_owned(),
-        )),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
@@ -185,58 +182,11 @@ pub async fn upload_stamped(
     Path(id): Path<i64>,
     multipart: CheckedMultipart,
 ) -> Result<Response, AppError> {
-    let form = match read_upload(multipart).await {
-        Ok(f) => f,
-        Err(Ok(e)) => return Err(e),
-        Err(Err(m)) => return outcome(&state, &me, Err(RepoError::Invalid(m)), "").await,
+    let r = match read_upload(multipart).await {
+        Ok(form) => service::upload_stamped(&state, &me, id, form.file).await,
+        Err(Ok(e)) => Err(e),
+        Err(Err(m)) => Err(AppError::refused("file", m)),
     };
-    let a = apps::get(&state.db, id).await?;
-    let Some(up) = form.file else {
-        let m = "请选择盖章复印件的扫描件（.jpg）".to_owned();
-        return outcome(&state, &me, Err(RepoError::Invalid(m)), "").await;
-    };
-    // The scan limit is the application's province's, read from its batch.
-    let batch = store::graduation::application::batch(&state.db, a.batch_id).await?;
-    let scan_max = store::graduation::materials::province_of(&batch)?
-        .form()
-        .scan_max_bytes;
-    let clean = match check_picture(&up, scan_max) {
-        Ok(c) => c,
-        Err(m) => {
-            let m = format!("盖章复印件：{m}");
-            return outcome(&state, &me, Err(RepoError::Invalid(m)), "").await;
-        }
-    };
-    if a.prior_check != PRIOR_AWAITING_ORIGINALS || a.prior_originals_org_id != Some(me.org.id) {
-        return outcome(&state, &me, Err(RepoError::NotFound), "").await;
-    }
-    let dims = (clean.width, clean.height);
-    let stored = state
-        .objects
-        .put(&format!("applications/{}", a.id), "jpg", clean.bytes)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let key = stored.key.clone();
-    let r = prior_review::attach_stamped_copy(
-        &state.db,
-        &a,
-        me.org.id,
-        me.staff.id,
-        NewFile {
-            slot: FileSlot::PriorStampedCopy,
-            stored,
-            original_name: &up.name,
-            content_type: "image/jpeg",
-            dimensions: Some(dims),
-            course_code: None,
-        },
-        state.now(),
-    )
-    .await
-    .map(|_| ());
-    if r.is_err() {
-        crate::services::files::discard(&state, &key).await;
-    }
     outcome(&state, &me, r, "stamped").await
 }
 
@@ -246,11 +196,7 @@ pub async fn originals_checked(
     me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let a = apps::get(&state.db, id).await?;
-    let r =
-        prior_review::record_originals_checked(&state.db, &a, me.org.id, me.staff.id, state.now())
-            .await
-            .map(|_| ());
+    let r = service::originals_checked(&state, &me, id).await;
     outcome(&state, &me, r, "checked").await
 }
 
@@ -270,18 +216,11 @@ pub async fn decide(
     Path(id): Path<i64>,
     Form(f): Form<DecideForm>,
 ) -> Result<Response, AppError> {
-    let a = apps::get(&state.db, id).await?;
-    let (decision, done) = match f.decision.as_str() {
-        "approve" => (Decision::Approve, "approved"),
-        "reject" => (Decision::Reject(f.reason.clone()), "rejected"),
-        _ => {
-            let m = "请选择通过或驳回".to_owned();
-            return outcome(&state, &me, Err(RepoError::Invalid(m)), "").await;
-        }
+    let done = if f.decision == "approve" {
+        "approved"
+    } else {
+        "rejected"
     };
-    let r =
-        prior_review::final_review(&state.db, &a, me.org.id, me.staff.id, decision, state.now())
-            .await
-            .map(|_| ());
+    let r = service::decide(&state, &me, id, &f.decision, &f.reason).await;
     outcome(&state, &me, r, done).await
 }
