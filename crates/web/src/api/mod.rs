@@ -132,6 +132,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(prior_review::decide))
         .routes(routes!(reviews::list))
         .routes(routes!(reviews::decision))
+        .routes(routes!(reviews::bulk_decision))
         .routes(routes!(backfill::decide))
         .routes(routes!(backfill::linked, backfill::link))
         .routes(routes!(degree::status))

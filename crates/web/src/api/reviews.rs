@@ -314,3 +314,101 @@ mod tests {
         assert_eq!(body["properties"]["reason"]["maxLength"], REASON_TEXT_MAX);
     }
 }
+
+/// 批量审核中的一份申请。
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BulkItemJson {
+    /// 毕业申请 id。
+    #[schema(minimum = 1)]
+    pub id: i64,
+    /// 所审核的环节序号（取自列表的 stage）。
+    pub stage: u32,
+}
+
+/// 一次批量审核：同一结论用于多份申请。
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BulkDecisionJson {
+    /// 要审核的申请，1 至 100 份。
+    #[schema(min_items = 1, max_items = 100)]
+    pub items: Vec<BulkItemJson>,
+    /// approve 通过；reject 驳回。
+    #[schema(inline)]
+    pub decision: DecisionKind,
+    /// 补充说明；驳回须选择常见原因 reason_code 或填写 reason，至少一项。
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub reason: Option<String>,
+    /// 常见驳回原因。
+    #[serde(default)]
+    #[schema(schema_with = reason_code_schema)]
+    pub reason_code: Option<String>,
+}
+
+/// 未能审核的一份申请。
+#[derive(Serialize, ToSchema)]
+pub struct BulkFailureJson {
+    /// 毕业申请 id。
+    pub id: i64,
+    /// 原因（例如已被他人审核、不由本机构审核、需确认公章）。
+    pub message: String,
+}
+
+/// 批量审核的结果。
+#[derive(Serialize, ToSchema)]
+pub struct BulkResultJson {
+    /// 审核成功的份数。
+    pub succeeded: u64,
+    /// 未能审核的申请及原因；其余申请不受影响。
+    pub failures: Vec<BulkFailureJson>,
+}
+
+/// 批量审核：同一结论逐份用于多份毕业申请（与页面的批量审核相同）；某份失败不影响其他份。
+#[utoipa::path(
+    post,
+    path = "/api/v1/reviews/bulk-decision",
+    operation_id = "decide_reviews_in_bulk",
+    tag = "毕业审核",
+    request_body = BulkDecisionJson,
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "各份申请的结果", body = BulkResultJson),
+        (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是工作人员账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 413, description = "请求体过大", body = ErrorBody),
+        (status = 415, description = "请求体不是 application/json", body = ErrorBody),
+        (status = 422, description = "未选择申请、超过 100 份或驳回缺少原因（fields 指明字段）", body = ErrorBody),
+    )
+)]
+pub async fn bulk_decision(
+    State(state): State<AppState>,
+    Api(me): Api<CurrentStaff>,
+    ApiJson(body): ApiJson<BulkDecisionJson>,
+) -> ApiResult<BulkResultJson> {
+    let input = DecisionInput {
+        decision: match body.decision {
+            DecisionKind::Approve => "approve",
+            DecisionKind::Reject => "reject",
+        }
+        .to_owned(),
+        reason_code: body.reason_code.unwrap_or_default(),
+        reason_text: body.reason.unwrap_or_default(),
+    };
+    let decision = input
+        .decision()
+        .map_err(|m| ApiError::from(AppError::Invalid(vec![("reason".to_owned(), m)])))?;
+    let picks: Vec<(i64, usize)> = body
+        .items
+        .iter()
+        .map(|i| (i.id, usize::try_from(i.stage).unwrap_or(usize::MAX)))
+        .collect();
+    let outcome = review::decide_many(&state, &me, &picks, &decision).await?;
+    Ok(Json(BulkResultJson {
+        succeeded: u64::try_from(outcome.succeeded).unwrap_or(u64::MAX),
+        failures: outcome
+            .failures
+            .into_iter()
+            .map(|(id, message)| BulkFailureJson { id, message })
+            .collect(),
+    }))
+}

@@ -58,6 +58,53 @@ impl DecisionInput {
     }
 }
 
+/// Most applications one bulk decision may cover: a few pages' worth, so one request stays short.
+pub const BULK_MAX: usize = 100;
+
+/// What a bulk decision did: how many were decided, and why each of the others was not.
+#[derive(Debug, Default)]
+pub struct BulkOutcome {
+    /// Applications decided.
+    pub succeeded: usize,
+    /// (application id, why not) for each one left as it was.
+    pub failures: Vec<(i64, String)>,
+}
+
+/// One decision for several applications, each at the stage the reviewer saw, each on its own:
+/// one refused (decided by someone else meanwhile, not this organisation's, missing) leaves the
+/// others decided. Refused as a whole when nothing or more than [`BULK_MAX`] is picked.
+pub async fn decide_many(
+    state: &AppState,
+    me: &CurrentStaff,
+    picks: &[(i64, usize)],
+    decision: &Decision,
+) -> Result<BulkOutcome, AppError> {
+    if picks.is_empty() {
+        return Err(AppError::refused("items", "请先勾选要批量审核的申请"));
+    }
+    if picks.len() > BULK_MAX {
+        return Err(AppError::refused(
+            "items",
+            format!(
+                "一次最多批量审核 {BULK_MAX} 份申请，本次勾选了 {} 份",
+                picks.len()
+            ),
+        ));
+    }
+    let mut out = BulkOutcome::default();
+    for &(id, stage) in picks {
+        match decide_one(state, me, id, stage, decision.clone(), false).await {
+            Ok(_) => out.succeeded += 1,
+            Err(e @ AppError::NotFound(_)) => out.failures.push((id, e.to_string())),
+            Err(e) => match e.refusal() {
+                Some(why) => out.failures.push((id, why)),
+                None => return Err(e),
+            },
+        }
+    }
+    Ok(out)
+}
+
 /// Runs one decision for the signed-in staff member's organisation; refusals come back in words
 /// saying that nothing was changed.
 /// `seal_confirmed` records, before approving, that the reviewer checked the practical notice's

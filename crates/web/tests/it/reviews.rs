@@ -649,3 +649,71 @@ async fn the_api_lists_the_same_queue_and_decides_through_the_same_rules() {
         assert!(spec["paths"]["/api/v1/reviews/{id}/decision"]["post"].is_object());
     }
 }
+
+/// The bulk decision through the API: each application on its own, refusals per application,
+/// nothing picked or a rejection without a reason refused as a whole.
+#[tokio::test]
+async fn the_api_decides_in_bulk_each_application_on_its_own() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a1 = submitted(&app, CANDIDATE).await;
+        let a2 = submitted(&app, SECOND).await;
+        let uni = app
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
+            .await;
+        let me: serde_json::Value = uni
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = me["csrf_token"].as_str().unwrap().to_owned();
+        let bulk = |body: serde_json::Value| {
+            let r = uni
+                .post(app.url("/api/v1/reviews/bulk-decision"))
+                .header("x-csrf-token", token.clone())
+                .json(&body);
+            async move {
+                let r = r.send().await.unwrap();
+                let status = r.status().as_u16();
+                (status, r.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        let items = serde_json::json!([{"id": a1.id, "stage": 0}, {"id": a2.id, "stage": 0}]);
+        let (status, body) = bulk(serde_json::json!({"items": [], "decision": "approve"})).await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        let (status, body) = bulk(serde_json::json!({"items": items, "decision": "reject"})).await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(body["fields"]["reason"].is_string(), "{body}");
+        assert_eq!(reload(&app, a1.id).await.status, "in_review");
+
+        let (status, body) = bulk(serde_json::json!({"items": items, "decision": "approve"})).await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        assert_eq!(body["succeeded"], 2, "{body}");
+        for id in [a1.id, a2.id] {
+            assert_eq!(
+                reload(&app, id).await.status,
+                "awaiting_payment",
+                "{}",
+                b.name()
+            );
+        }
+        // Again: each refused on its own, none changed; an unknown id is reported, not a 404.
+        let again =
+            serde_json::json!([{"id": a1.id, "stage": 0}, {"id": a2.id + 100_000, "stage": 0}]);
+        let (status, body) = bulk(serde_json::json!({"items": again, "decision": "approve"})).await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        assert_eq!(body["succeeded"], 0, "{body}");
+        let failures = body["failures"].as_array().unwrap();
+        assert_eq!(failures.len(), 2, "{body}");
+        assert!(
+            failures[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("不能重复审核"),
+            "{body}"
+        );
+    }
+}

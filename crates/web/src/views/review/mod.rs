@@ -30,9 +30,6 @@ use crate::session::CurrentStaff;
 use crate::views::Layout;
 use crate::views::accounts::staff::who;
 
-/// Most applications one bulk decision may cover: a few pages' worth, so one request stays short.
-pub const BULK_MAX: usize = 100;
-
 /// The staff frame with 毕业审核 marked as the current menu entry.
 fn layout(me: &CurrentStaff, title: &str) -> Layout {
     Layout::staff(title, who(me), &me.ctx, "/staff/reviews", me.is_admin())

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use store::graduation::application::{self, Decision, QueueFilter};
 use store::repo::{RepoError, candidate as candidates, reference};
 
-use super::{BULK_MAX, Choice, DecisionInput, decide_one, layout, reason_choices, review_remit};
+use super::{Choice, DecisionInput, layout, reason_choices, review_remit};
 use crate::AppState;
 use crate::error::AppError;
 use crate::services::review::{QueuePage, QueueQuery, load_queue};
@@ -259,28 +259,37 @@ pub async fn bulk(
     if let Err(m) = review_remit(&me.org) {
         return Err(AppError::Forbidden(m));
     }
-    let mut error = None;
-    if form.pick.is_empty() {
-        error = Some("请先勾选要批量审核的申请".to_owned());
-    } else if form.pick.len() > BULK_MAX {
-        error = Some(format!(
-            "一次最多批量审核 {BULK_MAX} 份申请，本次勾选了 {} 份",
-            form.pick.len()
-        ));
-    }
     let decision = match input.decision() {
-        Ok(d) => Some(d),
+        Ok(d) => d,
         Err(m) => {
-            error.get_or_insert(m);
-            None
+            let html = render_queue(&state, &me, q, refuse(m, input)).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
         }
     };
-    let decision = match (decision, error) {
-        (Some(d), None) => d,
-        (_, message) => {
-            let html =
-                render_queue(&state, &me, q, refuse(message.unwrap_or_default(), input)).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+    let mut stale = Vec::new();
+    let picks: Vec<(i64, usize)> = form
+        .pick
+        .iter()
+        .filter_map(|p| {
+            let parsed = parse_pick(p);
+            if parsed.is_none() {
+                stale.push(p.clone());
+            }
+            parsed
+        })
+        .collect();
+    let outcome = if picks.is_empty() && !stale.is_empty() {
+        crate::services::review::BulkOutcome::default()
+    } else {
+        match crate::services::review::decide_many(&state, &me, &picks, &decision).await {
+            Ok(o) => o,
+            Err(e) => {
+                let Some(m) = e.refusal() else {
+                    return Err(e);
+                };
+                let html = render_queue(&state, &me, q, refuse(m, input)).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+            }
         }
     };
     let verb = match decision {
@@ -289,17 +298,14 @@ pub async fn bulk(
     };
     let mut report = BulkReport {
         verb,
-        succeeded: 0,
-        failures: Vec::new(),
+        succeeded: outcome.succeeded,
+        failures: stale
+            .into_iter()
+            .map(|p| (p, "页面已失效，请刷新后重新勾选".to_owned()))
+            .collect(),
     };
-    for pick in &form.pick {
-        let Some((id, stage)) = parse_pick(pick) else {
-            report
-                .failures
-                .push((pick.clone(), "页面已失效，请刷新后重新勾选".to_owned()));
-            continue;
-        };
-        // Names are looked up only for applications this organisation may see.
+    for (id, why) in outcome.failures {
+        // Names are shown only for applications this organisation may see.
         let label = match application::get(&state.db, id).await {
             Ok(a) if application::visible_to(&state.db, &me.org, &a).await? => {
                 let c = candidates::get(&state.db, a.candidate_id).await?;
@@ -308,21 +314,7 @@ pub async fn bulk(
             Ok(_) | Err(RepoError::NotFound) => format!("申请 {id}"),
             Err(e) => return Err(e.into()),
         };
-        match decide_one(&state, &me, id, stage, decision.clone(), false).await {
-            Ok(_) => report.succeeded += 1,
-            Err(e @ (AppError::NotFound(_) | AppError::Conflict(_) | AppError::Invalid(_))) => {
-                let why = match e {
-                    AppError::Invalid(list) => list
-                        .into_iter()
-                        .map(|(_, m)| m)
-                        .collect::<Vec<_>>()
-                        .join("；"),
-                    other => other.to_string(),
-                };
-                report.failures.push((label, why));
-            }
-            Err(e) => return Err(e),
-        }
+        report.failures.push((label, why));
     }
     let extras = QueueExtras {
         input: DecisionInput::default(),
