@@ -63,18 +63,6 @@ fn assert_error_shape(body: &Value) {
     );
 }
 
-async fn csrf_token(app: &TestApp, client: &reqwest::Client) -> String {
-    let me: Value = client
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    me["csrf_token"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn the_document_lists_every_api_route_of_the_router_with_each_method() {
     for b in app_backends() {
@@ -119,7 +107,7 @@ async fn the_document_lists_every_api_route_of_the_router_with_each_method() {
         let staff = app
             .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
-        let token = csrf_token(&app, &staff).await;
+        let token = common::api_token(&app, &staff).await;
         for (path, methods) in &documented {
             let url = app.url(&path.replace("{id}", "1"));
             let mut answered = BTreeSet::new();
@@ -199,7 +187,7 @@ async fn a_bad_path_id_query_or_body_answers_json_naming_the_parameter() {
         let staff = app
             .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
-        let token = csrf_token(&app, &staff).await;
+        let token = common::api_token(&app, &staff).await;
 
         let r = staff
             .get(app.url("/api/v1/candidates/null,null"))
@@ -319,7 +307,7 @@ async fn a_bad_path_id_query_or_body_answers_json_naming_the_parameter() {
         let candidate = app
             .with_user(User::Candidate(accounts::YN_BACKFILL_NEEDED))
             .await;
-        let token = csrf_token(&app, &candidate).await;
+        let token = common::api_token(&app, &candidate).await;
         let r = candidate
             .post(app.url("/api/v1/legacy"))
             .header("x-csrf-token", &token)
@@ -400,7 +388,7 @@ async fn unknown_paths_and_wrong_methods_answer_json() {
         let staff = app
             .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
-        let token = csrf_token(&app, &staff).await;
+        let token = common::api_token(&app, &staff).await;
         let r = staff
             .delete(app.url("/api/v1/me"))
             .header("x-csrf-token", &token)
@@ -491,7 +479,7 @@ async fn a_candidate_applies_fills_submits_and_pays_through_the_api() {
         let c = app
             .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
             .await;
-        let token = csrf_token(&app, &c).await;
+        let token = common::api_token(&app, &c).await;
         let (status, body) =
             json(c.get(app.url("/api/v1/application")).send().await.unwrap()).await;
         assert_eq!(status, 404, "{}: {body}", b.name());
@@ -702,7 +690,7 @@ async fn a_candidate_applies_fills_submits_and_pays_through_the_api() {
         let other = app
             .with_user(User::Candidate(accounts::CQ_EXEMPTION_USED))
             .await;
-        let other_token = csrf_token(&app, &other).await;
+        let other_token = common::api_token(&app, &other).await;
         let file_url = app.url(&format!("/api/v1/application/files/{}", ids[2]));
         let (status, _) = send(&other, &other_token, Method::DELETE, file_url.clone(), None).await;
         assert_eq!(status, 404, "{}", b.name());
@@ -764,7 +752,7 @@ async fn a_candidate_applies_fills_submits_and_pays_through_the_api() {
         let staff = app
             .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
-        let staff_token = csrf_token(&app, &staff).await;
+        let staff_token = common::api_token(&app, &staff).await;
         let (status, body) = send(
             &staff,
             &staff_token,

@@ -306,35 +306,20 @@ async fn profile_and_corrections_work_through_the_api() {
     for b in app_backends() {
         let app = spawn_app(&b).await;
         let cand = app.with_user(User::Candidate(CANDIDATE)).await;
-        let token = |c: reqwest::Client| {
-            let url = app.url("/api/v1/me");
-            async move {
-                let me: serde_json::Value = c.get(url).send().await.unwrap().json().await.unwrap();
-                me["csrf_token"].as_str().unwrap().to_owned()
-            }
-        };
-        let send = |r: reqwest::RequestBuilder, t: String| async move {
-            let r = r.header("x-csrf-token", t).send().await.unwrap();
-            let status = r.status().as_u16();
-            (
-                status,
-                r.json::<serde_json::Value>().await.unwrap_or_default(),
-            )
-        };
-        let t = token(cand.clone()).await;
+        let t = common::api_token(&app, &cand).await;
         let contact = |phone: &str| serde_json::json!({"phone": phone, "address": "重庆市渝中区解放碑街道 8 号"});
-        let (status, body) = send(
+        let (status, body) = common::api_send(
             cand.put(app.url("/api/v1/profile/contact"))
                 .json(&contact("123")),
-            t.clone(),
+            &t,
         )
         .await;
         assert_eq!(status, 422, "{}: {body}", b.name());
         assert!(body["fields"]["phone"].is_string(), "{body}");
-        let (status, body) = send(
+        let (status, body) = common::api_send(
             cand.put(app.url("/api/v1/profile/contact"))
                 .json(&contact("13800138000")),
-            t.clone(),
+            &t,
         )
         .await;
         assert_eq!(
@@ -346,30 +331,26 @@ async fn profile_and_corrections_work_through_the_api() {
             app.candidate(CANDIDATE).await.phone.as_deref(),
             Some("13800138000")
         );
-        let (status, body) = send(
+        let (status, body) = common::api_send(
             cand.post(app.url("/api/v1/profile/majors"))
                 .json(&serde_json::json!({"major_id": 999_999})),
-            t.clone(),
+            &t,
         )
         .await;
         assert_eq!(status, 422, "{}: {body}", b.name());
         assert!(body["fields"]["major_id"].is_string(), "{body}");
 
-        let (status, body) = send(
+        let (status, body) = common::api_send(
             cand.post(app.url("/api/v1/corrections")).json(
                 &serde_json::json!({"field": "name", "new_value": "", "reason": "建档时姓名录入错误"}),
-            ),
-            t.clone(),
-        )
+            ), &t)
         .await;
         assert_eq!(status, 422, "{}: {body}", b.name());
         assert!(body["fields"]["new_value"].is_string(), "{body}");
-        let (status, body) = send(
+        let (status, body) = common::api_send(
             cand.post(app.url("/api/v1/corrections")).json(
                 &serde_json::json!({"field": "name", "new_value": "陈斯雨", "reason": "建档时姓名录入错误"}),
-            ),
-            t.clone(),
-        )
+            ), &t)
         .await;
         assert_eq!(status, 201, "{}: {body}", b.name());
         let id = requests(&app).await[0].id;
@@ -378,11 +359,11 @@ async fn profile_and_corrections_work_through_the_api() {
         let university = app
             .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
-        let (status, _) = send(
+        let (status, _) = common::api_send(
             university
                 .post(&decision)
                 .json(&serde_json::json!({"decision": "approve"})),
-            token(university.clone()).await,
+            &common::api_token(&app, &university).await,
         )
         .await;
         assert_eq!(
@@ -394,21 +375,21 @@ async fn profile_and_corrections_work_through_the_api() {
         let district = app
             .with_user(User::Staff(accounts::STAFF_CQ_DISTRICT))
             .await;
-        let dt = token(district.clone()).await;
-        let (status, body) = send(
+        let dt = common::api_token(&app, &district).await;
+        let (status, body) = common::api_send(
             district
                 .post(&decision)
                 .json(&serde_json::json!({"decision": "reject", "opinion": ""})),
-            dt.clone(),
+            &dt,
         )
         .await;
         assert_eq!(status, 422, "{}: {body}", b.name());
         assert!(body["fields"]["opinion"].is_string(), "{body}");
-        let (status, _) = send(
+        let (status, _) = common::api_send(
             district
                 .post(&decision)
                 .json(&serde_json::json!({"decision": "approve"})),
-            dt,
+            &dt,
         )
         .await;
         assert_eq!(status, 204, "{}", b.name());

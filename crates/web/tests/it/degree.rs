@@ -662,24 +662,6 @@ async fn the_school_admin_creates_batches_and_moves_their_windows() {
     }
 }
 
-async fn api_token(app: &TestApp, c: &reqwest::Client) -> String {
-    let me: serde_json::Value = c
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    me["csrf_token"].as_str().unwrap().to_owned()
-}
-
-async fn api_json(r: reqwest::RequestBuilder, token: &str) -> (u16, serde_json::Value) {
-    let r = r.header("x-csrf-token", token).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(serde_json::Value::Null))
-}
-
 /// The whole 学位申请 through the API: the student saves the form (a refusal names its field),
 /// uploads both files, submits; the school reviews and records the award. Nobody else can.
 #[tokio::test]
@@ -690,7 +672,7 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
         let c = app
             .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
             .await;
-        let token = api_token(&app, &c).await;
+        let token = common::api_token(&app, &c).await;
         let s = store::repo::student::by_student_no(&app.db.db, accounts::STUDENT_ABOVE_THRESHOLDS)
             .await
             .unwrap()
@@ -702,7 +684,7 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
             "wechat": "student_01", "thesis_title": "地域文化的视觉表达"
         });
         let url = app.url("/api/v1/degree/application");
-        let (status, body) = api_json(c.put(&url).json(&form), &token).await;
+        let (status, body) = common::api_send(c.put(&url).json(&form), &token).await;
         assert_eq!(status, 422, "{}: {body}", b.name());
         assert!(
             body["fields"]["entry_month"]
@@ -726,22 +708,24 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
                     .part("file", pdf()),
             )
         };
-        let (status, body) = api_json(upload("thesis"), &token).await;
+        let (status, body) = common::api_send(upload("thesis"), &token).await;
         assert_eq!(status, 422, "{}: {body}", b.name());
         assert_eq!(common::stored_objects(&app), before);
 
         form["entry_month"] = "202203".into();
-        let (status, body) = api_json(c.put(&url).json(&form), &token).await;
+        let (status, body) = common::api_send(c.put(&url).json(&form), &token).await;
         assert_eq!(status, 200, "{}: {body}", b.name());
         let id = body["id"].as_i64().unwrap();
-        let (status, body) = api_json(c.post(app.url("/api/v1/degree/submission")), &token).await;
+        let (status, body) =
+            common::api_send(c.post(app.url("/api/v1/degree/submission")), &token).await;
         assert_eq!(status, 422, "{}: files missing: {body}", b.name());
         for slot in ["thesis", "form"] {
-            let (status, body) = api_json(upload(slot), &token).await;
+            let (status, body) = common::api_send(upload(slot), &token).await;
             assert_eq!(status, 201, "{}: {slot}: {body}", b.name());
             assert_eq!(body["slot"], slot);
         }
-        let (status, body) = api_json(c.post(app.url("/api/v1/degree/submission")), &token).await;
+        let (status, body) =
+            common::api_send(c.post(app.url("/api/v1/degree/submission")), &token).await;
         assert_eq!(status, 200, "{}: {body}", b.name());
         assert_eq!(body["status"], "submitted");
 
@@ -750,8 +734,8 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
         let other = app
             .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
-        let other_token = api_token(&app, &other).await;
-        let (status, _) = api_json(
+        let other_token = common::api_token(&app, &other).await;
+        let (status, _) = common::api_send(
             other
                 .post(&review_url)
                 .json(&serde_json::json!({"decision": "approve"})),
@@ -762,8 +746,8 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
         let school = app
             .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_REVIEWER))
             .await;
-        let school_token = api_token(&app, &school).await;
-        let (status, body) = api_json(
+        let school_token = common::api_token(&app, &school).await;
+        let (status, body) = common::api_send(
             school
                 .post(&review_url)
                 .json(&serde_json::json!({"decision": "reject", "opinion": ""})),
@@ -778,7 +762,7 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
                 .contains("必须填写审核意见"),
             "{body}"
         );
-        let (status, body) = api_json(
+        let (status, body) = common::api_send(
             school
                 .post(&review_url)
                 .json(&serde_json::json!({"decision": "approve", "version": 0})),
@@ -786,7 +770,7 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
         )
         .await;
         assert_eq!(status, 409, "{}: stale version: {body}", b.name());
-        let (status, body) = api_json(
+        let (status, body) = common::api_send(
             school
                 .post(&review_url)
                 .json(&serde_json::json!({"decision": "approve"})),
@@ -800,7 +784,7 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
             .await
             .unwrap();
         let award = |result: &str| serde_json::json!({"batch_id": a.batch_id, "award": result, "ids": [id]});
-        let (status, body) = api_json(
+        let (status, body) = common::api_send(
             school
                 .post(app.url("/api/v1/degree/awards"))
                 .json(&award("maybe")),
@@ -809,7 +793,7 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
         .await;
         assert_eq!(status, 422, "{}: {body}", b.name());
         assert!(body["fields"]["award"].is_string(), "{body}");
-        let (status, body) = api_json(
+        let (status, body) = common::api_send(
             school
                 .post(app.url("/api/v1/degree/awards"))
                 .json(&award("awarded")),
@@ -822,7 +806,7 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
             "{}: {body}",
             b.name()
         );
-        let (_, body) = api_json(c.get(app.url("/api/v1/degree")), &token).await;
+        let (_, body) = common::api_send(c.get(app.url("/api/v1/degree")), &token).await;
         assert_eq!(body["application"]["award"], "awarded", "{body}");
     }
 }

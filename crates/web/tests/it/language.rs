@@ -606,24 +606,6 @@ async fn a_student_applies_with_a_pdf_and_a_png_and_the_school_reviews_after_the
     }
 }
 
-async fn api_token(app: &TestApp, c: &reqwest::Client) -> String {
-    let me: serde_json::Value = c
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    me["csrf_token"].as_str().unwrap().to_owned()
-}
-
-async fn api_send(r: reqwest::RequestBuilder, token: &str) -> (u16, serde_json::Value) {
-    let r = r.header("x-csrf-token", token).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(serde_json::Value::Null))
-}
-
 fn api_form(values: Vec<(&'static str, String)>, files: Vec<(&str, Vec<u8>, &str)>) -> Form {
     let mut form = Form::new();
     for (k, v) in values {
@@ -651,12 +633,12 @@ async fn the_language_application_runs_through_the_api() {
         let c = app
             .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
             .await;
-        let token = api_token(&app, &c).await;
+        let token = common::api_token(&app, &c).await;
         let url = app.url(&format!("/api/v1/language/{}/applications", batch.id));
         let before = common::stored_objects(&app);
         let mut bad = fields("520", "CET6-2023-01");
         bad[5].1 = "2023/12/16".to_owned();
-        let (status, body) = api_send(
+        let (status, body) = common::api_send(
             c.post(&url)
                 .multipart(api_form(bad, vec![("证书.pdf", pdf(), "application/pdf")])),
             &token,
@@ -664,7 +646,7 @@ async fn the_language_application_runs_through_the_api() {
         .await;
         assert_eq!(status, 422, "{}: {body}", b.name());
         assert!(body["fields"]["obtained_on"].is_string(), "{body}");
-        let (status, body) = api_send(
+        let (status, body) = common::api_send(
             c.post(&url)
                 .multipart(api_form(fields("520", "CET6-2023-01"), vec![])),
             &token,
@@ -689,10 +671,10 @@ async fn the_language_application_runs_through_the_api() {
                 ],
             )
         };
-        let (status, first) = api_send(c.post(&url).multipart(good()), &token).await;
+        let (status, first) = common::api_send(c.post(&url).multipart(good()), &token).await;
         assert_eq!(status, 201, "{}: {first}", b.name());
         assert_eq!(first["status"], "pending", "{first}");
-        let (status, _) = api_send(c.post(&url).multipart(good()), &token).await;
+        let (status, _) = common::api_send(c.post(&url).multipart(good()), &token).await;
         assert!(
             status == 409 || status == 422,
             "{}: a second application",
@@ -705,21 +687,22 @@ async fn the_language_application_runs_through_the_api() {
         let other = app
             .with_user(User::Student(accounts::STUDENT_AT_THRESHOLD))
             .await;
-        let other_token = api_token(&app, &other).await;
-        let (status, _) = api_send(other.post(withdraw(&first["id"])), &other_token).await;
+        let other_token = common::api_token(&app, &other).await;
+        let (status, _) = common::api_send(other.post(withdraw(&first["id"])), &other_token).await;
         assert_eq!(status, 404, "{}: another student's application", b.name());
-        let (status, _) = api_send(c.post(withdraw(&first["id"])), &token).await;
+        let (status, _) = common::api_send(c.post(withdraw(&first["id"])), &token).await;
         assert_eq!(status, 204, "{}", b.name());
-        let (status, a) = api_send(c.post(&url).multipart(good()), &token).await;
+        let (status, a) = common::api_send(c.post(&url).multipart(good()), &token).await;
         assert_eq!(status, 201, "{}: {a}", b.name());
 
         let school = app
             .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_REVIEWER))
             .await;
-        let school_token = api_token(&app, &school).await;
+        let school_token = common::api_token(&app, &school).await;
         let review = app.url(&format!("/api/v1/language/applications/{}/review", a["id"]));
         let approve = serde_json::json!({"decision": "approve", "qualification": "qualified", "opinion": "核验无误"});
-        let (status, body) = api_send(school.post(&review).json(&approve), &school_token).await;
+        let (status, body) =
+            common::api_send(school.post(&review).json(&approve), &school_token).await;
         assert_eq!(status, 422, "{}: {body}", b.name());
         assert!(
             body["message"].as_str().unwrap().contains("截止后方可审核"),
@@ -728,8 +711,9 @@ async fn the_language_application_runs_through_the_api() {
         let outsider = app
             .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
-        let outsider_token = api_token(&app, &outsider).await;
-        let (status, _) = api_send(outsider.post(&review).json(&approve), &outsider_token).await;
+        let outsider_token = common::api_token(&app, &outsider).await;
+        let (status, _) =
+            common::api_send(outsider.post(&review).json(&approve), &outsider_token).await;
         assert_eq!(status, 403, "{}", b.name());
 
         batch::Entity::update_many()
@@ -741,7 +725,7 @@ async fn the_language_application_runs_through_the_api() {
             .exec(&app.db.db)
             .await
             .unwrap();
-        let (status, body) = api_send(
+        let (status, body) = common::api_send(
             school
                 .post(&review)
                 .json(&serde_json::json!({"decision": "approve", "qualification": "maybe"})),
@@ -749,7 +733,8 @@ async fn the_language_application_runs_through_the_api() {
         )
         .await;
         assert_eq!(status, 422, "{}: {body}", b.name());
-        let (status, body) = api_send(school.post(&review).json(&approve), &school_token).await;
+        let (status, body) =
+            common::api_send(school.post(&review).json(&approve), &school_token).await;
         assert_eq!(status, 200, "{}: {body}", b.name());
         assert_eq!(body["status"], "approved", "{body}");
     }

@@ -741,22 +741,6 @@ async fn the_prior_education_review_runs_through_the_api() {
             .await;
         apply(&app, &c).await;
         let cand = app.candidate(accounts::YN_BACHELOR_PRIOR_EDU).await;
-        let token_of = |client: reqwest::Client| {
-            let url = app.url("/api/v1/me");
-            async move {
-                let me: serde_json::Value =
-                    client.get(url).send().await.unwrap().json().await.unwrap();
-                me["csrf_token"].as_str().unwrap().to_owned()
-            }
-        };
-        let send = |r: reqwest::RequestBuilder, t: String| async move {
-            let r = r.header("x-csrf-token", t).send().await.unwrap();
-            let status = r.status().as_u16();
-            (
-                status,
-                r.json::<serde_json::Value>().await.unwrap_or_default(),
-            )
-        };
         let scan = |field: &str, value: &str| {
             Form::new().text(field.to_owned(), value.to_owned()).part(
                 "file",
@@ -766,28 +750,28 @@ async fn the_prior_education_review_runs_through_the_api() {
                     .unwrap(),
             )
         };
-        let t = token_of(c.clone()).await;
+        let t = common::api_token(&app, &c).await;
         let prior = serde_json::json!({"name": cand.name, "id_card_no": cand.id_card_no,
             "cert_no": "106731201507001234", "school": "曲靖师范学院", "graduation_date": "2015-07-01"});
-        let (status, body) = send(
+        let (status, body) = common::api_send(
             c.put(app.url("/api/v1/application/prior-education"))
                 .json(&prior),
-            t.clone(),
+            &t,
         )
         .await;
         assert_eq!(status, 200, "{}: {body}", b.name());
         for slot in ["prior_diploma", "prior_registration"] {
-            let (status, body) = send(
+            let (status, body) = common::api_send(
                 c.post(app.url("/api/v1/application/files"))
                     .multipart(scan("slot", slot)),
-                t.clone(),
+                &t,
             )
             .await;
             assert_eq!(status, 201, "{}: {slot}: {body}", b.name());
         }
-        let (status, body) = send(
+        let (status, body) = common::api_send(
             c.post(app.url("/api/v1/application/prior-education/submission")),
-            t.clone(),
+            &t,
         )
         .await;
         assert_eq!(status, 200, "{}: {body}", b.name());
@@ -797,9 +781,9 @@ async fn the_prior_education_review_runs_through_the_api() {
         let other = app
             .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;
-        let (status, _) = send(
+        let (status, _) = common::api_send(
             other.post(url("originals-checked")),
-            token_of(other.clone()).await,
+            &common::api_token(&app, &other).await,
         )
         .await;
         assert_eq!(status, 404, "{}: another organisation", b.name());
@@ -807,26 +791,26 @@ async fn the_prior_education_review_runs_through_the_api() {
         let point = app
             .with_user(User::Staff(accounts::STAFF_YN_CONFIRMATION_POINT))
             .await;
-        let pt = token_of(point.clone()).await;
-        let (status, body) = send(
+        let pt = common::api_token(&app, &point).await;
+        let (status, body) = common::api_send(
             point.post(url("stamped-copy")).multipart(scan("note", "")),
-            pt.clone(),
+            &pt,
         )
         .await;
         assert_eq!(status, 200, "{}: {body}", b.name());
-        let (status, body) = send(point.post(url("originals-checked")), pt).await;
+        let (status, body) = common::api_send(point.post(url("originals-checked")), &pt).await;
         assert_eq!(status, 200, "{}: {body}", b.name());
         assert_eq!(body["prior_check"], "awaiting_final", "{body}");
 
         let office = app
             .with_user(User::Staff(accounts::STAFF_YN_OFFICE_REVIEWER))
             .await;
-        let ot = token_of(office.clone()).await;
-        let (status, body) = send(
+        let ot = common::api_token(&app, &office).await;
+        let (status, body) = common::api_send(
             office
                 .post(url("decision"))
                 .json(&serde_json::json!({"decision": "approve"})),
-            ot,
+            &ot,
         )
         .await;
         assert_eq!(status, 200, "{}: {body}", b.name());

@@ -311,3 +311,23 @@ impl TestApp {
         self.signed_in(login, name).await
     }
 }
+
+/// The `X-CSRF-Token` a signed-in API client sends with state-changing calls (`GET /api/v1/me`).
+pub async fn api_token(app: &TestApp, client: &reqwest::Client) -> String {
+    let me: serde_json::Value = client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    me["csrf_token"].as_str().unwrap().to_owned()
+}
+
+/// Sends an API request with the CSRF header: (status, the JSON body, or `null` when empty).
+pub async fn api_send(r: reqwest::RequestBuilder, token: &str) -> (u16, serde_json::Value) {
+    let r = r.header("x-csrf-token", token).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
