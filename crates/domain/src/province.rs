@@ -238,6 +238,12 @@ impl Definition {
                 return err(format!("第 {n} 个环节没有名称（name）"));
             }
             match (s.review, s.fee_fen) {
+                (Some(ReviewerRule::School), None) => {
+                    return err(format!(
+                        "第 {n} 个环节“{}”的 review = \"school\"（本校）只用于学校的学位外语和学位申请批次，毕业审核环节请选择考试机构或主考学校",
+                        s.name
+                    ));
+                }
                 (Some(rule), None) => {
                     reviews += 1;
                     for kind in self.rule_kinds(rule) {
@@ -341,6 +347,8 @@ impl Definition {
             .map(|t| match rule.target(self.office, t) {
                 crate::review::ReviewerTarget::ChiefUniversity => OrgKind::ChiefUniversity,
                 crate::review::ReviewerTarget::Ancestor(k) => k,
+                // Refused by `validate` before it asks; a school is a chief university.
+                crate::review::ReviewerTarget::BatchSchool => OrgKind::ChiefUniversity,
             })
             .collect()
     }

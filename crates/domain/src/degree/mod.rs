@@ -17,6 +17,7 @@ pub mod files;
 pub mod form;
 pub mod language;
 pub mod pinyin;
+pub mod stages;
 
 use crate::{CourseKind, ScoreValue, ValueError};
 

@@ -17,6 +17,9 @@ coded_enum! {
         /// The candidate's prefecture agency (州市招生考试机构); for 学分互认在校生
         /// the chief university.
         PrefectureOrUniversity => ("prefecture_or_university", "州市招生考试机构或主考学校"),
+        /// The school that runs the batch (学位外语 and 学位申请 batches); not used in a
+        /// province's graduation pipeline, whose batches belong to no school.
+        School => ("school", "本校"),
     }
 }
 
@@ -28,6 +31,8 @@ pub enum ReviewerTarget {
     /// The nearest organisation of this kind above (or at) the candidate's
     /// registration organisation.
     Ancestor(OrgKind),
+    /// The organisation that runs the batch.
+    BatchSchool,
 }
 
 impl ReviewerRule {
@@ -44,6 +49,7 @@ impl ReviewerRule {
             }
             Self::PrefectureOrUniversity if credit => ReviewerTarget::ChiefUniversity,
             Self::PrefectureOrUniversity => ReviewerTarget::Ancestor(OrgKind::PrefectureAgency),
+            Self::School => ReviewerTarget::BatchSchool,
         }
     }
 }

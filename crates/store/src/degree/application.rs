@@ -11,6 +11,7 @@ use crate::repo::versioned;
 use chrono::{DateTime, Utc};
 use domain::degree::form::{DegreeFormInput, FieldError, validate};
 use domain::degree::{DegreeAward, DegreeReview};
+use domain::review::{Action, Stage, State, Status, Window, transition};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -107,6 +108,48 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<app::Model, Re
 /// Whether the student may still change it: a draft, or sent back by the school.
 pub fn editable(a: &app::Model) -> bool {
     a.status == DRAFT || a.review_status.as_deref() == Some(DegreeReview::Rejected.code())
+}
+
+/// The application's position on the review state machine its batch's stages run.
+pub fn state(a: &app::Model) -> State {
+    let stage = a.stage.and_then(|s| usize::try_from(s).ok());
+    let status = match (
+        a.status.as_str(),
+        a.review_status.as_deref().and_then(DegreeReview::from_code),
+    ) {
+        (SUBMITTED, Some(DegreeReview::Approved)) => Status::Approved,
+        (SUBMITTED, Some(DegreeReview::Rejected)) => Status::Rejected,
+        (SUBMITTED, _) => Status::InReview,
+        _ => Status::Draft,
+    };
+    let stage = match status {
+        Status::InReview | Status::Rejected => Some(stage.unwrap_or(0)),
+        _ => None,
+    };
+    State { status, stage }
+}
+
+/// 审核状态 as the student and the school read it: with several stages, the one it waits at.
+pub fn review_label(a: &app::Model, stages: &[Stage]) -> Option<String> {
+    let r = DegreeReview::from_code(a.review_status.as_deref()?)?;
+    Some(match r {
+        DegreeReview::Pending => domain::degree::stages::pending_label(stages, state(a).stage),
+        DegreeReview::Rejected if stages.len() > 1 => {
+            let at = state(a).stage.and_then(|i| stages.get(i));
+            at.map_or_else(
+                || r.label().to_owned(),
+                |s| format!("{}（{}）", r.label(), s.name),
+            )
+        }
+        other => other.label().to_owned(),
+    })
+}
+
+fn window_of(b: &batch::Model) -> Window {
+    Window {
+        opens_at: b.opens_at,
+        closes_at: b.closes_at,
+    }
 }
 
 /// What the form saves; identity data as corrected by the student.
@@ -423,12 +466,25 @@ pub async fn submit(
             missing.join("、")
         )));
     }
+    let stages = super::stages_of(db, b.id).await?;
+    let next = transition(
+        &stages,
+        window_of(b),
+        state(a),
+        &Action::Submit { missing },
+        now,
+    )
+    .map_err(|r| RepoError::Invalid(r.0))?;
     let txn = db.begin().await?;
     claim(
         &txn,
         a,
         vec![
             (app::Column::Status, Expr::value(SUBMITTED)),
+            (
+                app::Column::Stage,
+                Expr::value(next.stage.and_then(|i| i32::try_from(i).ok())),
+            ),
             (
                 app::Column::ReviewStatus,
                 Expr::value(DegreeReview::Pending.code()),
@@ -482,7 +538,9 @@ pub async fn queue<C: ConnectionTrait>(
     Ok(q.order_by_asc(app::Column::SubmittedAt).all(conn).await?)
 }
 
-/// The school decides a submitted application (审核通过, or 审核不通过 with its 审核意见).
+/// The school decides a submitted application at the stage it waits at (审核通过, or 审核不通过 with
+/// its 审核意见). Passing a stage that is not the batch's last sends it on to the next stage, still
+/// 待审核; passing the last approves it, after which the 学位授予结果 may be recorded.
 pub async fn review(
     db: &DatabaseConnection,
     a: &app::Model,
@@ -491,8 +549,15 @@ pub async fn review(
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<app::Model, RepoError> {
-    let (to, opinion) = match decision {
-        Decision::Approve => (DegreeReview::Approved, None),
+    let b = batch::Entity::find_by_id(a.batch_id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    let stages = super::stages_of(db, a.batch_id).await?;
+    let current = state(a);
+    let at = current.stage.unwrap_or(0);
+    let (action, opinion) = match decision {
+        Decision::Approve => (Action::Approve { stage: at }, None),
         Decision::Reject(r) => {
             let r = r.trim();
             if r.is_empty() {
@@ -500,8 +565,46 @@ pub async fn review(
                     "审核不通过时必须填写审核意见".to_owned(),
                 ));
             }
-            (DegreeReview::Rejected, Some(r.to_owned()))
+            (
+                Action::Reject {
+                    stage: at,
+                    reason: r.to_owned(),
+                },
+                Some(r.to_owned()),
+            )
         }
+    };
+    let next = transition(&stages, window_of(&b), current, &action, now)
+        .map_err(|r| RepoError::Conflict(r.0))?;
+    let stage_name = stages.get(at).map_or("审核", |s| s.name.as_str());
+    let (to, event, title, body) = match next.status {
+        Status::InReview => {
+            let following = next
+                .stage
+                .and_then(|i| stages.get(i))
+                .map_or("下一", |s| s.name.as_str());
+            (
+                DegreeReview::Pending,
+                "stage_passed",
+                format!("学位申请已通过{stage_name}"),
+                format!("你的学位申请已通过“{stage_name}”，进入“{following}”环节，请等待审核。"),
+            )
+        }
+        Status::Rejected => (
+            DegreeReview::Rejected,
+            DegreeReview::Rejected.code(),
+            format!("学位申请{}", DegreeReview::Rejected.label()),
+            format!(
+                "你的学位申请在“{stage_name}”环节审核不通过。审核意见：{}。可在申请时间内按意见修改后重新提交。",
+                opinion.as_deref().unwrap_or("")
+            ),
+        ),
+        _ => (
+            DegreeReview::Approved,
+            DegreeReview::Approved.code(),
+            format!("学位申请{}", DegreeReview::Approved.label()),
+            "你的学位申请已审核通过，学位授予结果公布后将通知你。".to_owned(),
+        ),
     };
     let txn = db.begin().await?;
     claim(
@@ -510,6 +613,10 @@ pub async fn review(
         vec![
             (app::Column::ReviewStatus, Expr::value(to.code())),
             (app::Column::ReviewOpinion, Expr::value(opinion.clone())),
+            (
+                app::Column::Stage,
+                Expr::value(next.stage.and_then(|i| i32::try_from(i).ok())),
+            ),
             (app::Column::ReviewedBy, Expr::value(staff_id)),
             (app::Column::ReviewedAt, Expr::value(now)),
         ],
@@ -523,22 +630,16 @@ pub async fn review(
         &txn,
         now,
         staff_actor(staff_id),
-        &format!("degree_application.{}", to.code()),
+        &format!("degree_application.{event}"),
         ("degree_application", Some(a.id)),
-        opinion.as_deref().unwrap_or(""),
+        &format!("stage={stage_name} {}", opinion.as_deref().unwrap_or("")),
         ip,
     )
     .await?;
-    let body = match &opinion {
-        Some(o) => {
-            format!("你的学位申请审核不通过。审核意见：{o}。可在申请时间内按意见修改后重新提交。")
-        }
-        None => "你的学位申请已审核通过，学位授予结果公布后将通知你。".to_owned(),
-    };
     inbox::send(
         &txn,
         Recipient::Student(a.student_id),
-        &format!("学位申请{}", to.label()),
+        &title,
         &body,
         Some(PROGRESS),
         now,

@@ -12,6 +12,7 @@
 use chrono::{DateTime, Utc};
 use domain::degree::language::{LanguageStatus, Qualification, ValidLanguageForm};
 use domain::degree::{EntryCondition, PlanResult};
+use domain::review::{Action, State, Status, Window, transition};
 use domain::{CourseKind, ScoreValue};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -226,6 +227,7 @@ pub async fn apply(
         score_status: Set(form.score_status.code().to_owned()),
         average_hundredths: Set(i32::try_from(c.average.hundredths()).unwrap_or(i32::MAX)),
         status: Set(LanguageStatus::Pending.code().to_owned()),
+        stage: Set(Some(0)),
         version: Set(1),
         created_at: Set(now),
         ..Default::default()
@@ -486,12 +488,33 @@ pub async fn review(
             beijing(b.closes_at)
         )));
     }
-    let status = if decision.approve {
-        LanguageStatus::Approved
-    } else {
-        LanguageStatus::Rejected
-    };
+    let stages = super::stages_of(db, b.id).await?;
+    let current = state(&a);
+    let at = current.stage.unwrap_or(0);
     let opinion = decision.opinion.trim().to_owned();
+    let action = if decision.approve {
+        Action::Approve { stage: at }
+    } else {
+        Action::Reject {
+            stage: at,
+            reason: opinion.clone(),
+        }
+    };
+    let window = Window {
+        opens_at: b.opens_at,
+        closes_at: b.closes_at,
+    };
+    let next =
+        transition(&stages, window, current, &action, now).map_err(|_| already_reviewed())?;
+    let step = Step {
+        at,
+        next,
+        stage_name: stages.get(at).map_or("审核", |s| s.name.as_str()),
+        following: next
+            .stage
+            .and_then(|i| stages.get(i))
+            .map_or("下一", |s| s.name.as_str()),
+    };
     // Two reviewers at once may deadlock on MySQL/MariaDB (the status is in a secondary index
     // the conditional UPDATE both reads and changes); the victim runs again and then finds the
     // application reviewed.
@@ -503,10 +526,54 @@ pub async fn review(
             decision,
             now,
             (&a, &b),
-            (status, &opinion),
+            (&step, &opinion),
         )
     })
     .await
+}
+
+/// Where one review moves an application: from stage `at` to `next`.
+struct Step<'a> {
+    at: usize,
+    next: State,
+    stage_name: &'a str,
+    following: &'a str,
+}
+
+/// The application's position on the review state machine its batch's stages run; a withdrawn
+/// one is out of it.
+pub fn state(a: &app::Model) -> State {
+    let stage = Some(a.stage.and_then(|s| usize::try_from(s).ok()).unwrap_or(0));
+    match LanguageStatus::from_code(&a.status) {
+        Some(LanguageStatus::Pending) => State {
+            status: Status::InReview,
+            stage,
+        },
+        Some(LanguageStatus::Rejected) => State {
+            status: Status::Rejected,
+            stage,
+        },
+        Some(LanguageStatus::Approved) => State {
+            status: Status::Approved,
+            stage: None,
+        },
+        _ => State {
+            status: Status::Closed,
+            stage: None,
+        },
+    }
+}
+
+/// 审核状态 as the student and the school read it: with several stages, the one a pending
+/// application waits at.
+pub fn status_label(a: &app::Model, stages: &[domain::review::Stage]) -> String {
+    match LanguageStatus::from_code(&a.status) {
+        Some(LanguageStatus::Pending) => {
+            domain::degree::stages::pending_label(stages, state(a).stage)
+        }
+        Some(s) => s.label().to_owned(),
+        None => a.status.clone(),
+    }
 }
 
 async fn review_once(
@@ -516,9 +583,14 @@ async fn review_once(
     decision: &Decision,
     now: DateTime<Utc>,
     (a, b): (&app::Model, &batch::Model),
-    (status, opinion): (LanguageStatus, &str),
+    (step, opinion): (&Step<'_>, &str),
 ) -> Result<app::Model, RepoError> {
     let opinion = opinion.to_owned();
+    let (status, qualification) = match step.next.status {
+        Status::InReview => (LanguageStatus::Pending, None),
+        Status::Approved => (LanguageStatus::Approved, Some(decision.qualification)),
+        _ => (LanguageStatus::Rejected, Some(decision.qualification)),
+    };
     let txn = db.begin().await?;
     // First statement of the transaction; see the module documentation.
     let reviewed = versioned::update_if_unchanged(
@@ -529,17 +601,22 @@ async fn review_once(
             guard: sea_orm::Condition::all()
                 .add(app::Column::Id.eq(a.id))
                 .add(app::Column::BatchId.eq(b.id))
-                .add(app::Column::Status.eq(LanguageStatus::Pending.code())),
+                .add(app::Column::Status.eq(LanguageStatus::Pending.code()))
+                .add(app::Column::Stage.eq(i32::try_from(step.at).unwrap_or(i32::MAX))),
         },
         vec![
             (app::Column::Status, Expr::value(status.code())),
+            (
+                app::Column::Stage,
+                Expr::value(step.next.stage.and_then(|i| i32::try_from(i).ok())),
+            ),
             (
                 app::Column::ReviewOpinion,
                 Expr::value((!opinion.is_empty()).then(|| opinion.clone())),
             ),
             (
                 app::Column::Qualification,
-                Expr::value(decision.qualification.code()),
+                Expr::value(qualification.map(|q| q.code())),
             ),
             (app::Column::ReviewedBy, Expr::value(staff_id)),
             (app::Column::ReviewedAt, Expr::value(now)),
@@ -561,13 +638,34 @@ async fn review_once(
         "language_application.reviewed",
         ("language_application", Some(a.id)),
         &format!(
-            "status={} qualification={} opinion={opinion}",
+            "stage={} status={} qualification={} opinion={opinion}",
+            step.stage_name,
             status.code(),
-            decision.qualification.code()
+            qualification.map_or("", |q| q.code())
         ),
         None,
     )
     .await?;
+    if status == LanguageStatus::Pending {
+        inbox::send(
+            &txn,
+            Recipient::Student(a.student_id),
+            &format!("学位外语成绩认定：已通过{}", step.stage_name),
+            &format!(
+                "您在{}的学位外语成绩认定申请已通过“{}”，进入“{}”环节，请等待审核结果。",
+                b.name, step.stage_name, step.following
+            ),
+            Some(PAGE),
+            now,
+        )
+        .await?;
+        let saved = app::Entity::find_by_id(a.id)
+            .one(&txn)
+            .await?
+            .ok_or(RepoError::NotFound)?;
+        txn.commit().await?;
+        return Ok(saved);
+    }
     let opinion_line = if opinion.is_empty() {
         String::new()
     } else {

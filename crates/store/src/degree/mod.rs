@@ -57,6 +57,20 @@ pub fn thresholds_of(b: &crate::entity::batch::Model) -> domain::degree::conditi
     }
 }
 
+/// The review stages a language or degree batch copied when it was created; the single default
+/// stage for a batch without any.
+pub async fn stages_of<C: ConnectionTrait>(
+    conn: &C,
+    batch_id: i64,
+) -> Result<Vec<domain::review::Stage>, RepoError> {
+    let stages = crate::graduation::application::stages(conn, batch_id).await?;
+    Ok(if stages.is_empty() {
+        domain::degree::stages::pipeline(&domain::degree::stages::default_names())
+    } else {
+        stages
+    })
+}
+
 /// Where the student's 学位外语 recognition stands, over all batches: 合格 once any reviewed
 /// application was qualified.
 pub async fn language_state<C: ConnectionTrait>(

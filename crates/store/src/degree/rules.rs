@@ -13,6 +13,42 @@ use sea_orm::{
 use crate::entity::school_degree_rule as rule;
 use crate::repo::RepoError;
 
+/// The review stages of the school's batches, by name in order (see
+/// [`domain::degree::stages`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchoolStages {
+    /// 学位外语 batches.
+    pub language: Vec<String>,
+    /// 学位申请 batches.
+    pub degree: Vec<String>,
+}
+
+impl Default for SchoolStages {
+    /// One 学校审核 for each, as before a school lists its own.
+    fn default() -> Self {
+        Self {
+            language: domain::degree::stages::default_names(),
+            degree: domain::degree::stages::default_names(),
+        }
+    }
+}
+
+/// The school's current stage lists, or the defaults without a row.
+pub async fn stages_of_school<C: ConnectionTrait>(
+    conn: &C,
+    school_org_id: i64,
+) -> Result<SchoolStages, RepoError> {
+    use domain::degree::stages::from_stored;
+    Ok(rule::Entity::find()
+        .filter(rule::Column::SchoolOrgId.eq(school_org_id))
+        .one(conn)
+        .await?
+        .map_or_else(SchoolStages::default, |r| SchoolStages {
+            language: from_stored(r.language_stages.as_deref()),
+            degree: from_stored(r.degree_stages.as_deref()),
+        }))
+}
+
 /// The three thresholds, in tenths of a point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DegreeRules {
@@ -93,18 +129,49 @@ pub async fn set_for_school<C: ConnectionTrait>(
     Ok(())
 }
 
-/// 学位条件设置 saved by a school's admin: the thresholds and their audit row in one
-/// transaction, so neither stands without the other.
+/// Sets the school's stage lists (each checked again, as the form does); batches already created
+/// keep theirs. The school's thresholds row must exist: [`set_for_school`] first.
+pub async fn set_stages_for_school<C: ConnectionTrait>(
+    conn: &C,
+    school_org_id: i64,
+    stages: &SchoolStages,
+) -> Result<(), RepoError> {
+    use domain::degree::stages::{names_text, parse_names};
+    for (label, names) in [
+        ("学位外语审核环节", &stages.language),
+        ("学位申请审核环节", &stages.degree),
+    ] {
+        parse_names(label, &names_text(names)).map_err(|e| RepoError::Invalid(e.0))?;
+    }
+    rule::Entity::update_many()
+        .col_expr(
+            rule::Column::LanguageStages,
+            sea_orm::sea_query::Expr::value(names_text(&stages.language)),
+        )
+        .col_expr(
+            rule::Column::DegreeStages,
+            sea_orm::sea_query::Expr::value(names_text(&stages.degree)),
+        )
+        .filter(rule::Column::SchoolOrgId.eq(school_org_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// 学位条件设置 saved by a school's admin: the thresholds, the stage lists and their audit row in
+/// one transaction, so none stands without the others.
 pub async fn save_for_school(
     db: &DatabaseConnection,
     school_org_id: i64,
     rules: DegreeRules,
+    stages: &SchoolStages,
     staff_id: i64,
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<(), RepoError> {
     let txn = db.begin().await?;
     set_for_school(&txn, school_org_id, rules, now).await?;
+    set_stages_for_school(&txn, school_org_id, stages).await?;
     crate::repo::audit::record(
         &txn,
         now,
@@ -115,10 +182,12 @@ pub async fn save_for_school(
         "degree_rules.set",
         ("organisation", Some(school_org_id)),
         &format!(
-            "language={} degree_average={} degree_core={}",
+            "language={} degree_average={} degree_core={} language_stages={} degree_stages={}",
             rules.language_min_average_tenths,
             rules.degree_min_average_tenths,
-            rules.degree_min_core_tenths
+            rules.degree_min_core_tenths,
+            stages.language.join("/"),
+            stages.degree.join("/")
         ),
         ip,
     )

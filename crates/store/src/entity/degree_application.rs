@@ -43,6 +43,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,
+    /// The review stage it waits at (or was rejected at), an index into its batch's stages.
+    pub stage: Option<i32>,
 }
 
 /// No declared relations: queries join explicitly.

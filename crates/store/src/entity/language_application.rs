@@ -29,6 +29,8 @@ pub struct Model {
     pub reviewed_at: Option<DateTimeUtc>,
     pub withdrawn_at: Option<DateTimeUtc>,
     pub version: i32,
+    /// The review stage it waits at (or was rejected at), an index into its batch's stages.
+    pub stage: Option<i32>,
     pub created_at: DateTimeUtc,
 }
 

@@ -14,6 +14,10 @@ pub struct Model {
     pub degree_min_average_tenths: i32,
     pub degree_min_core_tenths: i32,
     pub updated_at: DateTimeUtc,
+    /// 学位外语 review stages, one name per line; `None` for the single default stage.
+    pub language_stages: Option<String>,
+    /// 学位申请 review stages, one name per line; `None` for the single default stage.
+    pub degree_stages: Option<String>,
 }
 
 /// No declared relations: queries join explicitly.

@@ -660,6 +660,12 @@ pub async fn reviewer_of<C: ConnectionTrait>(
     let ctype = CandidateType::from_code(&cand.candidate_type).unwrap_or(CandidateType::SelfStudy);
     match rule.target(province.office(), ctype) {
         ReviewerTarget::ChiefUniversity => Ok(Some(a.chief_university_id)),
+        // A province's definition cannot name it (the loader refuses); a batch run by an
+        // organisation would be reviewed there.
+        ReviewerTarget::BatchSchool => Ok(batch::Entity::find_by_id(a.batch_id)
+            .one(conn)
+            .await?
+            .and_then(|b| b.org_id)),
         ReviewerTarget::Ancestor(kind) => {
             let reg = crate::repo::org::get(conn, cand.registration_org_id).await?;
             let ids: Vec<i64> = reg.path.split('/').filter_map(|p| p.parse().ok()).collect();

@@ -15,6 +15,7 @@ mod m20261124_000011_degree_language;
 mod m20261124_000012_degree_applications;
 mod m20261203_000013_hardening;
 mod m20261203_000014_province_settings;
+mod m20261203_000015_school_stages;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000012_degree_applications::Migration),
             Box::new(m20261203_000013_hardening::Migration),
             Box::new(m20261203_000014_province_settings::Migration),
+            Box::new(m20261203_000015_school_stages::Migration),
         ]
     }
 }

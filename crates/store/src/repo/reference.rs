@@ -488,6 +488,21 @@ pub async fn create_batch<C: ConnectionTrait>(
         let stages = p.stages_with_fee(settings.fee_fen);
         crate::graduation::application::set_stages(conn, created.id, &stages).await?;
     }
+    // A school's batch gets its own copy of the school's stages.
+    if let ("language" | "degree", Some(org)) = (new.kind, new.org_id) {
+        let lists = crate::degree::rules::stages_of_school(conn, org).await?;
+        let names = if new.kind == "language" {
+            &lists.language
+        } else {
+            &lists.degree
+        };
+        crate::graduation::application::set_stages(
+            conn,
+            created.id,
+            &domain::degree::stages::pipeline(names),
+        )
+        .await?;
+    }
     Ok(created)
 }
 

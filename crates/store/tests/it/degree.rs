@@ -322,3 +322,155 @@ async fn the_demo_students_conditions_read_as_in_the_seed() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_school_adds_a_stage_by_data_and_the_award_waits_for_the_last() {
+    use store::degree::rules::{self, SchoolStages};
+    for b in app_backends() {
+        let w = world(&b).await;
+        let school = w.batch.org_id.unwrap();
+        let s = student(&w, accounts::STUDENT_ABOVE_THRESHOLDS).await;
+        let two = vec!["学院审核".to_owned(), "学位评定分委员会".to_owned()];
+        rules::save_for_school(
+            &w.t.db,
+            school,
+            rules::of_school(&w.t.db, school).await.unwrap(),
+            &SchoolStages {
+                language: domain::degree::stages::default_names(),
+                degree: two.clone(),
+            },
+            1,
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        // The batch under way keeps its one stage; a batch created now copies both.
+        assert_eq!(
+            store::degree::stages_of(&w.t.db, w.batch.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let batch = store::degree::batches::create(
+            &w.t.db,
+            school,
+            "degree",
+            "2027春季学位申请（两级审核）",
+            now() - chrono::Duration::days(1),
+            now() + chrono::Duration::days(30),
+            1,
+            now(),
+        )
+        .await
+        .unwrap();
+        let stages = store::degree::stages_of(&w.t.db, batch.id).await.unwrap();
+        let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, two, "{}", b.name());
+
+        let w = World { batch, ..w };
+        let good = input(&s);
+        let a = degree::save(&w.t.db, &s, &w.batch, form(&s, &good), now(), None)
+            .await
+            .unwrap();
+        upload(&w, &a, DegreeSlot::Thesis).await;
+        upload(&w, &a, DegreeSlot::Form).await;
+        let a = degree::get(&w.t.db, a.id).await.unwrap();
+        let a = degree::submit(&w.t.db, &a, &w.batch, None, now(), None)
+            .await
+            .unwrap();
+        assert_eq!(a.stage, Some(0));
+        assert_eq!(
+            degree::review_label(&a, &stages).as_deref(),
+            Some("待审核（学院审核）")
+        );
+        let db = &w.t.db;
+        let batch_id = w.batch.id;
+        let award = |id: i64| async move {
+            degree::record_award(db, batch_id, &[id], DegreeAward::Awarded, 1, now(), None).await
+        };
+        assert_eq!(award(a.id).await.unwrap(), 0, "nothing to award yet");
+
+        // Passing the first stage sends it on, still 待审核.
+        let passed = degree::review(&w.t.db, &a, 1, &Decision::Approve, now(), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            passed.review_status.as_deref(),
+            Some(DegreeReview::Pending.code())
+        );
+        assert_eq!(passed.stage, Some(1));
+        assert_eq!(
+            degree::review_label(&passed, &stages).as_deref(),
+            Some("待审核（学位评定分委员会）")
+        );
+        assert!(!degree::editable(&passed));
+        assert_eq!(
+            award(a.id).await.unwrap(),
+            0,
+            "{}: no award before the committee",
+            b.name()
+        );
+        // A reviewer still holding the first stage's page changes nothing.
+        assert!(matches!(
+            degree::review(&w.t.db, &a, 2, &Decision::Approve, now(), None).await,
+            Err(RepoError::Conflict(_))
+        ));
+
+        // The committee sends it back; corrected, it starts again at the first stage.
+        let back = degree::review(
+            &w.t.db,
+            &passed,
+            3,
+            &Decision::Reject("论文查重率偏高".into()),
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            degree::review_label(&back, &stages).as_deref(),
+            Some("审核不通过（学位评定分委员会）")
+        );
+        assert!(degree::editable(&back));
+        let back = degree::save(&w.t.db, &s, &w.batch, form(&s, &good), now(), None)
+            .await
+            .unwrap();
+        let again = degree::submit(&w.t.db, &back, &w.batch, None, now(), None)
+            .await
+            .unwrap();
+        assert_eq!(again.stage, Some(0));
+        let first = degree::review(&w.t.db, &again, 1, &Decision::Approve, now(), None)
+            .await
+            .unwrap();
+        let last = degree::review(&w.t.db, &first, 3, &Decision::Approve, now(), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            last.review_status.as_deref(),
+            Some(DegreeReview::Approved.code())
+        );
+        assert_eq!(last.stage, None);
+        // Approved: nothing left to review, and now the award is recorded.
+        assert!(matches!(
+            degree::review(&w.t.db, &last, 3, &Decision::Approve, now(), None).await,
+            Err(RepoError::Conflict(_))
+        ));
+        assert_eq!(award(a.id).await.unwrap(), 1, "{}", b.name());
+        let passes = store::entity::audit::Entity::find()
+            .filter(store::entity::audit::Column::Action.eq("degree_application.stage_passed"))
+            .filter(store::entity::audit::Column::SubjectId.eq(a.id))
+            .count(&w.t.db)
+            .await
+            .unwrap();
+        assert_eq!(passes, 2, "{}: one audit row per stage passed", b.name());
+        let told = inbox_message::Entity::find()
+            .filter(inbox_message::Column::RecipientId.eq(s.id))
+            .filter(inbox_message::Column::Body.contains("进入“学位评定分委员会”环节"))
+            .count(&w.t.db)
+            .await
+            .unwrap();
+        assert_eq!(told, 2, "{}", b.name());
+    }
+}

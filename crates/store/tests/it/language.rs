@@ -631,3 +631,123 @@ async fn a_batch_keeps_the_thresholds_of_its_creation() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_language_batch_runs_the_schools_stages_and_qualifies_at_the_last() {
+    for b in contract_backends() {
+        let w = world(&b).await;
+        let s = stu(&w, accounts::STUDENT_ABOVE_THRESHOLDS).await;
+        let (staff_id, org) = reviewer(&w).await;
+        rules::save_for_school(
+            &w.t.db,
+            s.school_org_id,
+            rules::of_school(&w.t.db, s.school_org_id).await.unwrap(),
+            &rules::SchoolStages {
+                language: vec!["学院初审".to_owned(), "外语教研室复核".to_owned()],
+                degree: domain::degree::stages::default_names(),
+            },
+            staff_id,
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        // The open demo batch predates the change; a new one copies the two stages.
+        let demo_batch = open_batch(&w, s.school_org_id).await;
+        assert_eq!(
+            store::degree::stages_of(&w.t.db, demo_batch.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let batch = batch_with(
+            &w,
+            s.school_org_id,
+            "2026秋季学位外语",
+            now() - Duration::days(1),
+            now() + Duration::days(1),
+        )
+        .await;
+        let stages = store::degree::stages_of(&w.t.db, batch.id).await.unwrap();
+        let a = language::apply(
+            &w.t.db,
+            &s,
+            batch.id,
+            &cet_form(),
+            &proofs(&w).await,
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(language::status_label(&a, &stages), "待审核（学院初审）");
+        let after = batch.closes_at + Duration::hours(1);
+        let approve = Decision {
+            approve: true,
+            opinion: String::new(),
+            qualification: Qualification::Qualified,
+        };
+        let first = language::review(
+            &w.t.db,
+            org,
+            staff_id,
+            a.id,
+            Some(a.version),
+            &approve,
+            after,
+        )
+        .await
+        .unwrap();
+        assert_eq!(first.status, "pending", "{}", b.name());
+        assert_eq!(
+            first.qualification, None,
+            "not qualified before the last stage"
+        );
+        assert_eq!(
+            language::status_label(&first, &stages),
+            "待审核（外语教研室复核）"
+        );
+        assert_eq!(
+            store::degree::language_state(&w.t.db, s.id).await.unwrap(),
+            domain::degree::conditions::LanguageState::Pending
+        );
+        // The first stage's page, acted on again, changes nothing.
+        assert!(matches!(
+            language::review(
+                &w.t.db,
+                org,
+                staff_id,
+                a.id,
+                Some(a.version),
+                &approve,
+                after
+            )
+            .await,
+            Err(RepoError::Conflict(_))
+        ));
+        let done = language::review(&w.t.db, org, staff_id, a.id, None, &approve, after)
+            .await
+            .unwrap();
+        assert_eq!(done.status, "approved");
+        assert_eq!(done.qualification.as_deref(), Some("qualified"));
+        assert_eq!(
+            store::degree::language_state(&w.t.db, s.id).await.unwrap(),
+            domain::degree::conditions::LanguageState::Qualified
+        );
+        let audit_rows = audit_row::Entity::find()
+            .filter(audit_row::Column::Action.eq("language_application.reviewed"))
+            .filter(audit_row::Column::SubjectId.eq(a.id))
+            .count(&w.t.db)
+            .await
+            .unwrap();
+        assert_eq!(audit_rows, 2, "{}: one per stage", b.name());
+        let told = inbox_message::Entity::find()
+            .filter(inbox_message::Column::RecipientId.eq(s.id))
+            .filter(inbox_message::Column::Body.contains("进入“外语教研室复核”环节"))
+            .count(&w.t.db)
+            .await
+            .unwrap();
+        assert_eq!(told, 1);
+    }
+}

@@ -60,8 +60,10 @@ pub struct ApplicationJson {
     /// 审核状态 code, once submitted.
     #[schema(schema_with = review_schema)]
     pub review_status: Option<String>,
-    /// 审核状态（待审核、审核通过、审核不通过）。
+    /// 审核状态（待审核、审核通过、审核不通过）；批次有多个审核环节时注明环节，如“待审核（学位评定分委员会）”。
     pub review_label: Option<String>,
+    /// 当前所在（或被退回的）审核环节名称。
+    pub stage: Option<String>,
     /// 审核意见。
     pub review_opinion: Option<String>,
     /// 学位授予结果 code, once recorded.
@@ -112,6 +114,7 @@ pub async fn status(
     let conds = conditions(&state, &me.model, &b).await?;
     let why = refusal(&conds);
     let a = degree::of_student(&state.db, me.model.id, b.id).await?;
+    let stages = store::degree::stages_of(&state.db, b.id).await?;
     Ok(Json(DegreeJson {
         batch: Some(b.name),
         conditions: conds
@@ -125,12 +128,9 @@ pub async fn status(
         refusal: why,
         application: a.map(|a| ApplicationJson {
             id: a.id,
+            review_label: degree::review_label(&a, &stages),
+            stage: stage_name(&a, &stages),
             status: a.status,
-            review_label: a
-                .review_status
-                .as_deref()
-                .and_then(DegreeReview::from_code)
-                .map(|r| r.label().to_owned()),
             review_status: a.review_status,
             review_opinion: a.review_opinion,
             award_label: a
@@ -408,10 +408,23 @@ pub struct ReviewedJson {
     /// 审核状态。
     #[schema(schema_with = review_schema)]
     pub review_status: Option<String>,
+    /// 当前所在（或被退回的）审核环节名称；审核通过后为空。
+    pub stage: Option<String>,
     /// 审核意见。
     pub review_opinion: Option<String>,
     /// 版本。
     pub version: i32,
+}
+
+/// The name of the stage an application waits at or was sent back from.
+fn stage_name(
+    a: &store::entity::degree_application::Model,
+    stages: &[domain::review::Stage],
+) -> Option<String> {
+    degree::state(a)
+        .stage
+        .and_then(|i| stages.get(i))
+        .map(|s| s.name.clone())
 }
 
 /// 学位审核：本院学位批次中一份已提交的学位申请，审核通过或审核不通过。
@@ -446,8 +459,10 @@ pub async fn review(
         ReviewKind::Reject => "reject",
     };
     let a = service::review(&state, &me, id, decision, &body.opinion, body.version).await?;
+    let stages = store::degree::stages_of(&state.db, a.batch_id).await?;
     Ok(Json(ReviewedJson {
         id: a.id,
+        stage: stage_name(&a, &stages),
         review_status: a.review_status,
         review_opinion: a.review_opinion,
         version: a.version,

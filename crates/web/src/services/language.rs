@@ -62,6 +62,13 @@ fn active_by_batch(apps: &[app::Model]) -> HashMap<i64, &app::Model> {
     out
 }
 
+async fn language_stages(
+    state: &AppState,
+    batch_id: i64,
+) -> Result<Vec<domain::review::Stage>, AppError> {
+    Ok(store::degree::stages_of(&state.db, batch_id).await?)
+}
+
 /// The rows of the table for a student, shared with the JSON API.
 pub async fn rows(state: &AppState, me: &CurrentStudent) -> Result<Vec<Row>, AppError> {
     let s = &me.model;
@@ -97,10 +104,10 @@ pub async fn rows(state: &AppState, me: &CurrentStudent) -> Result<Vec<Row>, App
             actual: c.actual(),
             applied: a.is_some(),
             met: c.met(),
-            status: a
-                .and_then(|a| LanguageStatus::from_code(&a.status))
-                .map(|s| s.label().to_owned())
-                .unwrap_or_default(),
+            status: match a {
+                Some(a) => language::status_label(a, &language_stages(state, b.id).await?),
+                None => String::new(),
+            },
             status_code: a.map(|a| a.status.clone()).unwrap_or_default(),
             opinion: a.and_then(|a| a.review_opinion.clone()).unwrap_or_default(),
             qualification: a

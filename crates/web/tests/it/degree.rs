@@ -315,16 +315,25 @@ async fn store_qualified_language(app: &TestApp, student_no: &str) {
 
 /// A submitted application of the student, made through the store as the form would.
 async fn submitted(app: &TestApp, student_no: &str) -> store::entity::degree_application::Model {
+    let b = store::repo::reference::batches(&app.db.db, "degree")
+        .await
+        .unwrap()
+        .remove(0);
+    submitted_in(app, student_no, &b).await
+}
+
+/// A submitted application of the student in batch `b`.
+async fn submitted_in(
+    app: &TestApp,
+    student_no: &str,
+    b: &store::entity::batch::Model,
+) -> store::entity::degree_application::Model {
     use domain::degree::files::DegreeSlot;
     use store::degree::application::{self as degree, NewDegreeFile, SaveForm};
     let s = store::repo::student::by_student_no(&app.db.db, student_no)
         .await
         .unwrap()
         .unwrap();
-    let b = store::repo::reference::batches(&app.db.db, "degree")
-        .await
-        .unwrap()
-        .remove(0);
     let input = domain::degree::form::DegreeFormInput {
         name: s.name.clone(),
         name_pinyin: domain::degree::pinyin::name_pinyin(&s.name),
@@ -344,7 +353,7 @@ async fn submitted(app: &TestApp, student_no: &str) -> store::entity::degree_app
     let a = degree::save(
         &app.db.db,
         &s,
-        &b,
+        b,
         SaveForm {
             input: &input,
             gender: &s.gender,
@@ -377,7 +386,7 @@ async fn submitted(app: &TestApp, student_no: &str) -> store::entity::degree_app
         degree::attach(
             &app.db.db,
             &a,
-            &b,
+            b,
             NewDegreeFile {
                 slot,
                 stored: &stored,
@@ -391,7 +400,7 @@ async fn submitted(app: &TestApp, student_no: &str) -> store::entity::degree_app
         .unwrap();
     }
     let a = degree::get(&app.db.db, a.id).await.unwrap();
-    degree::submit(&app.db.db, &a, &b, None, now, None)
+    degree::submit(&app.db.db, &a, b, None, now, None)
         .await
         .unwrap()
 }
@@ -808,5 +817,176 @@ async fn the_degree_application_runs_through_the_api_for_student_and_school() {
         );
         let (_, body) = common::api_send(c.get(app.url("/api/v1/degree")), &token).await;
         assert_eq!(body["application"]["award"], "awarded", "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_school_adds_a_committee_stage_and_the_award_waits_for_it() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let admin = app
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_ADMIN))
+            .await;
+        let (status, page) = app.get_text(&admin, "/staff/degree-rules").await;
+        assert_eq!(status, 200, "{}", b.name());
+        assert!(page.contains(">学校审核</textarea>"), "{page}");
+        let rules = |degree_stages: &'static str| {
+            let admin = admin.clone();
+            let app = &app;
+            async move {
+                post_form(
+                    app,
+                    &admin,
+                    "/staff/degree-rules",
+                    "/staff/degree-rules",
+                    &[
+                        ("language_min_average", "70"),
+                        ("degree_min_average", "70"),
+                        ("degree_min_core", "70"),
+                        ("language_stages", "学校审核"),
+                        ("degree_stages", degree_stages),
+                    ],
+                )
+                .await
+            }
+        };
+        // At the limits: five stages and twenty characters pass, one more of either does not.
+        let (status, page) = rules("一\n二\n三\n四\n五\n六").await;
+        assert_eq!(status, 422);
+        assert!(
+            page.contains("学位申请审核环节最多5个环节，实际填写了6个，多了1个"),
+            "{page}"
+        );
+        assert!(page.contains("五\n六</textarea>"), "typed list kept");
+        let (status, page) = rules("学院审核\n一二三四五六七八九十一二三四五六七八九十一").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("有21个字，最多20个字"), "{page}");
+        let (status, _) = rules("一\n二\n三\n四\n一二三四五六七八九十一二三四五六七八九十").await;
+        assert_eq!(status, 303);
+        let (status, _) = rules("学院审核\n学位评定分委员会").await;
+        assert_eq!(status, 303, "{}", b.name());
+        let (_, page) = app.get_text(&admin, "/staff/degree-rules").await;
+        assert!(
+            page.contains(">学院审核\n学位评定分委员会</textarea>"),
+            "{page}"
+        );
+
+        // A batch created now copies the two stages; the one under way keeps its one.
+        let opens = (chrono::Utc::now() + chrono::Duration::hours(8) - chrono::Duration::hours(1))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string();
+        let closes = (chrono::Utc::now() + chrono::Duration::days(30))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string();
+        let (status, page) = post_form(
+            &app,
+            &admin,
+            "/staff/degree-batches",
+            "/staff/degree-batches",
+            &[
+                ("kind", "degree"),
+                ("name", "2027春季学位申请"),
+                ("opens", &opens),
+                ("closes", &closes),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{page}");
+        let (_, page) = app.get_text(&admin, "/staff/degree-batches").await;
+        assert!(page.contains("学院审核 → 学位评定分委员会"), "{page}");
+        assert!(
+            page.contains("<td class=\"stages\">学校审核</td>"),
+            "{page}"
+        );
+        let batch = store::repo::reference::batches(&app.db.db, "degree")
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| x.name == "2027春季学位申请")
+            .unwrap();
+
+        store_qualified_language(&app, accounts::STUDENT_ABOVE_THRESHOLDS).await;
+        let a = submitted_in(&app, accounts::STUDENT_ABOVE_THRESHOLDS, &batch).await;
+        let school = app
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_REVIEWER))
+            .await;
+        let (_, page) = app
+            .get_text(&school, &format!("/staff/degree?batch={}", batch.id))
+            .await;
+        assert!(page.contains("待审核（学院审核）"), "{page}");
+        let detail = format!("/staff/degree/{}", a.id);
+        let (_, page) = app.get_text(&school, &detail).await;
+        assert!(
+            page.contains("本次审核环节：<strong>学院审核</strong>"),
+            "{page}"
+        );
+        let (status, _) = post_form(
+            &app,
+            &school,
+            &detail,
+            &format!("/staff/degree/{}/review", a.id),
+            &[("decision", "approve"), ("version", &a.version.to_string())],
+        )
+        .await;
+        assert_eq!(status, 303, "{}", b.name());
+        let (_, page) = app.get_text(&school, &detail).await;
+        assert!(
+            page.contains("本次审核环节：<strong>学位评定分委员会</strong>"),
+            "{page}"
+        );
+        let owner = app
+            .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
+            .await;
+        let (_, page) = app.get_text(&owner, "/student/degree").await;
+        assert!(page.contains("待审核（学位评定分委员会）"), "{page}");
+
+        // 授予 before the committee has decided records nothing.
+        let award = || {
+            let school = school.clone();
+            let app = &app;
+            let batch_id = batch.id.to_string();
+            let id = a.id.to_string();
+            async move {
+                let token = app.csrf(&school, "/staff/degree").await;
+                school
+                    .post(app.url("/staff/degree/award"))
+                    .form(&[
+                        ("csrf_token", token.as_str()),
+                        ("batch", batch_id.as_str()),
+                        ("award", "awarded"),
+                        ("ids", id.as_str()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        award().await;
+        let now = store::degree::application::get(&app.db.db, a.id)
+            .await
+            .unwrap();
+        assert_eq!(now.award, None, "{}", b.name());
+
+        // The committee decides over the API; then 授予 is recorded.
+        let token = common::api_token(&app, &school).await;
+        let (status, body) = common::api_send(
+            school
+                .post(app.url(&format!("/api/v1/degree/applications/{}/review", a.id)))
+                .json(&serde_json::json!({"decision": "approve", "version": now.version})),
+            &token,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["review_status"], "approved");
+        assert_eq!(body["stage"], serde_json::Value::Null);
+        assert_eq!(award().await, 303);
+        let done = store::degree::application::get(&app.db.db, a.id)
+            .await
+            .unwrap();
+        assert_eq!(done.award.as_deref(), Some("awarded"), "{}", b.name());
+        let (_, page) = app.get_text(&owner, "/student/degree").await;
+        assert!(page.contains("审核通过") && page.contains("授予"), "{page}");
     }
 }

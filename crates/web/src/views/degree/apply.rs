@@ -6,11 +6,11 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::degree::DegreeAward;
 use domain::degree::conditions::{Condition, refusal};
 use domain::degree::files::DegreeSlot;
 use domain::degree::form::{DegreeFormInput, DegreeKinds};
 use domain::degree::pinyin::name_pinyin;
-use domain::degree::{DegreeAward, DegreeReview};
 use serde::Deserialize;
 use store::degree::application::{self as degree};
 use store::entity::{batch, degree_application as app, student};
@@ -89,12 +89,13 @@ pub async fn page(
             util::beijing(b.closes_at)
         ),
         applied: if submitted { "已申请" } else { "未申请" },
-        review: a
-            .as_ref()
-            .and_then(|a| a.review_status.as_deref())
-            .and_then(DegreeReview::from_code)
-            .map(|r| r.label().to_owned())
-            .unwrap_or_default(),
+        review: match &a {
+            Some(a) => {
+                let stages = store::degree::stages_of(&state.db, b.id).await?;
+                degree::review_label(a, &stages).unwrap_or_default()
+            }
+            None => String::new(),
+        },
         opinion: a
             .as_ref()
             .and_then(|a| a.review_opinion.clone())
@@ -399,12 +400,12 @@ async fn render_form(
         form_file: line(DegreeSlot::Form),
         missing,
         status: match &a {
-            Some(a) if a.status == degree::SUBMITTED => a
-                .review_status
-                .as_deref()
-                .and_then(DegreeReview::from_code)
-                .map(|r| format!("已申请，{}", r.label()))
-                .unwrap_or_else(|| "已申请".to_owned()),
+            Some(a) if a.status == degree::SUBMITTED => {
+                let stages = store::degree::stages_of(&state.db, b.id).await?;
+                degree::review_label(a, &stages)
+                    .map(|r| format!("已申请，{r}"))
+                    .unwrap_or_else(|| "已申请".to_owned())
+            }
             Some(_) => "未提交（已保存）".to_owned(),
             None => "未申请".to_owned(),
         },

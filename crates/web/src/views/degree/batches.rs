@@ -1,5 +1,5 @@
 //! 学位批次 for the school's admin: the school's 学位外语 and 学位申请 batches with their windows
-//! and the thresholds each copied when it was created; new batches and moved windows. Admins of
+//! and the thresholds and review stages each copied when it was created; new batches and moved windows. Admins of
 //! other organisations are told the page is the school's.
 
 use askama::Template;
@@ -46,6 +46,8 @@ pub struct Line {
     pub closes: String,
     /// The thresholds it copied.
     pub rules: String,
+    /// The review stages it copied, in order.
+    pub stages: String,
 }
 
 #[derive(Template)]
@@ -85,11 +87,17 @@ async fn render(
 ) -> Result<String, AppError> {
     let school = is_school_admin(me);
     let lines = if school {
-        batches::of_school(&state.db, me.org.id)
-            .await?
-            .into_iter()
-            .map(|b| Line {
+        let mut lines = Vec::new();
+        for b in batches::of_school(&state.db, me.org.id).await? {
+            let stages = store::degree::stages_of(&state.db, b.id)
+                .await?
+                .into_iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(" → ");
+            lines.push(Line {
                 id: b.id,
+                stages,
                 kind: batches::kind_label(&b.kind),
                 rules: match (b.min_average_tenths, b.min_core_tenths) {
                     (Some(a), Some(c)) => format!(
@@ -108,8 +116,9 @@ async fn render(
                 name: b.name,
                 opens: beijing_input(b.opens_at),
                 closes: beijing_input(b.closes_at),
-            })
-            .collect()
+            });
+        }
+        lines
     } else {
         Vec::new()
     };

@@ -92,6 +92,7 @@ pub async fn queue(
     let mut counts = Vec::new();
     if let Some(b) = chosen {
         let all = degree::queue(&state.db, b.id, None).await?;
+        let stages = store::degree::stages_of(&state.db, b.id).await?;
         for r in DegreeReview::ALL {
             counts.push((
                 r.label().to_owned(),
@@ -121,12 +122,7 @@ pub async fn queue(
                 id_card: util::mask_id(&a.id_card_no),
                 thesis_title: a.thesis_title.clone(),
                 submitted_at: a.submitted_at.map(util::beijing).unwrap_or_default(),
-                review: a
-                    .review_status
-                    .as_deref()
-                    .and_then(DegreeReview::from_code)
-                    .map(|r| r.label().to_owned())
-                    .unwrap_or_default(),
+                review: degree::review_label(a, &stages).unwrap_or_default(),
                 award: a
                     .award
                     .as_deref()
@@ -165,6 +161,8 @@ struct DetailPage {
     major: String,
     batch: String,
     review: String,
+    /// The stage the reviewer decides, shown when the batch has several.
+    stage: Option<String>,
     award: String,
     files: Vec<(i64, &'static str, String)>,
     pending: bool,
@@ -182,6 +180,11 @@ async fn render_detail(
 ) -> Result<String, AppError> {
     let s = store::repo::student::get(&state.db, a.student_id).await?;
     let major = reference::major(&state.db, s.major_id).await?;
+    let stages = store::degree::stages_of(&state.db, b.id).await?;
+    let stage = (stages.len() > 1)
+        .then(|| degree::state(&a).stage.and_then(|i| stages.get(i)))
+        .flatten()
+        .map(|st| st.name.clone());
     let files = degree::files(&state.db, a.id)
         .await?
         .into_iter()
@@ -200,12 +203,8 @@ async fn render_detail(
         student_no: s.student_no,
         major: major.name,
         batch: b.name.clone(),
-        review: a
-            .review_status
-            .as_deref()
-            .and_then(DegreeReview::from_code)
-            .map(|r| r.label().to_owned())
-            .unwrap_or_default(),
+        review: degree::review_label(&a, &stages).unwrap_or_default(),
+        stage,
         award: a
             .award
             .as_deref()

@@ -294,7 +294,12 @@ pub struct Detail {
 }
 
 /// Builds the 详情 of an application.
-pub fn detail_of(a: &app::Model, batch: &str, files: &[language_file::Model]) -> Detail {
+pub fn detail_of(
+    a: &app::Model,
+    batch: &str,
+    stages: &[domain::review::Stage],
+    files: &[language_file::Model],
+) -> Detail {
     let kind = ExamKind::from_code(&a.exam_kind);
     let label = |code: &str, f: fn(&str) -> Option<&'static str>| {
         f(code).map_or_else(|| code.to_owned(), str::to_owned)
@@ -348,9 +353,7 @@ pub fn detail_of(a: &app::Model, batch: &str, files: &[language_file::Model]) ->
             ),
             ("申请时间", util::beijing(a.created_at)),
         ],
-        status: LanguageStatus::from_code(&a.status)
-            .map(|s| s.label().to_owned())
-            .unwrap_or_default(),
+        status: language::status_label(a, stages),
         status_code: a.status.clone(),
         opinion: a.review_opinion.clone().unwrap_or_default(),
         qualification: a
@@ -401,7 +404,12 @@ pub async fn detail(
         DetailPage {
             layout: Layout::student("学位外语详情", &me.model.name, &me.ctx, "/student/language"),
             can_withdraw: a.status == LanguageStatus::Pending.code(),
-            d: detail_of(&a, &b.name, &files),
+            d: detail_of(
+                &a,
+                &b.name,
+                &store::degree::stages_of(&state.db, b.id).await?,
+                &files,
+            ),
         }
         .render()?,
     ))

@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::degree::language::{ExamKind, LanguageStatus, Qualification};
+use domain::degree::stages as stage_names;
 use domain::degree::{parse_threshold, threshold_display};
 use serde::Deserialize;
 use store::degree::language::{self as language, Decision, OPINION_MAX};
@@ -145,6 +146,7 @@ async fn render_queue(
         "all" => None,
         other => Some(LanguageStatus::from_code(other).unwrap_or(LanguageStatus::Pending)),
     };
+    let stages = store::degree::stages_of(&state.db, b.id).await?;
     page.lines = language::queue(&state.db, b, status)
         .await?
         .into_iter()
@@ -154,16 +156,14 @@ async fn render_queue(
             name: s.name,
             id_card_masked: util::mask_id(&s.id_card_no),
             exam: exam_label(&a.exam_kind, a.exam_level.as_deref()),
-            score: a.score,
+            score: a.score.clone(),
             average: format!(
                 "{}.{:02}",
                 a.average_hundredths / 100,
                 a.average_hundredths % 100
             ),
             created_at: util::beijing(a.created_at),
-            status: LanguageStatus::from_code(&a.status)
-                .map(|s| s.label().to_owned())
-                .unwrap_or_default(),
+            status: language::status_label(&a, &stages),
             pending: a.status == LanguageStatus::Pending.code(),
             status_code: a.status,
             qualification: a
@@ -314,6 +314,10 @@ struct DetailPage {
     error: Option<String>,
     input: DecisionFields,
     opinion_max: usize,
+    /// The stage the reviewer decides, shown when the batch has several.
+    stage: Option<String>,
+    /// Whether passing this stage approves it, so the 合格状态 chosen is recorded.
+    last_stage: bool,
 }
 
 async fn render_detail(
@@ -336,7 +340,13 @@ async fn render_detail(
     let s = store::repo::student::get(&state.db, a.student_id).await?;
     let major = store::repo::reference::major(&state.db, s.major_id).await?;
     let files = language::files_of(&state.db, a.id).await?;
+    let stages = store::degree::stages_of(&state.db, b.id).await?;
+    let at = language::state(&a).stage.unwrap_or(0);
     Ok(DetailPage {
+        stage: (stages.len() > 1)
+            .then(|| stages.get(at).map(|st| st.name.clone()))
+            .flatten(),
+        last_stage: at + 1 >= stages.len(),
         layout: layout(me, "学位外语审核详情"),
         student: vec![
             ("学号", s.student_no.clone()),
@@ -353,7 +363,7 @@ async fn render_detail(
         error,
         input,
         opinion_max: OPINION_MAX,
-        d: detail_of(&a, &b.name, &files),
+        d: detail_of(&a, &b.name, &stages, &files),
     }
     .render()?)
 }
@@ -438,6 +448,10 @@ struct RulesPage {
     language: String,
     degree_average: String,
     degree_core: String,
+    language_stages: String,
+    degree_stages: String,
+    max_stages: usize,
+    name_max: usize,
     errors: Vec<String>,
     saved: bool,
 }
@@ -451,6 +465,11 @@ pub struct RulesForm {
     degree_min_average: String,
     #[serde(default)]
     degree_min_core: String,
+    /// Absent (a form from before the stage lists) keeps the school's current list.
+    #[serde(default)]
+    language_stages: Option<String>,
+    #[serde(default)]
+    degree_stages: Option<String>,
 }
 
 /// `?saved=1`.
@@ -492,12 +511,17 @@ pub async fn rules_page(
 ) -> Result<Html<String>, AppError> {
     require_school_admin(&me)?;
     let r = rules::of_school(&state.db, me.0.org.id).await?;
+    let stages = rules::stages_of_school(&state.db, me.0.org.id).await?;
     Ok(Html(
         RulesPage {
             layout: rules_layout(&me),
             language: threshold_display(r.language_min_average_tenths),
             degree_average: threshold_display(r.degree_min_average_tenths),
             degree_core: threshold_display(r.degree_min_core_tenths),
+            language_stages: stage_names::names_text(&stages.language),
+            degree_stages: stage_names::names_text(&stages.degree),
+            max_stages: stage_names::MAX_STAGES,
+            name_max: stage_names::NAME_MAX,
             errors: Vec::new(),
             saved: q.saved.is_some(),
         }
@@ -528,7 +552,26 @@ pub async fn rules_save(
         take("学位申请条件（课程平均成绩）", &f.degree_min_average),
         take("学位主干课最低成绩", &f.degree_min_core),
     );
-    if let (Some(l), Some(a), Some(c)) = parsed {
+    let mut list = |label: &str, raw: &str| match stage_names::parse_names(label, raw) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errors.push(e.0);
+            None
+        }
+    };
+    let current = rules::stages_of_school(&state.db, me.0.org.id).await?;
+    let language_stages = f
+        .language_stages
+        .unwrap_or_else(|| stage_names::names_text(&current.language));
+    let degree_stages = f
+        .degree_stages
+        .unwrap_or_else(|| stage_names::names_text(&current.degree));
+    let lists = (
+        list("学位外语审核环节", &language_stages),
+        list("学位申请审核环节", &degree_stages),
+    );
+    if let ((Some(l), Some(a), Some(c)), (Some(language), Some(degree))) = (parsed, lists) {
+        let stages = rules::SchoolStages { language, degree };
         let r = DegreeRules {
             language_min_average_tenths: l,
             degree_min_average_tenths: a,
@@ -538,6 +581,7 @@ pub async fn rules_save(
             &state.db,
             me.0.org.id,
             r,
+            &stages,
             me.0.staff.id,
             state.now(),
             Some(me.0.ctx.ip.as_str()),
@@ -554,6 +598,10 @@ pub async fn rules_save(
         language: f.language_min_average,
         degree_average: f.degree_min_average,
         degree_core: f.degree_min_core,
+        language_stages,
+        degree_stages,
+        max_stages: stage_names::MAX_STAGES,
+        name_max: stage_names::NAME_MAX,
         errors,
         saved: false,
     }
