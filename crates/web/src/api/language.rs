@@ -338,3 +338,84 @@ pub async fn review(
         status: a.status,
     }))
 }
+
+/// 批量审核：同一结论用于勾选的每份申请。
+#[derive(Deserialize, ToSchema)]
+pub struct LanguageBulkJson {
+    /// 学位外语申请 id，1–200 个。
+    #[schema(min_items = 1, max_items = 200)]
+    pub ids: Vec<i64>,
+    /// approve 审核通过；reject 审核不通过。
+    #[schema(inline)]
+    pub decision: LanguageDecision,
+    /// 合格状态（最后一个审核环节通过时记录）。
+    #[schema(schema_with = qualification_schema)]
+    pub qualification: String,
+    /// 审核意见；审核不通过时必填。
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub opinion: String,
+}
+
+/// 未审核的一份申请及原因。
+#[derive(Serialize, ToSchema)]
+pub struct LanguageBulkRefusalJson {
+    /// 学位外语申请 id。
+    pub id: i64,
+    /// 未审核的原因。
+    pub message: String,
+}
+
+/// 批量审核的结果。
+#[derive(Serialize, ToSchema)]
+pub struct LanguageBulkResultJson {
+    /// 已审核的申请 id。
+    pub done: Vec<i64>,
+    /// 未审核的申请及原因（已被他人处理、不属于本校、批次未截止等）。
+    pub refused: Vec<LanguageBulkRefusalJson>,
+}
+
+/// 学位外语批量审核：每份申请单独处理，一份失败不影响其他。
+#[utoipa::path(
+    post,
+    path = "/api/v1/language/bulk-review",
+    operation_id = "review_language_bulk",
+    tag = "学位",
+    request_body = LanguageBulkJson,
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "逐份的结果", body = LanguageBulkResultJson),
+        (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody),
+        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 403, description = "不是继续教育学院的工作人员，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 413, description = "请求体过大", body = ErrorBody),
+        (status = 415, description = "请求体不是 application/json", body = ErrorBody),
+        (status = 422, description = "未勾选、超过 200 份或结论不符合要求（fields 指明字段）", body = ErrorBody),
+    )
+)]
+pub async fn review_bulk(
+    State(state): State<AppState>,
+    Api(me): Api<CurrentStaff>,
+    ApiJson(body): ApiJson<LanguageBulkJson>,
+) -> ApiResult<LanguageBulkResultJson> {
+    let qualification = Qualification::from_code(&body.qualification).ok_or_else(|| {
+        ApiError::from(AppError::refused(
+            "qualification",
+            "请选择合格状态：合格或不合格",
+        ))
+    })?;
+    let decision = Decision {
+        approve: matches!(body.decision, LanguageDecision::Approve),
+        opinion: body.opinion,
+        qualification,
+    };
+    let out = service::review_many(&state, &me, &body.ids, &decision).await?;
+    Ok(Json(LanguageBulkResultJson {
+        done: out.done,
+        refused: out
+            .refused
+            .into_iter()
+            .map(|(id, message)| LanguageBulkRefusalJson { id, message })
+            .collect(),
+    }))
+}

@@ -18,6 +18,7 @@ pub mod prior_review;
 pub mod profile;
 pub mod reviews;
 pub(crate) mod rules;
+pub mod school;
 
 use std::sync::OnceLock;
 
@@ -140,9 +141,13 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(degree::submit))
         .routes(routes!(degree::review))
         .routes(routes!(degree::award))
+        .routes(routes!(school::get_rules, school::save_rules))
+        .routes(routes!(school::list_batches, school::create_batch))
+        .routes(routes!(school::move_window))
         .routes(routes!(language::list))
         .routes(routes!(language::withdraw))
         .routes(routes!(language::review))
+        .routes(routes!(language::review_bulk))
         .routes(routes!(payments::notify))
         .routes(routes!(credentials::notify))
         .routes(routes!(openapi))

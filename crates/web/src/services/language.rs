@@ -285,3 +285,39 @@ pub async fn review(
         other => Ok(other?),
     }
 }
+
+/// Most applications one bulk review takes.
+pub const BULK_MAX: usize = 200;
+
+/// Reviews several of the school's applications with one decision, each on its own: the ones
+/// decided and, per application, why the others were not.
+pub async fn review_many(
+    state: &AppState,
+    me: &CurrentStaff,
+    ids: &[i64],
+    decision: &Decision,
+) -> Result<language::BulkOutcome, AppError> {
+    require_school(me)?;
+    if ids.is_empty() {
+        return Err(AppError::refused("ids", "请先勾选要批量审核的申请"));
+    }
+    if ids.len() > BULK_MAX {
+        return Err(AppError::refused(
+            "ids",
+            format!(
+                "一次最多批量审核 {BULK_MAX} 份申请，本次勾选了 {} 份，多了 {} 份",
+                ids.len(),
+                ids.len() - BULK_MAX
+            ),
+        ));
+    }
+    Ok(language::review_many(
+        &state.db,
+        me.org.id,
+        me.staff.id,
+        ids,
+        decision,
+        state.now(),
+    )
+    .await?)
+}

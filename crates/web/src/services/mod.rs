@@ -14,3 +14,4 @@ pub mod payment;
 pub mod prior_review;
 pub mod profile;
 pub mod review;
+pub mod school;

@@ -990,3 +990,140 @@ async fn a_school_adds_a_committee_stage_and_the_award_waits_for_it() {
         assert!(page.contains("审核通过") && page.contains("授予"), "{page}");
     }
 }
+
+#[tokio::test]
+async fn the_school_admin_sets_stages_and_batches_over_the_api() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let admin = app
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_ADMIN))
+            .await;
+        let token = common::api_token(&app, &admin).await;
+        let rules_url = app.url("/api/v1/degree/rules");
+        let (status, before) = common::api_send(admin.get(&rules_url), &token).await;
+        assert_eq!(status, 200, "{}: {before}", b.name());
+        assert_eq!(before["degree_stages"], serde_json::json!(["学校审核"]));
+
+        // Every wrong field is named, and nothing changes.
+        let mut rules = before.clone();
+        rules["language_min_average"] = "100.5".into();
+        rules["degree_stages"] = serde_json::json!(["一", "二", "三", "四", "五", "六"]);
+        let (status, body) = common::api_send(admin.put(&rules_url).json(&rules), &token).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body["fields"]["degree_stages"]
+                .as_str()
+                .unwrap()
+                .contains("实际填写了6个，多了1个"),
+            "{body}"
+        );
+        assert!(
+            body["fields"]["language_min_average"]
+                .as_str()
+                .unwrap()
+                .contains("0至100"),
+            "{body}"
+        );
+        let (_, unchanged) = common::api_send(admin.get(&rules_url), &token).await;
+        assert_eq!(unchanged, before);
+        let mut rules = before.clone();
+        rules["degree_stages"] = serde_json::json!(["学院审核", "学位评定分委员会"]);
+        let (status, saved) = common::api_send(admin.put(&rules_url).json(&rules), &token).await;
+        assert_eq!(status, 200, "{saved}");
+        assert_eq!(
+            saved["degree_stages"],
+            serde_json::json!(["学院审核", "学位评定分委员会"])
+        );
+
+        let batches_url = app.url("/api/v1/degree/batches");
+        let start = chrono::Utc::now();
+        let at = |days: i64| (start + chrono::Duration::days(days)).to_rfc3339();
+        let new = |opens: String, closes: String| serde_json::json!({"kind": "degree", "name": "2027秋季学位申请", "opens_at": opens, "closes_at": closes});
+        let (status, body) =
+            common::api_send(admin.post(&batches_url).json(&new(at(5), at(5))), &token).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body["fields"]["closes_at"]
+                .as_str()
+                .unwrap()
+                .contains("必须晚于开始时间")
+        );
+        let (status, created) =
+            common::api_send(admin.post(&batches_url).json(&new(at(5), at(35))), &token).await;
+        assert_eq!(status, 201, "{}: {created}", b.name());
+        assert_eq!(
+            created["stages"],
+            serde_json::json!(["学院审核", "学位评定分委员会"])
+        );
+        assert_eq!(created["min_core"], "70");
+        let (status, _) =
+            common::api_send(admin.post(&batches_url).json(&new(at(5), at(35))), &token).await;
+        assert_eq!(status, 409, "same kind and name");
+        let window = app.url(&format!(
+            "/api/v1/degree/batches/{}/window",
+            created["id"].as_i64().unwrap()
+        ));
+        let (status, _) = common::api_send(
+            admin
+                .put(&window)
+                .json(&serde_json::json!({"opens_at": at(6), "closes_at": at(6)})),
+            &token,
+        )
+        .await;
+        assert_eq!(status, 422);
+        let (status, moved) = common::api_send(
+            admin
+                .put(&window)
+                .json(&serde_json::json!({"opens_at": at(6), "closes_at": at(40)})),
+            &token,
+        )
+        .await;
+        assert_eq!(status, 200, "{moved}");
+        let (_, list) = common::api_send(admin.get(&batches_url), &token).await;
+        let listed = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == created["id"])
+            .unwrap();
+        assert_eq!(listed["closes_at"], moved["closes_at"]);
+
+        // A reviewer of the school and an admin elsewhere are refused.
+        for user in [
+            accounts::STAFF_CE_SCHOOL_REVIEWER,
+            accounts::STAFF_CQ_OFFICE_ADMIN,
+        ] {
+            let c = app.with_user(User::Staff(user)).await;
+            let t = common::api_token(&app, &c).await;
+            let (status, _) = common::api_send(c.get(&batches_url), &t).await;
+            assert_eq!(status, 403, "{user}");
+            let (status, _) = common::api_send(c.put(&rules_url).json(&rules), &t).await;
+            assert_eq!(status, 403, "{user}");
+        }
+
+        // 学位外语 bulk review: each application on its own.
+        let reviewer = app
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_REVIEWER))
+            .await;
+        let t = common::api_token(&app, &reviewer).await;
+        let bulk = app.url("/api/v1/language/bulk-review");
+        let (status, body) = common::api_send(
+            reviewer.post(&bulk).json(&serde_json::json!({
+                "ids": [987654], "decision": "approve", "qualification": "qualified"
+            })),
+            &t,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["done"], serde_json::json!([]));
+        assert_eq!(body["refused"][0]["id"], 987654);
+        let (status, body) = common::api_send(
+            reviewer.post(&bulk).json(&serde_json::json!({
+                "ids": [], "decision": "approve", "qualification": "qualified"
+            })),
+            &t,
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+    }
+}

@@ -8,10 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use store::degree::batches;
-use store::repo::RepoError;
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::services::school;
 use crate::session::CurrentStaff;
 use crate::views::Layout;
 
@@ -75,7 +75,7 @@ pub struct NewForm {
 }
 
 fn is_school_admin(me: &CurrentStaff) -> bool {
-    me.is_admin() && me.org.kind == domain::OrgKind::ContinuingEdSchool.code()
+    school::require_school_admin(me, "学位批次设置").is_ok()
 }
 
 async fn render(
@@ -87,18 +87,13 @@ async fn render(
 ) -> Result<String, AppError> {
     let school = is_school_admin(me);
     let lines = if school {
-        let mut lines = Vec::new();
-        for b in batches::of_school(&state.db, me.org.id).await? {
-            let stages = store::degree::stages_of(&state.db, b.id)
-                .await?
-                .into_iter()
-                .map(|s| s.name)
-                .collect::<Vec<_>>()
-                .join(" → ");
-            lines.push(Line {
+        school::batches(state, me)
+            .await?
+            .into_iter()
+            .map(|school::Batch { batch: b, stages }| Line {
                 id: b.id,
-                stages,
                 kind: batches::kind_label(&b.kind),
+                stages: stages.join(" → "),
                 rules: match (b.min_average_tenths, b.min_core_tenths) {
                     (Some(a), Some(c)) => format!(
                         "平均成绩 {} 分，学位主干课 {} 分",
@@ -116,9 +111,8 @@ async fn render(
                 name: b.name,
                 opens: beijing_input(b.opens_at),
                 closes: beijing_input(b.closes_at),
-            });
-        }
-        lines
+            })
+            .collect()
     } else {
         Vec::new()
     };
@@ -165,47 +159,35 @@ pub async fn page(
     Ok((status, Html(html)).into_response())
 }
 
-fn forbidden() -> AppError {
-    AppError::Forbidden("学位批次由继续教育学院的管理员设置".to_owned())
-}
-
 /// POST /staff/degree-batches: a new batch.
 pub async fn create(
     State(state): State<AppState>,
     me: CurrentStaff,
     axum::Form(f): axum::Form<NewForm>,
 ) -> Result<Response, AppError> {
-    if !is_school_admin(&me) {
-        return Err(forbidden());
-    }
-    let window = parse_beijing("开始时间", &f.opens)
-        .and_then(|o| parse_beijing("截止时间", &f.closes).map(|c| (o, c)));
-    let outcome = match window {
-        Ok((opens, closes)) => batches::create(
-            &state.db,
-            me.org.id,
-            &f.kind,
-            &f.name,
-            opens,
-            closes,
-            me.staff.id,
-            state.now(),
-        )
-        .await
-        .map_err(|e| match e {
-            RepoError::Invalid(m) => Ok((StatusCode::UNPROCESSABLE_ENTITY, m)),
-            RepoError::Conflict(m) => Ok((StatusCode::CONFLICT, m)),
-            other => Err(other),
-        }),
-        Err(m) => Err(Ok((StatusCode::UNPROCESSABLE_ENTITY, m))),
+    school::require_school_admin(&me, "学位批次设置")?;
+    let created = match parse_beijing("开始时间", &f.opens)
+        .and_then(|o| parse_beijing("截止时间", &f.closes).map(|c| (o, c)))
+    {
+        Ok((opens, closes)) => {
+            school::create_batch(&state, &me, &f.kind, &f.name, opens, closes).await
+        }
+        Err(m) => Err(AppError::refused("opens", m)),
     };
-    match outcome {
+    match created {
         Ok(_) => Ok(Redirect::to("/staff/degree-batches?done=created").into_response()),
-        Err(Ok((status, m))) => {
+        Err(e) => {
+            let Some(m) = e.refusal() else {
+                return Err(e);
+            };
+            let status = if matches!(e, AppError::Conflict(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
             let html = render(&state, &me, None, Some(m), f).await?;
             Ok((status, Html(html)).into_response())
         }
-        Err(Err(e)) => Err(e.into()),
     }
 }
 
@@ -225,33 +207,21 @@ pub async fn window(
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<WindowForm>,
 ) -> Result<Response, AppError> {
-    if !is_school_admin(&me) {
-        return Err(forbidden());
-    }
-    let parsed = parse_beijing("开始时间", &f.opens)
-        .and_then(|o| parse_beijing("截止时间", &f.closes).map(|c| (o, c)));
-    let refused = |m: String| async {
-        let html = render(&state, &me, None, Some(m), NewForm::default()).await?;
-        Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
-    };
-    let (opens, closes) = match parsed {
-        Ok(w) => w,
-        Err(m) => return refused(m).await,
-    };
-    match batches::set_window(
-        &state.db,
-        me.org.id,
-        id,
-        opens,
-        closes,
-        me.staff.id,
-        state.now(),
-    )
-    .await
+    school::require_school_admin(&me, "学位批次设置")?;
+    let moved = match parse_beijing("开始时间", &f.opens)
+        .and_then(|o| parse_beijing("截止时间", &f.closes).map(|c| (o, c)))
     {
+        Ok((opens, closes)) => school::move_window(&state, &me, id, opens, closes).await,
+        Err(m) => Err(AppError::refused("opens", m)),
+    };
+    match moved {
         Ok(_) => Ok(Redirect::to("/staff/degree-batches?done=window").into_response()),
-        Err(RepoError::NotFound) => Err(AppError::NotFound("未找到本学院的该批次".to_owned())),
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => refused(m).await,
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            let Some(m) = e.refusal() else {
+                return Err(e);
+            };
+            let html = render(&state, &me, None, Some(m), NewForm::default()).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+        }
     }
 }

@@ -10,15 +10,15 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::degree::language::{ExamKind, LanguageStatus, Qualification};
 use domain::degree::stages as stage_names;
-use domain::degree::{parse_threshold, threshold_display};
+use domain::degree::threshold_display;
 use serde::Deserialize;
 use store::degree::language::{self as language, Decision, OPINION_MAX};
-use store::degree::rules::{self, DegreeRules};
 use store::entity::batch;
 use store::repo::RepoError;
 
 use crate::error::AppError;
 use crate::services::language::{self as service, is_school, require_school};
+use crate::services::school;
 use crate::session::{CurrentAdmin, CurrentStaff};
 use crate::views::Layout;
 use crate::views::accounts::staff::who;
@@ -26,7 +26,6 @@ use crate::views::language::apply::{Detail, detail_of, file_response};
 use crate::{AppState, util};
 
 /// Most applications one bulk decision may cover.
-const BULK_MAX: usize = 200;
 
 /// One application in the queue.
 pub struct QueueLine {
@@ -255,31 +254,11 @@ pub async fn bulk(
         let html = render_queue(&state, &me, &q, None, vec![m]).await?;
         Ok::<Response, AppError>((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
     };
-    if form.pick.is_empty() {
-        return refuse("请先勾选要批量审核的申请".to_owned()).await;
-    }
-    if form.pick.len() > BULK_MAX {
-        return refuse(format!(
-            "一次最多批量审核 {BULK_MAX} 份申请，本次勾选了 {} 份，多了 {} 份",
-            form.pick.len(),
-            form.pick.len() - BULK_MAX
-        ))
-        .await;
-    }
     let decision = match form.fields.decision() {
         Ok(d) => d,
         Err(m) => return refuse(m).await,
     };
-    match language::review_many(
-        &state.db,
-        me.org.id,
-        me.staff.id,
-        &form.pick,
-        &decision,
-        state.now(),
-    )
-    .await
-    {
+    match service::review_many(&state, &me, &form.pick, &decision).await {
         Ok(out) if out.refused.is_empty() => Ok(Redirect::to(&format!(
             "/staff/language?batch={}&done={}",
             form.batch.unwrap_or_default(),
@@ -296,8 +275,10 @@ pub async fn bulk(
             let html = render_queue(&state, &me, &q, message, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
         }
-        Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => refuse(m).await,
-        Err(e) => Err(e.into()),
+        Err(e) => match e.refusal() {
+            Some(m) => refuse(m).await,
+            None => Err(e),
+        },
     }
 }
 
@@ -445,11 +426,7 @@ pub async fn file(
 #[template(path = "staff/degree_rules.html")]
 struct RulesPage {
     layout: Layout,
-    language: String,
-    degree_average: String,
-    degree_core: String,
-    language_stages: String,
-    degree_stages: String,
+    r: school::Rules,
     max_stages: usize,
     name_max: usize,
     errors: Vec<String>,
@@ -479,20 +456,6 @@ pub struct SavedFlag {
     saved: Option<String>,
 }
 
-fn require_school_admin(me: &CurrentAdmin) -> Result<(), AppError> {
-    if is_school(&me.0) {
-        Ok(())
-    } else {
-        tracing::warn!(
-            staff = me.0.staff.id,
-            "request denied: degree rules outside a continuing-education school"
-        );
-        Err(AppError::Forbidden(
-            "学位条件设置仅限继续教育学院的管理员使用".to_owned(),
-        ))
-    }
-}
-
 fn rules_layout(me: &CurrentAdmin) -> Layout {
     Layout::staff(
         "学位条件设置",
@@ -503,29 +466,31 @@ fn rules_layout(me: &CurrentAdmin) -> Layout {
     )
 }
 
+fn rules_page_of(
+    me: &CurrentAdmin,
+    r: school::Rules,
+    errors: Vec<String>,
+    saved: bool,
+) -> RulesPage {
+    RulesPage {
+        layout: rules_layout(me),
+        r,
+        max_stages: stage_names::MAX_STAGES,
+        name_max: stage_names::NAME_MAX,
+        errors,
+        saved,
+    }
+}
+
 /// GET /staff/degree-rules (学位条件设置)
 pub async fn rules_page(
     State(state): State<AppState>,
     me: CurrentAdmin,
     Query(q): Query<SavedFlag>,
 ) -> Result<Html<String>, AppError> {
-    require_school_admin(&me)?;
-    let r = rules::of_school(&state.db, me.0.org.id).await?;
-    let stages = rules::stages_of_school(&state.db, me.0.org.id).await?;
+    let r = school::rules(&state, &me.0).await?;
     Ok(Html(
-        RulesPage {
-            layout: rules_layout(&me),
-            language: threshold_display(r.language_min_average_tenths),
-            degree_average: threshold_display(r.degree_min_average_tenths),
-            degree_core: threshold_display(r.degree_min_core_tenths),
-            language_stages: stage_names::names_text(&stages.language),
-            degree_stages: stage_names::names_text(&stages.degree),
-            max_stages: stage_names::MAX_STAGES,
-            name_max: stage_names::NAME_MAX,
-            errors: Vec::new(),
-            saved: q.saved.is_some(),
-        }
-        .render()?,
+        rules_page_of(&me, r, Vec::new(), q.saved.is_some()).render()?,
     ))
 }
 
@@ -535,76 +500,21 @@ pub async fn rules_save(
     me: CurrentAdmin,
     Form(f): Form<RulesForm>,
 ) -> Result<Response, AppError> {
-    require_school_admin(&me)?;
-    let mut errors = Vec::new();
-    let mut take = |label: &str, raw: &str| match parse_threshold(label, raw) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            errors.push(e.0);
-            None
-        }
+    let current = school::rules(&state, &me.0).await?;
+    let typed = school::Rules {
+        language_min_average: f.language_min_average,
+        degree_min_average: f.degree_min_average,
+        degree_min_core: f.degree_min_core,
+        language_stages: f.language_stages.unwrap_or(current.language_stages),
+        degree_stages: f.degree_stages.unwrap_or(current.degree_stages),
     };
-    let parsed = (
-        take(
-            "学位外语申请条件（考试课程平均成绩）",
-            &f.language_min_average,
-        ),
-        take("学位申请条件（课程平均成绩）", &f.degree_min_average),
-        take("学位主干课最低成绩", &f.degree_min_core),
-    );
-    let mut list = |label: &str, raw: &str| match stage_names::parse_names(label, raw) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            errors.push(e.0);
-            None
+    match school::save_rules(&state, &me.0, &typed).await {
+        Ok(()) => Ok(Redirect::to("/staff/degree-rules?saved=1").into_response()),
+        Err(AppError::Invalid(list)) => {
+            let errors = list.into_iter().map(|(_, m)| m).collect();
+            let html = rules_page_of(&me, typed, errors, false).render()?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
         }
-    };
-    let current = rules::stages_of_school(&state.db, me.0.org.id).await?;
-    let language_stages = f
-        .language_stages
-        .unwrap_or_else(|| stage_names::names_text(&current.language));
-    let degree_stages = f
-        .degree_stages
-        .unwrap_or_else(|| stage_names::names_text(&current.degree));
-    let lists = (
-        list("学位外语审核环节", &language_stages),
-        list("学位申请审核环节", &degree_stages),
-    );
-    if let ((Some(l), Some(a), Some(c)), (Some(language), Some(degree))) = (parsed, lists) {
-        let stages = rules::SchoolStages { language, degree };
-        let r = DegreeRules {
-            language_min_average_tenths: l,
-            degree_min_average_tenths: a,
-            degree_min_core_tenths: c,
-        };
-        let saved = rules::save_for_school(
-            &state.db,
-            me.0.org.id,
-            r,
-            &stages,
-            me.0.staff.id,
-            state.now(),
-            Some(me.0.ctx.ip.as_str()),
-        )
-        .await;
-        match saved {
-            Ok(()) => return Ok(Redirect::to("/staff/degree-rules?saved=1").into_response()),
-            Err(RepoError::Invalid(m)) => errors.push(m),
-            Err(e) => return Err(e.into()),
-        }
+        Err(e) => Err(e),
     }
-    let html = RulesPage {
-        layout: rules_layout(&me),
-        language: f.language_min_average,
-        degree_average: f.degree_min_average,
-        degree_core: f.degree_min_core,
-        language_stages,
-        degree_stages,
-        max_stages: stage_names::MAX_STAGES,
-        name_max: stage_names::NAME_MAX,
-        errors,
-        saved: false,
-    }
-    .render()?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
 }
