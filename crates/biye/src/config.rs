@@ -55,6 +55,82 @@ pub struct Config {
     /// Serve the local payment gateway and the local 学信网 (`BIYE_LOCAL_SERVICES`): stand-ins
     /// through which anyone can "pay" or "authorise", for development and demonstrations only.
     pub local_services: bool,
+    /// The text-message provider (`BIYE_SMS_PROVIDER`): `tencent` for Tencent Cloud SMS, empty
+    /// for none (codes go to the log and the development outbox only).
+    pub sms_provider: String,
+    /// The provider's SecretId (`BIYE_SMS_SECRET_ID`).
+    pub sms_secret_id: String,
+    /// The provider's SecretKey (`BIYE_SMS_SECRET_KEY`).
+    pub sms_secret_key: String,
+    /// The SMS application id (SdkAppId, `BIYE_SMS_APP_ID`).
+    pub sms_app_id: String,
+    /// The approved signature (签名, `BIYE_SMS_SIGN_NAME`).
+    pub sms_sign_name: String,
+    /// The provider's region (`BIYE_SMS_REGION`); empty for `ap-guangzhou`.
+    pub sms_region: String,
+    /// The provider's API address (`BIYE_SMS_ENDPOINT`); empty for its public one.
+    pub sms_endpoint: String,
+    /// The approved template id of the verification-code message
+    /// (`BIYE_SMS_TEMPLATE_VERIFICATION_CODE`): "您的验证码为{1}，{2}分钟内有效…".
+    pub sms_template_verification_code: String,
+}
+
+impl Config {
+    /// The text-message sender the configuration names, `None` when it names none; refused when
+    /// a provider is named without what it needs.
+    pub fn sms_sender(&self) -> anyhow::Result<Option<std::sync::Arc<dyn store::sms::SmsSender>>> {
+        match self.sms_provider.trim() {
+            "" => Ok(None),
+            "tencent" => {
+                let mut missing = Vec::new();
+                for (name, value) in [
+                    ("sms_secret_id", &self.sms_secret_id),
+                    ("sms_secret_key", &self.sms_secret_key),
+                    ("sms_app_id", &self.sms_app_id),
+                    ("sms_sign_name", &self.sms_sign_name),
+                    (
+                        "sms_template_verification_code",
+                        &self.sms_template_verification_code,
+                    ),
+                ] {
+                    if value.trim().is_empty() {
+                        missing.push(name);
+                    }
+                }
+                if !missing.is_empty() {
+                    anyhow::bail!(
+                        "sms_provider = \"tencent\" needs {} (or the BIYE_SMS_* variables)",
+                        missing.join(", ")
+                    );
+                }
+                let mut templates = std::collections::HashMap::new();
+                templates.insert(
+                    store::sms::SmsTemplate::VerificationCode.code().to_owned(),
+                    self.sms_template_verification_code.trim().to_owned(),
+                );
+                let mut config = store::sms::tencent::TencentConfig {
+                    secret_id: self.sms_secret_id.trim().to_owned(),
+                    secret_key: self.sms_secret_key.trim().to_owned(),
+                    sdk_app_id: self.sms_app_id.trim().to_owned(),
+                    sign_name: self.sms_sign_name.trim().to_owned(),
+                    templates,
+                    ..Default::default()
+                };
+                if !self.sms_region.trim().is_empty() {
+                    config.region = self.sms_region.trim().to_owned();
+                }
+                if !self.sms_endpoint.trim().is_empty() {
+                    config.endpoint = self.sms_endpoint.trim().to_owned();
+                }
+                let sender = store::sms::tencent::TencentSms::new(config)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                Ok(Some(std::sync::Arc::new(sender)))
+            }
+            other => anyhow::bail!(
+                "sms_provider \"{other}\" is not known: use \"tencent\" or leave it empty"
+            ),
+        }
+    }
 }
 
 /// Addresses given as a TOML list or as one comma-separated string (as environment variables
@@ -103,6 +179,14 @@ impl Default for Config {
             max_in_flight: 0,
             provinces_dir: String::new(),
             local_services: false,
+            sms_provider: String::new(),
+            sms_secret_id: String::new(),
+            sms_secret_key: String::new(),
+            sms_app_id: String::new(),
+            sms_sign_name: String::new(),
+            sms_region: String::new(),
+            sms_endpoint: String::new(),
+            sms_template_verification_code: String::new(),
             database_url_given: false,
         }
     }

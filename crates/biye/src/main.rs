@@ -249,11 +249,15 @@ pub async fn bind(listen: &str) -> anyhow::Result<tokio::net::TcpListener> {
 pub async fn serve(
     db: store::Db,
     web_cfg: web::WebConfig,
+    sms: Option<std::sync::Arc<dyn store::sms::SmsSender>>,
     listener: tokio::net::TcpListener,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(&web_cfg.spool_dir)
         .with_context(|| format!("cannot create {}", web_cfg.spool_dir.display()))?;
-    let state = web::AppState::new(db, web_cfg).context("cannot start the server")?;
+    let mut state = web::AppState::new(db, web_cfg).context("cannot start the server")?;
+    if let Some(sms) = sms {
+        state.sms = sms;
+    }
     let documents: std::sync::Arc<dyn jobs::DocumentBuilder> =
         std::sync::Arc::new(web::services::archive::ArchiveJob(state.clone()));
     let jobs = jobs::spawn_periodic(state.db.clone(), state.gateway.clone(), Some(documents));
@@ -288,7 +292,13 @@ async fn main() -> anyhow::Result<()> {
                     "本地模拟支付平台与本地学信网已挂载（BIYE_LOCAL_SERVICES）：任何人都可以在其中“支付”“授权”，只能用于开发和演示"
                 );
             }
-            serve(db, cfg.web(addr), listener).await
+            let sms = cfg.sms_sender()?;
+            if sms.is_none() {
+                tracing::warn!(
+                    "未配置短信服务（sms_provider 等 sms_* 设置）：账号激活和找回密码的验证码只写入日志和开发发件箱，不会发到手机"
+                );
+            }
+            serve(db, cfg.web(addr), sms, listener).await
         }
         Command::Demo {
             listen,

@@ -129,6 +129,7 @@ pub mod files;
 pub mod graduation;
 pub mod ids;
 pub mod org;
+pub mod otp;
 pub mod password;
 pub mod payment;
 pub mod person;

@@ -32,10 +32,75 @@ pub fn validate_new_password(pw: &str) -> Result<(), ValueError> {
     )))
 }
 
+/// The common passwords shipped with the binary (lower case; `#` lines are comments).
+const COMMON: &str = include_str!("common_passwords.txt");
+
+/// Whether `pw` is one of the shipped common passwords, compared without regard to case.
+pub fn is_common(pw: &str) -> bool {
+    let lower = pw.to_lowercase();
+    COMMON
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|l| l == lower)
+}
+
+/// The rule for a password a person sets for their own account: [`validate_new_password`], not
+/// one of the account's identifiers (`identifiers`: label and value, e.g. 准考证号, 身份证号),
+/// not a common password. The message names the rule broken.
+pub fn validate_account_password(pw: &str, identifiers: &[(&str, &str)]) -> Result<(), ValueError> {
+    validate_new_password(pw)?;
+    for (label, value) in identifiers {
+        let v = value.trim();
+        if !v.is_empty() && pw.trim().eq_ignore_ascii_case(v) {
+            return Err(ValueError(format!(
+                "密码不能与{label}相同，请换一个别人猜不到的密码"
+            )));
+        }
+    }
+    if is_common(pw) {
+        return Err(ValueError(
+            "该密码是常见密码（如 abc12345、1qaz2wsx、woaini1314），容易被猜中，请换一个"
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_and_common_passwords_are_refused_by_name() {
+        let ids = [
+            ("准考证号", "532400000004"),
+            ("身份证号", "53250119900101123X"),
+        ];
+        assert!(validate_account_password("Kunming2026!", &ids).is_ok());
+        assert_eq!(
+            validate_account_password("53250119900101123x", &ids)
+                .unwrap_err()
+                .0,
+            "密码不能与身份证号相同，请换一个别人猜不到的密码"
+        );
+        assert!(
+            validate_account_password("Abcd1234", &ids)
+                .unwrap_err()
+                .0
+                .contains("常见密码")
+        );
+        assert!(is_common("WOAINI1314"));
+        assert!(!is_common("# Passwords that pass"));
+        // The length rule comes first.
+        assert!(
+            validate_account_password("a1", &ids)
+                .unwrap_err()
+                .0
+                .contains("8至64")
+        );
+    }
 
     #[test]
     fn eight_and_sixty_four_characters_are_the_length_limits() {

@@ -4,6 +4,7 @@
 //! Every repository function takes a connection or transaction so that callers decide the
 //! transaction boundary.
 
+pub mod accounts;
 pub mod credential;
 pub mod db;
 pub mod degree;
@@ -17,6 +18,7 @@ pub mod notify;
 pub mod objects;
 pub mod payment;
 pub mod repo;
+pub mod sms;
 #[cfg(feature = "test-support")]
 pub mod testkit;
 

@@ -132,6 +132,8 @@ pub struct AppState {
     printer: Arc<std::sync::OnceLock<Arc<printout::Printer>>>,
     /// The payment gateway (支付平台; locally the 模拟支付平台 served under `/gateway/local/`).
     pub gateway: Arc<dyn store::payment::PaymentGateway>,
+    /// Text messages (短信; locally the log and the development outbox at `/dev/sms`).
+    pub sms: Arc<dyn store::sms::SmsSender>,
     /// The key that signs anonymous forms' CSRF tokens, read from the database once.
     form_key: Arc<tokio::sync::OnceCell<String>>,
     /// Password hashes computed at once: each argon2 hash takes 19 MiB and a core.
@@ -208,6 +210,7 @@ impl AppState {
                 db.clone(),
                 &config.public_base_url,
             )),
+            sms: Arc::new(store::sms::local::LogSender::new(db.clone())),
             gateway: Arc::new(store::payment::local::LocalGateway::new(
                 db.clone(),
                 &config.public_base_url,

@@ -34,8 +34,9 @@ fn asset(content_type: &'static str, body: &'static str) -> impl axum::response:
 /// the form fields.
 pub const UPLOAD_LIMIT: usize = 9 * 1024 * 1024;
 
-/// The local payment gateway and the local 学信网: separate systems served here for development
-/// and tests only, since anyone reaching them can "pay" or "authorise".
+/// The local payment gateway, the local 学信网 and the text-message outbox: separate systems
+/// served here for development and tests only, since anyone reaching them can "pay",
+/// "authorise" or read the codes sent.
 fn local_services(state: &AppState) -> Router<AppState> {
     if !state.config.local_services {
         return Router::new();
@@ -49,6 +50,7 @@ fn local_services(state: &AppState) -> Router<AppState> {
             "/gateway/local/pay/{order_no}",
             get(gateway::pay_page).post(gateway::confirm),
         )
+        .route("/dev/sms", get(crate::views::accounts::recovery::outbox))
         .route(
             "/static/local-service.css",
             get(|| async { asset("text/css; charset=utf-8", LOCAL_SERVICE_CSS) }),

@@ -16,6 +16,7 @@ mod m20261124_000012_degree_applications;
 mod m20261203_000013_hardening;
 mod m20261203_000014_province_settings;
 mod m20261203_000015_school_stages;
+mod m20261203_000016_sms_codes;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_hardening::Migration),
             Box::new(m20261203_000014_province_settings::Migration),
             Box::new(m20261203_000015_school_stages::Migration),
+            Box::new(m20261203_000016_sms_codes::Migration),
         ]
     }
 }

@@ -80,6 +80,8 @@ struct LoginPage {
 pub struct LoginQuery {
     expired: Option<String>,
     logged_out: Option<String>,
+    activated: Option<String>,
+    recovered: Option<String>,
 }
 
 /// The sign-in form.
@@ -121,6 +123,10 @@ async fn login_page(
         Some("登录已过期（30 分钟未操作），请重新登录。".to_owned())
     } else if q.logged_out.is_some() {
         Some("您已安全退出。".to_owned())
+    } else if q.activated.is_some() {
+        Some("账号已激活，请用刚设置的密码登录。".to_owned())
+    } else if q.recovered.is_some() {
+        Some("新密码已设置，该账号原有的登录均已退出，请用新密码登录。".to_owned())
     } else {
         None
     };

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod candidate;
 pub mod imports;
 pub mod province_settings;
+pub mod recovery;
 pub mod staff;
 pub mod student;
 
@@ -30,6 +31,7 @@ pub fn router(import_limit: usize) -> Router<AppState> {
             get(auth::staff_login_page).post(auth::staff_login),
         )
         .route("/logout", post(auth::logout))
+        .merge(recovery::routes())
         .route("/candidate/profile", get(candidate::profile))
         .route(
             "/candidate/profile/edit",

@@ -25,8 +25,6 @@ use crate::views::accounts::staff::who;
 use crate::views::language::apply::{Detail, detail_of, file_response};
 use crate::{AppState, util};
 
-/// Most applications one bulk decision may cover.
-
 /// One application in the queue.
 pub struct QueueLine {
     /// Id.

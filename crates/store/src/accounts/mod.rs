@@ -1,0 +1,272 @@
+//! Accounts people look after themselves: activating an imported candidate's or student's
+//! account (首次登录/账号激活) and setting a forgotten password again (找回密码), both confirmed
+//! by a code sent to a phone ([`otp`]).
+//!
+//! An imported account has no password (its hash is [`NO_PASSWORD`], which no password
+//! verifies). Activation proves the person with the register's three details — 准考证号 or 学号,
+//! 身份证号, 姓名 — and a phone that receives the code; recovery with the number and the phone
+//! confirmed at activation. Neither form tells whether an account exists: a mismatch gets the
+//! same answer, counts against the same limits, and sends nothing.
+
+pub mod otp;
+
+use chrono::{DateTime, Utc};
+use domain::otp::Purpose;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+
+use crate::entity::{candidate, student};
+use crate::repo::RepoError;
+use crate::repo::audit::{self, Actor};
+
+/// The password hash of an account nobody has activated: no password verifies against it.
+pub const NO_PASSWORD: &str = "!";
+
+/// Whose account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// A self-study candidate, by 准考证号.
+    Candidate,
+    /// A continuing-education student, by 学号.
+    Student,
+}
+
+impl Holder {
+    /// The session and audit kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Holder::Candidate => "candidate",
+            Holder::Student => "student",
+        }
+    }
+
+    /// What the account's number is called.
+    pub fn number_label(&self) -> &'static str {
+        match self {
+            Holder::Candidate => "准考证号",
+            Holder::Student => "学号",
+        }
+    }
+
+    /// The purpose of its activation codes.
+    pub fn activation(&self) -> Purpose {
+        match self {
+            Holder::Candidate => Purpose::ActivateCandidate,
+            Holder::Student => Purpose::ActivateStudent,
+        }
+    }
+
+    /// The purpose of its recovery codes.
+    pub fn recovery(&self) -> Purpose {
+        match self {
+            Holder::Candidate => Purpose::ResetCandidate,
+            Holder::Student => Purpose::ResetStudent,
+        }
+    }
+}
+
+/// The parts of an account these operations read.
+#[derive(Debug, Clone)]
+struct Account {
+    id: i64,
+    number: String,
+    name: String,
+    id_card_no: String,
+    phone: Option<String>,
+    password_hash: String,
+}
+
+async fn by_number(
+    db: &DatabaseConnection,
+    holder: Holder,
+    number: &str,
+) -> Result<Option<Account>, RepoError> {
+    Ok(match holder {
+        Holder::Candidate => candidate::Entity::find()
+            .filter(candidate::Column::AdmissionNo.eq(number))
+            .one(db)
+            .await?
+            .map(|c| Account {
+                id: c.id,
+                number: c.admission_no,
+                name: c.name,
+                id_card_no: c.id_card_no,
+                phone: c.phone,
+                password_hash: c.password_hash,
+            }),
+        Holder::Student => student::Entity::find()
+            .filter(student::Column::StudentNo.eq(number))
+            .one(db)
+            .await?
+            .map(|s| Account {
+                id: s.id,
+                number: s.student_no,
+                name: s.name,
+                id_card_no: s.id_card_no,
+                phone: s.phone,
+                password_hash: s.password_hash,
+            }),
+    })
+}
+
+async fn by_id(db: &DatabaseConnection, holder: Holder, id: i64) -> Result<Account, RepoError> {
+    let number = match holder {
+        Holder::Candidate => crate::repo::candidate::get(db, id).await?.admission_no,
+        Holder::Student => crate::repo::student::get(db, id).await?.student_no,
+    };
+    by_number(db, holder, &number)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// What a person types to activate: the register's three details.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity<'a> {
+    /// 准考证号 or 学号.
+    pub number: &'a str,
+    /// 身份证号.
+    pub id_card_no: &'a str,
+    /// 姓名.
+    pub name: &'a str,
+}
+
+/// Asks for an activation code to `phone`. The code is for the account only when the three
+/// details match a registered account that nobody has activated yet; returned to send then, and
+/// `None` otherwise (the caller answers the same either way).
+pub async fn request_activation(
+    db: &DatabaseConnection,
+    holder: Holder,
+    who: Identity<'_>,
+    phone: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, RepoError> {
+    let subject = by_number(db, holder, who.number.trim())
+        .await?
+        .filter(|a| {
+            a.password_hash == NO_PASSWORD
+                && a.id_card_no.eq_ignore_ascii_case(who.id_card_no.trim())
+                && a.name == who.name.trim()
+        })
+        .map(|a| a.id);
+    otp::issue(db, phone, holder.activation(), subject, now).await
+}
+
+/// Asks for a recovery code to `phone`: for the account only when it is activated and `phone` is
+/// the one on its record.
+pub async fn request_recovery(
+    db: &DatabaseConnection,
+    holder: Holder,
+    number: &str,
+    phone: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, RepoError> {
+    let subject = by_number(db, holder, number.trim())
+        .await?
+        .filter(|a| a.password_hash != NO_PASSWORD && a.phone.as_deref() == Some(phone))
+        .map(|a| a.id);
+    otp::issue(db, phone, holder.recovery(), subject, now).await
+}
+
+/// What the second step sends: the code received and the password chosen.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeEntry<'a> {
+    /// Activation or recovery.
+    pub purpose: Purpose,
+    /// The phone the code went to.
+    pub phone: &'a str,
+    /// The code as typed.
+    pub code: &'a str,
+    /// The new password.
+    pub password: &'a str,
+}
+
+/// Sets the account's password with a code from [`request_activation`] or [`request_recovery`]
+/// (`purpose` says which). The password must pass the account rule (not the account's number or
+/// ID number, not a common password), checked before the code is spent, so a refused password
+/// leaves the code usable. Activation also records the phone. Every session of the account ends.
+/// Returns the account's id.
+pub async fn set_password_with_code(
+    db: &DatabaseConnection,
+    holder: Holder,
+    entry: CodeEntry<'_>,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<i64, RepoError> {
+    let CodeEntry {
+        purpose,
+        phone,
+        code,
+        password,
+    } = entry;
+    let matched = otp::check(db, phone, purpose, code, now).await?;
+    let account = by_id(db, holder, matched.subject_id).await?;
+    domain::password::validate_account_password(
+        password,
+        &[
+            (holder.number_label(), account.number.as_str()),
+            ("身份证号", account.id_card_no.as_str()),
+            ("手机号", phone),
+        ],
+    )
+    .map_err(|e| RepoError::Invalid(e.0))?;
+    let owned = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || crate::repo::password::hash(&owned))
+        .await
+        .map_err(|e| RepoError::Invalid(format!("密码处理失败：{e}")))?
+        .map_err(RepoError::Invalid)?;
+    let activating = purpose == holder.activation();
+    let txn = db.begin().await?;
+    otp::use_code(&txn, matched, now).await?;
+    let changed = match holder {
+        Holder::Candidate => {
+            let mut q = candidate::Entity::update_many()
+                .col_expr(candidate::Column::PasswordHash, Expr::value(hash))
+                .col_expr(candidate::Column::UpdatedAt, Expr::value(now));
+            if activating {
+                q = q.col_expr(candidate::Column::Phone, Expr::value(phone));
+            }
+            q.filter(candidate::Column::Id.eq(account.id))
+                .exec(&txn)
+                .await?
+                .rows_affected
+        }
+        Holder::Student => {
+            let mut q = student::Entity::update_many()
+                .col_expr(student::Column::PasswordHash, Expr::value(hash));
+            if activating {
+                q = q.col_expr(student::Column::Phone, Expr::value(phone));
+            }
+            q.filter(student::Column::Id.eq(account.id))
+                .exec(&txn)
+                .await?
+                .rows_affected
+        }
+    };
+    if changed != 1 {
+        return Err(RepoError::NotFound);
+    }
+    crate::repo::session::delete_for_user(&txn, holder.kind(), account.id).await?;
+    audit::record(
+        &txn,
+        now,
+        Actor {
+            kind: holder.kind(),
+            id: Some(account.id),
+        },
+        if activating {
+            "account.activated"
+        } else {
+            "account.password_recovered"
+        },
+        (holder.kind(), Some(account.id)),
+        &format!(
+            "name={} phone={}",
+            domain::ids::mask_name(&account.name),
+            domain::otp::mask_phone(phone)
+        ),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(account.id)
+}

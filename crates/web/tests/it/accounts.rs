@@ -1,0 +1,244 @@
+//! 账号激活 and 找回密码 over HTTP: an imported candidate (no password) activates with the
+//! register's three details and a code from the development outbox, signs in, and later sets a
+//! new password by the confirmed phone, which ends the old session. The first step answers the
+//! same whether or not the details matched; refusals name the rule.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common::{TestApp, csrf_in, spawn_app_with};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use store::demo::accounts;
+use store::testkit::app_backends;
+
+async fn post(
+    app: &TestApp,
+    c: &reqwest::Client,
+    page: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let (_, body) = app.get_text(c, page).await;
+    let token = csrf_in(&body).expect("the page has a form");
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    let r = c.post(app.url(path)).form(&all).send().await.unwrap();
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, location, r.text().await.unwrap())
+}
+
+/// The latest code the outbox holds for `phone`.
+async fn code_for(app: &TestApp, phone: &str) -> Option<String> {
+    let (status, page) = app
+        .get_text(&app.client(), &format!("/dev/sms?phone={phone}"))
+        .await;
+    assert_eq!(status, 200);
+    let at = page.find("您的验证码为")?;
+    Some(page[at..].chars().skip(6).take(6).collect())
+}
+
+/// The first step's fields for the candidate, with `name` and `phone` as typed.
+fn details<'a>(
+    c: &'a store::entity::candidate::Model,
+    name: &'a str,
+    phone: &'a str,
+) -> [(&'static str, &'a str); 4] {
+    [
+        ("number", c.admission_no.as_str()),
+        ("id_card_no", c.id_card_no.as_str()),
+        ("name", name),
+        ("phone", phone),
+    ]
+}
+
+fn info(page: &str) -> String {
+    let start = page.find("id=\"code-info\">").unwrap() + "id=\"code-info\">".len();
+    let end = page[start..].find("</div>").unwrap() + start;
+    page[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn an_imported_candidate_activates_signs_in_and_recovers_the_password() {
+    for b in app_backends() {
+        let app = spawn_app_with(&b, |c| c.local_services = true).await;
+        let c =
+            store::repo::candidate::by_admission_no(&app.db.db, accounts::YN_ELIGIBLE_ASSOCIATE)
+                .await
+                .unwrap()
+                .unwrap();
+        store::entity::candidate::Entity::update_many()
+            .col_expr(
+                store::entity::candidate::Column::PasswordHash,
+                Expr::value(store::accounts::NO_PASSWORD),
+            )
+            .filter(store::entity::candidate::Column::Id.eq(c.id))
+            .exec(&app.db.db)
+            .await
+            .unwrap();
+        let visitor = app.client();
+        let (_, login) = app.get_text(&visitor, "/login").await;
+        assert!(login.contains("href=\"/activate\"") && login.contains("href=\"/forgot\""));
+
+        let (status, _, page) = post(
+            &app,
+            &visitor,
+            "/activate",
+            "/activate/code",
+            &details(&c, "x", "1390000111"),
+        )
+        .await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(page.contains("手机号应为以1开头的11位数字"), "{page}");
+
+        // A wrong name and the right one get the same answer; only the right one gets a code.
+        let (status, _, wrong) = post(
+            &app,
+            &visitor,
+            "/activate",
+            "/activate/code",
+            &details(&c, "张三丰", "13900001111"),
+        )
+        .await;
+        assert_eq!(status, 200, "{wrong}");
+        let name = c.name.as_str();
+        let (status, _, right) = post(
+            &app,
+            &visitor,
+            "/activate",
+            "/activate/code",
+            &details(&c, name, "13900002222"),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            info(&wrong).replace("139****1111", "139****2222"),
+            info(&right),
+            "{}: the answer does not tell whether the details matched",
+            b.name()
+        );
+        assert_eq!(code_for(&app, "13900001111").await, None);
+        let code = code_for(&app, "13900002222")
+            .await
+            .expect("a code was sent");
+        // Asking again at once is refused with the wait.
+        let (status, _, page) = post(
+            &app,
+            &visitor,
+            "/activate",
+            "/activate/code",
+            &details(&c, name, "13900002222"),
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(page.contains("60秒内只能获取一次验证码"), "{page}");
+
+        let set = |code: String, pw: &'static str, again: &'static str| {
+            let visitor = visitor.clone();
+            let app = &app;
+            async move {
+                post(
+                    app,
+                    &visitor,
+                    "/activate",
+                    "/activate",
+                    &[
+                        ("phone", "13900002222"),
+                        ("code", &code),
+                        ("password", pw),
+                        ("password_confirm", again),
+                    ],
+                )
+                .await
+            }
+        };
+        let (status, _, page) = set(code.clone(), "Kunming2026", "Kunming2027").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("两次输入的新密码不一致"));
+        assert!(
+            !page.contains("Kunming2026"),
+            "a typed password is not sent back"
+        );
+        let (status, _, page) = set(code.clone(), "qwerty123", "qwerty123").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("常见密码"), "{page}");
+        let (status, location, _) = set(code.clone(), "Kunming2026", "Kunming2026").await;
+        assert_eq!(status, 303, "{}", b.name());
+        assert_eq!(location, "/login?activated=1");
+        let (status, _, page) = set(code, "Kunming2026", "Kunming2026").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("已使用过"), "a code works once: {page}");
+
+        // Signs in with the new password.
+        let (status, _, _) = post(
+            &app,
+            &visitor,
+            "/login?activated=1",
+            "/login",
+            &[
+                ("username", accounts::YN_ELIGIBLE_ASSOCIATE),
+                ("password", "Kunming2026"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert_eq!(app.get_text(&visitor, "/candidate/profile").await.0, 200);
+
+        // Forgotten later: a code to the confirmed phone sets a new one and ends the session.
+        app.state.clock.advance(chrono::Duration::minutes(2));
+        let other = app.client();
+        let (status, _, _) = post(
+            &app,
+            &other,
+            "/forgot",
+            "/forgot/code",
+            &[
+                ("number", accounts::YN_ELIGIBLE_ASSOCIATE),
+                ("phone", "13900002222"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200);
+        let code = code_for(&app, "13900002222").await.unwrap();
+        let (status, location, _) = post(
+            &app,
+            &other,
+            "/forgot",
+            "/forgot",
+            &[
+                ("phone", "13900002222"),
+                ("code", &code),
+                ("password", "Qujing-2027"),
+                ("password_confirm", "Qujing-2027"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{}", b.name());
+        assert_eq!(location, "/login?recovered=1");
+        let (status, _) = app.get_text(&visitor, "/candidate/profile").await;
+        assert_ne!(status, 200, "the old session ended");
+        let after = store::repo::candidate::get(&app.db.db, c.id).await.unwrap();
+        assert!(store::repo::password::verify(
+            &after.password_hash,
+            "Qujing-2027"
+        ));
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_is_only_where_the_local_services_are() {
+    let b = &app_backends()[0];
+    let app = spawn_app_with(b, |c| c.local_services = false).await;
+    assert_eq!(app.get_text(&app.client(), "/dev/sms").await.0, 404);
+    // The pages themselves are there, for students too.
+    let (status, page) = app.get_text(&app.client(), "/student/activate").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("学号") && page.contains("for=\"phone\""));
+    let (status, page) = app.get_text(&app.client(), "/student/forgot").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("激活时验证的手机号"));
+}
