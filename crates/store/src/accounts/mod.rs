@@ -270,3 +270,209 @@ pub async fn set_password_with_code(
     txn.commit().await?;
     Ok(account.id)
 }
+
+/// A signed-in account, as 我的账号 acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Me {
+    /// A candidate, by id.
+    Candidate(i64),
+    /// A student, by id.
+    Student(i64),
+    /// A staff member, by id.
+    Staff(i64),
+}
+
+impl Me {
+    /// The session and audit kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Me::Candidate(_) => "candidate",
+            Me::Student(_) => "student",
+            Me::Staff(_) => "staff",
+        }
+    }
+
+    /// The account id.
+    pub fn id(&self) -> i64 {
+        match self {
+            Me::Candidate(id) | Me::Student(id) | Me::Staff(id) => *id,
+        }
+    }
+}
+
+/// The stored hash and the identifiers a password may not repeat.
+async fn secrets_of(
+    db: &DatabaseConnection,
+    me: Me,
+) -> Result<(String, Vec<(&'static str, String)>), RepoError> {
+    Ok(match me {
+        Me::Candidate(id) => {
+            let c = crate::repo::candidate::get(db, id).await?;
+            let mut ids = vec![("准考证号", c.admission_no), ("身份证号", c.id_card_no)];
+            ids.extend(c.phone.map(|p| ("手机号", p)));
+            (c.password_hash, ids)
+        }
+        Me::Student(id) => {
+            let s = crate::repo::student::get(db, id).await?;
+            let mut ids = vec![("学号", s.student_no), ("身份证号", s.id_card_no)];
+            ids.extend(s.phone.map(|p| ("手机号", p)));
+            (s.password_hash, ids)
+        }
+        Me::Staff(id) => {
+            let s = crate::entity::staff::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(RepoError::NotFound)?;
+            (s.password_hash, vec![("用户名", s.username)])
+        }
+    })
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, RepoError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| RepoError::Invalid(format!("密码处理失败：{e}")))
+}
+
+/// 修改密码 on 我的账号: the current password, then a new one under the account rule. Every other
+/// session of the account ends (`keep` is the one asking); audited.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    me: Me,
+    current: &str,
+    new: &str,
+    keep: &str,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<(), RepoError> {
+    let (stored, ids) = secrets_of(db, me).await?;
+    let typed = current.to_owned();
+    if !blocking(move || crate::repo::password::verify(&stored, &typed)).await? {
+        return Err(RepoError::Invalid("当前密码不正确，密码未修改".to_owned()));
+    }
+    if new == current {
+        return Err(RepoError::Invalid("新密码不能与当前密码相同".to_owned()));
+    }
+    let pairs: Vec<(&str, &str)> = ids.iter().map(|(l, v)| (*l, v.as_str())).collect();
+    domain::password::validate_account_password(new, &pairs)
+        .map_err(|e| RepoError::Invalid(e.0))?;
+    let owned = new.to_owned();
+    let hash = blocking(move || crate::repo::password::hash(&owned))
+        .await?
+        .map_err(RepoError::Invalid)?;
+    let txn = db.begin().await?;
+    let changed = match me {
+        Me::Candidate(id) => {
+            candidate::Entity::update_many()
+                .col_expr(candidate::Column::PasswordHash, Expr::value(hash))
+                .col_expr(candidate::Column::UpdatedAt, Expr::value(now))
+                .filter(candidate::Column::Id.eq(id))
+                .exec(&txn)
+                .await?
+                .rows_affected
+        }
+        Me::Student(id) => {
+            student::Entity::update_many()
+                .col_expr(student::Column::PasswordHash, Expr::value(hash))
+                .filter(student::Column::Id.eq(id))
+                .exec(&txn)
+                .await?
+                .rows_affected
+        }
+        Me::Staff(id) => {
+            crate::entity::staff::Entity::update_many()
+                .col_expr(
+                    crate::entity::staff::Column::PasswordHash,
+                    Expr::value(hash),
+                )
+                .filter(crate::entity::staff::Column::Id.eq(id))
+                .exec(&txn)
+                .await?
+                .rows_affected
+        }
+    };
+    if changed != 1 {
+        return Err(RepoError::NotFound);
+    }
+    crate::repo::session::delete_others(&txn, me.kind(), me.id(), keep).await?;
+    audit::record(
+        &txn,
+        now,
+        Actor {
+            kind: me.kind(),
+            id: Some(me.id()),
+        },
+        "account.password_changed",
+        (me.kind(), Some(me.id())),
+        "",
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One sign-in, as 我的账号 lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Whether the password was right.
+    pub succeeded: bool,
+    /// From where.
+    pub ip: Option<String>,
+}
+
+/// The account's last `limit` sign-ins, successful or not, newest first (from the audit log).
+pub async fn recent_sign_ins(
+    db: &DatabaseConnection,
+    me: Me,
+    limit: u64,
+) -> Result<Vec<SignIn>, RepoError> {
+    use crate::entity::audit as row;
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(row::Entity::find()
+        .filter(row::Column::SubjectKind.eq(me.kind()))
+        .filter(row::Column::SubjectId.eq(me.id()))
+        .filter(row::Column::Action.is_in(["login.succeeded", "login.failed"]))
+        .order_by_desc(row::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| SignIn {
+            at: r.at,
+            succeeded: r.action == "login.succeeded",
+            ip: r.ip,
+        })
+        .collect())
+}
+
+/// 退出其他设备: ends every session of the account but `keep`, with its audit row; how many ended.
+pub async fn end_other_sessions(
+    db: &DatabaseConnection,
+    me: Me,
+    keep: &str,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<u64, RepoError> {
+    let txn = db.begin().await?;
+    let ended = crate::repo::session::delete_others(&txn, me.kind(), me.id(), keep).await?;
+    audit::record(
+        &txn,
+        now,
+        Actor {
+            kind: me.kind(),
+            id: Some(me.id()),
+        },
+        "account.sessions_ended",
+        (me.kind(), Some(me.id())),
+        &format!("ended={ended}"),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ended)
+}

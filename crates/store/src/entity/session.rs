@@ -14,6 +14,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub last_seen_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// The address it was signed in from; `None` for sessions from before it was kept.
+    pub ip: Option<String>,
 }
 
 /// No declared relations: queries join explicitly.

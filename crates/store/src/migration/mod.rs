@@ -17,6 +17,7 @@ mod m20261203_000013_hardening;
 mod m20261203_000014_province_settings;
 mod m20261203_000015_school_stages;
 mod m20261203_000016_sms_codes;
+mod m20261203_000017_session_origin;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_province_settings::Migration),
             Box::new(m20261203_000015_school_stages::Migration),
             Box::new(m20261203_000016_sms_codes::Migration),
+            Box::new(m20261203_000017_session_origin::Migration),
         ]
     }
 }

@@ -48,6 +48,17 @@ pub async fn create<C: ConnectionTrait>(
     user_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(String, session::Model), DbErr> {
+    create_from(conn, user_kind, user_id, None, now).await
+}
+
+/// [`create`], remembering the address signed in from (shown on 我的账号).
+pub async fn create_from<C: ConnectionTrait>(
+    conn: &C,
+    user_kind: &str,
+    user_id: Option<i64>,
+    ip: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(String, session::Model), DbErr> {
     let token = random_token();
     let model = session::ActiveModel {
         id: Set(token_id(&token)),
@@ -57,6 +68,7 @@ pub async fn create<C: ConnectionTrait>(
         created_at: Set(now),
         last_seen_at: Set(now),
         expires_at: Set(now + IDLE_LIFETIME),
+        ip: Set(ip.map(|a| a.chars().take(64).collect())),
     }
     .insert(conn)
     .await?;
@@ -115,6 +127,39 @@ pub async fn delete_for_user<C: ConnectionTrait>(
     Ok(session::Entity::delete_many()
         .filter(session::Column::UserKind.eq(user_kind))
         .filter(session::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// The account's sessions that have not run out, the most recently used first.
+pub async fn live_for_user<C: ConnectionTrait>(
+    conn: &C,
+    user_kind: &str,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<session::Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    session::Entity::find()
+        .filter(session::Column::UserKind.eq(user_kind))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::ExpiresAt.gt(now))
+        .order_by_desc(session::Column::LastSeenAt)
+        .all(conn)
+        .await
+}
+
+/// Ends every session of the account but `keep` (退出其他设备).
+pub async fn delete_others<C: ConnectionTrait>(
+    conn: &C,
+    user_kind: &str,
+    user_id: i64,
+    keep: &str,
+) -> Result<u64, DbErr> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::UserKind.eq(user_kind))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::Id.ne(keep))
         .exec(conn)
         .await?
         .rows_affected)

@@ -84,6 +84,7 @@ impl Layout {
                 ("审核进度", "/candidate/application/progress"),
                 ("考籍更正", "/candidate/corrections"),
                 ("收件箱", "/candidate/inbox"),
+                ("我的账号", "/candidate/account"),
             ],
             active,
         )
@@ -101,6 +102,7 @@ impl Layout {
                 ("学位外语", "/student/language"),
                 ("学位申请", "/student/degree"),
                 ("收件箱", "/student/inbox"),
+                ("我的账号", "/student/account"),
             ],
             active,
         )
@@ -126,6 +128,7 @@ impl Layout {
             items.push(("学位批次", "/staff/degree-batches"));
             items.push(("毕业办理设置", "/staff/province-settings"));
         }
+        items.push(("我的账号", "/staff/account"));
         Self::with_menu(title, who, ctx, &items, active)
     }
 }

@@ -242,3 +242,108 @@ async fn the_outbox_is_only_where_the_local_services_are() {
     assert_eq!(status, 200);
     assert!(page.contains("激活时验证的手机号"));
 }
+
+#[tokio::test]
+async fn my_account_changes_the_password_and_ends_the_other_sessions() {
+    use crate::common::{PASSWORD, User};
+    for b in app_backends() {
+        let app = spawn_app_with(&b, |_| {}).await;
+        let here = app
+            .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
+            .await;
+        let there = app
+            .with_user(User::Student(accounts::STUDENT_ABOVE_THRESHOLDS))
+            .await;
+        let (status, page) = app.get_text(&here, "/student/account").await;
+        assert_eq!(status, 200, "{}", b.name());
+        assert!(page.contains("href=\"/student/account\""), "in the menu");
+        let sessions = page
+            .split("id=\"live-sessions\"")
+            .nth(1)
+            .unwrap()
+            .split("id=\"sign-ins\"")
+            .next()
+            .unwrap();
+        assert_eq!(sessions.matches("127.0.0.1").count(), 2, "{page}");
+        assert_eq!(sessions.matches("本设备").count(), 1);
+        assert!(
+            page.split("id=\"sign-ins\"")
+                .nth(1)
+                .unwrap()
+                .contains("登录成功")
+        );
+
+        let change = |current: &'static str, new: &'static str, again: &'static str| {
+            let here = here.clone();
+            let app = &app;
+            async move {
+                post(
+                    app,
+                    &here,
+                    "/student/account",
+                    "/student/account/password",
+                    &[
+                        ("current", current),
+                        ("password", new),
+                        ("password_confirm", again),
+                    ],
+                )
+                .await
+            }
+        };
+        let (status, _, page) = change("Wrong2026pass", "Kunming-2026", "Kunming-2026").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("当前密码不正确，密码未修改"), "{page}");
+        let (status, _, page) = change(PASSWORD, "Kunming-2026", "Kunming-2027").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("两次输入的新密码不一致"));
+        let (status, _, page) = change(PASSWORD, "1qaz2wsx", "1qaz2wsx").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("常见密码"), "{page}");
+        let (status, location, _) = change(PASSWORD, "Kunming-2026", "Kunming-2026").await;
+        assert_eq!(status, 303, "{}", b.name());
+        assert_eq!(location, "/student/account?done=password");
+        assert_eq!(app.get_text(&here, "/student/account").await.0, 200);
+        assert_ne!(
+            app.get_text(&there, "/student/account").await.0,
+            200,
+            "the other device was signed out"
+        );
+        // 退出其他设备 from here ends a session started elsewhere with the new password.
+        let elsewhere = app.client();
+        let (status, _, _) = post(
+            &app,
+            &elsewhere,
+            "/student/login",
+            "/student/login",
+            &[
+                ("username", accounts::STUDENT_ABOVE_THRESHOLDS),
+                ("password", "Kunming-2026"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert_eq!(app.get_text(&elsewhere, "/student/account").await.0, 200);
+        let (status, _, _) = post(
+            &app,
+            &here,
+            "/student/account",
+            "/student/account/sessions/end-others",
+            &[],
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert_ne!(app.get_text(&elsewhere, "/student/account").await.0, 200);
+        assert_eq!(app.get_text(&here, "/student/account").await.0, 200);
+
+        // Staff and candidates have the page too.
+        let staff = app
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_REVIEWER))
+            .await;
+        assert_eq!(app.get_text(&staff, "/staff/account").await.0, 200);
+        let candidate = app
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
+            .await;
+        assert_eq!(app.get_text(&candidate, "/candidate/account").await.0, 200);
+    }
+}

@@ -365,8 +365,14 @@ async fn login_submit(
             if let Some(old) = &ctx.session {
                 sessions::delete(&state.db, &old.id).await?;
             }
-            let (token, _) =
-                sessions::create(&state.db, portal.code(), Some(id), state.now()).await?;
+            let (token, _) = sessions::create_from(
+                &state.db,
+                portal.code(),
+                Some(id),
+                Some(&ctx.ip),
+                state.now(),
+            )
+            .await?;
             Ok(with_cookie(&state, &token, Redirect::to(portal.home())))
         }
         Err(refusal) => {

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod candidate;
 pub mod imports;
+pub mod my_account;
 pub mod province_settings;
 pub mod recovery;
 pub mod staff;
@@ -32,6 +33,7 @@ pub fn router(import_limit: usize) -> Router<AppState> {
         )
         .route("/logout", post(auth::logout))
         .merge(recovery::routes())
+        .merge(my_account::routes())
         .route("/candidate/profile", get(candidate::profile))
         .route(
             "/candidate/profile/edit",
