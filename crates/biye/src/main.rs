@@ -100,6 +100,12 @@ enum Command {
         #[arg(long, default_value = "管理员")]
         name: String,
     },
+    /// Gives a staff account (a lost admin's) a one-time password that must be changed at the
+    /// next sign-in; every session of the account ends and a sign-in lock is lifted.
+    ResetPassword {
+        /// The staff username.
+        username: String,
+    },
     /// Graduation eligibility audit of a whole batch: every candidate of its province against
     /// each enrolled major; the batch's previous results are replaced.
     Audit {
@@ -370,7 +376,7 @@ async fn main() -> anyhow::Result<()> {
                 .await?
                 .with_context(|| format!("机构代码“{org}”不存在"))?;
             let password = demo::random_password();
-            store::repo::staff::create_with_password(
+            let created = store::repo::staff::create_with_password(
                 &db,
                 org.id,
                 &username,
@@ -381,9 +387,32 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+            store::repo::staff::require_password_change(&db, created.id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "已为“{}”创建管理员 {username}，初始密码（仅显示这一次）：{password}",
+                "已为“{}”创建管理员 {username}，初始密码（仅显示这一次，首次登录后须修改）：{password}",
                 org.name
+            );
+            Ok(())
+        }
+        Command::ResetPassword { username } => {
+            let db = open(&cfg).await?;
+            let staff = store::repo::staff::by_username(&db, &username)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .with_context(|| format!("工作人员账号“{username}”不存在"))?;
+            let password = store::accounts::reset_to_one_time(
+                &db,
+                store::accounts::Me::Staff(staff.id),
+                store::accounts::ResetBy::Operator,
+                chrono::Utc::now(),
+                None,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "已重置 {username} 的密码，所有登录均已退出、登录锁定已解除。临时密码（仅显示这一次，登录后须修改）：{password}"
             );
             Ok(())
         }

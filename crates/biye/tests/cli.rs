@@ -136,6 +136,36 @@ fn the_first_admin_is_created_by_the_cli_and_a_bad_import_exits_non_zero() {
             &password
         ));
         assert_eq!(staff.role, "admin");
+        assert!(
+            staff.must_change_password,
+            "the first password is changed at sign-in"
+        );
+    });
+    // A lost admin password: a new one-time password, printed once.
+    let reset = run(&["reset-password", "boss"]);
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    let text = String::from_utf8(reset.stdout).unwrap();
+    let fresh = text.rsplit('：').next().unwrap().trim().to_owned();
+    assert_ne!(fresh, password);
+    let unknown = run(&["reset-password", "nobody"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("nobody"));
+    rt.block_on(async {
+        let db = store::connect(&url).await.unwrap();
+        let staff = store::repo::staff::by_username(&db, "boss")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(store::repo::password::verify(&staff.password_hash, &fresh));
+        assert!(!store::repo::password::verify(
+            &staff.password_hash,
+            &password
+        ));
+        assert!(staff.must_change_password);
     });
 
     let bad = dir.path().join("scores.csv");

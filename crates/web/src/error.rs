@@ -21,6 +21,13 @@ pub enum AppError {
         /// The session existed but ran out.
         expired: bool,
     },
+    /// Signed in with a password someone else set (a first admin's, a reset one): nothing but
+    /// 我的账号's password change until it is changed. Pages redirect there.
+    #[error("密码由他人设置（首次登录或已被重置），请先在“我的账号”修改密码后再使用其他功能")]
+    PasswordChangeRequired {
+        /// The account page of the portal.
+        account_path: &'static str,
+    },
     /// Signed in, but this is not yours to see or do.
     #[error("{0}")]
     Forbidden(String),
@@ -108,7 +115,9 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::PasswordChangeRequired { .. } => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -202,6 +211,9 @@ impl IntoResponse for AppError {
                 (*login_path).to_owned()
             };
             return Redirect::to(&to).into_response();
+        }
+        if let AppError::PasswordChangeRequired { account_path } = &self {
+            return Redirect::to(&format!("{account_path}?must_change=1")).into_response();
         }
         self.log();
         let status = self.status();

@@ -335,6 +335,21 @@ fn require_kind<'a>(
     }
 }
 
+/// Refuses everything but 我的账号 (the page and its password change) while the account's
+/// password is one someone else set.
+fn require_own_password(
+    parts: &Parts,
+    must_change: bool,
+    account_path: &'static str,
+) -> Result<(), AppError> {
+    let path = parts.uri.path();
+    let allowed = path == account_path || path == format!("{account_path}/password");
+    if must_change && !allowed {
+        return Err(AppError::PasswordChangeRequired { account_path });
+    }
+    Ok(())
+}
+
 /// A signed-in candidate (考生).
 pub struct CurrentCandidate {
     /// The candidate.
@@ -351,6 +366,7 @@ impl FromRequestParts<AppState> for CurrentCandidate {
         let s = require_kind(&ctx, "candidate", "/login", "考生")?;
         let id = s.user_id.unwrap_or_default();
         let model = store::repo::candidate::get(&state.db, id).await?;
+        require_own_password(parts, model.must_change_password, "/candidate/account")?;
         Ok(CurrentCandidate { model, ctx })
     }
 }
@@ -371,6 +387,7 @@ impl FromRequestParts<AppState> for CurrentStudent {
         let s = require_kind(&ctx, "student", "/student/login", "学生")?;
         let id = s.user_id.unwrap_or_default();
         let model = store::repo::student::get(&state.db, id).await?;
+        require_own_password(parts, model.must_change_password, "/student/account")?;
         Ok(CurrentStudent { model, ctx })
     }
 }
@@ -405,6 +422,7 @@ impl FromRequestParts<AppState> for CurrentStaff {
                 expired: false,
             });
         }
+        require_own_password(parts, staff.must_change_password, "/staff/account")?;
         let org = store::repo::org::get(&state.db, staff.org_id).await?;
         Ok(CurrentStaff { staff, org, ctx })
     }

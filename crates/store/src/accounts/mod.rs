@@ -221,6 +221,7 @@ pub async fn set_password_with_code(
         Holder::Candidate => {
             let mut q = candidate::Entity::update_many()
                 .col_expr(candidate::Column::PasswordHash, Expr::value(hash))
+                .col_expr(candidate::Column::MustChangePassword, Expr::value(false))
                 .col_expr(candidate::Column::UpdatedAt, Expr::value(now));
             if activating {
                 q = q.col_expr(candidate::Column::Phone, Expr::value(phone));
@@ -232,7 +233,8 @@ pub async fn set_password_with_code(
         }
         Holder::Student => {
             let mut q = student::Entity::update_many()
-                .col_expr(student::Column::PasswordHash, Expr::value(hash));
+                .col_expr(student::Column::PasswordHash, Expr::value(hash))
+                .col_expr(student::Column::MustChangePassword, Expr::value(false));
             if activating {
                 q = q.col_expr(student::Column::Phone, Expr::value(phone));
             }
@@ -367,6 +369,7 @@ pub async fn change_password(
         Me::Candidate(id) => {
             candidate::Entity::update_many()
                 .col_expr(candidate::Column::PasswordHash, Expr::value(hash))
+                .col_expr(candidate::Column::MustChangePassword, Expr::value(false))
                 .col_expr(candidate::Column::UpdatedAt, Expr::value(now))
                 .filter(candidate::Column::Id.eq(id))
                 .exec(&txn)
@@ -376,6 +379,7 @@ pub async fn change_password(
         Me::Student(id) => {
             student::Entity::update_many()
                 .col_expr(student::Column::PasswordHash, Expr::value(hash))
+                .col_expr(student::Column::MustChangePassword, Expr::value(false))
                 .filter(student::Column::Id.eq(id))
                 .exec(&txn)
                 .await?
@@ -386,6 +390,10 @@ pub async fn change_password(
                 .col_expr(
                     crate::entity::staff::Column::PasswordHash,
                     Expr::value(hash),
+                )
+                .col_expr(
+                    crate::entity::staff::Column::MustChangePassword,
+                    Expr::value(false),
                 )
                 .filter(crate::entity::staff::Column::Id.eq(id))
                 .exec(&txn)
@@ -475,4 +483,108 @@ pub async fn end_other_sessions(
     .await?;
     txn.commit().await?;
     Ok(ended)
+}
+
+/// A password for someone else to type once: twelve letters and digits without the look-alikes
+/// (0/O, 1/l/I), always with both kinds.
+pub fn one_time_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    loop {
+        let p: String = (0..12)
+            .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+            .collect();
+        if domain::password::validate_new_password(&p).is_ok() {
+            return p;
+        }
+    }
+}
+
+/// Who sets a password on someone else's behalf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetBy {
+    /// A staff member (a reviewer of the candidate's scope, or an admin).
+    Staff(i64),
+    /// The operator at the command line (`biye reset-password`).
+    Operator,
+}
+
+/// Gives the account a one-time password that must be changed at the next sign-in: every session
+/// ends and a sign-in lock is lifted. Returns the password, to be shown once and never stored in
+/// clear. For the candidate who has lost the phone (staff) and the admin who has lost the password
+/// (the operator).
+pub async fn reset_to_one_time(
+    db: &DatabaseConnection,
+    me: Me,
+    by: ResetBy,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<String, RepoError> {
+    let password = one_time_password();
+    let owned = password.clone();
+    let hash = blocking(move || crate::repo::password::hash(&owned))
+        .await?
+        .map_err(RepoError::Invalid)?;
+    let txn = db.begin().await?;
+    let (changed, username) = match me {
+        Me::Candidate(id) => {
+            let n = candidate::Entity::update_many()
+                .col_expr(candidate::Column::PasswordHash, Expr::value(hash))
+                .col_expr(candidate::Column::MustChangePassword, Expr::value(true))
+                .col_expr(candidate::Column::UpdatedAt, Expr::value(now))
+                .filter(candidate::Column::Id.eq(id))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+            (n, crate::repo::candidate::get(&txn, id).await?.admission_no)
+        }
+        Me::Student(id) => {
+            let n = student::Entity::update_many()
+                .col_expr(student::Column::PasswordHash, Expr::value(hash))
+                .col_expr(student::Column::MustChangePassword, Expr::value(true))
+                .filter(student::Column::Id.eq(id))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+            (n, crate::repo::student::get(&txn, id).await?.student_no)
+        }
+        Me::Staff(id) => {
+            use crate::entity::staff;
+            let n = staff::Entity::update_many()
+                .col_expr(staff::Column::PasswordHash, Expr::value(hash))
+                .col_expr(staff::Column::MustChangePassword, Expr::value(true))
+                .filter(staff::Column::Id.eq(id))
+                .exec(&txn)
+                .await?
+                .rows_affected;
+            (n, crate::repo::staff::get(&txn, id).await?.username)
+        }
+    };
+    if changed != 1 {
+        return Err(RepoError::NotFound);
+    }
+    crate::repo::session::delete_for_user(&txn, me.kind(), me.id()).await?;
+    // The sign-in counter of the account (see the web layer's throttle keys): a lock would
+    // otherwise keep the person out with the new password.
+    crate::repo::throttle::clear(&txn, &format!("acct:{}:{username}", me.kind())).await?;
+    let actor = match by {
+        ResetBy::Staff(id) => Actor {
+            kind: "staff",
+            id: Some(id),
+        },
+        ResetBy::Operator => Actor::SYSTEM,
+    };
+    audit::record(
+        &txn,
+        now,
+        actor,
+        "account.password_reset",
+        (me.kind(), Some(me.id())),
+        "one-time password, to be changed at the next sign-in",
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(password)
 }

@@ -24,6 +24,8 @@ pub struct Model {
     pub legal_block: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The password was set by someone else and must be changed before anything else.
+    pub must_change_password: bool,
 }
 
 /// No declared relations: queries join explicitly.

@@ -15,6 +15,8 @@ pub struct Model {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: DateTimeUtc,
+    /// The password was set by someone else and must be changed before anything else.
+    pub must_change_password: bool,
 }
 
 /// No declared relations: queries join explicitly.

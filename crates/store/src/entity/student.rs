@@ -25,6 +25,8 @@ pub struct Model {
     pub school_org_id: i64,
     pub password_hash: String,
     pub created_at: DateTimeUtc,
+    /// The password was set by someone else and must be changed before anything else.
+    pub must_change_password: bool,
 }
 
 /// No declared relations: queries join explicitly.

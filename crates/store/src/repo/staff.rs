@@ -69,3 +69,19 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<staff::Model, 
         .await?
         .ok_or(RepoError::NotFound)
 }
+
+/// Marks the account's password as set by someone else: it must be changed at the next sign-in.
+pub async fn require_password_change<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<(), RepoError> {
+    staff::Entity::update_many()
+        .col_expr(
+            staff::Column::MustChangePassword,
+            sea_orm::sea_query::Expr::value(true),
+        )
+        .filter(staff::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

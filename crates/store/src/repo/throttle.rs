@@ -257,6 +257,15 @@ pub async fn succeeded<C: ConnectionTrait>(conn: &C, key: &str, attempt: i32) ->
     Ok(())
 }
 
+/// Forgets an account's counter, lifting a lock (a password reset by someone else).
+pub async fn clear<C: ConnectionTrait>(conn: &C, key: &str) -> Result<(), DbErr> {
+    Entity::delete_many()
+        .filter(Column::Key.eq(key))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Deletes the rows that no longer hold anything: their window has run out, no lock is running
 /// and no turn is waited for. The next attempt would start such a row afresh anyway; without this,
 /// every address and every made-up sign-in name ever tried would keep a row. Returns how many went.

@@ -347,3 +347,110 @@ async fn my_account_changes_the_password_and_ends_the_other_sessions() {
         assert_eq!(app.get_text(&candidate, "/candidate/account").await.0, 200);
     }
 }
+
+#[tokio::test]
+async fn staff_reset_a_candidates_password_which_must_be_changed_before_anything_else() {
+    use crate::common::User;
+    for b in app_backends() {
+        let app = spawn_app_with(&b, |_| {}).await;
+        let c =
+            store::repo::candidate::by_admission_no(&app.db.db, accounts::CQ_ELIGIBLE_ASSOCIATE)
+                .await
+                .unwrap()
+                .unwrap();
+        let before = app
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
+            .await;
+        let detail = format!("/staff/candidates/{}", c.id);
+        let reset = format!("{detail}/reset-password");
+        // Staff of another province see nothing there and can reset nothing.
+        let elsewhere = app
+            .with_user(User::Staff(accounts::STAFF_YN_OFFICE_REVIEWER))
+            .await;
+        let token = app.csrf(&elsewhere, "/staff").await;
+        let r = elsewhere
+            .post(app.url(&reset))
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 404, "{}", b.name());
+
+        let office = app
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_REVIEWER))
+            .await;
+        let (_, page) = app.get_text(&office, &detail).await;
+        assert!(page.contains("生成临时密码"), "{page}");
+        let token = app.csrf(&office, &detail).await;
+        let r = office
+            .post(app.url(&reset))
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let page = r.text().await.unwrap();
+        let at = page.find("<code>").unwrap() + "<code>".len();
+        let one_time: String = page[at..].chars().take_while(|ch| *ch != '<').collect();
+        assert_eq!(one_time.len(), 12, "{page}");
+        // The candidate's sessions ended; the one-time password signs in, then only 我的账号 opens.
+        assert_ne!(app.get_text(&before, "/candidate/profile").await.0, 200);
+        let visitor = app.client();
+        let (status, _, _) = post(
+            &app,
+            &visitor,
+            "/login",
+            "/login",
+            &[
+                ("username", accounts::CQ_ELIGIBLE_ASSOCIATE),
+                ("password", one_time.as_str()),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let r = visitor
+            .get(app.url("/candidate/graduation"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        assert_eq!(r.headers()["location"], "/candidate/account?must_change=1");
+        let r = visitor
+            .get(app.url("/api/v1/application"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "the API refuses too");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body["message"].as_str().unwrap().contains("修改密码"), "{body}");
+        let (status, page) = app
+            .get_text(&visitor, "/candidate/account?must_change=1")
+            .await;
+        assert_eq!(status, 200);
+        assert!(page.contains("请先修改密码"), "{page}");
+        let (status, location, _) = post(
+            &app,
+            &visitor,
+            "/candidate/account",
+            "/candidate/account/password",
+            &[
+                ("current", one_time.as_str()),
+                ("password", "Shapingba-2026"),
+                ("password_confirm", "Shapingba-2026"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{}", b.name());
+        assert_eq!(location, "/candidate/account?done=password");
+        assert_eq!(app.get_text(&visitor, "/candidate/graduation").await.0, 200);
+        let audited = store::entity::audit::Entity::find()
+            .filter(store::entity::audit::Column::Action.eq("account.password_reset"))
+            .filter(store::entity::audit::Column::SubjectId.eq(c.id))
+            .filter(store::entity::audit::Column::ActorKind.eq("staff"))
+            .all(&app.db.db)
+            .await
+            .unwrap();
+        assert_eq!(audited.len(), 1, "{}", b.name());
+    }
+}

@@ -54,6 +54,10 @@ pub fn router(import_limit: usize) -> Router<AppState> {
         .route("/staff/candidates", get(staff::candidates))
         .route("/staff/candidates/{id}", get(staff::candidate_detail))
         .route(
+            "/staff/candidates/{id}/reset-password",
+            post(staff::reset_candidate_password),
+        )
+        .route(
             "/staff/imports",
             get(imports::page)
                 .post(imports::upload)

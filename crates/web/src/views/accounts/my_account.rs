@@ -56,6 +56,8 @@ struct Page {
 pub struct Done {
     #[serde(default)]
     done: Option<String>,
+    #[serde(default)]
+    must_change: Option<String>,
 }
 
 /// The password form.
@@ -113,6 +115,12 @@ async fn render(
 }
 
 fn done_message(d: &Done) -> Option<String> {
+    if d.must_change.is_some() {
+        return Some(
+            "您的密码由他人设置（首次登录或已被重置），请先修改密码；修改前不能使用其他功能。"
+                .to_owned(),
+        );
+    }
     d.done.as_deref().map(|d| match d {
         "password" => "密码已修改，该账号在其他设备上的登录均已退出。".to_owned(),
         _ => "其他设备上的登录均已退出。".to_owned(),

@@ -145,8 +145,11 @@ pub async fn candidates(
 #[template(path = "staff/candidate.html")]
 struct CandidatePage {
     layout: Layout,
+    id: i64,
     p: ProfileView,
     sheets: Vec<crate::views::accounts::candidate::PlanSheet>,
+    /// A one-time password just issued, shown this once.
+    one_time: Option<String>,
 }
 
 /// GET /staff/candidates/{id}: one candidate, only within the organisation's scope; a candidate
@@ -156,6 +159,43 @@ pub async fn candidate_detail(
     me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
+    Ok(Html(render_candidate(&state, &me, id, None).await?))
+}
+
+/// POST /staff/candidates/{id}/reset-password: a one-time password for a candidate of the
+/// organisation's scope who has lost the phone, shown once on the page that answers; the candidate
+/// must change it at the next sign-in.
+pub async fn reset_candidate_password(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    // The scope check first: outside it looks like nothing there.
+    render_candidate(&state, &me, id, None).await?;
+    let password = store::accounts::reset_to_one_time(
+        &state.db,
+        store::accounts::Me::Candidate(id),
+        store::accounts::ResetBy::Staff(me.staff.id),
+        state.now(),
+        Some(me.ctx.ip.as_str()),
+    )
+    .await?;
+    let html = render_candidate(&state, &me, id, Some(password)).await?;
+    // The password is in this answer only: no cache may keep it.
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        Html(html),
+    )
+        .into_response())
+}
+
+async fn render_candidate(
+    state: &AppState,
+    me: &CurrentStaff,
+    id: i64,
+    one_time: Option<String>,
+) -> Result<String, AppError> {
     let c = match candidates::get_in_scope(&state.db, &me.org, id).await {
         Ok(c) => c,
         Err(store::repo::RepoError::NotFound) => {
@@ -191,13 +231,15 @@ pub async fn candidate_detail(
     let page = CandidatePage {
         layout: Layout::staff(
             "考生详情",
-            who(&me),
+            who(me),
             &me.ctx,
             "/staff/candidates",
             me.is_admin(),
         ),
+        id: c.id,
         p,
         sheets,
+        one_time,
     };
-    Ok(Html(page.render()?))
+    Ok(page.render()?)
 }
