@@ -9,6 +9,7 @@
 //! same answer, counts against the same limits, and sends nothing.
 
 pub mod otp;
+pub mod staff;
 
 use chrono::{DateTime, Utc};
 use domain::otp::Purpose;

@@ -123,6 +123,7 @@ impl Layout {
             ("学位审核", "/staff/degree"),
         ];
         if admin {
+            items.push(("人员账号", "/staff/accounts"));
             items.push(("数据导入", "/staff/imports"));
             items.push(("学位条件设置", "/staff/degree-rules"));
             items.push(("学位批次", "/staff/degree-batches"));

@@ -423,7 +423,10 @@ async fn staff_reset_a_candidates_password_which_must_be_changed_before_anything
             .unwrap();
         assert_eq!(r.status().as_u16(), 403, "the API refuses too");
         let body: serde_json::Value = r.json().await.unwrap();
-        assert!(body["message"].as_str().unwrap().contains("修改密码"), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("修改密码"),
+            "{body}"
+        );
         let (status, page) = app
             .get_text(&visitor, "/candidate/account?must_change=1")
             .await;
@@ -452,5 +455,208 @@ async fn staff_reset_a_candidates_password_which_must_be_changed_before_anything
             .await
             .unwrap();
         assert_eq!(audited.len(), 1, "{}", b.name());
+    }
+}
+
+/// The one-time password a page shows.
+fn one_time_in(page: &str) -> String {
+    let at = page.find("<code>").expect("a one-time password") + "<code>".len();
+    page[at..].chars().take_while(|ch| *ch != '<').collect()
+}
+
+async fn sign_in(app: &TestApp, login: &str, user: &str, password: &str) -> (reqwest::Client, u16) {
+    let c = app.client();
+    let (status, _, _) = post(
+        app,
+        &c,
+        login,
+        login,
+        &[("username", user), ("password", password)],
+    )
+    .await;
+    (c, status)
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_reviewer_below_who_changes_the_password_and_reviews() {
+    use crate::common::User;
+    for b in app_backends() {
+        let app = spawn_app_with(&b, |_| {}).await;
+        let admin = app
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
+            .await;
+        let (status, page) = app.get_text(&admin, "/staff/accounts").await;
+        assert_eq!(status, 200, "{}", b.name());
+        assert!(
+            page.contains(accounts::STAFF_CQ_UNIVERSITY),
+            "the subtree's accounts"
+        );
+        assert!(
+            !page.contains(accounts::STAFF_YN_UNIVERSITY),
+            "not another province's"
+        );
+        let university = store::repo::staff::by_username(&app.db.db, accounts::STAFF_CQ_UNIVERSITY)
+            .await
+            .unwrap()
+            .unwrap()
+            .org_id
+            .to_string();
+        let create = |username: &'static str| {
+            let admin = admin.clone();
+            let app = &app;
+            let university = university.clone();
+            async move {
+                post(
+                    app,
+                    &admin,
+                    "/staff/accounts",
+                    "/staff/accounts",
+                    &[
+                        ("username", username),
+                        ("display_name", "李老师"),
+                        ("org_id", &university),
+                        ("role", "reviewer"),
+                    ],
+                )
+                .await
+            }
+        };
+        let (status, _, page) = create("l").await;
+        assert_eq!(status, 422);
+        assert!(
+            page.contains("用户名应为3至32个字符，实际为1个字符"),
+            "{page}"
+        );
+        let (status, _, page) = create("cqnu-li").await;
+        assert_eq!(status, 200, "{page}");
+        let first = one_time_in(&page);
+        let (status, _, page) = create("cqnu-li").await;
+        assert_eq!(status, 409);
+        assert!(page.contains("已被使用"));
+
+        // The new reviewer signs in, must change the password first, then reviews.
+        let (reviewer, status) = sign_in(&app, "/staff/login", "cqnu-li", &first).await;
+        assert_eq!(status, 303);
+        let r = reviewer
+            .get(app.url("/staff/reviews"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/staff/account?must_change=1");
+        let (status, _, _) = post(
+            &app,
+            &reviewer,
+            "/staff/account",
+            "/staff/account/password",
+            &[
+                ("current", first.as_str()),
+                ("password", "Beibei-2026"),
+                ("password_confirm", "Beibei-2026"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{}", b.name());
+        assert_eq!(app.get_text(&reviewer, "/staff/reviews").await.0, 200);
+        assert_eq!(
+            app.get_text(&reviewer, "/staff/accounts").await.0,
+            403,
+            "reviewers manage nothing"
+        );
+
+        // Another province's admin cannot touch it; this admin cannot stop their own account.
+        let id = store::repo::staff::by_username(&app.db.db, "cqnu-li")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let yunnan = app
+            .with_user(User::Staff(accounts::STAFF_YN_OFFICE_ADMIN))
+            .await;
+        let (status, _, _) = post(
+            &app,
+            &yunnan,
+            "/staff/accounts",
+            &format!("/staff/accounts/{id}/disable"),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 404);
+        let own = store::repo::staff::by_username(&app.db.db, accounts::STAFF_CQ_OFFICE_ADMIN)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let (status, _, page) = post(
+            &app,
+            &admin,
+            "/staff/accounts",
+            &format!("/staff/accounts/{own}/disable"),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(page.contains("不能停用自己"));
+
+        // 停用 ends the session and refuses sign-in; 启用 lets it in again.
+        let (status, _, _) = post(
+            &app,
+            &admin,
+            "/staff/accounts",
+            &format!("/staff/accounts/{id}/disable"),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert_ne!(app.get_text(&reviewer, "/staff/reviews").await.0, 200);
+        assert_ne!(
+            sign_in(&app, "/staff/login", "cqnu-li", "Beibei-2026")
+                .await
+                .1,
+            303
+        );
+        let (status, _, _) = post(
+            &app,
+            &admin,
+            "/staff/accounts",
+            &format!("/staff/accounts/{id}/enable"),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert_eq!(
+            sign_in(&app, "/staff/login", "cqnu-li", "Beibei-2026")
+                .await
+                .1,
+            303
+        );
+
+        // 重置密码: a new one-time password, to be changed again.
+        let (status, _, page) = post(
+            &app,
+            &admin,
+            "/staff/accounts",
+            &format!("/staff/accounts/{id}/reset-password"),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 200);
+        let again = one_time_in(&page);
+        let (c, status) = sign_in(&app, "/staff/login", "cqnu-li", &again).await;
+        assert_eq!(status, 303);
+        let r = c.get(app.url("/staff")).send().await.unwrap();
+        assert_eq!(r.headers()["location"], "/staff/account?must_change=1");
+        let audited = store::entity::audit::Entity::find()
+            .filter(store::entity::audit::Column::SubjectId.eq(id))
+            .filter(store::entity::audit::Column::Action.is_in([
+                "staff.created",
+                "staff.disabled",
+                "staff.enabled",
+                "account.password_reset",
+                "account.password_changed",
+            ]))
+            .all(&app.db.db)
+            .await
+            .unwrap();
+        assert_eq!(audited.len(), 5, "{}", b.name());
     }
 }

@@ -7,6 +7,7 @@ pub mod my_account;
 pub mod province_settings;
 pub mod recovery;
 pub mod staff;
+pub mod staff_accounts;
 pub mod student;
 
 use axum::Router;
@@ -34,6 +35,7 @@ pub fn router(import_limit: usize) -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .merge(recovery::routes())
         .merge(my_account::routes())
+        .merge(staff_accounts::routes())
         .route("/candidate/profile", get(candidate::profile))
         .route(
             "/candidate/profile/edit",
