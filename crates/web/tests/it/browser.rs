@@ -1214,3 +1214,118 @@ async fn a_student_gets_the_language_recognised_applies_for_the_degree_and_is_aw
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_candidate_activates_and_an_admin_brings_in_a_reviewer() {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    with_browser("accounts", async |page| {
+        // As an import leaves a candidate: no password.
+        let c = page.app.candidate(accounts::YN_ELIGIBLE_ASSOCIATE).await;
+        store::entity::candidate::Entity::update_many()
+            .col_expr(
+                store::entity::candidate::Column::PasswordHash,
+                Expr::value(store::accounts::NO_PASSWORD),
+            )
+            .filter(store::entity::candidate::Column::Id.eq(c.id))
+            .exec(&page.app.db.db)
+            .await
+            .unwrap();
+
+        page.goto("/login").await;
+        page.find_by(
+            Locator::LinkText("首次登录（账号激活）"),
+            "the activation link",
+        )
+        .await
+        .click()
+        .await
+        .unwrap();
+        page.wait_for_path("/activate").await;
+        page.assert_fits_viewport().await;
+        page.type_into("#number", &c.admission_no).await;
+        page.type_into("#id_card_no", &c.id_card_no).await;
+        page.type_into("#name", &c.name).await;
+        page.type_into("#phone", "13912345678").await;
+        page.screenshot("activate-details").await;
+        page.click("#request-code-submit").await;
+        // The code field is on the second step only; the first has an info line of its own.
+        page.find("#code").await;
+        let info = page.text_of("#code-info").await;
+        assert!(info.contains("139****5678"), "{info}");
+        page.assert_fits_viewport().await;
+        // The code as the development outbox shows it.
+        let sent = store::sms::local::outbox(&page.app.db.db, 1).await.unwrap();
+        let body = &sent[0].body;
+        let at = body.find("验证码为").unwrap() + "验证码为".len();
+        let code: String = body[at..].chars().take(6).collect();
+        page.type_into("#code", &code).await;
+        page.type_into("#password", "Qujing-2026").await;
+        page.type_into("#password_confirm", "Qujing-2026").await;
+        page.screenshot("activate-code").await;
+        page.click("#set-password-submit").await;
+        page.wait_for_path("/login").await;
+        let note = page.text_of("[role=status]").await;
+        assert!(note.contains("账号已激活"), "{note}");
+        page.type_into("#username", &c.admission_no).await;
+        page.type_into("#password", "Qujing-2026").await;
+        page.click("#login-submit").await;
+        page.wait_for_path("/candidate/profile").await;
+
+        // The office admin creates a reviewer for a university below it.
+        page.sign_in_as("/staff/login", accounts::STAFF_YN_OFFICE_ADMIN, "/staff")
+            .await;
+        page.menu_link("人员账号").await.click().await.unwrap();
+        page.wait_for_path("/staff/accounts").await;
+        page.assert_fits_viewport().await;
+        let university = page.app.org_of(accounts::STAFF_YN_UNIVERSITY).await;
+        page.type_into("#username", "ynufe-zhao").await;
+        page.type_into("#display_name", "赵老师").await;
+        page.find("#org_id")
+            .await
+            .select_by_value(&university.id.to_string())
+            .await
+            .unwrap();
+        page.find("#role")
+            .await
+            .select_by_value("reviewer")
+            .await
+            .unwrap();
+        page.click("#new-staff-submit").await;
+        let issued = page
+            .find("#one-time-password code")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(issued.trim().len(), 12, "{issued}");
+        page.screenshot("reviewer-created").await;
+
+        // The reviewer's first sign-in leads to 我的账号 until the password is theirs.
+        page.client.delete_all_cookies().await.unwrap();
+        page.goto("/staff/login").await;
+        page.type_into("#username", "ynufe-zhao").await;
+        page.type_into("#password", issued.trim()).await;
+        page.click("#login-submit").await;
+        page.wait_for_path("/staff/account").await;
+        let note = page.text_of("#account-done").await;
+        assert!(note.contains("请先修改密码"), "{note}");
+        page.type_into("#current", issued.trim()).await;
+        page.type_into("#password", "Wuhua-2026").await;
+        page.type_into("#password_confirm", "Wuhua-2026").await;
+        page.click("#change-password-submit").await;
+        // The same path before and after: wait for the answer's query.
+        let deadline = Instant::now() + WAIT;
+        while !page.current_url().await.contains("done=password") {
+            assert!(Instant::now() < deadline, "{}", page.current_url().await);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let note = page.text_of("#account-done").await;
+        assert!(note.contains("密码已修改"), "{note}");
+        page.menu_link("毕业审核").await.click().await.unwrap();
+        page.wait_for_path("/staff/reviews").await;
+        page.assert_fits_viewport().await;
+        page.screenshot("reviewer-queue").await;
+    })
+    .await;
+}
