@@ -21,6 +21,13 @@ pub struct Line {
     pub staff: staff::Model,
     /// Its organisation.
     pub org: organisation::Model,
+    /// Until when sign-in is locked after wrong passwords, if it is now.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// The sign-in counter's key of a staff account (as the sign-in page counts it).
+fn throttle_key(username: &str) -> String {
+    format!("acct:staff:{username}")
 }
 
 /// The organisations of `admin_org`'s subtree, parent before children.
@@ -39,6 +46,7 @@ pub async fn subtree(
 pub async fn list(
     db: &DatabaseConnection,
     admin_org: &organisation::Model,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Line>, RepoError> {
     let orgs = subtree(db, admin_org).await?;
     let accounts = staff::Entity::find()
@@ -46,13 +54,30 @@ pub async fn list(
         .order_by_asc(staff::Column::Username)
         .all(db)
         .await?;
+    let locks: std::collections::HashMap<String, DateTime<Utc>> =
+        crate::entity::login_throttle::Entity::find()
+            .filter(
+                crate::entity::login_throttle::Column::Key
+                    .is_in(accounts.iter().map(|s| throttle_key(&s.username))),
+            )
+            .filter(crate::entity::login_throttle::Column::LockedUntil.gt(now))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|t| t.locked_until.map(|u| (t.key, u)))
+            .collect();
     let mut lines: Vec<Line> = accounts
         .into_iter()
         .filter_map(|s| {
+            let locked_until = locks.get(&throttle_key(&s.username)).copied();
             orgs.iter()
                 .find(|o| o.id == s.org_id)
                 .cloned()
-                .map(|org| Line { staff: s, org })
+                .map(|org| Line {
+                    staff: s,
+                    org,
+                    locked_until,
+                })
         })
         .collect();
     lines.sort_by(|a, b| a.org.path.cmp(&b.org.path));
@@ -219,4 +244,33 @@ pub async fn reset(
     let password =
         reset_to_one_time(db, Me::Staff(target.id), ResetBy::Staff(admin.id), now, ip).await?;
     Ok((target, password))
+}
+
+/// 解除锁定: forgets the account's wrong sign-ins, so its own password works again at once.
+pub async fn unlock(
+    db: &DatabaseConnection,
+    admin: &staff::Model,
+    admin_org: &organisation::Model,
+    id: i64,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<(), RepoError> {
+    let target = in_subtree(db, admin_org, id).await?;
+    let txn = db.begin().await?;
+    crate::repo::throttle::clear(&txn, &throttle_key(&target.username)).await?;
+    audit::record(
+        &txn,
+        now,
+        Actor {
+            kind: "staff",
+            id: Some(admin.id),
+        },
+        "staff.unlocked",
+        ("staff", Some(target.id)),
+        &format!("username={}", target.username),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

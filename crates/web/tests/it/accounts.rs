@@ -630,6 +630,26 @@ async fn an_admin_creates_a_reviewer_below_who_changes_the_password_and_reviews(
             303
         );
 
+        // Locked by wrong passwords: listed so, and 解除锁定 lets the right one in at once.
+        for _ in 0..5 {
+            sign_in(&app, "/staff/login", "cqnu-li", "Wrong-2026x").await;
+        }
+        let (_, locked) = sign_in(&app, "/staff/login", "cqnu-li", "Beibei-2026").await;
+        assert_ne!(locked, 303, "locked after five wrong passwords");
+        let (_, page) = app.get_text(&admin, "/staff/accounts").await;
+        assert!(page.contains("已锁定"), "{page}");
+        let (status, _, _) = post(
+            &app,
+            &admin,
+            "/staff/accounts",
+            &format!("/staff/accounts/{id}/unlock"),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let (_, unlocked) = sign_in(&app, "/staff/login", "cqnu-li", "Beibei-2026").await;
+        assert_eq!(unlocked, 303, "{}", b.name());
+
         // 重置密码: a new one-time password, to be changed again.
         let (status, _, page) = post(
             &app,
@@ -651,12 +671,13 @@ async fn an_admin_creates_a_reviewer_below_who_changes_the_password_and_reviews(
                 "staff.created",
                 "staff.disabled",
                 "staff.enabled",
+                "staff.unlocked",
                 "account.password_reset",
                 "account.password_changed",
             ]))
             .all(&app.db.db)
             .await
             .unwrap();
-        assert_eq!(audited.len(), 5, "{}", b.name());
+        assert_eq!(audited.len(), 6, "{}", b.name());
     }
 }

@@ -25,6 +25,7 @@ struct Row {
     role: &'static str,
     state: &'static str,
     disabled: bool,
+    locked: bool,
     me: bool,
 }
 
@@ -75,14 +76,17 @@ async fn render(
     message: Option<String>,
     error: Option<String>,
 ) -> Result<String, AppError> {
-    let rows = accounts::list(&state.db, &me.0.org)
+    let rows = accounts::list(&state.db, &me.0.org, state.now())
         .await?
         .into_iter()
         .map(|l| Row {
             id: l.staff.id,
             role: domain::StaffRole::from_code(&l.staff.role).map_or("", |r| r.label()),
+            locked: l.locked_until.is_some(),
             state: if l.staff.disabled {
                 "已停用"
+            } else if l.locked_until.is_some() {
+                "已锁定（密码错误次数过多）"
             } else if l.staff.must_change_password {
                 "待首次修改密码"
             } else {
@@ -125,6 +129,7 @@ pub async fn page(
 ) -> Result<Html<String>, AppError> {
     let message = d.done.as_deref().map(|d| match d {
         "disabled" => "账号已停用，其登录已全部退出。".to_owned(),
+        "unlocked" => "已解除锁定，本人可用自己的密码登录。".to_owned(),
         _ => "账号已启用。".to_owned(),
     });
     Ok(Html(
@@ -248,6 +253,27 @@ pub async fn enable(
     set_disabled(state, me, id, false).await
 }
 
+/// POST /staff/accounts/{id}/unlock
+pub async fn unlock(
+    State(state): State<AppState>,
+    me: CurrentAdmin,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    match accounts::unlock(
+        &state.db,
+        &me.0.staff,
+        &me.0.org,
+        id,
+        state.now(),
+        Some(me.0.ctx.ip.as_str()),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to("/staff/accounts?done=unlocked").into_response()),
+        Err(e) => refused(&state, &me, NewForm::default(), e).await,
+    }
+}
+
 /// POST /staff/accounts/{id}/reset-password: a one-time password, shown once.
 pub async fn reset(
     State(state): State<AppState>,
@@ -285,5 +311,6 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/staff/accounts", get(page).post(create))
         .route("/staff/accounts/{id}/disable", post(disable))
         .route("/staff/accounts/{id}/enable", post(enable))
+        .route("/staff/accounts/{id}/unlock", post(unlock))
         .route("/staff/accounts/{id}/reset-password", post(reset))
 }
