@@ -49,6 +49,14 @@ impl Holder {
         }
     }
 
+    /// The account of this kind with `id`.
+    pub fn me(&self, id: i64) -> Me {
+        match self {
+            Holder::Candidate => Me::Candidate(id),
+            Holder::Student => Me::Student(id),
+        }
+    }
+
     /// The purpose of its activation codes.
     pub fn activation(&self) -> Purpose {
         match self {
@@ -218,36 +226,15 @@ pub async fn set_password_with_code(
     let activating = purpose == holder.activation();
     let txn = db.begin().await?;
     otp::use_code(&txn, matched, now).await?;
-    let changed = match holder {
-        Holder::Candidate => {
-            let mut q = candidate::Entity::update_many()
-                .col_expr(candidate::Column::PasswordHash, Expr::value(hash))
-                .col_expr(candidate::Column::MustChangePassword, Expr::value(false))
-                .col_expr(candidate::Column::UpdatedAt, Expr::value(now));
-            if activating {
-                q = q.col_expr(candidate::Column::Phone, Expr::value(phone));
-            }
-            q.filter(candidate::Column::Id.eq(account.id))
-                .exec(&txn)
-                .await?
-                .rows_affected
-        }
-        Holder::Student => {
-            let mut q = student::Entity::update_many()
-                .col_expr(student::Column::PasswordHash, Expr::value(hash))
-                .col_expr(student::Column::MustChangePassword, Expr::value(false));
-            if activating {
-                q = q.col_expr(student::Column::Phone, Expr::value(phone));
-            }
-            q.filter(student::Column::Id.eq(account.id))
-                .exec(&txn)
-                .await?
-                .rows_affected
-        }
-    };
-    if changed != 1 {
-        return Err(RepoError::NotFound);
-    }
+    write_password(
+        &txn,
+        holder.me(account.id),
+        hash,
+        false,
+        activating.then_some(phone),
+        now,
+    )
+    .await?;
     crate::repo::session::delete_for_user(&txn, holder.kind(), account.id).await?;
     audit::record(
         &txn,
@@ -300,6 +287,60 @@ impl Me {
         match self {
             Me::Candidate(id) | Me::Student(id) | Me::Staff(id) => *id,
         }
+    }
+}
+
+/// Writes an account's new password hash in the caller's transaction, with whether it must be
+/// changed at the next sign-in and, at activation, the phone just confirmed (staff accounts keep
+/// no phone). `NotFound` when the account is gone.
+async fn write_password<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    me: Me,
+    hash: String,
+    must_change: bool,
+    phone: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    use crate::entity::staff;
+    let changed = match me {
+        Me::Candidate(id) => {
+            let mut q = candidate::Entity::update_many()
+                .col_expr(candidate::Column::PasswordHash, Expr::value(hash))
+                .col_expr(
+                    candidate::Column::MustChangePassword,
+                    Expr::value(must_change),
+                )
+                .col_expr(candidate::Column::UpdatedAt, Expr::value(now));
+            if let Some(p) = phone {
+                q = q.col_expr(candidate::Column::Phone, Expr::value(p));
+            }
+            q.filter(candidate::Column::Id.eq(id)).exec(conn).await?
+        }
+        Me::Student(id) => {
+            let mut q = student::Entity::update_many()
+                .col_expr(student::Column::PasswordHash, Expr::value(hash))
+                .col_expr(
+                    student::Column::MustChangePassword,
+                    Expr::value(must_change),
+                );
+            if let Some(p) = phone {
+                q = q.col_expr(student::Column::Phone, Expr::value(p));
+            }
+            q.filter(student::Column::Id.eq(id)).exec(conn).await?
+        }
+        Me::Staff(id) => {
+            staff::Entity::update_many()
+                .col_expr(staff::Column::PasswordHash, Expr::value(hash))
+                .col_expr(staff::Column::MustChangePassword, Expr::value(must_change))
+                .filter(staff::Column::Id.eq(id))
+                .exec(conn)
+                .await?
+        }
+    };
+    if changed.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(RepoError::NotFound)
     }
 }
 
@@ -366,45 +407,7 @@ pub async fn change_password(
         .await?
         .map_err(RepoError::Invalid)?;
     let txn = db.begin().await?;
-    let changed = match me {
-        Me::Candidate(id) => {
-            candidate::Entity::update_many()
-                .col_expr(candidate::Column::PasswordHash, Expr::value(hash))
-                .col_expr(candidate::Column::MustChangePassword, Expr::value(false))
-                .col_expr(candidate::Column::UpdatedAt, Expr::value(now))
-                .filter(candidate::Column::Id.eq(id))
-                .exec(&txn)
-                .await?
-                .rows_affected
-        }
-        Me::Student(id) => {
-            student::Entity::update_many()
-                .col_expr(student::Column::PasswordHash, Expr::value(hash))
-                .col_expr(student::Column::MustChangePassword, Expr::value(false))
-                .filter(student::Column::Id.eq(id))
-                .exec(&txn)
-                .await?
-                .rows_affected
-        }
-        Me::Staff(id) => {
-            crate::entity::staff::Entity::update_many()
-                .col_expr(
-                    crate::entity::staff::Column::PasswordHash,
-                    Expr::value(hash),
-                )
-                .col_expr(
-                    crate::entity::staff::Column::MustChangePassword,
-                    Expr::value(false),
-                )
-                .filter(crate::entity::staff::Column::Id.eq(id))
-                .exec(&txn)
-                .await?
-                .rows_affected
-        }
-    };
-    if changed != 1 {
-        return Err(RepoError::NotFound);
-    }
+    write_password(&txn, me, hash, false, None, now).await?;
     crate::repo::session::delete_others(&txn, me.kind(), me.id(), keep).await?;
     audit::record(
         &txn,
@@ -528,43 +531,12 @@ pub async fn reset_to_one_time(
         .await?
         .map_err(RepoError::Invalid)?;
     let txn = db.begin().await?;
-    let (changed, username) = match me {
-        Me::Candidate(id) => {
-            let n = candidate::Entity::update_many()
-                .col_expr(candidate::Column::PasswordHash, Expr::value(hash))
-                .col_expr(candidate::Column::MustChangePassword, Expr::value(true))
-                .col_expr(candidate::Column::UpdatedAt, Expr::value(now))
-                .filter(candidate::Column::Id.eq(id))
-                .exec(&txn)
-                .await?
-                .rows_affected;
-            (n, crate::repo::candidate::get(&txn, id).await?.admission_no)
-        }
-        Me::Student(id) => {
-            let n = student::Entity::update_many()
-                .col_expr(student::Column::PasswordHash, Expr::value(hash))
-                .col_expr(student::Column::MustChangePassword, Expr::value(true))
-                .filter(student::Column::Id.eq(id))
-                .exec(&txn)
-                .await?
-                .rows_affected;
-            (n, crate::repo::student::get(&txn, id).await?.student_no)
-        }
-        Me::Staff(id) => {
-            use crate::entity::staff;
-            let n = staff::Entity::update_many()
-                .col_expr(staff::Column::PasswordHash, Expr::value(hash))
-                .col_expr(staff::Column::MustChangePassword, Expr::value(true))
-                .filter(staff::Column::Id.eq(id))
-                .exec(&txn)
-                .await?
-                .rows_affected;
-            (n, crate::repo::staff::get(&txn, id).await?.username)
-        }
+    write_password(&txn, me, hash, true, None, now).await?;
+    let username = match me {
+        Me::Candidate(id) => crate::repo::candidate::get(&txn, id).await?.admission_no,
+        Me::Student(id) => crate::repo::student::get(&txn, id).await?.student_no,
+        Me::Staff(id) => crate::repo::staff::get(&txn, id).await?.username,
     };
-    if changed != 1 {
-        return Err(RepoError::NotFound);
-    }
     crate::repo::session::delete_for_user(&txn, me.kind(), me.id()).await?;
     // The sign-in counter of the account (see the web layer's throttle keys): a lock would
     // otherwise keep the person out with the new password.
