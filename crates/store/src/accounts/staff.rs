@@ -149,11 +149,14 @@ pub async fn create(
             "姓名应为1至30个字，实际为{n}个字"
         )));
     }
-    let org = crate::repo::org::get(db, new.org_id)
-        .await
-        .ok()
-        .filter(|o| crate::repo::org::is_within(o, admin_org))
-        .ok_or_else(|| RepoError::Invalid("请选择本机构或下级机构".to_owned()))?;
+    // An organisation outside the subtree reads like one that does not exist; a database
+    // failure stays one.
+    let outside = || RepoError::Invalid("请选择本机构或下级机构".to_owned());
+    let org = match crate::repo::org::get(db, new.org_id).await {
+        Ok(o) if crate::repo::org::is_within(&o, admin_org) => o,
+        Ok(_) | Err(RepoError::NotFound) => return Err(outside()),
+        Err(e) => return Err(e),
+    };
     let password = one_time_password();
     let owned = password.clone();
     let hash = tokio::task::spawn_blocking(move || crate::repo::password::hash(&owned))
