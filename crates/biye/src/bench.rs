@@ -68,6 +68,7 @@ async fn import(rows: u64, candidates: u64) -> anyhow::Result<()> {
             ip: None,
             now: chrono::Utc::now(),
             scope: None,
+            school: None,
         },
     )
     .await

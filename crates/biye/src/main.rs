@@ -76,6 +76,11 @@ enum Command {
         kind: ImportKindArg,
         /// The file.
         file: PathBuf,
+        /// The school of continuing education (its organisation code or name) whose students
+        /// the file holds: required for `students`; for `student-scores` it limits the rows to
+        /// that school's students.
+        #[arg(long)]
+        school: Option<String>,
     },
     /// Maintain the working-day calendar: public holidays and adjusted working days (调休),
     /// from which the certificate pickup date is counted.
@@ -165,6 +170,10 @@ enum ImportKindArg {
     Diplomas,
     /// 13位准考证成绩: results under older 13-character admission numbers (`legacy-scores`).
     LegacyScores,
+    /// 学生: continuing-education students of the school named by `--school`.
+    Students,
+    /// 学生成绩: course results of continuing-education students (`student-scores`).
+    StudentScores,
 }
 
 fn init_tracing(format: &str, default_filter: &str) {
@@ -345,7 +354,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Backup { dest } => backup(&cfg, &dest).await,
-        Command::Import { kind, file } => {
+        Command::Import { kind, file, school } => {
             let db = open(&cfg).await?;
             let kind = match kind {
                 ImportKindArg::Candidates => store::import::ImportKind::Candidates,
@@ -353,8 +362,14 @@ async fn main() -> anyhow::Result<()> {
                 ImportKindArg::Plans => store::import::ImportKind::Plans,
                 ImportKindArg::Diplomas => store::import::ImportKind::Diplomas,
                 ImportKindArg::LegacyScores => store::import::ImportKind::LegacyScores,
+                ImportKindArg::Students => store::import::ImportKind::Students,
+                ImportKindArg::StudentScores => store::import::ImportKind::StudentScores,
             };
-            import(&db, kind, &file).await
+            let school = match school {
+                Some(s) => Some(school_id(&db, &s).await?),
+                None => None,
+            };
+            import(&db, kind, &file, school).await
         }
         Command::Calendar { action } => {
             let db = open(&cfg).await?;
@@ -547,10 +562,33 @@ fn check_photo(file: &std::path::Path, fix: Option<&std::path::Path>) -> anyhow:
     }
 }
 
+/// The organisation `--school` names, by code or else by its exact name; whether it is a school
+/// of continuing education is the import's to say.
+async fn school_id(db: &store::Db, code_or_name: &str) -> anyhow::Result<i64> {
+    use store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let wanted = code_or_name.trim();
+    if let Some(org) = store::repo::org::by_code(db, wanted)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
+        return Ok(org.id);
+    }
+    let named = store::entity::organisation::Entity::find()
+        .filter(store::entity::organisation::Column::Name.eq(wanted))
+        .all(db)
+        .await?;
+    match named.as_slice() {
+        [org] => Ok(org.id),
+        [] => anyhow::bail!("机构“{wanted}”不存在：--school 应为机构代码或机构全称"),
+        _ => anyhow::bail!("名为“{wanted}”的机构不止一个，请用机构代码指定 --school"),
+    }
+}
+
 async fn import(
     db: &store::Db,
     kind: store::import::ImportKind,
     file: &std::path::Path,
+    school: Option<i64>,
 ) -> anyhow::Result<()> {
     let format = tabular::Format::from_path(file).map_err(|e| anyhow::anyhow!("{e}"))?;
     let name = file
@@ -568,6 +606,7 @@ async fn import(
             ip: None,
             now: chrono::Utc::now(),
             scope: None,
+            school,
         },
     )
     .await

@@ -900,3 +900,104 @@ fn an_unknown_sqlite_synchronous_setting_is_refused_by_name() {
     );
     assert!(!db.exists(), "nothing was created");
 }
+
+#[test]
+fn the_sample_student_files_import_for_a_school_named_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = biye()
+        .args([
+            "demo",
+            "--seed-only",
+            "--password",
+            "Demo2026pass",
+            "--data",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("demo.sqlite").display()
+    );
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/imports");
+    let students = samples.join("students.csv");
+    let scores = samples.join("student-scores.csv");
+    let run = |args: &[&str]| {
+        biye()
+            .env("BIYE_DATABASE_URL", &url)
+            .env("BIYE_DATA_DIR", dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let text = |out: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+
+    // Without a school, and for an organisation that is no school: refused, nothing changed.
+    let out = run(&["import", "students", students.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--school"), "{}", text(&out));
+    let office = store::demo::catalog::orgs()
+        .iter()
+        .find(|o| o.kind == "municipal_office")
+        .unwrap();
+    let out = run(&[
+        "import",
+        "students",
+        students.to_str().unwrap(),
+        "--school",
+        office.code,
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("只能导入到继续教育学院"),
+        "{}",
+        text(&out)
+    );
+
+    // The school by its code, then by its name.
+    let school = store::demo::catalog::orgs()
+        .iter()
+        .find(|o| o.kind == "continuing_ed_school")
+        .unwrap();
+    let out = run(&[
+        "import",
+        "students",
+        students.to_str().unwrap(),
+        "--school",
+        school.code,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("新增 3 行，更新 0 行"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&[
+        "import",
+        "student-scores",
+        scores.to_str().unwrap(),
+        "--school",
+        school.name,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("已导入 6 行"), "{}", text(&out));
+    // Imported again: every row updates.
+    let out = run(&["import", "student-scores", scores.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("新增 0 行，更新 6 行"),
+        "{}",
+        text(&out)
+    );
+}

@@ -136,12 +136,14 @@ pub mod person;
 pub mod province;
 pub mod review;
 pub mod score;
+pub mod student;
 
 pub use ids::*;
 pub use org::*;
 pub use person::*;
 pub use province::Province;
 pub use score::*;
+pub use student::{EnrolmentStatus, EntryMonth, Grade, StudyLevel};
 
 /// A value was rejected; the payload is a specific Simplified Chinese message
 /// naming the rule that failed and, where it helps, the limit and actual value.

@@ -29,6 +29,8 @@ pub struct DegreeFormData {
     pub student_no: String,
     /// 考生号.
     pub exam_reg_no: String,
+    /// 本科入学年月, YYYYMM, when the register has it (empty: to be filled in).
+    pub entry_month: String,
     /// 专业名称.
     pub major: String,
     /// 层次, e.g. 专升本.
@@ -76,7 +78,7 @@ fn rows(d: &DegreeFormData) -> Vec<(&'static str, Vec<Field>)> {
                 ("专业名称", d.major.clone(), false),
                 ("考生号", d.exam_reg_no.clone(), false),
                 ("层次", d.level.clone(), false),
-                ("本科入学年月", String::new(), false),
+                ("本科入学年月", d.entry_month.clone(), false),
                 ("本科毕业年月", String::new(), false),
                 ("国家或地区", "中国".to_owned(), false),
                 yes_no("是否第二学位"),
@@ -191,6 +193,7 @@ mod tests {
             id_card_no: "50010119980504002X".into(),
             student_no: "2022130502001".into(),
             exam_reg_no: "22500101150001".into(),
+            entry_month: "202203".into(),
             major: "视觉传达设计".into(),
             level: "专升本".into(),
             conditions: vec![("平均成绩".into(), "91.95".into())],
@@ -209,6 +212,7 @@ mod tests {
         assert_eq!(value_of("姓名"), Data::String("单丽丽".into()));
         assert_eq!(value_of("姓名拼音"), Data::String("Shan Lili".into()));
         assert_eq!(value_of("学号"), Data::String("2022130502001".into()));
+        assert_eq!(value_of("本科入学年月"), Data::String("202203".into()));
         assert_eq!(value_of("是否联合学位"), Data::String("否".into()));
         assert_eq!(value_of("平均成绩"), Data::String("91.95".into()));
         let email = value_of("电子邮箱");

@@ -612,6 +612,8 @@ const STUDENTS: &[NamedStudent] = &[
 
 /// Grade of the named students, as on the seed's sample screen.
 const GRADE: &str = "2022级";
+/// 本科入学年月 of that class, as on the seed's sample form.
+const ENTRY_MONTH: &str = "202203";
 
 /// End-of-term exam dates of a 2022级 专升本 class (enrolled March 2022), thesis defence last.
 fn term_dates() -> anyhow::Result<([NaiveDate; 4], NaiveDate)> {
@@ -657,6 +659,7 @@ pub(super) async fn students<C: ConnectionTrait>(
             enrolment_status: Set("在籍".to_owned()),
             learning_centre: Set("继续教育学院".to_owned()),
             school_org_id: Set(school),
+            entry_month: Set(Some(ENTRY_MONTH.to_owned())),
             password_hash: Set(opts.password_hash.clone()),
             created_at: Set(opts.now),
             ..Default::default()

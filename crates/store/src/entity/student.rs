@@ -17,9 +17,13 @@ pub struct Model {
     pub ethnicity: String,
     pub political_status: String,
     pub phone: Option<String>,
+    /// 层次 as shown, a `domain::StudyLevel` label (专升本): the register's own word, which every
+    /// page prints as it is.
     pub study_level: String,
     pub major_id: i64,
+    /// 年级 as shown, `2022级` (`domain::Grade::label`).
     pub grade: String,
+    /// 学籍状态 as shown, a `domain::EnrolmentStatus` label (在籍).
     pub enrolment_status: String,
     pub learning_centre: String,
     pub school_org_id: i64,
@@ -27,6 +31,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The password was set by someone else and must be changed before anything else.
     pub must_change_password: bool,
+    /// 本科入学年月, `YYYYMM`, when the school's register gave it.
+    pub entry_month: Option<String>,
 }
 
 /// No declared relations: queries join explicitly.

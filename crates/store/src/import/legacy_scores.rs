@@ -180,6 +180,7 @@ pub(crate) async fn run(
     Ok(Outcome {
         rows,
         imported,
+        updated: 0,
         errors,
     })
 }

@@ -1,5 +1,6 @@
 //! Spreadsheet imports of candidates (考生), scores (成绩), exam plans (考试计划), the prior-diploma
-//! registry (学历库) and results under older 13-character admission numbers (13位准考证成绩).
+//! registry (学历库), results under older 13-character admission numbers (13位准考证成绩), and a
+//! school of continuing education's students (学生) and their scores (学生成绩).
 //!
 //! Every file is all-or-nothing: its rows are validated and written inside one transaction,
 //! every row is checked even after the first error so that one report lists everything to fix,
@@ -18,6 +19,10 @@ mod report;
 mod score_rows;
 mod scores;
 mod source;
+mod student_rows;
+mod student_score_rows;
+mod student_scores;
+mod students;
 pub mod synthetic;
 mod values;
 
@@ -45,6 +50,10 @@ pub enum ImportKind {
     Diplomas,
     /// 13位准考证成绩: one result under an older 13-character admission number per row.
     LegacyScores,
+    /// 学生: one continuing-education student of the importing school per row.
+    Students,
+    /// 学生成绩: one course result of a continuing-education student per row.
+    StudentScores,
 }
 
 impl ImportKind {
@@ -55,6 +64,8 @@ impl ImportKind {
         ImportKind::Plans,
         ImportKind::Diplomas,
         ImportKind::LegacyScores,
+        ImportKind::Students,
+        ImportKind::StudentScores,
     ];
 
     /// Stable code used in URLs, `import_runs.kind` and audit actions.
@@ -65,6 +76,8 @@ impl ImportKind {
             ImportKind::Plans => "plans",
             ImportKind::Diplomas => "diplomas",
             ImportKind::LegacyScores => "legacy_scores",
+            ImportKind::Students => "students",
+            ImportKind::StudentScores => "student_scores",
         }
     }
 
@@ -76,7 +89,20 @@ impl ImportKind {
             ImportKind::Plans => "考试计划",
             ImportKind::Diplomas => "学历库（前置学历核查）",
             ImportKind::LegacyScores => "13位准考证成绩",
+            ImportKind::Students => "学生",
+            ImportKind::StudentScores => "学生成绩",
         }
+    }
+
+    /// Whether a row may change a record already there (re-importing a student updates them);
+    /// the other kinds only add.
+    pub fn updates(self) -> bool {
+        matches!(self, ImportKind::Students | ImportKind::StudentScores)
+    }
+
+    /// Whether the rows belong to one school of continuing education, named by the request.
+    pub fn for_school(self) -> bool {
+        matches!(self, ImportKind::Students | ImportKind::StudentScores)
     }
 
     /// The kind with the given code.
@@ -100,6 +126,10 @@ pub enum ImportError {
     /// The header row lacks required columns (listed by their Chinese headers).
     #[error("缺少必需的列：{}", .0.join("、"))]
     MissingColumns(Vec<String>),
+    /// The file cannot be imported for whom it was asked, e.g. students for an organisation that
+    /// is not a school of continuing education; the message says why.
+    #[error("{0}")]
+    Refused(String),
     /// The database failed.
     #[error("数据库错误，导入未完成")]
     Db(#[from] DbErr),
@@ -125,6 +155,11 @@ pub struct ImportRequest<'a> {
     /// Tree path of the importing organisation ("/1/"): rows may only touch organisations and
     /// candidates within it. `None` (the command line, run by an operator) means everything.
     pub scope: Option<&'a str>,
+    /// The school of continuing education whose students (and their scores) the file holds: the
+    /// importer's own organisation on the staff page, `--school` on the command line. Required
+    /// for students; for student scores `None` (the command line) means any school's students.
+    /// The other kinds ignore it.
+    pub school: Option<i64>,
 }
 
 impl ImportRequest<'_> {
@@ -145,6 +180,8 @@ impl ImportRequest<'_> {
 pub(crate) struct Outcome {
     rows: u64,
     imported: u64,
+    /// Of `imported`, the rows that changed a record already there.
+    updated: u64,
     errors: report::ErrorLog,
 }
 
@@ -175,6 +212,8 @@ pub async fn import_file(
         ImportKind::Plans => plans::run(&txn, table, &req).await,
         ImportKind::Diplomas => diplomas::run(&txn, table, &req).await,
         ImportKind::LegacyScores => legacy_scores::run(&txn, table, &req).await,
+        ImportKind::Students => students::run(&txn, table, &req).await,
+        ImportKind::StudentScores => student_scores::run(&txn, table, &req).await,
     };
     let outcome = match result {
         Ok(o) if o.rows == 0 => {
@@ -195,11 +234,14 @@ pub async fn import_file(
     }
 
     let error_count = outcome.errors.count();
+    let refused_rows = outcome.errors.rows();
     let mut report = ImportReport {
         kind: req.kind,
         file_name: req.file_name.to_owned(),
         rows: outcome.rows,
         imported: if succeeded { outcome.imported } else { 0 },
+        updated: if succeeded { outcome.updated } else { 0 },
+        refused_rows,
         error_count,
         errors: outcome.errors.into_kept(),
         encoding,

@@ -33,6 +33,11 @@ pub struct ImportReport {
     pub rows: u64,
     /// Rows written; 0 when the file was rejected, since imports are all-or-nothing.
     pub imported: u64,
+    /// Of `imported`, the rows that updated a record already there (a re-imported 学号); the rest
+    /// created one. Always 0 for kinds that only add ([`ImportKind::updates`]).
+    pub updated: u64,
+    /// Rows with at least one error, none of which was written.
+    pub refused_rows: u64,
     /// Every error found, including those beyond the kept list.
     pub error_count: u64,
     /// The first [`MAX_KEPT_ERRORS`] errors in file order.
@@ -51,8 +56,21 @@ impl ImportReport {
 
     /// A one-line Chinese summary for a flash message or an audit entry.
     pub fn summary(&self) -> String {
-        if self.succeeded() {
+        if self.succeeded() && self.kind.updates() {
+            format!(
+                "导入成功：共 {} 行，已导入 {} 行（新增 {} 行，更新 {} 行）",
+                self.rows,
+                self.imported,
+                self.imported.saturating_sub(self.updated),
+                self.updated
+            )
+        } else if self.succeeded() {
             format!("导入成功：共 {} 行，已导入 {} 行", self.rows, self.imported)
+        } else if self.kind.updates() {
+            format!(
+                "导入失败：共 {} 行，其中 {} 行有误（{} 处错误），未导入任何数据",
+                self.rows, self.refused_rows, self.error_count
+            )
         } else {
             format!(
                 "导入失败：共 {} 行，发现 {} 处错误，未导入任何数据",
@@ -70,6 +88,9 @@ pub(crate) struct ErrorLog {
     /// Errors of the chunk being processed: lookups run after parsing, so a chunk's errors are
     /// found out of row order and are sorted before they join the kept list.
     pending: Vec<RowError>,
+    /// Rows with at least one error, each counted once however many cells failed (a plan row
+    /// may fail again in the whole-file checks after its chunk).
+    rows: std::collections::HashSet<u64>,
 }
 
 impl ErrorLog {
@@ -82,6 +103,7 @@ impl ErrorLog {
         reason: impl Into<String>,
     ) {
         self.count += 1;
+        self.rows.insert(line);
         // A chunk's pending errors are bounded by its rows, so only a full kept list stops them.
         if self.kept.len() < MAX_KEPT_ERRORS {
             self.pending.push(RowError {
@@ -109,6 +131,11 @@ impl ErrorLog {
     /// The total number of errors found.
     pub(crate) fn count(&self) -> u64 {
         self.count
+    }
+
+    /// How many rows had an error.
+    pub(crate) fn rows(&self) -> u64 {
+        self.rows.len() as u64
     }
 
     /// The kept errors, in file order.
@@ -170,6 +197,9 @@ mod tests {
             log.push(10 + i, "成绩", "", "c");
         }
         assert_eq!(log.count(), 2002);
+        assert_eq!(log.rows(), 2002);
+        log.push(10, "考试日期", "", "d");
+        assert_eq!((log.count(), log.rows()), (2003, 2002));
         let kept = log.into_kept();
         assert_eq!(kept.len(), MAX_KEPT_ERRORS);
         assert_eq!(kept[0].line, 3);

@@ -11,6 +11,26 @@ const FIRST_EXAM_YEAR: i32 = 1981;
 /// because many score sheets only name the exam session. A time after the date (Excel date-time
 /// cells) is ignored. The date must lie between 1981 and `today`.
 pub(crate) fn parse_exam_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    parse_date(raw, today, FIRST_EXAM_YEAR, "自学考试此前尚未开考")
+}
+
+/// Parses the date of a continuing-education student's course result in the same shapes as
+/// [`parse_exam_date`]; it must lie between [`domain::student::FIRST_GRADE_YEAR`] and `today`.
+pub(crate) fn parse_course_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    parse_date(
+        raw,
+        today,
+        domain::student::FIRST_GRADE_YEAR,
+        "早于可导入的最早年级",
+    )
+}
+
+fn parse_date(
+    raw: &str,
+    today: NaiveDate,
+    first_year: i32,
+    too_early: &str,
+) -> Result<NaiveDate, String> {
     let text = raw.trim();
     if text.is_empty() {
         return Err("考试日期不能为空".to_owned());
@@ -59,9 +79,9 @@ pub(crate) fn parse_exam_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, 
     let year = i32::try_from(year).map_err(|_| bad_format())?;
     let date = NaiveDate::from_ymd_opt(year, month, day)
         .ok_or_else(|| format!("考试日期无效：“{text}”不是真实存在的日期"))?;
-    if date.year() < FIRST_EXAM_YEAR {
+    if date.year() < first_year {
         return Err(format!(
-            "考试日期{}早于{FIRST_EXAM_YEAR}年，自学考试此前尚未开考",
+            "考试日期{}早于{first_year}年，{too_early}",
             date.format("%Y-%m-%d")
         ));
     }

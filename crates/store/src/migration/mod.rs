@@ -19,6 +19,7 @@ mod m20261203_000015_school_stages;
 mod m20261203_000016_sms_codes;
 mod m20261203_000017_session_origin;
 mod m20261203_000018_must_change_password;
+mod m20261203_000021_student_entry_month;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_sms_codes::Migration),
             Box::new(m20261203_000017_session_origin::Migration),
             Box::new(m20261203_000018_must_change_password::Migration),
+            Box::new(m20261203_000021_student_entry_month::Migration),
         ]
     }
 }

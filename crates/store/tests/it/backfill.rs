@@ -532,6 +532,7 @@ async fn legacy_import_with_one_bad_row_writes_nothing() {
                         ip: None,
                         now: now(),
                         scope: None,
+                        school: None,
                     },
                 )
                 .await

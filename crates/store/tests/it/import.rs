@@ -108,6 +108,7 @@ async fn import(
             ip: Some("127.0.0.1"),
             now: Utc::now().trunc_subsecs(0),
             scope: None,
+            school: None,
         },
     )
     .await

@@ -14,6 +14,7 @@ mod database;
 mod degree;
 mod demo;
 mod import;
+mod import_students;
 mod language;
 mod objects_s3;
 mod yunnan;

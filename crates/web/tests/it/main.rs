@@ -16,6 +16,7 @@ mod degree;
 mod graduation;
 mod hardening;
 mod imports;
+mod imports_students;
 mod language;
 mod payments;
 mod province;

@@ -1,4 +1,5 @@
-//! The admin upload page for imports of candidates, scores and exam plans.
+//! The admin upload page for imports of candidates, scores, exam plans, and a school of continuing
+//! education's students and their scores.
 //!
 //! The upload is streamed to a spool file under a size cap (never held in memory), checked for
 //! its CSRF token first, then handed to the same import the `biye import` command runs.
@@ -205,7 +206,8 @@ pub async fn upload(
             &state,
             &me,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "请选择导入类型（考生、成绩、考试计划、学历库或13位准考证成绩）。".to_owned(),
+            "请选择导入类型（考生、成绩、考试计划、学历库、13位准考证成绩、学生或学生成绩）。"
+                .to_owned(),
         )
         .await;
     };
@@ -226,6 +228,21 @@ pub async fn upload(
             format!(
                 "{}只能由市自考办或省招生考试院的管理员导入，本次未做任何更改。",
                 kind.label()
+            ),
+        )
+        .await;
+    }
+    // Students belong to the school that imports them: only a school of continuing education has any.
+    if kind.for_school() && me.0.org.kind != domain::OrgKind::ContinuingEdSchool.code() {
+        let is = domain::OrgKind::from_code(&me.0.org.kind).map_or("该类机构", |k| k.label());
+        return refuse(
+            &state,
+            &me,
+            StatusCode::FORBIDDEN,
+            format!(
+                "{}只能由继续教育学院导入到本学院，“{}”是{is}。本次未做任何更改。",
+                kind.label(),
+                me.0.org.name
             ),
         )
         .await;
@@ -272,6 +289,7 @@ pub async fn upload(
             ip: Some(&ctx.ip),
             now: state.now(),
             scope: Some(&s.org.path),
+            school: Some(s.org.id),
         },
     )
     .await;
