@@ -22,6 +22,13 @@ pub fn random_password() -> String {
     }
 }
 
+/// A random authenticator secret (160 bits) for the demo's admins.
+fn random_totp_secret() -> [u8; domain::totp::SECRET_BYTES] {
+    let mut secret = [0u8; domain::totp::SECRET_BYTES];
+    rand::thread_rng().fill(&mut secret[..]);
+    secret
+}
+
 /// Creates the organisation tree of a province's definition; organisations that exist already
 /// (by code) are kept as they are.
 pub async fn init_province(db: &store::Db, province: &str) -> anyhow::Result<usize> {
@@ -155,6 +162,15 @@ pub async fn run(args: DemoArgs, cfg: Config) -> anyhow::Result<()> {
         },
     )
     .await?;
+    // Admins must sign in with two factors: the demo's share one secret, random per seeding and
+    // printed once, to be added to an authenticator app by hand.
+    let totp_secret = random_totp_secret();
+    let admins = store::demo::enrol_admins(&db, &totp_secret, chrono::Utc::now()).await?;
+    let totp_line = format!(
+        "管理员账号（{}）已启用两步验证，共用密钥（仅显示这一次；在验证器App中选“输入设置密钥”，基于时间）：{}",
+        admins.join("、"),
+        domain::totp::secret_base32(&totp_secret)
+    );
     if seed_only {
         println!(
             "演示数据已生成：{shown}（{} 名考生，{} 条成绩，用时 {:.1} 秒）",
@@ -163,6 +179,7 @@ pub async fn run(args: DemoArgs, cfg: Config) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64()
         );
         println!("所有演示账号的密码（仅显示这一次）：{password}");
+        println!("{totp_line}");
         println!("数据库地址：{}", store::db::redacted(&url));
         return Ok(());
     }
@@ -196,6 +213,7 @@ pub async fn run(args: DemoArgs, cfg: Config) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     println!("  所有演示账号的密码（仅显示这一次）：{password}");
+    println!("  {totp_line}");
     println!();
     for (portal, title, path) in [
         ("candidate", "自考考生（准考证号登录）", "/login"),

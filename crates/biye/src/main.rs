@@ -81,6 +81,10 @@ enum Command {
         /// that school's students.
         #[arg(long)]
         school: Option<String>,
+        /// For `staff`: the organisation (its code or name) whose admin the import acts for;
+        /// every account must belong to it or an organisation below it.
+        #[arg(long)]
+        org: Option<String>,
     },
     /// Maintain the working-day calendar: public holidays and adjusted working days (调休),
     /// from which the certificate pickup date is counted.
@@ -108,6 +112,13 @@ enum Command {
     /// Gives a staff account (a lost admin's) a one-time password that must be changed at the
     /// next sign-in; every session of the account ends and a sign-in lock is lifted.
     ResetPassword {
+        /// The staff username.
+        username: String,
+    },
+    /// Clears a staff account's two-factor sign-in (两步验证): for an admin at the top who lost
+    /// both the phone and the recovery codes. Every session of the account ends; where two
+    /// factors are required, the holder sets them up again after signing in with the password.
+    ClearTwoFactor {
         /// The staff username.
         username: String,
     },
@@ -174,6 +185,9 @@ enum ImportKindArg {
     Students,
     /// 学生成绩: course results of continuing-education students (`student-scores`).
     StudentScores,
+    /// 人员账号: staff accounts of the organisation named by `--org` and those below it, each
+    /// with a one-time password printed once.
+    Staff,
 }
 
 fn init_tracing(format: &str, default_filter: &str) {
@@ -354,7 +368,22 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Backup { dest } => backup(&cfg, &dest).await,
-        Command::Import { kind, file, school } => {
+        Command::Import {
+            kind: ImportKindArg::Staff,
+            file,
+            org,
+            ..
+        } => {
+            let db = open(&cfg).await?;
+            let org = org.context(
+                "导入人员账号须用 --org 指定管理这些账号的机构（机构代码或全称），账号须属于该机构或其下级机构",
+            )?;
+            let org = org_named(&db, &org, "--org").await?;
+            import_staff(&db, &org, &file).await
+        }
+        Command::Import {
+            kind, file, school, ..
+        } => {
             let db = open(&cfg).await?;
             let kind = match kind {
                 ImportKindArg::Candidates => store::import::ImportKind::Candidates,
@@ -364,6 +393,7 @@ async fn main() -> anyhow::Result<()> {
                 ImportKindArg::LegacyScores => store::import::ImportKind::LegacyScores,
                 ImportKindArg::Students => store::import::ImportKind::Students,
                 ImportKindArg::StudentScores => store::import::ImportKind::StudentScores,
+                ImportKindArg::Staff => store::import::ImportKind::Staff,
             };
             let school = match school {
                 Some(s) => Some(school_id(&db, &s).await?),
@@ -428,6 +458,20 @@ async fn main() -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "已重置 {username} 的密码，所有登录均已退出、登录锁定已解除。临时密码（仅显示这一次，登录后须修改）：{password}"
+            );
+            Ok(())
+        }
+        Command::ClearTwoFactor { username } => {
+            let db = open(&cfg).await?;
+            let staff = store::repo::staff::by_username(&db, &username)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .with_context(|| format!("工作人员账号“{username}”不存在"))?;
+            store::accounts::totp::clear_by_operator(&db, staff.id, chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "已清除 {username} 的两步验证，该账号的登录均已退出。本人用密码登录后，请在“我的账号 → 两步验证”重新设置（管理员账号必须设置）。"
             );
             Ok(())
         }
@@ -565,23 +609,90 @@ fn check_photo(file: &std::path::Path, fix: Option<&std::path::Path>) -> anyhow:
 /// The organisation `--school` names, by code or else by its exact name; whether it is a school
 /// of continuing education is the import's to say.
 async fn school_id(db: &store::Db, code_or_name: &str) -> anyhow::Result<i64> {
+    Ok(org_named(db, code_or_name, "--school").await?.id)
+}
+
+/// The organisation an option (`flag`) names, by code or else by its exact name.
+async fn org_named(
+    db: &store::Db,
+    code_or_name: &str,
+    flag: &str,
+) -> anyhow::Result<store::entity::organisation::Model> {
     use store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let wanted = code_or_name.trim();
     if let Some(org) = store::repo::org::by_code(db, wanted)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
     {
-        return Ok(org.id);
+        return Ok(org);
     }
-    let named = store::entity::organisation::Entity::find()
+    let mut named = store::entity::organisation::Entity::find()
         .filter(store::entity::organisation::Column::Name.eq(wanted))
         .all(db)
         .await?;
-    match named.as_slice() {
-        [org] => Ok(org.id),
-        [] => anyhow::bail!("机构“{wanted}”不存在：--school 应为机构代码或机构全称"),
-        _ => anyhow::bail!("名为“{wanted}”的机构不止一个，请用机构代码指定 --school"),
+    match named.len() {
+        1 => Ok(named.remove(0)),
+        0 => anyhow::bail!("机构“{wanted}”不存在：{flag} 应为机构代码或机构全称"),
+        _ => anyhow::bail!("名为“{wanted}”的机构不止一个，请用机构代码指定 {flag}"),
     }
+}
+
+/// `biye import staff FILE --org ORG`: the accounts are created as the operator's, and each
+/// one-time password is printed once to standard output (never to a file of ours).
+async fn import_staff(
+    db: &store::Db,
+    org: &store::entity::organisation::Model,
+    file: &std::path::Path,
+) -> anyhow::Result<()> {
+    use store::import::staff::{HashBudget, StaffImportRequest};
+    let format = tabular::Format::from_path(file).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let done = store::import::staff::import_staff(
+        db,
+        StaffImportRequest {
+            path: file,
+            format,
+            file_name: &name,
+            org,
+            actor: Actor::SYSTEM,
+            ip: None,
+            now: chrono::Utc::now(),
+            hashing: HashBudget::per_core(),
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let report = &done.report;
+    println!("{}", report.summary());
+    for e in &report.errors {
+        println!(
+            "第 {} 行，列“{}”（{}）：{}",
+            e.line, e.column, e.value, e.reason
+        );
+    }
+    if report.error_count > report.errors.len() as u64 {
+        println!(
+            "……共 {} 处错误，仅列出前 {} 处。",
+            report.error_count,
+            report.errors.len()
+        );
+    }
+    if !report.succeeded() {
+        std::process::exit(1)
+    }
+    println!(
+        "以下临时密码只显示这一次，请逐一告知本人；首次登录后须修改密码。\n行\t用户名\t姓名\t机构\t临时密码"
+    );
+    for i in &done.issued {
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            i.line, i.username, i.display_name, i.org_name, i.password
+        );
+    }
+    Ok(())
 }
 
 async fn import(

@@ -71,6 +71,21 @@ fn demo_prints_the_url_and_the_logins_and_serves() {
         printed.contains(store::demo::accounts::CQ_ELIGIBLE_ASSOCIATE),
         "{printed}"
     );
+    // The admins' shared authenticator secret, printed once for typing into an app.
+    let totp = printed
+        .lines()
+        .find(|l| l.contains("已启用两步验证"))
+        .unwrap_or_else(|| panic!("no two-factor line:\n{printed}"));
+    assert!(
+        totp.contains(store::demo::accounts::STAFF_CQ_OFFICE_ADMIN),
+        "{totp}"
+    );
+    let secret = totp.rsplit('：').next().unwrap_or_default();
+    assert_eq!(
+        domain::totp::parse_secret(secret).ok().map(|s| s.len()),
+        Some(20),
+        "{totp}"
+    );
     let mut ok = false;
     for _ in 0..50 {
         if std::net::TcpStream::connect(&addr).is_ok() {
@@ -135,7 +150,8 @@ fn the_first_admin_is_created_by_the_cli_and_a_bad_import_exits_non_zero() {
             &staff.password_hash,
             &password
         ));
-        assert_eq!(staff.role, "admin");
+        let roles = store::repo::staff::roles_of(&db, staff.id).await.unwrap();
+        assert!(roles.is_admin(), "{}", roles.label());
         assert!(
             staff.must_change_password,
             "the first password is changed at sign-in"
@@ -166,6 +182,37 @@ fn the_first_admin_is_created_by_the_cli_and_a_bad_import_exits_non_zero() {
             &password
         ));
         assert!(staff.must_change_password);
+        store::accounts::totp::enrol_with_secret(
+            &db,
+            staff.id,
+            b"lost-phone-secret-20",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    });
+    // A lost phone with its recovery codes, and nobody above: the operator clears it.
+    let cleared = run(&["clear-two-factor", "boss"]);
+    assert!(
+        cleared.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cleared.stderr)
+    );
+    assert!(String::from_utf8_lossy(&cleared.stdout).contains("已清除 boss 的两步验证"));
+    let again = run(&["clear-two-factor", "boss"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("尚未设置两步验证"));
+    rt.block_on(async {
+        let db = store::connect(&url).await.unwrap();
+        let staff = store::repo::staff::by_username(&db, "boss")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            !store::accounts::totp::is_enabled(&db, staff.id)
+                .await
+                .unwrap()
+        );
     });
 
     let bad = dir.path().join("scores.csv");
@@ -1000,4 +1047,83 @@ fn the_sample_student_files_import_for_a_school_named_on_the_command_line() {
         "{}",
         text(&out)
     );
+}
+
+#[test]
+fn the_sample_staff_file_imports_for_the_organisation_named_and_prints_the_passwords_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = biye()
+        .args([
+            "demo",
+            "--seed-only",
+            "--password",
+            "Demo2026pass",
+            "--data",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("demo.sqlite").display()
+    );
+    let staff =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/imports/staff.csv");
+    let run = |args: &[&str]| {
+        let out = biye()
+            .env("BIYE_DATABASE_URL", &url)
+            .env("BIYE_DATA_DIR", dir.path())
+            .args(["import", "staff", staff.to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            text,
+        )
+    };
+
+    let (ok, _, text) = run(&[]);
+    assert!(!ok);
+    assert!(text.contains("--org"), "{text}");
+    // A district agency's subtree holds neither the university nor the office.
+    let (ok, _, text) = run(&["--org", "500106"]);
+    assert!(!ok);
+    assert!(text.contains("第 2 行，列“所属机构”（10611）"), "{text}");
+
+    let (ok, stdout, text) = run(&["--org", "500000"]);
+    assert!(ok, "{text}");
+    assert!(
+        stdout.contains("导入成功：共 5 行，已导入 5 行"),
+        "{stdout}"
+    );
+    for username in [
+        "cqu-chen",
+        "cqu-import",
+        "spb-wu",
+        "office-finance",
+        "office-zheng",
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.split('\t').nth(1) == Some(username))
+            .unwrap_or_else(|| panic!("no password line for {username}: {stdout}"));
+        assert_eq!(line.split('\t').nth(4).map(str::len), Some(12), "{line}");
+    }
+
+    // The same file again: every username is taken now.
+    let (ok, _, text) = run(&["--org", "重庆市教育考试院（市自考办）"]);
+    assert!(!ok);
+    assert!(text.contains("用户名“cqu-chen”已被使用"), "{text}");
 }

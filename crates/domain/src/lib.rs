@@ -137,6 +137,7 @@ pub mod province;
 pub mod review;
 pub mod score;
 pub mod student;
+pub mod totp;
 
 pub use ids::*;
 pub use org::*;

@@ -32,6 +32,10 @@ coded_enum! {
         ResetCandidate => ("reset_candidate", "考生找回密码"),
         /// A student's forgotten password.
         ResetStudent => ("reset_student", "学生找回密码"),
+        /// A candidate confirming a new phone (更换手机号).
+        ChangePhoneCandidate => ("change_phone_candidate", "考生更换手机号"),
+        /// A student confirming a new phone.
+        ChangePhoneStudent => ("change_phone_student", "学生更换手机号"),
     }
 }
 

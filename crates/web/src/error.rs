@@ -28,6 +28,19 @@ pub enum AppError {
         /// The account page of the portal.
         account_path: &'static str,
     },
+    /// A staff member gave the right password but not yet the second factor (两步验证): only
+    /// the code page and logout are open. Pages redirect to the code page; the API answers 401.
+    #[error(
+        "已验证密码，还需完成两步验证：请在工作人员登录的第二步（/staff/login/totp）输入验证器App中当前显示的6位数字或一个恢复码，之后才能使用"
+    )]
+    SecondFactorPending,
+    /// A staff member who must sign in with two factors (an admin, or one whose organisation
+    /// requires it) has not set them up: nothing but 我的账号 and the setup until then. Pages
+    /// redirect to the setup; the API answers 403.
+    #[error(
+        "您的账号必须启用两步验证（管理员账号，或所在机构要求本机构工作人员使用）。请先在“我的账号 → 两步验证”（/staff/account/totp）用验证器App完成设置，之后才能使用其他功能"
+    )]
+    SecondFactorSetupRequired,
     /// Signed in, but this is not yours to see or do.
     #[error("{0}")]
     Forbidden(String),
@@ -67,6 +80,7 @@ impl From<RepoError> for AppError {
             RepoError::NotFound => AppError::NotFound("未找到该记录".to_owned()),
             RepoError::Conflict(m) => AppError::Conflict(m),
             RepoError::Invalid(m) => AppError::Invalid(vec![(String::new(), m)]),
+            RepoError::Forbidden(m) => AppError::Forbidden(m),
             RepoError::Db(e) => AppError::Internal(e.into()),
         }
     }
@@ -114,10 +128,12 @@ impl AppError {
 
     fn status(&self) -> StatusCode {
         match self {
-            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) | AppError::PasswordChangeRequired { .. } => {
-                StatusCode::FORBIDDEN
+            AppError::Unauthorized { .. } | AppError::SecondFactorPending => {
+                StatusCode::UNAUTHORIZED
             }
+            AppError::Forbidden(_)
+            | AppError::PasswordChangeRequired { .. }
+            | AppError::SecondFactorSetupRequired => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -214,6 +230,16 @@ impl IntoResponse for AppError {
         }
         if let AppError::PasswordChangeRequired { account_path } = &self {
             return Redirect::to(&format!("{account_path}?must_change=1")).into_response();
+        }
+        if let AppError::SecondFactorPending = &self {
+            return Redirect::to(crate::views::accounts::two_factor::SIGN_IN_PATH).into_response();
+        }
+        if let AppError::SecondFactorSetupRequired = &self {
+            return Redirect::to(&format!(
+                "{}?required=1",
+                crate::views::accounts::two_factor::SETUP_PATH
+            ))
+            .into_response();
         }
         self.log();
         let status = self.status();

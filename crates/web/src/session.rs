@@ -322,6 +322,10 @@ fn require_kind<'a>(
 ) -> Result<&'a session_entity::Model, AppError> {
     match &ctx.session {
         Some(s) if s.user_kind == kind && s.user_id.is_some() => Ok(s),
+        // Password right, second factor not yet given: to the code page, whatever was asked.
+        Some(s) if s.user_kind == sessions::AWAITING_SECOND_FACTOR => {
+            Err(AppError::SecondFactorPending)
+        }
         Some(s) if s.user_kind != "anonymous" => {
             tracing::warn!(have = %s.user_kind, want = kind, "request denied: wrong portal");
             Err(AppError::Forbidden(format!(
@@ -398,6 +402,8 @@ pub struct CurrentStaff {
     pub staff: staff::Model,
     /// The organisation it is scoped to.
     pub org: organisation::Model,
+    /// What the account may do there.
+    pub roles: domain::Roles,
     /// The session.
     pub ctx: SessionCtx,
 }
@@ -405,7 +411,46 @@ pub struct CurrentStaff {
 impl CurrentStaff {
     /// Whether the account has the admin role of its organisation.
     pub fn is_admin(&self) -> bool {
-        self.staff.role == domain::StaffRole::Admin.code()
+        self.roles.is_admin()
+    }
+
+    fn denied(&self, what: String) -> AppError {
+        tracing::warn!(staff = self.staff.id, roles = %self.roles.label(), %what, "request denied: role missing");
+        let held = if self.roles.grants().is_empty() {
+            "无".to_owned()
+        } else {
+            self.roles.label()
+        };
+        AppError::Forbidden(format!(
+            "{what}。您的账号角色为：{held}。如需调整，请联系本机构管理员。"
+        ))
+    }
+
+    /// Refuses (403) an account without `role` (管理员 holds every role).
+    pub fn require(&self, role: domain::StaffRole) -> Result<(), AppError> {
+        if self.roles.has(role) {
+            Ok(())
+        } else {
+            Err(self.denied(format!("此功能需要“{}”角色", role.label())))
+        }
+    }
+
+    /// Refuses (403) an account that may not decide at the review stage named.
+    pub fn require_stage(&self, stage: &str) -> Result<(), AppError> {
+        if self.roles.may_review_stage(stage) {
+            Ok(())
+        } else {
+            Err(self.denied(format!("您的账号没有“{stage}”环节的审核权限")))
+        }
+    }
+
+    /// Refuses (403) an account that may not see queues and lists (审核员, 只读 or 管理员 may).
+    pub fn require_read(&self) -> Result<(), AppError> {
+        if self.roles.may_read() {
+            Ok(())
+        } else {
+            Err(self.denied("查看审核列表需要“审核员”或“只读”角色".to_owned()))
+        }
     }
 }
 
@@ -424,8 +469,52 @@ impl FromRequestParts<AppState> for CurrentStaff {
         }
         require_own_password(parts, staff.must_change_password, "/staff/account")?;
         let org = store::repo::org::get(&state.db, staff.org_id).await?;
-        Ok(CurrentStaff { staff, org, ctx })
+        let roles = store::repo::staff::roles_of(&state.db, staff.id).await?;
+        let me = CurrentStaff {
+            staff,
+            org,
+            roles,
+            ctx,
+        };
+        require_second_factor(state, parts, &me).await?;
+        Ok(me)
     }
+}
+
+/// Whether a page is open to an account that must still set up two-factor sign-in: 我的账号, its
+/// password change and the setup itself.
+fn open_before_second_factor(path: &str) -> bool {
+    path == "/staff/account" || path.starts_with("/staff/account/")
+}
+
+/// Refuses everything but 我的账号 to an account that must sign in with two factors (every
+/// admin; the staff of an organisation that requires it, or of one below such) and has not set
+/// them up. Asked on every request, so that an office switching the requirement on reaches
+/// sessions already open.
+async fn require_second_factor(
+    state: &AppState,
+    parts: &Parts,
+    me: &CurrentStaff,
+) -> Result<(), AppError> {
+    let path = parts.uri.path();
+    if open_before_second_factor(path)
+        || store::accounts::totp::is_enabled(&state.db, me.staff.id).await?
+    {
+        return Ok(());
+    }
+    if me.is_admin()
+        || store::accounts::totp::required_by(&state.db, &me.org)
+            .await?
+            .is_some()
+    {
+        tracing::warn!(
+            staff = me.staff.id,
+            path,
+            "request denied: two-factor sign-in not set up"
+        );
+        return Err(AppError::SecondFactorSetupRequired);
+    }
+    Ok(())
 }
 
 /// A signed-in staff member with the admin role.
@@ -441,6 +530,19 @@ impl FromRequestParts<AppState> for CurrentAdmin {
             return Err(AppError::Forbidden("此功能仅限本机构管理员使用".to_owned()));
         }
         Ok(CurrentAdmin(s))
+    }
+}
+
+/// A signed-in staff member with the 数据导入 role (or 管理员).
+pub struct CurrentImporter(pub CurrentStaff);
+
+impl FromRequestParts<AppState> for CurrentImporter {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let s = CurrentStaff::from_request_parts(parts, state).await?;
+        s.require(domain::StaffRole::Importer)?;
+        Ok(CurrentImporter(s))
     }
 }
 

@@ -52,6 +52,18 @@ impl ReviewerRule {
             Self::School => ReviewerTarget::BatchSchool,
         }
     }
+
+    /// Whether an organisation of kind `kind` can be the one that reviews at a stage with this
+    /// rule, for some candidate, in a province whose office is of kind `office`.
+    pub fn may_fall_to(&self, office: OrgKind, kind: OrgKind) -> bool {
+        CandidateType::ALL
+            .iter()
+            .any(|t| match self.target(office, *t) {
+                ReviewerTarget::ChiefUniversity => kind == OrgKind::ChiefUniversity,
+                ReviewerTarget::Ancestor(k) => k == kind,
+                ReviewerTarget::BatchSchool => kind == OrgKind::ContinuingEdSchool,
+            })
+    }
 }
 
 /// What happens at a stage.
@@ -112,6 +124,18 @@ mod tests {
 
     fn preset(code: &str) -> Vec<Stage> {
         Province::from_code(code).unwrap().stages()
+    }
+
+    #[test]
+    fn a_stage_falls_to_the_kinds_its_rule_can_resolve_to() {
+        let yn = OrgKind::ProvincialOffice;
+        let second = ReviewerRule::PrefectureOrUniversity;
+        assert!(second.may_fall_to(yn, OrgKind::PrefectureAgency));
+        assert!(second.may_fall_to(yn, OrgKind::ChiefUniversity));
+        assert!(!second.may_fall_to(yn, OrgKind::ConfirmationPoint));
+        assert!(ReviewerRule::Office.may_fall_to(yn, yn));
+        assert!(!ReviewerRule::Office.may_fall_to(yn, OrgKind::MunicipalOffice));
+        assert!(ReviewerRule::School.may_fall_to(yn, OrgKind::ContinuingEdSchool));
     }
 
     #[test]

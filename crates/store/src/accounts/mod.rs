@@ -10,6 +10,7 @@
 
 pub mod otp;
 pub mod staff;
+pub mod totp;
 
 use chrono::{DateTime, Utc};
 use domain::otp::Purpose;
@@ -72,6 +73,102 @@ impl Holder {
             Holder::Student => Purpose::ResetStudent,
         }
     }
+
+    /// The purpose of the codes confirming a new phone.
+    pub fn phone_change(&self) -> Purpose {
+        match self {
+            Holder::Candidate => Purpose::ChangePhoneCandidate,
+            Holder::Student => Purpose::ChangePhoneStudent,
+        }
+    }
+}
+
+/// 更换手机号, first step: a code for the signed-in account to the new phone (the same limits as
+/// every code). Returns the code to send; the phone already confirmed is refused.
+pub async fn request_phone_change(
+    db: &DatabaseConnection,
+    holder: Holder,
+    id: i64,
+    new_phone: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, RepoError> {
+    let account = by_id(db, holder, id).await?;
+    if account.phone.as_deref() == Some(new_phone) {
+        return Err(RepoError::Invalid(
+            "新手机号与当前手机号相同，无需更换".to_owned(),
+        ));
+    }
+    otp::issue(db, new_phone, holder.phone_change(), Some(id), now).await
+}
+
+/// 更换手机号, second step: the code sent to the new phone makes it the account's phone, which
+/// password recovery then uses; audited with both numbers masked.
+pub async fn change_phone_with_code(
+    db: &DatabaseConnection,
+    holder: Holder,
+    id: i64,
+    new_phone: &str,
+    code: &str,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<(), RepoError> {
+    let matched = otp::check(db, new_phone, holder.phone_change(), code, now).await?;
+    if matched.subject_id != id {
+        // Someone else asked for a code to the same phone since: theirs is the latest.
+        return Err(RepoError::Invalid(
+            "该手机号有更新的验证码请求，请重新获取验证码".to_owned(),
+        ));
+    }
+    let account = by_id(db, holder, id).await?;
+    let txn = db.begin().await?;
+    otp::use_code(&txn, matched, now).await?;
+    let changed = match holder {
+        Holder::Candidate => {
+            candidate::Entity::update_many()
+                .col_expr(
+                    candidate::Column::Phone,
+                    sea_orm::sea_query::Expr::value(new_phone),
+                )
+                .filter(candidate::Column::Id.eq(id))
+                .exec(&txn)
+                .await?
+        }
+        Holder::Student => {
+            student::Entity::update_many()
+                .col_expr(
+                    student::Column::Phone,
+                    sea_orm::sea_query::Expr::value(new_phone),
+                )
+                .filter(student::Column::Id.eq(id))
+                .exec(&txn)
+                .await?
+        }
+    };
+    if changed.rows_affected != 1 {
+        return Err(RepoError::NotFound);
+    }
+    audit::record(
+        &txn,
+        now,
+        Actor {
+            kind: holder.kind(),
+            id: Some(id),
+        },
+        "account.phone_changed",
+        (holder.kind(), Some(id)),
+        &format!(
+            "from={} to={}",
+            account
+                .phone
+                .as_deref()
+                .map_or_else(|| "（无）".to_owned(), domain::otp::mask_phone),
+            domain::otp::mask_phone(new_phone)
+        ),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// The parts of an account these operations read.
@@ -431,8 +528,11 @@ pub async fn change_password(
 pub struct SignIn {
     /// When.
     pub at: DateTime<Utc>,
-    /// Whether the password was right.
+    /// Whether the sign-in went through (password, and the second factor where one is owed).
     pub succeeded: bool,
+    /// A failure at the second factor (两步验证) after a right password, rather than a wrong
+    /// password.
+    pub wrong_code: bool,
     /// From where.
     pub ip: Option<String>,
 }
@@ -448,7 +548,11 @@ pub async fn recent_sign_ins(
     Ok(row::Entity::find()
         .filter(row::Column::SubjectKind.eq(me.kind()))
         .filter(row::Column::SubjectId.eq(me.id()))
-        .filter(row::Column::Action.is_in(["login.succeeded", "login.failed"]))
+        .filter(row::Column::Action.is_in([
+            "login.succeeded",
+            "login.failed",
+            totp::CODE_FAILED_ACTION,
+        ]))
         .order_by_desc(row::Column::Id)
         .limit(limit)
         .all(db)
@@ -457,6 +561,7 @@ pub async fn recent_sign_ins(
         .map(|r| SignIn {
             at: r.at,
             succeeded: r.action == "login.succeeded",
+            wrong_code: r.action == totp::CODE_FAILED_ACTION,
             ip: r.ip,
         })
         .collect())

@@ -470,10 +470,13 @@ fn already_reviewed() -> RepoError {
 /// Reviews one pending application of the school's batch once its window has closed. With
 /// `expected_version`, the decision applies only if the application is still the one the reviewer
 /// saw.
+// The reviewer is three values (school, account, roles) the callers hold apart.
+#[allow(clippy::too_many_arguments)]
 pub async fn review(
     db: &DatabaseConnection,
     school_org_id: i64,
     staff_id: i64,
+    roles: &domain::Roles,
     id: i64,
     expected_version: Option<i32>,
     decision: &Decision,
@@ -491,6 +494,15 @@ pub async fn review(
     let stages = super::stages_of(db, b.id).await?;
     let current = state(&a);
     let at = current.stage.unwrap_or(0);
+    // The update below is conditional on this stage, so the check holds for the write.
+    if let Some(s) = stages.get(at)
+        && !roles.may_review_stage(&s.name)
+    {
+        return Err(RepoError::Forbidden(format!(
+            "您的账号没有“{}”环节的审核权限，本次操作未做任何更改",
+            s.name
+        )));
+    }
     let opinion = decision.opinion.trim().to_owned();
     let action = if decision.approve {
         Action::Approve { stage: at }
@@ -713,6 +725,7 @@ pub async fn review_many(
     db: &DatabaseConnection,
     school_org_id: i64,
     staff_id: i64,
+    roles: &domain::Roles,
     ids: &[i64],
     decision: &Decision,
     now: DateTime<Utc>,
@@ -720,9 +733,11 @@ pub async fn review_many(
     decision.check()?;
     let mut out = BulkOutcome::default();
     for &id in ids {
-        match review(db, school_org_id, staff_id, id, None, decision, now).await {
+        match review(db, school_org_id, staff_id, roles, id, None, decision, now).await {
             Ok(_) => out.done.push(id),
-            Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => out.refused.push((id, m)),
+            Err(RepoError::Invalid(m) | RepoError::Conflict(m) | RepoError::Forbidden(m)) => {
+                out.refused.push((id, m))
+            }
             Err(RepoError::NotFound) => {
                 out.refused
                     .push((id, "该申请不存在或不属于本机构的批次".to_owned()));

@@ -533,7 +533,7 @@ async fn staff_accounts<C: ConnectionTrait>(
             refs.org(org_key)?,
             username,
             &format!("{name}{}", role.label()),
-            *role,
+            &domain::Roles::new([domain::Grant::of(*role)]),
             opts.password_hash.clone(),
             opts.now,
         )
@@ -545,6 +545,30 @@ async fn staff_accounts<C: ConnectionTrait>(
         });
     }
     Ok(())
+}
+
+/// Switches two-factor sign-in on for every demo admin (admins must sign in with two factors),
+/// all with one `secret`: `biye demo` prints it with the logins and the tests compute its codes.
+/// Returns the usernames enrolled.
+pub async fn enrol_admins(
+    db: &crate::Db,
+    secret: &[u8],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<&'static str>> {
+    let txn = db.begin().await?;
+    let mut enrolled = Vec::new();
+    for (username, _, role) in STAFF {
+        if !matches!(role, StaffRole::Admin) {
+            continue;
+        }
+        let Some(account) = staff::by_username(&txn, username).await? else {
+            anyhow::bail!("demo admin {username} missing: seed the demo first");
+        };
+        crate::accounts::totp::enrol_with_secret(&txn, account.id, secret, now).await?;
+        enrolled.push(*username);
+    }
+    txn.commit().await?;
+    Ok(enrolled)
 }
 
 /// China Standard Time: windows open and close at office hours in Beijing time.

@@ -1,8 +1,8 @@
-//! A staff account, scoped to one organisation with one role.
+//! A staff account, scoped to one organisation; its roles are in `staff_roles`.
 
 use sea_orm::entity::prelude::*;
 
-/// A staff account, scoped to one organisation with one role.
+/// A staff account, scoped to one organisation; its roles are in `staff_roles`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "staff")]
 pub struct Model {
@@ -11,12 +11,13 @@ pub struct Model {
     pub org_id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: DateTimeUtc,
     /// The password was set by someone else and must be changed before anything else.
     pub must_change_password: bool,
+    /// 手机号, 11 digits, when the admin gave one; shown masked.
+    pub phone: Option<String>,
 }
 
 /// No declared relations: queries join explicitly.

@@ -1,6 +1,7 @@
 //! Spreadsheet imports of candidates (考生), scores (成绩), exam plans (考试计划), the prior-diploma
-//! registry (学历库), results under older 13-character admission numbers (13位准考证成绩), and a
-//! school of continuing education's students (学生) and their scores (学生成绩).
+//! registry (学历库), results under older 13-character admission numbers (13位准考证成绩), a
+//! school of continuing education's students (学生) and their scores (学生成绩), and an admin's
+//! staff accounts (人员账号, [`staff`]).
 //!
 //! Every file is all-or-nothing: its rows are validated and written inside one transaction,
 //! every row is checked even after the first error so that one report lists everything to fix,
@@ -19,6 +20,8 @@ mod report;
 mod score_rows;
 mod scores;
 mod source;
+pub mod staff;
+mod staff_rows;
 mod student_rows;
 mod student_score_rows;
 mod student_scores;
@@ -54,6 +57,9 @@ pub enum ImportKind {
     Students,
     /// 学生成绩: one course result of a continuing-education student per row.
     StudentScores,
+    /// 人员账号: one staff account of the importing admin's subtree per row; imported by
+    /// [`staff::import_staff`], which hands back the accounts' one-time passwords.
+    Staff,
 }
 
 impl ImportKind {
@@ -66,6 +72,7 @@ impl ImportKind {
         ImportKind::LegacyScores,
         ImportKind::Students,
         ImportKind::StudentScores,
+        ImportKind::Staff,
     ];
 
     /// Stable code used in URLs, `import_runs.kind` and audit actions.
@@ -78,6 +85,7 @@ impl ImportKind {
             ImportKind::LegacyScores => "legacy_scores",
             ImportKind::Students => "students",
             ImportKind::StudentScores => "student_scores",
+            ImportKind::Staff => "staff",
         }
     }
 
@@ -91,6 +99,7 @@ impl ImportKind {
             ImportKind::LegacyScores => "13位准考证成绩",
             ImportKind::Students => "学生",
             ImportKind::StudentScores => "学生成绩",
+            ImportKind::Staff => "人员账号",
         }
     }
 
@@ -193,17 +202,7 @@ pub async fn import_file(
     db: &crate::Db,
     req: ImportRequest<'_>,
 ) -> Result<ImportReport, ImportError> {
-    let path = req.path.to_path_buf();
-    let format = req.format;
-    // Opening may scan a whole CSV to detect its encoding: blocking work.
-    let table = tokio::task::spawn_blocking(move || Table::open_as(&path, format))
-        .await
-        .map_err(|e| ImportError::File(TabularError::Io(std::io::Error::other(e))))?
-        .map_err(ImportError::File)?;
-    let encoding = table.encoding().map(|e| match e {
-        TextEncoding::Utf8 => "UTF-8",
-        TextEncoding::Gb18030 => "GB18030",
-    });
+    let (table, encoding) = open_table(req.path, req.format).await?;
 
     let txn = db.begin().await?;
     let result = match req.kind {
@@ -214,6 +213,11 @@ pub async fn import_file(
         ImportKind::LegacyScores => legacy_scores::run(&txn, table, &req).await,
         ImportKind::Students => students::run(&txn, table, &req).await,
         ImportKind::StudentScores => student_scores::run(&txn, table, &req).await,
+        // The one-time passwords of the new accounts must reach the importer, which this
+        // report cannot carry.
+        ImportKind::Staff => Err(ImportError::Refused(
+            "人员账号请在“人员账号”页面批量导入，或用 biye import staff 导入".to_owned(),
+        )),
     };
     let outcome = match result {
         Ok(o) if o.rows == 0 => {
@@ -249,6 +253,24 @@ pub async fn import_file(
     };
     report.run_id = record_run(db, &req, &report).await?;
     Ok(report)
+}
+
+/// Opens an uploaded file with its header row read, and the name of its text encoding.
+async fn open_table(
+    path: &Path,
+    format: Format,
+) -> Result<(Table, Option<&'static str>), ImportError> {
+    let path = path.to_path_buf();
+    // Opening may scan a whole CSV to detect its encoding: blocking work.
+    let table = tokio::task::spawn_blocking(move || Table::open_as(&path, format))
+        .await
+        .map_err(|e| ImportError::File(TabularError::Io(std::io::Error::other(e))))?
+        .map_err(ImportError::File)?;
+    let encoding = table.encoding().map(|e| match e {
+        TextEncoding::Utf8 => "UTF-8",
+        TextEncoding::Gb18030 => "GB18030",
+    });
+    Ok((table, encoding))
 }
 
 /// Writes the `import_runs` row and the audit entry, after the import's own transaction so that

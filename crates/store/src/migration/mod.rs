@@ -19,7 +19,10 @@ mod m20261203_000015_school_stages;
 mod m20261203_000016_sms_codes;
 mod m20261203_000017_session_origin;
 mod m20261203_000018_must_change_password;
+mod m20261203_000019_staff_roles;
+mod m20261203_000020_staff_totp;
 mod m20261203_000021_student_entry_month;
+mod m20261203_000022_staff_phone;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -46,7 +49,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_sms_codes::Migration),
             Box::new(m20261203_000017_session_origin::Migration),
             Box::new(m20261203_000018_must_change_password::Migration),
+            Box::new(m20261203_000019_staff_roles::Migration),
+            Box::new(m20261203_000020_staff_totp::Migration),
             Box::new(m20261203_000021_student_entry_month::Migration),
+            Box::new(m20261203_000022_staff_phone::Migration),
         ]
     }
 }

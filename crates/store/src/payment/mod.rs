@@ -9,6 +9,7 @@
 
 pub mod gateway;
 pub mod local;
+pub mod report;
 
 use chrono::{DateTime, Duration, Utc};
 use domain::payment::Notice;

@@ -30,6 +30,9 @@ pub enum RepoError {
     /// Input that fails a domain rule; the message is for the user.
     #[error("{0}")]
     Invalid(String),
+    /// The account lacks the role for this; the message is for the user.
+    #[error("{0}")]
+    Forbidden(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),

@@ -18,6 +18,24 @@ use crate::entity::session;
 /// Sliding lifetime of a session without activity.
 pub const IDLE_LIFETIME: Duration = Duration::minutes(30);
 
+/// The `user_kind` of a staff session whose password was right but whose second factor (两步验证)
+/// has not been given yet. Being a kind of its own, it passes no check that asks for `staff`:
+/// such a session reaches the code page and logout, and nothing else.
+pub const AWAITING_SECOND_FACTOR: &str = "staff_2fa";
+
+/// How long a session awaiting its second factor lives; it is never extended.
+pub const SECOND_FACTOR_LIFETIME: Duration = Duration::minutes(5);
+
+/// The kinds of session an account of `user_kind` may hold: a staff account's half-signed-in
+/// sessions end with its full ones (a reset password, a disabled account).
+fn kinds_of(user_kind: &str) -> Vec<&str> {
+    if user_kind == "staff" {
+        vec![user_kind, AWAITING_SECOND_FACTOR]
+    } else {
+        vec![user_kind]
+    }
+}
+
 /// The outcome of looking up a cookie token.
 #[derive(Debug)]
 pub enum Lookup {
@@ -59,6 +77,11 @@ pub async fn create_from<C: ConnectionTrait>(
     ip: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(String, session::Model), DbErr> {
+    let lifetime = if user_kind == AWAITING_SECOND_FACTOR {
+        SECOND_FACTOR_LIFETIME
+    } else {
+        IDLE_LIFETIME
+    };
     let token = random_token();
     let model = session::ActiveModel {
         id: Set(token_id(&token)),
@@ -67,7 +90,7 @@ pub async fn create_from<C: ConnectionTrait>(
         csrf_token: Set(random_token()),
         created_at: Set(now),
         last_seen_at: Set(now),
-        expires_at: Set(now + IDLE_LIFETIME),
+        expires_at: Set(now + lifetime),
         ip: Set(ip.map(|a| a.chars().take(64).collect())),
     }
     .insert(conn)
@@ -98,7 +121,7 @@ pub async fn touch<C: ConnectionTrait>(
     s: &session::Model,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    if now - s.last_seen_at < Duration::minutes(1) {
+    if now - s.last_seen_at < Duration::minutes(1) || s.user_kind == AWAITING_SECOND_FACTOR {
         return Ok(());
     }
     session::Entity::update_many()
@@ -118,14 +141,15 @@ pub async fn delete<C: ConnectionTrait>(conn: &C, id: &str) -> Result<(), DbErr>
     Ok(())
 }
 
-/// Ends every session of one account (password change, account disabled).
+/// Ends every session of one account (password change, account disabled), those awaiting a
+/// second factor included.
 pub async fn delete_for_user<C: ConnectionTrait>(
     conn: &C,
     user_kind: &str,
     user_id: i64,
 ) -> Result<u64, DbErr> {
     Ok(session::Entity::delete_many()
-        .filter(session::Column::UserKind.eq(user_kind))
+        .filter(session::Column::UserKind.is_in(kinds_of(user_kind)))
         .filter(session::Column::UserId.eq(user_id))
         .exec(conn)
         .await?
@@ -149,7 +173,8 @@ pub async fn live_for_user<C: ConnectionTrait>(
         .await
 }
 
-/// Ends every session of the account but `keep` (退出其他设备).
+/// Ends every session of the account but `keep` (退出其他设备), those awaiting a second factor
+/// included.
 pub async fn delete_others<C: ConnectionTrait>(
     conn: &C,
     user_kind: &str,
@@ -157,7 +182,7 @@ pub async fn delete_others<C: ConnectionTrait>(
     keep: &str,
 ) -> Result<u64, DbErr> {
     Ok(session::Entity::delete_many()
-        .filter(session::Column::UserKind.eq(user_kind))
+        .filter(session::Column::UserKind.is_in(kinds_of(user_kind)))
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::Id.ne(keep))
         .exec(conn)

@@ -1,26 +1,28 @@
 //! Staff accounts.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+use domain::{Grant, Roles, StaffRole};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::{RepoError, password};
-use crate::entity::staff;
+use crate::entity::{staff, staff_role};
 
-/// Creates a staff account with an argon2id hash of `password`.
+/// Creates a staff account holding `roles`, with the argon2id hash `password_hash`.
 pub async fn create<C: ConnectionTrait>(
     conn: &C,
     org_id: i64,
     username: &str,
     display_name: &str,
-    role: domain::StaffRole,
+    roles: &Roles,
     password_hash: String,
     now: DateTime<Utc>,
 ) -> Result<staff::Model, RepoError> {
-    staff::ActiveModel {
+    let s = staff::ActiveModel {
         org_id: Set(org_id),
         username: Set(username.to_owned()),
         display_name: Set(display_name.to_owned()),
-        role: Set(role.code().to_owned()),
         password_hash: Set(password_hash),
         disabled: Set(false),
         created_at: Set(now),
@@ -34,21 +36,85 @@ pub async fn create<C: ConnectionTrait>(
         } else {
             RepoError::Db(e)
         }
+    })?;
+    set_roles(conn, s.id, roles).await?;
+    Ok(s)
+}
+
+/// Replaces the account's roles with `roles`.
+pub async fn set_roles<C: ConnectionTrait>(
+    conn: &C,
+    staff_id: i64,
+    roles: &Roles,
+) -> Result<(), RepoError> {
+    staff_role::Entity::delete_many()
+        .filter(staff_role::Column::StaffId.eq(staff_id))
+        .exec(conn)
+        .await?;
+    if roles.grants().is_empty() {
+        return Ok(());
+    }
+    let rows = roles.grants().iter().map(|g| staff_role::ActiveModel {
+        staff_id: Set(staff_id),
+        role: Set(g.role.code().to_owned()),
+        stage: Set(g.stage.clone().unwrap_or_default()),
+        ..Default::default()
+    });
+    staff_role::Entity::insert_many(rows).exec(conn).await?;
+    Ok(())
+}
+
+fn grant_of(r: &staff_role::Model) -> Option<Grant> {
+    // A code no longer known grants nothing rather than failing the sign-in.
+    StaffRole::from_code(&r.role).map(|role| Grant {
+        role,
+        stage: Some(r.stage.clone()).filter(|s| !s.is_empty()),
     })
 }
 
-/// Hashes `plain` and creates the account; a convenience for the CLI and tests.
+/// The account's roles.
+pub async fn roles_of<C: ConnectionTrait>(conn: &C, staff_id: i64) -> Result<Roles, RepoError> {
+    let rows = staff_role::Entity::find()
+        .filter(staff_role::Column::StaffId.eq(staff_id))
+        .all(conn)
+        .await?;
+    Ok(Roles::new(rows.iter().filter_map(grant_of)))
+}
+
+/// The roles of each account in `ids` (an account without any is absent).
+pub async fn roles_of_many<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> Result<HashMap<i64, Roles>, RepoError> {
+    let mut by: HashMap<i64, Vec<Grant>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows = staff_role::Entity::find()
+            .filter(staff_role::Column::StaffId.is_in(chunk.iter().copied()))
+            .all(conn)
+            .await?;
+        for r in &rows {
+            if let Some(g) = grant_of(r) {
+                by.entry(r.staff_id).or_default().push(g);
+            }
+        }
+    }
+    Ok(by.into_iter().map(|(k, v)| (k, Roles::new(v))).collect())
+}
+
+/// Hashes `plain` and creates an account with one role (for every stage); a convenience for the
+/// CLI, the demo and tests.
 pub async fn create_with_password<C: ConnectionTrait>(
     conn: &C,
     org_id: i64,
     username: &str,
     display_name: &str,
-    role: domain::StaffRole,
+    role: StaffRole,
     plain: &str,
     now: DateTime<Utc>,
 ) -> Result<staff::Model, RepoError> {
     let h = password::hash(plain).map_err(RepoError::Invalid)?;
-    create(conn, org_id, username, display_name, role, h, now).await
+    let roles = Roles::new([Grant::of(role)]);
+    create(conn, org_id, username, display_name, &roles, h, now).await
 }
 
 /// A staff account by username.

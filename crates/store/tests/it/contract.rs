@@ -315,7 +315,7 @@ async fn staff_usernames_are_unique() {
             o.id,
             "admin",
             "管理员",
-            domain::StaffRole::Admin,
+            &domain::Roles::new([domain::Grant::of(domain::StaffRole::Admin)]),
             "x".into(),
             now,
         )
@@ -326,7 +326,7 @@ async fn staff_usernames_are_unique() {
             o.id,
             "admin",
             "又一个",
-            domain::StaffRole::Reviewer,
+            &domain::Roles::new([domain::Grant::of(domain::StaffRole::Reviewer)]),
             "x".into(),
             now,
         )

@@ -315,7 +315,9 @@ async fn named_accounts_are_in_their_situations() {
             (accounts::STAFF_YN_CONFIRMATION_POINT, "reviewer"),
         ] {
             let s = staff::by_username(&t.db, username).await.unwrap().unwrap();
-            assert_eq!(s.role, role, "{username}");
+            let roles = staff::roles_of(&t.db, s.id).await.unwrap();
+            let codes: Vec<&str> = roles.grants().iter().map(|g| g.role.code()).collect();
+            assert_eq!(codes, [role], "{username}");
         }
 
         // Batches: one open graduation batch per province, and the school's two batches open now.

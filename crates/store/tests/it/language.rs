@@ -362,7 +362,18 @@ async fn the_review_waits_for_the_window_to_close_and_two_reviewers_leave_one_re
             opinion: "四级成绩单核验无误".to_owned(),
             qualification: Qualification::Qualified,
         };
-        match language::review(&w.t.db, org, staff_id, a.id, None, &approve, now()).await {
+        match language::review(
+            &w.t.db,
+            org,
+            staff_id,
+            &every_stage(),
+            a.id,
+            None,
+            &approve,
+            now(),
+        )
+        .await
+        {
             Err(RepoError::Invalid(m)) => {
                 assert!(
                     m.contains("尚未截止") && m.contains("截止后方可审核"),
@@ -384,7 +395,17 @@ async fn the_review_waits_for_the_window_to_close_and_two_reviewers_leave_one_re
             qualification: Qualification::Unqualified,
         };
         assert!(matches!(
-            language::review(&w.t.db, org, staff_id, a.id, None, &no_opinion, after).await,
+            language::review(
+                &w.t.db,
+                org,
+                staff_id,
+                &every_stage(),
+                a.id,
+                None,
+                &no_opinion,
+                after
+            )
+            .await,
             Err(RepoError::Invalid(_))
         ));
 
@@ -394,7 +415,17 @@ async fn the_review_waits_for_the_window_to_close_and_two_reviewers_leave_one_re
             .unwrap()
             .unwrap();
         assert!(matches!(
-            language::review(&w.t.db, other.org_id, other.id, a.id, None, &approve, after).await,
+            language::review(
+                &w.t.db,
+                other.org_id,
+                other.id,
+                &every_stage(),
+                a.id,
+                None,
+                &approve,
+                after
+            )
+            .await,
             Err(RepoError::NotFound)
         ));
         // Two reviewers at once: one result.
@@ -403,11 +434,13 @@ async fn the_review_waits_for_the_window_to_close_and_two_reviewers_leave_one_re
             opinion: "成绩单编号与证书不符".to_owned(),
             qualification: Qualification::Unqualified,
         };
+        let roles = every_stage();
         let (r1, r2) = tokio::join!(
             language::review(
                 &w.t.db,
                 org,
                 staff_id,
+                &roles,
                 a.id,
                 Some(a.version),
                 &approve,
@@ -417,6 +450,7 @@ async fn the_review_waits_for_the_window_to_close_and_two_reviewers_leave_one_re
                 &w.t.db,
                 org,
                 staff_id,
+                &roles,
                 a.id,
                 Some(a.version),
                 &reject,
@@ -499,12 +533,29 @@ async fn bulk_review_decides_the_pending_and_reports_the_rest() {
             opinion: String::new(),
             qualification: Qualification::Qualified,
         };
-        language::review(&w.t.db, org, staff_id, a1.id, None, &approve, after)
-            .await
-            .unwrap();
-        let out = language::review_many(&w.t.db, org, staff_id, &[a1.id, a2.id], &approve, after)
-            .await
-            .unwrap();
+        language::review(
+            &w.t.db,
+            org,
+            staff_id,
+            &every_stage(),
+            a1.id,
+            None,
+            &approve,
+            after,
+        )
+        .await
+        .unwrap();
+        let out = language::review_many(
+            &w.t.db,
+            org,
+            staff_id,
+            &every_stage(),
+            &[a1.id, a2.id],
+            &approve,
+            after,
+        )
+        .await
+        .unwrap();
         assert_eq!(out.done, vec![a2.id], "{}", b.name());
         assert_eq!(out.refused.len(), 1);
         assert_eq!(out.refused[0].0, a1.id);
@@ -688,10 +739,29 @@ async fn a_language_batch_runs_the_schools_stages_and_qualifies_at_the_last() {
             opinion: String::new(),
             qualification: Qualification::Qualified,
         };
+        // A reviewer of the second stage only may not decide at the first.
+        let second_only = domain::Roles::new([domain::Grant::reviewer_at("外语教研室复核")]);
+        let refused = language::review(
+            &w.t.db,
+            org,
+            staff_id,
+            &second_only,
+            a.id,
+            Some(a.version),
+            &approve,
+            after,
+        )
+        .await;
+        assert!(
+            matches!(&refused, Err(store::repo::RepoError::Forbidden(m)) if m.contains("没有“学院初审”环节的审核权限")),
+            "{}: {refused:?}",
+            b.name()
+        );
         let first = language::review(
             &w.t.db,
             org,
             staff_id,
+            &every_stage(),
             a.id,
             Some(a.version),
             &approve,
@@ -718,6 +788,7 @@ async fn a_language_batch_runs_the_schools_stages_and_qualifies_at_the_last() {
                 &w.t.db,
                 org,
                 staff_id,
+                &every_stage(),
                 a.id,
                 Some(a.version),
                 &approve,
@@ -726,9 +797,18 @@ async fn a_language_batch_runs_the_schools_stages_and_qualifies_at_the_last() {
             .await,
             Err(RepoError::Conflict(_))
         ));
-        let done = language::review(&w.t.db, org, staff_id, a.id, None, &approve, after)
-            .await
-            .unwrap();
+        let done = language::review(
+            &w.t.db,
+            org,
+            staff_id,
+            &every_stage(),
+            a.id,
+            None,
+            &approve,
+            after,
+        )
+        .await
+        .unwrap();
         assert_eq!(done.status, "approved");
         assert_eq!(done.qualification.as_deref(), Some("qualified"));
         assert_eq!(
@@ -750,4 +830,9 @@ async fn a_language_batch_runs_the_schools_stages_and_qualifies_at_the_last() {
             .unwrap();
         assert_eq!(told, 1);
     }
+}
+
+/// A reviewer of every stage, as the school's reviewers are.
+fn every_stage() -> domain::Roles {
+    domain::Roles::new([domain::Grant::of(domain::StaffRole::Reviewer)])
 }

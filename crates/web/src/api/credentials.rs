@@ -121,7 +121,7 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
             super::refuse_callback("credential push", m)
         }
-        Err(e @ RepoError::Db(_)) => AppError::from(e).into_json(),
+        Err(e @ (RepoError::Db(_) | RepoError::Forbidden(_))) => AppError::from(e).into_json(),
     }
 }
 

@@ -36,7 +36,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{AppError, ErrorBody};
-use crate::session::SessionCtx;
+use crate::session::{CurrentStaff, SessionCtx};
 use crate::{AppState, util};
 pub use extract::{Api, ApiJson, ApiPath, ApiQuery};
 
@@ -78,7 +78,9 @@ impl utoipa::Modify for SecuritySchemes {
             SESSION_SCHEME,
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 crate::session::COOKIE,
-                "登录后服务器设置的会话 Cookie（在登录页面 /login、/student/login 或 /staff/login 登录取得）",
+                "登录后服务器设置的会话 Cookie（在登录页面 /login、/student/login 或 /staff/login 登录取得）。\
+                 启用了两步验证的工作人员账号，输入密码后还须在 /staff/login/totp 输入验证器App中的6位数字（或一个恢复码），会话才生效；\
+                 此前所有接口答复 401。须使用两步验证（管理员账号，或所在机构要求）而尚未设置的账号，接口答复 403，须先在 /staff/account/totp 完成设置",
             ))),
         );
         components.add_security_scheme(
@@ -95,7 +97,7 @@ impl utoipa::Modify for SecuritySchemes {
 #[openapi(
     info(
         title = "biye API",
-        description = "毕业申请与审核平台接口。认证：会话 Cookie（biye_sid，在登录页面登录取得）；修改类请求另需 X-CSRF-Token 头（取自 GET /api/v1/me）。\
+        description = "毕业申请与审核平台接口。认证：会话 Cookie（biye_sid，在登录页面登录取得；启用两步验证的工作人员还须完成 /staff/login/totp 的验证码一步）；修改类请求另需 X-CSRF-Token 头（取自 GET /api/v1/me）。\
                        出错时一律返回 JSON：error（HTTP 状态）、message（中文说明）、fields（出错的参数或字段 → 说明）。本文档由服务器代码生成。"
     ),
     modifiers(&SecuritySchemes),
@@ -306,6 +308,10 @@ pub struct Me {
 
 fn signed_in(ctx: &SessionCtx) -> Result<(&str, i64), AppError> {
     match &ctx.session {
+        // A staff password without its second factor signs nobody in.
+        Some(s) if s.user_kind == store::repo::session::AWAITING_SECOND_FACTOR => {
+            Err(AppError::SecondFactorPending)
+        }
         Some(s) if s.user_kind != "anonymous" => {
             Ok((s.user_kind.as_str(), s.user_id.unwrap_or_default()))
         }
@@ -324,7 +330,7 @@ fn signed_in(ctx: &SessionCtx) -> Result<(&str, i64), AppError> {
     tag = "账号",
     security(("session" = [])),
     responses(
-        (status = 200, description = "当前登录账号", body = Me, links(
+        (status = 200, description = "当前登录账号（工作人员须已完成两步验证）", body = Me, links(
             ("candidate" = (
                 operation_id = "get_candidate",
                 parameters(("id" = "$response.body#/id")),
@@ -336,7 +342,7 @@ fn signed_in(ctx: &SessionCtx) -> Result<(&str, i64), AppError> {
                 description = "考生账号：本人的成绩"
             ))
         )),
-        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 401, description = "未登录、登录已过期，或工作人员已输入密码但尚未完成两步验证（message 说明如何完成）", body = ErrorBody),
     )
 )]
 pub async fn me(ctx: SessionCtx) -> ApiResult<Me> {
@@ -382,9 +388,13 @@ pub struct CandidateJson {
 
 /// Loads a candidate the caller may see: themself, or one in a staff member's scope. Anything
 /// else is "not found", so ids cannot be probed.
+///
+/// Staff come through [`CurrentStaff`], so that its checks (a password someone else set, two
+/// factors not set up where required) hold here as on every staff operation.
 async fn visible_candidate(
     state: &AppState,
     ctx: &SessionCtx,
+    staff: Result<CurrentStaff, AppError>,
     id: i64,
 ) -> Result<(store::entity::candidate::Model, bool), AppError> {
     let (kind, me) = signed_in(ctx)?;
@@ -392,8 +402,7 @@ async fn visible_candidate(
     match kind {
         "candidate" if me == id => Ok((candidates::get(&state.db, id).await?, false)),
         "staff" => {
-            let staff = store::repo::staff::get(&state.db, me).await?;
-            let org = store::repo::org::get(&state.db, staff.org_id).await?;
+            let org = staff?.org;
             match candidates::get_in_scope(&state.db, &org, id).await {
                 Ok(c) => Ok((c, true)),
                 Err(store::repo::RepoError::NotFound) => {
@@ -429,7 +438,8 @@ async fn visible_candidate(
     security(("session" = [])),
     responses(
         (status = 200, description = "考生信息", body = CandidateJson),
-        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 401, description = "未登录、登录已过期，或工作人员尚未完成两步验证", body = ErrorBody),
+        (status = 403, description = "工作人员须先修改他人设置的密码，或须先启用两步验证", body = ErrorBody),
         (status = 404, description = "不存在或不在权限范围内", body = ErrorBody),
         (status = 422, description = "id 不是正整数", body = ErrorBody),
     )
@@ -437,9 +447,10 @@ async fn visible_candidate(
 pub async fn candidate(
     State(state): State<AppState>,
     ctx: SessionCtx,
+    staff: Result<CurrentStaff, AppError>,
     ApiPath(CandidateId { id }): ApiPath<CandidateId>,
 ) -> ApiResult<CandidateJson> {
-    let (c, as_staff) = visible_candidate(&state, &ctx, id).await?;
+    let (c, as_staff) = visible_candidate(&state, &ctx, staff, id).await?;
     Ok(Json(CandidateJson {
         id: c.id,
         admission_no: c.admission_no,
@@ -489,7 +500,8 @@ pub struct ScoreJson {
     security(("session" = [])),
     responses(
         (status = 200, description = "成绩列表", body = Vec<ScoreJson>),
-        (status = 401, description = "未登录或登录已过期", body = ErrorBody),
+        (status = 401, description = "未登录、登录已过期，或工作人员尚未完成两步验证", body = ErrorBody),
+        (status = 403, description = "工作人员须先修改他人设置的密码，或须先启用两步验证", body = ErrorBody),
         (status = 404, description = "不存在或不在权限范围内", body = ErrorBody),
         (status = 422, description = "id 不是正整数", body = ErrorBody),
     )
@@ -497,9 +509,10 @@ pub struct ScoreJson {
 pub async fn candidate_scores(
     State(state): State<AppState>,
     ctx: SessionCtx,
+    staff: Result<CurrentStaff, AppError>,
     ApiPath(CandidateId { id }): ApiPath<CandidateId>,
 ) -> ApiResult<Vec<ScoreJson>> {
-    let (c, _) = visible_candidate(&state, &ctx, id).await?;
+    let (c, _) = visible_candidate(&state, &ctx, staff, id).await?;
     let names = reference::course_names(&state.db).await?;
     let rows = reference::scores_of(&state.db, c.id).await?;
     Ok(Json(

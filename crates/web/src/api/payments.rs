@@ -106,7 +106,7 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Err(RepoError::Invalid(m) | RepoError::Conflict(m)) => {
             super::refuse_callback("payment notification", m)
         }
-        Err(e @ RepoError::Db(_)) => AppError::from(e).into_json(),
+        Err(e @ (RepoError::Db(_) | RepoError::Forbidden(_))) => AppError::from(e).into_json(),
     }
 }
 

@@ -164,6 +164,7 @@ pub async fn list(
     Api(me): Api<CurrentStaff>,
     ApiQuery(q): ApiQuery<ReviewsQuery>,
 ) -> ApiResult<QueueJson> {
+    me.require_read()?;
     if q.q
         .as_deref()
         .is_some_and(|t| t.chars().any(char::is_control))

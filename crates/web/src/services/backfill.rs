@@ -87,6 +87,7 @@ pub async fn decide(
     reason: &str,
     original_kept: bool,
 ) -> Result<backfill::Model, AppError> {
+    me.require(domain::StaffRole::Reviewer)?;
     let decision = match decision {
         "approve" => Decision::Approve { original_kept },
         "reject" => Decision::Reject(reason.to_owned()),

@@ -75,6 +75,7 @@ pub async fn decide(
     id: i64,
     decision: Decision,
 ) -> Result<(), AppError> {
+    me.require(domain::StaffRole::Reviewer)?;
     may_decide(me)?;
     let decision = match decision {
         Decision::Reject(opinion) => {

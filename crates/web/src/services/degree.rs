@@ -212,6 +212,7 @@ pub async fn my_batches(
     state: &AppState,
     me: &CurrentStaff,
 ) -> Result<Vec<batch::Model>, AppError> {
+    me.require_read()?;
     Ok(reference::batches(&state.db, "degree")
         .await?
         .into_iter()
@@ -225,6 +226,7 @@ pub async fn mine(
     me: &CurrentStaff,
     id: i64,
 ) -> Result<(app::Model, batch::Model), AppError> {
+    me.require_read()?;
     let not_found = || AppError::NotFound(NOT_FOUND.to_owned());
     let a = degree::get(&state.db, id).await.map_err(|_| not_found())?;
     let b = store::graduation::application::batch(&state.db, a.batch_id)
@@ -268,6 +270,12 @@ pub async fn review(
             degree::CHANGED
         )));
     }
+    // The review is claimed at this version, so the stage checked here is the one decided.
+    let stages = store::degree::stages_of(&state.db, a.batch_id).await?;
+    let at = a.stage.and_then(|s| usize::try_from(s).ok()).unwrap_or(0);
+    if let Some(s) = stages.get(at) {
+        me.require_stage(&s.name)?;
+    }
     degree::review(
         &state.db,
         &a,
@@ -302,6 +310,10 @@ pub async fn award(
         .into_iter()
         .find(|b| b.id == batch_id)
         .ok_or_else(|| AppError::NotFound(NOT_FOUND.to_owned()))?;
+    // 授予 follows the last stage's approval: its reviewers record it.
+    if let Some(last) = store::degree::stages_of(&state.db, b.id).await?.last() {
+        me.require_stage(&last.name)?;
+    }
     let Some(result) = DegreeAward::from_code(award) else {
         return Err(AppError::refused("award", "请选择“授予”或“不授予”"));
     };

@@ -267,11 +267,13 @@ pub async fn review(
     version: Option<i32>,
     decision: &Decision,
 ) -> Result<app::Model, AppError> {
+    me.require(domain::StaffRole::Reviewer)?;
     require_school(me)?;
     match language::review(
         &state.db,
         me.org.id,
         me.staff.id,
+        &me.roles,
         id,
         version,
         decision,
@@ -297,6 +299,7 @@ pub async fn review_many(
     ids: &[i64],
     decision: &Decision,
 ) -> Result<language::BulkOutcome, AppError> {
+    me.require(domain::StaffRole::Reviewer)?;
     require_school(me)?;
     if ids.is_empty() {
         return Err(AppError::refused("ids", "请先勾选要批量审核的申请"));
@@ -315,6 +318,7 @@ pub async fn review_many(
         &state.db,
         me.org.id,
         me.staff.id,
+        &me.roles,
         ids,
         decision,
         state.now(),

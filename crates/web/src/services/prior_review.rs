@@ -34,6 +34,7 @@ pub async fn upload_stamped(
     id: i64,
     file: Option<Upload>,
 ) -> Result<app::Model, AppError> {
+    me.require(domain::StaffRole::Reviewer)?;
     let a = application(state, id).await?;
     let Some(up) = file else {
         return Err(AppError::refused(
@@ -87,6 +88,7 @@ pub async fn originals_checked(
     me: &CurrentStaff,
     id: i64,
 ) -> Result<app::Model, AppError> {
+    me.require(domain::StaffRole::Reviewer)?;
     let a = application(state, id).await?;
     prior_review::record_originals_checked(&state.db, &a, me.org.id, me.staff.id, state.now())
         .await
@@ -101,6 +103,7 @@ pub async fn decide(
     decision: &str,
     reason: &str,
 ) -> Result<app::Model, AppError> {
+    me.require(domain::StaffRole::Reviewer)?;
     let a = application(state, id).await?;
     let decision = match decision {
         "approve" => Decision::Approve,

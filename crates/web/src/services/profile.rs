@@ -24,9 +24,24 @@ pub async fn change_contact(
     if let Err(e) = &address {
         errors.push(("address".to_owned(), e.to_string()));
     }
+    // A recorded phone receives the recovery codes: another takes a code to it (更换手机号).
+    if let (Ok(p), Some(current)) = (&phone, me.model.phone.as_deref())
+        && p.as_str() != current
+    {
+        errors.push((
+            "phone".to_owned(),
+            format!(
+                "已登记的手机号 {} 用于找回密码，更换须验证新号码：请到“我的账号—更换手机号”办理",
+                domain::otp::mask_phone(current)
+            ),
+        ));
+    }
     let (Ok(phone), Ok(address)) = (phone, address) else {
         return Err(AppError::Invalid(errors));
     };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
     Ok(candidate::change_contact(
         &state.db,
         me.model.id,

@@ -79,6 +79,7 @@ pub async fn decide_many(
     picks: &[(i64, usize)],
     decision: &Decision,
 ) -> Result<BulkOutcome, AppError> {
+    me.require(domain::StaffRole::Reviewer)?;
     if picks.is_empty() {
         return Err(AppError::refused("items", "请先勾选要批量审核的申请"));
     }
@@ -117,12 +118,15 @@ pub async fn decide_one(
     decision: Decision,
     seal_confirmed: bool,
 ) -> Result<app::Model, AppError> {
-    if seal_confirmed && decision == Decision::Approve {
-        let a = visible_application(state, me, id).await?;
-        if a.current_org_id == Some(me.org.id) {
-            store::graduation::materials::confirm_seal(&state.db, &a, me.org.id, state.now())
-                .await?;
-        }
+    // The decision is taken only at `stage` (the store refuses any other), so the role checked
+    // against its name is the one that decides.
+    let a = visible_application(state, me, id).await?;
+    let pipeline = application::stages(&state.db, a.batch_id).await?;
+    if let Some(s) = pipeline.get(stage) {
+        me.require_stage(&s.name)?;
+    }
+    if seal_confirmed && decision == Decision::Approve && a.current_org_id == Some(me.org.id) {
+        store::graduation::materials::confirm_seal(&state.db, &a, me.org.id, state.now()).await?;
     }
     let outcome = application::decide(
         &state.db,
@@ -160,6 +164,7 @@ pub(crate) async fn visible_application(
     me: &CurrentStaff,
     id: i64,
 ) -> Result<app::Model, AppError> {
+    me.require_read()?;
     let found = match application::get(&state.db, id).await {
         Ok(a) => Some(a),
         Err(RepoError::NotFound) => None,

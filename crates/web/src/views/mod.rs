@@ -111,23 +111,39 @@ impl Layout {
     /// The staff workspace; the import page only for admins. 毕业审核 and 考籍更正 are listed for
     /// everyone: each page itself tells staff of organisations that do not review there where
     /// those applications go.
-    pub fn staff(title: &str, who: String, ctx: &SessionCtx, active: &str, admin: bool) -> Layout {
-        let mut items: Vec<(&'static str, &'static str)> = vec![
-            ("工作台", "/staff"),
-            ("考生", "/staff/candidates"),
-            ("毕业审核", "/staff/reviews"),
-            ("前置学历审核", "/staff/prior-reviews"),
-            ("成绩补录", "/staff/backfills"),
-            ("考籍更正", "/staff/corrections"),
-            ("学位外语审核", "/staff/language"),
-            ("学位审核", "/staff/degree"),
-        ];
-        if admin {
+    pub fn staff(
+        title: &str,
+        who: String,
+        ctx: &SessionCtx,
+        active: &str,
+        roles: &domain::Roles,
+    ) -> Layout {
+        let mut items: Vec<(&'static str, &'static str)> = vec![("工作台", "/staff")];
+        // Only what the account's roles open: a link that would answer 403 is not offered.
+        if roles.may_read() {
+            items.extend([
+                ("考生", "/staff/candidates"),
+                ("毕业审核", "/staff/reviews"),
+                ("前置学历审核", "/staff/prior-reviews"),
+                ("成绩补录", "/staff/backfills"),
+                ("考籍更正", "/staff/corrections"),
+                ("学位外语审核", "/staff/language"),
+                ("学位审核", "/staff/degree"),
+            ]);
+        }
+        if roles.is_admin() {
             items.push(("人员账号", "/staff/accounts"));
+        }
+        if roles.has(domain::StaffRole::Importer) {
             items.push(("数据导入", "/staff/imports"));
+        }
+        if roles.is_admin() {
             items.push(("学位条件设置", "/staff/degree-rules"));
             items.push(("学位批次", "/staff/degree-batches"));
             items.push(("毕业办理设置", "/staff/province-settings"));
+        }
+        if roles.has(domain::StaffRole::Finance) {
+            items.push(("缴费与退费", "/staff/payments"));
         }
         items.push(("我的账号", "/staff/account"));
         Self::with_menu(title, who, ctx, &items, active)

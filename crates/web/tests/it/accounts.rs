@@ -515,7 +515,7 @@ async fn an_admin_creates_a_reviewer_below_who_changes_the_password_and_reviews(
                         ("username", username),
                         ("display_name", "李老师"),
                         ("org_id", &university),
-                        ("role", "reviewer"),
+                        ("roles", "reviewer"),
                     ],
                 )
                 .await
@@ -597,6 +597,86 @@ async fn an_admin_creates_a_reviewer_below_who_changes_the_password_and_reviews(
         assert_eq!(status, 422);
         assert!(page.contains("不能停用自己"));
 
+        // Roles: at least one; a stage the organisation never reviews is refused by name; the
+        // subtree bounds 修改角色 too; an admin keeps their own 管理员.
+        let (status, _, page) = post(
+            &app,
+            &admin,
+            "/staff/accounts",
+            "/staff/accounts",
+            &[
+                ("username", "cqnu-wang"),
+                ("display_name", "王老师"),
+                ("org_id", &university),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(page.contains("请至少选择一个角色"), "{page}");
+        let (status, _, page) = post(
+            &app,
+            &admin,
+            "/staff/accounts",
+            "/staff/accounts",
+            &[
+                ("username", "cqnu-wang"),
+                ("display_name", "王老师"),
+                ("org_id", &university),
+                ("roles", "reviewer@市自考办审核"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(
+            page.contains("不审核“市自考办审核”环节") && page.contains("可选环节：主考学校初审"),
+            "{page}"
+        );
+        assert!(
+            page.contains("value=\"cqnu-wang\""),
+            "the form keeps what was typed"
+        );
+        let roles_path = format!("/staff/accounts/{id}/roles");
+        assert_eq!(app.get_text(&yunnan, &roles_path).await.0, 404);
+        let (status, _, _) = post(
+            &app,
+            &yunnan,
+            "/staff/accounts",
+            &roles_path,
+            &[("roles", "admin")],
+        )
+        .await;
+        assert_eq!(status, 404, "{}", b.name());
+        let (status, location, _) = post(
+            &app,
+            &admin,
+            &roles_path,
+            &roles_path,
+            &[("roles", "readonly"), ("roles", "reviewer@主考学校初审")],
+        )
+        .await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, "/staff/accounts?done=roles")
+        );
+        let (_, page) = app.get_text(&admin, "/staff/accounts").await;
+        assert!(page.contains("审核员（主考学校初审）、只读"), "{page}");
+        let (_, page) = app.get_text(&reviewer, "/staff").await;
+        assert!(
+            page.contains("审核员（主考学校初审）、只读"),
+            "effective at once"
+        );
+        let own_roles = format!("/staff/accounts/{own}/roles");
+        let (status, _, page) = post(
+            &app,
+            &admin,
+            &own_roles,
+            &own_roles,
+            &[("roles", "reviewer")],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(page.contains("不能取消本人账号的管理员角色"), "{page}");
+
         // 停用 ends the session and refuses sign-in; 启用 lets it in again.
         let (status, _, _) = post(
             &app,
@@ -674,10 +754,124 @@ async fn an_admin_creates_a_reviewer_below_who_changes_the_password_and_reviews(
                 "staff.unlocked",
                 "account.password_reset",
                 "account.password_changed",
+                "staff.roles_changed",
             ]))
             .all(&app.db.db)
             .await
             .unwrap();
-        assert_eq!(audited.len(), 6, "{}", b.name());
+        assert_eq!(audited.len(), 7, "{}", b.name());
+    }
+}
+
+#[tokio::test]
+async fn a_candidate_changes_the_phone_only_with_a_code_sent_to_the_new_one() {
+    use crate::common::User;
+    for b in app_backends() {
+        let app = spawn_app_with(&b, |c| c.local_services = true).await;
+        let number = accounts::CQ_ELIGIBLE_ASSOCIATE;
+        let before = app.candidate(number).await;
+        let c = app.with_user(User::Candidate(number)).await;
+        let (status, page) = app.get_text(&c, "/candidate/account").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("href=\"/candidate/account/phone\""), "linked");
+        let path = "/candidate/account/phone";
+
+        // The phone already confirmed, and a malformed one, are refused by rule.
+        let current = before.phone.clone().unwrap_or_default();
+        let (status, _, page) = post(
+            &app,
+            &c,
+            path,
+            "/candidate/account/phone/code",
+            &[("phone", &current)],
+        )
+        .await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(page.contains("新手机号与当前手机号相同"), "{page}");
+        let (status, _, _) = post(
+            &app,
+            &c,
+            path,
+            "/candidate/account/phone/code",
+            &[("phone", "1380013812")],
+        )
+        .await;
+        assert_eq!(status, 422);
+
+        let new = "13800138123";
+        let (status, _, page) = post(
+            &app,
+            &c,
+            path,
+            "/candidate/account/phone/code",
+            &[("phone", new)],
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {page}", b.name());
+        assert!(page.contains("验证码已发送至 138****8123"), "{page}");
+        let code = code_for(&app, new).await.expect("a code to the new phone");
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let (status, _, page) =
+            post(&app, &c, path, path, &[("phone", new), ("code", wrong)]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("验证码错误，还可再试4次"), "{page}");
+        assert_eq!(app.candidate(number).await.phone, before.phone, "unchanged");
+
+        let (status, location, _) =
+            post(&app, &c, path, path, &[("phone", new), ("code", &code)]).await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, "/candidate/account?done=phone"),
+            "{}",
+            b.name()
+        );
+        assert_eq!(app.candidate(number).await.phone.as_deref(), Some(new));
+        let (status, _, page) =
+            post(&app, &c, path, path, &[("phone", new), ("code", &code)]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("已使用过"), "{page}");
+        let audited = store::entity::audit::Entity::find()
+            .filter(store::entity::audit::Column::Action.eq("account.phone_changed"))
+            .filter(store::entity::audit::Column::SubjectId.eq(before.id))
+            .all(&app.db.db)
+            .await
+            .unwrap();
+        assert_eq!(audited.len(), 1, "{}", b.name());
+        assert!(
+            audited[0].detail.contains("to=138****8123"),
+            "{}",
+            audited[0].detail
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_address_asking_for_codes_with_made_up_details_is_stopped_at_the_limit() {
+    use web::views::accounts::recovery::CODE_REQUESTS_PER_ADDRESS;
+    for b in app_backends() {
+        let app = spawn_app_with(&b, |c| c.local_services = true).await;
+        let c = app.client();
+        let limit = usize::try_from(CODE_REQUESTS_PER_ADDRESS).unwrap();
+        // A different phone each time, so that only the address's count can stop it.
+        for i in 0..=limit {
+            let phone = format!("139{:08}", 10_000 + i);
+            let (status, _, page) = post(
+                &app,
+                &c,
+                "/forgot",
+                "/forgot/code",
+                &[("number", "010000000000"), ("phone", phone.as_str())],
+            )
+            .await;
+            if i < limit {
+                assert_eq!(status, 200, "{}: request {} of the limit", b.name(), i + 1);
+            } else {
+                assert_eq!(status, 422, "{}: one past the limit", b.name());
+                assert!(
+                    page.contains(&format!("1小时内最多获取{limit}次验证码")),
+                    "{page}"
+                );
+            }
+        }
     }
 }

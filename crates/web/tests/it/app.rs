@@ -238,6 +238,41 @@ async fn contact_details_are_checked_and_saved_only_when_valid() {
             .await
             .unwrap();
         assert_eq!(me.phone.as_deref(), Some("13912345678"));
+
+        // Once recorded, the phone changes only through a code to the new one (更换手机号).
+        let token = app.csrf(&client, "/candidate/profile/edit").await;
+        let other = client
+            .post(app.url("/candidate/profile/edit"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("phone", "13812345678"),
+                ("address", "重庆市渝中区解放碑步行街2号"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status().as_u16(), 422, "{}", b.name());
+        let body = other.text().await.unwrap();
+        assert!(body.contains("更换须验证新号码"), "{body}");
+        let me = store::repo::candidate::get(&app.db.db, me.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            me.address.as_deref(),
+            Some("重庆市渝中区解放碑步行街1号"),
+            "nothing saved"
+        );
+        let same = client
+            .post(app.url("/candidate/profile/edit"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("phone", "13912345678"),
+                ("address", "重庆市渝中区解放碑步行街2号"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(same.status().as_u16(), 303, "the address alone changes");
     }
 }
 

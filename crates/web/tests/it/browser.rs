@@ -546,12 +546,19 @@ fn portrait_file(dir: &Path, name: &str, w: u32, h: u32) -> PathBuf {
 
 impl Page<'_> {
     /// Signs out by forgetting the cookies, then signs in on `login_path`.
+    /// A staff account with two-factor sign-in types the code its app shows on the second page.
     async fn sign_in_as(&self, login_path: &str, username: &str, landing: &str) {
         self.client.delete_all_cookies().await.unwrap();
         self.goto(login_path).await;
         self.type_into("#username", username).await;
         self.type_into("#password", PASSWORD).await;
         self.click("#login-submit").await;
+        if login_path == "/staff/login" && self.app.has_totp(username).await {
+            self.wait_for_path("/staff/login/totp").await;
+            let code = self.app.totp_code(username).await;
+            self.type_into("#code", &code).await;
+            self.click("#totp-submit").await;
+        }
         self.wait_for_path(landing).await;
     }
 
@@ -1286,11 +1293,7 @@ async fn an_imported_candidate_activates_and_an_admin_brings_in_a_reviewer() {
             .select_by_value(&university.id.to_string())
             .await
             .unwrap();
-        page.find("#role")
-            .await
-            .select_by_value("reviewer")
-            .await
-            .unwrap();
+        page.click("#role-boxes input[value='reviewer']").await;
         page.click("#new-staff-submit").await;
         let issued = page
             .find("#one-time-password code")
@@ -1326,6 +1329,52 @@ async fn an_imported_candidate_activates_and_an_admin_brings_in_a_reviewer() {
         page.wait_for_path("/staff/reviews").await;
         page.assert_fits_viewport().await;
         page.screenshot("reviewer-queue").await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_sets_up_two_factor_sign_in_at_375_px_and_signs_in_with_the_code() {
+    with_browser("two-factor", async |page| {
+        let me = accounts::STAFF_CQ_UNIVERSITY;
+        page.sign_in_as("/staff/login", me, "/staff").await;
+        page.menu_link("我的账号").await.click().await.unwrap();
+        page.wait_for_path("/staff/account").await;
+        page.click("#two-factor-link").await;
+        page.wait_for_path("/staff/account/totp").await;
+        page.click("#totp-start-submit").await;
+        // The QR code and the secret for typing by hand, within a phone's width.
+        page.find("#totp-qr svg").await;
+        page.assert_fits_viewport().await;
+        page.screenshot("qr").await;
+        let shown = page.text_of("#totp-secret").await;
+        let secret = domain::totp::parse_secret(&shown).unwrap();
+        let wrong = common::wrong_totp_code(&secret, page.app.state.now());
+        page.type_into("#confirm-code", &wrong).await;
+        page.click("#totp-confirm-submit").await;
+        let error = page.text_of("#totp-error").await;
+        assert!(error.contains("验证码错误"), "{error}");
+        let code = domain::totp::code_at(&secret, page.app.state.now()).unwrap();
+        page.type_into("#confirm-code", &code).await;
+        page.click("#totp-confirm-submit").await;
+        let codes = page.text_of("#recovery-codes").await;
+        assert!(codes.contains("只显示这一次"), "{codes}");
+        page.assert_fits_viewport().await;
+        page.screenshot("recovery-codes").await;
+
+        // The next sign-in asks for the code after the password.
+        page.client.delete_all_cookies().await.unwrap();
+        page.goto("/staff/login").await;
+        page.type_into("#username", me).await;
+        page.type_into("#password", PASSWORD).await;
+        page.click("#login-submit").await;
+        page.wait_for_path("/staff/login/totp").await;
+        page.assert_fits_viewport().await;
+        page.screenshot("code-page").await;
+        let code = page.app.totp_code(me).await;
+        page.type_into("#code", &code).await;
+        page.click("#totp-submit").await;
+        page.wait_for_path("/staff").await;
     })
     .await;
 }

@@ -316,20 +316,33 @@ async fn profile_and_corrections_work_through_the_api() {
         .await;
         assert_eq!(status, 422, "{}: {body}", b.name());
         assert!(body["fields"]["phone"].is_string(), "{body}");
+        // A recorded phone changes only through a code to the new one (更换手机号).
+        let before = app.candidate(CANDIDATE).await.phone;
         let (status, body) = common::api_send(
             cand.put(app.url("/api/v1/profile/contact"))
                 .json(&contact("13800138000")),
             &t,
         )
         .await;
-        assert_eq!(
-            (status, &body["phone"]),
-            (200, &serde_json::json!("13800138000")),
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(
+            body["fields"]["phone"]
+                .as_str()
+                .is_some_and(|m| m.contains("更换手机号")),
             "{body}"
         );
+        assert_eq!(app.candidate(CANDIDATE).await.phone, before);
+        let current = before.clone().unwrap_or_default();
+        let (status, body) = common::api_send(
+            cand.put(app.url("/api/v1/profile/contact"))
+                .json(&contact(&current)),
+            &t,
+        )
+        .await;
         assert_eq!(
-            app.candidate(CANDIDATE).await.phone.as_deref(),
-            Some("13800138000")
+            (status, &body["phone"]),
+            (200, &serde_json::json!(current)),
+            "{body}"
         );
         let (status, body) = common::api_send(
             cand.post(app.url("/api/v1/profile/majors"))

@@ -810,3 +810,83 @@ async fn without_local_services_the_stand_in_gateway_is_not_served_and_paying_sa
         assert_eq!(reload(&app, a.id).await.status, "awaiting_payment");
     }
 }
+
+async fn staff_page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let r = client.get(app.url(path)).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_finance_page_lists_the_orders_of_the_own_subtree_only() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a = awaiting_payment(&app).await;
+        let order = pay_at_gateway(&app, &a).await;
+        let cand = app.candidate(CANDIDATE).await;
+        let masked = domain::mask_name(&cand.name);
+
+        // 管理员 holds every role, 财务 among them.
+        let admin = app
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
+            .await;
+        let (status, page) = staff_page(&admin, &app, "/staff/payments").await;
+        assert_eq!(status, 200, "{}: {page}", b.name());
+        for part in [
+            "缴费与退费",
+            "href=\"/staff/payments\"",
+            order.order_no.as_str(),
+            masked.as_str(),
+            cand.admission_no.as_str(),
+            "40.00",
+            "已支付",
+            "table-wrap",
+        ] {
+            assert!(page.contains(part), "{}: {part} missing", b.name());
+        }
+        assert!(!page.contains(&cand.name), "{}: name unmasked", b.name());
+        assert!(
+            page.contains("id=\"paid-count\">1 笔"),
+            "{}: paid total",
+            b.name()
+        );
+        assert!(page.contains("id=\"paid-amount\">40.00 元"), "{}", b.name());
+        // The filter narrows the list: no pending order here.
+        let (_, pending) = staff_page(&admin, &app, "/staff/payments?status=pending").await;
+        assert!(!pending.contains(&order.order_no), "{}", b.name());
+        assert!(pending.contains("暂无订单"), "{}", b.name());
+
+        // A reviewer without 财务 is refused, and the menu does not offer the page.
+        let (uni_id, _) = reviewer(&app, accounts::STAFF_CQ_UNIVERSITY).await;
+        let uni = app
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
+            .await;
+        let (status, page) = staff_page(&uni, &app, "/staff/payments").await;
+        assert_eq!(status, 403, "{}", b.name());
+        assert!(page.contains("财务"), "{}: {page}", b.name());
+        let (_, home) = staff_page(&uni, &app, "/staff").await;
+        assert!(!home.contains("/staff/payments"), "{}", b.name());
+
+        // Given 财务, the university sees its own subtree, where this candidate is not
+        // registered.
+        staff::set_roles(
+            &app.db.db,
+            uni_id,
+            &domain::Roles::new([domain::Grant::of(domain::StaffRole::Finance)]),
+        )
+        .await
+        .unwrap();
+        let (status, page) = staff_page(&uni, &app, "/staff/payments").await;
+        assert_eq!(status, 200, "{}: {page}", b.name());
+        assert!(!page.contains(&order.order_no), "{}", b.name());
+
+        // Another province's office sees nothing of Chongqing's.
+        let yn = app
+            .with_user(User::Staff(accounts::STAFF_YN_OFFICE_ADMIN))
+            .await;
+        let (status, page) = staff_page(&yn, &app, "/staff/payments").await;
+        assert_eq!(status, 200, "{}: {page}", b.name());
+        assert!(!page.contains(&order.order_no), "{}", b.name());
+        assert!(page.contains("id=\"paid-count\">0 笔"), "{}", b.name());
+    }
+}

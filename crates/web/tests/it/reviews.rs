@@ -717,3 +717,114 @@ async fn the_api_decides_in_bulk_each_application_on_its_own() {
         );
     }
 }
+
+/// Replaces the roles of a demo staff account.
+async fn set_roles(app: &TestApp, username: &str, grants: Vec<domain::Grant>) {
+    let s = store::repo::staff::by_username(&app.db.db, username)
+        .await
+        .unwrap()
+        .unwrap();
+    store::repo::staff::set_roles(&app.db.db, s.id, &domain::Roles::new(grants))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_reviewer_of_another_stage_or_a_read_only_account_looks_but_may_not_decide() {
+    use domain::{Grant, StaffRole};
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a = submitted(&app, CANDIDATE).await;
+        let uni = app
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
+            .await;
+        let approve = [("stage", "0"), ("decision", "approve")];
+
+        // A reviewer for the office's stage only: sees the application, is told it is not theirs,
+        // and a decision at 主考学校初审 is refused with the stage named.
+        set_roles(
+            &app,
+            accounts::STAFF_CQ_UNIVERSITY,
+            vec![Grant::reviewer_at("市自考办审核")],
+        )
+        .await;
+        let (status, page) = app
+            .get_text(&uni, &format!("/staff/reviews/{}", a.id))
+            .await;
+        assert_eq!(status, 200, "{}", b.name());
+        assert!(page.contains("id=\"not-my-stage\"") && !page.contains("id=\"decision-form\""));
+        let (status, page) = decide(&app, &uni, a.id, &approve).await;
+        assert_eq!(status, 403, "{}", b.name());
+        assert!(
+            page.contains("您的账号没有“主考学校初审”环节的审核权限"),
+            "{page}"
+        );
+        assert_eq!(reload(&app, a.id).await.status, "in_review");
+
+        // 只读: the queue and the page, no decision, single or bulk.
+        set_roles(
+            &app,
+            accounts::STAFF_CQ_UNIVERSITY,
+            vec![Grant::of(StaffRole::ReadOnly)],
+        )
+        .await;
+        assert_eq!(app.get_text(&uni, "/staff/reviews").await.0, 200);
+        let (status, page) = decide(&app, &uni, a.id, &approve).await;
+        assert_eq!(status, 403, "{}", b.name());
+        assert!(page.contains("只读"), "the roles held are named: {page}");
+        let token = app.csrf(&uni, "/staff").await;
+        let pick = format!("{}:0", a.id);
+        let r = uni
+            .post(app.url("/staff/reviews/bulk"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("pick", pick.as_str()),
+                ("decision", "approve"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{}", b.name());
+        let token = common::api_token(&app, &uni).await;
+        let (status, body) = common::api_send(
+            uni.post(app.url(&format!("/api/v1/reviews/{}/decision", a.id)))
+                .json(&serde_json::json!({"stage": 0, "decision": "approve"})),
+            &token,
+        )
+        .await;
+        assert_eq!(status, 403, "{}: {body}", b.name());
+        assert_eq!(reload(&app, a.id).await.status, "in_review");
+
+        // 数据导入 alone: imports, but no queue; the menu offers only what opens.
+        set_roles(
+            &app,
+            accounts::STAFF_CQ_UNIVERSITY,
+            vec![Grant::of(StaffRole::Importer)],
+        )
+        .await;
+        let (status, page) = app.get_text(&uni, "/staff/reviews").await;
+        assert_eq!(status, 403, "{}", b.name());
+        assert!(
+            page.contains("查看审核列表需要“审核员”或“只读”角色"),
+            "{page}"
+        );
+        let (status, page) = app.get_text(&uni, "/staff/imports").await;
+        assert_eq!(status, 200, "{}", b.name());
+        assert!(
+            !page.contains("href=\"/staff/reviews\""),
+            "no queue in the menu"
+        );
+
+        // The reviewer of this stage decides.
+        set_roles(
+            &app,
+            accounts::STAFF_CQ_UNIVERSITY,
+            vec![Grant::reviewer_at("主考学校初审")],
+        )
+        .await;
+        assert_eq!(app.get_text(&uni, "/staff/imports").await.0, 403);
+        let (status, page) = decide(&app, &uni, a.id, &approve).await;
+        assert_eq!(status, 303, "{}: {page}", b.name());
+        assert_ne!(reload(&app, a.id).await.status, "in_review");
+    }
+}

@@ -258,13 +258,20 @@ pub async fn verify_password(
     .map_err(|e| AppError::Internal(e.into()))
 }
 
+/// A right password: the account, and whether it still owes its second factor (a staff account
+/// with two-factor sign-in), in which case it is not signed in yet.
+struct PasswordAccepted {
+    id: i64,
+    second_factor: bool,
+}
+
 async fn attempt(
     state: &AppState,
     portal: Portal,
     username: &str,
     password_plain: String,
     ip: &str,
-) -> Result<Result<i64, Refusal>, AppError> {
+) -> Result<Result<PasswordAccepted, Refusal>, AppError> {
     if username.is_empty() || password_plain.is_empty() {
         return Ok(Err(Refusal::Empty(portal.username_label())));
     }
@@ -308,6 +315,8 @@ async fn attempt(
     match account {
         Some((id, _)) if ok => {
             throttle::succeeded(&state.db, &acct_key, attempt_no).await?;
+            let second_factor =
+                portal == Portal::Staff && store::accounts::totp::is_enabled(&state.db, id).await?;
             audit::record(
                 &state.db,
                 now,
@@ -315,13 +324,18 @@ async fn attempt(
                     kind: actor_kind(portal),
                     id: Some(id),
                 },
-                "login.succeeded",
+                // The sign-in succeeds only with the second factor, which writes its own row.
+                if second_factor {
+                    "login.password_accepted"
+                } else {
+                    "login.succeeded"
+                },
                 (portal.code(), Some(id)),
                 "",
                 Some(ip),
             )
             .await?;
-            Ok(Ok(id))
+            Ok(Ok(PasswordAccepted { id, second_factor }))
         }
         _ => {
             let left = if too_long {
@@ -360,20 +374,24 @@ async fn login_submit(
 ) -> Result<Response, AppError> {
     let username = form.username.trim().to_owned();
     match attempt(&state, portal, &username, form.password, &ctx.ip).await? {
-        Ok(id) => {
+        Ok(PasswordAccepted { id, second_factor }) => {
             // A new session id at sign-in: a token planted before sign-in is worthless after it.
             if let Some(old) = &ctx.session {
                 sessions::delete(&state.db, &old.id).await?;
             }
-            let (token, _) = sessions::create_from(
-                &state.db,
-                portal.code(),
-                Some(id),
-                Some(&ctx.ip),
-                state.now(),
-            )
-            .await?;
-            Ok(with_cookie(&state, &token, Redirect::to(portal.home())))
+            // With two-factor sign-in the session opens only the code page until the code is in.
+            let (kind, next) = if second_factor {
+                (
+                    sessions::AWAITING_SECOND_FACTOR,
+                    super::two_factor::SIGN_IN_PATH,
+                )
+            } else {
+                (portal.code(), portal.home())
+            };
+            let (token, _) =
+                sessions::create_from(&state.db, kind, Some(id), Some(&ctx.ip), state.now())
+                    .await?;
+            Ok(with_cookie(&state, &token, Redirect::to(next)))
         }
         Err(refusal) => {
             let msg = refusal.message(state.now());
@@ -420,7 +438,7 @@ pub async fn staff_login(
 /// POST /logout: the session row is deleted, so the old cookie is worthless everywhere.
 pub async fn logout(State(state): State<AppState>, ctx: SessionCtx) -> Result<Response, AppError> {
     let portal_login = match ctx.session.as_ref().map(|s| s.user_kind.as_str()) {
-        Some("staff") => "/staff/login",
+        Some("staff" | sessions::AWAITING_SECOND_FACTOR) => "/staff/login",
         Some("student") => "/student/login",
         _ => "/login",
     };
@@ -439,6 +457,7 @@ pub async fn home(ctx: SessionCtx) -> Redirect {
         Some("candidate") => Redirect::to(Portal::Candidate.home()),
         Some("student") => Redirect::to(Portal::Student.home()),
         Some("staff") => Redirect::to(Portal::Staff.home()),
+        Some(sessions::AWAITING_SECOND_FACTOR) => Redirect::to(super::two_factor::SIGN_IN_PATH),
         _ => Redirect::to("/login"),
     }
 }

@@ -15,7 +15,7 @@ use store::repo::audit::Actor;
 use tokio::io::AsyncWriteExt;
 
 use crate::error::AppError;
-use crate::session::{CurrentAdmin, SessionCtx};
+use crate::session::{CurrentImporter, SessionCtx};
 use crate::upload::CheckedMultipart;
 use crate::views::Layout;
 use crate::{AppState, util};
@@ -60,7 +60,7 @@ struct ImportsPage {
 
 async fn render(
     state: &AppState,
-    me: &CurrentAdmin,
+    me: &CurrentImporter,
     outcome: Option<Outcome>,
     failure: Option<String>,
 ) -> Result<String, AppError> {
@@ -89,7 +89,7 @@ async fn render(
     let s = &me.0;
     let who = format!("{}（{}）", s.staff.display_name, s.org.name);
     Ok(ImportsPage {
-        layout: Layout::staff("数据导入", who, &s.ctx, "/staff/imports", true),
+        layout: Layout::staff("数据导入", who, &s.ctx, "/staff/imports", &s.roles),
         max_mb: state.config.import_max_bytes / (1024 * 1024),
         outcome,
         failure,
@@ -101,7 +101,7 @@ async fn render(
 /// GET /staff/imports
 pub async fn page(
     State(state): State<AppState>,
-    me: CurrentAdmin,
+    me: CurrentImporter,
 ) -> Result<Html<String>, AppError> {
     Ok(Html(render(&state, &me, None, None).await?))
 }
@@ -112,7 +112,7 @@ fn mb(bytes: u64) -> String {
 
 async fn refuse(
     state: &AppState,
-    me: &CurrentAdmin,
+    me: &CurrentImporter,
     status: StatusCode,
     msg: String,
 ) -> Result<Response, AppError> {
@@ -122,7 +122,7 @@ async fn refuse(
 /// POST /staff/imports (multipart: csrf_token, kind, file — in that order).
 pub async fn upload(
     State(state): State<AppState>,
-    me: CurrentAdmin,
+    me: CurrentImporter,
     ctx: SessionCtx,
     headers: HeaderMap,
     CheckedMultipart(mut multipart): CheckedMultipart,

@@ -2,13 +2,16 @@
 
 pub mod auth;
 pub mod candidate;
+pub mod change_phone;
 pub mod imports;
 pub mod my_account;
 pub mod province_settings;
 pub mod recovery;
 pub mod staff;
 pub mod staff_accounts;
+pub mod staff_import;
 pub mod student;
+pub mod two_factor;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -35,7 +38,10 @@ pub fn router(import_limit: usize) -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .merge(recovery::routes())
         .merge(my_account::routes())
+        .merge(change_phone::routes())
         .merge(staff_accounts::routes())
+        .merge(staff_import::routes())
+        .merge(two_factor::routes())
         .route("/candidate/profile", get(candidate::profile))
         .route(
             "/candidate/profile/edit",

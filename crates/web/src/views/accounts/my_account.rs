@@ -97,6 +97,8 @@ async fn render(
             at: util::beijing(s.at),
             result: if s.succeeded {
                 "登录成功"
+            } else if s.wrong_code {
+                "两步验证码错误"
             } else {
                 "密码错误"
             },
@@ -123,6 +125,7 @@ fn done_message(d: &Done) -> Option<String> {
     }
     d.done.as_deref().map(|d| match d {
         "password" => "密码已修改，该账号在其他设备上的登录均已退出。".to_owned(),
+        "phone" => "手机号已更换，找回密码的验证码将发送到新号码。".to_owned(),
         _ => "其他设备上的登录均已退出。".to_owned(),
     })
 }
@@ -179,13 +182,14 @@ fn student_layout(me: &CurrentStudent) -> Layout {
     Layout::student("我的账号", &me.model.name, &me.ctx, "/student/account")
 }
 
-fn staff_layout(me: &CurrentStaff) -> Layout {
+/// The staff frame of 我的账号 and of the pages under it (两步验证).
+pub(crate) fn staff_layout(me: &CurrentStaff) -> Layout {
     Layout::staff(
         "我的账号",
         crate::views::accounts::staff::who(me),
         &me.ctx,
         "/staff/account",
-        me.is_admin(),
+        &me.roles,
     )
 }
 

@@ -80,7 +80,7 @@ fn page(
             who(&me.0),
             &me.0.ctx,
             "/staff/province-settings",
-            true,
+            &me.0.roles,
         ),
         province: p.label(),
         has_fee: p.has_fee(),

@@ -21,6 +21,45 @@ use crate::error::AppError;
 use crate::session::{SessionCtx, ensure_form_token};
 use crate::views::Layout;
 
+/// Code requests one network address may make in [`CODE_REQUEST_WINDOW`]. The per-phone limits
+/// keep one phone from being flooded; this keeps one address from spending every phone's daily
+/// quota (or voiding people's pending codes) by asking with made-up details. Several people
+/// behind one school's address still fit.
+pub const CODE_REQUESTS_PER_ADDRESS: i32 = 30;
+
+/// The window of [`CODE_REQUESTS_PER_ADDRESS`].
+pub const CODE_REQUEST_WINDOW: chrono::Duration = chrono::Duration::hours(1);
+
+/// Counts a code request from the client's address (in the database, so every instance counts
+/// alike) and refuses it, naming the limit, once the address has made too many.
+pub(crate) async fn count_code_request(state: &AppState, ip: &str) -> Result<(), String> {
+    let rule = store::repo::throttle::AddressRule {
+        free_failures: CODE_REQUESTS_PER_ADDRESS,
+        window: CODE_REQUEST_WINDOW,
+        step: chrono::Duration::zero(),
+        max_interval: chrono::Duration::zero(),
+        max_wait: chrono::Duration::zero(),
+    };
+    let n = store::repo::throttle::address_failed(
+        &state.db,
+        &format!("sms-addr:{ip}"),
+        rule,
+        state.now(),
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "the code-request counter could not be updated");
+        "验证码服务暂时不可用，请稍后重试".to_owned()
+    })?;
+    if n > CODE_REQUESTS_PER_ADDRESS {
+        tracing::warn!(%ip, requests = n, "code requests refused for the address");
+        return Err(format!(
+            "同一网络地址1小时内最多获取{CODE_REQUESTS_PER_ADDRESS}次验证码，已达上限，请稍后再试"
+        ));
+    }
+    Ok(())
+}
+
 /// Which of the two things the pages do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -189,6 +228,9 @@ pub async fn request_code(
             f,
             format!("请填写{}", missing.join("、")),
         );
+    }
+    if let Err(m) = count_code_request(&state, &ctx.ip).await {
+        return refused(&ctx, holder, flow, 1, f, m);
     }
     let now = state.now();
     let issued = match flow {

@@ -14,10 +14,12 @@ use crate::{AppState, util};
 
 /// Who is signed in, as the page frame shows it: name, organisation and role.
 pub(crate) fn who(s: &CurrentStaff) -> String {
-    let role = domain::StaffRole::from_code(&s.staff.role)
-        .map(|r| r.label())
-        .unwrap_or("");
-    format!("{}（{}{}）", s.staff.display_name, s.org.name, role)
+    format!(
+        "{}（{}{}）",
+        s.staff.display_name,
+        s.org.name,
+        s.roles.label()
+    )
 }
 
 fn org_kind_label(code: &str) -> String {
@@ -32,8 +34,11 @@ struct DashboardPage {
     layout: Layout,
     org_name: String,
     org_kind: String,
-    candidates: u64,
-    admin: bool,
+    roles: String,
+    /// Candidates in scope; `None` for an account that may not see them.
+    candidates: Option<u64>,
+    reader: bool,
+    importer: bool,
     /// Graduation applications waiting for this organisation; `None` when it reviews none.
     reviews_pending: Option<u64>,
 }
@@ -43,9 +48,18 @@ pub async fn dashboard(
     State(state): State<AppState>,
     me: CurrentStaff,
 ) -> Result<Html<String>, AppError> {
-    let (_, total) = candidates::list_in_scope(&state.db, &me.org, None, 0, 1).await?;
-    let admin = me.is_admin();
-    let reviews_pending = if crate::views::review::review_remit(&me.org).is_ok() {
+    // Counts of candidates and applications are for those who may see them.
+    let reader = me.roles.may_read();
+    let candidates = if reader {
+        Some(
+            candidates::list_in_scope(&state.db, &me.org, None, 0, 1)
+                .await?
+                .1,
+        )
+    } else {
+        None
+    };
+    let reviews_pending = if reader && crate::views::review::review_remit(&me.org).is_ok() {
         let pending = store::graduation::application::QueueFilter::default();
         let (_, n) =
             store::graduation::application::queue(&state.db, &me.org, &pending, 0, 1).await?;
@@ -54,11 +68,13 @@ pub async fn dashboard(
         None
     };
     let page = DashboardPage {
-        layout: Layout::staff("工作台", who(&me), &me.ctx, "/staff", admin),
+        layout: Layout::staff("工作台", who(&me), &me.ctx, "/staff", &me.roles),
         org_name: me.org.name.clone(),
         org_kind: org_kind_label(&me.org.kind),
-        candidates: total,
-        admin,
+        roles: me.roles.label(),
+        candidates,
+        reader,
+        importer: me.roles.has(domain::StaffRole::Importer),
         reviews_pending,
     };
     Ok(Html(page.render()?))
@@ -108,6 +124,7 @@ pub async fn candidates(
     me: CurrentStaff,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
+    me.require_read()?;
     let page = q.page.unwrap_or(1).max(1);
     let (list, total) =
         candidates::list_in_scope(&state.db, &me.org, Some(&q.q), page - 1, PER_PAGE).await?;
@@ -125,13 +142,7 @@ pub async fn candidates(
         })
         .collect();
     let page_view = CandidatesPage {
-        layout: Layout::staff(
-            "考生",
-            who(&me),
-            &me.ctx,
-            "/staff/candidates",
-            me.is_admin(),
-        ),
+        layout: Layout::staff("考生", who(&me), &me.ctx, "/staff/candidates", &me.roles),
         rows,
         total,
         page,
@@ -159,6 +170,7 @@ pub async fn candidate_detail(
     me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
+    me.require_read()?;
     Ok(Html(render_candidate(&state, &me, id, None).await?))
 }
 
@@ -170,6 +182,7 @@ pub async fn reset_candidate_password(
     me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> Result<axum::response::Response, AppError> {
+    me.require(domain::StaffRole::Reviewer)?;
     use axum::response::IntoResponse;
     // The scope check first: outside it looks like nothing there.
     render_candidate(&state, &me, id, None).await?;
@@ -229,13 +242,7 @@ async fn render_candidate(
     let mut p = ProfileView::of(&c);
     p.phone = util::mask_phone(c.phone.as_deref());
     let page = CandidatePage {
-        layout: Layout::staff(
-            "考生详情",
-            who(me),
-            &me.ctx,
-            "/staff/candidates",
-            me.is_admin(),
-        ),
+        layout: Layout::staff("考生详情", who(me), &me.ctx, "/staff/candidates", &me.roles),
         id: c.id,
         p,
         sheets,

@@ -122,7 +122,7 @@ async fn render(
             crate::views::accounts::staff::who(me),
             &me.ctx,
             "/staff/degree-batches",
-            me.is_admin(),
+            &me.roles,
         ),
         school,
         lines,

@@ -27,7 +27,7 @@ fn layout(me: &CurrentStaff) -> Layout {
         crate::views::accounts::staff::who(me),
         &me.ctx,
         "/staff/degree",
-        me.is_admin(),
+        &me.roles,
     )
 }
 

@@ -50,6 +50,7 @@ pub async fn staff_archive(
     me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    me.require_read()?;
     let a = visible(&state, &me, id).await?;
     serve(&state, &a).await
 }

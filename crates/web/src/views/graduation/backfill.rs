@@ -273,6 +273,7 @@ pub async fn staff_scan(
     me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    me.require_read()?;
     match backfills::get_for_handler(&state.db, me.org.id, id).await {
         Ok(r) => scan_response(&state, &r).await,
         Err(RepoError::NotFound) => Err(no_scan()),
@@ -327,7 +328,7 @@ async fn render_staff(
             who(me),
             &me.ctx,
             "/staff/backfills",
-            me.is_admin(),
+            &me.roles,
         ),
         pending,
         lines,
@@ -343,6 +344,7 @@ pub async fn staff_page(
     me: CurrentStaff,
     Query(q): Query<QueueQuery>,
 ) -> Result<Html<String>, AppError> {
+    me.require_read()?;
     let pending = q.status.as_deref() != Some("done");
     let message = q.done.map(|d| {
         if d == "approved" {

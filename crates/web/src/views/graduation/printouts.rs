@@ -156,6 +156,7 @@ pub(crate) async fn visible(
     me: &CurrentStaff,
     id: i64,
 ) -> Result<app::Model, AppError> {
+    me.require_read()?;
     let not_found = || AppError::NotFound("未找到该申请，或不在本机构管辖范围内".to_owned());
     let a = apps::get(&state.db, id).await.map_err(|_| not_found())?;
     if !apps::visible_to(&state.db, &me.org, &a).await? {

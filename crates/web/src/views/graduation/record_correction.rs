@@ -13,6 +13,7 @@ use store::repo::record_correction::{self as corrections, Decision, Field};
 use crate::error::AppError;
 use crate::session::{CurrentCandidate, CurrentStaff};
 use crate::views::Layout;
+use crate::views::accounts::staff::who;
 use crate::{AppState, util};
 
 /// Shows a stored value of a field, masking ID numbers.
@@ -183,13 +184,6 @@ struct StaffPage {
     done: Option<&'static str>,
 }
 
-fn who(s: &CurrentStaff) -> String {
-    let role = domain::StaffRole::from_code(&s.staff.role)
-        .map(|r| r.label())
-        .unwrap_or("");
-    format!("{}（{}{}）", s.staff.display_name, s.org.name, role)
-}
-
 async fn render_staff(
     state: &AppState,
     me: &CurrentStaff,
@@ -216,7 +210,7 @@ async fn render_staff(
             who(me),
             &me.ctx,
             "/staff/corrections",
-            me.is_admin(),
+            &me.roles,
         ),
         lines,
         error,
@@ -237,6 +231,7 @@ pub async fn staff_page(
     me: CurrentStaff,
     Query(q): Query<DoneFlag>,
 ) -> Result<Html<String>, AppError> {
+    me.require_read()?;
     crate::services::corrections::may_decide(&me)?;
     let done = match q.done.as_deref() {
         Some("approved") => Some("已通过该申请，考生信息已更新。"),

@@ -93,7 +93,7 @@ pub struct QueueQuery {
 }
 
 fn layout(me: &CurrentStaff, title: &str) -> Layout {
-    Layout::staff(title, who(me), &me.ctx, "/staff/language", me.is_admin())
+    Layout::staff(title, who(me), &me.ctx, "/staff/language", &me.roles)
 }
 
 fn exam_label(code: &str, level: Option<&str>) -> String {
@@ -187,6 +187,7 @@ pub async fn queue(
     me: CurrentStaff,
     Query(q): Query<QueueQuery>,
 ) -> Result<Html<String>, AppError> {
+    me.require_read()?;
     let message = q
         .done
         .map(|n| format!("已审核 {n} 份申请，学生已收到收件箱消息。"));
@@ -240,6 +241,7 @@ pub async fn bulk(
     me: CurrentStaff,
     RawForm(raw): RawForm,
 ) -> Result<Response, AppError> {
+    me.require(domain::StaffRole::Reviewer)?;
     require_school(&me)?;
     let form: BulkForm = serde_html_form::from_bytes(&raw)
         .map_err(|_| AppError::Invalid(vec![(String::new(), "表单内容无效".to_owned())]))?;
@@ -353,6 +355,7 @@ pub async fn detail(
     me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
+    me.require_read()?;
     let input = DecisionFields {
         decision: "approve".to_owned(),
         qualification: Qualification::Qualified.code().to_owned(),
@@ -402,6 +405,7 @@ pub async fn file(
     me: CurrentStaff,
     Path((id, file_id)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
+    me.require_read()?;
     let found = match language::get_for_school(&state.db, me.org.id, id).await {
         Ok((a, _)) => language::file_of(&state.db, a.id, file_id).await,
         Err(e) => Err(e),
@@ -460,7 +464,7 @@ fn rules_layout(me: &CurrentAdmin) -> Layout {
         who(&me.0),
         &me.0.ctx,
         "/staff/degree-rules",
-        true,
+        &me.0.roles,
     )
 }
 

@@ -1,14 +1,17 @@
-//! 交费: the pay button and the local stand-in gateway.
+//! 交费: the pay button, the local stand-in gateway and the 财务 role's 缴费与退费 page.
 
 pub mod gateway;
 pub mod pay;
+pub mod staff;
 
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 
 use crate::AppState;
 
 /// The routes of this area, merged into the application's router by [`crate::routes`].
 pub fn router() -> Router<AppState> {
-    Router::new().route("/candidate/application/pay", post(pay::pay))
+    Router::new()
+        .route("/candidate/application/pay", post(pay::pay))
+        .route("/staff/payments", get(staff::payments))
 }

@@ -133,6 +133,8 @@ struct DetailView {
     files: Vec<FileView>,
     events: Vec<EventLine>,
     form: Option<DecisionFormView>,
+    /// The stage waiting here that this account's roles do not cover.
+    not_my_stage: Option<String>,
     reasons: Vec<Choice>,
     input: DecisionInput,
     reason_max: usize,
@@ -294,7 +296,7 @@ async fn render_detail(
         });
     }
     let here_now = a.current_org_id == Some(me.org.id) && a.status == Status::InReview.code();
-    let form = a
+    let at = a
         .stage
         .and_then(|s| usize::try_from(s).ok())
         .filter(|_| here_now)
@@ -305,6 +307,12 @@ async fn render_detail(
                 .map(|s| s.name.clone())
                 .unwrap_or_default(),
         });
+    // Waiting here at a stage this account may not decide: said instead of a form it could
+    // only be refused with.
+    let (form, not_my_stage) = match at {
+        Some(f) if !me.roles.may_review_stage(&f.stage_name) => (None, Some(f.stage_name)),
+        other => (other, None),
+    };
     // A candidate's request to be rejected for a wrongly chosen major preselects that reason.
     let mut input = input;
     if input.decision.is_empty() && a.wrong_major_requested_at.is_some() {
@@ -321,6 +329,7 @@ async fn render_detail(
         batch: batch.name,
         status: status_label(&a.status),
         current_stage: current_stage(a, &stages),
+        not_my_stage,
         submitted_at: a.submitted_at.map(util::beijing).unwrap_or_default(),
         wrong_major_at: a.wrong_major_requested_at.map(util::beijing),
         rejection_reason: a.rejection_reason.clone(),
@@ -444,6 +453,7 @@ pub async fn detail(
     me: CurrentStaff,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
+    me.require_read()?;
     let a = visible_application(&state, &me, id).await?;
     Ok(Html(
         render_detail(&state, &me, &a, DecisionInput::default(), None).await?,
@@ -536,6 +546,7 @@ pub async fn file(
     me: CurrentStaff,
     Path((id, file_id)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
+    me.require_read()?;
     let a = visible_application(&state, &me, id).await?;
     let Some(f) = application::files(&state.db, a.id)
         .await?

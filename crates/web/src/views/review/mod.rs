@@ -32,7 +32,7 @@ use crate::views::accounts::staff::who;
 
 /// The staff frame with 毕业审核 marked as the current menu entry.
 fn layout(me: &CurrentStaff, title: &str) -> Layout {
-    Layout::staff(title, who(me), &me.ctx, "/staff/reviews", me.is_admin())
+    Layout::staff(title, who(me), &me.ctx, "/staff/reviews", &me.roles)
 }
 
 /// Whether the organisation reviews at some stage of its province's pipeline, and if not, why

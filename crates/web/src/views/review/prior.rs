@@ -130,7 +130,7 @@ async fn render(
             who(me),
             &me.ctx,
             "/staff/prior-reviews",
-            me.is_admin(),
+            &me.roles,
         ),
         rows,
         message,
@@ -145,6 +145,7 @@ pub async fn page(
     me: CurrentStaff,
     Query(q): Query<DoneQuery>,
 ) -> Result<Html<String>, AppError> {
+    me.require_read()?;
     let message = q.done.map(|d| {
         match d.as_str() {
             "stamped" => "盖章复印件已上传",

@@ -187,6 +187,7 @@ pub async fn queue(
     me: CurrentStaff,
     Query(q): Query<QueuePageQuery>,
 ) -> Result<Html<String>, AppError> {
+    me.require_read()?;
     let done = match q.done.as_deref() {
         Some("approved") => Some("已通过该毕业申请。"),
         Some("rejected") => Some("已驳回该毕业申请，考生将在收件箱和审核进度中看到驳回原因。"),
@@ -236,6 +237,7 @@ pub async fn bulk(
     me: CurrentStaff,
     RawForm(raw): RawForm,
 ) -> Result<Response, AppError> {
+    me.require(domain::StaffRole::Reviewer)?;
     // Repeated `pick` keys: parsed with the form codec that supports them.
     let form: BulkForm = serde_html_form::from_bytes(&raw)
         .map_err(|_| AppError::Invalid(vec![(String::new(), "表单内容无效".to_owned())]))?;

@@ -16,6 +16,10 @@ pub const PAYMENT_SECRET: &str = "test-payment-secret";
 /// The secret the test server shares with the credential service (学信网).
 pub const CREDENTIAL_SECRET: &str = "test-credential-secret";
 
+/// The authenticator secret every demo admin of a test app signs in with (admins must use
+/// two-factor sign-in); [`TestApp::totp_code`] computes its codes as the holder's app would.
+pub const ADMIN_TOTP_SECRET: &[u8; 20] = b"biye-test-admin-totp";
+
 fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| store::repo::password::hash(PASSWORD).unwrap())
@@ -63,6 +67,9 @@ pub async fn spawn_app_with(backend: &Backend, adjust: impl FnOnce(&mut WebConfi
     )
     .await
     .unwrap();
+    store::demo::enrol_admins(&db.db, ADMIN_TOTP_SECRET, chrono::Utc::now())
+        .await
+        .unwrap();
     let spool = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -191,12 +198,70 @@ impl TestApp {
             .unwrap()
     }
 
-    /// A client signed in on a portal.
+    /// A client signed in on a portal; a staff account with two-factor sign-in also gives the
+    /// code its app shows.
     pub async fn signed_in(&self, login_path: &str, username: &str) -> reqwest::Client {
         let client = self.client();
         let r = self.login_as(&client, login_path, username, PASSWORD).await;
         assert_eq!(r.status().as_u16(), 303, "sign-in of {username} failed");
+        if r.headers()["location"] == "/staff/login/totp" {
+            let r = self.second_factor(&client, username).await;
+            assert_eq!(
+                r.status().as_u16(),
+                303,
+                "the second factor of {username} failed: {}",
+                r.text().await.unwrap_or_default()
+            );
+        }
         client
+    }
+
+    /// A code of `username`'s authenticator app not used yet, at the app clock's time.
+    pub async fn totp_code(&self, username: &str) -> String {
+        let staff = store::repo::staff::by_username(&self.db.db, username)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no staff account {username}"));
+        store::accounts::totp::unused_code_for_tests(&self.db.db, staff.id, self.state.now())
+            .await
+            .unwrap()
+    }
+
+    /// Whether `username` signs in with two factors.
+    pub async fn has_totp(&self, username: &str) -> bool {
+        let staff = store::repo::staff::by_username(&self.db.db, username)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no staff account {username}"));
+        store::accounts::totp::is_enabled(&self.db.db, staff.id)
+            .await
+            .unwrap()
+    }
+
+    /// The second step of a staff sign-in, on a client whose password was accepted: posts the
+    /// app's current code; returns the response.
+    pub async fn second_factor(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+    ) -> reqwest::Response {
+        let code = self.totp_code(username).await;
+        self.post_second_factor(client, &code).await
+    }
+
+    /// Posts `code` on the second sign-in step; returns the response.
+    pub async fn post_second_factor(
+        &self,
+        client: &reqwest::Client,
+        code: &str,
+    ) -> reqwest::Response {
+        let token = self.csrf(client, "/staff/login/totp").await;
+        client
+            .post(self.url("/staff/login/totp"))
+            .form(&[("csrf_token", token.as_str()), ("code", code)])
+            .send()
+            .await
+            .unwrap()
     }
 }
 
@@ -219,6 +284,17 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// Six digits that are none of the codes `secret` opens at `at` (the step and one either side).
+pub fn wrong_totp_code(secret: &[u8], at: chrono::DateTime<chrono::Utc>) -> String {
+    let open: Vec<String> = (-1..=1)
+        .map(|d| domain::totp::code_at(secret, at + chrono::Duration::seconds(30 * d)).unwrap())
+        .collect();
+    (0..10)
+        .map(|d| d.to_string().repeat(6))
+        .find(|c| !open.contains(c))
+        .unwrap()
 }
 
 /// Finds `name="csrf_token" value="…"` in a page.
