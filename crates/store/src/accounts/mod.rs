@@ -647,10 +647,7 @@ pub async fn reset_to_one_time(
     // otherwise keep the person out with the new password.
     crate::repo::throttle::clear(&txn, &format!("acct:{}:{username}", me.kind())).await?;
     let actor = match by {
-        ResetBy::Staff(id) => Actor {
-            kind: "staff",
-            id: Some(id),
-        },
+        ResetBy::Staff(id) => Actor::staff(id),
         ResetBy::Operator => Actor::SYSTEM,
     };
     audit::record(

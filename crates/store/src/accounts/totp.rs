@@ -281,10 +281,7 @@ pub async fn begin_enrolment(
     audit::record(
         &txn,
         now,
-        Actor {
-            kind: "staff",
-            id: Some(account.id),
-        },
+        Actor::staff(account.id),
         "totp.enrolment_started",
         ("staff", Some(account.id)),
         if replacing { "new phone" } else { "" },
@@ -413,10 +410,7 @@ pub async fn confirm_enrolment(
     audit::record(
         &txn,
         now,
-        Actor {
-            kind: "staff",
-            id: Some(account.id),
-        },
+        Actor::staff(account.id),
         if replacing {
             "totp.phone_changed"
         } else {
@@ -574,10 +568,7 @@ pub async fn complete_sign_in(
     audit::record(
         &txn,
         now,
-        Actor {
-            kind: "staff",
-            id: Some(staff_id),
-        },
+        Actor::staff(staff_id),
         "login.succeeded",
         ("staff", Some(staff_id)),
         &match factor {
@@ -616,10 +607,7 @@ pub async fn regenerate_recovery_codes(
     audit::record(
         &txn,
         now,
-        Actor {
-            kind: "staff",
-            id: Some(account.id),
-        },
+        Actor::staff(account.id),
         "totp.recovery_codes_regenerated",
         ("staff", Some(account.id)),
         &format!("recovery_codes={}", codes.len()),
@@ -671,10 +659,7 @@ pub async fn disable(
     audit::record(
         &txn,
         now,
-        Actor {
-            kind: "staff",
-            id: Some(account.id),
-        },
+        Actor::staff(account.id),
         "totp.disabled",
         ("staff", Some(account.id)),
         "",
@@ -703,17 +688,7 @@ pub async fn clear_by_admin(
             "不能清除自己账号的两步验证；更换手机请在“我的账号”的两步验证页面操作",
         ));
     }
-    clear(
-        db,
-        target,
-        Actor {
-            kind: "staff",
-            id: Some(admin.id),
-        },
-        now,
-        ip,
-    )
-    .await
+    clear(db, target, Actor::staff(admin.id), now, ip).await
 }
 
 /// The operator clears an account's second factor at the command line (`biye clear-two-factor`),
@@ -835,10 +810,7 @@ pub async fn set_requirement(
         audit::record(
             &txn,
             now,
-            Actor {
-                kind: "staff",
-                id: Some(admin.id),
-            },
+            Actor::staff(admin.id),
             if required {
                 "org.totp_required"
             } else {

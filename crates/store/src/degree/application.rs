@@ -42,10 +42,7 @@ fn student_actor(id: i64) -> Actor {
 }
 
 fn staff_actor(id: i64) -> Actor {
-    Actor {
-        kind: "staff",
-        id: Some(id),
-    }
+    Actor::staff(id)
 }
 
 /// Applies `changes` to the application if nobody changed it since it was read (same id and

@@ -95,10 +95,7 @@ pub async fn create(
     audit::record(
         &txn,
         now,
-        Actor {
-            kind: "staff",
-            id: Some(staff_id),
-        },
+        Actor::staff(staff_id),
         "batch.created",
         ("batch", Some(created.id)),
         &format!("kind={kind} name={name}"),
@@ -140,10 +137,7 @@ pub async fn set_window(
     audit::record(
         &txn,
         now,
-        Actor {
-            kind: "staff",
-            id: Some(staff_id),
-        },
+        Actor::staff(staff_id),
         "batch.window_changed",
         ("batch", Some(batch_id)),
         &format!("opens_at={opens_at} closes_at={closes_at}"),

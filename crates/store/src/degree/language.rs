@@ -643,10 +643,7 @@ async fn review_once(
     audit::record(
         &txn,
         now,
-        Actor {
-            kind: "staff",
-            id: Some(staff_id),
-        },
+        Actor::staff(staff_id),
         "language_application.reviewed",
         ("language_application", Some(a.id)),
         &format!(

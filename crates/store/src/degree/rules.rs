@@ -175,10 +175,7 @@ pub async fn save_for_school(
     crate::repo::audit::record(
         &txn,
         now,
-        crate::repo::audit::Actor {
-            kind: "staff",
-            id: Some(staff_id),
-        },
+        crate::repo::audit::Actor::staff(staff_id),
         "degree_rules.set",
         ("organisation", Some(school_org_id)),
         &format!(

@@ -965,10 +965,7 @@ pub async fn decide(
     if next.status == Status::Approved {
         super::archive::queue(&txn, a.id, now).await?;
     }
-    let actor = Actor {
-        kind: "staff",
-        id: Some(staff_id),
-    };
+    let actor = Actor::staff(staff_id);
     let verb = match &decision {
         Decision::Approve => EventAction::Approved,
         Decision::Reject(_) => EventAction::Rejected,

@@ -183,10 +183,7 @@ pub async fn queue<C: ConnectionTrait>(
 }
 
 fn staff_actor(staff_id: i64) -> Actor {
-    Actor {
-        kind: "staff",
-        id: Some(staff_id),
-    }
+    Actor::staff(staff_id)
 }
 
 /// The checking organisation uploads a stamped copy ("复印件与原件一致") while originals are

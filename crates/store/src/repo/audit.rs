@@ -15,6 +15,14 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A staff account.
+    pub fn staff(id: i64) -> Actor {
+        Actor {
+            kind: "staff",
+            id: Some(id),
+        }
+    }
+
     /// The system itself (imports from the command line, scheduled jobs).
     pub const SYSTEM: Actor = Actor {
         kind: "system",

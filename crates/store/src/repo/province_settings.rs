@@ -39,10 +39,7 @@ pub async fn set(
     super::audit::record(
         &txn,
         now,
-        super::audit::Actor {
-            kind: "staff",
-            id: Some(staff_id),
-        },
+        super::audit::Actor::staff(staff_id),
         "province_settings.set",
         ("organisation", Some(org_id)),
         &format!(

@@ -266,10 +266,7 @@ pub async fn decide<C: ConnectionTrait>(
     }
     let field = Field::from_code(&req.field)
         .ok_or_else(|| RepoError::Invalid(format!("未知的更正项目：{}", req.field)))?;
-    let actor = Actor {
-        kind: "staff",
-        id: Some(staff_id),
-    };
+    let actor = Actor::staff(staff_id);
     audit::record(
         conn,
         now,

@@ -321,10 +321,7 @@ pub async fn decide(
         r.course_code,
         names.get(&r.course_code).cloned().unwrap_or_default()
     );
-    let actor = Actor {
-        kind: "staff",
-        id: Some(staff_id),
-    };
+    let actor = Actor::staff(staff_id);
     let subject = ("score_backfill", Some(r.id));
     match status {
         BackfillStatus::Approved => {

@@ -282,10 +282,7 @@ pub async fn upload(
             path: &path,
             format,
             file_name: &original,
-            actor: Actor {
-                kind: "staff",
-                id: Some(s.staff.id),
-            },
+            actor: Actor::staff(s.staff.id),
             ip: Some(&ctx.ip),
             now: state.now(),
             scope: Some(&s.org.path),

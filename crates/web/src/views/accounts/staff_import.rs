@@ -136,10 +136,7 @@ pub async fn upload(
             format,
             file_name: &file.name,
             org: &s.org,
-            actor: Actor {
-                kind: "staff",
-                id: Some(s.staff.id),
-            },
+            actor: Actor::staff(s.staff.id),
             ip: Some(&s.ctx.ip),
             now: state.now(),
             // The permits sign-ins take too: one import never keeps them waiting for long.
