@@ -205,10 +205,7 @@ pub async fn create(
     audit::record(
         &txn,
         now,
-        Actor {
-            kind: "staff",
-            id: Some(admin.id),
-        },
+        Actor::staff(admin.id),
         "staff.created",
         ("staff", Some(created.id)),
         &format!(
@@ -255,10 +252,7 @@ pub async fn set_disabled(
     audit::record(
         &txn,
         now,
-        Actor {
-            kind: "staff",
-            id: Some(admin.id),
-        },
+        Actor::staff(admin.id),
         if disabled {
             "staff.disabled"
         } else {
@@ -303,10 +297,7 @@ pub async fn unlock(
     audit::record(
         &txn,
         now,
-        Actor {
-            kind: "staff",
-            id: Some(admin.id),
-        },
+        Actor::staff(admin.id),
         "staff.unlocked",
         ("staff", Some(target.id)),
         &format!("username={}", target.username),
@@ -342,15 +333,20 @@ pub async fn set_roles(
         ));
     }
     let txn = db.begin().await?;
+    // Writing the account's row first takes its lock before anything is read: two admins saving
+    // at once then run one after the other (SQLite cannot turn a read into a write under another
+    // writer; PostgreSQL and MySQL would meet on the unique index).
+    staff::Entity::update_many()
+        .col_expr(staff::Column::Id, Expr::col(staff::Column::Id))
+        .filter(staff::Column::Id.eq(s.id))
+        .exec(&txn)
+        .await?;
     let before = crate::repo::staff::roles_of(&txn, s.id).await?;
     crate::repo::staff::set_roles(&txn, s.id, roles).await?;
     audit::record(
         &txn,
         now,
-        Actor {
-            kind: "staff",
-            id: Some(admin.id),
-        },
+        Actor::staff(admin.id),
         "staff.roles_changed",
         ("staff", Some(s.id)),
         &format!(

@@ -60,7 +60,17 @@ pub async fn set_roles<C: ConnectionTrait>(
         stage: Set(g.stage.clone().unwrap_or_default()),
         ..Default::default()
     });
-    staff_role::Entity::insert_many(rows).exec(conn).await?;
+    // Two admins saving at once: the second insert meets the first one's rows.
+    staff_role::Entity::insert_many(rows)
+        .exec(conn)
+        .await
+        .map_err(|e| {
+            if super::is_unique_violation(&e) {
+                RepoError::Conflict("该账号的角色刚被他人修改，本次未保存，请刷新后重试".to_owned())
+            } else {
+                RepoError::Db(e)
+            }
+        })?;
     Ok(())
 }
 

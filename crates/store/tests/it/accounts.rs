@@ -278,3 +278,48 @@ async fn an_imported_candidate_activates_and_later_recovers_the_password() {
         assert_eq!(rows, 2, "{}", b.name());
     }
 }
+
+#[tokio::test]
+async fn two_admins_saving_roles_at_once_leave_one_consistent_set() {
+    use domain::{Grant, Roles, StaffRole};
+    for b in contract_backends() {
+        let t = world(&b).await;
+        let by = |u: &'static str| {
+            let db = t.db.clone();
+            async move {
+                store::repo::staff::by_username(&db, u)
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        let admin = by(demo_accounts::STAFF_CQ_OFFICE_ADMIN).await;
+        let target = by(demo_accounts::STAFF_CQ_UNIVERSITY).await;
+        let office = store::repo::org::get(&t.db, admin.org_id).await.unwrap();
+        let a = Roles::new([
+            Grant::reviewer_at("主考学校初审"),
+            Grant::of(StaffRole::ReadOnly),
+        ]);
+        let c = Roles::new([Grant::of(StaffRole::Finance)]);
+        let (r1, r2) = tokio::join!(
+            accounts::staff::set_roles(&t.db, &admin, &office, target.id, &a, now(), None),
+            accounts::staff::set_roles(&t.db, &admin, &office, target.id, &c, now(), None),
+        );
+        // The account's row is locked first, so the two run one after the other.
+        assert!(r1.is_ok() && r2.is_ok(), "{}: {r1:?} {r2:?}", b.name());
+        let held = store::repo::staff::roles_of(&t.db, target.id)
+            .await
+            .unwrap();
+        assert!(
+            held == a || held == c,
+            "{}: one whole set, not a mix: {held:?}",
+            b.name()
+        );
+        let rows = store::entity::staff_role::Entity::find()
+            .filter(store::entity::staff_role::Column::StaffId.eq(target.id))
+            .count(&t.db)
+            .await
+            .unwrap();
+        assert_eq!(rows as usize, held.grants().len(), "{}", b.name());
+    }
+}
