@@ -97,6 +97,16 @@ enum Command {
         /// The province's code or Chinese name.
         province: String,
     },
+    /// Create a school of continuing education (继续教育学院), which runs its students' 学位外语
+    /// and degree applications; then `create-admin --org CODE` for its first admin.
+    CreateSchool {
+        /// Organisation code: letters and digits, e.g. 10681CE.
+        #[arg(long)]
+        code: String,
+        /// Its name, e.g. 云南财经大学继续教育学院.
+        #[arg(long)]
+        name: String,
+    },
     /// Create an admin account for an organisation; the password is printed once.
     CreateAdmin {
         /// Organisation code.
@@ -409,6 +419,17 @@ async fn main() -> anyhow::Result<()> {
             let db = open(&cfg).await?;
             let n = demo::init_province(&db, &province).await?;
             println!("已创建 {n} 个机构。");
+            Ok(())
+        }
+        Command::CreateSchool { code, name } => {
+            let db = open(&cfg).await?;
+            let school = store::repo::org::create_school(&db, &code, &name, chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "已创建继续教育学院“{}”（机构代码 {}）。",
+                school.name, school.code
+            );
             Ok(())
         }
         Command::CreateAdmin {

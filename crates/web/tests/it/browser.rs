@@ -1,11 +1,6 @@
-//! Browser tests: a real headless Chromium, driven over WebDriver (chromedriver), against the whole
-//! application at a phone's width (375 px).
-//!
-//! They need `chromium` and `chromedriver` in PATH or /usr/bin (Debian:
-//! `apt-get install chromium chromium-driver`). Without them the tests print a note and pass,
-//! unless `BIYE_REQUIRE_BROWSER=1`, which makes a missing browser a failure.
-//! Each step's screenshot goes to a temporary directory; `BIYE_SCREENSHOT_DIR=<dir>` keeps them
-//! (`<test>-<step>.png`, and `<test>-failure.png` when a test fails) for manual review.
+//! Browser tests: a real headless Chromium against the whole application at a phone's width
+//! (375 px), through the harness in `tests/browser_kit` (what they need and how to keep the
+//! screenshots is said there).
 //!
 //! Browser flows are about the UI, so they run on SQLite only; the database backends are covered
 //! by the other test suites.
@@ -14,416 +9,49 @@
 
 use crate::common;
 
-use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use futures_util::FutureExt;
-use serde_json::{Value, json};
+use fantoccini::Locator;
 use store::demo::accounts;
 use store::testkit::Backend;
 
 use common::{PASSWORD, TestApp, spawn_app};
 
-/// The longest any single wait (an element, a page, chromedriver's start) may take.
-const WAIT: Duration = Duration::from_secs(10);
-/// Creating a session starts Chromium, which is slower than anything in a page.
-const SESSION_START: Duration = Duration::from_secs(30);
-/// A phone's viewport.
-const WIDTH: i64 = 375;
-const HEIGHT: i64 = 800;
+use crate::browser_kit as kit;
+use kit::{Page, Site, WAIT, jpeg_file, pdf_file, portrait_file, programs};
 
-// ---------------------------------------------------------------------------------------------
-// Harness
-// ---------------------------------------------------------------------------------------------
-
-/// The two programs a browser test needs.
-struct Programs {
-    chromedriver: PathBuf,
-    chromium: PathBuf,
-}
-
-fn is_executable(p: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        p.is_file()
+impl Site for TestApp {
+    fn url(&self, path: &str) -> String {
+        TestApp::url(self, path)
     }
 }
 
-/// `name` in PATH, else in /usr/bin.
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/bin")])
-        .map(|dir| dir.join(name))
-        .find(|p| is_executable(p))
-}
-
-/// The programs, or `None` (after a note) when the tests are to be skipped.
-fn programs() -> Option<Programs> {
-    let chromedriver = find_program("chromedriver");
-    let chromium = find_program("chromium");
-    if let (Some(chromedriver), Some(chromium)) = (&chromedriver, &chromium) {
-        return Some(Programs {
-            chromedriver: chromedriver.clone(),
-            chromium: chromium.clone(),
-        });
-    }
-    let missing: Vec<&str> = [("chromedriver", &chromedriver), ("chromium", &chromium)]
-        .into_iter()
-        .filter(|(_, found)| found.is_none())
-        .map(|(name, _)| name)
-        .collect();
-    if std::env::var("BIYE_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-        panic!(
-            "BIYE_REQUIRE_BROWSER=1 but {} not found in PATH or /usr/bin: the browser tests must \
-             not be skipped (apt-get install chromium chromium-driver)",
-            missing.join(" and ")
-        );
-    }
-    eprintln!(
-        "NOTE: browser tests skipped: chromium/chromedriver not installed \
-         (apt-get install chromium chromium-driver)"
-    );
-    None
-}
-
-/// A free TCP port on 127.0.0.1 (the listener is dropped, so the port is free again at once).
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local address").port()
-}
-
-/// A running chromedriver; killed on drop.
-struct Driver {
-    child: Child,
-    url: String,
-    log: PathBuf,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Driver {
-    /// Starts chromedriver on a free port and waits until `/status` says it is ready.
-    async fn start(programs: &Programs, dir: &Path) -> Driver {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .unwrap();
-        // The port may be taken between picking and binding it: then chromedriver exits and the
-        // start is retried on another port.
-        for attempt in 1..=3 {
-            let port = free_port();
-            let log = dir.join(format!("chromedriver-{attempt}.log"));
-            let child = Command::new(&programs.chromedriver)
-                .arg(format!("--port={port}"))
-                .arg(format!("--log-path={}", log.display()))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| {
-                    panic!("cannot start {}: {e}", programs.chromedriver.display())
-                });
-            let mut driver = Driver {
-                child,
-                url: format!("http://127.0.0.1:{port}"),
-                log,
-            };
-            let deadline = Instant::now() + WAIT;
-            loop {
-                if driver.is_ready(&http).await {
-                    return driver;
-                }
-                if let Ok(Some(status)) = driver.child.try_wait() {
-                    eprintln!(
-                        "chromedriver exited ({status}) before it was ready on port {port}\n{}",
-                        driver.log_tail()
-                    );
-                    break;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "chromedriver did not answer on port {port} within {WAIT:?}\n{}",
-                    driver.log_tail()
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-        panic!("chromedriver could not be started (3 attempts)");
-    }
-
-    async fn is_ready(&self, http: &reqwest::Client) -> bool {
-        let Ok(r) = http.get(format!("{}/status", self.url)).send().await else {
-            return false;
-        };
-        if !r.status().is_success() {
-            return false;
-        }
-        r.json::<Value>()
-            .await
-            .is_ok_and(|v| v["value"]["ready"] == json!(true))
-    }
-
-    /// The end of chromedriver's log, for failure messages.
-    fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        // Lines are cut short: screenshots are logged as long base64 strings.
-        let tail: Vec<String> = lines[lines.len().saturating_sub(30)..]
-            .iter()
-            .map(|l| l.chars().take(200).collect())
-            .collect();
-        let tail = tail.join("\n");
-        format!("--- chromedriver log ({}) ---\n{tail}", self.log.display())
-    }
-
-    /// A new headless Chromium session with a fresh profile in `profile`.
-    async fn session(&self, programs: &Programs, profile: &Path) -> Client {
-        let mut caps = serde_json::Map::new();
-        caps.insert("browserName".into(), json!("chrome"));
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": programs.chromium.display().to_string(),
-                // The network here is closed: these keep Chromium from trying to reach Google.
-                "args": [
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    format!("--window-size={WIDTH},{HEIGHT}"),
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-                // Chromium keeps windows at least 500 px wide, so the phone's viewport is
-                // emulated: innerWidth is then exactly WIDTH and the viewport meta tag applies.
-                "mobileEmulation": {
-                    "deviceMetrics": { "width": WIDTH, "height": HEIGHT, "pixelRatio": 1.0 },
-                },
-            }),
-        );
-        // chromedriver speaks plain HTTP on 127.0.0.1: no TLS connector needed.
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let mut builder = ClientBuilder::new(connector);
-        builder.capabilities(caps);
-        tokio::time::timeout(SESSION_START, builder.connect(&self.url))
-            .await
-            .unwrap_or_else(|_| {
-                panic!(
-                    "no Chromium session within {SESSION_START:?}\n{}",
-                    self.log_tail()
-                )
-            })
-            .unwrap_or_else(|e| panic!("cannot start a Chromium session: {e}\n{}", self.log_tail()))
-    }
-}
-
-/// One test's browser over one test's application.
-struct Page<'a> {
-    client: Client,
-    app: &'a TestApp,
-    /// Prefix of the screenshot files.
-    test: &'static str,
-    shots: PathBuf,
-}
-
-impl Page<'_> {
-    async fn goto(&self, path: &str) {
-        self.client
-            .goto(&self.app.url(path))
-            .await
-            .unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
-    }
-
-    /// The first element matching `css`, waiting for it at most [`WAIT`].
-    async fn find(&self, css: &str) -> Element {
-        self.find_by(Locator::Css(css), css).await
-    }
-
-    async fn find_by(&self, locator: Locator<'_>, what: &str) -> Element {
-        match self.client.wait().at_most(WAIT).for_element(locator).await {
-            Ok(e) => e,
-            Err(e) => panic!(
-                "no {what} within {WAIT:?} on {}: {e}",
-                self.current_url().await
-            ),
-        }
-    }
-
-    /// The link of the main menu labelled `label`.
-    async fn menu_link(&self, label: &str) -> Element {
-        let xpath = format!(
-            "//nav[contains(concat(' ', normalize-space(@class), ' '), ' menu ')]\
-             //a[normalize-space(.)='{label}']"
-        );
-        self.find_by(Locator::XPath(&xpath), &format!("menu link {label}"))
-            .await
-    }
-
-    async fn type_into(&self, css: &str, text: &str) {
-        let field = self.find(css).await;
-        field.clear().await.unwrap();
-        field
-            .send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
-    }
-
-    async fn click(&self, css: &str) {
-        self.find(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
-    }
-
-    async fn current_url(&self) -> String {
-        self.client
-            .current_url()
-            .await
-            .map(|u| u.to_string())
-            .unwrap_or_else(|e| format!("<unknown URL: {e}>"))
-    }
-
-    /// Waits at most [`WAIT`] for the address bar to show `path` (query and fragment ignored).
-    async fn wait_for_path(&self, path: &str) {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let url = self.client.current_url().await.unwrap();
-            if url.path().ends_with(path) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "still on {url} after {WAIT:?}, expected {path}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn js(&self, script: &str) -> Value {
-        self.client
-            .execute(script, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-    }
-
-    /// The viewport is a phone's, and the page itself does not scroll sideways (wide tables scroll
-    /// inside their `.table-wrap`).
-    async fn assert_fits_viewport(&self) {
-        let m = self
-            .js(
-                "const w = window.innerWidth;
-                 const wide = [...document.querySelectorAll('body *')]
-                   .filter(e => !e.closest('.table-wrap') && e.getBoundingClientRect().right > w + 1)
-                   .slice(0, 5)
-                   .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-                        + (e.className ? '.' + String(e.className).trim().replace(/\\s+/g, '.') : ''));
-                 return {
-                   fits: document.documentElement.scrollWidth <= w + 1,
-                   scrollWidth: document.documentElement.scrollWidth,
-                   innerWidth: w,
-                   wide: wide,
-                 };",
-            )
-            .await;
-        assert_eq!(
-            m["innerWidth"],
-            json!(WIDTH),
-            "the viewport is not {WIDTH} px wide"
-        );
-        assert_eq!(
-            m["fits"],
-            json!(true),
-            "{} scrolls sideways at {WIDTH} px: scrollWidth {} > innerWidth {}; too wide: {}",
-            self.current_url().await,
-            m["scrollWidth"],
-            m["innerWidth"],
-            m["wide"]
-        );
-    }
-
-    /// Saves a screenshot of the viewport as `<test>-<step>.png` and returns its path.
-    async fn screenshot(&self, step: &str) -> PathBuf {
-        let png = self
-            .client
-            .screenshot()
-            .await
-            .unwrap_or_else(|e| panic!("screenshot failed: {e}"));
-        assert!(
-            png.starts_with(b"\x89PNG\r\n\x1a\n"),
-            "the screenshot is not a PNG"
-        );
-        let path = self.shots.join(format!("{}-{step}.png", self.test));
-        std::fs::write(&path, &png)
-            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-        path
-    }
-}
-
-/// Runs `body` in a fresh browser over a fresh application; skips (passes) when the browser is not
-/// installed. The browser session is closed and chromedriver stopped even when `body` panics.
-async fn with_browser(test: &'static str, body: impl AsyncFnOnce(&Page<'_>)) {
-    let Some(programs) = programs() else {
+/// Runs `body` in a fresh browser over a fresh application on SQLite; skips (passes) when the
+/// browser is not installed.
+async fn with_browser(test: &'static str, body: impl AsyncFnOnce(&Page<'_, TestApp>)) {
+    if programs().is_none() {
         return;
-    };
-    let work = tempfile::tempdir().unwrap();
-    let kept = std::env::var_os("BIYE_SCREENSHOT_DIR").filter(|d| !d.is_empty());
-    let shots_kept = kept.is_some();
-    let shots = match kept {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            std::fs::create_dir_all(&dir)
-                .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-            dir
-        }
-        None => work.path().to_owned(),
-    };
-    let profile = tempfile::tempdir().unwrap();
-    let app = spawn_app(&Backend::Sqlite).await;
-    let driver = Driver::start(&programs, work.path()).await;
-    let client = driver.session(&programs, profile.path()).await;
-    let page = Page {
-        client,
-        app: &app,
-        test,
-        shots,
-    };
-    let outcome = AssertUnwindSafe(body(&page)).catch_unwind().await;
-    if outcome.is_err() {
-        if !shots_kept {
-            eprintln!("set BIYE_SCREENSHOT_DIR to keep a screenshot of the failure");
-        } else if let Ok(png) = page.client.screenshot().await {
-            let path = page.shots.join(format!("{test}-failure.png"));
-            if std::fs::write(&path, png).is_ok() {
-                eprintln!("screenshot at failure: {}", path.display());
-            }
-        }
-        eprintln!("{}", driver.log_tail());
     }
-    let _ = tokio::time::timeout(WAIT, page.client.clone().close()).await;
-    drop(driver);
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
+    let app = spawn_app(&Backend::Sqlite).await;
+    kit::with_browser_on(test, &app, body).await;
+}
+
+impl Page<'_, TestApp> {
+    /// Signs out by forgetting the cookies, then signs in on `login_path`.
+    /// A staff account with two-factor sign-in types the code its app shows on the second page.
+    async fn sign_in_as(&self, login_path: &str, username: &str, landing: &str) {
+        self.client.delete_all_cookies().await.unwrap();
+        self.goto(login_path).await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("#login-submit").await;
+        if login_path == "/staff/login" && self.app.has_totp(username).await {
+            self.wait_for_path("/staff/login/totp").await;
+            let code = self.app.totp_code(username).await;
+            self.type_into("#code", &code).await;
+            self.click("#totp-submit").await;
+        }
+        self.wait_for_path(landing).await;
     }
 }
 
@@ -513,173 +141,6 @@ async fn a_wrong_password_shows_the_message_in_the_page() {
         page.screenshot("error").await;
     })
     .await;
-}
-
-/// A picture of `w`×`h` with some structure, as a JPEG file in `dir`.
-fn jpeg_file(dir: &Path, name: &str, w: u32, h: u32) -> PathBuf {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([
-            (x * 5 % 255) as u8,
-            (y * 3 % 255) as u8,
-            ((x + y) % 255) as u8,
-        ])
-    });
-    let path = dir.join(name);
-    image::DynamicImage::ImageRgb8(img)
-        .save_with_format(&path, image::ImageFormat::Jpeg)
-        .unwrap();
-    path
-}
-
-/// A smooth picture of `w`×`h`, as portrait photos are, so the corrected certificate photo fits
-/// 20–40 KB.
-fn portrait_file(dir: &Path, name: &str, w: u32, h: u32) -> PathBuf {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(150 + x * 60 / w) as u8, (190 + y * 40 / h) as u8, 235])
-    });
-    let path = dir.join(name);
-    image::DynamicImage::ImageRgb8(img)
-        .save_with_format(&path, image::ImageFormat::Jpeg)
-        .unwrap();
-    path
-}
-
-impl Page<'_> {
-    /// Signs out by forgetting the cookies, then signs in on `login_path`.
-    /// A staff account with two-factor sign-in types the code its app shows on the second page.
-    async fn sign_in_as(&self, login_path: &str, username: &str, landing: &str) {
-        self.client.delete_all_cookies().await.unwrap();
-        self.goto(login_path).await;
-        self.type_into("#username", username).await;
-        self.type_into("#password", PASSWORD).await;
-        self.click("#login-submit").await;
-        if login_path == "/staff/login" && self.app.has_totp(username).await {
-            self.wait_for_path("/staff/login/totp").await;
-            let code = self.app.totp_code(username).await;
-            self.type_into("#code", &code).await;
-            self.click("#totp-submit").await;
-        }
-        self.wait_for_path(landing).await;
-    }
-
-    async fn upload(&self, form_css: &str, file: &Path) {
-        let input = self.find(&format!("{form_css} input[type=file]")).await;
-        input
-            .send_keys(&file.display().to_string())
-            .await
-            .unwrap_or_else(|e| panic!("cannot choose {} in {form_css}: {e}", file.display()));
-        self.click(&format!("{form_css} button[type=submit]")).await;
-    }
-
-    async fn text_of(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
-    }
-
-    /// Waits at most [`WAIT`] until the element's text contains `needle`, reloading the page
-    /// between looks (for results that arrive asynchronously).
-    async fn wait_for_text(&self, css: &str, needle: &str) {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            // The page may be navigating: a vanished element reads as empty and is looked up again.
-            let text = match self.client.find(Locator::Css(css)).await {
-                Ok(e) => e.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            if text.contains(needle) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{css} still reads {text:?}, expected {needle:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            self.client.refresh().await.unwrap();
-        }
-    }
-
-    /// A reviewer opens the application from the queue and decides it.
-    async fn review(&self, decision: &str, reason_code: Option<&str>) {
-        self.review_with(decision, reason_code, false).await;
-    }
-
-    /// [`Self::review`], ticking the practical notice's seal check first when `seal` is set.
-    async fn review_with(&self, decision: &str, reason_code: Option<&str>, seal: bool) {
-        // A browser command that never returns would stall the whole suite: fail instead.
-        let limit = Duration::from_secs(90);
-        if tokio::time::timeout(limit, self.review_steps(decision, reason_code, seal))
-            .await
-            .is_err()
-        {
-            panic!(
-                "the {decision} review did not finish within {limit:?} on {}",
-                self.current_url().await
-            );
-        }
-    }
-
-    /// Waits until the page and its pictures have loaded, so nothing moves under a tap.
-    async fn settled(&self) {
-        let deadline = Instant::now() + WAIT;
-        while self.js("return document.readyState;").await != json!("complete") {
-            assert!(Instant::now() < deadline, "the page did not finish loading");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn review_steps(&self, decision: &str, reason_code: Option<&str>, seal: bool) {
-        self.goto("/staff/reviews").await;
-        self.assert_fits_viewport().await;
-        self.click("table a[href^='/staff/reviews/']").await;
-        self.find("#decision-form").await;
-        self.settled().await;
-        // The choices are set the way a tap on them would, by the elements themselves: on a
-        // long page a coordinate tap can land on a neighbouring link (a picture or a printout)
-        // and leave Chromium waiting on it.
-        let radio = format!("#decision-form input[name=decision][value={decision}]");
-        self.find(&radio).await;
-        self.js(&format!(
-            "document.querySelector('{radio}').click(); return true;"
-        ))
-        .await;
-        assert!(
-            self.find(&radio).await.is_selected().await.unwrap(),
-            "the {decision} choice cannot be selected"
-        );
-        if let Some(code) = reason_code {
-            // Selects are native pickers on a phone; the value is set as the picker would.
-            self.js(&format!(
-                "document.querySelector('#reason-code').value = '{code}'; return true;"
-            ))
-            .await;
-        }
-        if seal {
-            self.find("#seal-confirmed").await;
-            self.js("document.querySelector('#seal-confirmed').click(); return true;")
-                .await;
-        }
-        self.js(
-            "document.querySelector('#decision-form button[type=submit]').click(); return true;",
-        )
-        .await;
-        // The decision redirects back to the queue, which confirms it; a refusal stays on the
-        // form with its message, which the failure then names.
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let state = self
-                .js("return [location.pathname, [...document.querySelectorAll('.alert')].map(e => e.textContent.trim()).join(' | ')];")
-                .await;
-            if state[0] == json!("/staff/reviews")
-                && self.client.find(Locator::Css("#review-done")).await.is_ok()
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the {decision} decision did not land: {state}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1089,17 +550,6 @@ async fn a_yunnan_candidate_backfills_scores_applies_and_passes_three_review_lev
         page.screenshot("approved").await;
     })
     .await;
-}
-
-/// A small PDF proof, as a scanned transcript saved as PDF would be.
-fn pdf_file(dir: &Path, name: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(
-        &path,
-        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n",
-    )
-    .unwrap();
-    path
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

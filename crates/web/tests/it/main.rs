@@ -10,6 +10,8 @@ mod app;
 mod application;
 mod backfill;
 mod browser;
+#[path = "../browser_kit/mod.rs"]
+mod browser_kit;
 mod common;
 mod corrections;
 mod degree;
