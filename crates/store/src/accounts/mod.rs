@@ -477,6 +477,43 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| RepoError::Invalid(format!("密码处理失败：{e}")))
 }
 
+/// Checks a password typed again inside a session (修改密码, and the proofs two-factor settings
+/// ask for), counted per account like sign-ins but apart from them: someone holding a session on
+/// a borrowed device gets five guesses in fifteen minutes, then fifteen minutes of nothing,
+/// without locking the owner's own sign-in. `account` names the account (`candidate:12`).
+pub async fn verify_current_password(
+    db: &DatabaseConnection,
+    account: &str,
+    stored: String,
+    typed: &str,
+    wrong: &str,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    use crate::repo::throttle;
+    let key = format!("reauth:{account}");
+    let rule = throttle::ACCOUNT;
+    let locked = |until: DateTime<Utc>| {
+        RepoError::Invalid(format!(
+            "当前密码已连续输错{}次，为保护账号，请于北京时间{}以后再试",
+            rule.max_failures,
+            domain::calendar::beijing_minute(until)
+        ))
+    };
+    let attempt = match throttle::reserve_check(db, &key, rule, now).await? {
+        throttle::AccountGate::Locked(until) => return Err(locked(until)),
+        throttle::AccountGate::Check { attempt } => attempt,
+    };
+    let typed = typed.to_owned();
+    if blocking(move || crate::repo::password::verify(&stored, &typed)).await? {
+        throttle::succeeded(db, &key, attempt).await?;
+        return Ok(());
+    }
+    match throttle::check_failed(db, &key, attempt, rule, now).await? {
+        0 => Err(locked(now + rule.lock)),
+        left => Err(RepoError::Invalid(format!("{wrong}（还可再试{left}次）"))),
+    }
+}
+
 /// 修改密码 on 我的账号: the current password, then a new one under the account rule. Every other
 /// session of the account ends (`keep` is the one asking); audited.
 pub async fn change_password(
@@ -489,10 +526,15 @@ pub async fn change_password(
     ip: Option<&str>,
 ) -> Result<(), RepoError> {
     let (stored, ids) = secrets_of(db, me).await?;
-    let typed = current.to_owned();
-    if !blocking(move || crate::repo::password::verify(&stored, &typed)).await? {
-        return Err(RepoError::Invalid("当前密码不正确，密码未修改".to_owned()));
-    }
+    verify_current_password(
+        db,
+        &format!("{}:{}", me.kind(), me.id()),
+        stored,
+        current,
+        "当前密码不正确，密码未修改",
+        now,
+    )
+    .await?;
     if new == current {
         return Err(RepoError::Invalid("新密码不能与当前密码相同".to_owned()));
     }

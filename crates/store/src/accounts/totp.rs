@@ -208,17 +208,15 @@ async fn prove(
 ) -> Result<(), RepoError> {
     match proof {
         Proof::Password(typed) => {
-            let stored = account.password_hash.clone();
-            let typed = typed.to_owned();
-            let ok =
-                tokio::task::spawn_blocking(move || crate::repo::password::verify(&stored, &typed))
-                    .await
-                    .map_err(|e| invalid(format!("密码处理失败：{e}")))?;
-            if ok {
-                Ok(())
-            } else {
-                Err(invalid("当前密码不正确，未做任何更改"))
-            }
+            super::verify_current_password(
+                db,
+                &format!("staff:{}", account.id),
+                account.password_hash.clone(),
+                typed,
+                "当前密码不正确，未做任何更改",
+                now,
+            )
+            .await
         }
         Proof::Code(typed) => match rules::parse_entry(typed) {
             Ok(Entry::Code(_)) => check_second_factor(db, account.id, typed, now)

@@ -349,6 +349,59 @@ async fn my_account_changes_the_password_and_ends_the_other_sessions() {
 }
 
 #[tokio::test]
+async fn guessing_the_current_password_on_my_account_stops_after_five_without_locking_the_sign_in()
+{
+    use crate::common::{PASSWORD, User};
+    for b in app_backends() {
+        let app = spawn_app_with(&b, |_| {}).await;
+        let me = app
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
+            .await;
+        let change = |current: &'static str| {
+            let me = me.clone();
+            let app = &app;
+            async move {
+                post(
+                    app,
+                    &me,
+                    "/candidate/account",
+                    "/candidate/account/password",
+                    &[
+                        ("current", current),
+                        ("password", "Jiangbei-2026"),
+                        ("password_confirm", "Jiangbei-2026"),
+                    ],
+                )
+                .await
+            }
+        };
+        for left in (1..=4).rev() {
+            let (status, _, page) = change("Guess-2026a").await;
+            assert_eq!(status, 422, "{}", b.name());
+            assert!(
+                page.contains(&format!("当前密码不正确，密码未修改（还可再试{left}次）")),
+                "{}: {page}",
+                b.name()
+            );
+        }
+        let (status, _, page) = change("Guess-2026b").await;
+        assert_eq!(status, 422);
+        assert!(page.contains("当前密码已连续输错5次"), "{page}");
+        // Now even the right one waits, and nothing changed.
+        let (status, _, page) = change(PASSWORD).await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(page.contains("当前密码已连续输错5次"), "{page}");
+        // The owner's sign-in elsewhere is not locked by it.
+        let (_, status) = sign_in(&app, "/login", accounts::CQ_ELIGIBLE_ASSOCIATE, PASSWORD).await;
+        assert_eq!(status, 303, "{}", b.name());
+        app.state.clock.advance(chrono::Duration::minutes(15));
+        let (status, location, _) = change(PASSWORD).await;
+        assert_eq!(status, 303, "{}", b.name());
+        assert_eq!(location, "/candidate/account?done=password");
+    }
+}
+
+#[tokio::test]
 async fn staff_reset_a_candidates_password_which_must_be_changed_before_anything_else() {
     use crate::common::User;
     for b in app_backends() {
