@@ -4,6 +4,7 @@
 pub mod application;
 pub mod archive;
 pub mod batch_audit;
+pub mod batches;
 pub mod materials;
 pub mod prior_review;
 

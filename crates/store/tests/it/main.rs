@@ -8,6 +8,7 @@ mod accounts;
 mod applications;
 mod backfill;
 mod batch_audit;
+mod batches;
 mod common;
 mod contract;
 mod database;

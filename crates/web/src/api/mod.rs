@@ -12,6 +12,7 @@ pub mod backfill;
 pub mod credentials;
 pub mod degree;
 pub mod extract;
+pub mod grad_batches;
 pub mod language;
 pub mod payments;
 pub mod prior_review;
@@ -146,6 +147,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(school::get_rules, school::save_rules))
         .routes(routes!(school::list_batches, school::create_batch))
         .routes(routes!(school::move_window))
+        .routes(routes!(grad_batches::list, grad_batches::create))
+        .routes(routes!(grad_batches::move_window))
+        .routes(routes!(grad_batches::close))
         .routes(routes!(language::list))
         .routes(routes!(language::withdraw))
         .routes(routes!(language::review))

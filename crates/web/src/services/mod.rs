@@ -7,6 +7,7 @@ pub mod backfill;
 pub mod corrections;
 pub mod degree;
 pub mod files;
+pub mod grad_batches;
 pub mod graduation;
 pub mod language;
 pub mod materials;

@@ -141,6 +141,7 @@ impl Layout {
             items.push(("学位条件设置", "/staff/degree-rules"));
             items.push(("学位批次", "/staff/degree-batches"));
             items.push(("毕业办理设置", "/staff/province-settings"));
+            items.push(("毕业批次", "/staff/batches"));
         }
         if roles.has(domain::StaffRole::Finance) {
             items.push(("缴费与退费", "/staff/payments"));

@@ -15,6 +15,7 @@ mod browser_kit;
 mod common;
 mod corrections;
 mod degree;
+mod grad_batches;
 mod graduation;
 mod hardening;
 mod import_staff;

@@ -3,6 +3,7 @@
 pub mod application;
 pub mod archive;
 pub mod backfill;
+pub mod batches;
 pub mod legacy;
 pub mod materials;
 pub mod printouts;
@@ -20,6 +21,9 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/candidate/legacy", get(legacy::page).post(legacy::link))
+        .route("/staff/batches", get(batches::page).post(batches::create))
+        .route("/staff/batches/{id}/window", post(batches::window))
+        .route("/staff/batches/{id}/close", post(batches::close))
         .route(
             "/candidate/backfills",
             get(backfill::candidate_page)
