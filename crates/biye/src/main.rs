@@ -1,5 +1,6 @@
 //! `biye`: serve the platform, run the demo, migrate, import, and measure.
 
+mod batches;
 mod bench;
 mod config;
 mod demo;
@@ -91,6 +92,12 @@ enum Command {
     Calendar {
         #[command(subcommand)]
         action: CalendarAction,
+    },
+    /// Administer a province's graduation batches (毕业批次): create, list, move the window, end
+    /// applications now; times in Beijing time; audited as the system.
+    Batch {
+        #[command(subcommand)]
+        action: batches::BatchAction,
     },
     /// Create the organisation tree of a province from its definition.
     InitProvince {
@@ -414,6 +421,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Calendar { action } => {
             let db = open(&cfg).await?;
             calendar(&db, action).await
+        }
+        Command::Batch { action } => {
+            let db = open(&cfg).await?;
+            batches::run(&db, action).await
         }
         Command::InitProvince { province } => {
             let db = open(&cfg).await?;

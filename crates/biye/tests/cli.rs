@@ -1127,3 +1127,105 @@ fn the_sample_staff_file_imports_for_the_organisation_named_and_prints_the_passw
     assert!(!ok);
     assert!(text.contains("用户名“cqu-chen”已被使用"), "{text}");
 }
+
+#[test]
+fn graduation_batches_are_created_moved_and_closed_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir.path().join("b.sqlite"));
+    let run = |args: &[&str]| {
+        let out = biye()
+            .env("BIYE_DATABASE_URL", &url)
+            .env("BIYE_DATA_DIR", dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    };
+    assert!(run(&["migrate"]).0);
+    assert!(run(&["init-province", "chongqing"]).0);
+    let create = |name: &str, opens: &str, closes: &str| {
+        run(&[
+            "batch",
+            "create",
+            "--province",
+            "chongqing",
+            "--name",
+            name,
+            "--opens",
+            opens,
+            "--closes",
+            closes,
+        ])
+    };
+    let (ok, text) = create(
+        "2030年上半年毕业申请",
+        "2030-03-01 09:00",
+        "2030-03-15 17:00",
+    );
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("2030-03-01 09:00 至 2030-03-15 17:00"),
+        "{text}"
+    );
+    let (ok, text) = create("重叠批次", "2030-03-10 09:00", "2030-03-20 17:00");
+    assert!(!ok, "an overlap is refused");
+    assert!(
+        text.contains("“2030年上半年毕业申请”") && text.contains("重叠"),
+        "{text}"
+    );
+    let (ok, text) = create("本期批次", "2020-01-01 09:00", "2029-12-31 17:00");
+    assert!(ok, "{text}");
+    let id = text
+        .lines()
+        .last()
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (ok, text) = run(&["batch", "close", &id]);
+    assert!(ok && text.contains("已截止"), "{text}");
+    let (ok, text) = run(&["batch", "close", &id]);
+    assert!(!ok && text.contains("无需结束"), "{text}");
+    let (ok, text) = run(&[
+        "batch",
+        "move",
+        &id,
+        "--opens",
+        "2020-01-01 09:00",
+        "--closes",
+        "2030-03-01 09:00",
+    ]);
+    assert!(
+        ok && text.contains("申请中"),
+        "reopened, touching the next: {text}"
+    );
+    let (ok, text) = run(&["batch", "list", "--province", "重庆市"]);
+    assert!(ok, "{text}");
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("0 人申请"));
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let db = store::connect(&url).await.unwrap();
+        let rows = store::entity::audit::Entity::find()
+            .filter(store::entity::audit::Column::Action.starts_with("batch."))
+            .all(&db)
+            .await
+            .unwrap();
+        let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "batch.created",
+                "batch.created",
+                "batch.closed",
+                "batch.moved"
+            ]
+        );
+        assert!(rows.iter().all(|r| r.actor_kind == "system"));
+    });
+}
