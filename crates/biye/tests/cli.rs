@@ -139,6 +139,48 @@ fn the_first_admin_is_created_by_the_cli_and_a_bad_import_exits_non_zero() {
     let again = run(&["create-admin", "--org", office.code, "--username", "boss"]);
     assert!(!again.status.success(), "a username is taken once");
 
+    // A school of continuing education: created once, with a code of letters and digits.
+    let school = run(&[
+        "create-school",
+        "--code",
+        "10611CE",
+        "--name",
+        "重庆大学继续教育学院",
+    ]);
+    assert!(
+        school.status.success(),
+        "{}",
+        String::from_utf8_lossy(&school.stderr)
+    );
+    assert!(String::from_utf8_lossy(&school.stdout).contains("10611CE"));
+    for (code, name, why) in [
+        ("10611CE", "另一个学院", "已存在"),
+        ("106-11", "某学院", "只能由字母和数字组成"),
+        ("A23456789012345678901", "某学院", "现为21个"),
+        ("10612CE", &"学".repeat(61), "现为61个"),
+    ] {
+        let refused = run(&["create-school", "--code", code, "--name", name]);
+        assert!(!refused.status.success(), "{code}");
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert!(err.contains(why), "{code}: {err}");
+    }
+    let at_limit = run(&[
+        "create-school",
+        "--code",
+        "A2345678901234567890",
+        "--name",
+        &"学".repeat(60),
+    ]);
+    assert!(
+        at_limit.status.success(),
+        "20 characters and 60 are allowed"
+    );
+    assert!(
+        run(&["create-admin", "--org", "10611CE", "--username", "ce-boss"])
+            .status
+            .success()
+    );
+
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let db = store::connect(&url).await.unwrap();
