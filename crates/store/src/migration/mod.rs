@@ -23,6 +23,8 @@ mod m20261203_000019_staff_roles;
 mod m20261203_000020_staff_totp;
 mod m20261203_000021_student_entry_month;
 mod m20261203_000022_staff_phone;
+mod m20261203_000023_audit_append_only;
+mod m20261203_000024_exemption_applications;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -53,6 +55,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_staff_totp::Migration),
             Box::new(m20261203_000021_student_entry_month::Migration),
             Box::new(m20261203_000022_staff_phone::Migration),
+            Box::new(m20261203_000023_audit_append_only::Migration),
+            Box::new(m20261203_000024_exemption_applications::Migration),
         ]
     }
 }

@@ -458,3 +458,10 @@ async fn stale_sign_in_counts_are_purged_and_live_ones_kept() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_audit_log_refuses_updates_and_deletes() {
+    for b in contract_backends() {
+        crate::audit_log::changes_are_refused(&b).await;
+    }
+}

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod applications;
+mod audit_log;
 mod backfill;
 mod batch_audit;
 mod batches;
@@ -14,6 +15,7 @@ mod contract;
 mod database;
 mod degree;
 mod demo;
+mod exemptions;
 mod import;
 mod import_staff;
 mod import_students;
