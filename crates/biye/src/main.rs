@@ -202,6 +202,8 @@ enum ImportKindArg {
     Students,
     /// 学生成绩: course results of continuing-education students (`student-scores`).
     StudentScores,
+    /// 免考: offline exemptions granted at the office's counter.
+    Exemptions,
     /// 人员账号: staff accounts of the organisation named by `--org` and those below it, each
     /// with a one-time password printed once.
     Staff,
@@ -410,6 +412,7 @@ async fn main() -> anyhow::Result<()> {
                 ImportKindArg::LegacyScores => store::import::ImportKind::LegacyScores,
                 ImportKindArg::Students => store::import::ImportKind::Students,
                 ImportKindArg::StudentScores => store::import::ImportKind::StudentScores,
+                ImportKindArg::Exemptions => store::import::ImportKind::Exemptions,
                 ImportKindArg::Staff => store::import::ImportKind::Staff,
             };
             let school = match school {

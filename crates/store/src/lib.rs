@@ -10,6 +10,7 @@ pub mod db;
 pub mod degree;
 pub mod demo;
 pub mod entity;
+pub mod exemptions;
 pub mod graduation;
 pub mod import;
 pub mod migration;

@@ -124,6 +124,28 @@ pub fn moral_met_in_application(province: &str) -> bool {
         .is_some_and(|p| p.moral() == crate::province::MoralRule::CommitmentLetter)
 }
 
+/// Condition d's words for an offline exemption whose 免考课程登记表 scan is not on file.
+pub const OFFLINE_FORM_MISSING: &str = "线下免考未上传免考课程登记表";
+
+/// Condition a's words for a course passed only by an exemption that does not count yet.
+pub const EXEMPTION_NOT_COMPLIANT: &str = "无合格成绩（免考成绩不合规，见条件d）";
+
+/// What a condition waits for when [`only_exemption_forms_missing`] holds.
+pub const EXEMPTION_FORM_PENDING: &str = "申请时上传免考课程登记表";
+
+/// Whether condition a or d fails only because offline exemptions lack their 免考课程登记表
+/// scan. Where the application form asks for those scans, uploading them there settles the
+/// condition, so it must not stop the candidate from applying (seed 003: the form is submitted
+/// with the application). Other conditions, and any other shortfall, are never settled so.
+pub fn only_exemption_forms_missing(key: ConditionKey, missing: &[String]) -> bool {
+    let suffix = match key {
+        ConditionKey::AllCourses => EXEMPTION_NOT_COMPLIANT,
+        ConditionKey::Compliance => OFFLINE_FORM_MISSING,
+        _ => return false,
+    };
+    !missing.is_empty() && missing.iter().all(|m| m.ends_with(suffix))
+}
+
 /// The six conditions of the graduation notice, in the notice's order.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
@@ -317,7 +339,7 @@ impl<'a> Records<'a> {
             any = true;
         }
         Some(if any {
-            "线下免考未上传免考课程登记表"
+            OFFLINE_FORM_MISSING
         } else {
             "免考成绩无免考记录"
         })
@@ -439,7 +461,7 @@ fn courses_and_compliance(plan: &Plan, records: Records) -> (Condition, Conditio
                 missing_courses.push(course_line(course, "无合格成绩"));
             }
             TheoryRoute::Missing(rejected) => {
-                missing_courses.push(course_line(course, "无合格成绩（免考成绩不合规，见条件d）"));
+                missing_courses.push(course_line(course, EXEMPTION_NOT_COMPLIANT));
                 for (code, problem) in rejected {
                     let line = if code == course.code {
                         course_line(course, problem)

@@ -12,8 +12,9 @@ pub mod form;
 pub mod materials;
 
 pub use audit::{
-    Audit, Condition, ConditionKey, ExemptionFact, Facts, Plan, PlanCourse, PriorEducation,
-    ScoreFact, audit, moral_met_in_application, moral_state, what_if_scores,
+    Audit, Condition, ConditionKey, EXEMPTION_FORM_PENDING, ExemptionFact, Facts,
+    OFFLINE_FORM_MISSING, Plan, PlanCourse, PriorEducation, ScoreFact, audit,
+    moral_met_in_application, moral_state, only_exemption_forms_missing, what_if_scores,
 };
 pub use compiled::{
     CompactExemption, CompactScore, CompactStanding, CompiledPlan, NOT_IN_PLAN, Verdict,

@@ -13,6 +13,8 @@ pub struct Model {
     pub mode: String,
     pub approved_on: Date,
     pub form_file_key: Option<String>,
+    /// 免考依据, e.g. 国家开放大学专科毕业证书; none for exemptions recorded before it was kept.
+    pub basis: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

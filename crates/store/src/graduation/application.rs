@@ -522,6 +522,10 @@ pub async fn attach_file(
         q.exec(&txn).await?;
     }
     let saved = file_row(a.id, &new, now).insert(&txn).await?;
+    // The scan documents the offline exemption itself, wherever the audit reads it from.
+    if let (FileSlot::ExemptionForm, Some(code)) = (new.slot, new.course_code) {
+        crate::exemptions::set_form(&txn, a.candidate_id, code, Some(&new.stored.key)).await?;
+    }
     audit::record(
         &txn,
         now,
@@ -553,6 +557,15 @@ pub async fn remove_file(
     check_editable(db, a, now).await?;
     let txn = db.begin().await?;
     claim_for_edit(&txn, a, vec![], now).await?;
+    let form_of = application_file::Entity::find_by_id(file_id)
+        .filter(application_file::Column::ApplicationId.eq(a.id))
+        .filter(application_file::Column::Slot.eq(FileSlot::ExemptionForm.code()))
+        .one(&txn)
+        .await?
+        .and_then(|f| f.course_code);
+    if let Some(code) = form_of {
+        crate::exemptions::set_form(&txn, a.candidate_id, &code, None).await?;
+    }
     let n = application_file::Entity::delete_many()
         .filter(application_file::Column::Id.eq(file_id))
         .filter(application_file::Column::ApplicationId.eq(a.id))

@@ -1,7 +1,7 @@
 //! Spreadsheet imports of candidates (考生), scores (成绩), exam plans (考试计划), the prior-diploma
 //! registry (学历库), results under older 13-character admission numbers (13位准考证成绩), a
 //! school of continuing education's students (学生) and their scores (学生成绩), and an admin's
-//! staff accounts (人员账号, [`staff`]).
+//! staff accounts (人员账号, [`staff`]) and offline exemptions (免考).
 //!
 //! Every file is all-or-nothing: its rows are validated and written inside one transaction,
 //! every row is checked even after the first error so that one report lists everything to fix,
@@ -12,6 +12,7 @@
 mod candidate_rows;
 mod candidates;
 mod diplomas;
+mod exemptions;
 mod legacy_scores;
 mod plan_rows;
 mod plan_write;
@@ -57,6 +58,8 @@ pub enum ImportKind {
     Students,
     /// 学生成绩: one course result of a continuing-education student per row.
     StudentScores,
+    /// 免考: one offline exemption per row, granted by the office at its counter.
+    Exemptions,
     /// 人员账号: one staff account of the importing admin's subtree per row; imported by
     /// [`staff::import_staff`], which hands back the accounts' one-time passwords.
     Staff,
@@ -72,6 +75,7 @@ impl ImportKind {
         ImportKind::LegacyScores,
         ImportKind::Students,
         ImportKind::StudentScores,
+        ImportKind::Exemptions,
         ImportKind::Staff,
     ];
 
@@ -85,6 +89,7 @@ impl ImportKind {
             ImportKind::LegacyScores => "legacy_scores",
             ImportKind::Students => "students",
             ImportKind::StudentScores => "student_scores",
+            ImportKind::Exemptions => "exemptions",
             ImportKind::Staff => "staff",
         }
     }
@@ -99,6 +104,7 @@ impl ImportKind {
             ImportKind::LegacyScores => "13位准考证成绩",
             ImportKind::Students => "学生",
             ImportKind::StudentScores => "学生成绩",
+            ImportKind::Exemptions => "免考（线下）",
             ImportKind::Staff => "人员账号",
         }
     }
@@ -106,7 +112,10 @@ impl ImportKind {
     /// Whether a row may change a record already there (re-importing a student updates them);
     /// the other kinds only add.
     pub fn updates(self) -> bool {
-        matches!(self, ImportKind::Students | ImportKind::StudentScores)
+        matches!(
+            self,
+            ImportKind::Students | ImportKind::StudentScores | ImportKind::Exemptions
+        )
     }
 
     /// Whether the rows belong to one school of continuing education, named by the request.
@@ -213,6 +222,7 @@ pub async fn import_file(
         ImportKind::LegacyScores => legacy_scores::run(&txn, table, &req).await,
         ImportKind::Students => students::run(&txn, table, &req).await,
         ImportKind::StudentScores => student_scores::run(&txn, table, &req).await,
+        ImportKind::Exemptions => exemptions::run(&txn, table, &req).await,
         // The one-time passwords of the new accounts must reach the importer, which this
         // report cannot carry.
         ImportKind::Staff => Err(ImportError::Refused(

@@ -105,10 +105,12 @@ pub async fn audit_major(
 
 /// Whether a failing condition is one the application itself resolves, so it does not stop the
 /// candidate from applying: a prior-education check that failed automatically (the form's manual
-/// section, seed 001 §8b), and condition c where the province's definition has the commitment
-/// letter uploaded in the application.
+/// section, seed 001 §8b), condition c where the province's definition has the commitment
+/// letter uploaded in the application, and conditions a and d held up only by offline
+/// exemptions whose 免考课程登记表 the province's form asks for (`missing` is the condition's list).
 pub(crate) fn met_in_application(
     key: domain::graduation::ConditionKey,
+    missing: &[String],
     prior: &PriorOutcome,
     province: &str,
 ) -> bool {
@@ -116,6 +118,10 @@ pub(crate) fn met_in_application(
     match key {
         ConditionKey::PriorEducation => prior.code == store::graduation::application::PRIOR_MANUAL,
         ConditionKey::Moral => domain::graduation::moral_met_in_application(province),
+        ConditionKey::AllCourses | ConditionKey::Compliance => {
+            domain::Province::from_code(province).is_some_and(|p| p.form().exemption_forms)
+                && domain::graduation::only_exemption_forms_missing(key, missing)
+        }
         _ => false,
     }
 }
@@ -129,7 +135,7 @@ pub fn blocking_refusal(
     let blocking: Vec<String> = result
         .conditions
         .iter()
-        .filter(|c| !c.passed && !met_in_application(c.key, prior, province))
+        .filter(|c| !c.passed && !met_in_application(c.key, &c.missing, prior, province))
         .map(|c| {
             let detail = if c.missing.is_empty() {
                 c.found.clone()

@@ -275,7 +275,7 @@ async fn province_notice(
 /// what really stops the candidate: the page's refusal and its 申请毕业 button always agree.
 fn settle_pending(line: &mut MajorAudit, prior: &PriorOutcome, province: &str) {
     for c in &mut line.conditions {
-        c.pending = !c.passed && met_in_application(c.key, prior, province);
+        c.pending = !c.passed && met_in_application(c.key, &c.missing, prior, province);
     }
     let blocking: Vec<String> = line
         .conditions
