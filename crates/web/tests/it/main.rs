@@ -15,6 +15,8 @@ mod browser_kit;
 mod common;
 mod corrections;
 mod degree;
+mod exemptions;
+mod exports;
 mod grad_batches;
 mod graduation;
 mod hardening;

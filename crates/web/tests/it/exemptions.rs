@@ -1,0 +1,233 @@
+//! 免考 over HTTP: an offline exemption imported by the office on 数据导入 is pending before the
+//! candidate applies, its 免考课程登记表 is asked for in the application, submitting without it is
+//! refused naming the course, and the uploaded scan documents the exemption.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common;
+use crate::common::User;
+
+use std::io::Cursor;
+
+use common::{TestApp, spawn_app};
+use domain::CourseKind;
+use domain::graduation::form::FileSlot;
+use reqwest::multipart::{Form, Part};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use store::demo::accounts;
+use store::entity::{exemption, score_record};
+use store::graduation::application::{self as apps, NewFile, Section};
+use store::testkit::app_backends;
+
+fn scan() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(60, 40, |x, y| {
+        image::Rgb([(150 + x) as u8, (190 + y) as u8, 235])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Jpeg)
+        .unwrap();
+    out
+}
+
+async fn import(app: &TestApp, admin: &reqwest::Client, csv: String) -> (u16, String) {
+    let token = app.csrf(admin, "/staff/imports").await;
+    let form = Form::new()
+        .text("csrf_token", token)
+        .text("kind", "exemptions")
+        .part("file", Part::bytes(csv.into_bytes()).file_name("免考.csv"));
+    let r = admin
+        .post(app.url("/staff/imports"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn apply(app: &TestApp, c: &reqwest::Client) -> (u16, String) {
+    let (_, page) = app.get_text(c, "/candidate/graduation").await;
+    let major = common::attr_after(&page, "name=\"major_id\" value=\"");
+    let batch = common::attr_after(&page, "<option value=\"");
+    let token = common::csrf_in(&page).unwrap();
+    let r = c
+        .post(app.url("/candidate/application/open"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("major_id", &major),
+            ("batch_id", &batch),
+            ("acknowledged", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn submit(app: &TestApp, c: &reqwest::Client) -> (u16, String) {
+    let token = app.csrf(c, "/candidate/application").await;
+    let r = c
+        .post(app.url("/candidate/application/submit"))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_imported_offline_exemption_is_pending_until_its_form_is_uploaded_with_the_application()
+{
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let no = accounts::YN_ELIGIBLE_ASSOCIATE;
+        let cand = app.candidate(no).await;
+        let db = &app.db.db;
+        // A theory course of the plan the candidate has not passed: their results for it removed.
+        let enrolled = store::repo::reference::enrolled_majors(db, cand.id)
+            .await
+            .unwrap();
+        let plan = store::graduation::plan_of(db, &enrolled[0].major)
+            .await
+            .unwrap();
+        let existing: Vec<String> = store::repo::reference::exemptions_of(db, cand.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.course_code)
+            .collect();
+        let course = plan
+            .courses
+            .iter()
+            .find(|c| c.kind == CourseKind::Theory && !existing.contains(&c.code))
+            .unwrap()
+            .clone();
+        score_record::Entity::delete_many()
+            .filter(score_record::Column::CandidateId.eq(cand.id))
+            .filter(score_record::Column::CourseCode.eq(course.code.as_str()))
+            .exec(db)
+            .await
+            .unwrap();
+
+        let admin = app
+            .with_user(User::Staff(accounts::STAFF_YN_OFFICE_ADMIN))
+            .await;
+        let (status, page) = import(
+            &app,
+            &admin,
+            format!(
+                "准考证号,课程代码,免考依据,办理日期\n{no},{},国家开放大学专科毕业证书,2024-03-01\n",
+                course.code
+            ),
+        )
+        .await;
+        assert!(status < 400, "{}: {status} {page}", b.name());
+        assert!(page.contains("导入成功"), "{}: {page}", b.name());
+
+        // Before applying: a and d wait for the form, and do not stop the application.
+        let c = app.with_user(User::Candidate(no)).await;
+        let (_, page) = app.get_text(&c, "/candidate/graduation").await;
+        assert!(
+            page.contains(domain::graduation::EXEMPTION_FORM_PENDING),
+            "{}: {page}",
+            b.name()
+        );
+        assert!(page.contains(&course.code), "{}", b.name());
+        assert!(page.contains("id=\"apply\""), "{}: {page}", b.name());
+        let (status, body) = apply(&app, &c).await;
+        assert_eq!(status, 303, "{}: {body}", b.name());
+
+        // Everything else of the form on file, as the other Yunnan tests fill it.
+        let now = chrono::Utc::now();
+        let mut a = apps::of_candidate(db, cand.id).await.unwrap().remove(0);
+        let major = store::repo::reference::major(db, a.major_id).await.unwrap();
+        a = apps::save_section(db, &a, Section::Major(major), now, None)
+            .await
+            .unwrap();
+        a = apps::save_section(db, &a, Section::IdValidity("长期".into()), now, None)
+            .await
+            .unwrap();
+        for slot in [
+            FileSlot::IdFront,
+            FileSlot::IdBack,
+            FileSlot::Commitment,
+            FileSlot::CertificatePhoto,
+            FileSlot::PracticalNotice,
+        ] {
+            let stored = app.state.objects.put("test", "jpg", scan()).await.unwrap();
+            apps::attach_file(
+                db,
+                &a,
+                NewFile {
+                    slot,
+                    stored,
+                    original_name: "scan.jpg",
+                    content_type: "image/jpeg",
+                    dimensions: Some((60, 40)),
+                    course_code: None,
+                },
+                now,
+                None,
+            )
+            .await
+            .unwrap();
+            a = apps::get(db, a.id).await.unwrap();
+        }
+
+        // The form names the slot; submitting without the scan is refused naming the course.
+        let (_, form) = app.get_text(&c, "/candidate/application").await;
+        assert!(form.contains("value=\"exemption_form\""), "{}", b.name());
+        let (status, body) = submit(&app, &c).await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        let named = format!("《免考课程登记表》（{} {}）", course.code, course.name);
+        assert!(body.contains(&named), "{}: {body}", b.name());
+        let still = apps::get(db, a.id).await.unwrap();
+        assert_eq!(still.status, a.status, "{}", b.name());
+
+        // The scan uploaded in the form is filed on the exemption; then submitting succeeds.
+        let token = app.csrf(&c, "/candidate/application").await;
+        let upload = Form::new()
+            .text("csrf_token", token)
+            .text("slot", "exemption_form")
+            .text("course_code", course.code.clone())
+            .part(
+                "file",
+                Part::bytes(scan())
+                    .file_name("登记表.jpg")
+                    .mime_str("image/jpeg")
+                    .unwrap(),
+            );
+        let r = c
+            .post(app.url("/candidate/application/files"))
+            .multipart(upload)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status().as_u16(),
+            303,
+            "{}: {}",
+            b.name(),
+            r.text().await.unwrap()
+        );
+        let e = exemption::Entity::find()
+            .filter(exemption::Column::CandidateId.eq(cand.id))
+            .filter(exemption::Column::CourseCode.eq(course.code.as_str()))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(e.form_file_key.is_some(), "{}", b.name());
+        let (status, body) = submit(&app, &c).await;
+        assert_eq!(status, 303, "{}: {body}", b.name());
+        let submitted = apps::get(db, a.id).await.unwrap();
+        assert_ne!(submitted.status, a.status, "{}", b.name());
+        // Documented now: the self-check counts the course.
+        let (_, page) = app.get_text(&c, "/candidate/graduation").await;
+        assert!(
+            !page.contains(domain::graduation::EXEMPTION_FORM_PENDING),
+            "{}",
+            b.name()
+        );
+    }
+}
