@@ -16,7 +16,6 @@ mod common;
 mod corrections;
 mod degree;
 mod exemptions;
-mod exports;
 mod grad_batches;
 mod graduation;
 mod hardening;
