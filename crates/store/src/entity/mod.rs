@@ -15,6 +15,7 @@ pub mod degree_application;
 pub mod degree_file;
 pub mod enrolled_major;
 pub mod exemption;
+pub mod exemption_application;
 pub mod graduate_archive;
 pub mod graduation_application;
 pub mod import_run;

@@ -3,6 +3,8 @@
 //! was granted and a passed score record with source 免考 dated the day it was granted, as the
 //! demo's exemptions are.
 
+pub mod applications;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{ExemptionMode, ScoreSource, ScoreValue};
 use sea_orm::sea_query::Expr;

@@ -78,6 +78,7 @@ impl Layout {
                 ("成绩查询", "/candidate/scores"),
                 ("13位准考证查询", "/candidate/legacy"),
                 ("成绩补录", "/candidate/backfills"),
+                ("免考申请", "/candidate/exemptions"),
                 ("考籍办理", ""),
                 ("毕业条件自查", "/candidate/graduation"),
                 ("毕业申请", "/candidate/application"),
@@ -130,6 +131,9 @@ impl Layout {
                 ("学位外语审核", "/staff/language"),
                 ("学位审核", "/staff/degree"),
             ]);
+        }
+        if roles.has(domain::StaffRole::Reviewer) {
+            items.push(("免考审核", "/staff/exemptions"));
         }
         if roles.is_admin() {
             items.push(("人员账号", "/staff/accounts"));

@@ -231,3 +231,175 @@ async fn an_imported_offline_exemption_is_pending_until_its_form_is_uploaded_wit
         );
     }
 }
+
+async fn apply_online(
+    app: &TestApp,
+    c: &reqwest::Client,
+    course: &str,
+    basis: &str,
+) -> (u16, String) {
+    let token = app.csrf(c, "/candidate/exemptions").await;
+    let form = Form::new()
+        .text("csrf_token", token)
+        .text("course_code", course.to_owned())
+        .text("basis", basis.to_owned())
+        .part(
+            "file",
+            Part::bytes(scan())
+                .file_name("毕业证书.jpg")
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+    let r = c
+        .post(app.url("/candidate/exemptions"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn decide(
+    app: &TestApp,
+    staff: &reqwest::Client,
+    id: i64,
+    decision: &str,
+    reason: &str,
+) -> (u16, String) {
+    let token = app.csrf(staff, "/staff/exemptions").await;
+    let r = staff
+        .post(app.url(&format!("/staff/exemptions/{id}/decide")))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("decision", decision),
+            ("reason", reason),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_online_exemption_is_decided_by_the_candidates_district_and_counts_once_approved() {
+    use store::exemptions::applications as ex;
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let db = &app.db.db;
+        let no = accounts::YN_BACKFILL_NEEDED;
+        let course = accounts::YN_BACKFILL_COURSE;
+        let cand = app.candidate(no).await;
+        let handler = ex::handler_of(db, &cand).await.unwrap();
+        let district = app.org_of(accounts::STAFF_YN_PREFECTURE).await;
+        assert_eq!(handler.id, district.id, "{}", b.name());
+
+        let c = app.with_user(User::Candidate(no)).await;
+        let (_, page) = app.get_text(&c, "/candidate/exemptions").await;
+        assert!(
+            page.contains(&format!("<option value=\"{course}\"")),
+            "{}: {page}",
+            b.name()
+        );
+        // Bad input comes back with the reason and what was typed.
+        let (status, page) = apply_online(&app, &c, course, "  ").await;
+        assert_eq!(status, 422, "{}: {page}", b.name());
+        assert!(page.contains("免考依据不能为空"), "{}: {page}", b.name());
+        assert!(
+            page.contains(&format!("<option value=\"{course}\" selected")),
+            "{}: {page}",
+            b.name()
+        );
+        let (status, page) = apply_online(&app, &c, course, "国家开放大学专科毕业证书").await;
+        assert_eq!(status, 303, "{}: {page}", b.name());
+        let first = ex::of_candidate(db, cand.id).await.unwrap().remove(0);
+        assert_eq!(first.status, ex::PENDING);
+
+        // A reviewer of another district does not see it.
+        let other = app
+            .with_user(User::Staff(accounts::STAFF_CQ_DISTRICT))
+            .await;
+        let (status, _) = app
+            .get_text(&other, &format!("/staff/exemptions/{}", first.id))
+            .await;
+        assert_eq!(status, 404, "{}", b.name());
+        let (status, _) = decide(&app, &other, first.id, "approve", "").await;
+        assert_eq!(status, 404, "{}", b.name());
+        assert_eq!(
+            ex::of_candidate(db, cand.id).await.unwrap()[0].status,
+            ex::PENDING
+        );
+
+        // The district's reviewer: 不通过 needs a reason.
+        let reviewer = app
+            .with_user(User::Staff(accounts::STAFF_YN_PREFECTURE))
+            .await;
+        let (_, queue) = app.get_text(&reviewer, "/staff/exemptions").await;
+        assert!(queue.contains(no), "{}: {queue}", b.name());
+        let (status, page) = decide(&app, &reviewer, first.id, "reject", " ").await;
+        assert_eq!(status, 422, "{}: {page}", b.name());
+        assert!(page.contains("不通过时须填写原因"), "{}: {page}", b.name());
+        assert_eq!(
+            ex::of_candidate(db, cand.id).await.unwrap()[0].status,
+            ex::PENDING
+        );
+        let (status, page) = decide(&app, &reviewer, first.id, "reject", "证书扫描件不清晰").await;
+        assert_eq!(status, 303, "{}: {page}", b.name());
+        let (_, page) = app.get_text(&c, "/candidate/exemptions").await;
+        assert!(page.contains("未通过"), "{}", b.name());
+        assert!(page.contains("证书扫描件不清晰"), "{}", b.name());
+
+        // Applied again and approved: an online exemption that condition a counts.
+        let (status, page) = apply_online(&app, &c, course, "国家开放大学专科毕业证书").await;
+        assert_eq!(status, 303, "{}: {page}", b.name());
+        let second = ex::of_candidate(db, cand.id).await.unwrap().remove(0);
+        assert_ne!(second.id, first.id);
+        let (status, page) = decide(&app, &reviewer, second.id, "approve", "").await;
+        assert_eq!(status, 303, "{}: {page}", b.name());
+        let e = exemption::Entity::find()
+            .filter(exemption::Column::CandidateId.eq(cand.id))
+            .filter(exemption::Column::CourseCode.eq(course))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.mode, domain::ExemptionMode::Online.code());
+        assert_eq!(
+            e.approved_on,
+            domain::calendar::beijing_date(app.state.now())
+        );
+        let enrolled = store::repo::reference::enrolled_majors(db, cand.id)
+            .await
+            .unwrap();
+        let plan = store::graduation::plan_of(db, &enrolled[0].major)
+            .await
+            .unwrap();
+        let (scores, exemptions) = store::graduation::records_of(db, &cand).await.unwrap();
+        let facts = domain::graduation::Facts {
+            scores: &scores,
+            exemptions: &exemptions,
+            moral: Ok(()),
+            prior_education: domain::graduation::PriorEducation::NotChecked,
+            legally_blocked: false,
+        };
+        let audit = domain::graduation::audit(&plan, &facts, &[]);
+        let a = audit
+            .condition(domain::graduation::ConditionKey::AllCourses)
+            .unwrap();
+        assert!(
+            !a.missing.iter().any(|m| m.starts_with(course)),
+            "{}: {a:?}",
+            b.name()
+        );
+        let d = audit
+            .condition(domain::graduation::ConditionKey::Compliance)
+            .unwrap();
+        assert!(d.passed, "{}: {d:?}", b.name());
+        // The course is no longer offered.
+        let (_, page) = app.get_text(&c, "/candidate/exemptions").await;
+        assert!(
+            !page.contains(&format!("<option value=\"{course}\"")),
+            "{}",
+            b.name()
+        );
+    }
+}

@@ -1,9 +1,10 @@
-//! 毕业, the candidate's side: the self-check, the application form and its materials, printouts and the archive, the 学信网 authorisation, 成绩补录, 13位准考证 and 考籍更正.
+//! 毕业, the candidate's side: the self-check, the application form and its materials, printouts and the archive, the 学信网 authorisation, 成绩补录, 免考申请, 13位准考证 and 考籍更正.
 
 pub mod application;
 pub mod archive;
 pub mod backfill;
 pub mod batches;
+pub mod exemptions;
 pub mod legacy;
 pub mod materials;
 pub mod printouts;
@@ -37,6 +38,20 @@ pub fn router() -> Router<AppState> {
         .route("/staff/backfills", get(backfill::staff_page))
         .route("/staff/backfills/{id}/decide", post(backfill::decide))
         .route("/staff/backfills/{id}/scan", get(backfill::staff_scan))
+        .route(
+            "/candidate/exemptions",
+            get(exemptions::candidate_page)
+                .post(exemptions::candidate_submit)
+                .layer(DefaultBodyLimit::max(crate::routes::UPLOAD_LIMIT)),
+        )
+        .route(
+            "/candidate/exemptions/{id}/scan",
+            get(exemptions::candidate_scan),
+        )
+        .route("/staff/exemptions", get(exemptions::staff_page))
+        .route("/staff/exemptions/{id}", get(exemptions::staff_detail))
+        .route("/staff/exemptions/{id}/decide", post(exemptions::decide))
+        .route("/staff/exemptions/{id}/scan", get(exemptions::staff_scan))
         .route("/candidate/graduation", get(self_check::self_check))
         .route(
             "/candidate/corrections",
