@@ -8,6 +8,7 @@
 //! [`ErrorBody`](crate::error::ErrorBody).
 
 pub mod application;
+pub mod audit;
 pub mod backfill;
 pub mod credentials;
 pub mod degree;
@@ -147,6 +148,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(school::get_rules, school::save_rules))
         .routes(routes!(school::list_batches, school::create_batch))
         .routes(routes!(school::move_window))
+        .routes(routes!(audit::list))
         .routes(routes!(grad_batches::list, grad_batches::create))
         .routes(routes!(grad_batches::move_window))
         .routes(routes!(grad_batches::close))

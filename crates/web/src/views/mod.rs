@@ -137,6 +137,7 @@ impl Layout {
         }
         if roles.is_admin() {
             items.push(("人员账号", "/staff/accounts"));
+            items.push(("审计日志", "/staff/audit"));
         }
         if roles.has(domain::StaffRole::Importer) {
             items.push(("数据导入", "/staff/imports"));

@@ -8,6 +8,7 @@ mod accounts;
 mod api;
 mod app;
 mod application;
+mod audit_log;
 mod backfill;
 mod browser;
 #[path = "../browser_kit/mod.rs"]

@@ -1,5 +1,6 @@
 //! Accounts and the office's administration: signing in and out, a candidate's and a student's own record, the staff dashboard and candidate lists, imports and 毕业办理设置.
 
+pub mod audit_log;
 pub mod auth;
 pub mod candidate;
 pub mod change_phone;
@@ -59,6 +60,7 @@ pub fn router(import_limit: usize) -> Router<AppState> {
             get(province_settings::settings_page).post(province_settings::settings_save),
         )
         .route("/staff", get(staff::dashboard))
+        .route("/staff/audit", get(audit_log::page))
         .route("/staff/candidates", get(staff::candidates))
         .route("/staff/candidates/{id}", get(staff::candidate_detail))
         .route(
