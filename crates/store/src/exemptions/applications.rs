@@ -267,20 +267,29 @@ pub enum Decision {
     Reject,
 }
 
+/// Who decides: a staff account and the organisation it is scoped to.
+#[derive(Debug, Clone, Copy)]
+pub struct Reviewer<'a> {
+    /// The reviewer's organisation; only applications handled in its subtree are reached.
+    pub org: &'a organisation::Model,
+    /// The staff account, recorded on the decision and the audit row.
+    pub staff_id: i64,
+}
+
 /// Decides a pending application in the reviewer's subtree. Approval records the online
 /// exemption and its 免考 result (as [`super::record`] does for every exemption); refusal needs a
 /// reason, which the candidate reads. Audited as `exemption.approved` / `exemption.rejected`.
 pub async fn decide(
     db: &DatabaseConnection,
-    reviewer_org: &organisation::Model,
-    staff_id: i64,
+    reviewer: Reviewer<'_>,
     id: i64,
     decision: Decision,
     reason: &str,
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<app::Model, RepoError> {
-    let a = get_for_reviewer(db, reviewer_org, id).await?;
+    let a = get_for_reviewer(db, reviewer.org, id).await?;
+    let staff_id = reviewer.staff_id;
     let reason = reason.trim();
     if decision == Decision::Reject && reason.is_empty() {
         return Err(RepoError::Invalid("不通过时须填写原因".to_owned()));

@@ -461,8 +461,10 @@ pub async fn decide(
     };
     let decided = ex::decide(
         &state.db,
-        &me.org,
-        me.staff.id,
+        ex::Reviewer {
+            org: &me.org,
+            staff_id: me.staff.id,
+        },
         id,
         decision,
         &f.reason,
