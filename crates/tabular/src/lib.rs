@@ -6,6 +6,7 @@
 //! data rows after it, each with the row number a person sees in the sheet.
 
 mod csv_source;
+pub mod export;
 mod xlsx_source;
 
 use std::fmt;

@@ -10,6 +10,7 @@ use store::Db;
 pub mod api;
 pub mod client_addr;
 pub mod error;
+pub mod export;
 pub mod headers;
 pub mod ops;
 pub mod overload;

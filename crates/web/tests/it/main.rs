@@ -17,6 +17,7 @@ mod common;
 mod corrections;
 mod degree;
 mod exemptions;
+mod exports;
 mod grad_batches;
 mod graduation;
 mod hardening;

@@ -29,7 +29,7 @@ fn now() -> DateTime<Utc> {
 }
 
 /// The candidate's application, filled in and submitted (waiting for 主考学校初审).
-async fn submitted(app: &TestApp) -> app_entity::Model {
+pub(crate) async fn submitted(app: &TestApp) -> app_entity::Model {
     let db = &app.db.db;
     let cand = app.candidate(CANDIDATE).await;
     let batch = apps::batches_of_province(db, "chongqing")
@@ -109,7 +109,7 @@ async fn reviewer(app: &TestApp, username: &str) -> (i64, store::entity::organis
 }
 
 /// The candidate's application after 主考学校初审 approved it: waiting for the fee.
-async fn awaiting_payment(app: &TestApp) -> app_entity::Model {
+pub(crate) async fn awaiting_payment(app: &TestApp) -> app_entity::Model {
     let a = submitted(app).await;
     let (staff_id, university) = reviewer(app, accounts::STAFF_CQ_UNIVERSITY).await;
     let a = apps::decide(
@@ -498,7 +498,7 @@ async fn five_identical_notifications_at_once_settle_the_order_once() {
 
 /// Pays the application's fee at the local gateway, notified as in production; returns the
 /// order once it is settled.
-async fn pay_at_gateway(app: &TestApp, a: &app_entity::Model) -> payment_order::Model {
+pub(crate) async fn pay_at_gateway(app: &TestApp, a: &app_entity::Model) -> payment_order::Model {
     let order = order_for(app, a).await;
     let pay_url = app
         .state

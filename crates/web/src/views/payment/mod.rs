@@ -14,4 +14,5 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/candidate/application/pay", post(pay::pay))
         .route("/staff/payments", get(staff::payments))
+        .route("/staff/payments/export.xlsx", get(staff::export))
 }

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::response::{Html, Response};
 use serde::Deserialize;
 use store::payment::report::{self, OrderFilter};
 
@@ -134,4 +134,83 @@ pub async fn payments(
             .collect(),
     };
     Ok(Html(view.render()?))
+}
+
+/// GET /staff/payments/export.xlsx (导出): the ledger under the list's filter, every page — one
+/// row per order and one per refund below it, amounts as numbers, for reconciling against the
+/// gateway's statement.
+pub async fn export(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<PaymentsQuery>,
+) -> Result<Response, AppError> {
+    use tabular::export::{Cell, XlsxExport};
+    me.require(domain::StaffRole::Finance)?;
+    let filter = OrderFilter::from_code(&q.status);
+    let mut x = XlsxExport::new(
+        "缴费与退费",
+        &[
+            "类型",
+            "订单号",
+            "退费单号",
+            "准考证号",
+            "考生",
+            "金额（元）",
+            "状态",
+            "下单/申请时间",
+            "支付/退费时间",
+            "退费原因",
+        ],
+    )?;
+    let mut page = 0;
+    loop {
+        let report = report::orders(&state.db, &me.org, filter, page, crate::export::CHUNK).await?;
+        let full = report.lines.len() as u64 == crate::export::CHUNK;
+        for l in report.lines {
+            let (admission_no, name) = l
+                .candidate
+                .as_ref()
+                .map(|c| (c.admission_no.clone(), domain::mask_name(&c.name)))
+                .unwrap_or_default();
+            let created = util::beijing(l.order.created_at);
+            let paid = l.order.paid_at.map(util::beijing).unwrap_or_default();
+            x.push(&[
+                Cell::Text("缴费"),
+                Cell::Text(&l.order.order_no),
+                Cell::Empty,
+                Cell::Text(&admission_no),
+                Cell::Text(&name),
+                Cell::Number(l.order.amount_fen as f64 / 100.0),
+                Cell::Text(report::order_status_label(&l.order.status)),
+                Cell::Text(&created),
+                Cell::Text(&paid),
+                Cell::Empty,
+            ])?;
+            for r in &l.refunds {
+                let queued = util::beijing(r.queued_at);
+                let executed = r.executed_at.map(util::beijing).unwrap_or_default();
+                x.push(&[
+                    Cell::Text("退费"),
+                    Cell::Text(&l.order.order_no),
+                    Cell::Text(&r.refund_no),
+                    Cell::Text(&admission_no),
+                    Cell::Text(&name),
+                    Cell::Number(-(r.amount_fen as f64) / 100.0),
+                    Cell::Text(report::refund_status_label(&r.status)),
+                    Cell::Text(&queued),
+                    Cell::Text(&executed),
+                    Cell::Text(&r.reason),
+                ])?;
+            }
+        }
+        if !full {
+            break;
+        }
+        page += 1;
+    }
+    let name = format!(
+        "缴费与退费-{}.xlsx",
+        domain::calendar::beijing_date(state.now()).format("%Y%m%d")
+    );
+    crate::export::download(x, &name).await
 }

@@ -94,6 +94,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/staff/prior-reviews/{id}/decide", post(prior::decide))
         .route("/staff/reviews", get(queue))
+        .route("/staff/reviews/export.xlsx", get(queue::export))
         .route("/staff/reviews/bulk", post(bulk))
         .route("/staff/reviews/{id}", get(detail))
         .route("/staff/reviews/{id}/decide", post(decide))

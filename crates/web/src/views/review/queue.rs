@@ -200,6 +200,29 @@ pub async fn queue(
     Ok(Html(render_queue(&state, &me, q.filters, extras).await?))
 }
 
+/// GET /staff/reviews/export.xlsx (导出): the queue under the same filters, every page of it.
+pub async fn export(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, AppError> {
+    me.require_read()?;
+    if let Err(why) = review_remit(&me.org) {
+        return Err(AppError::Forbidden(why));
+    }
+    let x = crate::services::review::queue_workbook(&state, &me.org, &q).await?;
+    let name = format!(
+        "毕业审核{}-{}.xlsx",
+        if q.decided() {
+            "（已审核）"
+        } else {
+            "（待审核）"
+        },
+        domain::calendar::beijing_date(state.now()).format("%Y%m%d")
+    );
+    crate::export::download(x, &name).await
+}
+
 /// The bulk form: the ticked applications (`pick` = "id:stage"), one decision and reason for all
 /// of them, and the filters to show the queue with again.
 #[derive(Debug, Default, Deserialize)]

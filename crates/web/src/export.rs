@@ -1,0 +1,76 @@
+//! 导出: a staff list as an `.xlsx` download of exactly what its filter shows.
+//!
+//! The rows are written as they are read, chunk by chunk, in the workbook's constant-memory mode
+//! ([`tabular::export`]); the finished workbook goes to an anonymous temporary file (gone when the
+//! download ends or fails) and is streamed from there, so neither the rows nor the file are ever
+//! held in memory whole, whatever the number of rows.
+
+use axum::body::Body;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use std::io::Seek;
+use tabular::export::{ExportError, XlsxExport};
+use tokio::io::AsyncReadExt;
+
+use crate::error::AppError;
+
+/// Rows read from the database per query while exporting.
+pub const CHUNK: u64 = 2_000;
+
+impl From<ExportError> for AppError {
+    fn from(e: ExportError) -> Self {
+        match e {
+            ExportError::TooManyRows => AppError::Invalid(vec![(String::new(), e.to_string())]),
+            other => AppError::Internal(anyhow::anyhow!(other.to_string())),
+        }
+    }
+}
+
+/// Finishes the workbook and answers with it as a download named `file_name` (the browser's
+/// name; an ASCII fallback `export.xlsx` for old clients). Never cached: exports hold personal
+/// data.
+pub async fn download(x: XlsxExport, file_name: &str) -> Result<Response, AppError> {
+    let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, AppError> {
+        let mut file = tempfile::tempfile().map_err(|e| AppError::Internal(e.into()))?;
+        x.finish(&mut file)?;
+        file.rewind().map_err(|e| AppError::Internal(e.into()))?;
+        Ok(file)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))??;
+    let len = file
+        .metadata()
+        .map_err(|e| AppError::Internal(e.into()))?
+        .len();
+    let file = tokio::fs::File::from_std(file);
+    let chunks = futures_util::stream::unfold(file, |mut f| async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        match f.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok::<_, std::io::Error>(axum::body::Bytes::from(buf)), f))
+            }
+            Err(e) => Some((Err(e), f)),
+        }
+    });
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}",
+                    crate::views::degree::apply::percent(file_name)
+                ),
+            ),
+            (header::CONTENT_LENGTH, len.to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        Body::from_stream(chunks),
+    )
+        .into_response())
+}
