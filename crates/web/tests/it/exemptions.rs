@@ -177,6 +177,8 @@ async fn an_imported_offline_exemption_is_pending_until_its_form_is_uploaded_wit
         // The form names the slot; submitting without the scan is refused naming the course.
         let (_, form) = app.get_text(&c, "/candidate/application").await;
         assert!(form.contains("value=\"exemption_form\""), "{}", b.name());
+        let slot = format!("免考课程登记表（{} {}）", course.code, course.name);
+        assert!(form.contains(&slot), "{}: {form}", b.name());
         let (status, body) = submit(&app, &c).await;
         assert_eq!(status, 422, "{}: {body}", b.name());
         let named = format!("《免考课程登记表》（{} {}）", course.code, course.name);
