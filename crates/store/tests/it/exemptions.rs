@@ -201,3 +201,112 @@ async fn an_offline_exemption_is_imported_then_updated_by_the_same_candidate_and
         assert_eq!(audited, 2, "{}", b.name());
     }
 }
+
+#[tokio::test]
+async fn an_online_application_is_decided_once_and_only_within_the_agencys_subtree() {
+    use store::exemptions::applications::{self as ex, Decision, NewApplication, Reviewer};
+    for b in app_backends() {
+        let t = seeded(&b).await;
+        let c = cand(&t.db, accounts::YN_BACKFILL_NEEDED).await;
+        let course = accounts::YN_BACKFILL_COURSE;
+        let scan = store::objects::Stored {
+            key: "exemptions/test.jpg".to_owned(),
+            sha256: "0".repeat(64),
+            size: 10,
+        };
+        let filed = ex::file(
+            &t.db,
+            NewApplication {
+                candidate: &c,
+                course_code: course,
+                basis: "国家开放大学专科毕业证书",
+                scan: &scan,
+                scan_name: "a.jpg",
+                scan_type: "image/jpeg",
+            },
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        // While it waits, the course is not offered again.
+        let open = ex::courses_open(&t.db, &c).await.unwrap();
+        assert!(open.iter().all(|o| o.code != course), "{}", b.name());
+
+        let staff_of = |name: &'static str| {
+            let db = t.db.clone();
+            async move {
+                let s = staff::by_username(&db, name).await.unwrap().unwrap();
+                (s.id, org::get(&db, s.org_id).await.unwrap())
+            }
+        };
+        let (cq_id, cq_org) = staff_of(accounts::STAFF_CQ_DISTRICT).await;
+        let outside = ex::decide(
+            &t.db,
+            Reviewer {
+                org: &cq_org,
+                staff_id: cq_id,
+            },
+            filed.id,
+            Decision::Approve,
+            "",
+            now(),
+            None,
+        )
+        .await;
+        assert!(
+            matches!(outside, Err(store::repo::RepoError::NotFound)),
+            "{}: {outside:?}",
+            b.name()
+        );
+        let (yn_id, yn_org) = staff_of(accounts::STAFF_YN_PREFECTURE).await;
+        let reviewer = Reviewer {
+            org: &yn_org,
+            staff_id: yn_id,
+        };
+        let approved = ex::decide(
+            &t.db,
+            reviewer,
+            filed.id,
+            Decision::Approve,
+            "",
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(approved.status, ex::APPROVED);
+        let again = ex::decide(
+            &t.db,
+            reviewer,
+            filed.id,
+            Decision::Reject,
+            "重复",
+            now(),
+            None,
+        )
+        .await;
+        assert!(
+            matches!(again, Err(store::repo::RepoError::Conflict(_))),
+            "{}: {again:?}",
+            b.name()
+        );
+        let rows = exemptions_of(&t.db, c.id).await;
+        assert_eq!(rows.len(), 1, "{}", b.name());
+        assert_eq!(rows[0].mode, ExemptionMode::Online.code());
+        let (_, facts) = store::graduation::records_of(&t.db, &c).await.unwrap();
+        assert!(
+            facts
+                .iter()
+                .any(|e| e.course_code == course && e.is_documented()),
+            "{}",
+            b.name()
+        );
+        let audited = audit::Entity::find()
+            .filter(audit::Column::Action.is_in(["exemption.applied", "exemption.approved"]))
+            .count(&t.db)
+            .await
+            .unwrap();
+        assert_eq!(audited, 2, "{}", b.name());
+    }
+}
