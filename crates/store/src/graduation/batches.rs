@@ -148,34 +148,39 @@ fn window_text(opens_at: DateTime<Utc>, closes_at: DateTime<Utc>) -> String {
     )
 }
 
+/// The province office's organisation id, read before the transaction so that the lock in
+/// [`lock_province`] is taken by primary key: filtered by province and kind, MySQL would lock
+/// every organisation row its scan passes.
+async fn office_id(db: &DatabaseConnection, p: Province) -> Result<i64, RepoError> {
+    organisation::Entity::find()
+        .filter(organisation::Column::Province.eq(p.code()))
+        .filter(organisation::Column::Kind.eq(p.office().code()))
+        .one(db)
+        .await?
+        .map(|o| o.id)
+        .ok_or_else(|| {
+            RepoError::Invalid(format!(
+                "{}的省级考试机构尚未创建，请先运行 biye init-province {}",
+                p.label(),
+                p.code()
+            ))
+        })
+}
+
 /// Takes the lock of the province office's organisation row: the first statement of the
 /// transaction writes it (to itself), which holds a row lock on PostgreSQL and MySQL and the
 /// database's write lock on SQLite until commit, so changes of one province run one at a time.
 /// Reading first and writing later would not do: SQLite refuses a read transaction's upgrade to
 /// a write while another writer is active.
-async fn lock_province(txn: &DatabaseTransaction, p: Province) -> Result<(), RepoError> {
-    let office = || {
-        organisation::Entity::find()
-            .filter(organisation::Column::Province.eq(p.code()))
-            .filter(organisation::Column::Kind.eq(p.office().code()))
-    };
+async fn lock_province(txn: &DatabaseTransaction, office: i64) -> Result<(), RepoError> {
     organisation::Entity::update_many()
         .col_expr(
             organisation::Column::Id,
             Expr::col(organisation::Column::Id),
         )
-        .filter(organisation::Column::Province.eq(p.code()))
-        .filter(organisation::Column::Kind.eq(p.office().code()))
+        .filter(organisation::Column::Id.eq(office))
         .exec(txn)
         .await?;
-    // Asked separately: MySQL counts only rows whose values changed, which these never do.
-    if office().one(txn).await?.is_none() {
-        return Err(RepoError::Invalid(format!(
-            "{}的省级考试机构尚未创建，请先运行 biye init-province {}",
-            p.label(),
-            p.code()
-        )));
-    }
     Ok(())
 }
 
@@ -220,8 +225,9 @@ pub async fn create(
     let p = Province::of(province).map_err(|e| RepoError::Invalid(e.0))?;
     let name = check_name(name)?;
     check_window(opens_at, closes_at)?;
+    let office = office_id(db, p).await?;
     let txn = db.begin().await?;
-    lock_province(&txn, p).await?;
+    lock_province(&txn, office).await?;
     refuse_overlap(&txn, p.code(), None, opens_at, closes_at).await?;
     let created = reference::create_batch(
         &txn,
@@ -296,8 +302,9 @@ pub async fn move_window(
 ) -> Result<batch::Model, RepoError> {
     check_window(opens_at, closes_at)?;
     let p = province_of(&find(db, province, id).await?)?;
+    let office = office_id(db, p).await?;
     let txn = db.begin().await?;
-    lock_province(&txn, p).await?;
+    lock_province(&txn, office).await?;
     let b = find(&txn, province, id).await?;
     if opens_at != b.opens_at && b.opens_at <= by.now {
         let n = applications_in(&txn, b.id).await?;
@@ -353,8 +360,9 @@ pub async fn close(
     // Whole seconds, as every backend stores them: the closing instant read back is the one
     // written, and a batch may start exactly then.
     let now = by.now.trunc_subsecs(0);
+    let office = office_id(db, p).await?;
     let txn = db.begin().await?;
-    lock_province(&txn, p).await?;
+    lock_province(&txn, office).await?;
     let b = find(&txn, province, id).await?;
     match Phase::of(&b, now) {
         Phase::Ended => {

@@ -9,7 +9,7 @@ use store::entity::{audit, batch, batch_stage};
 use store::graduation::batches::{self, By, Phase};
 use store::repo::RepoError;
 use store::repo::audit::Actor;
-use store::testkit::{Backend, TestDb, app_backends};
+use store::testkit::{Backend, TestDb, contract_backends};
 
 const CQ: &str = "chongqing";
 
@@ -55,7 +55,7 @@ async fn audits(t: &TestDb, action: &str) -> u64 {
 
 #[tokio::test]
 async fn a_new_batch_needs_a_window_a_name_and_no_overlap() {
-    for b in app_backends() {
+    for b in contract_backends() {
         let t = world(&b).await;
         let db = &t.db;
         let create = |name: &str, o: &str, c: &str| {
@@ -132,7 +132,7 @@ async fn a_new_batch_needs_a_window_a_name_and_no_overlap() {
 
 #[tokio::test]
 async fn a_window_moves_closes_now_and_reopens() {
-    for b in app_backends() {
+    for b in contract_backends() {
         let t = world(&b).await;
         let db = &t.db;
         let at = now();
@@ -257,7 +257,7 @@ async fn a_window_moves_closes_now_and_reopens() {
 
 #[tokio::test]
 async fn two_overlapping_batches_created_at_once_give_one() {
-    for b in app_backends() {
+    for b in contract_backends() {
         let t = world(&b).await;
         for round in 0..3 {
             let o = bj("2031-03-01 09:00") + Duration::days(30 * round);
