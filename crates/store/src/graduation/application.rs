@@ -1414,19 +1414,26 @@ pub async fn queue<C: ConnectionTrait>(
         .await?;
     let cand_ids: Vec<i64> = apps.iter().map(|a| a.candidate_id).collect();
     let major_ids: Vec<i64> = apps.iter().map(|a| a.major_id).collect();
-    let cands = candidate::Entity::find()
+    // By id: an export reads the queue in pages of thousands.
+    let cands: std::collections::HashMap<i64, candidate::Model> = candidate::Entity::find()
         .filter(candidate::Column::Id.is_in(cand_ids))
         .all(conn)
-        .await?;
-    let majors = major::Entity::find()
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let majors: std::collections::HashMap<i64, major::Model> = major::Entity::find()
         .filter(major::Column::Id.is_in(major_ids))
         .all(conn)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
     let rows = apps
         .into_iter()
         .filter_map(|a| {
-            let c = cands.iter().find(|c| c.id == a.candidate_id)?.clone();
-            let m = majors.iter().find(|m| m.id == a.major_id)?.clone();
+            let c = cands.get(&a.candidate_id)?.clone();
+            let m = majors.get(&a.major_id)?.clone();
             Some(QueueRow {
                 application: a,
                 candidate: c,
