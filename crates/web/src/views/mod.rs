@@ -155,3 +155,29 @@ impl Layout {
         Self::with_menu(title, who, ctx, &items, active)
     }
 }
+
+/// A stored file (a candidate's scan) as its owner or a reviewer opens it: never cached, as it
+/// holds personal data.
+pub(crate) async fn private_object(
+    state: &crate::AppState,
+    key: &str,
+    content_type: &str,
+) -> Result<axum::response::Response, crate::error::AppError> {
+    use axum::response::IntoResponse;
+    let bytes = state
+        .objects
+        .get(key)
+        .await
+        .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use domain::backfill::{BackfillInput, BackfillSource, BackfillStatus};
@@ -235,19 +235,7 @@ pub async fn candidate_submit(
 }
 
 async fn scan_response(state: &AppState, r: &backfill::Model) -> Result<Response, AppError> {
-    let bytes = state
-        .objects
-        .get(&r.scan_key)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/jpeg".to_owned()),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    crate::views::private_object(state, &r.scan_key, "image/jpeg").await
 }
 
 fn no_scan() -> AppError {

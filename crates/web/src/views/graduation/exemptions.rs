@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use store::entity::exemption_application as ex_app;
@@ -261,19 +261,7 @@ async fn apply(
 }
 
 async fn scan_response(state: &AppState, a: &ex_app::Model) -> Result<Response, AppError> {
-    let bytes = state
-        .objects
-        .get(&a.scan_key)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, a.scan_type.clone()),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    crate::views::private_object(state, &a.scan_key, &a.scan_type).await
 }
 
 fn not_found() -> AppError {
