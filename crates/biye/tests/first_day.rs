@@ -365,38 +365,16 @@ async fn activate(
     assert!(note.contains("账号已激活"), "{note}");
 }
 
-/// Sets a field the way its native picker would (date and time pickers take no typing in
-/// headless Chromium).
-async fn set_value(page: &Page<'_, Server>, css: &str, value: &str) {
-    page.find(css).await;
-    page.js(&format!(
-        "const e = document.querySelector(\"{css}\"); e.value = '{value}'; \
-         e.dispatchEvent(new Event('change')); return true;"
-    ))
-    .await;
-}
-
 /// The Chongqing application form, section by section.
 async fn fill_chongqing_form(page: &Page<'_, Server>, dir: &Path) {
     page.assert_fits_viewport().await;
     page.click("#major button[type=submit]").await;
     page.wait_for_text("#major", "专业及主考学校已确认").await;
-    for (i, (from, to, unit)) in [
+    page.save_resume(&[
         ("2013-09", "2016-06", "重庆市第八中学"),
         ("2016-07", "至今", "重庆某科技公司"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        let row = format!("#resume tbody tr:nth-child({})", i + 1);
-        page.type_into(&format!("{row} input[name=from]"), from)
-            .await;
-        page.type_into(&format!("{row} input[name=to]"), to).await;
-        page.type_into(&format!("{row} input[name=unit]"), unit)
-            .await;
-    }
-    page.click("#resume button[type=submit]").await;
-    page.wait_for_text("#resume", "本人简历已保存").await;
+    ])
+    .await;
     page.upload("#slot-id_front", &jpeg_file(dir, "front.jpg", 320, 200))
         .await;
     page.wait_for_text("#slot-id_front", "front.jpg").await;
@@ -611,8 +589,9 @@ async fn an_office_and_a_school_start_from_an_empty_database() {
         page.assert_fits_viewport().await;
         page.type_into("#name", "2026年下半年毕业申请").await;
         let now = Utc::now();
-        set_value(page, "#opens", &beijing_local(now, -2)).await;
-        set_value(page, "#closes", &beijing_local(now, 24 * 14)).await;
+        page.set_value("#opens", &beijing_local(now, -2)).await;
+        page.set_value("#closes", &beijing_local(now, 24 * 14))
+            .await;
         page.click("#new-batch button[type=submit]").await;
         page.wait_for_text("#batches", "申请中").await;
         page.screenshot("office-batch").await;
@@ -662,8 +641,8 @@ async fn an_office_and_a_school_start_from_an_empty_database() {
             .unwrap();
         page.type_into("#name", "2026批次").await;
         let now = Utc::now();
-        set_value(page, "#opens", &beijing_local(now, -2)).await;
-        set_value(page, "#closes", &beijing_local(now, 2)).await;
+        page.set_value("#opens", &beijing_local(now, -2)).await;
+        page.set_value("#closes", &beijing_local(now, 2)).await;
         page.click("#new-batch button[type=submit]").await;
         page.wait_for_text("#batches", "2026批次").await;
         page.screenshot("school-batch").await;
@@ -692,7 +671,7 @@ async fn an_office_and_a_school_start_from_an_empty_database() {
                  const o = [...l.options].find(o => o.value === 'CET-4'); \
                  if (o) { l.value = 'CET-4'; } return true;")
             .await;
-        set_value(page, "#obtained_on", "2025-06-20").await;
+        page.set_value("#obtained_on", "2025-06-20").await;
         page.type_into("#transcript_no", "251012345678901").await;
         page.type_into("#score", "468").await;
         page.find("#files")
@@ -706,8 +685,7 @@ async fn an_office_and_a_school_start_from_an_empty_database() {
         // The window ends; the school's reviewer decides.
         staff_sign_in_with_code(page, "cqu-ce-admin", "Huxi-Campus-2026", &mut school_app).await;
         page.goto("/staff/degree-batches").await;
-        set_value(
-            page,
+        page.set_value(
             "#batches form.window input[name=closes]",
             &beijing_local(Utc::now(), 0),
         )

@@ -472,6 +472,31 @@ pub fn pdf_file(dir: &Path, name: &str) -> PathBuf {
 }
 
 impl<A: Site> Page<'_, A> {
+    /// 本人简历 of the application form: one row per (from, to, unit), then saved.
+    pub async fn save_resume(&self, rows: &[(&str, &str, &str)]) {
+        for (i, (from, to, unit)) in rows.iter().enumerate() {
+            let row = format!("#resume tbody tr:nth-child({})", i + 1);
+            self.type_into(&format!("{row} input[name=from]"), from)
+                .await;
+            self.type_into(&format!("{row} input[name=to]"), to).await;
+            self.type_into(&format!("{row} input[name=unit]"), unit)
+                .await;
+        }
+        self.click("#resume button[type=submit]").await;
+        self.wait_for_text("#resume", "本人简历已保存").await;
+    }
+
+    /// Sets a field the way its native picker would (date and time pickers take no typing in
+    /// headless Chromium).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.js(&format!(
+            "const e = document.querySelector(\"{css}\"); e.value = '{value}'; \
+             e.dispatchEvent(new Event('change')); return true;"
+        ))
+        .await;
+    }
+
     pub async fn upload(&self, form_css: &str, file: &Path) {
         let input = self.find(&format!("{form_css} input[type=file]")).await;
         input

@@ -171,22 +171,11 @@ async fn a_chongqing_candidate_applies_is_rejected_fixes_pays_and_gets_the_picku
         // Each section saved on its own.
         page.click("#major button[type=submit]").await;
         page.wait_for_text("#major", "专业及主考学校已确认").await;
-        for (i, (from, to, unit)) in [
+        page.save_resume(&[
             ("2012-09", "2015-06", "重庆市第八中学"),
             ("2015-07", "至今", "重庆某科技公司"),
-        ]
-        .iter()
-        .enumerate()
-        {
-            let row = format!("#resume tbody tr:nth-child({})", i + 1);
-            page.type_into(&format!("{row} input[name=from]"), from)
-                .await;
-            page.type_into(&format!("{row} input[name=to]"), to).await;
-            page.type_into(&format!("{row} input[name=unit]"), unit)
-                .await;
-        }
-        page.click("#resume button[type=submit]").await;
-        page.wait_for_text("#resume", "本人简历已保存").await;
+        ])
+        .await;
         page.upload("#slot-id_front", &front).await;
         page.wait_for_text("#slot-id_front", "front.jpg").await;
         page.upload("#slot-id_back", &back).await;
