@@ -26,6 +26,27 @@ impl From<ExportError> for AppError {
     }
 }
 
+/// A read-only transaction whose reads all see the database as it was at the first one, so an
+/// export read in many chunks holds each row once even while reviewers decide or candidates pay
+/// (PostgreSQL and MySQL at REPEATABLE READ; a SQLite read transaction is such a snapshot
+/// already).
+pub async fn snapshot(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, AppError> {
+    use sea_orm::{AccessMode, DbBackend, IsolationLevel, TransactionTrait};
+    let txn = match db.get_database_backend() {
+        DbBackend::Sqlite => db.begin().await,
+        _ => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await
+        }
+    };
+    txn.map_err(|e| AppError::Internal(e.into()))
+}
+
 /// Finishes the workbook and answers with it as a download named `file_name` (the browser's
 /// name; an ASCII fallback `export.xlsx` for old clients). Never cached: exports hold personal
 /// data.

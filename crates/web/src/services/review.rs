@@ -416,9 +416,10 @@ pub async fn queue_workbook(
     let filter = q.filter();
     let mut batches = BatchCache::default();
     let mut page = 0;
+    let snapshot = crate::export::snapshot(&state.db).await?;
     loop {
         let (rows, _) =
-            application::queue(&state.db, org, &filter, page, crate::export::CHUNK).await?;
+            application::queue(&snapshot, org, &filter, page, crate::export::CHUNK).await?;
         let full = rows.len() as u64 == crate::export::CHUNK;
         for l in queue_lines(state, org, rows, &mut batches).await? {
             let submitted = l.submitted();

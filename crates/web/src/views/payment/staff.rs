@@ -163,8 +163,9 @@ pub async fn export(
         ],
     )?;
     let mut page = 0;
+    let snapshot = crate::export::snapshot(&state.db).await?;
     loop {
-        let report = report::orders(&state.db, &me.org, filter, page, crate::export::CHUNK).await?;
+        let report = report::orders(&snapshot, &me.org, filter, page, crate::export::CHUNK).await?;
         let full = report.lines.len() as u64 == crate::export::CHUNK;
         for l in report.lines {
             let (admission_no, name) = l
