@@ -329,7 +329,7 @@ async fn totp_recovery_code_works_once_and_new_ones_replace_the_old() {
             totp::regenerate_recovery_codes(&t.db, &me, Proof::Password("Wrong2026pass"), at, None)
                 .await,
         );
-        assert_eq!(m, "当前密码不正确，未做任何更改");
+        assert_eq!(m, "当前密码不正确，未做任何更改（还可再试4次）");
         let m = refusal(
             totp::regenerate_recovery_codes(&t.db, &me, Proof::Code(&codes[0]), at, None).await,
         );
