@@ -5,7 +5,7 @@ mod id_card;
 mod text;
 
 pub use id_card::{IdCardNo, check_digit};
-pub use text::{mask_name, validate_address, validate_person_name};
+pub use text::{clause, mask_name, validate_address, validate_person_name};
 
 use crate::{ValueError, first_bad_char, show_char};
 

@@ -19,6 +19,30 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// A reviewer's free text as a clause inside a sentence the platform writes: without the full
+/// stop (or other closing punctuation) it may end with, since the sentence adds its own —
+/// "驳回原因：照片模糊。请按…" rather than "照片模糊。。请按…".
+pub fn clause(text: &str) -> &str {
+    text.trim().trim_end_matches([
+        '。', '．', '.', '；', ';', '，', ',', '！', '!', ' ', '\u{3000}',
+    ])
+}
+
+#[cfg(test)]
+mod clause_tests {
+    use super::clause;
+
+    #[test]
+    fn a_reason_loses_only_its_closing_punctuation() {
+        assert_eq!(clause("照片模糊。"), "照片模糊");
+        assert_eq!(clause(" 照片模糊。。 "), "照片模糊");
+        assert_eq!(clause("照片模糊；"), "照片模糊");
+        assert_eq!(clause("第1.5行"), "第1.5行");
+        assert_eq!(clause("照片模糊"), "照片模糊");
+        assert_eq!(clause("。"), "");
+    }
+}
+
 /// Validates a person's name as printed on the ID card and returns it
 /// normalised: trimmed, inner whitespace runs collapsed to one space, and
 /// look-alike dots replaced by `·`. Allowed: Chinese characters, Latin

@@ -593,7 +593,7 @@ pub async fn review(
             format!("学位申请{}", DegreeReview::Rejected.label()),
             format!(
                 "你的学位申请在“{stage_name}”环节审核不通过。审核意见：{}。可在申请时间内按意见修改后重新提交。",
-                opinion.as_deref().unwrap_or("")
+                domain::clause(opinion.as_deref().unwrap_or(""))
             ),
         ),
         _ => (

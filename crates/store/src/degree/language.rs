@@ -678,7 +678,7 @@ async fn review_once(
     let opinion_line = if opinion.is_empty() {
         String::new()
     } else {
-        format!("审核意见：{opinion}。")
+        format!("审核意见：{}。", domain::clause(&opinion))
     };
     let next = if decision.qualification == Qualification::Qualified {
         "学位外语成绩合格，达到学位申请条件者可进入“学位申请”。"

@@ -23,6 +23,7 @@ use crate::entity::{
     application_file, batch, batch_stage, candidate, graduation_application as app, major,
     organisation, payment_order, refund, review_event,
 };
+use crate::keyset;
 use crate::objects::Stored;
 use crate::repo::audit::{self, Actor};
 use crate::repo::inbox::{self, Recipient};
@@ -864,7 +865,8 @@ pub async fn submit(
         Recipient::Candidate(a.candidate_id),
         &format!("毕业申请已提交，等待{first}"),
         &format!(
-            "你的毕业申请已于提交，进入“{first}”环节。提交后资料不能修改，请耐心等待审核结果。"
+            "你的毕业申请已于 {}（北京时间）提交，进入“{first}”环节。提交后资料不能修改，请耐心等待审核结果。",
+            domain::calendar::beijing_minute(now)
         ),
         Some("/candidate/application/progress"),
         now,
@@ -1009,8 +1011,9 @@ pub async fn decide(
         (Decision::Reject(r), _) => (
             format!("毕业申请被驳回（{stage_name}）"),
             format!(
-                "{}在“{stage_name}”环节驳回了你的毕业申请。驳回原因：{r}。请按驳回原因修改信息或补充材料后重新提交。",
-                org.name
+                "{}在“{stage_name}”环节驳回了你的毕业申请。驳回原因：{}。请按驳回原因修改信息或补充材料后重新提交。",
+                org.name,
+                domain::clause(r)
             ),
         ),
         (Decision::Approve, Status::Approved) => (
@@ -1240,6 +1243,18 @@ pub async fn request_wrong_major_rejection(
         ip,
     )
     .await?;
+    inbox::send(
+        &txn,
+        Recipient::Candidate(a.candidate_id),
+        "已请求主考学校驳回",
+        &format!(
+            "你于 {}（北京时间）以“专业选择有误”请求主考学校驳回本次毕业申请。驳回后可改选正确的专业重新申请；处理结果会发到收件箱。",
+            domain::calendar::beijing_minute(now)
+        ),
+        Some("/candidate/application/progress"),
+        now,
+    )
+    .await?;
     let saved = get(&txn, a.id).await?;
     txn.commit().await?;
     Ok(saved)
@@ -1359,14 +1374,8 @@ pub struct QueueRow {
     pub major: major::Model,
 }
 
-/// One page of an organisation's queue and the total count.
-pub async fn queue<C: ConnectionTrait>(
-    conn: &C,
-    org: &organisation::Model,
-    filter: &QueueFilter,
-    page: u64,
-    per_page: u64,
-) -> Result<(Vec<QueueRow>, u64), RepoError> {
+/// The organisation's queue under `filter`, before any paging.
+fn queue_select(org: &organisation::Model, filter: &QueueFilter) -> sea_orm::Select<app::Entity> {
     let mut q = app::Entity::find();
     if filter.decided {
         let acted = Query::select()
@@ -1404,14 +1413,50 @@ pub async fn queue<C: ConnectionTrait>(
             .to_owned();
         q = q.filter(app::Column::CandidateId.in_subquery(matching));
     }
-    let total = q.clone().count(conn).await?;
-    let apps = q
-        .order_by_asc(app::Column::SubmittedAt)
-        .order_by_asc(app::Column::Id)
-        .offset(page.saturating_mul(per_page))
-        .limit(per_page)
-        .all(conn)
-        .await?;
+    q
+}
+
+/// How many applications the organisation's queue holds under `filter`.
+pub async fn queue_count<C: ConnectionTrait>(
+    conn: &C,
+    org: &organisation::Model,
+    filter: &QueueFilter,
+) -> Result<u64, RepoError> {
+    Ok(queue_select(org, filter).count(conn).await?)
+}
+
+/// The queue's order: by 提交时间 (set once at submission, never cleared, so every queued
+/// application has one), then id.
+const QUEUE_ORDER: keyset::Order<app::Column> = keyset::Order {
+    key: Some(app::Column::SubmittedAt),
+    id: app::Column::Id,
+    descending: false,
+};
+
+/// A queued application's place in [`QUEUE_ORDER`].
+fn queue_cursor(a: &app::Model) -> keyset::Cursor {
+    keyset::Cursor::new(a.submitted_at.unwrap_or(DateTime::UNIX_EPOCH), a.id)
+}
+
+/// One page of an organisation's queue, paged by 提交时间 and id ([`keyset`]), at most
+/// `per_page` applications.
+pub async fn queue<C: ConnectionTrait>(
+    conn: &C,
+    org: &organisation::Model,
+    filter: &QueueFilter,
+    at: keyset::PageAt,
+    per_page: u64,
+) -> Result<keyset::Page<QueueRow>, RepoError> {
+    let page = keyset::fetch(
+        conn,
+        queue_select(org, filter),
+        &QUEUE_ORDER,
+        at,
+        per_page,
+        queue_cursor,
+    )
+    .await?;
+    let apps = page.rows;
     let cand_ids: Vec<i64> = apps.iter().map(|a| a.candidate_id).collect();
     let major_ids: Vec<i64> = apps.iter().map(|a| a.major_id).collect();
     // By id: an export reads the queue in pages of thousands.
@@ -1441,7 +1486,11 @@ pub async fn queue<C: ConnectionTrait>(
             })
         })
         .collect();
-    Ok((rows, total))
+    Ok(keyset::Page {
+        rows,
+        prev: page.prev,
+        next: page.next,
+    })
 }
 
 /// Counts per status of a batch's applications, for the staff dashboard.

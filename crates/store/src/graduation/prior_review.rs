@@ -331,7 +331,10 @@ pub async fn final_review(
                     ),
                 ],
                 "前置学历审核未通过".to_owned(),
-                format!("省招生考试院驳回了你的前置学历人工审核：{reason}。请修改后重新提交。"),
+                format!(
+                    "省招生考试院驳回了你的前置学历人工审核：{}。请修改后重新提交。",
+                    domain::clause(reason)
+                ),
                 "prior_education.rejected",
             )
         }

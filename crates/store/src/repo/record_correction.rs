@@ -10,7 +10,11 @@ use sea_orm::{
 
 use super::RepoError;
 use super::audit::{self, Actor};
+use super::inbox::{self, Recipient};
 use crate::entity::{candidate, organisation, record_correction};
+
+/// Where the candidate follows a request: the 考籍更正 page.
+const PAGE: &str = "/candidate/corrections";
 
 /// Status of a request awaiting review.
 pub const PENDING: &str = "pending";
@@ -161,6 +165,20 @@ pub async fn submit<C: ConnectionTrait>(
         ip,
     )
     .await?;
+    inbox::send(
+        conn,
+        Recipient::Candidate(cand.id),
+        &format!("{}更正申请已提交", field.label()),
+        &format!(
+            "你于 {}（北京时间）申请将{}更正为“{}”，等待审核。审核结果会发到收件箱。",
+            domain::calendar::beijing_minute(now),
+            field.label(),
+            new_value
+        ),
+        Some(PAGE),
+        now,
+    )
+    .await?;
     Ok(row)
 }
 
@@ -279,6 +297,35 @@ pub async fn decide<C: ConnectionTrait>(
         ("record_correction", Some(id)),
         &format!("candidate_id={} field={}", req.candidate_id, req.field),
         ip,
+    )
+    .await?;
+    let (title, body) = match &decision {
+        Decision::Approve => (
+            format!("{}更正已通过", field.label()),
+            format!(
+                "你申请的{}更正已通过审核，考籍中的{}已改为“{}”。",
+                field.label(),
+                field.label(),
+                req.new_value
+            ),
+        ),
+        Decision::Reject(reason) => (
+            format!("{}更正未通过", field.label()),
+            format!(
+                "你申请将{}更正为“{}”未通过审核。审核意见：{}。如有需要，可按意见准备材料后重新申请。",
+                field.label(),
+                req.new_value,
+                domain::clause(reason)
+            ),
+        ),
+    };
+    inbox::send(
+        conn,
+        Recipient::Candidate(req.candidate_id),
+        &title,
+        &body,
+        Some(PAGE),
+        now,
     )
     .await?;
     if let Decision::Approve = decision {

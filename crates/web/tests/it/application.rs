@@ -297,6 +297,12 @@ async fn candidate_fills_every_section_and_submits_for_initial_review() {
         );
         let (_, inbox) = app.get_text(&c, "/candidate/inbox").await;
         assert!(inbox.contains("毕业申请已提交"));
+        let submitted_at = domain::calendar::beijing_minute(a.submitted_at.unwrap());
+        assert!(
+            inbox.contains(&format!("你的毕业申请已于 {submitted_at}（北京时间）提交")),
+            "{}: the message names when: {inbox}",
+            b.name()
+        );
 
         // Printouts: a PDF where a CJK font is installed, a plain message where none is.
         let font = printout::Printer::new(None).font_available();

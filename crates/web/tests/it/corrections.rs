@@ -115,6 +115,17 @@ async fn district_approves_a_name_correction_and_the_record_changes() {
         assert_eq!(candidate_model(&app).await.name, "陈思语");
         let (_, body) = app.get_text(&cand, "/candidate/corrections").await;
         assert!(body.contains("已通过"), "{}", b.name());
+        let (_, inbox) = app.get_text(&cand, "/candidate/inbox").await;
+        assert!(
+            inbox.contains("姓名更正申请已提交"),
+            "{}: {inbox}",
+            b.name()
+        );
+        assert!(
+            inbox.contains("姓名更正已通过") && inbox.contains("考籍中的姓名已改为“陈思语”"),
+            "{}: the decision reaches the inbox",
+            b.name()
+        );
 
         let (status, body) = decide(&app, &staff, id, "approve", None).await;
         assert_eq!(status, 409, "{}: approving twice", b.name());
@@ -210,11 +221,24 @@ async fn rejection_needs_an_opinion_which_the_candidate_then_sees() {
         assert!(body.contains("驳回时请填写审核意见"));
         assert_eq!(requests(&app).await[0].status, "pending");
 
-        let (status, _) =
-            decide(&app, &staff, id, "reject", Some("请携带户籍证明到现场办理")).await;
+        let (status, _) = decide(
+            &app,
+            &staff,
+            id,
+            "reject",
+            Some("请携带户籍证明到现场办理。"),
+        )
+        .await;
         assert_eq!(status, 303, "{}", b.name());
         let (_, body) = app.get_text(&cand, "/candidate/corrections").await;
         assert!(body.contains("已驳回") && body.contains("请携带户籍证明到现场办理"));
+        let (_, inbox) = app.get_text(&cand, "/candidate/inbox").await;
+        assert!(
+            inbox.contains("姓名更正未通过")
+                && inbox.contains("审核意见：请携带户籍证明到现场办理。如有需要"),
+            "{}: one full stop after the opinion: {inbox}",
+            b.name()
+        );
         assert_ne!(candidate_model(&app).await.name, "陈思语");
 
         let (status, _) = decide(&app, &staff, id, "approve", None).await;

@@ -297,12 +297,12 @@ async fn rejection_with_a_catalogue_reason_reopens_the_application_for_the_candi
                 ("stage", "0"),
                 ("decision", "reject"),
                 ("reason_code", "id_front_unclear"),
-                ("reason_text", "请在光线充足处重新拍摄"),
+                ("reason_text", "请在光线充足处重新拍摄。"),
             ],
         )
         .await;
         assert_eq!(status, 303, "{}", b.name());
-        let reason = "身份证正面（人像面）图片不清晰或不完整；请在光线充足处重新拍摄";
+        let reason = "身份证正面（人像面）图片不清晰或不完整；请在光线充足处重新拍摄。";
         let now = reload(&app, a.id).await;
         assert_eq!(now.status, "rejected");
         assert_eq!(now.rejection_reason.as_deref(), Some(reason));
@@ -313,6 +313,11 @@ async fn rejection_with_a_catalogue_reason_reopens_the_application_for_the_candi
         assert!(
             inbox.iter().any(|m| m.body.contains(reason)),
             "{}: the candidate is told why",
+            b.name()
+        );
+        assert!(
+            inbox.iter().all(|m| !m.body.contains("。。")),
+            "{}: the reviewer's full stop is not doubled",
             b.name()
         );
         // Reopened: the candidate may edit and resubmit.
@@ -521,6 +526,18 @@ async fn wrong_major_request_is_flagged_and_preselects_the_reason() {
         apps::request_wrong_major_rejection(&app.db.db, &a, app.state.now(), None)
             .await
             .unwrap();
+        let cand = app.candidate(CANDIDATE).await;
+        let messages = inbox::list(&app.db.db, inbox::Recipient::Candidate(cand.id), 20)
+            .await
+            .unwrap();
+        let when = domain::calendar::beijing_minute(app.state.now());
+        assert!(
+            messages.iter().any(|m| m.title == "已请求主考学校驳回"
+                && m.body
+                    .contains(&format!("你于 {when}（北京时间）以“专业选择有误”"))),
+            "{}: the request is confirmed in the inbox",
+            b.name()
+        );
         let uni = app
             .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
             .await;

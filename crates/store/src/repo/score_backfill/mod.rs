@@ -396,7 +396,8 @@ pub async fn decide(
                 Recipient::Candidate(r.candidate_id),
                 "成绩补录未通过",
                 &format!(
-                    "课程{course}的成绩补录申请被驳回：{reason}。如有需要，可修改后重新提交。"
+                    "课程{course}的成绩补录申请被驳回：{}。如有需要，可修改后重新提交。",
+                    domain::clause(&reason)
                 ),
                 Some(PAGE),
                 now,
