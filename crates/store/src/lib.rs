@@ -13,6 +13,7 @@ pub mod entity;
 pub mod exemptions;
 pub mod graduation;
 pub mod import;
+pub mod keyset;
 pub mod migration;
 mod multirow;
 pub mod notify;

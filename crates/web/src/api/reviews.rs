@@ -15,9 +15,6 @@ use crate::error::{AppError, ErrorBody};
 use crate::services::review::{self, DecisionInput, QueueLine, QueueQuery};
 use crate::session::CurrentStaff;
 
-/// Highest page number the queue serves: offsets stay within what every database accepts.
-pub const MAX_PAGE: u64 = 1_000_000;
-
 /// 审核列表：待审核或已审核。
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -45,9 +42,12 @@ pub struct ReviewsQuery {
     /// 准考证号或姓名开头；不能含控制字符。
     #[param(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub q: Option<String>,
-    /// 页码，从 1 开始，每页 20 份。
-    #[param(minimum = 1, maximum = 1_000_000)]
-    pub page: Option<u64>,
+    /// 下一页：上一次响应的 next；省略时从第一份起。每页 20 份。
+    #[param(pattern = r"^[0-9-]+_[0-9]+$")]
+    pub after: Option<String>,
+    /// 上一页：上一次响应的 prev（与 after 同时给出时以 after 为准）。
+    #[param(pattern = r"^[0-9-]+_[0-9]+$")]
+    pub before: Option<String>,
 }
 
 impl ReviewsQuery {
@@ -63,7 +63,8 @@ impl ReviewsQuery {
             }
             .to_owned(),
             q: self.q.clone().unwrap_or_default(),
-            page: self.page.unwrap_or(1).to_string(),
+            after: self.after.clone().unwrap_or_default(),
+            before: self.before.clone().unwrap_or_default(),
         }
     }
 }
@@ -129,15 +130,18 @@ impl From<QueueLine> for ReviewItemJson {
 pub struct QueueJson {
     /// 符合条件的申请总数。
     pub total: u64,
-    /// 页码，从 1 开始。
-    pub page: u64,
     /// 每页份数。
     pub per_page: u64,
+    /// 上一页的游标（作为 before 传回）；已是第一页时为 null。
+    pub prev: Option<String>,
+    /// 下一页的游标（作为 after 传回）；没有更多时为 null。
+    pub next: Option<String>,
     /// 本页的申请。
     pub items: Vec<ReviewItemJson>,
 }
 
-/// 毕业审核列表：本机构待审核或已审核的毕业申请（身份证号已脱敏），每页 20 份。
+/// 毕业审核列表：本机构待审核或已审核的毕业申请（身份证号已脱敏），每页 20 份，按提交时间排列；
+/// 翻页用响应中的 next / prev 游标（after / before），不用页码，翻页期间有申请被审核也不会漏看或重复。
 #[utoipa::path(
     get,
     path = "/api/v1/reviews",
@@ -156,7 +160,7 @@ pub struct QueueJson {
         (status = 400, description = "查询字符串无法解析", body = ErrorBody),
         (status = 401, description = "未登录或登录已过期", body = ErrorBody),
         (status = 403, description = "不是工作人员账号", body = ErrorBody),
-        (status = 422, description = "查询参数不符合要求（fields 指明参数）", body = ErrorBody),
+        (status = 422, description = "查询参数不符合要求或翻页游标无效（fields 指明参数）", body = ErrorBody),
     )
 )]
 pub async fn list(
@@ -173,11 +177,24 @@ pub async fn list(
             AppError::Invalid(vec![("q".to_owned(), "查询参数不能含控制字符".to_owned())]).into(),
         );
     }
+    for (field, given) in [("after", &q.after), ("before", &q.before)] {
+        if given
+            .as_deref()
+            .is_some_and(|c| store::keyset::Cursor::decode(c).is_none())
+        {
+            return Err(AppError::Invalid(vec![(
+                field.to_owned(),
+                "翻页游标无效：请原样传回上一次响应中的 next 或 prev".to_owned(),
+            )])
+            .into());
+        }
+    }
     let page = review::load_queue(&state, &me.org, &q.to_queue()).await?;
     Ok(Json(QueueJson {
         total: page.total,
-        page: page.page,
         per_page: review::PER_PAGE,
+        prev: page.prev.map(|c| c.encode()),
+        next: page.next.map(|c| c.encode()),
         items: page.lines.into_iter().map(ReviewItemJson::from).collect(),
     }))
 }
@@ -304,12 +321,21 @@ mod tests {
     fn the_documented_limits_are_the_rules_of_the_pages() {
         // The attribute needs literals; these keep them equal to the constants the rules use.
         let params = serde_json::to_value(ReviewsQuery::into_params(|| None)).unwrap_or_default();
-        let page = params
+        let after = params
             .as_array()
-            .and_then(|ps| ps.iter().find(|p| p["name"] == "page"))
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "after"))
             .cloned()
             .unwrap_or_default();
-        assert_eq!(page["schema"]["maximum"], MAX_PAGE);
+        // The documented cursor form is the one the pages write.
+        let cursor = store::keyset::Cursor::by_id(7).encode();
+        let pattern = after["schema"]["pattern"].as_str().unwrap_or_default();
+        assert_eq!(pattern, r"^[0-9-]+_[0-9]+$");
+        assert!(
+            cursor.ends_with("_7")
+                && cursor[..cursor.len() - 2]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'-')
+        );
         let body = serde_json::to_value(<DecisionJson as utoipa::PartialSchema>::schema())
             .unwrap_or_default();
         assert_eq!(body["properties"]["reason"]["maxLength"], REASON_TEXT_MAX);

@@ -10,6 +10,7 @@ use domain::review::{Stage, Status, compose_reason};
 use serde::{Deserialize, Serialize};
 use store::entity::{graduation_application as app, organisation};
 use store::graduation::application::{self, Decision, QueueFilter};
+use store::keyset::{Cursor, PageAt};
 use store::repo::RepoError;
 
 use crate::error::AppError;
@@ -213,9 +214,12 @@ pub struct QueueQuery {
     /// 准考证号 or 姓名 prefix.
     #[serde(default)]
     pub q: String,
-    /// 1-based page.
+    /// 下一页: the cursor of the last row seen ([`keyset::Cursor::encode`]), or empty.
     #[serde(default)]
-    pub page: String,
+    pub after: String,
+    /// 上一页: the cursor of the first row seen, or empty.
+    #[serde(default)]
+    pub before: String,
 }
 
 impl QueueQuery {
@@ -232,13 +236,9 @@ impl QueueQuery {
         self.status.trim() == "decided"
     }
 
-    /// The page asked for, 1 at least; capped so the offset stays within what databases accept.
-    pub fn page(&self) -> u64 {
-        self.page
-            .trim()
-            .parse::<u64>()
-            .unwrap_or(1)
-            .clamp(1, 1_000_000)
+    /// The page asked for: the first, or the one next to a cursor.
+    pub fn page_at(&self) -> PageAt {
+        PageAt::from_query(&self.after, &self.before)
     }
 
     fn filter(&self) -> QueueFilter {
@@ -250,9 +250,14 @@ impl QueueQuery {
         }
     }
 
-    /// The queue URL with these filters on `page`.
-    pub(crate) fn link(&self, page: u64) -> String {
-        let pairs = [
+    /// The queue URL with these filters on the page `at`.
+    pub(crate) fn link(&self, at: PageAt) -> String {
+        let (after, before) = match at {
+            PageAt::First => (String::new(), String::new()),
+            PageAt::After(c) => (c.encode(), String::new()),
+            PageAt::Before(c) => (String::new(), c.encode()),
+        };
+        let mut pairs = vec![
             ("batch", self.batch.trim().to_owned()),
             ("major", self.major.trim().to_owned()),
             (
@@ -260,15 +265,20 @@ impl QueueQuery {
                 if self.decided() { "decided" } else { "pending" }.to_owned(),
             ),
             ("q", self.q.trim().to_owned()),
-            ("page", page.to_string()),
         ];
+        if !after.is_empty() {
+            pairs.push(("after", after));
+        }
+        if !before.is_empty() {
+            pairs.push(("before", before));
+        }
         let query = serde_html_form::to_string(pairs).unwrap_or_default();
         format!("/staff/reviews?{query}")
     }
 
     /// 导出 under the same filters (every page).
     pub fn export_link(&self) -> String {
-        self.link(1)
+        self.link(PageAt::First)
             .replacen("/staff/reviews?", "/staff/reviews/export.xlsx?", 1)
     }
 }
@@ -322,10 +332,10 @@ pub struct QueuePage {
     pub lines: Vec<QueueLine>,
     /// Applications matching the filters.
     pub total: u64,
-    /// This page, 1-based.
-    pub page: u64,
-    /// Number of pages, 1 at least.
-    pub pages: u64,
+    /// 上一页 is the page before this cursor, when there is one.
+    pub prev: Option<Cursor>,
+    /// 下一页 is the page after this cursor, when there is one.
+    pub next: Option<Cursor>,
 }
 
 /// The batches' names and stages, loaded once per batch for a whole page.
@@ -351,15 +361,16 @@ pub async fn load_queue(
     org: &organisation::Model,
     q: &QueueQuery,
 ) -> Result<QueuePage, AppError> {
-    let page = q.page();
-    let (rows, total) = application::queue(&state.db, org, &q.filter(), page - 1, PER_PAGE).await?;
+    let filter = q.filter();
+    let page = application::queue(&state.db, org, &filter, q.page_at(), PER_PAGE).await?;
+    let total = application::queue_count(&state.db, org, &filter).await?;
     let mut batches = BatchCache::default();
-    let lines = queue_lines(state, org, rows, &mut batches).await?;
+    let lines = queue_lines(state, org, page.rows, &mut batches).await?;
     Ok(QueuePage {
         lines,
         total,
-        page,
-        pages: total.div_ceil(PER_PAGE).max(1),
+        prev: page.prev,
+        next: page.next,
     })
 }
 
@@ -415,13 +426,11 @@ pub async fn queue_workbook(
     )?;
     let filter = q.filter();
     let mut batches = BatchCache::default();
-    let mut page = 0;
+    let mut at = PageAt::First;
     let snapshot = crate::export::snapshot(&state.db).await?;
     loop {
-        let (rows, _) =
-            application::queue(&snapshot, org, &filter, page, crate::export::CHUNK).await?;
-        let full = rows.len() as u64 == crate::export::CHUNK;
-        for l in queue_lines(state, org, rows, &mut batches).await? {
+        let page = application::queue(&snapshot, org, &filter, at, crate::export::CHUNK).await?;
+        for l in queue_lines(state, org, page.rows, &mut batches).await? {
             let submitted = l.submitted();
             x.push(&[
                 Cell::Text(&l.admission_no),
@@ -434,10 +443,10 @@ pub async fn queue_workbook(
                 Cell::Text(&submitted),
             ])?;
         }
-        if !full {
-            return Ok(x);
+        match page.next {
+            Some(c) => at = PageAt::After(c),
+            None => return Ok(x),
         }
-        page += 1;
     }
 }
 

@@ -175,8 +175,8 @@ async fn the_document_lists_every_api_route_of_the_router_with_each_method() {
         let params = doc["paths"]["/api/v1/reviews"]["get"]["parameters"]
             .as_array()
             .unwrap();
-        let page = params.iter().find(|p| p["name"] == "page").unwrap();
-        assert_eq!(page["schema"]["minimum"], 1);
+        let after = params.iter().find(|p| p["name"] == "after").unwrap();
+        assert_eq!(after["schema"]["pattern"], "^[0-9-]+_[0-9]+$");
     }
 }
 
@@ -215,8 +215,8 @@ async fn a_bad_path_id_query_or_body_answers_json_naming_the_parameter() {
             "{body}"
         );
         for (query, field, words) in [
-            ("page=abc", "page", "1 到 1000000 之间的整数"),
-            ("page=0", "page", "1 到 1000000 之间的整数"),
+            ("after=abc", "after", "翻页游标无效"),
+            ("before=1_x", "before", "翻页游标无效"),
             ("batch=x", "batch", "正整数"),
             ("status=all", "status", "pending、decided"),
             ("q=%00", "q", "控制字符"),
@@ -234,13 +234,14 @@ async fn a_bad_path_id_query_or_body_answers_json_naming_the_parameter() {
         }
         // Parameters the operation does not declare are ignored, and valid ones are served.
         let r = staff
-            .get(app.url("/api/v1/reviews?status=decided&page=2&other=1"))
+            .get(app.url("/api/v1/reviews?status=decided&after=0_1&other=1"))
             .send()
             .await
             .unwrap();
         let (status, body) = json(r).await;
         assert_eq!(status, 200, "{body}");
-        assert_eq!(body["page"], 2);
+        assert_eq!(body["per_page"], 20);
+        assert!(body["next"].is_null(), "{body}");
 
         let decide = app.url("/api/v1/reviews/1/decision");
         for (sent, field, words) in [

@@ -32,7 +32,7 @@ fn jpeg() -> Vec<u8> {
 }
 
 /// Opens, fills and submits an application of a demo candidate in the open Chongqing batch.
-async fn submitted(app: &TestApp, admission_no: &str) -> graduation_application::Model {
+pub(crate) async fn submitted(app: &TestApp, admission_no: &str) -> graduation_application::Model {
     let db = &app.db.db;
     let now = app.state.now();
     let cand = app.candidate(admission_no).await;

@@ -61,9 +61,7 @@ pub async fn dashboard(
     };
     let reviews_pending = if reader && crate::views::review::review_remit(&me.org).is_ok() {
         let pending = store::graduation::application::QueueFilter::default();
-        let (_, n) =
-            store::graduation::application::queue(&state.db, &me.org, &pending, 0, 1).await?;
-        Some(n)
+        Some(store::graduation::application::queue_count(&state.db, &me.org, &pending).await?)
     } else {
         None
     };

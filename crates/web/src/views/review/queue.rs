@@ -9,6 +9,7 @@ use domain::OrgKind;
 use domain::review::{REASON_TEXT_MAX, Status};
 use serde::Deserialize;
 use store::graduation::application::{self, Decision, QueueFilter};
+use store::keyset::PageAt;
 use store::repo::{RepoError, candidate as candidates, reference};
 
 use super::{Choice, DecisionInput, layout, reason_choices, review_remit};
@@ -58,6 +59,7 @@ struct QueueView {
     reasons: Vec<Choice>,
     input: DecisionInput,
     reason_max: usize,
+    per_page: u64,
     done: Option<&'static str>,
     error: Option<String>,
     bulk: Option<BulkReport>,
@@ -115,10 +117,8 @@ async fn render_queue(
                 decided,
                 ..Default::default()
             };
-            let (_, pending_here) =
-                application::queue(&state.db, &me.org, &here(false), 0, 1).await?;
-            let (_, decided_here) =
-                application::queue(&state.db, &me.org, &here(true), 0, 1).await?;
+            let pending_here = application::queue_count(&state.db, &me.org, &here(false)).await?;
+            let decided_here = application::queue_count(&state.db, &me.org, &here(true)).await?;
             Some(CountsView {
                 batch: b.name.clone(),
                 by_status,
@@ -134,12 +134,12 @@ async fn render_queue(
         QueuePage {
             lines: Vec::new(),
             total: 0,
-            page: 1,
-            pages: 1,
+            prev: None,
+            next: None,
         }
     };
-    let prev = (list.page > 1).then(|| q.link(list.page - 1));
-    let next = (list.page < list.pages).then(|| q.link(list.page + 1));
+    let prev = list.prev.map(|c| q.link(PageAt::Before(c)));
+    let next = list.next.map(|c| q.link(PageAt::After(c)));
     let bulk_possible = list.lines.iter().any(|l| l.actionable);
     Ok(QueueView {
         layout: layout(me, "毕业审核"),
@@ -155,6 +155,7 @@ async fn render_queue(
         reasons: reason_choices(&extra.input.reason_code),
         input: extra.input,
         reason_max: REASON_TEXT_MAX,
+        per_page: crate::services::review::PER_PAGE,
         done: extra.done,
         error: extra.error,
         bulk: extra.bulk,
@@ -244,7 +245,9 @@ struct BulkForm {
     #[serde(default)]
     q: String,
     #[serde(default)]
-    page: String,
+    after: String,
+    #[serde(default)]
+    before: String,
 }
 
 fn parse_pick(s: &str) -> Option<(i64, usize)> {
@@ -269,7 +272,8 @@ pub async fn bulk(
         major: form.major.clone(),
         status: form.status.clone(),
         q: form.q.clone(),
-        page: form.page.clone(),
+        after: form.after.clone(),
+        before: form.before.clone(),
     };
     let input = DecisionInput {
         decision: form.decision.clone(),
