@@ -59,6 +59,23 @@ pub async fn download(x: XlsxExport, file_name: &str) -> Result<Response, AppErr
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))??;
+    send_file(
+        file,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        file_name,
+        "export.xlsx",
+    )
+}
+
+/// Answers with the finished file `file` (read from its start) as a download named `file_name`
+/// (`ascii_name` for old clients), streamed in 64 KiB pieces: never read into memory whole and
+/// never cached, since downloads built here hold personal data.
+pub fn send_file(
+    file: std::fs::File,
+    content_type: &str,
+    file_name: &str,
+    ascii_name: &str,
+) -> Result<Response, AppError> {
     let len = file
         .metadata()
         .map_err(|e| AppError::Internal(e.into()))?
@@ -77,14 +94,11 @@ pub async fn download(x: XlsxExport, file_name: &str) -> Result<Response, AppErr
     });
     Ok((
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!(
-                    "attachment; filename=\"export.xlsx\"; filename*=UTF-8''{}",
+                    "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
                     crate::views::degree::apply::percent(file_name)
                 ),
             ),

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod certificate_no;
 pub mod compiled;
 pub mod form;
 pub mod materials;

@@ -3,6 +3,7 @@
 pub mod application;
 pub mod batches;
 pub mod language;
+pub mod report;
 pub mod rules;
 
 use domain::degree::conditions::CourseResult;

@@ -8,6 +8,7 @@ pub mod batch_audit_result;
 pub mod batch_audit_run;
 pub mod batch_stage;
 pub mod candidate;
+pub mod certificate_number;
 pub mod course;
 pub mod credential_authorisation;
 pub mod credential_record;

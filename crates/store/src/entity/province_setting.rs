@@ -14,6 +14,8 @@ pub struct Model {
     pub scan_max_bytes: Option<i64>,
     /// 毕业申请须知, one item per line.
     pub notice: Option<String>,
+    /// The five-digit code that starts its 毕业证书编号 (`domain::graduation::certificate_no`).
+    pub cert_org_code: Option<String>,
     pub updated_by: Option<i64>,
     pub updated_at: DateTimeUtc,
 }

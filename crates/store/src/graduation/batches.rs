@@ -151,7 +151,7 @@ fn window_text(opens_at: DateTime<Utc>, closes_at: DateTime<Utc>) -> String {
 /// The province office's organisation id, read before the transaction so that the lock in
 /// [`lock_province`] is taken by primary key: filtered by province and kind, MySQL would lock
 /// every organisation row its scan passes.
-async fn office_id(db: &DatabaseConnection, p: Province) -> Result<i64, RepoError> {
+pub(crate) async fn office_id(db: &DatabaseConnection, p: Province) -> Result<i64, RepoError> {
     organisation::Entity::find()
         .filter(organisation::Column::Province.eq(p.code()))
         .filter(organisation::Column::Kind.eq(p.office().code()))
@@ -172,7 +172,7 @@ async fn office_id(db: &DatabaseConnection, p: Province) -> Result<i64, RepoErro
 /// database's write lock on SQLite until commit, so changes of one province run one at a time.
 /// Reading first and writing later would not do: SQLite refuses a read transaction's upgrade to
 /// a write while another writer is active.
-async fn lock_province(txn: &DatabaseTransaction, office: i64) -> Result<(), RepoError> {
+pub(crate) async fn lock_province(txn: &DatabaseTransaction, office: i64) -> Result<(), RepoError> {
     organisation::Entity::update_many()
         .col_expr(
             organisation::Column::Id,

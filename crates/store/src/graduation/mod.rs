@@ -7,6 +7,7 @@ pub mod batch_audit;
 pub mod batches;
 pub mod materials;
 pub mod prior_review;
+pub mod registration;
 
 use domain::graduation::{ExemptionFact, Plan, PlanCourse, ScoreFact};
 use domain::{CourseKind, ExemptionMode, Level, ScoreSource};

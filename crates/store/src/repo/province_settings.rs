@@ -2,6 +2,7 @@
 //! batch is created and where the 须知 is shown, written by the office's admins.
 
 use chrono::{DateTime, Utc};
+use domain::graduation::certificate_no::CertificateRule;
 use domain::province::Settings;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
@@ -72,6 +73,8 @@ async fn write<C: ConnectionTrait>(
             .scan_max_bytes
             .map(|b| i64::try_from(b).unwrap_or(i64::MAX))),
         notice: Set(s.notice.as_ref().map(|items| items.join("\n"))),
+        // Its own form writes it (`set_certificate_rule`); an upsert here leaves it as it is.
+        cert_org_code: sea_orm::ActiveValue::NotSet,
         updated_by: Set(Some(staff_id)),
         updated_at: Set(now),
     };
@@ -89,5 +92,66 @@ async fn write<C: ConnectionTrait>(
         )
         .exec_without_returning(conn)
         .await?;
+    Ok(())
+}
+
+/// The 毕业证书编号 rule of province `code`, if its office has set one.
+pub async fn certificate_rule<C: ConnectionTrait>(
+    conn: &C,
+    code: &str,
+) -> Result<Option<CertificateRule>, RepoError> {
+    let Some(r) = row::Entity::find_by_id(code.to_owned()).one(conn).await? else {
+        return Ok(None);
+    };
+    Ok(r.cert_org_code
+        .as_deref()
+        .and_then(|c| CertificateRule::parse(c).ok()))
+}
+
+/// Sets the 毕业证书编号 rule of province `code` for staff member `staff_id` of organisation
+/// `org_id`, with its audit row, in one transaction. Numbers already assigned keep theirs: a
+/// certificate number never changes once made.
+pub async fn set_certificate_rule(
+    db: &crate::Db,
+    code: &str,
+    rule: &CertificateRule,
+    (staff_id, org_id): (i64, i64),
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<(), RepoError> {
+    let txn = db.begin().await?;
+    let am = row::ActiveModel {
+        province: Set(code.to_owned()),
+        fee_fen: Set(None),
+        scan_max_bytes: Set(None),
+        notice: Set(None),
+        cert_org_code: Set(Some(rule.org_code().to_owned())),
+        updated_by: Set(Some(staff_id)),
+        updated_at: Set(now),
+    };
+    // Only the code on conflict: the fee, limit and 须知 stay as their own form left them.
+    row::Entity::insert(am)
+        .on_conflict(
+            OnConflict::column(row::Column::Province)
+                .update_columns([
+                    row::Column::CertOrgCode,
+                    row::Column::UpdatedBy,
+                    row::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    super::audit::record(
+        &txn,
+        now,
+        super::audit::Actor::staff(staff_id),
+        "province_settings.certificate_rule",
+        ("organisation", Some(org_id)),
+        &format!("province={code} cert_org_code={}", rule.org_code()),
+        ip,
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }

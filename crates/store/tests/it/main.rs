@@ -20,6 +20,7 @@ mod import;
 mod import_staff;
 mod import_students;
 mod language;
+mod registration;
 mod objects_s3;
 mod totp;
 mod yunnan;

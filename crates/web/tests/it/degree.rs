@@ -314,7 +314,10 @@ async fn store_qualified_language(app: &TestApp, student_no: &str) {
 }
 
 /// A submitted application of the student, made through the store as the form would.
-async fn submitted(app: &TestApp, student_no: &str) -> store::entity::degree_application::Model {
+pub(crate) async fn submitted(
+    app: &TestApp,
+    student_no: &str,
+) -> store::entity::degree_application::Model {
     let b = store::repo::reference::batches(&app.db.db, "degree")
         .await
         .unwrap()

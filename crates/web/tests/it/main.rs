@@ -27,6 +27,7 @@ mod imports_students;
 mod language;
 mod payments;
 mod province;
+mod registration;
 mod reviews;
 mod two_factor;
 mod yunnan;

@@ -59,6 +59,10 @@ pub fn router(import_limit: usize) -> Router<AppState> {
             "/staff/province-settings",
             get(province_settings::settings_page).post(province_settings::settings_save),
         )
+        .route(
+            "/staff/province-settings/certificate-rule",
+            post(province_settings::certificate_rule_save),
+        )
         .route("/staff", get(staff::dashboard))
         .route("/staff/audit", get(audit_log::page))
         .route("/staff/candidates", get(staff::candidates))

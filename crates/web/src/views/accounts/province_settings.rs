@@ -1,6 +1,7 @@
 //! 毕业办理设置: a province office's admins set the fee, the upload limit and the 须知 over
 //! their province's definition. A batch copies the fee and the limit when it is created, so a
-//! change reaches only batches created afterwards; the 须知 shows at once.
+//! change reaches only batches created afterwards; the 须知 shows at once. The code that starts
+//! the province's 毕业证书编号 has a form of its own.
 
 use askama::Template;
 use axum::Form;
@@ -8,6 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::Province;
+use domain::graduation::certificate_no::{CertificateRule, RULE_TEXT};
 use domain::province::{Settings, SettingsInput, parse_settings};
 use serde::Deserialize;
 use store::repo::province_settings;
@@ -30,6 +32,12 @@ struct SettingsPage {
     form: SettingsInput,
     errors: Vec<String>,
     saved: bool,
+    /// 毕业证书编号的机构代码 as stored or as typed.
+    cert_org_code: String,
+    /// Why the code was refused.
+    cert_errors: Vec<String>,
+    /// The national layout the code starts.
+    cert_rule: &'static str,
 }
 
 /// `?saved=1`.
@@ -75,6 +83,9 @@ fn page(
     saved: bool,
 ) -> SettingsPage {
     SettingsPage {
+        cert_org_code: String::new(),
+        cert_errors: Vec::new(),
+        cert_rule: RULE_TEXT,
         layout: Layout::staff(
             "毕业办理设置",
             who(&me.0),
@@ -101,9 +112,49 @@ pub async fn settings_page(
 ) -> Result<Html<String>, AppError> {
     let p = office_province(&me)?;
     let s = province_settings::get(&state.db, p.code()).await?;
-    Ok(Html(
-        page(&me, p, input_of(&s), Vec::new(), q.saved.is_some()).render()?,
-    ))
+    let mut view = page(&me, p, input_of(&s), Vec::new(), q.saved.is_some());
+    view.cert_org_code = province_settings::certificate_rule(&state.db, p.code())
+        .await?
+        .map(|r| r.org_code().to_owned())
+        .unwrap_or_default();
+    Ok(Html(view.render()?))
+}
+
+/// The 毕业证书编号 form.
+#[derive(Deserialize, Default)]
+pub struct CertificateRuleForm {
+    #[serde(default)]
+    cert_org_code: String,
+}
+
+/// POST /staff/province-settings/certificate-rule: the five-digit code that starts the
+/// province's 毕业证书编号; refused, with the rule named, unless it is five digits.
+pub async fn certificate_rule_save(
+    State(state): State<AppState>,
+    me: CurrentAdmin,
+    Form(f): Form<CertificateRuleForm>,
+) -> Result<Response, AppError> {
+    let p = office_province(&me)?;
+    let rule = match CertificateRule::parse(&f.cert_org_code) {
+        Ok(r) => r,
+        Err(e) => {
+            let s = province_settings::get(&state.db, p.code()).await?;
+            let mut view = page(&me, p, input_of(&s), Vec::new(), false);
+            view.cert_org_code = f.cert_org_code;
+            view.cert_errors = vec![e.0];
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(view.render()?)).into_response());
+        }
+    };
+    province_settings::set_certificate_rule(
+        &state.db,
+        p.code(),
+        &rule,
+        (me.0.staff.id, me.0.org.id),
+        state.now(),
+        Some(me.0.ctx.ip.as_str()),
+    )
+    .await?;
+    Ok(Redirect::to("/staff/province-settings?saved=1").into_response())
 }
 
 /// POST /staff/province-settings

@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod batches;
+pub mod report;
 pub mod review;
 
 use axum::Router;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/staff/degree-batches/{id}/window", post(batches::window))
         .route("/staff/degree/award", post(review::award))
+        .route("/staff/degree/report.xlsx", get(report::download))
         .route("/staff/degree/{id}", get(review::detail))
         .route("/staff/degree/{id}/review", post(review::review))
         .route("/staff/degree/{id}/files/{file_id}", get(review::file))

@@ -74,6 +74,8 @@ struct QueuePage {
     counts: Vec<(String, usize)>,
     message: Option<String>,
     school: bool,
+    /// The school's admin, who may export its awarded degrees.
+    report: bool,
 }
 
 /// GET /staff/degree
@@ -148,6 +150,7 @@ pub async fn queue(
             other => format!("已完成：{other}"),
         }),
         school: me.org.kind == domain::OrgKind::ContinuingEdSchool.code(),
+        report: me.org.kind == domain::OrgKind::ContinuingEdSchool.code() && me.is_admin(),
     };
     Ok(Html(page.render()?))
 }

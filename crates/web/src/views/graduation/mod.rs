@@ -8,6 +8,7 @@ pub mod exemptions;
 pub mod legacy;
 pub mod materials;
 pub mod printouts;
+pub mod registration;
 pub mod record_correction;
 pub mod self_check;
 pub mod xuexin;
@@ -25,6 +26,10 @@ pub fn router() -> Router<AppState> {
         .route("/staff/batches", get(batches::page).post(batches::create))
         .route("/staff/batches/{id}/window", post(batches::window))
         .route("/staff/batches/{id}/close", post(batches::close))
+        .route(
+            "/staff/batches/{id}/xuexin-package",
+            post(registration::download),
+        )
         .route(
             "/candidate/backfills",
             get(backfill::candidate_page)
