@@ -36,6 +36,9 @@ pub enum BenchCommand {
     /// Start `biye serve` over a demo database and measure it from outside: anonymous page
     /// views, parallel password guesses, and a burst far past its bound on requests in flight.
     Load(crate::load_bench::LoadArgs),
+    /// Fill a graduation batch with synthetic applications (1,000,000 by default) and build its
+    /// 统计 page N times per run, printing min / median / p99 / max.
+    Stats(crate::stats_bench::StatsArgs),
 }
 
 /// Runs one benchmark.
@@ -47,6 +50,7 @@ pub async fn run(what: BenchCommand) -> anyhow::Result<()> {
             Ok(())
         }
         BenchCommand::Load(args) => crate::load_bench::run(args).await,
+        BenchCommand::Stats(args) => crate::stats_bench::run(args).await,
         BenchCommand::Export { rows } => export(rows),
     }
 }

@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod load_bench;
 mod memory;
+mod stats_bench;
 
 use std::path::PathBuf;
 

@@ -8,6 +8,7 @@ pub mod batches;
 pub mod materials;
 pub mod prior_review;
 pub mod registration;
+pub mod stats;
 
 use domain::graduation::{ExemptionFact, Plan, PlanCourse, ScoreFact};
 use domain::{CourseKind, ExemptionMode, Level, ScoreSource};

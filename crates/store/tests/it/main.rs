@@ -22,5 +22,6 @@ mod import_students;
 mod language;
 mod registration;
 mod objects_s3;
+mod stats;
 mod totp;
 mod yunnan;

@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod degree;
 pub mod extract;
 pub mod grad_batches;
+pub mod grad_stats;
 pub mod language;
 pub mod payments;
 pub mod prior_review;
@@ -152,6 +153,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(grad_batches::list, grad_batches::create))
         .routes(routes!(grad_batches::move_window))
         .routes(routes!(grad_batches::close))
+        .routes(routes!(grad_stats::stats))
         .routes(routes!(language::list))
         .routes(routes!(language::withdraw))
         .routes(routes!(language::review))

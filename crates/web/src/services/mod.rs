@@ -8,6 +8,7 @@ pub mod corrections;
 pub mod degree;
 pub mod files;
 pub mod grad_batches;
+pub mod grad_stats;
 pub mod graduation;
 pub mod language;
 pub mod materials;

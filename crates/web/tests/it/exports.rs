@@ -13,7 +13,7 @@ fn total_of(page: &str, unit: &str) -> usize {
 }
 
 /// Downloads an export and reads it back: (headers, rows).
-async fn workbook(
+pub(crate) async fn workbook(
     app: &TestApp,
     client: &reqwest::Client,
     path: &str,

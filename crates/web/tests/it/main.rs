@@ -29,5 +29,6 @@ mod payments;
 mod province;
 mod registration;
 mod reviews;
+mod stats;
 mod two_factor;
 mod yunnan;

@@ -11,6 +11,7 @@ pub mod printouts;
 pub mod registration;
 pub mod record_correction;
 pub mod self_check;
+pub mod stats;
 pub mod xuexin;
 
 use axum::Router;
@@ -26,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff/batches", get(batches::page).post(batches::create))
         .route("/staff/batches/{id}/window", post(batches::window))
         .route("/staff/batches/{id}/close", post(batches::close))
+        .route("/staff/batches/{id}/stats", get(stats::show))
+        .route("/staff/batches/{id}/stats.xlsx", get(stats::export))
         .route(
             "/staff/batches/{id}/xuexin-package",
             post(registration::download),
