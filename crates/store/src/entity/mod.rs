@@ -4,6 +4,7 @@ pub mod app_secret;
 pub mod application_file;
 pub mod audit;
 pub mod batch;
+pub mod batch_announcement;
 pub mod batch_audit_result;
 pub mod batch_audit_run;
 pub mod batch_stage;

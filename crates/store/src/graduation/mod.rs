@@ -1,6 +1,7 @@
 //! Graduation (毕业申请): gathering what the eligibility audit looks at, for one candidate (the
 //! self-check) or a whole province ([`batch_audit`]).
 
+pub mod announcements;
 pub mod application;
 pub mod archive;
 pub mod batch_audit;
@@ -37,6 +38,14 @@ pub async fn plan_of<C: ConnectionTrait>(conn: &C, m: &major::Model) -> Result<P
     })
 }
 
+/// Whether an offline exemption of `province` needs its 免考课程登记表 scan uploaded in the
+/// application (seed 003 §3.3, Yunnan). Where the province's form has no such slot (Chongqing,
+/// seed 001 names none), the office's own record of the exemption, imported by it, is the
+/// paperwork: the candidate has nothing to upload and the exemption counts as documented.
+pub fn offline_form_required(province: &str) -> bool {
+    domain::Province::from_code(province).is_some_and(|p| p.form().exemption_forms)
+}
+
 /// A candidate's score records and exemptions in the audit's terms.
 pub async fn records_of<C: ConnectionTrait>(
     conn: &C,
@@ -53,13 +62,14 @@ pub async fn records_of<C: ConnectionTrait>(
             })
         })
         .collect();
+    let form_required = offline_form_required(&c.province);
     let exemptions = reference::exemptions_of(conn, c.id)
         .await?
         .into_iter()
         .filter_map(|e| {
             Some(ExemptionFact {
                 mode: ExemptionMode::from_code(&e.mode)?,
-                form_present: e.form_file_key.is_some(),
+                form_present: e.form_file_key.is_some() || !form_required,
                 course_code: e.course_code,
             })
         })

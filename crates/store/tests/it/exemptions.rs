@@ -310,3 +310,42 @@ async fn an_online_application_is_decided_once_and_only_within_the_agencys_subtr
         assert_eq!(audited, 2, "{}", b.name());
     }
 }
+
+#[tokio::test]
+async fn an_offline_exemption_needs_its_form_only_where_the_province_form_asks_for_it() {
+    use sea_orm::{ActiveModelTrait, Set};
+    for b in app_backends() {
+        let t = seeded(&b).await;
+        for (no, required) in [
+            (accounts::CQ_ELIGIBLE_ASSOCIATE, false),
+            (accounts::YN_BACKFILL_NEEDED, true),
+        ] {
+            let c = cand(&t.db, no).await;
+            assert_eq!(
+                store::graduation::offline_form_required(&c.province),
+                required,
+                "{no}"
+            );
+            exemption::ActiveModel {
+                candidate_id: Set(c.id),
+                course_code: Set("99999".to_owned()),
+                mode: Set(ExemptionMode::Offline.code().to_owned()),
+                approved_on: Set(now().date_naive()),
+                form_file_key: Set(None),
+                created_at: Set(now()),
+                ..Default::default()
+            }
+            .insert(&t.db)
+            .await
+            .unwrap();
+            let (_, facts) = store::graduation::records_of(&t.db, &c).await.unwrap();
+            let fact = facts.iter().find(|e| e.course_code == "99999").unwrap();
+            assert_eq!(
+                fact.is_documented(),
+                !required,
+                "{}: {no}: Chongqing's form has no 登记表 slot, so the office's record suffices",
+                b.name()
+            );
+        }
+    }
+}

@@ -7,6 +7,7 @@
 //! `/api/v1` that is not a success, including unknown paths and methods, is an
 //! [`ErrorBody`](crate::error::ErrorBody).
 
+pub mod announcements;
 pub mod application;
 pub mod audit;
 pub mod backfill;
@@ -154,6 +155,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(grad_batches::move_window))
         .routes(routes!(grad_batches::close))
         .routes(routes!(grad_stats::stats))
+        .routes(routes!(announcements::list))
+        .routes(routes!(announcements::save))
         .routes(routes!(language::list))
         .routes(routes!(language::withdraw))
         .routes(routes!(language::review))

@@ -2,6 +2,7 @@
 //! call these functions, so the rules, the audit rows and the refusals are the same whichever
 //! way a request came in. Neither pages nor the API reach into each other.
 
+pub mod announcements;
 pub mod archive;
 pub mod backfill;
 pub mod corrections;

@@ -52,6 +52,7 @@ async fn chunk(
     plans: &mut Plans,
 ) -> Result<Chunk, RepoError> {
     let backend = conn.get_database_backend();
+    let form_required = crate::graduation::offline_form_required(province);
     let rows = conn
         .query_all_raw(statement(
             backend,
@@ -170,7 +171,7 @@ async fn chunk(
                 Some(ExemptionRow {
                     code,
                     mode,
-                    form_present: form.is_some(),
+                    form_present: form.is_some() || !form_required,
                 }),
             ))
         },

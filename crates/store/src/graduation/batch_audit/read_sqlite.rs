@@ -119,6 +119,7 @@ async fn read(
     after: i64,
     through: i64,
 ) -> Result<RawChunk, RepoError> {
+    let form_required = crate::graduation::offline_form_required(&province);
     // Each subquery walks the candidate's stretch of an index on candidate_id. The order in
     // which the candidates are folded does not matter: parsing sorts them.
     let sql = "SELECT group_concat(\
@@ -158,7 +159,7 @@ async fn read(
             candidate_id: row.try_get_by_index(0)?,
             code: row.try_get_by_index(1)?,
             mode: row.try_get_by_index(2)?,
-            form_present: row.try_get_by_index(3)?,
+            form_present: row.try_get_by_index::<bool>(3)? || !form_required,
         });
     }
     Ok(RawChunk {

@@ -41,6 +41,8 @@ struct DashboardPage {
     importer: bool,
     /// Graduation applications waiting for this organisation; `None` when it reviews none.
     reviews_pending: Option<u64>,
+    /// An admin of a chief university: writes the 公告 of each batch.
+    writes_announcements: bool,
 }
 
 /// GET /staff (工作台)
@@ -74,6 +76,8 @@ pub async fn dashboard(
         reader,
         importer: me.roles.has(domain::StaffRole::Importer),
         reviews_pending,
+        writes_announcements: me.is_admin()
+            && me.org.kind == domain::OrgKind::ChiefUniversity.code(),
     };
     Ok(Html(page.render()?))
 }

@@ -274,7 +274,8 @@ async fn render_form(
                 .unwrap_or("")
         ),
         university: university.name.clone(),
-        announcement: university.announcement.clone(),
+        announcement: store::graduation::announcements::shown(&state.db, batch.id, &university)
+            .await?,
         majors: enrolled
             .iter()
             .map(|m| {

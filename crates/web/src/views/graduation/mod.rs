@@ -1,5 +1,6 @@
 //! 毕业, the candidate's side: the self-check, the application form and its materials, printouts and the archive, the 学信网 authorisation, 成绩补录, 免考申请, 13位准考证 and 考籍更正.
 
+pub mod announcements;
 pub mod application;
 pub mod archive;
 pub mod backfill;
@@ -8,8 +9,8 @@ pub mod exemptions;
 pub mod legacy;
 pub mod materials;
 pub mod printouts;
-pub mod registration;
 pub mod record_correction;
+pub mod registration;
 pub mod self_check;
 pub mod stats;
 pub mod xuexin;
@@ -24,6 +25,8 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/candidate/legacy", get(legacy::page).post(legacy::link))
+        .route("/staff/announcements", get(announcements::page))
+        .route("/staff/announcements/{id}", post(announcements::save))
         .route("/staff/batches", get(batches::page).post(batches::create))
         .route("/staff/batches/{id}/window", post(batches::window))
         .route("/staff/batches/{id}/close", post(batches::close))
