@@ -14,6 +14,7 @@ pub mod export;
 pub mod headers;
 pub mod ops;
 pub mod overload;
+pub mod paging;
 pub mod routes;
 pub mod services;
 pub mod session;

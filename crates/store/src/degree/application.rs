@@ -15,10 +15,11 @@ use domain::review::{Action, Stage, State, Status, Window, transition};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::entity::{batch, degree_application as app, degree_file, student};
+use crate::keyset;
 use crate::objects::Stored;
 use crate::repo::RepoError;
 use crate::repo::audit::{self, Actor};
@@ -520,19 +521,58 @@ pub async fn submit(
     Ok(saved)
 }
 
-/// Applications of a batch for the school, optionally only one review status, oldest first.
-pub async fn queue<C: ConnectionTrait>(
-    conn: &C,
-    batch_id: i64,
-    review: Option<DegreeReview>,
-) -> Result<Vec<app::Model>, RepoError> {
+/// A batch's submitted applications, optionally only one review status.
+fn queue_select(batch_id: i64, review: Option<DegreeReview>) -> sea_orm::Select<app::Entity> {
     let mut q = app::Entity::find()
         .filter(app::Column::BatchId.eq(batch_id))
         .filter(app::Column::Status.eq(SUBMITTED));
     if let Some(r) = review {
         q = q.filter(app::Column::ReviewStatus.eq(r.code()));
     }
-    Ok(q.order_by_asc(app::Column::SubmittedAt).all(conn).await?)
+    q
+}
+
+/// The queue's order: by 提交时间 (set on submission, so every submitted application has one),
+/// then id.
+const QUEUE_ORDER: keyset::Order<app::Column> = keyset::Order {
+    key: Some(app::Column::SubmittedAt),
+    id: app::Column::Id,
+    descending: false,
+};
+
+/// One page of a batch's submitted applications for the school, optionally only one review
+/// status, oldest first ([`keyset`], at most `per_page`).
+pub async fn queue<C: ConnectionTrait>(
+    conn: &C,
+    batch_id: i64,
+    review: Option<DegreeReview>,
+    at: keyset::PageAt,
+    per_page: u64,
+) -> Result<keyset::Page<app::Model>, RepoError> {
+    Ok(keyset::fetch(
+        conn,
+        queue_select(batch_id, review),
+        &QUEUE_ORDER,
+        at,
+        per_page,
+        |a: &app::Model| keyset::Cursor::new(a.submitted_at.unwrap_or(DateTime::UNIX_EPOCH), a.id),
+    )
+    .await?)
+}
+
+/// How many submitted applications of a batch have each review status (code, number).
+pub async fn review_counts<C: ConnectionTrait>(
+    conn: &C,
+    batch_id: i64,
+) -> Result<Vec<(Option<String>, i64)>, RepoError> {
+    Ok(queue_select(batch_id, None)
+        .select_only()
+        .column(app::Column::ReviewStatus)
+        .column_as(app::Column::Id.count(), "n")
+        .group_by(app::Column::ReviewStatus)
+        .into_tuple()
+        .all(conn)
+        .await?)
 }
 
 /// The school decides a submitted application at the stage it waits at (审核通过, or 审核不通过 with

@@ -16,11 +16,12 @@ use domain::review::{Action, State, Status, Window, transition};
 use domain::{CourseKind, ScoreValue};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use crate::entity::{batch, language_application as app, language_file, student};
+use crate::keyset;
 use crate::objects::Stored;
 use crate::repo::audit::{self, Actor};
 use crate::repo::inbox::{self, Recipient};
@@ -389,36 +390,67 @@ pub async fn file_of<C: ConnectionTrait>(
         .ok_or(RepoError::NotFound)
 }
 
-/// A batch's applications with their students, for the school's queue: pending ones first,
-/// then by filing time. Withdrawn ones are left out unless asked for.
+/// A batch's applications under `status` (every one but the withdrawn when `None`), for the
+/// school's queue.
+fn queue_select(b: &batch::Model, status: Option<LanguageStatus>) -> sea_orm::Select<app::Entity> {
+    let q = app::Entity::find().filter(app::Column::BatchId.eq(b.id));
+    match status {
+        Some(s) => q.filter(app::Column::Status.eq(s.code())),
+        None => q.filter(app::Column::Status.ne(LanguageStatus::Withdrawn.code())),
+    }
+}
+
+/// The queue's order: by filing time, then id.
+const QUEUE_ORDER: keyset::Order<app::Column> = keyset::Order {
+    key: Some(app::Column::CreatedAt),
+    id: app::Column::Id,
+    descending: false,
+};
+
+/// One page of a batch's applications with their students, for the school's queue, by filing
+/// time ([`keyset`], at most `per_page`).
 pub async fn queue<C: ConnectionTrait>(
     conn: &C,
     b: &batch::Model,
     status: Option<LanguageStatus>,
-) -> Result<Vec<(app::Model, student::Model)>, RepoError> {
-    let mut q = app::Entity::find().filter(app::Column::BatchId.eq(b.id));
-    q = match status {
-        Some(s) => q.filter(app::Column::Status.eq(s.code())),
-        None => q.filter(app::Column::Status.ne(LanguageStatus::Withdrawn.code())),
-    };
-    let apps = q
-        .order_by_asc(app::Column::CreatedAt)
-        .order_by_asc(app::Column::Id)
-        .all(conn)
-        .await?;
+    at: keyset::PageAt,
+    per_page: u64,
+) -> Result<keyset::Page<(app::Model, student::Model)>, RepoError> {
+    let page = keyset::fetch(
+        conn,
+        queue_select(b, status),
+        &QUEUE_ORDER,
+        at,
+        per_page,
+        |a: &app::Model| keyset::Cursor::new(a.created_at, a.id),
+    )
+    .await?;
     let students: std::collections::HashMap<i64, student::Model> = student::Entity::find()
-        .filter(student::Column::Id.is_in(apps.iter().map(|a| a.student_id)))
+        .filter(student::Column::Id.is_in(page.rows.iter().map(|a| a.student_id)))
         .all(conn)
         .await?
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let mut out: Vec<(app::Model, student::Model)> = apps
+    let rows = page
+        .rows
         .into_iter()
         .filter_map(|a| students.get(&a.student_id).cloned().map(|s| (a, s)))
         .collect();
-    out.sort_by_key(|(a, _)| a.status != LanguageStatus::Pending.code());
-    Ok(out)
+    Ok(keyset::Page {
+        rows,
+        prev: page.prev,
+        next: page.next,
+    })
+}
+
+/// How many applications the queue holds under `status`.
+pub async fn queue_count<C: ConnectionTrait>(
+    conn: &C,
+    b: &batch::Model,
+    status: Option<LanguageStatus>,
+) -> Result<u64, RepoError> {
+    Ok(queue_select(b, status).count(conn).await?)
 }
 
 /// A reviewer's decision on one application.

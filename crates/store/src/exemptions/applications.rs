@@ -12,6 +12,7 @@ use sea_orm::{
 };
 
 use crate::entity::{candidate, exemption, exemption_application as app, organisation};
+use crate::keyset;
 use crate::repo::audit::{self, Actor};
 use crate::repo::{RepoError, org, reference};
 
@@ -216,24 +217,36 @@ pub async fn get_for_candidate<C: ConnectionTrait>(
         .ok_or(RepoError::NotFound)
 }
 
-/// Applications handled within the reviewer's subtree (`org`'s tree path), pending ones or the
-/// decided ones, newest first.
+/// The queue's order: newest first, by id.
+const QUEUE_ORDER: keyset::Order<app::Column> = keyset::Order {
+    key: None,
+    id: app::Column::Id,
+    descending: true,
+};
+
+/// One page of the applications handled within the reviewer's subtree (`org`'s tree path),
+/// pending ones or the decided ones, newest first ([`keyset`], at most `per_page`).
 pub async fn queue<C: ConnectionTrait>(
     conn: &C,
     reviewer_org: &organisation::Model,
     pending: bool,
-) -> Result<Vec<app::Model>, RepoError> {
+    at: keyset::PageAt,
+    per_page: u64,
+) -> Result<keyset::Page<app::Model>, RepoError> {
     let status = if pending {
         app::Column::Status.eq(PENDING)
     } else {
         app::Column::Status.ne(PENDING)
     };
-    Ok(app::Entity::find()
+    let q = app::Entity::find()
         .filter(in_subtree(reviewer_org))
-        .filter(status)
-        .order_by_desc(app::Column::Id)
-        .all(conn)
-        .await?)
+        .filter(status);
+    Ok(
+        keyset::fetch(conn, q, &QUEUE_ORDER, at, per_page, |a: &app::Model| {
+            keyset::Cursor::by_id(a.id)
+        })
+        .await?,
+    )
 }
 
 fn in_subtree(reviewer_org: &organisation::Model) -> sea_orm::Condition {

@@ -559,7 +559,10 @@ async fn bulk_review_decides_the_pending_and_reports_the_rest() {
         assert_eq!(out.done, vec![a2.id], "{}", b.name());
         assert_eq!(out.refused.len(), 1);
         assert_eq!(out.refused[0].0, a1.id);
-        let queue = language::queue(&w.t.db, &batch, None).await.unwrap();
+        let queue = language::queue(&w.t.db, &batch, None, store::keyset::PageAt::First, 50)
+            .await
+            .unwrap()
+            .rows;
         assert_eq!(queue.len(), 2);
         assert!(
             queue

@@ -342,3 +342,280 @@ async fn the_review_queue_pages_by_key_and_its_export_holds_every_row() {
         assert_eq!(api_seen, back);
     }
 }
+
+/// Copies of `template` as new students of the same school, numbered from `prefix`.
+async fn students_like(
+    app: &TestApp,
+    template: &store::entity::student::Model,
+    prefix: &str,
+    n: usize,
+) -> Vec<store::entity::student::Model> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, Set};
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let am: store::entity::student::ActiveModel = template.clone().into();
+        let mut am = am.reset_all();
+        am.id = NotSet;
+        am.student_no = Set(format!("{prefix}{i:05}"));
+        am.exam_reg_no = Set(format!("{prefix}{i:08}"));
+        am.id_card_no = Set(format!("5001011991{:08}", 1000 + i));
+        am.phone = Set(None);
+        out.push(am.insert(&app.db.db).await.unwrap());
+    }
+    out
+}
+
+/// 403 for `client` on `path`.
+async fn refused(app: &TestApp, client: &reqwest::Client, path: &str) {
+    let r = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), 403, "{path}");
+}
+
+#[tokio::test]
+async fn the_language_queue_has_no_cap_pages_by_key_and_exports_what_it_shows() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, EntityTrait, Set};
+    use store::entity::language_application as lang;
+    for b in store::testkit::app_backends() {
+        let app = common::spawn_app_with(&b, |_| {}).await;
+        let db = &app.db.db;
+        let org = app.org_of(accounts::STAFF_CE_SCHOOL_REVIEWER).await;
+        let now = app.state.now();
+        let batch = store::degree::language::batches_of(db, org.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| store::degree::language::window_open(x, now))
+            .unwrap();
+        let s = store::repo::student::by_student_no(db, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .await
+            .unwrap()
+            .unwrap();
+        // More than the old cap of 200, filed within a few instants so that times tie.
+        let n = 203;
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let row = lang::ActiveModel {
+                id: NotSet,
+                student_id: Set(s.id),
+                batch_id: Set(batch.id),
+                active_batch_id: Set(None),
+                subject: Set("外国语".into()),
+                certificate_type: Set("其他语言类成绩认证".into()),
+                exam_kind: Set("cet".into()),
+                exam_level: Set(Some("CET-6".into())),
+                language: Set("english".into()),
+                obtained_on: Set(chrono::NaiveDate::from_ymd_opt(2023, 12, 16).unwrap()),
+                transcript_no: Set(format!("T{i:05}")),
+                score: Set("500".into()),
+                score_status: Set("合格".into()),
+                average_hundredths: Set(8000),
+                status: Set(if i % 2 == 0 { "pending" } else { "approved" }.into()),
+                review_opinion: Set(None),
+                qualification: Set(None),
+                reviewed_by: Set(None),
+                reviewed_at: Set(None),
+                withdrawn_at: Set(None),
+                version: Set(0),
+                stage: Set(Some(0)),
+                created_at: Set(now + chrono::Duration::seconds(i64::from(i / 7))),
+            };
+            ids.push((i % 2 == 0, row.insert(db).await.unwrap().id));
+        }
+        let me = app
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_REVIEWER))
+            .await;
+        let all: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
+        let pending: Vec<i64> = ids.iter().filter(|(p, _)| *p).map(|(_, id)| *id).collect();
+        let first = format!("/staff/language?batch={}&status=all", batch.id);
+        let (seen, last) = walk_next(&app, &me, &first, "application", async |_: &[i64]| {}).await;
+        each_once(&seen, &all, b.name());
+        assert_eq!(walk_prev(&app, &me, &last, "application").await, seen);
+        // The status filter holds on every page; a row decided between loads shifts nothing.
+        let first = format!("/staff/language?batch={}", batch.id);
+        let (seen, _) = walk_next(&app, &me, &first, "application", async |page: &[i64]| {
+            let row = lang::Entity::find_by_id(page[0])
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap();
+            let mut am: lang::ActiveModel = row.into();
+            am.status = Set("approved".into());
+            am.update(db).await.unwrap();
+        })
+        .await;
+        each_once(&seen, &pending, b.name());
+        // The export: exactly what the filter shows, every page, the ID masked as listed.
+        let (headers, rows) = workbook(
+            &app,
+            &me,
+            &format!(
+                "/staff/language/export.xlsx?batch={}&status=approved",
+                batch.id
+            ),
+        )
+        .await;
+        assert_eq!(headers[0], "学号");
+        assert_eq!(rows.len(), all.len() - pending.len() + 1, "{}", b.name());
+        assert!(
+            rows.iter()
+                .all(|r| r[2].contains('*') && r[2] != s.id_card_no)
+        );
+        // Not a school: no queue, no export.
+        let uni = app
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
+            .await;
+        refused(&app, &uni, "/staff/language/export.xlsx").await;
+    }
+}
+
+#[tokio::test]
+async fn the_degree_queue_has_no_cap_pages_by_key_and_exports_what_it_shows() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, EntityTrait, Set};
+    use store::entity::degree_application as deg;
+    for b in store::testkit::app_backends() {
+        let app = common::spawn_app_with(&b, |_| {}).await;
+        let db = &app.db.db;
+        let a = crate::degree::submitted(&app, accounts::STUDENT_ABOVE_THRESHOLDS).await;
+        let s = store::repo::student::by_student_no(db, accounts::STUDENT_ABOVE_THRESHOLDS)
+            .await
+            .unwrap()
+            .unwrap();
+        let n = 201;
+        let mut ids = vec![a.id];
+        for c in students_like(&app, &s, "Q", n).await {
+            let am: deg::ActiveModel = a.clone().into();
+            let mut am = am.reset_all();
+            am.id = NotSet;
+            am.student_id = Set(c.id);
+            am.id_card_no = Set(c.id_card_no.clone());
+            ids.push(am.insert(db).await.unwrap().id);
+        }
+        let me = app
+            .with_user(User::Staff(accounts::STAFF_CE_SCHOOL_REVIEWER))
+            .await;
+        let first = format!("/staff/degree?batch={}", a.batch_id);
+        let (seen, last) = walk_next(&app, &me, &first, "application", async |page: &[i64]| {
+            // Decided between page loads: it leaves 待审核 and nothing shifts.
+            let row = deg::Entity::find_by_id(page[0])
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap();
+            let mut am: deg::ActiveModel = row.into();
+            am.review_status = Set(Some("approved".into()));
+            am.update(db).await.unwrap();
+        })
+        .await;
+        each_once(&seen, &ids, b.name());
+        assert_eq!(
+            walk_prev(&app, &me, &last, "application").await,
+            seen[1..].to_vec()
+        );
+        let (_, page) = app.get_text(&me, &first).await;
+        assert!(page.contains("符合条件的共 201 份"), "{}", b.name());
+        let (headers, rows) = workbook(
+            &app,
+            &me,
+            &format!(
+                "/staff/degree/export.xlsx?batch={}&status=pending",
+                a.batch_id
+            ),
+        )
+        .await;
+        assert_eq!(headers[0], "学号");
+        assert_eq!(rows.len(), n, "{}", b.name());
+        assert!(rows.iter().all(|r| r[2].contains('*')), "masked as listed");
+        let (_, approved) = workbook(
+            &app,
+            &me,
+            &format!(
+                "/staff/degree/export.xlsx?batch={}&status=approved",
+                a.batch_id
+            ),
+        )
+        .await;
+        assert_eq!(approved.len(), 1);
+        let uni = app
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
+            .await;
+        refused(&app, &uni, "/staff/degree/export.xlsx").await;
+    }
+}
+
+#[tokio::test]
+async fn the_exemption_queue_pages_by_key_and_exports_what_it_shows() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, Set};
+    use store::entity::exemption_application as exa;
+    for b in store::testkit::app_backends() {
+        let app = common::spawn_app_with(&b, |_| {}).await;
+        let db = &app.db.db;
+        let cand = app.candidate(accounts::YN_BACKFILL_NEEDED).await;
+        let district = app.org_of(accounts::STAFF_YN_PREFECTURE).await;
+        let now = app.state.now();
+        let n = 2 * web::paging::PER_PAGE as usize + 1;
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let row = exa::ActiveModel {
+                id: NotSet,
+                candidate_id: Set(cand.id),
+                course_code: Set(accounts::YN_BACKFILL_COURSE.into()),
+                basis: Set(format!("依据{i}")),
+                handler_org_id: Set(district.id),
+                scan_key: Set(format!("exemptions/x{i}.jpg")),
+                scan_name: Set("scan.jpg".into()),
+                scan_type: Set("image/jpeg".into()),
+                scan_sha256: Set("0".repeat(64)),
+                scan_size: Set(10),
+                status: Set(if i < 3 { "approved" } else { "pending" }.into()),
+                decision_reason: Set(None),
+                decided_by: Set(None),
+                decided_at: Set(None),
+                created_at: Set(now),
+            };
+            ids.push((i < 3, row.insert(db).await.unwrap().id));
+        }
+        let pending: Vec<i64> = ids.iter().filter(|(d, _)| !d).map(|(_, id)| *id).collect();
+        let me = app
+            .with_user(User::Staff(accounts::STAFF_YN_PREFECTURE))
+            .await;
+        let (seen, last) = walk_next(
+            &app,
+            &me,
+            "/staff/exemptions",
+            "exemption",
+            async |_: &[i64]| {},
+        )
+        .await;
+        each_once(&seen, &pending, b.name());
+        assert_eq!(walk_prev(&app, &me, &last, "exemption").await, seen);
+        let (done, _) = walk_next(
+            &app,
+            &me,
+            "/staff/exemptions?status=done",
+            "exemption",
+            async |_: &[i64]| {},
+        )
+        .await;
+        // The three decided here, and any the demo decided before.
+        let decided: Vec<i64> = ids.iter().filter(|(d, _)| *d).map(|(_, id)| *id).collect();
+        assert!(decided.iter().all(|id| done.contains(id)), "{}", b.name());
+        let mut unique = done.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), done.len(), "each once");
+        let (headers, rows) = workbook(&app, &me, "/staff/exemptions/export.xlsx").await;
+        assert_eq!(headers[1], "考生");
+        assert_eq!(rows.len(), pending.len(), "{}", b.name());
+        let (_, rows) = workbook(&app, &me, "/staff/exemptions/export.xlsx?status=done").await;
+        assert_eq!(rows.len(), done.len());
+        let candidate = app
+            .with_user(User::Candidate(accounts::YN_BACKFILL_NEEDED))
+            .await;
+        let r = candidate
+            .get(app.url("/staff/exemptions/export.xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(r.status(), 200);
+    }
+}

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
             get(batches::page).post(batches::create),
         )
         .route("/staff/degree-batches/{id}/window", post(batches::window))
+        .route("/staff/degree/export.xlsx", get(review::export))
         .route("/staff/degree/award", post(review::award))
         .route("/staff/degree/report.xlsx", get(report::download))
         .route("/staff/degree/{id}", get(review::detail))

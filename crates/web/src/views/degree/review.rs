@@ -12,6 +12,7 @@ use domain::degree::{DegreeAward, DegreeReview};
 use serde::Deserialize;
 use store::degree::application as degree;
 use store::entity::{batch, degree_application as app};
+use store::keyset::PageAt;
 use store::repo::reference;
 
 use crate::error::AppError;
@@ -40,6 +41,20 @@ pub struct QueueQuery {
     status: Option<String>,
     #[serde(default)]
     done: Option<String>,
+    /// 下一页: the cursor of the last row seen.
+    #[serde(default)]
+    after: String,
+    /// 上一页: the cursor of the first row seen.
+    #[serde(default)]
+    before: String,
+}
+
+/// The review-status filter: `None` for 全部; unknown codes mean 待审核.
+fn review_filter(status: &str) -> Option<DegreeReview> {
+    match status {
+        "all" => None,
+        other => Some(DegreeReview::from_code(other).unwrap_or(DegreeReview::Pending)),
+    }
 }
 
 /// One row of the queue.
@@ -72,6 +87,12 @@ struct QueuePage {
     status: String,
     rows: Vec<Row>,
     counts: Vec<(String, usize)>,
+    /// Applications the filter shows, on every page.
+    total: u64,
+    prev: Option<String>,
+    next: Option<String>,
+    /// 导出 of what the filter shows.
+    export: String,
     message: Option<String>,
     school: bool,
     /// The school's admin, who may export its awarded degrees.
@@ -92,48 +113,34 @@ pub async fn queue(
     let status = q.status.clone().unwrap_or_else(|| "pending".to_owned());
     let mut rows = Vec::new();
     let mut counts = Vec::new();
+    let (mut total, mut prev, mut next, mut export) = (0, None, None, String::new());
     if let Some(b) = chosen {
-        let all = degree::queue(&state.db, b.id, None).await?;
-        let stages = store::degree::stages_of(&state.db, b.id).await?;
+        let by_review = degree::review_counts(&state.db, b.id).await?;
         for r in DegreeReview::ALL {
-            counts.push((
-                r.label().to_owned(),
-                all.iter()
-                    .filter(|a| a.review_status.as_deref() == Some(r.code()))
-                    .count(),
-            ));
+            let n = by_review
+                .iter()
+                .find(|(code, _)| code.as_deref() == Some(r.code()))
+                .map_or(0, |(_, n)| *n);
+            counts.push((r.label().to_owned(), usize::try_from(n).unwrap_or(0)));
         }
-        let shown: Vec<&app::Model> = all
-            .iter()
-            .filter(|a| status == "all" || a.review_status.as_deref() == Some(status.as_str()))
-            .take(200)
-            .collect();
-        let people = store::repo::student::by_ids(
-            &state.db,
-            &shown.iter().map(|a| a.student_id).collect::<Vec<_>>(),
-        )
-        .await?;
-        for a in shown {
-            rows.push(Row {
-                id: a.id,
-                student_no: people
-                    .get(&a.student_id)
-                    .map(|s| s.student_no.clone())
-                    .unwrap_or_default(),
-                name: a.name.clone(),
-                id_card: util::mask_id(&a.id_card_no),
-                thesis_title: a.thesis_title.clone(),
-                submitted_at: a.submitted_at.map(util::beijing).unwrap_or_default(),
-                review: degree::review_label(a, &stages).unwrap_or_default(),
-                award: a
-                    .award
-                    .as_deref()
-                    .and_then(DegreeAward::from_code)
-                    .map(|x| x.label().to_owned())
-                    .unwrap_or_default(),
-                approved: a.review_status.as_deref() == Some(DegreeReview::Approved.code()),
-            });
-        }
+        let review = review_filter(&status);
+        total = match review {
+            Some(r) => by_review
+                .iter()
+                .filter(|(code, _)| code.as_deref() == Some(r.code()))
+                .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
+                .sum(),
+            None => by_review
+                .iter()
+                .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
+                .sum(),
+        };
+        let at = PageAt::from_query(&q.after, &q.before);
+        let page = degree::queue(&state.db, b.id, review, at, crate::paging::PER_PAGE).await?;
+        let pairs = [("batch", b.id.to_string()), ("status", status.clone())];
+        (prev, next) = crate::paging::links("/staff/degree", &pairs, page.prev, page.next);
+        export = crate::paging::link("/staff/degree/export.xlsx", &pairs, PageAt::First);
+        rows = queue_rows(&state, b.id, &page.rows).await?;
     }
     let page = QueuePage {
         layout: layout(&me),
@@ -144,6 +151,10 @@ pub async fn queue(
         status,
         rows,
         counts,
+        total,
+        prev,
+        next,
+        export,
         message: q.done.as_deref().map(|d| match d {
             "reviewed" => "审核结果已保存，已通知学生".to_owned(),
             "awarded" => "学位授予结果已登记，已通知学生".to_owned(),
@@ -153,6 +164,104 @@ pub async fn queue(
         report: me.org.kind == domain::OrgKind::ContinuingEdSchool.code() && me.is_admin(),
     };
     Ok(Html(page.render()?))
+}
+
+/// The queue's rows for `apps` of batch `batch_id`, the ID number masked as the list shows it.
+async fn queue_rows(
+    state: &AppState,
+    batch_id: i64,
+    apps: &[app::Model],
+) -> Result<Vec<Row>, AppError> {
+    let stages = store::degree::stages_of(&state.db, batch_id).await?;
+    let people = store::repo::student::by_ids(
+        &state.db,
+        &apps.iter().map(|a| a.student_id).collect::<Vec<_>>(),
+    )
+    .await?;
+    Ok(apps
+        .iter()
+        .map(|a| Row {
+            id: a.id,
+            student_no: people
+                .get(&a.student_id)
+                .map(|s| s.student_no.clone())
+                .unwrap_or_default(),
+            name: a.name.clone(),
+            id_card: util::mask_id(&a.id_card_no),
+            thesis_title: a.thesis_title.clone(),
+            submitted_at: a.submitted_at.map(util::beijing).unwrap_or_default(),
+            review: degree::review_label(a, &stages).unwrap_or_default(),
+            award: a
+                .award
+                .as_deref()
+                .and_then(DegreeAward::from_code)
+                .map(|x| x.label().to_owned())
+                .unwrap_or_default(),
+            approved: a.review_status.as_deref() == Some(DegreeReview::Approved.code()),
+        })
+        .collect())
+}
+
+/// GET /staff/degree/export.xlsx (导出): the queue of one batch under the same status filter,
+/// every page of it, with the list's columns (the ID number masked as in the list). Whoever may
+/// see the queue may export it: the school that runs the batch.
+pub async fn export(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, AppError> {
+    use tabular::export::{Cell, XlsxExport};
+    let batches = my_batches(&state, &me).await?;
+    if batches.is_empty() {
+        return Err(AppError::Forbidden(
+            "学位申请由继续教育学院办理，本机构无学位审核列表可导出。".to_owned(),
+        ));
+    }
+    let chosen = match q.batch {
+        Some(id) => batches.iter().find(|b| b.id == id),
+        None => batches.first(),
+    };
+    let Some(b) = chosen else {
+        return Err(AppError::NotFound("本学院没有该学位申请批次。".to_owned()));
+    };
+    let review = review_filter(q.status.as_deref().unwrap_or("pending"));
+    let mut x = XlsxExport::new(
+        "学位审核",
+        &[
+            "学号",
+            "姓名",
+            "证件号码",
+            "论文题目",
+            "提交时间",
+            "审核状态",
+            "学位授予结果",
+        ],
+    )?;
+    let snapshot = crate::export::snapshot(&state.db).await?;
+    let mut at = PageAt::First;
+    loop {
+        let page = degree::queue(&snapshot, b.id, review, at, crate::export::CHUNK).await?;
+        for r in queue_rows(&state, b.id, &page.rows).await? {
+            x.push(&[
+                Cell::Text(&r.student_no),
+                Cell::Text(&r.name),
+                Cell::Text(&r.id_card),
+                Cell::Text(&r.thesis_title),
+                Cell::Text(&r.submitted_at),
+                Cell::Text(&r.review),
+                Cell::Text(&r.award),
+            ])?;
+        }
+        match page.next {
+            Some(c) => at = PageAt::After(c),
+            None => break,
+        }
+    }
+    let name = format!(
+        "学位审核-{}.xlsx",
+        domain::calendar::beijing_date(state.now()).format("%Y%m%d")
+    );
+    crate::export::download(x, &name).await
 }
 
 #[derive(Template)]

@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use store::entity::exemption_application as ex_app;
 use store::exemptions::applications::{self as ex, Decision};
+use store::keyset::PageAt;
 use store::repo::RepoError;
 
 use crate::error::AppError;
@@ -287,16 +288,39 @@ struct StaffPage {
     layout: Layout,
     pending: bool,
     lines: Vec<Line>,
+    prev: Option<String>,
+    next: Option<String>,
+    /// 导出 of the list shown.
+    export: String,
     message: Option<String>,
 }
 
-/// `?status=done` for 已处理, and `?done=` after a decision.
+/// `?status=done` for 已处理, `?done=` after a decision, and the page's cursor.
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
     done: Option<String>,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    before: String,
+}
+
+impl QueueQuery {
+    /// 待审核 unless 已处理 is asked for.
+    fn pending(&self) -> bool {
+        self.status.as_deref() != Some("done")
+    }
+
+    /// The filter as link parameters.
+    fn pairs(&self) -> [(&'static str, String); 1] {
+        [(
+            "status",
+            if self.pending() { "" } else { "done" }.to_owned(),
+        )]
+    }
 }
 
 async fn staff_line(
@@ -320,8 +344,8 @@ pub async fn staff_page(
     Query(q): Query<QueueQuery>,
 ) -> Result<Html<String>, AppError> {
     me.require(domain::StaffRole::Reviewer)?;
-    let pending = q.status.as_deref() != Some("done");
-    let message = q.done.map(|d| {
+    let pending = q.pending();
+    let message = q.done.as_deref().map(|d| {
         if d == "approved" {
             "已通过，考生的线上免考已记录".to_owned()
         } else {
@@ -329,14 +353,14 @@ pub async fn staff_page(
         }
     });
     let names = store::repo::reference::course_names(&state.db).await?;
-    let mut lines = Vec::new();
-    for a in ex::queue(&state.db, &me.org, pending)
-        .await?
-        .iter()
-        .take(200)
-    {
+    let at = PageAt::from_query(&q.after, &q.before);
+    let page = ex::queue(&state.db, &me.org, pending, at, crate::paging::PER_PAGE).await?;
+    let mut lines = Vec::with_capacity(page.rows.len());
+    for a in &page.rows {
         lines.push(staff_line(&state, a, &names).await?);
     }
+    let (prev, next) = crate::paging::links("/staff/exemptions", &q.pairs(), page.prev, page.next);
+    let export = crate::paging::link("/staff/exemptions/export.xlsx", &q.pairs(), PageAt::First);
     Ok(Html(
         StaffPage {
             layout: Layout::staff(
@@ -348,10 +372,68 @@ pub async fn staff_page(
             ),
             pending,
             lines,
+            prev,
+            next,
+            export,
             message,
         }
         .render()?,
     ))
+}
+
+/// GET /staff/exemptions/export.xlsx (导出): 待审核 or 已处理 as the list shows it, every page,
+/// under the list's role check (审核).
+pub async fn staff_export(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, AppError> {
+    use tabular::export::{Cell, XlsxExport};
+    me.require(domain::StaffRole::Reviewer)?;
+    let names = store::repo::reference::course_names(&state.db).await?;
+    let mut x = XlsxExport::new(
+        "免考审核",
+        &[
+            "提交时间",
+            "考生",
+            "准考证号",
+            "课程",
+            "免考依据",
+            "状态",
+            "审核意见",
+        ],
+    )?;
+    let snapshot = crate::export::snapshot(&state.db).await?;
+    let mut at = PageAt::First;
+    loop {
+        let page = ex::queue(&snapshot, &me.org, q.pending(), at, crate::export::CHUNK).await?;
+        for a in &page.rows {
+            let l = staff_line(&state, a, &names).await?;
+            x.push(&[
+                Cell::Text(&l.created_at),
+                Cell::Text(&l.name),
+                Cell::Text(&l.admission_no),
+                Cell::Text(&l.course),
+                Cell::Text(&l.basis),
+                Cell::Text(l.status_label),
+                Cell::Text(&l.reason),
+            ])?;
+        }
+        match page.next {
+            Some(c) => at = PageAt::After(c),
+            None => break,
+        }
+    }
+    let name = format!(
+        "免考审核{}-{}.xlsx",
+        if q.pending() {
+            "（待审核）"
+        } else {
+            "（已处理）"
+        },
+        domain::calendar::beijing_date(state.now()).format("%Y%m%d")
+    );
+    crate::export::download(x, &name).await
 }
 
 #[derive(Template)]

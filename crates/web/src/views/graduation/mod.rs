@@ -60,6 +60,10 @@ pub fn router() -> Router<AppState> {
             get(exemptions::candidate_scan),
         )
         .route("/staff/exemptions", get(exemptions::staff_page))
+        .route(
+            "/staff/exemptions/export.xlsx",
+            get(exemptions::staff_export),
+        )
         .route("/staff/exemptions/{id}", get(exemptions::staff_detail))
         .route("/staff/exemptions/{id}/decide", post(exemptions::decide))
         .route("/staff/exemptions/{id}/scan", get(exemptions::staff_scan))

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/student/inbox", get(apply::inbox_page))
         .route("/student/inbox/read", post(apply::inbox_read))
         .route("/staff/language", get(review::queue))
+        .route("/staff/language/export.xlsx", get(review::export))
         .route("/staff/language/bulk", post(review::bulk))
         .route("/staff/language/{id}", get(review::detail))
         .route("/staff/language/{id}/decide", post(review::decide))

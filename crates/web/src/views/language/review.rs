@@ -14,6 +14,7 @@ use domain::degree::threshold_display;
 use serde::Deserialize;
 use store::degree::language::{self as language, Decision, OPINION_MAX};
 use store::entity::batch;
+use store::keyset::PageAt;
 use store::repo::RepoError;
 
 use crate::error::AppError;
@@ -62,6 +63,12 @@ struct QueuePage {
     batch: Option<BatchInfo>,
     status: String,
     lines: Vec<QueueLine>,
+    /// Applications the filter shows, on every page.
+    total: u64,
+    prev: Option<String>,
+    next: Option<String>,
+    /// 导出 of what the filter shows.
+    export: String,
     message: Option<String>,
     errors: Vec<String>,
     opinion_max: usize,
@@ -81,7 +88,7 @@ pub struct BatchInfo {
     pub reviewable: bool,
 }
 
-/// `?batch=&status=&done=&refused=`.
+/// `?batch=&status=&done=` and the page's cursor (`after` / `before`).
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
     #[serde(default)]
@@ -90,6 +97,23 @@ pub struct QueueQuery {
     status: Option<String>,
     #[serde(default)]
     done: Option<usize>,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    before: String,
+}
+
+/// The status filter: `None` for 全部 (but the withdrawn); unknown codes mean 待审核.
+fn status_filter(code: &str) -> Option<LanguageStatus> {
+    match code {
+        "all" => None,
+        other => Some(LanguageStatus::from_code(other).unwrap_or(LanguageStatus::Pending)),
+    }
+}
+
+/// The filters as link parameters.
+fn filter_pairs(batch: i64, status: &str) -> [(&'static str, String); 2] {
+    [("batch", batch.to_string()), ("status", status.to_owned())]
 }
 
 fn layout(me: &CurrentStaff, title: &str) -> Layout {
@@ -118,6 +142,10 @@ async fn render_queue(
         batch: None,
         status: q.status.clone().unwrap_or_else(|| "pending".to_owned()),
         lines: Vec::new(),
+        total: 0,
+        prev: None,
+        next: None,
+        export: String::new(),
         message,
         errors,
         opinion_max: OPINION_MAX,
@@ -139,37 +167,19 @@ async fn render_queue(
     let Some(b) = chosen else {
         return Ok(page.render()?);
     };
-    let status = match page.status.as_str() {
-        "all" => None,
-        other => Some(LanguageStatus::from_code(other).unwrap_or(LanguageStatus::Pending)),
-    };
+    let status = status_filter(&page.status);
     let stages = store::degree::stages_of(&state.db, b.id).await?;
-    page.lines = language::queue(&state.db, b, status)
-        .await?
+    let at = PageAt::from_query(&q.after, &q.before);
+    let found = language::queue(&state.db, b, status, at, crate::paging::PER_PAGE).await?;
+    page.total = language::queue_count(&state.db, b, status).await?;
+    let pairs = filter_pairs(b.id, &page.status);
+    (page.prev, page.next) =
+        crate::paging::links("/staff/language", &pairs, found.prev, found.next);
+    page.export = crate::paging::link("/staff/language/export.xlsx", &pairs, PageAt::First);
+    page.lines = found
+        .rows
         .into_iter()
-        .map(|(a, s)| QueueLine {
-            id: a.id,
-            student_no: s.student_no,
-            name: s.name,
-            id_card_masked: util::mask_id(&s.id_card_no),
-            exam: exam_label(&a.exam_kind, a.exam_level.as_deref()),
-            score: a.score.clone(),
-            average: format!(
-                "{}.{:02}",
-                a.average_hundredths / 100,
-                a.average_hundredths % 100
-            ),
-            created_at: util::beijing(a.created_at),
-            status: language::status_label(&a, &stages),
-            pending: a.status == LanguageStatus::Pending.code(),
-            status_code: a.status,
-            qualification: a
-                .qualification
-                .as_deref()
-                .and_then(Qualification::from_code)
-                .map(|q| q.label().to_owned())
-                .unwrap_or_default(),
-        })
+        .map(|(a, s)| queue_line(a, s, &stages))
         .collect();
     page.batch = Some(BatchInfo {
         id: b.id,
@@ -179,6 +189,101 @@ async fn render_queue(
         reviewable: state.now() >= b.closes_at,
     });
     Ok(page.render()?)
+}
+
+/// One application as the queue (and its export) shows it, the ID number masked.
+fn queue_line(
+    a: store::entity::language_application::Model,
+    s: store::entity::student::Model,
+    stages: &[domain::review::Stage],
+) -> QueueLine {
+    QueueLine {
+        id: a.id,
+        student_no: s.student_no,
+        name: s.name,
+        id_card_masked: util::mask_id(&s.id_card_no),
+        exam: exam_label(&a.exam_kind, a.exam_level.as_deref()),
+        score: a.score.clone(),
+        average: format!(
+            "{}.{:02}",
+            a.average_hundredths / 100,
+            a.average_hundredths % 100
+        ),
+        created_at: util::beijing(a.created_at),
+        status: language::status_label(&a, stages),
+        pending: a.status == LanguageStatus::Pending.code(),
+        status_code: a.status,
+        qualification: a
+            .qualification
+            .as_deref()
+            .and_then(Qualification::from_code)
+            .map(|q| q.label().to_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// GET /staff/language/export.xlsx (导出): the queue of one batch under the same status filter,
+/// every page of it, with the list's columns (the ID number masked as in the list).
+pub async fn export(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, AppError> {
+    use tabular::export::{Cell, XlsxExport};
+    me.require_read()?;
+    require_school(&me)?;
+    let batches = language::batches_of(&state.db, me.org.id).await?;
+    let chosen = match q.batch {
+        Some(id) => batches.iter().find(|b| b.id == id),
+        None => batches.first(),
+    };
+    let Some(b) = chosen else {
+        return Err(AppError::NotFound("本机构没有该学位外语批次。".to_owned()));
+    };
+    let status = status_filter(q.status.as_deref().unwrap_or("pending"));
+    let stages = store::degree::stages_of(&state.db, b.id).await?;
+    let mut x = XlsxExport::new(
+        "学位外语审核",
+        &[
+            "学号",
+            "姓名",
+            "身份证号",
+            "考试",
+            "考试成绩",
+            "平均成绩",
+            "申请时间",
+            "审核状态",
+            "合格状态",
+        ],
+    )?;
+    let snapshot = crate::export::snapshot(&state.db).await?;
+    let mut at = PageAt::First;
+    loop {
+        let page = language::queue(&snapshot, b, status, at, crate::export::CHUNK).await?;
+        for (a, s) in page.rows {
+            let l = queue_line(a, s, &stages);
+            x.push(&[
+                Cell::Text(&l.student_no),
+                Cell::Text(&l.name),
+                Cell::Text(&l.id_card_masked),
+                Cell::Text(&l.exam),
+                Cell::Text(&l.score),
+                Cell::Text(&l.average),
+                Cell::Text(&l.created_at),
+                Cell::Text(&l.status),
+                Cell::Text(&l.qualification),
+            ])?;
+        }
+        match page.next {
+            Some(c) => at = PageAt::After(c),
+            None => break,
+        }
+    }
+    let name = format!(
+        "学位外语审核-{}.xlsx",
+        domain::calendar::beijing_date(state.now()).format("%Y%m%d")
+    );
+    crate::export::download(x, &name).await
 }
 
 /// GET /staff/language (学位外语审核)
@@ -248,7 +353,7 @@ pub async fn bulk(
     let q = QueueQuery {
         batch: form.batch,
         status: Some("pending".to_owned()),
-        done: None,
+        ..Default::default()
     };
     let refuse = |m: String| async {
         let html = render_queue(&state, &me, &q, None, vec![m]).await?;
