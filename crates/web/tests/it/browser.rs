@@ -28,7 +28,7 @@ impl Site for TestApp {
 
 /// Runs `body` in a fresh browser over a fresh application on SQLite; skips (passes) when the
 /// browser is not installed.
-async fn with_browser(test: &'static str, body: impl AsyncFnOnce(&Page<'_, TestApp>)) {
+pub(crate) async fn with_browser(test: &'static str, body: impl AsyncFnOnce(&Page<'_, TestApp>)) {
     if programs().is_none() {
         return;
     }
@@ -39,7 +39,7 @@ async fn with_browser(test: &'static str, body: impl AsyncFnOnce(&Page<'_, TestA
 impl Page<'_, TestApp> {
     /// Signs out by forgetting the cookies, then signs in on `login_path`.
     /// A staff account with two-factor sign-in types the code its app shows on the second page.
-    async fn sign_in_as(&self, login_path: &str, username: &str, landing: &str) {
+    pub(crate) async fn sign_in_as(&self, login_path: &str, username: &str, landing: &str) {
         self.client.delete_all_cookies().await.unwrap();
         self.goto(login_path).await;
         self.type_into("#username", username).await;
