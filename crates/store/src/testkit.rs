@@ -170,6 +170,7 @@ impl Drop for TestDb {
                 format!("DROP DATABASE IF EXISTS {}", self.name),
             ),
         };
+        let mysql_name = matches!(self.backend, Backend::Mysql(_)).then(|| self.name.clone());
         // Dropping runs outside the test's runtime, which may be shutting down: use a thread of its own.
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
@@ -180,11 +181,41 @@ impl Drop for TestDb {
             };
             rt.block_on(async move {
                 if let Ok(admin) = crate::connect(&server).await {
+                    if let Some(db_name) = mysql_name {
+                        end_mysql_sessions(&admin, &db_name).await;
+                    }
                     let _ = admin.execute_unprepared(&stmt).await;
                     let _ = admin.close().await;
                 }
             });
         })
         .join();
+    }
+}
+
+/// Ends every other session on the test's MySQL database before it is dropped. The test's pool is
+/// still open at that point, and a pooled connection whose transaction was abandoned (a future
+/// dropped mid-way; its rollback runs only when the connection is used again) keeps a metadata
+/// lock that would make `DROP DATABASE` wait for `lock_wait_timeout` — a year by default. The
+/// admin session also waits at most a minute for any lock, so a drop can never hang a test run.
+async fn end_mysql_sessions(admin: &sea_orm::DatabaseConnection, db_name: &str) {
+    use sea_orm::Statement;
+    let _ = admin
+        .execute_unprepared("SET SESSION lock_wait_timeout = 60")
+        .await;
+    let Ok(rows) = admin
+        .query_all_raw(Statement::from_sql_and_values(
+            admin.get_database_backend(),
+            "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()",
+            [db_name.into()],
+        ))
+        .await
+    else {
+        return;
+    };
+    for row in rows {
+        if let Ok(id) = row.try_get_by_index::<u64>(0) {
+            let _ = admin.execute_unprepared(&format!("KILL {id}")).await;
+        }
     }
 }
