@@ -231,6 +231,49 @@ pub async fn pending_in_scope<C: ConnectionTrait>(
         .collect())
 }
 
+/// One page of the pending requests in the organisation's scope, oldest first ([`keyset`], at
+/// most `per_page`), each with its candidate.
+pub async fn pending_page<C: ConnectionTrait>(
+    conn: &C,
+    org: &organisation::Model,
+    at: crate::keyset::PageAt,
+    per_page: u64,
+) -> Result<crate::keyset::Page<(record_correction::Model, candidate::Model)>, RepoError> {
+    let q = record_correction::Entity::find()
+        .filter(record_correction::Column::Status.eq(PENDING))
+        .filter(in_scope(org));
+    let order = crate::keyset::Order {
+        key: Some(record_correction::Column::CreatedAt),
+        id: record_correction::Column::Id,
+        descending: false,
+    };
+    let page = crate::keyset::fetch(conn, q, &order, at, per_page, |r| {
+        crate::keyset::Cursor::new(r.created_at, r.id)
+    })
+    .await?;
+    let ids: Vec<i64> = page.rows.iter().map(|r| r.candidate_id).collect();
+    let people: std::collections::HashMap<i64, candidate::Model> = candidate::Entity::find()
+        .filter(candidate::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let rows = page
+        .rows
+        .into_iter()
+        .filter_map(|r| {
+            let c = people.get(&r.candidate_id)?.clone();
+            Some((r, c))
+        })
+        .collect();
+    Ok(crate::keyset::Page {
+        rows,
+        prev: page.prev,
+        next: page.next,
+    })
+}
+
 /// What a reviewer decides.
 #[derive(Debug, Clone)]
 pub enum Decision {

@@ -619,3 +619,181 @@ async fn the_exemption_queue_pages_by_key_and_exports_what_it_shows() {
         assert_ne!(r.status(), 200);
     }
 }
+
+#[tokio::test]
+async fn the_backfill_queue_pages_by_key_and_exports_what_it_shows() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, Set};
+    use store::entity::score_backfill as sb;
+    for b in store::testkit::app_backends() {
+        let app = common::spawn_app_with(&b, |_| {}).await;
+        let db = &app.db.db;
+        let cand = app.candidate(accounts::YN_BACKFILL_NEEDED).await;
+        let org = app.org_of(accounts::STAFF_YN_PREFECTURE).await;
+        let major = store::repo::reference::enrolled_majors(db, cand.id)
+            .await
+            .unwrap()
+            .remove(0)
+            .major;
+        let now = app.state.now();
+        // More than the old cap of 200.
+        let n = 203;
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let row = sb::ActiveModel {
+                id: NotSet,
+                candidate_id: Set(cand.id),
+                source: Set("certificate".into()),
+                course_code: Set(accounts::YN_BACKFILL_COURSE.into()),
+                pending_course: Set(None),
+                score_tenths: Set(Some(700)),
+                passed: Set(true),
+                obtained_on: Set(chrono::NaiveDate::from_ymd_opt(1994, 6, 1).unwrap()),
+                document_no: Set(format!("D{i:05}")),
+                handler_org_id: Set(org.id),
+                major_id: Set(major.id),
+                scan_key: Set(format!("backfills/x{i}.jpg")),
+                scan_name: Set("scan.jpg".into()),
+                scan_sha256: Set("0".repeat(64)),
+                scan_size: Set(10),
+                status: Set("pending".into()),
+                original_kept: Set(false),
+                decision_reason: Set(None),
+                decided_by: Set(None),
+                decided_at: Set(None),
+                score_record_id: Set(None),
+                created_at: Set(now + chrono::Duration::seconds(i64::from(i / 9))),
+            };
+            ids.push(row.insert(db).await.unwrap().id);
+        }
+        let me = app
+            .with_user(User::Staff(accounts::STAFF_YN_PREFECTURE))
+            .await;
+        let (seen, last) = walk_next(
+            &app,
+            &me,
+            "/staff/backfills",
+            "backfill",
+            async |_: &[i64]| {},
+        )
+        .await;
+        assert!(ids.iter().all(|id| seen.contains(id)), "{}", b.name());
+        each_once(&seen, &seen.clone(), b.name());
+        assert_eq!(walk_prev(&app, &me, &last, "backfill").await, seen);
+        let (headers, rows) = workbook(&app, &me, "/staff/backfills/export.xlsx").await;
+        assert_eq!(headers[2], "身份证号");
+        assert_eq!(rows.len(), seen.len(), "{}", b.name());
+        assert!(rows.iter().all(|r| r[2].contains('*')), "masked as listed");
+        let candidate = app
+            .with_user(User::Candidate(accounts::YN_BACKFILL_NEEDED))
+            .await;
+        let r = candidate
+            .get(app.url("/staff/backfills/export.xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(r.status(), 200);
+    }
+}
+
+#[tokio::test]
+async fn the_pending_corrections_export_as_listed_and_the_audit_log_under_its_filter() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, Set};
+    use store::entity::record_correction as rc;
+    for b in store::testkit::app_backends() {
+        let app = common::spawn_app_with(&b, |_| {}).await;
+        let db = &app.db.db;
+        let cand = app.candidate(accounts::CQ_ELIGIBLE_ASSOCIATE).await;
+        let now = app.state.now();
+        for i in 0..5 {
+            rc::ActiveModel {
+                id: NotSet,
+                candidate_id: Set(cand.id),
+                field: Set(if i == 0 { "id_card_no" } else { "name" }.into()),
+                old_value: Set(if i == 0 {
+                    cand.id_card_no.clone()
+                } else {
+                    cand.name.clone()
+                }),
+                new_value: Set(if i == 0 {
+                    "500101199001011234".into()
+                } else {
+                    format!("新名{i}")
+                }),
+                reason: Set("派出所更名证明".into()),
+                status: Set("pending".into()),
+                decided_by: Set(None),
+                decision_reason: Set(None),
+                created_at: Set(now),
+                decided_at: Set(None),
+            }
+            .insert(db)
+            .await
+            .unwrap();
+        }
+        let me = app
+            .with_user(User::Staff(accounts::STAFF_CQ_DISTRICT))
+            .await;
+        let (status, page) = app.get_text(&me, "/staff/corrections").await;
+        assert_eq!(status, 200);
+        let listed = page.matches("data-correction=\"").count();
+        assert!(listed >= 5, "{}", b.name());
+        let (headers, rows) = workbook(&app, &me, "/staff/corrections/export.xlsx").await;
+        assert_eq!(headers[1], "准考证号");
+        assert_eq!(rows.len(), listed, "{}", b.name());
+        let id_row = rows.iter().find(|r| r[3] == "身份证号").unwrap();
+        assert!(
+            id_row[4].contains('*') && id_row[5].contains('*'),
+            "{id_row:?}"
+        );
+        let reviewer = app
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
+            .await;
+        let r = reviewer
+            .get(app.url("/staff/corrections/export.xlsx"))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(r.status(), 200, "a university decides no corrections");
+
+        // 审计日志: the export holds every row the filter lets through, on every page.
+        let admin = app
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
+            .await;
+        let mut seen = 0;
+        let mut path = "/staff/audit?action=login.succeeded".to_owned();
+        loop {
+            let (status, page) = app.get_text(&admin, &path).await;
+            assert_eq!(status, 200, "{path}");
+            seen += page.matches("<tr id=\"audit-").count();
+            let marker = "id=\"audit-next\" href=\"";
+            match page.find("href=\"").and(page.find(marker)) {
+                Some(_) => {
+                    let at = page.find(marker).unwrap() + marker.len();
+                    let rest = &page[at..];
+                    path = rest[..rest.find('"').unwrap()]
+                        .replace("&amp;", "&")
+                        .replace("&#38;", "&");
+                }
+                None => break,
+            }
+        }
+        assert!(seen > 0, "the sign-ins of this test are logged");
+        assert!(page_has_export(&app, &admin).await);
+        let (headers, rows) = workbook(
+            &app,
+            &admin,
+            "/staff/audit/export.xlsx?action=login.succeeded",
+        )
+        .await;
+        assert_eq!(headers[0], "时间");
+        assert_eq!(rows.len(), seen, "{}", b.name());
+        assert!(rows.iter().all(|r| r[3] == "login.succeeded"));
+        refused(&app, &me, "/staff/audit/export.xlsx").await;
+    }
+}
+
+/// The 审计日志 page offers its 导出.
+async fn page_has_export(app: &TestApp, admin: &reqwest::Client) -> bool {
+    let (_, page) = app.get_text(admin, "/staff/audit").await;
+    page.contains("/staff/audit/export.xlsx")
+}

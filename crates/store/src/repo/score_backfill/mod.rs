@@ -22,6 +22,7 @@ use super::audit::{self, Actor};
 use super::inbox::{self, Recipient};
 use super::{RepoError, is_unique_violation, reference};
 use crate::entity::{candidate, score_backfill as backfill, score_record};
+use crate::keyset;
 use crate::objects::Stored;
 
 const PAGE: &str = "/candidate/backfills";
@@ -208,6 +209,49 @@ pub async fn queue<C: ConnectionTrait>(
             .order_by_desc(backfill::Column::DecidedAt)
     };
     Ok(q.order_by_asc(backfill::Column::Id).all(conn).await?)
+}
+
+/// One page of the requests an organisation handles ([`keyset`], at most `per_page`): pending
+/// ones oldest first, or decided ones most recently decided first (every decided request has a
+/// decision time).
+pub async fn queue_page<C: ConnectionTrait>(
+    conn: &C,
+    org_id: i64,
+    pending: bool,
+    at: keyset::PageAt,
+    per_page: u64,
+) -> Result<keyset::Page<backfill::Model>, RepoError> {
+    let q = backfill::Entity::find().filter(backfill::Column::HandlerOrgId.eq(org_id));
+    let (q, order) = if pending {
+        (
+            q.filter(backfill::Column::Status.eq(BackfillStatus::Pending.code())),
+            keyset::Order {
+                key: Some(backfill::Column::CreatedAt),
+                id: backfill::Column::Id,
+                descending: false,
+            },
+        )
+    } else {
+        (
+            q.filter(backfill::Column::Status.ne(BackfillStatus::Pending.code())),
+            keyset::Order {
+                key: Some(backfill::Column::DecidedAt),
+                id: backfill::Column::Id,
+                descending: true,
+            },
+        )
+    };
+    Ok(
+        keyset::fetch(conn, q, &order, at, per_page, |r: &backfill::Model| {
+            let at = if pending {
+                r.created_at
+            } else {
+                r.decided_at.unwrap_or(DateTime::UNIX_EPOCH)
+            };
+            keyset::Cursor::new(at, r.id)
+        })
+        .await?,
+    )
 }
 
 /// A request, only for the organisation that handles it (anyone else gets `NotFound`).

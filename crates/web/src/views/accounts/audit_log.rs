@@ -7,7 +7,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::response::{Html, Response};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use serde::Deserialize;
@@ -255,35 +255,79 @@ pub async fn read(state: &AppState, me: &CurrentStaff, q: &AuditQuery) -> Result
     me.require(domain::StaffRole::Admin)?;
     let (filter, after) = filter_of(me, q)?;
     let page = log::search(&state.db, &filter, after, PAGE_SIZE).await?;
-    let lines = page
-        .entries
-        .iter()
-        .map(|e| Line {
-            id: e.row.id,
-            at: e.row.at,
-            at_beijing: e
-                .row
-                .at
-                .with_timezone(&Shanghai)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
-            actor: actor_label(e),
-            action_label: action_label(&e.row.action)
-                .map(str::to_owned)
-                .unwrap_or_else(|| e.row.action.clone()),
-            action: e.row.action.clone(),
-            subject: match e.row.subject_id {
-                Some(id) => format!("{} #{id}", e.row.subject_kind),
-                None => e.row.subject_kind.clone(),
-            },
-            detail: e.row.detail.clone(),
-            ip: e.row.ip.clone().unwrap_or_default(),
-        })
-        .collect();
+    let lines = page.entries.iter().map(line_of).collect();
     Ok(Read {
         lines,
         next: page.next.map(|c| c.encode()),
     })
+}
+
+/// One row as the page shows it (candidates' and students' numbers masked).
+fn line_of(e: &log::Entry) -> Line {
+    Line {
+        id: e.row.id,
+        at: e.row.at,
+        at_beijing: e
+            .row
+            .at
+            .with_timezone(&Shanghai)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        actor: actor_label(e),
+        action_label: action_label(&e.row.action)
+            .map(str::to_owned)
+            .unwrap_or_else(|| e.row.action.clone()),
+        action: e.row.action.clone(),
+        subject: match e.row.subject_id {
+            Some(id) => format!("{} #{id}", e.row.subject_kind),
+            None => e.row.subject_kind.clone(),
+        },
+        detail: e.row.detail.clone(),
+        ip: e.row.ip.clone().unwrap_or_default(),
+    }
+}
+
+/// GET /staff/audit/export.xlsx (导出): every row the filters let through, newest first, as the
+/// page shows them; for admins only, like the page.
+pub async fn export(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    use tabular::export::{Cell, XlsxExport};
+    me.require(domain::StaffRole::Admin)?;
+    // The whole log under the filters, whatever page the link came from.
+    let q = AuditQuery { after: None, ..q };
+    let (filter, _) = filter_of(&me, &q)?;
+    let mut x = XlsxExport::new(
+        "审计日志",
+        &["时间", "操作人", "操作", "操作代码", "对象", "详情", "IP"],
+    )?;
+    let snapshot = crate::export::snapshot(&state.db).await?;
+    let mut after = None;
+    loop {
+        let page = log::search(&snapshot, &filter, after, crate::export::CHUNK).await?;
+        for l in page.entries.iter().map(line_of) {
+            x.push(&[
+                Cell::Text(&l.at_beijing),
+                Cell::Text(&l.actor),
+                Cell::Text(&l.action_label),
+                Cell::Text(&l.action),
+                Cell::Text(&l.subject),
+                Cell::Text(&l.detail),
+                Cell::Text(&l.ip),
+            ])?;
+        }
+        match page.next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    let name = format!(
+        "审计日志-{}.xlsx",
+        domain::calendar::beijing_date(state.now()).format("%Y%m%d")
+    );
+    crate::export::download(x, &name).await
 }
 
 #[derive(Template)]
@@ -323,8 +367,18 @@ impl Shown {
         }
     }
 
+    /// 导出 with the same filters.
+    fn export_href(&self) -> String {
+        self.href("/staff/audit/export.xlsx", None)
+    }
+
     /// The query string of the page after `cursor`, with the same filters.
     fn next_href(&self, cursor: &str) -> String {
+        self.href("/staff/audit", Some(cursor))
+    }
+
+    /// `path` with the filters and, when given, the cursor.
+    fn href(&self, path: &str, cursor: Option<&str>) -> String {
         let mut pairs: Vec<(&str, &str)> = Vec::new();
         for (k, v) in [
             ("actor", &self.actor),
@@ -338,9 +392,11 @@ impl Shown {
                 pairs.push((k, v));
             }
         }
-        pairs.push(("after", cursor));
+        if let Some(c) = cursor {
+            pairs.push(("after", c));
+        }
         format!(
-            "/staff/audit?{}",
+            "{path}?{}",
             serde_html_form::to_string(&pairs).unwrap_or_default()
         )
     }

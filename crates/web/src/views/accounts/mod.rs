@@ -65,6 +65,7 @@ pub fn router(import_limit: usize) -> Router<AppState> {
         )
         .route("/staff", get(staff::dashboard))
         .route("/staff/audit", get(audit_log::page))
+        .route("/staff/audit/export.xlsx", get(audit_log::export))
         .route("/staff/candidates", get(staff::candidates))
         .route("/staff/candidates/{id}", get(staff::candidate_detail))
         .route(

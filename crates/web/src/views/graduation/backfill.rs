@@ -13,6 +13,7 @@ use domain::backfill::{BackfillInput, BackfillSource, BackfillStatus};
 use domain::{Province, ScoreValue};
 use serde::Deserialize;
 use store::entity::score_backfill as backfill;
+use store::keyset::PageAt;
 use store::repo::RepoError;
 use store::repo::score_backfill::{self as backfills};
 
@@ -275,41 +276,65 @@ struct StaffPage {
     layout: Layout,
     pending: bool,
     lines: Vec<Line>,
+    prev: Option<String>,
+    next: Option<String>,
+    /// 导出 of the list shown.
+    export: String,
     message: Option<String>,
     error: Option<String>,
 }
 
-/// `?status=done` for 已处理, and `?done=` after a decision.
+/// `?status=done` for 已处理, `?done=` after a decision, and the page's cursor.
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
     done: Option<String>,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    before: String,
+}
+
+/// The list's filter as link parameters.
+fn filter_pairs(pending: bool) -> [(&'static str, String); 1] {
+    [("status", if pending { "" } else { "done" }.to_owned())]
+}
+
+/// A request as the list (and its export) shows it, the ID number masked.
+async fn staff_line(
+    state: &AppState,
+    r: &backfill::Model,
+    names: &std::collections::HashMap<String, String>,
+) -> Result<Line, AppError> {
+    let c = store::repo::candidate::get(&state.db, r.candidate_id).await?;
+    Ok(Line {
+        name: c.name,
+        admission_no: c.admission_no,
+        id_card_masked: util::mask_id(&c.id_card_no),
+        ..line(r, names)
+    })
 }
 
 async fn render_staff(
     state: &AppState,
     me: &CurrentStaff,
     pending: bool,
+    at: PageAt,
     message: Option<String>,
     error: Option<String>,
 ) -> Result<String, AppError> {
     let names = store::repo::reference::course_names(&state.db).await?;
-    let mut lines = Vec::new();
-    for r in backfills::queue(&state.db, me.org.id, pending)
-        .await?
-        .iter()
-        .take(200)
-    {
-        let c = store::repo::candidate::get(&state.db, r.candidate_id).await?;
-        lines.push(Line {
-            name: c.name,
-            admission_no: c.admission_no,
-            id_card_masked: util::mask_id(&c.id_card_no),
-            ..line(r, &names)
-        });
+    let page =
+        backfills::queue_page(&state.db, me.org.id, pending, at, crate::paging::PER_PAGE).await?;
+    let mut lines = Vec::with_capacity(page.rows.len());
+    for r in &page.rows {
+        lines.push(staff_line(state, r, &names).await?);
     }
+    let pairs = filter_pairs(pending);
+    let (prev, next) = crate::paging::links("/staff/backfills", &pairs, page.prev, page.next);
+    let export = crate::paging::link("/staff/backfills/export.xlsx", &pairs, PageAt::First);
     Ok(StaffPage {
         layout: Layout::staff(
             "成绩补录审核",
@@ -320,10 +345,78 @@ async fn render_staff(
         ),
         pending,
         lines,
+        prev,
+        next,
+        export,
         message,
         error,
     }
     .render()?)
+}
+
+/// GET /staff/backfills/export.xlsx (导出): 待审核 or 已处理 as the list shows it, every page,
+/// under the list's role check.
+pub async fn staff_export(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, AppError> {
+    use tabular::export::{Cell, XlsxExport};
+    me.require_read()?;
+    let pending = q.status.as_deref() != Some("done");
+    let names = store::repo::reference::course_names(&state.db).await?;
+    let mut x = XlsxExport::new(
+        "成绩补录审核",
+        &[
+            "姓名",
+            "准考证号",
+            "身份证号",
+            "课程",
+            "补录依据",
+            "成绩",
+            "取得日期",
+            "编号",
+            "提交时间",
+            "状态",
+            "审核意见",
+        ],
+    )?;
+    let snapshot = crate::export::snapshot(&state.db).await?;
+    let mut at = PageAt::First;
+    loop {
+        let page =
+            backfills::queue_page(&snapshot, me.org.id, pending, at, crate::export::CHUNK).await?;
+        for r in &page.rows {
+            let l = staff_line(&state, r, &names).await?;
+            x.push(&[
+                Cell::Text(&l.name),
+                Cell::Text(&l.admission_no),
+                Cell::Text(&l.id_card_masked),
+                Cell::Text(&l.course),
+                Cell::Text(&l.source),
+                Cell::Text(&l.score),
+                Cell::Text(&l.obtained_on),
+                Cell::Text(&l.document_no),
+                Cell::Text(&l.created_at),
+                Cell::Text(l.status_label),
+                Cell::Text(&l.reason),
+            ])?;
+        }
+        match page.next {
+            Some(c) => at = PageAt::After(c),
+            None => break,
+        }
+    }
+    let name = format!(
+        "成绩补录{}-{}.xlsx",
+        if pending {
+            "（待审核）"
+        } else {
+            "（已处理）"
+        },
+        domain::calendar::beijing_date(state.now()).format("%Y%m%d")
+    );
+    crate::export::download(x, &name).await
 }
 
 /// GET /staff/backfills (待审核 by default, `?status=done` for 已处理)
@@ -342,7 +435,15 @@ pub async fn staff_page(
         }
     });
     Ok(Html(
-        render_staff(&state, &me, pending, message, None).await?,
+        render_staff(
+            &state,
+            &me,
+            pending,
+            PageAt::from_query(&q.after, &q.before),
+            message,
+            None,
+        )
+        .await?,
     ))
 }
 
@@ -387,7 +488,7 @@ pub async fn decide(
             let Some(m) = e.refusal() else {
                 return Err(e);
             };
-            let html = render_staff(&state, &me, true, None, Some(m)).await?;
+            let html = render_staff(&state, &me, true, PageAt::First, None, Some(m)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
         }
     }

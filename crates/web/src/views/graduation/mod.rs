@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
             get(backfill::candidate_scan),
         )
         .route("/staff/backfills", get(backfill::staff_page))
+        .route("/staff/backfills/export.xlsx", get(backfill::staff_export))
         .route("/staff/backfills/{id}/decide", post(backfill::decide))
         .route("/staff/backfills/{id}/scan", get(backfill::staff_scan))
         .route(
@@ -168,6 +169,10 @@ pub fn router() -> Router<AppState> {
         .route("/candidate/inbox", get(application::inbox_page))
         .route("/candidate/inbox/read", post(application::inbox_read))
         .route("/staff/corrections", get(record_correction::staff_page))
+        .route(
+            "/staff/corrections/export.xlsx",
+            get(record_correction::staff_export),
+        )
         .route(
             "/staff/corrections/{id}/approve",
             post(record_correction::approve),
