@@ -107,8 +107,13 @@ async fn set_rule(app: &TestApp, c: &reqwest::Client, code: &str) -> (u16, Strin
     (status, String::from_utf8(body).unwrap())
 }
 
+/// The data file's lines, each as its fields.
+type Rows = Vec<Vec<String>>;
+/// The photos: (name in the zip, bytes).
+type Photos = Vec<(String, Vec<u8>)>;
+
 /// The zip's data file as rows of fields, and its photos by name.
-fn open_package(bytes: &[u8]) -> (Vec<Vec<String>>, Vec<(String, Vec<u8>)>) {
+fn open_package(bytes: &[u8]) -> (Rows, Photos) {
     let mut z = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
     let mut rows = Vec::new();
     let mut photos = Vec::new();
