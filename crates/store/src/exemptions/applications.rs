@@ -14,7 +14,11 @@ use sea_orm::{
 use crate::entity::{candidate, exemption, exemption_application as app, organisation};
 use crate::keyset;
 use crate::repo::audit::{self, Actor};
+use crate::repo::inbox::{self, Recipient};
 use crate::repo::{RepoError, org, reference};
+
+/// Where the candidate follows an application: the 免考申请 page.
+const PAGE: &str = "/candidate/exemptions";
 
 /// Waiting for the district agency.
 pub const PENDING: &str = "pending";
@@ -186,6 +190,20 @@ pub async fn file(
             saved.course_code, saved.basis, saved.scan_sha256
         ),
         ip,
+    )
+    .await?;
+    inbox::send(
+        &txn,
+        Recipient::Candidate(new.candidate.id),
+        &format!("免考申请已提交（{}）", saved.course_code),
+        &format!(
+            "你于 {}（北京时间）申请课程{}免考，等待{}审核。审核结果会发到收件箱。",
+            domain::calendar::beijing_minute(now),
+            saved.course_code,
+            handler.name
+        ),
+        Some(PAGE),
+        now,
     )
     .await?;
     txn.commit().await?;
@@ -370,6 +388,33 @@ pub async fn decide(
         ("exemption_application", Some(a.id)),
         &format!("{} {}", a.course_code, reason),
         ip,
+    )
+    .await?;
+    let (title, body) = if decision == Decision::Approve {
+        (
+            format!("免考申请已通过（{}）", a.course_code),
+            format!(
+                "你申请的课程{}免考已通过审核，免考成绩已记入考籍，申请毕业时无需再上传免考材料。",
+                a.course_code
+            ),
+        )
+    } else {
+        (
+            format!("免考申请未通过（{}）", a.course_code),
+            format!(
+                "你申请的课程{}免考未通过审核。原因：{}。可按原因准备材料后重新申请。",
+                a.course_code,
+                domain::clause(reason)
+            ),
+        )
+    };
+    inbox::send(
+        &txn,
+        Recipient::Candidate(a.candidate_id),
+        &title,
+        &body,
+        Some(PAGE),
+        now,
     )
     .await?;
     let saved = app::Entity::find_by_id(a.id)

@@ -344,11 +344,24 @@ async fn an_online_exemption_is_decided_by_the_candidates_district_and_counts_on
             ex::of_candidate(db, cand.id).await.unwrap()[0].status,
             ex::PENDING
         );
-        let (status, page) = decide(&app, &reviewer, first.id, "reject", "证书扫描件不清晰").await;
+        let (status, page) =
+            decide(&app, &reviewer, first.id, "reject", "证书扫描件不清晰。").await;
         assert_eq!(status, 303, "{}: {page}", b.name());
         let (_, page) = app.get_text(&c, "/candidate/exemptions").await;
         assert!(page.contains("未通过"), "{}", b.name());
         assert!(page.contains("证书扫描件不清晰"), "{}", b.name());
+        let (_, inbox) = app.get_text(&c, "/candidate/inbox").await;
+        assert!(
+            inbox.contains(&format!("免考申请已提交（{course}）")),
+            "{}: filing reaches the inbox: {inbox}",
+            b.name()
+        );
+        assert!(
+            inbox.contains(&format!("免考申请未通过（{course}）"))
+                && inbox.contains("原因：证书扫描件不清晰。可按原因"),
+            "{}: the decision and its reason, one full stop: {inbox}",
+            b.name()
+        );
 
         // Applied again and approved: an online exemption that condition a counts.
         let (status, page) = apply_online(&app, &c, course, "国家开放大学专科毕业证书").await;
@@ -357,6 +370,12 @@ async fn an_online_exemption_is_decided_by_the_candidates_district_and_counts_on
         assert_ne!(second.id, first.id);
         let (status, page) = decide(&app, &reviewer, second.id, "approve", "").await;
         assert_eq!(status, 303, "{}: {page}", b.name());
+        let (_, inbox) = app.get_text(&c, "/candidate/inbox").await;
+        assert!(
+            inbox.contains(&format!("免考申请已通过（{course}）")),
+            "{}: {inbox}",
+            b.name()
+        );
         let e = exemption::Entity::find()
             .filter(exemption::Column::CandidateId.eq(cand.id))
             .filter(exemption::Column::CourseCode.eq(course))
