@@ -157,6 +157,39 @@ pub async fn queue<C: ConnectionTrait>(
     conn: &C,
     org: &organisation::Model,
 ) -> Result<Vec<app::Model>, RepoError> {
+    Ok(app::Entity::find()
+        .filter(waiting_at(org))
+        .order_by_asc(app::Column::UpdatedAt)
+        .order_by_asc(app::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// One page of [`queue`], longest waiting first (by the time the application last changed,
+/// then id), read by key from `at`: no cap, however many wait.
+pub async fn queue_page<C: ConnectionTrait>(
+    conn: &C,
+    org: &organisation::Model,
+    at: crate::keyset::PageAt,
+    per_page: u64,
+) -> Result<crate::keyset::Page<app::Model>, RepoError> {
+    let order = crate::keyset::Order {
+        key: Some(app::Column::UpdatedAt),
+        id: app::Column::Id,
+        descending: false,
+    };
+    let q = app::Entity::find().filter(waiting_at(org));
+    Ok(
+        crate::keyset::fetch(conn, q, &order, at, per_page, |a: &app::Model| {
+            crate::keyset::Cursor::new(a.updated_at, a.id)
+        })
+        .await?,
+    )
+}
+
+/// What waits for `org`: originals to check there, and at the provincial office the final
+/// review of its province's candidates.
+fn waiting_at(org: &organisation::Model) -> Condition {
     let mut cond = Condition::any().add(
         Condition::all()
             .add(app::Column::PriorCheck.eq(PRIOR_AWAITING_ORIGINALS))
@@ -175,11 +208,7 @@ pub async fn queue<C: ConnectionTrait>(
                 .add(app::Column::CandidateId.in_subquery(of_province)),
         );
     }
-    Ok(app::Entity::find()
-        .filter(cond)
-        .order_by_asc(app::Column::UpdatedAt)
-        .all(conn)
-        .await?)
+    cond
 }
 
 fn staff_actor(staff_id: i64) -> Actor {

@@ -797,3 +797,49 @@ async fn page_has_export(app: &TestApp, admin: &reqwest::Client) -> bool {
     let (_, page) = app.get_text(admin, "/staff/audit").await;
     page.contains("/staff/audit/export.xlsx")
 }
+
+#[tokio::test]
+async fn the_prior_review_queue_has_no_cap_and_pages_by_key() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, Set};
+    use store::graduation::application as apps;
+    for b in store::testkit::app_backends() {
+        let app = common::spawn_app_with(&b, |_| {}).await;
+        let db = &app.db.db;
+        let a = crate::reviews::submitted(&app, accounts::CQ_ELIGIBLE_ASSOCIATE).await;
+        let template = app.candidate(accounts::CQ_ELIGIBLE_ASSOCIATE).await;
+        let university = app.org_of(accounts::STAFF_CQ_UNIVERSITY).await;
+        // Two pages and one more wait for the university to check originals; the old page
+        // stopped at 100 rows.
+        let n = 2 * web::paging::PER_PAGE as usize + 1;
+        let mut ids = Vec::new();
+        for c in candidates_like(&app, &template, "77", n).await {
+            let am: store::entity::graduation_application::ActiveModel = a.clone().into();
+            let mut am = am.reset_all();
+            am.id = NotSet;
+            am.candidate_id = Set(c.id);
+            am.prior_check = Set(apps::PRIOR_AWAITING_ORIGINALS.to_owned());
+            am.prior_originals_org_id = Set(Some(university.id));
+            ids.push(am.insert(db).await.unwrap().id);
+        }
+        let me = app
+            .with_user(User::Staff(accounts::STAFF_CQ_UNIVERSITY))
+            .await;
+        let (seen, last) = walk_next(
+            &app,
+            &me,
+            "/staff/prior-reviews",
+            "prior",
+            async |_: &[i64]| {},
+        )
+        .await;
+        each_once(&seen, &ids, b.name());
+        let back = walk_prev(&app, &me, &last, "prior").await;
+        assert_eq!(back, seen, "{}: the same order walking back", b.name());
+        // Another organisation's reviewer sees none of them.
+        let other = app
+            .with_user(User::Staff(accounts::STAFF_CQ_BACHELOR_UNIVERSITY))
+            .await;
+        let (_, page) = app.get_text(&other, "/staff/prior-reviews").await;
+        assert!(page_rows(&page, "prior").0.is_empty(), "{}", b.name());
+    }
+}

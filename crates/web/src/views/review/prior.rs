@@ -47,26 +47,34 @@ struct Page {
     rows: Vec<Row>,
     message: Option<String>,
     error: Option<String>,
+    /// 上一页 / 下一页 links, by key.
+    prev: Option<String>,
+    next: Option<String>,
 }
 
-/// `?done=` after an action.
+/// `?done=` after an action, and the page's cursor.
 #[derive(Deserialize, Default)]
 pub struct DoneQuery {
     #[serde(default)]
     done: Option<String>,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    before: String,
 }
+
+const PATH: &str = "/staff/prior-reviews";
 
 async fn render(
     state: &AppState,
     me: &CurrentStaff,
     message: Option<String>,
     error: Option<String>,
+    at: store::keyset::PageAt,
 ) -> Result<String, AppError> {
-    let queue: Vec<_> = prior_review::queue(&state.db, &me.org)
-        .await?
-        .into_iter()
-        .take(100)
-        .collect();
+    let page = prior_review::queue_page(&state.db, &me.org, at, crate::paging::PER_PAGE).await?;
+    let (prev, next) = crate::paging::links(PATH, &[], page.prev, page.next);
+    let queue = page.rows;
     // Candidates and files of the whole page in two queries, not two per row.
     let mut people = store::repo::candidate::by_ids(
         &state.db,
@@ -125,16 +133,12 @@ async fn render(
         });
     }
     Ok(Page {
-        layout: Layout::staff(
-            "前置学历审核",
-            who(me),
-            &me.ctx,
-            "/staff/prior-reviews",
-            &me.roles,
-        ),
+        layout: Layout::staff("前置学历审核", who(me), &me.ctx, PATH, &me.roles),
         rows,
         message,
         error,
+        prev,
+        next,
     }
     .render()?)
 }
@@ -156,7 +160,8 @@ pub async fn page(
         }
         .to_owned()
     });
-    Ok(Html(render(&state, &me, message, None).await?))
+    let at = store::keyset::PageAt::from_query(&q.after, &q.before);
+    Ok(Html(render(&state, &me, message, None, at).await?))
 }
 
 async fn outcome<T>(
@@ -169,7 +174,7 @@ async fn outcome<T>(
         Ok(_) => Ok(Redirect::to(&format!("/staff/prior-reviews?done={done}")).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => Ok((
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            Html(render(state, me, None, e.refusal()).await?),
+            Html(render(state, me, None, e.refusal(), store::keyset::PageAt::First).await?),
         )
             .into_response()),
         Err(e) => Err(e),
