@@ -13,6 +13,7 @@ pub mod audit;
 pub mod backfill;
 pub mod credentials;
 pub mod degree;
+pub mod exemptions;
 pub mod extract;
 pub mod grad_batches;
 pub mod grad_stats;
@@ -157,6 +158,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(grad_stats::stats))
         .routes(routes!(announcements::list))
         .routes(routes!(announcements::save))
+        .routes(routes!(exemptions::list, exemptions::file))
+        .routes(routes!(exemptions::queue))
+        .routes(routes!(exemptions::decide))
         .routes(routes!(language::list))
         .routes(routes!(language::withdraw))
         .routes(routes!(language::review))

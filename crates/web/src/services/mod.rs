@@ -7,6 +7,7 @@ pub mod archive;
 pub mod backfill;
 pub mod corrections;
 pub mod degree;
+pub mod exemptions;
 pub mod files;
 pub mod grad_batches;
 pub mod grad_stats;

@@ -424,3 +424,130 @@ async fn an_online_exemption_is_decided_by_the_candidates_district_and_counts_on
         );
     }
 }
+
+#[tokio::test]
+async fn the_api_files_pages_and_decides_exemption_applications_like_the_pages() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let no = accounts::YN_BACKFILL_NEEDED;
+        let course = accounts::YN_BACKFILL_COURSE;
+        let c = app.with_user(User::Candidate(no)).await;
+        let token = crate::common::api_token(&app, &c).await;
+        let upload = |basis: &str| {
+            Form::new()
+                .text("course_code", course.to_owned())
+                .text("basis", basis.to_owned())
+                .part(
+                    "file",
+                    Part::bytes(scan())
+                        .file_name("毕业证书.jpg")
+                        .mime_str("image/jpeg")
+                        .unwrap(),
+                )
+        };
+        // A blank ground is refused with the page's message, and nothing is filed.
+        let (status, body) = crate::common::api_send(
+            c.post(app.url("/api/v1/exemptions")).multipart(upload(" ")),
+            &token,
+        )
+        .await;
+        assert_eq!(status, 422, "{}: {body}", b.name());
+        assert!(body.to_string().contains("免考依据不能为空"), "{body}");
+        // Without the token nothing is filed either.
+        let r = c
+            .post(app.url("/api/v1/exemptions"))
+            .multipart(upload("国家开放大学专科毕业证书"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403);
+        let (status, listed) =
+            crate::common::api_send(c.get(app.url("/api/v1/exemptions")), &token).await;
+        assert_eq!(status, 200);
+        assert_eq!(listed.as_array().unwrap().len(), 0, "{}", b.name());
+
+        let (status, filed) = crate::common::api_send(
+            c.post(app.url("/api/v1/exemptions"))
+                .multipart(upload("国家开放大学专科毕业证书")),
+            &token,
+        )
+        .await;
+        assert_eq!(status, 201, "{}: {filed}", b.name());
+        assert_eq!(filed["status"], "pending");
+        let id = filed["id"].as_i64().unwrap();
+
+        // The agency's queue lists it with the ID number masked; the decision needs a reason
+        // to refuse, and a second decision changes nothing.
+        let reviewer = app
+            .with_user(User::Staff(accounts::STAFF_YN_PREFECTURE))
+            .await;
+        let staff_token = crate::common::api_token(&app, &reviewer).await;
+        let (status, queue) = crate::common::api_send(
+            reviewer.get(app.url("/api/v1/exemptions/queue")),
+            &staff_token,
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {queue}", b.name());
+        let item = queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap();
+        assert_eq!(item["admission_no"], no);
+        assert!(item["id_card_masked"].as_str().unwrap().contains('*'));
+        let (status, bad) = crate::common::api_send(
+            reviewer.get(app.url("/api/v1/exemptions/queue?after=x")),
+            &staff_token,
+        )
+        .await;
+        assert_eq!(status, 422, "{bad}");
+        let decision = app.url(&format!("/api/v1/exemptions/{id}/decision"));
+        let (status, body) = crate::common::api_send(
+            reviewer
+                .post(&decision)
+                .json(&serde_json::json!({"decision": "reject", "reason": " "})),
+            &staff_token,
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.to_string().contains("不通过时须填写原因"));
+        let (status, body) = crate::common::api_send(
+            reviewer
+                .post(&decision)
+                .json(&serde_json::json!({"decision": "approve"})),
+            &staff_token,
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        assert_eq!(body["status"], "approved");
+        let (status, _) = crate::common::api_send(
+            reviewer
+                .post(&decision)
+                .json(&serde_json::json!({"decision": "approve"})),
+            &staff_token,
+        )
+        .await;
+        assert_eq!(status, 409, "{}: decided once", b.name());
+
+        // Another district's reviewer does not reach it; a candidate has no queue.
+        let other = app
+            .with_user(User::Staff(accounts::STAFF_CQ_DISTRICT))
+            .await;
+        let other_token = crate::common::api_token(&app, &other).await;
+        let (status, _) = crate::common::api_send(
+            other
+                .post(&decision)
+                .json(&serde_json::json!({"decision": "approve"})),
+            &other_token,
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (status, _) =
+            crate::common::api_send(c.get(app.url("/api/v1/exemptions/queue")), &token).await;
+        assert_eq!(status, 403);
+        let (_, listed) =
+            crate::common::api_send(c.get(app.url("/api/v1/exemptions")), &token).await;
+        assert_eq!(listed[0]["status"], "approved", "{}", b.name());
+    }
+}

@@ -15,6 +15,7 @@ use store::keyset::PageAt;
 use store::repo::RepoError;
 
 use crate::error::AppError;
+use crate::services::exemptions as service;
 use crate::session::{CurrentCandidate, CurrentStaff};
 use crate::upload::{CheckedMultipart, read_upload};
 use crate::views::Layout;
@@ -85,15 +86,6 @@ struct CandidatePage {
     scan_max_label: String,
 }
 
-/// The scan limit of the candidate's province: the office's setting, else its definition's.
-async fn scan_max(state: &AppState, province: &str) -> Result<usize, AppError> {
-    let Some(p) = domain::Province::from_code(province) else {
-        return Err(RepoError::Invalid(format!("省份“{province}”没有定义")).into());
-    };
-    let s = store::repo::province_settings::get(&state.db, p.code()).await?;
-    Ok(s.scan_max_bytes.unwrap_or(p.form().scan_max_bytes))
-}
-
 async fn render_candidate(
     state: &AppState,
     me: &CurrentCandidate,
@@ -112,7 +104,7 @@ async fn render_candidate(
         .into_iter()
         .map(|c| (c.code.clone(), format!("{} {}", c.code, c.name)))
         .collect();
-    let max = scan_max(state, &me.model.province).await?;
+    let max = service::scan_max(state, &me.model.province).await?;
     Ok(CandidatePage {
         layout: Layout::candidate("免考申请", &me.model.name, &me.ctx, "/candidate/exemptions"),
         courses,
@@ -171,94 +163,13 @@ pub async fn candidate_submit(
         course_code: field("course_code").trim().to_owned(),
         basis: field("basis"),
     };
-    let errors = match apply(&state, &me, &form, upload.file).await {
-        Ok(()) => return Ok(Redirect::to("/candidate/exemptions?submitted=1").into_response()),
+    let errors = match service::file(&state, &me, &form.course_code, &form.basis, upload.file).await
+    {
+        Ok(_) => return Ok(Redirect::to("/candidate/exemptions?submitted=1").into_response()),
         Err(errors) => errors,
     };
     let html = render_candidate(&state, &me, form, errors?, false).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
-}
-
-/// Checks and files one application; `Err(Ok(messages))` lists every refusal.
-async fn apply(
-    state: &AppState,
-    me: &CurrentCandidate,
-    form: &ApplyForm,
-    file: Option<crate::upload::Upload>,
-) -> Result<(), Result<Vec<String>, AppError>> {
-    let mut errors = Vec::new();
-    if let Err(RepoError::Invalid(m) | RepoError::Conflict(m)) =
-        ex::check(&state.db, &me.model, &form.course_code).await
-    {
-        errors.push(m);
-    }
-    let basis = store::exemptions::validate_basis(&form.basis)
-        .map_err(|m| errors.push(m))
-        .ok();
-    let max = scan_max(state, &me.model.province).await.map_err(Err)?;
-    let proof = match file {
-        None => {
-            errors.push("请选择免考证明材料扫描件（jpg、png 或 pdf）".to_owned());
-            None
-        }
-        Some(up) if up.total == 0 => {
-            errors.push("请选择免考证明材料扫描件（jpg、png 或 pdf）".to_owned());
-            None
-        }
-        Some(up) if up.total > max || up.total > up.bytes.len() => {
-            errors.push(format!(
-                "扫描件大小为 {} 字节，超过上限 {} 字节（{}K），请压缩后重新上传",
-                crate::upload::grouped(up.total),
-                crate::upload::grouped(max),
-                max / 1024
-            ));
-            None
-        }
-        Some(up) => match domain::files::check_proof(&up.name, &up.bytes, up.total) {
-            Ok(clean) => Some((clean, up.name)),
-            Err(e) => {
-                errors.push(e.0);
-                None
-            }
-        },
-    };
-    let (Some(basis), Some((clean, name)), true) = (basis, proof, errors.is_empty()) else {
-        return Err(Ok(errors));
-    };
-    let content_type = clean.format.content_type();
-    let stored = state
-        .objects
-        .put(
-            &format!("exemptions/{}", me.model.id),
-            clean.format.ext(),
-            clean.bytes,
-        )
-        .await
-        .map_err(|e| Err(AppError::Internal(e.into())))?;
-    let filed = ex::file(
-        &state.db,
-        ex::NewApplication {
-            candidate: &me.model,
-            course_code: &form.course_code,
-            basis: &basis,
-            scan: &stored,
-            scan_name: &name,
-            scan_type: content_type,
-        },
-        state.now(),
-        Some(me.ctx.ip.as_str()),
-    )
-    .await;
-    match filed {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            crate::services::files::discard(state, &stored.key).await;
-            match e {
-                RepoError::Invalid(m) | RepoError::Conflict(m) => Err(Ok(vec![m])),
-                other => Err(Err(other.into())),
-            }
-        }
-    }
 }
 
 async fn scan_response(state: &AppState, a: &ex_app::Model) -> Result<Response, AppError> {
