@@ -835,6 +835,17 @@ async fn the_prior_review_queue_has_no_cap_and_pages_by_key() {
         each_once(&seen, &ids, b.name());
         let back = walk_prev(&app, &me, &last, "prior").await;
         assert_eq!(back, seen, "{}: the same order walking back", b.name());
+        // 导出: every waiting application, in the list's order, ID numbers masked.
+        let (headers, rows) = workbook(&app, &me, "/staff/prior-reviews/export.xlsx").await;
+        assert_eq!(headers[0], "准考证号");
+        assert_eq!(rows.len(), n, "{}", b.name());
+        assert!(
+            rows.iter()
+                .all(|r| r[0].starts_with("77") && r[2].contains('*'))
+        );
+        let mut exported: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        exported.dedup();
+        assert_eq!(exported.len(), n, "each once");
         // Another organisation's reviewer sees none of them.
         let other = app
             .with_user(User::Staff(accounts::STAFF_CQ_BACHELOR_UNIVERSITY))

@@ -84,6 +84,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         // 毕业审核, reviewer side (its JSON counterparts are in `api::router`).
         .route("/staff/prior-reviews", get(prior::page))
+        .route("/staff/prior-reviews/export.xlsx", get(prior::export))
         .route(
             "/staff/prior-reviews/{id}/stamped",
             post(prior::upload_stamped),
