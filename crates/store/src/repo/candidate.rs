@@ -225,6 +225,33 @@ pub async fn list_in_scope<C: ConnectionTrait>(
     Ok((rows, total))
 }
 
+/// Up to `limit` candidates of the organisation's scope under the list's search, in the list's
+/// order (准考证号, which is unique), after `after` (the last 准考证号 read): what an export reads
+/// chunk by chunk, each chunk as cheap as the first however far into a province it is.
+pub async fn chunk_in_scope<C: ConnectionTrait>(
+    conn: &C,
+    org: &organisation::Model,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<candidate::Model>, RepoError> {
+    let mut q = candidate::Entity::find().filter(scope_condition(org));
+    if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        q = q.filter(
+            Condition::any()
+                .add(candidate::Column::AdmissionNo.starts_with(s))
+                .add(candidate::Column::Name.starts_with(s)),
+        );
+    }
+    if let Some(last) = after {
+        q = q.filter(candidate::Column::AdmissionNo.gt(last));
+    }
+    Ok(q.order_by_asc(candidate::Column::AdmissionNo)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
 /// A candidate, only if it lies in the organisation's scope.
 pub async fn get_in_scope<C: ConnectionTrait>(
     conn: &C,

@@ -854,3 +854,37 @@ async fn the_prior_review_queue_has_no_cap_and_pages_by_key() {
         assert!(page_rows(&page, "prior").0.is_empty(), "{}", b.name());
     }
 }
+
+#[tokio::test]
+async fn the_candidate_list_exports_every_candidate_its_search_shows_across_chunks() {
+    for b in store::testkit::app_backends() {
+        let app = common::spawn_app_with(&b, |_| {}).await;
+        let template = app.candidate(accounts::CQ_ELIGIBLE_ASSOCIATE).await;
+        // One more than an export reads at once, so the second chunk starts after the first.
+        let n = web::export::CHUNK as usize + 1;
+        let made = candidates_like(&app, &template, "66", n).await;
+        let me = app
+            .with_user(User::Staff(accounts::STAFF_CQ_DISTRICT))
+            .await;
+        let (_, page) = app.get_text(&me, "/staff/candidates?q=66").await;
+        assert!(page.contains(&format!("共 {n} 人")), "{}", b.name());
+        assert!(
+            page.contains("href=\"/staff/candidates/export.xlsx?q=66\""),
+            "{page}"
+        );
+        let (headers, rows) = workbook(&app, &me, "/staff/candidates/export.xlsx?q=66").await;
+        assert_eq!(headers[0], "准考证号");
+        assert_eq!(rows.len(), n, "{}: every row once", b.name());
+        let mut expected: Vec<String> = made.iter().map(|c| c.admission_no.clone()).collect();
+        expected.sort();
+        let got: Vec<String> = rows.iter().map(|r| r[0].clone()).collect();
+        assert_eq!(got, expected, "in the list's order, none twice");
+        assert!(rows.iter().all(|r| r[2].contains('*')), "ID numbers masked");
+        // Outside the district's scope the same search finds nobody.
+        let other = app
+            .with_user(User::Staff(accounts::STAFF_YN_PREFECTURE))
+            .await;
+        let (_, rows) = workbook(&app, &other, "/staff/candidates/export.xlsx?q=66").await;
+        assert!(rows.is_empty(), "{}", b.name());
+    }
+}

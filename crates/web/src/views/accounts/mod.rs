@@ -67,6 +67,10 @@ pub fn router(import_limit: usize) -> Router<AppState> {
         .route("/staff/audit", get(audit_log::page))
         .route("/staff/audit/export.xlsx", get(audit_log::export))
         .route("/staff/candidates", get(staff::candidates))
+        .route(
+            "/staff/candidates/export.xlsx",
+            get(staff::candidates_export),
+        )
         .route("/staff/candidates/{id}", get(staff::candidate_detail))
         .route(
             "/staff/candidates/{id}/reset-password",
