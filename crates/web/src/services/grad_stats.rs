@@ -45,6 +45,18 @@ pub async fn of_batch(
     me: &CurrentStaff,
     id: i64,
 ) -> Result<(batch::Model, BatchStats), AppError> {
+    let b = batch_of(state, me, id).await?;
+    let s = stats::of_batch(&state.db, b.id).await?;
+    Ok((b, s))
+}
+
+/// The graduation batch `id`, for a reader of the office that owns it (the same refusals as
+/// [`of_batch`]), without counting anything.
+pub async fn batch_of(
+    state: &AppState,
+    me: &CurrentStaff,
+    id: i64,
+) -> Result<batch::Model, AppError> {
     let p = require_office_reader(me)?;
     let b = batch::Entity::find_by_id(id)
         .one(&state.db)
@@ -64,6 +76,5 @@ pub async fn of_batch(
             me.org.name
         )));
     }
-    let s = stats::of_batch(&state.db, b.id).await?;
-    Ok((b, s))
+    Ok(b)
 }

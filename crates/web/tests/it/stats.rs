@@ -509,3 +509,51 @@ async fn a_batch_without_applications_shows_zeros() {
         assert_eq!(r.status(), 404);
     }
 }
+
+#[tokio::test]
+async fn the_applications_of_a_batch_export_one_row_each_with_where_they_stand() {
+    for b in app_backends() {
+        let app = common::spawn_app(&b).await;
+        let a = crate::payments::submitted(&app).await;
+        let cand = app.candidate(accounts::CQ_ELIGIBLE_ASSOCIATE).await;
+        let admin = app
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
+            .await;
+        let path = format!("/staff/batches/{}/applications.xlsx", a.batch_id);
+        let (_, page) = app
+            .get_text(&admin, &format!("/staff/batches/{}/stats", a.batch_id))
+            .await;
+        assert!(page.contains(&format!("href=\"{path}\"")), "{}", b.name());
+        let (headers, rows) = crate::exports::workbook(&app, &admin, &path).await;
+        assert_eq!(headers[0], "准考证号");
+        let total = sea_orm::PaginatorTrait::count(
+            sea_orm::QueryFilter::filter(
+                <app_entity::Entity as sea_orm::EntityTrait>::find(),
+                sea_orm::ColumnTrait::eq(&app_entity::Column::BatchId, a.batch_id),
+            ),
+            &app.db.db,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            rows.len() as u64,
+            total,
+            "{}: every application once",
+            b.name()
+        );
+        let mine = rows.iter().find(|r| r[0] == cand.admission_no).unwrap();
+        assert!(mine[2].contains('*'), "ID number masked: {mine:?}");
+        assert_eq!(mine[5], "审核中");
+        assert_eq!(mine[6], "主考学校初审");
+        assert_eq!(mine[7], "重庆师范大学");
+        // Not for a university, nor for another province's office.
+        for who in [
+            accounts::STAFF_CQ_UNIVERSITY,
+            accounts::STAFF_YN_OFFICE_ADMIN,
+        ] {
+            let s = app.with_user(User::Staff(who)).await;
+            let r = s.get(app.url(&path)).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 403, "{}: {who}", b.name());
+        }
+    }
+}

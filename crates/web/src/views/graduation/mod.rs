@@ -33,6 +33,10 @@ pub fn router() -> Router<AppState> {
         .route("/staff/batches/{id}/stats", get(stats::show))
         .route("/staff/batches/{id}/stats.xlsx", get(stats::export))
         .route(
+            "/staff/batches/{id}/applications.xlsx",
+            get(stats::applications_export),
+        )
+        .route(
             "/staff/batches/{id}/xuexin-package",
             post(registration::download),
         )
