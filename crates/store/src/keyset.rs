@@ -42,12 +42,19 @@ impl Cursor {
         format!("{nanos}_{}", self.id)
     }
 
-    /// Reads [`Cursor::encode`]'s form; `None` for anything else.
+    /// Reads [`Cursor::encode`]'s form; `None` for anything else. Numbers beyond what a time or
+    /// an id can hold are taken as the nearest that can: such a cursor was not made by us, and
+    /// the nearest position is as good an answer as any (the API documents the form as up to 19
+    /// digits each, and every value of that form is read).
     pub fn decode(s: &str) -> Option<Cursor> {
         let (nanos, id) = s.trim().split_once('_')?;
+        let nanos: i128 = nanos.parse().ok()?;
+        let id: i128 = id.parse().ok()?;
+        let nanos = i64::try_from(nanos.clamp(i128::from(i64::MIN), i128::from(i64::MAX))).ok()?;
+        let id = i64::try_from(id.clamp(0, i128::from(i64::MAX))).ok()?;
         Some(Cursor {
-            at: DateTime::from_timestamp_nanos(nanos.parse().ok()?),
-            id: id.parse().ok()?,
+            at: DateTime::from_timestamp_nanos(nanos),
+            id,
         })
     }
 }
@@ -188,6 +195,19 @@ mod tests {
         );
         assert_eq!(Cursor::decode(&c.encode()), Some(c));
         assert_eq!(Cursor::decode("x_1"), None);
+        assert_eq!(Cursor::decode("530--739410_728"), None);
+        // Every cursor of the documented form is read: past the limits, the nearest place.
+        assert_eq!(
+            Cursor::decode("9999999999999999999_9999999999999999999"),
+            Some(Cursor::new(
+                DateTime::from_timestamp_nanos(i64::MAX),
+                i64::MAX
+            ))
+        );
+        assert_eq!(
+            Cursor::decode("-9999999999999999999_0"),
+            Some(Cursor::new(DateTime::from_timestamp_nanos(i64::MIN), 0))
+        );
         assert_eq!(PageAt::from_query("", ""), PageAt::First);
         assert_eq!(PageAt::from_query("", &c.encode()), PageAt::Before(c));
     }

@@ -141,12 +141,15 @@ pub async fn file(
 pub struct ExemptionQueueQuery {
     /// pending（默认）待审核；done 已处理。
     #[serde(default)]
+    #[param(pattern = r"^(pending|done)$")]
     pub status: Option<String>,
     /// 下一页：上一页响应中的 next。
     #[serde(default)]
+    #[param(pattern = r"^-?[0-9]{1,19}_[0-9]{1,19}$")]
     pub after: Option<String>,
     /// 上一页：上一页响应中的 prev。
     #[serde(default)]
+    #[param(pattern = r"^-?[0-9]{1,19}_[0-9]{1,19}$")]
     pub before: Option<String>,
 }
 

@@ -43,10 +43,10 @@ pub struct ReviewsQuery {
     #[param(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub q: Option<String>,
     /// 下一页：上一次响应的 next；省略时从第一份起。每页 20 份。
-    #[param(pattern = r"^[0-9-]+_[0-9]+$")]
+    #[param(pattern = r"^-?[0-9]{1,19}_[0-9]{1,19}$")]
     pub after: Option<String>,
     /// 上一页：上一次响应的 prev（与 after 同时给出时以 after 为准）。
-    #[param(pattern = r"^[0-9-]+_[0-9]+$")]
+    #[param(pattern = r"^-?[0-9]{1,19}_[0-9]{1,19}$")]
     pub before: Option<String>,
 }
 
@@ -329,7 +329,7 @@ mod tests {
         // The documented cursor form is the one the pages write.
         let cursor = store::keyset::Cursor::by_id(7).encode();
         let pattern = after["schema"]["pattern"].as_str().unwrap_or_default();
-        assert_eq!(pattern, r"^[0-9-]+_[0-9]+$");
+        assert_eq!(pattern, r"^-?[0-9]{1,19}_[0-9]{1,19}$");
         assert!(
             cursor.ends_with("_7")
                 && cursor[..cursor.len() - 2]

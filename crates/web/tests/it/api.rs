@@ -176,7 +176,7 @@ async fn the_document_lists_every_api_route_of_the_router_with_each_method() {
             .as_array()
             .unwrap();
         let after = params.iter().find(|p| p["name"] == "after").unwrap();
-        assert_eq!(after["schema"]["pattern"], "^[0-9-]+_[0-9]+$");
+        assert_eq!(after["schema"]["pattern"], "^-?[0-9]{1,19}_[0-9]{1,19}$");
     }
 }
 

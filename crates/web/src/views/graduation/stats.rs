@@ -421,46 +421,6 @@ pub async fn export(
     crate::export::download(x, &name).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bars_scale_to_the_largest_and_keep_small_counts_visible() {
-        let c = BarChart::new(
-            "c",
-            "t",
-            "#000",
-            vec![("甲".into(), 1000), ("乙".into(), 1), ("丙".into(), 0)],
-        );
-        assert_eq!(c.bars[0].width, BAR_MAX);
-        assert_eq!(c.bars[1].width, 2);
-        assert_eq!(c.bars[2].width, 0);
-        assert_eq!(c.desc, "甲 1000；乙 1；丙 0");
-        assert_eq!(c.height, 3 * 44);
-    }
-
-    #[test]
-    fn columns_stand_on_one_base_and_the_largest_fills_the_plot() {
-        let c = ColumnChart::new(
-            "d",
-            "t",
-            "#000",
-            vec![
-                ("2026-11-01".into(), 4),
-                ("2026-11-02".into(), 0),
-                ("2026-11-03".into(), 2),
-            ],
-        );
-        assert_eq!(c.columns[0].h, PLOT_H);
-        assert_eq!(c.columns[1].h, 0);
-        assert_eq!(c.columns[2].h, PLOT_H / 2);
-        assert!(c.columns.iter().all(|col| col.y + col.h == c.base));
-        assert_eq!(c.desc, "共 3 天，其余为 0：2026-11-01 4；2026-11-03 2");
-        assert_eq!(yuan(12_345), "123.45");
-    }
-}
-
 /// GET /staff/batches/{id}/applications.xlsx (申请明细): every application of the batch, one
 /// row each with where it stands (status, stage, the organisation it waits at), for the same
 /// readers as the 统计 page; ID numbers masked as in the review queues. Read by id in chunks
@@ -578,4 +538,44 @@ pub async fn applications_export(
         domain::calendar::beijing_date(state.now()).format("%Y%m%d")
     );
     crate::export::download(x, &name).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_scale_to_the_largest_and_keep_small_counts_visible() {
+        let c = BarChart::new(
+            "c",
+            "t",
+            "#000",
+            vec![("甲".into(), 1000), ("乙".into(), 1), ("丙".into(), 0)],
+        );
+        assert_eq!(c.bars[0].width, BAR_MAX);
+        assert_eq!(c.bars[1].width, 2);
+        assert_eq!(c.bars[2].width, 0);
+        assert_eq!(c.desc, "甲 1000；乙 1；丙 0");
+        assert_eq!(c.height, 3 * 44);
+    }
+
+    #[test]
+    fn columns_stand_on_one_base_and_the_largest_fills_the_plot() {
+        let c = ColumnChart::new(
+            "d",
+            "t",
+            "#000",
+            vec![
+                ("2026-11-01".into(), 4),
+                ("2026-11-02".into(), 0),
+                ("2026-11-03".into(), 2),
+            ],
+        );
+        assert_eq!(c.columns[0].h, PLOT_H);
+        assert_eq!(c.columns[1].h, 0);
+        assert_eq!(c.columns[2].h, PLOT_H / 2);
+        assert!(c.columns.iter().all(|col| col.y + col.h == c.base));
+        assert_eq!(c.desc, "共 3 天，其余为 0：2026-11-01 4；2026-11-03 2");
+        assert_eq!(yuan(12_345), "123.45");
+    }
 }
