@@ -208,3 +208,41 @@ async fn only_a_chief_universitys_admin_writes_and_the_api_does_the_same() {
         assert_eq!(stored(&app, batch.id).await.as_deref(), Some("接口公告"));
     }
 }
+
+#[tokio::test]
+async fn two_admins_saving_at_once_leave_one_notice() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        university_admin(&app).await;
+        let uni = store::repo::staff::by_username(&app.db.db, accounts::STAFF_CQ_UNIVERSITY)
+            .await
+            .unwrap()
+            .unwrap();
+        let org = app.org_of(accounts::STAFF_CQ_UNIVERSITY).await;
+        let batch = store::graduation::application::batches_of_province(&app.db.db, "chongqing")
+            .await
+            .unwrap()
+            .remove(0);
+        let save = |text: &'static str| {
+            store::graduation::announcements::save(
+                &app.db.db,
+                &org,
+                uni.id,
+                batch.id,
+                text,
+                app.state.now(),
+                None,
+            )
+        };
+        let (x, y) = tokio::join!(save("甲的公告"), save("乙的公告"));
+        assert!(x.is_ok() && y.is_ok(), "{}: {x:?} {y:?}", b.name());
+        let rows = store::entity::batch_announcement::Entity::find()
+            .filter(store::entity::batch_announcement::Column::BatchId.eq(batch.id))
+            .all(&app.db.db)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "{}: one text per batch", b.name());
+        assert!(["甲的公告", "乙的公告"].contains(&rows[0].body.as_str()));
+        assert_eq!(audits(&app, "announcement.updated").await, 2, "{}", b.name());
+    }
+}
