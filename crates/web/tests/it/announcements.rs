@@ -243,6 +243,11 @@ async fn two_admins_saving_at_once_leave_one_notice() {
             .unwrap();
         assert_eq!(rows.len(), 1, "{}: one text per batch", b.name());
         assert!(["甲的公告", "乙的公告"].contains(&rows[0].body.as_str()));
-        assert_eq!(audits(&app, "announcement.updated").await, 2, "{}", b.name());
+        assert_eq!(
+            audits(&app, "announcement.updated").await,
+            2,
+            "{}",
+            b.name()
+        );
     }
 }
