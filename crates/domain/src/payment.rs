@@ -13,6 +13,8 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+pub mod query;
+
 /// The HTTP header carrying the hex HMAC-SHA256 of the body.
 pub const SIGNATURE_HEADER: &str = "X-Biye-Signature";
 

@@ -12,7 +12,11 @@ use store::testkit::{TestDb, contract_backends};
 
 fn instance(db: store::Db, holder: &str) -> Context {
     Context {
-        gateway: Arc::new(LocalGateway::new(db.clone(), "http://127.0.0.1:9")),
+        gateway: Arc::new(LocalGateway::new(
+            db.clone(),
+            "http://127.0.0.1:9",
+            "test-secret",
+        )),
         db,
         documents: None,
         holder: holder.to_owned(),

@@ -15,7 +15,8 @@ const RETRY_DELAYS: [Duration; 4] = [
     Duration::from_secs(8),
 ];
 
-fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+/// The client the local stand-ins call us with (and we call them with): ten seconds a request.
+pub(crate) fn http_client() -> Result<reqwest::Client, reqwest::Error> {
     // reqwest is built without a bundled crypto provider (see objects.rs); an error here only
     // means one is installed already.
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -216,6 +216,7 @@ impl AppState {
             gateway: Arc::new(store::payment::local::LocalGateway::new(
                 db.clone(),
                 &config.public_base_url,
+                &config.payment_secret,
             )),
             db,
             config: Arc::new(config),

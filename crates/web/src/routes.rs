@@ -5,7 +5,7 @@
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -50,6 +50,7 @@ fn local_services(state: &AppState) -> Router<AppState> {
             "/gateway/local/pay/{order_no}",
             get(gateway::pay_page).post(gateway::confirm),
         )
+        .route("/gateway/local/query", post(gateway::query))
         .route("/dev/sms", get(crate::views::accounts::recovery::outbox))
         .route(
             "/static/local-service.css",

@@ -5,11 +5,17 @@
 //! exactly as an external gateway would. It never reads our tables: what it knows about an order
 //! is what [`PaymentGateway::start`] told it.
 //!
+//! What became of an order is asked the way a real gateway is asked: a signed query posted to
+//! its query address ([`QUERY_PATH`]) and a signed answer ([`domain::payment::query`]), not a
+//! look into its tables.
+//!
 //! Anyone who can open the pay page can "pay", so this gateway is for development, tests and
 //! demonstrations only.
 
 use chrono::{DateTime, Utc};
 use domain::payment::Notice;
+use domain::payment::query::{OrderQuery, QueryAnswer, TradeState, verify_answer};
+use domain::payment::{SIGNATURE_HEADER, sign};
 use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -34,19 +40,34 @@ pub fn pay_path(order_no: &str) -> String {
     format!("/gateway/local/pay/{order_no}")
 }
 
+/// Where the gateway answers order queries (订单查询), below the public base URL.
+pub const QUERY_PATH: &str = "/gateway/local/query";
+
 /// The local gateway over the shared database.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct LocalGateway {
     db: DatabaseConnection,
     base_url: String,
+    secret: String,
+}
+
+impl std::fmt::Debug for LocalGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The shared secret never goes into a log.
+        f.debug_struct("LocalGateway")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
 }
 
 impl LocalGateway {
-    /// A gateway whose pages are served under `base_url` (e.g. `http://127.0.0.1:8080`).
-    pub fn new(db: DatabaseConnection, base_url: &str) -> Self {
+    /// A gateway whose pages are served under `base_url` (e.g. `http://127.0.0.1:8080`),
+    /// signing and checking order queries with `secret` (the one its notifications carry).
+    pub fn new(db: DatabaseConnection, base_url: &str, secret: &str) -> Self {
         Self {
             db,
             base_url: base_url.trim_end_matches('/').to_owned(),
+            secret: secret.to_owned(),
         }
     }
 }
@@ -83,7 +104,7 @@ pub async fn payment<C: ConnectionTrait>(
         .await?)
 }
 
-/// The payer pressed 确认支付: marks the payment paid once. Returns the payment and whether this
+/// The payer pressed 交费: marks the payment paid once. Returns the payment and whether this
 /// call paid it (`false` when it had been paid before); `None` for an unknown order.
 pub async fn confirm(
     db: &DatabaseConnection,
@@ -148,6 +169,32 @@ pub fn notice_of(p: &payment::Model, now: DateTime<Utc>) -> Option<Notice> {
     })
 }
 
+/// The gateway's answer to a verified query, stamped `now` (the gateway's own clock).
+pub async fn answer_query<C: ConnectionTrait>(
+    conn: &C,
+    q: &OrderQuery,
+    now: DateTime<Utc>,
+) -> Result<QueryAnswer, RepoError> {
+    let known = payment(conn, &q.order_no).await?;
+    let paid = known
+        .as_ref()
+        .filter(|p| p.status == PAID && p.txn_no.is_some() && p.paid_at.is_some());
+    let trade_state = match (&known, paid) {
+        (_, Some(_)) => TradeState::Paid,
+        (Some(_), None) => TradeState::NotPaid,
+        (None, _) => TradeState::UnknownOrder,
+    };
+    Ok(QueryAnswer {
+        order_no: q.order_no.clone(),
+        trade_state,
+        gateway_txn_no: paid.and_then(|p| p.txn_no.clone()),
+        amount_fen: paid.map(|p| p.amount_fen),
+        paid_at: paid.and_then(|p| p.paid_at),
+        query_nonce: q.nonce.clone(),
+        timestamp: now.timestamp(),
+    })
+}
+
 /// Sends a signed notification to `notify_url`, retrying with backoff until the callback
 /// answers `success`; returns whether it did. Meant to run in a task of its own.
 pub async fn deliver(notify_url: &str, notice: &Notice, secret: &[u8]) -> bool {
@@ -192,8 +239,40 @@ impl PaymentGateway for LocalGateway {
     }
 
     async fn query(&self, order_no: &str) -> Result<Option<Notice>, GatewayError> {
-        let p = payment(&self.db, order_no).await.map_err(gateway_err)?;
-        Ok(p.and_then(|p| notice_of(&p, Utc::now())))
+        let asked = OrderQuery {
+            order_no: order_no.to_owned(),
+            timestamp: Utc::now().timestamp(),
+            nonce: random_digits(16),
+        };
+        let body = asked.to_body();
+        let client = crate::notify::http_client().map_err(gateway_err)?;
+        let reply = client
+            .post(format!("{}{QUERY_PATH}", self.base_url))
+            .header("content-type", "application/json")
+            .header(SIGNATURE_HEADER, sign(&body, self.secret.as_bytes()))
+            .body(body)
+            .send()
+            .await
+            .map_err(gateway_err)?;
+        let status = reply.status();
+        let signature = reply
+            .headers()
+            .get(SIGNATURE_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let raw = reply.bytes().await.map_err(gateway_err)?;
+        if !status.is_success() {
+            return Err(GatewayError(format!(
+                "订单查询失败：HTTP {status} {}",
+                String::from_utf8_lossy(&raw)
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            )));
+        }
+        verify_answer(&raw, &signature, self.secret.as_bytes(), Utc::now(), &asked)
+            .map_err(gateway_err)
     }
 
     async fn refund(&self, request: &RefundRequest) -> Result<RefundReceipt, GatewayError> {

@@ -286,16 +286,18 @@ async fn a_chongqing_candidate_applies_is_rejected_fixes_pays_and_gets_the_picku
         .await;
         page.goto("/candidate/application").await;
         page.click("#pay button[type=submit]").await;
+        // The application page has a 交费 button too: be on the gateway's page first.
+        page.find("body.gateway").await;
         page.find_by(
-            Locator::XPath("//button[normalize-space(.)='确认支付']"),
-            "确认支付",
+            Locator::XPath("//button[normalize-space(.)='交费']"),
+            "交费",
         )
         .await;
         page.assert_fits_viewport().await;
         page.screenshot("gateway").await;
         page.find_by(
-            Locator::XPath("//button[normalize-space(.)='确认支付']"),
-            "确认支付",
+            Locator::XPath("//button[normalize-space(.)='交费']"),
+            "交费",
         )
         .await
         .click()

@@ -15,6 +15,7 @@ mod browser;
 mod browser_batch;
 #[path = "../browser_kit/mod.rs"]
 mod browser_kit;
+mod browser_payment;
 mod common;
 mod corrections;
 mod degree;

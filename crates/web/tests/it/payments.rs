@@ -253,7 +253,7 @@ async fn candidate_pays_at_the_local_gateway_and_the_office_reviews_next() {
             "商户订单号",
             orders[0].order_no.as_str(),
             "¥40.00",
-            "确认支付",
+            "交费</button>",
         ] {
             assert!(
                 page.contains(part),
@@ -266,7 +266,10 @@ async fn candidate_pays_at_the_local_gateway_and_the_office_reviews_next() {
         assert_eq!(r.status().as_u16(), 303, "{}", b.name());
         assert_eq!(
             r.headers()["location"].to_str().unwrap(),
-            app.url("/candidate/application/progress")
+            app.url(&format!(
+                "/candidate/application/pay/return?order_no={}",
+                orders[0].order_no
+            ))
         );
 
         let a = wait_for_office_review(&app, a.id).await;
@@ -297,7 +300,7 @@ async fn candidate_pays_at_the_local_gateway_and_the_office_reviews_next() {
             .await
             .unwrap();
         assert!(page.contains("该订单已支付"), "{}", b.name());
-        assert!(!page.contains("确认支付</button>"), "{}", b.name());
+        assert!(!page.contains("交费</button>"), "{}", b.name());
         let r = client.post(&to_gateway).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 303, "{}", b.name());
 
@@ -888,5 +891,289 @@ async fn the_finance_page_lists_the_orders_of_the_own_subtree_only() {
         assert_eq!(status, 200, "{}: {page}", b.name());
         assert!(!page.contains(&order.order_no), "{}", b.name());
         assert!(page.contains("id=\"paid-count\">0 笔"), "{}", b.name());
+    }
+}
+
+/// Registers the order with the local gateway as the pay button does, but with a notify address
+/// nothing listens on: the notification can never arrive, so only asking the gateway books it.
+pub(crate) async fn start_with_lost_notification(
+    app: &TestApp,
+    order: &payment_order::Model,
+) -> String {
+    app.state
+        .gateway
+        .start(&OrderRequest {
+            order_no: order.order_no.clone(),
+            amount_fen: order.amount_fen,
+            subject: "缴纳毕业审定费".into(),
+            notify_url: closed_port_url().await,
+            return_url: app.url(&web::views::payment::pay::return_path(&order.order_no)),
+        })
+        .await
+        .unwrap()
+}
+
+/// GET of the return address of `order_no` (with `n` looks so far): (status, Location, Refresh,
+/// body).
+async fn come_back(
+    app: &TestApp,
+    client: &reqwest::Client,
+    order_no: &str,
+    n: u32,
+) -> (u16, String, String, String) {
+    let r = client
+        .get(app.url(&format!(
+            "/candidate/application/pay/return?order_no={order_no}&n={n}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let (location, refresh) = (header("location"), header("refresh"));
+    (
+        r.status().as_u16(),
+        location,
+        refresh,
+        r.text().await.unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn back_from_the_gateway_the_payment_is_booked_before_progress_shows() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a = awaiting_payment(&app).await;
+        let client = app.with_user(User::Candidate(CANDIDATE)).await;
+        let order = order_for(&app, &a).await;
+        let pay_url = start_with_lost_notification(&app, &order).await;
+
+        // The payer pays; the gateway sends the browser back at once.
+        let r = app.client().post(&pay_url).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{}", b.name());
+        let back = r.headers()["location"].to_str().unwrap().to_owned();
+        assert_eq!(
+            back,
+            app.url(&format!(
+                "/candidate/application/pay/return?order_no={}",
+                order.order_no
+            )),
+            "{}",
+            b.name()
+        );
+        assert_eq!(
+            payment::order(&app.db.db, &order.order_no)
+                .await
+                .unwrap()
+                .status,
+            "pending",
+            "{}: no notification came",
+            b.name()
+        );
+
+        // Coming back asks the gateway and books the payment before 审核进度 is shown.
+        let r = client.get(&back).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{}", b.name());
+        assert_eq!(
+            r.headers()["location"].to_str().unwrap(),
+            "/candidate/application/progress",
+            "{}",
+            b.name()
+        );
+        let (_, progress) = app
+            .get_text(&client, "/candidate/application/progress")
+            .await;
+        assert!(progress.contains("已交费"), "{}: {progress}", b.name());
+        assert!(!progress.contains("待交费"), "{}: {progress}", b.name());
+        let paid = payment::order(&app.db.db, &order.order_no).await.unwrap();
+        let at_gateway = local::payment(&app.db.db, &order.order_no)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (paid.status.as_str(), paid.gateway_txn_no.clone()),
+            ("paid", at_gateway.txn_no.clone()),
+            "{}",
+            b.name()
+        );
+        let a = reload(&app, a.id).await;
+        assert_eq!((a.status.as_str(), a.stage), ("in_review", Some(2)));
+        assert_eq!(audit_rows(&app, "payment_order.paid").await, 1);
+
+        // Coming back again, and the gateway's late notification, book nothing twice.
+        let (status, location, _, _) = come_back(&app, &client, &order.order_no, 0).await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, "/candidate/application/progress"),
+            "{}",
+            b.name()
+        );
+        let late = local::notice_of(&at_gateway, now()).unwrap();
+        let (status, text) = post_signed(&app, &late).await;
+        assert_eq!((status, text.as_str()), (200, "success"), "{}", b.name());
+        assert_eq!(events(&app, a.id, "paid").await, 1, "{}", b.name());
+        assert_eq!(messages(&app, "交费成功").await, 1, "{}", b.name());
+        assert_eq!(audit_rows(&app, "payment_order.paid").await, 1);
+    }
+}
+
+#[tokio::test]
+async fn back_without_a_payment_the_page_says_it_is_confirming_and_looks_again() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a = awaiting_payment(&app).await;
+        let client = app.with_user(User::Candidate(CANDIDATE)).await;
+        let order = order_for(&app, &a).await;
+        start_with_lost_notification(&app, &order).await;
+
+        // Not paid at the gateway: no 待交费 page, but 支付结果确认中, reloading itself.
+        let (status, _, refresh, page) = come_back(&app, &client, &order.order_no, 0).await;
+        assert_eq!(status, 200, "{}", b.name());
+        assert!(page.contains("支付结果确认中"), "{}: {page}", b.name());
+        assert!(!page.contains("待交费"), "{}: {page}", b.name());
+        assert_eq!(
+            refresh,
+            format!(
+                "2; url=/candidate/application/pay/return?order_no={}&n=1",
+                order.order_no
+            ),
+            "{}",
+            b.name()
+        );
+        // After about a minute of looks it stops reloading and says what to do.
+        let (status, _, refresh, page) = come_back(&app, &client, &order.order_no, 29).await;
+        assert_eq!(status, 200, "{}", b.name());
+        assert!(refresh.is_empty(), "{}: {refresh}", b.name());
+        assert!(page.contains("暂未收到支付平台的交费结果"), "{}", b.name());
+        assert!(page.contains("请勿重复交费"), "{}", b.name());
+        assert_eq!(
+            payment::order(&app.db.db, &order.order_no)
+                .await
+                .unwrap()
+                .status,
+            "pending"
+        );
+
+        // The payer pays now; the next look finds it.
+        let pay_url = app.url(&local::pay_path(&order.order_no));
+        app.client().post(&pay_url).send().await.unwrap();
+        let (status, location, _, _) = come_back(&app, &client, &order.order_no, 1).await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, "/candidate/application/progress"),
+            "{}",
+            b.name()
+        );
+        assert_eq!(events(&app, a.id, "paid").await, 1, "{}", b.name());
+
+        // Another candidate's order, or none, is not found and tells nothing.
+        let other = app
+            .with_user(User::Candidate(accounts::CQ_ONE_COURSE_SHORT))
+            .await;
+        let (status, _, _, page) = come_back(&app, &other, &order.order_no, 0).await;
+        assert_eq!(status, 404, "{}", b.name());
+        assert!(!page.contains(&order.order_no), "{}", b.name());
+        for bad in ["GF0", "x'--", ""] {
+            let (status, _, _, _) = come_back(&app, &client, bad, 0).await;
+            assert_eq!(status, 404, "{}: {bad}", b.name());
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_local_gateway_answers_only_signed_fresh_queries_and_signs_its_answer() {
+    use domain::payment::query::{OrderQuery, QueryAnswer, TradeState, verify_answer};
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let a = awaiting_payment(&app).await;
+        let order = order_for(&app, &a).await;
+        start_with_lost_notification(&app, &order).await;
+        let ask = async |q: &OrderQuery, secret: &[u8]| {
+            let body = q.to_body();
+            let r = reqwest::Client::new()
+                .post(app.url(local::QUERY_PATH))
+                .header(SIGNATURE_HEADER, sign(&body, secret))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let signature = r
+                .headers()
+                .get(SIGNATURE_HEADER)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            (status, signature, r.bytes().await.unwrap())
+        };
+        let query = |age: i64| OrderQuery {
+            order_no: order.order_no.clone(),
+            timestamp: Utc::now().timestamp() - age,
+            nonce: "q-nonce-1".into(),
+        };
+
+        for (what, q, secret) in [
+            ("wrong secret", query(0), &b"another-secret"[..]),
+            ("stale", query(301), PAYMENT_SECRET.as_bytes()),
+        ] {
+            let (status, signature, raw) = ask(&q, secret).await;
+            assert_eq!(status, 400, "{}: {what}", b.name());
+            assert!(signature.is_empty(), "{}: {what}", b.name());
+            assert!(
+                !String::from_utf8_lossy(&raw).contains("trade_state"),
+                "{}: {what}",
+                b.name()
+            );
+        }
+
+        let q = query(0);
+        let (status, signature, raw) = ask(&q, PAYMENT_SECRET.as_bytes()).await;
+        assert_eq!(status, 200, "{}", b.name());
+        let answer: QueryAnswer = serde_json::from_slice(&raw).unwrap();
+        assert_eq!(answer.trade_state, TradeState::NotPaid, "{}", b.name());
+        assert_eq!(
+            verify_answer(&raw, &signature, PAYMENT_SECRET.as_bytes(), Utc::now(), &q),
+            Ok(None)
+        );
+
+        app.client()
+            .post(app.url(&local::pay_path(&order.order_no)))
+            .send()
+            .await
+            .unwrap();
+        let (_, signature, raw) = ask(&q, PAYMENT_SECRET.as_bytes()).await;
+        let n = verify_answer(&raw, &signature, PAYMENT_SECRET.as_bytes(), Utc::now(), &q)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (n.order_no.as_str(), n.amount_fen),
+            (order.order_no.as_str(), FEE_FEN)
+        );
+        // An answer is good for the query it answers only.
+        let mut another = q.clone();
+        another.nonce = "q-nonce-2".into();
+        assert!(
+            verify_answer(
+                &raw,
+                &signature,
+                PAYMENT_SECRET.as_bytes(),
+                Utc::now(),
+                &another
+            )
+            .is_err()
+        );
+        // Asking changes nothing by itself: the order is booked by whoever settles the answer.
+        assert_eq!(
+            payment::order(&app.db.db, &order.order_no)
+                .await
+                .unwrap()
+                .status,
+            "pending",
+            "{}",
+            b.name()
+        );
     }
 }

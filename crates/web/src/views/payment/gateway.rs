@@ -1,11 +1,15 @@
 //! The local payment gateway's pages (模拟支付平台). They belong to the gateway, not to biye: no
 //! sign-in, no session CSRF token (see `session::CSRF_EXEMPT_PREFIXES`); the only thing they can
 //! change is the gateway's own record of a payment, and biye learns of it only through the
-//! signed notification.
+//! signed notification or by asking it (a signed 订单查询, answered signed).
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::payment::query::verify_query;
+use domain::payment::{SIGNATURE_HEADER, sign};
 use store::payment::local;
 
 use crate::AppState;
@@ -47,7 +51,7 @@ pub async fn pay_page(
     ))
 }
 
-/// POST /gateway/local/pay/{order_no} (确认支付): records the payment, sends the signed
+/// POST /gateway/local/pay/{order_no} (交费): records the payment, sends the signed
 /// notification in the background and sends the browser back to the merchant. Paying an order
 /// twice changes nothing and notifies nobody again.
 pub async fn confirm(
@@ -67,4 +71,40 @@ pub async fn confirm(
         });
     }
     Ok(Redirect::to(&p.return_url).into_response())
+}
+
+/// POST /gateway/local/query (订单查询): a signed query about one order, answered with what the
+/// gateway knows of it, signed. A query whose signature or time does not hold is refused (400)
+/// and answered nothing about the order.
+pub async fn query(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    // The gateway is a separate system with a clock of its own: the wall clock, not the
+    // application's (which tests move).
+    let now = chrono::Utc::now();
+    let secret = state.config.payment_secret.as_bytes();
+    let signature = headers
+        .get(SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let asked = match verify_query(&body, signature, secret, now) {
+        Ok(q) => q,
+        Err(r) => {
+            tracing::warn!(reason = %r, "local gateway: order query refused");
+            return (StatusCode::BAD_REQUEST, r.to_string()).into_response();
+        }
+    };
+    match local::answer_query(&state.db, &asked, now).await {
+        Ok(answer) => {
+            let raw = answer.to_body();
+            let signed = sign(&raw, secret);
+            (
+                [
+                    (header::CONTENT_TYPE.as_str(), "application/json".to_owned()),
+                    (SIGNATURE_HEADER, signed),
+                ],
+                raw,
+            )
+                .into_response()
+        }
+        Err(e) => AppError::from(e).into_json(),
+    }
 }

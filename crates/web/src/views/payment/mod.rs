@@ -2,6 +2,7 @@
 
 pub mod gateway;
 pub mod pay;
+pub mod returned;
 pub mod staff;
 
 use axum::Router;
@@ -13,6 +14,7 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/candidate/application/pay", post(pay::pay))
+        .route(pay::RETURN_PATH, get(returned::returned))
         .route("/staff/payments", get(staff::payments))
         .route("/staff/payments/export.xlsx", get(staff::export))
 }

@@ -10,8 +10,13 @@ use crate::session::CurrentCandidate;
 
 /// Where the gateway posts its notifications, below the public base URL.
 pub const NOTIFY_PATH: &str = "/api/v1/payments/notify";
-/// Where the gateway sends the candidate back after paying.
-pub const RETURN_PATH: &str = "/candidate/application/progress";
+/// Where the gateway sends the candidate back after paying ([`return_path`] adds the order).
+pub const RETURN_PATH: &str = "/candidate/application/pay/return";
+
+/// The return address of an order, below the public base URL.
+pub fn return_path(order_no: &str) -> String {
+    format!("{RETURN_PATH}?order_no={order_no}")
+}
 
 /// POST /candidate/application/pay: the browser is sent to the gateway with the order of the
 /// candidate's current application ([`crate::services::payment::start`]).
