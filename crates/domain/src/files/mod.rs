@@ -22,7 +22,7 @@ mod sniff;
 mod fixtures;
 
 pub use appraisal::{SELF_APPRAISAL_MAX, SELF_APPRAISAL_MIN, self_appraisal_length};
-pub use crop::crop_signature;
+pub use crop::{CropBox, SIGNATURE_MIN_HEIGHT, SIGNATURE_MIN_WIDTH, crop_signature};
 pub use jpeg::{CleanJpeg, JpegHeader, check_jpeg, jpeg_header};
 pub use photo::{
     PHOTO_DPI, PHOTO_HEIGHT, PHOTO_MAX_BYTES, PHOTO_MIN_BYTES, PHOTO_MIN_QUALITY, PHOTO_WIDTH,

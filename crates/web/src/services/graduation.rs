@@ -4,7 +4,7 @@
 //! and the JSON API (`api::application`) both call these, so a refusal is the same message,
 //! naming the same field, whichever way the request came in.
 
-use domain::files::{CleanJpeg, crop_signature, self_appraisal_length};
+use domain::files::{CleanJpeg, CropBox, crop_signature, self_appraisal_length};
 use domain::graduation::form::{
     FileSlot, PriorEducationInput, ResumeEntry, validate_prior_education, validate_resume,
     validate_statement,
@@ -376,8 +376,10 @@ pub async fn attach(
     attach_picture(state, me, &a, slot, clean, &up.name, course_code.as_deref()).await
 }
 
-/// A signature photo and the box to keep (left, top, width, height in pixels, as typed or as
-/// the crop tool filled them; all empty keeps the whole picture).
+/// A signature photo and the box to keep (left, top, width, height in pixels of the photo, as
+/// typed or as the crop tool filled them; all empty keeps the whole picture). The box must lie
+/// inside the photo and be at least [`domain::files::SIGNATURE_MIN_WIDTH`]×
+/// [`domain::files::SIGNATURE_MIN_HEIGHT`] pixels.
 pub struct SignatureInput {
     /// 左.
     pub x: Option<String>,
@@ -431,7 +433,12 @@ pub async fn attach_signature(
         crop_number("w", input.w.as_deref())?,
         crop_number("h", input.h.as_deref())?,
     ) {
-        (Some(x), Some(y), Some(w), Some(h)) => Some((x, y, w, h)),
+        (Some(x), Some(y), Some(width), Some(height)) => Some(CropBox {
+            x,
+            y,
+            width,
+            height,
+        }),
         (None, None, None, None) => None,
         _ => {
             return Err(AppError::refused(
@@ -441,18 +448,9 @@ pub async fn attach_signature(
         }
     };
     let bytes = up.bytes;
-    let cropped = tokio::task::spawn_blocking(move || {
-        let (x, y, w, h) = match boxed {
-            Some(b) => b,
-            None => {
-                let h = domain::files::jpeg_header(&bytes)?;
-                (0, 0, h.width, h.height)
-            }
-        };
-        crop_signature(&bytes, x, y, w, h)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
+    let cropped = tokio::task::spawn_blocking(move || crop_signature(&bytes, boxed))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     let clean = cropped.map_err(|e| AppError::refused("file", format!("签名：{}", e.0)))?;
     attach_picture(state, me, &a, FileSlot::Signature, clean, &up.name, None).await
 }

@@ -385,3 +385,121 @@ async fn candidate_with_a_failing_condition_cannot_apply() {
         );
     }
 }
+
+/// Posts the signature form with the crop box `fields` (none: the whole picture).
+async fn sign(
+    app: &TestApp,
+    c: &reqwest::Client,
+    fields: &[(&str, &str)],
+    bytes: Vec<u8>,
+) -> (u16, String) {
+    let token = app.csrf(c, "/candidate/application").await;
+    let mut form = Form::new().text("csrf_token", token);
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    let form = form.part(
+        "file",
+        Part::bytes(bytes)
+            .file_name("sign.jpg")
+            .mime_str("image/jpeg")
+            .unwrap(),
+    );
+    let r = c
+        .post(app.url("/candidate/application/signature"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+/// The candidate's saved signature: its id and its size in pixels.
+async fn saved_signature(app: &TestApp) -> (i64, Option<i32>, Option<i32>) {
+    let cand = app.candidate(accounts::CQ_ELIGIBLE_ASSOCIATE).await;
+    let a = store::graduation::application::of_candidate(&app.db.db, cand.id)
+        .await
+        .unwrap()
+        .remove(0);
+    let files = store::graduation::application::files(&app.db.db, a.id)
+        .await
+        .unwrap();
+    let mut sigs: Vec<_> = files.iter().filter(|f| f.slot == "signature").collect();
+    assert_eq!(sigs.len(), 1, "one signature");
+    let sig = sigs.remove(0);
+    (sig.id, sig.width, sig.height)
+}
+
+#[tokio::test]
+async fn signature_crops_too_small_or_past_the_picture_are_refused_and_the_saved_one_kept() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let c = app
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
+            .await;
+        apply(&app, &c).await;
+        let (_, page) = app.get_text(&c, "/candidate/application").await;
+        assert!(
+            page.contains("截取框至少宽 100、高 30 像素"),
+            "{}: the form names the minimum",
+            b.name()
+        );
+        let box_of = |x: &'static str, y: &'static str, w: &'static str, h: &'static str| {
+            [("x", x), ("y", y), ("w", w), ("h", h)]
+        };
+        let (status, body) = sign(&app, &c, &box_of("20", "30", "200", "80"), jpeg(400, 300)).await;
+        assert_eq!(status, 303, "{}: {body}", b.name());
+        let kept = saved_signature(&app).await;
+        assert_eq!((kept.1, kept.2), (Some(200), Some(80)), "{}", b.name());
+
+        // One pixel short of the minimum either way: refused, naming the minimum and the size.
+        for (w, h) in [("99", "30"), ("100", "29")] {
+            let (status, body) = sign(&app, &c, &box_of("20", "30", w, h), jpeg(400, 300)).await;
+            assert_eq!(status, 422, "{}: {w}×{h}", b.name());
+            assert!(
+                body.contains(&format!(
+                    "签名：截取框为 {w}×{h} 像素，太小，看不清签名：截取框至少需要宽 100、高 30 像素"
+                )),
+                "{}: {w}×{h}: {body}",
+                b.name()
+            );
+            assert!(
+                body.contains("已保存的签名") && body.contains("200×80"),
+                "{}: the saved signature is still shown",
+                b.name()
+            );
+            assert_eq!(saved_signature(&app).await, kept, "{}: kept", b.name());
+        }
+        // What a collapsed crop box once stored without a word.
+        let (status, body) = sign(&app, &c, &box_of("0", "0", "10", "10"), jpeg(400, 300)).await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(body.contains("截取框为 10×10 像素，太小"), "{}", b.name());
+
+        // A box past the picture's edges is refused, saying by how much.
+        let (status, body) =
+            sign(&app, &c, &box_of("350", "280", "100", "30"), jpeg(400, 300)).await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(
+            body.contains("超出图片右边 50 像素、下边 10 像素（图片为 400×300 像素）"),
+            "{}: {body}",
+            b.name()
+        );
+        // A whole picture too small to hold a signature.
+        let (status, body) = sign(&app, &c, &[], jpeg(90, 40)).await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(
+            body.contains("签名图片为 90×40 像素，太小"),
+            "{}: {body}",
+            b.name()
+        );
+        assert_eq!(saved_signature(&app).await, kept, "{}: kept", b.name());
+
+        // Exactly the minimum, touching the picture's far corner, is kept as cut.
+        let (status, body) =
+            sign(&app, &c, &box_of("300", "270", "100", "30"), jpeg(400, 300)).await;
+        assert_eq!(status, 303, "{}: {body}", b.name());
+        let (_, w, h) = saved_signature(&app).await;
+        assert_eq!((w, h), (Some(100), Some(30)), "{}", b.name());
+    }
+}

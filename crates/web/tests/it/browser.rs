@@ -188,13 +188,14 @@ async fn a_chongqing_candidate_applies_is_rejected_fixes_pays_and_gets_the_picku
         page.click("#appraisal button[type=submit]").await;
         page.wait_for_text("#appraisal", "自我鉴定已保存").await;
 
-        // The signature: choose a photo, drag the crop box's corner, save.
+        // The signature: choose a photo, 截取签名, drag the crop box's corner, save.
         let chooser = page.find("#signature-file").await;
         chooser
             .send_keys(&signature.display().to_string())
             .await
             .unwrap();
         page.find("#crop-area:not([hidden]) #crop-handle").await;
+        page.click("#crop-start").await;
         let before: i64 = page
             .find("#crop-w")
             .await

@@ -16,6 +16,7 @@ mod browser_batch;
 #[path = "../browser_kit/mod.rs"]
 mod browser_kit;
 mod browser_payment;
+mod browser_signature;
 mod common;
 mod corrections;
 mod degree;
