@@ -46,6 +46,9 @@ pub const PRIOR_AWAITING_FINAL: &str = "awaiting_final";
 /// Message when the candidate tries to change prior education under manual review.
 pub const PRIOR_LOCKED: &str = "前置学历已提交人工审核，审核完成前不能修改";
 
+/// Message when the candidate tries to change prior education the manual review approved.
+pub const PRIOR_DECIDED: &str = "前置学历人工审核已通过（仅本次毕业申请有效），不能再修改";
+
 /// Message when a reviewer approves before confirming the practical notice's seal.
 pub const SEAL_UNCONFIRMED: &str = "请先核对实习(实验)考核合格成绩通知单加盖的是申请毕业主考学校有关学院的公章，并勾选确认后再通过";
 
@@ -376,7 +379,9 @@ pub async fn save_section(
 ) -> Result<app::Model, RepoError> {
     check_editable(db, a, now).await?;
     if matches!(section, Section::PriorEducation(_)) && super::prior_review::prior_locked(a) {
-        return Err(RepoError::Invalid(PRIOR_LOCKED.to_owned()));
+        return Err(RepoError::Invalid(
+            super::prior_review::locked_message(a).to_owned(),
+        ));
     }
     if let Section::Major(m) = &section {
         let enrolled = crate::entity::enrolled_major::Entity::find()
@@ -497,7 +502,9 @@ pub async fn attach_file(
     if (prior_slot && super::prior_review::prior_locked(a))
         || new.slot == FileSlot::PriorStampedCopy
     {
-        return Err(RepoError::Invalid(PRIOR_LOCKED.to_owned()));
+        return Err(RepoError::Invalid(
+            super::prior_review::locked_message(a).to_owned(),
+        ));
     }
     let txn = db.begin().await?;
     claim_for_edit(&txn, a, vec![], now).await?;

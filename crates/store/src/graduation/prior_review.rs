@@ -399,10 +399,26 @@ pub async fn final_review(
 }
 
 /// Whether the candidate may still change the prior-education section (not while it is with
-/// the confirmation point, university or office).
+/// the confirmation point, university or office, nor once the office approved it).
 pub fn prior_locked(a: &app::Model) -> bool {
     matches!(
         a.prior_check.as_str(),
         PRIOR_AWAITING_ORIGINALS | PRIOR_AWAITING_FINAL
-    ) || (a.prior_check == PRIOR_VERIFIED && a.prior_originals_checked_at.is_some())
+    ) || prior_decided(a)
+}
+
+/// Whether the manual review has approved the prior education: the originals were checked and
+/// the office verified it. Nothing about the section changes any more in this application.
+pub fn prior_decided(a: &app::Model) -> bool {
+    a.prior_check == PRIOR_VERIFIED && a.prior_originals_checked_at.is_some()
+}
+
+/// Why the candidate cannot change the prior-education section now: the review still running,
+/// or its approval.
+pub fn locked_message(a: &app::Model) -> &'static str {
+    if prior_decided(a) {
+        super::application::PRIOR_DECIDED
+    } else {
+        super::application::PRIOR_LOCKED
+    }
 }

@@ -817,3 +817,157 @@ async fn the_prior_education_review_runs_through_the_api() {
         assert_eq!(body["prior_check"], "verified", "{body}");
     }
 }
+
+#[tokio::test]
+async fn after_the_manual_review_approves_prior_education_the_form_shows_the_decision_alone() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let cand = app.candidate(accounts::YN_BACHELOR_PRIOR_EDU).await;
+        let c = app
+            .with_user(User::Candidate(accounts::YN_BACHELOR_PRIOR_EDU))
+            .await;
+        apply(&app, &c).await;
+        // 学信网 holds the diploma under a former name: the authorisation fails, as in the issue.
+        store::credential::add(
+            &app.db.db,
+            store::credential::NewCredential {
+                id_card_no: &cand.id_card_no,
+                name: "段志诚",
+                cert_no: "106731201507001234",
+                school: "曲靖师范学院",
+                level: "associate",
+                graduation_date: chrono::NaiveDate::from_ymd_opt(2015, 7, 1).unwrap(),
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        post(
+            &app,
+            &c,
+            "/candidate/application/prior-education/authorise",
+            &[],
+        )
+        .await;
+        authorise_at_xuexin(&app, &c).await;
+        form_once(&app, &c, "学信网授权核验未通过").await;
+
+        // 人工审核 on the form's own pages: the details, the two scans, 提交人工审核.
+        let prior = [
+            ("name", cand.name.as_str()),
+            ("id_card_no", cand.id_card_no.as_str()),
+            ("cert_no", "106731201507001234"),
+            ("school", "曲靖师范学院"),
+            ("graduation_date", "2015-07-01"),
+        ];
+        let (status, body) = post(&app, &c, "/candidate/application/prior-education", &prior).await;
+        assert_eq!(status, 303, "{}: {body}", b.name());
+        for slot in ["prior_diploma", "prior_registration"] {
+            let token = app.csrf(&c, "/candidate/application").await;
+            let form = Form::new()
+                .text("csrf_token", token)
+                .text("slot", slot)
+                .part(
+                    "file",
+                    Part::bytes(portrait(300, 200))
+                        .file_name("scan.jpg")
+                        .mime_str("image/jpeg")
+                        .unwrap(),
+                );
+            let r = c
+                .post(app.url("/candidate/application/files"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 303, "{}: {slot}", b.name());
+        }
+        let (status, body) = post(
+            &app,
+            &c,
+            "/candidate/application/prior-education/submit",
+            &[],
+        )
+        .await;
+        assert_eq!(status, 303, "{}: {body}", b.name());
+
+        // The confirmation point checks the originals, the office approves.
+        let a = store::graduation::application::of_candidate(&app.db.db, cand.id)
+            .await
+            .unwrap()
+            .remove(0);
+        let url = |what: &str| app.url(&format!("/api/v1/prior-reviews/{}/{what}", a.id));
+        let point = app
+            .with_user(User::Staff(accounts::STAFF_YN_CONFIRMATION_POINT))
+            .await;
+        let pt = common::api_token(&app, &point).await;
+        let stamped = Form::new().text("note", "").part(
+            "file",
+            Part::bytes(portrait(300, 200))
+                .file_name("copy.jpg")
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+        let (status, body) =
+            common::api_send(point.post(url("stamped-copy")).multipart(stamped), &pt).await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        let (status, body) = common::api_send(point.post(url("originals-checked")), &pt).await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+        let office = app
+            .with_user(User::Staff(accounts::STAFF_YN_OFFICE_REVIEWER))
+            .await;
+        let ot = common::api_token(&app, &office).await;
+        let (status, body) = common::api_send(
+            office
+                .post(url("decision"))
+                .json(&serde_json::json!({"decision": "approve"})),
+            &ot,
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {body}", b.name());
+
+        // The form: the decision alone, no earlier 学信网 message, nothing to edit or upload.
+        let (_, page) = app.get_text(&c, "/candidate/application").await;
+        let start = page.find("id=\"prior\"").expect("the prior section");
+        let end = start + page[start..].find("</section>").unwrap();
+        let section = &page[start..end];
+        assert!(
+            section.contains("人工审核通过（仅本次毕业申请有效）")
+                && section.contains("曲靖师范学院")
+                && section.contains("106731201507001234"),
+            "{}: {section}",
+            b.name()
+        );
+        for gone in [
+            "学信网授权核验未通过",
+            "<form",
+            "<input",
+            "保存",
+            "重新上传",
+            "提交人工审核",
+            "二维码",
+        ] {
+            assert!(
+                !section.contains(gone),
+                "{}: {gone} still in {section}",
+                b.name()
+            );
+        }
+        assert_eq!(
+            page.matches("id=\"prior\"").count(),
+            1,
+            "{}: one prior section",
+            b.name()
+        );
+        assert!(!page.contains("value=\"prior_diploma\""), "{}", b.name());
+
+        // A 保存 from a page opened before says it is decided, not that a review is running.
+        let (status, body) = post(&app, &c, "/candidate/application/prior-education", &prior).await;
+        assert_eq!(status, 422, "{}", b.name());
+        assert!(
+            body.contains("前置学历人工审核已通过") && !body.contains("审核完成前"),
+            "{}: {body}",
+            b.name()
+        );
+    }
+}

@@ -286,7 +286,10 @@ async fn render_form(
                 )
             })
             .collect(),
-        needs_prior: apps::needs_prior_section(&a),
+        // Once the manual review approved it, the decision stands alone (`verified_note`): no
+        // form, uploads or earlier 学信网 message under it.
+        needs_prior: apps::needs_prior_section(&a)
+            && !store::graduation::prior_review::prior_decided(&a),
         prior,
         prior_message: a.prior_check_message.clone().unwrap_or_default(),
         resume,

@@ -78,7 +78,8 @@ pub struct ProvinceForm {
     pub can_authorise: bool,
     /// The authorisation code waiting for the candidate to scan.
     pub authorisation: Option<crate::views::graduation::xuexin::AuthView>,
-    /// Where the diploma verified by 学信网 came from, once it was.
+    /// The decision on the prior education once it is taken (学信网 verified the diploma, or the
+    /// manual review approved it), shown alone in place of the section.
     pub verified_note: Option<String>,
     /// The office's reason for sending it back.
     pub prior_reason: Option<String>,
@@ -167,8 +168,17 @@ pub async fn province_form(
         Some(id) => store::repo::org::get(&state.db, id).await?.name,
         None => "确认点（学分互认在校生为主考学校）".to_owned(),
     };
-    let verified_note = if a.prior_check == PRIOR_VERIFIED && a.prior_originals_checked_at.is_none()
-    {
+    let verified_note = if store::graduation::prior_review::prior_decided(a) {
+        // Decided: what was approved, and nothing left to do or change.
+        Some(format!(
+            "前置学历人工审核通过（仅本次毕业申请有效）：{}，证书编号 {}，{} 毕业",
+            a.prior_school.clone().unwrap_or_default(),
+            a.prior_cert_no.clone().unwrap_or_default(),
+            a.prior_graduation_date
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        ))
+    } else if a.prior_check == PRIOR_VERIFIED && a.prior_originals_checked_at.is_none() {
         store::credential::authorisation::latest(&state.db, a.id)
             .await?
             .filter(|r| r.status == store::credential::authorisation::VERIFIED)
