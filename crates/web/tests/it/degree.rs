@@ -1130,3 +1130,162 @@ async fn the_school_admin_sets_stages_and_batches_over_the_api() {
         assert_eq!(status, 422, "{body}");
     }
 }
+
+/// Records a reviewed 学位外语 application of the student in an exam of `exam_kind` (in
+/// `language`), 合格 or not; none of them holds the batch's active slot.
+async fn store_language_result(
+    app: &TestApp,
+    student_no: &str,
+    exam_kind: &str,
+    language: &str,
+    qualified: bool,
+) {
+    use sea_orm::{ActiveModelTrait, Set};
+    let s = store::repo::student::by_student_no(&app.db.db, student_no)
+        .await
+        .unwrap()
+        .unwrap();
+    let batch = store::repo::reference::batches(&app.db.db, "language")
+        .await
+        .unwrap()
+        .remove(0);
+    let now = chrono::Utc::now();
+    store::entity::language_application::ActiveModel {
+        student_id: Set(s.id),
+        batch_id: Set(batch.id),
+        active_batch_id: Set(None),
+        subject: Set("foreign_language".into()),
+        certificate_type: Set("other_language".into()),
+        exam_kind: Set(exam_kind.into()),
+        exam_level: Set(None),
+        language: Set(language.into()),
+        obtained_on: Set(chrono::NaiveDate::from_ymd_opt(2021, 6, 20).unwrap()),
+        transcript_no: Set("RU2021-0001".into()),
+        score: Set("合格".into()),
+        score_status: Set("合格".into()),
+        average_hundredths: Set(9195),
+        status: Set(if qualified { "approved" } else { "rejected" }.into()),
+        review_opinion: Set(None),
+        qualification: Set(Some(
+            if qualified {
+                "qualified"
+            } else {
+                "unqualified"
+            }
+            .into(),
+        )),
+        reviewed_by: Set(None),
+        reviewed_at: Set(Some(now)),
+        withdrawn_at: Set(None),
+        version: Set(2),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db.db)
+    .await
+    .unwrap();
+}
+
+/// The text of the element with `id` in `page` (the first tag carrying it, up to its close).
+fn element_text(page: &str, id: &str) -> String {
+    let at = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let open_end = at + page[at..].find('>').unwrap() + 1;
+    let close = open_end + page[open_end..].find("</").unwrap();
+    page[open_end..close].to_owned()
+}
+
+#[tokio::test]
+async fn the_degree_form_carries_the_exam_number_entry_month_language_and_a_cancel() {
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let student_no = accounts::STUDENT_ABOVE_THRESHOLDS;
+        let s = store::repo::student::by_student_no(&app.db.db, student_no)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!s.exam_reg_no.is_empty(), "the demo student has a 考生号");
+        assert_eq!(s.entry_month.as_deref(), Some("202203"));
+        let c = app.with_user(User::Student(student_no)).await;
+        store_qualified_language(&app, student_no).await;
+        // A Russian result that was not recognised does not count.
+        store_language_result(&app, student_no, "russian_major", "russian", false).await;
+
+        let (status, page) = app.get_text(&c, "/student/degree/apply").await;
+        assert_eq!(status, 200, "{}: {page}", b.name());
+        // 考生号 from the record, as the downloaded 学位申请表 carries it.
+        assert_eq!(
+            element_text(&page, "exam-reg-no"),
+            s.exam_reg_no,
+            "{}",
+            b.name()
+        );
+        // 本科入学年月 prefilled from the record, as the seed shows it.
+        assert_eq!(
+            common::attr_after(&page, "id=\"entry_month\" name=\"entry_month\" value=\""),
+            "202203",
+            "{}",
+            b.name()
+        );
+        // 语种: the language of the recognised result only, as the seed shows it.
+        assert_eq!(
+            element_text(&page, "degree-language"),
+            "英语（English）",
+            "{}",
+            b.name()
+        );
+        // 取消 leaves for the degree page without saving anything.
+        assert!(
+            page.contains("<a href=\"/student/degree\" id=\"degree-cancel\">取消</a>"),
+            "{}",
+            b.name()
+        );
+        let (status, _) = app.get_text(&c, "/student/degree").await;
+        assert_eq!(status, 200);
+        assert!(
+            store::degree::application::of_student(&app.db.db, s.id, {
+                store::repo::reference::batches(&app.db.db, "degree")
+                    .await
+                    .unwrap()
+                    .remove(0)
+                    .id
+            })
+            .await
+            .unwrap()
+            .is_none(),
+            "{}: nothing saved",
+            b.name()
+        );
+
+        // Recognised in Russian too: both are shown.
+        store_language_result(&app, student_no, "russian_major", "russian", true).await;
+        let (_, page) = app.get_text(&c, "/student/degree/apply").await;
+        assert_eq!(
+            element_text(&page, "degree-language"),
+            "英语（English）、俄语（Russian）",
+            "{}",
+            b.name()
+        );
+
+        // The template the student downloads carries the same 考生号 and 本科入学年月.
+        let r = c
+            .get(app.url("/student/degree/template.xlsx"))
+            .send()
+            .await
+            .unwrap();
+        let bytes = r.bytes().await.unwrap();
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        use calamine::Reader;
+        let sheet = book.worksheet_range("学位申请表").unwrap();
+        let cells: Vec<String> = sheet.cells().map(|(_, _, d)| d.to_string()).collect();
+        for expected in [s.exam_reg_no.as_str(), "202203"] {
+            assert!(
+                cells.iter().any(|c| c.contains(expected)),
+                "{}: {expected} in the template",
+                b.name()
+            );
+        }
+    }
+}

@@ -10,6 +10,7 @@ use domain::degree::DegreeAward;
 use domain::degree::conditions::{Condition, refusal};
 use domain::degree::files::DegreeSlot;
 use domain::degree::form::{DegreeFormInput, DegreeKinds};
+use domain::degree::language::{ForeignLanguage, Qualification};
 use domain::degree::pinyin::name_pinyin;
 use serde::Deserialize;
 use store::degree::application::{self as degree};
@@ -313,6 +314,10 @@ struct FormPage {
     layout: Layout,
     batch_name: String,
     student_no: String,
+    /// 考生号 of the student record, as the downloaded 学位申请表 carries it.
+    exam_reg_no: String,
+    /// 语种 of the student's 学位外语 results recognised 合格, as shown.
+    languages: Vec<String>,
     major: String,
     gender: String,
     birth_date: String,
@@ -339,6 +344,34 @@ impl FormPage {
             .collect::<Vec<_>>()
             .join("；")
     }
+}
+
+/// 语种 as the seed shows it (“语种: English”), in the form's own words first: “英语（English）”.
+fn language_shown(l: ForeignLanguage) -> String {
+    let english = match l {
+        ForeignLanguage::English => "English",
+        ForeignLanguage::Russian => "Russian",
+    };
+    format!("{}（{english}）", l.label())
+}
+
+/// The languages of the student's 学位外语 recognitions found 合格, oldest first, each once.
+async fn qualified_languages(state: &AppState, student_id: i64) -> Result<Vec<String>, AppError> {
+    let mut shown = Vec::new();
+    let apps = store::degree::language::of_student(&state.db, student_id).await?;
+    for a in apps.iter().rev() {
+        if a.qualification.as_deref() != Some(Qualification::Qualified.code()) {
+            continue;
+        }
+        let Some(l) = ForeignLanguage::from_code(&a.language) else {
+            continue;
+        };
+        let l = language_shown(l);
+        if !shown.contains(&l) {
+            shown.push(l);
+        }
+    }
+    Ok(shown)
 }
 
 fn size(n: i64) -> String {
@@ -386,6 +419,8 @@ async fn render_form(
         layout: Layout::student("学位申请", &s.name, &me.ctx, "/student/degree"),
         batch_name: b.name.clone(),
         student_no: s.student_no.clone(),
+        exam_reg_no: s.exam_reg_no.clone(),
+        languages: qualified_languages(state, s.id).await?,
         major: major.name,
         gender: domain::Gender::from_code(&s.gender)
             .map(|g| g.label().to_owned())
