@@ -884,9 +884,11 @@ pub async fn secret_for_tests(
     open(&key, staff_id, &sealed)
 }
 
-/// A code the account's app would show now that has not been used yet: the earliest step within
-/// the drift allowed after the last accepted one. For tests that sign in the same account more
-/// than once within 30 seconds (three codes are open at any moment).
+/// A code the account's app would show now that has not been used yet: the current step's, or
+/// the next one's when that was used. Never an earlier step's: one accepted only by the drift
+/// allowance would be refused if the step changed before the code arrived. For tests that sign
+/// in the same account more than once within 30 seconds; an error when both are used (the
+/// caller waits for the next step).
 #[cfg(feature = "test-support")]
 pub async fn unused_code_for_tests(
     db: &DatabaseConnection,
@@ -896,7 +898,7 @@ pub async fn unused_code_for_tests(
     let r = row(db, staff_id).await?.ok_or(RepoError::NotFound)?;
     let secret = secret_for_tests(db, staff_id, false, now).await?;
     let current = rules::step_at(now);
-    let step = std::cmp::max(current - rules::SKEW_STEPS, r.last_step + 1);
+    let step = std::cmp::max(current, r.last_step + 1);
     if step > current + rules::SKEW_STEPS {
         return Err(invalid(format!(
             "account {staff_id} has used every code open at this moment (steps up to {})",
