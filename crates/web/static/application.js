@@ -25,8 +25,9 @@
       var f = input.files && input.files[0];
       input.setCustomValidity("");
       if (f && f.size > max) {
+        var label = input.getAttribute("data-max-label") || (max.toLocaleString("en-US") + " 字节");
         input.setCustomValidity("文件大小为 " + f.size.toLocaleString("en-US") + " 字节，超过上限 " +
-          max.toLocaleString("en-US") + " 字节（50K），请压缩后重新上传");
+          label + "，超出 " + (f.size - max).toLocaleString("en-US") + " 字节，请压缩后重新上传");
         input.reportValidity();
       }
     });

@@ -192,12 +192,10 @@ impl Driver {
     }
 
     /// A new headless Chromium session with a fresh profile in `profile`.
-    async fn session(&self, programs: &Programs, profile: &Path) -> Client {
+    async fn session(&self, programs: &Programs, profile: &Path, width: i64) -> Client {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
+        let mut options = json!({
                 "binary": programs.chromium.display().to_string(),
                 // The network here is closed: these keep Chromium from trying to reach Google.
                 "args": [
@@ -210,16 +208,18 @@ impl Driver {
                     "--disable-background-networking",
                     "--disable-component-update",
                     "--disable-sync",
-                    format!("--window-size={WIDTH},{HEIGHT}"),
+                    format!("--window-size={width},{HEIGHT}"),
                     format!("--user-data-dir={}", profile.display()),
                 ],
-                // Chromium keeps windows at least 500 px wide, so the phone's viewport is
-                // emulated: innerWidth is then exactly WIDTH and the viewport meta tag applies.
-                "mobileEmulation": {
-                    "deviceMetrics": { "width": WIDTH, "height": HEIGHT, "pixelRatio": 1.0 },
-                },
-            }),
-        );
+        });
+        // Chromium keeps windows at least 500 px wide, so a phone's viewport is emulated:
+        // innerWidth is then exactly the width and the viewport meta tag applies.
+        if width < 500 {
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": width, "height": HEIGHT, "pixelRatio": 1.0 },
+            });
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         // chromedriver speaks plain HTTP on 127.0.0.1: no TLS connector needed.
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let mut builder = ClientBuilder::new(connector);
@@ -246,6 +246,12 @@ pub struct Page<'a, A> {
     pub test: &'static str,
     /// Where screenshots go.
     pub shots: PathBuf,
+    /// The viewport's width in CSS pixels ([`WIDTH`], a phone's, unless the test asked for a
+    /// desktop's).
+    pub width: i64,
+    /// Pages (address and viewport width) the accessibility check has passed, so that a page
+    /// visited again by a flow is not checked again.
+    pub checked: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl<A: Site> Page<'_, A> {
@@ -312,6 +318,7 @@ impl<A: Site> Page<'_, A> {
         loop {
             let url = self.client.current_url().await.unwrap();
             if url.path().ends_with(path) {
+                self.check_accessibility().await;
                 return;
             }
             assert!(
@@ -332,6 +339,7 @@ impl<A: Site> Page<'_, A> {
     /// The viewport is a phone's, and the page itself does not scroll sideways (wide tables scroll
     /// inside their `.table-wrap`).
     pub async fn assert_fits_viewport(&self) {
+        self.check_accessibility().await;
         let m = self
             .js(
                 "const w = window.innerWidth;
@@ -348,15 +356,16 @@ impl<A: Site> Page<'_, A> {
                  };",
             )
             .await;
+        let width = self.width;
         assert_eq!(
             m["innerWidth"],
-            json!(WIDTH),
-            "the viewport is not {WIDTH} px wide"
+            json!(width),
+            "the viewport is not {width} px wide"
         );
         assert_eq!(
             m["fits"],
             json!(true),
-            "{} scrolls sideways at {WIDTH} px: scrollWidth {} > innerWidth {}; too wide: {}",
+            "{} scrolls sideways at {width} px: scrollWidth {} > innerWidth {}; too wide: {}",
             self.current_url().await,
             m["scrollWidth"],
             m["innerWidth"],
@@ -388,6 +397,16 @@ pub async fn with_browser_on<A: Site>(
     app: &A,
     body: impl AsyncFnOnce(&Page<'_, A>),
 ) {
+    with_browser_sized(test, app, WIDTH, body).await;
+}
+
+/// [`with_browser_on`] with a viewport `width` CSS pixels wide (a desktop's, say).
+pub async fn with_browser_sized<A: Site>(
+    test: &'static str,
+    app: &A,
+    width: i64,
+    body: impl AsyncFnOnce(&Page<'_, A>),
+) {
     let Some(programs) = programs() else {
         return;
     };
@@ -405,12 +424,14 @@ pub async fn with_browser_on<A: Site>(
     };
     let profile = tempfile::tempdir().unwrap();
     let driver = Driver::start(&programs, work.path()).await;
-    let client = driver.session(&programs, profile.path()).await;
+    let client = driver.session(&programs, profile.path(), width).await;
     let page = Page {
         client,
         app,
         test,
         shots,
+        checked: Default::default(),
+        width,
     };
     let outcome = AssertUnwindSafe(body(&page)).catch_unwind().await;
     if outcome.is_err() {
@@ -614,5 +635,124 @@ impl<A: Site> Page<'_, A> {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accessibility
+// ---------------------------------------------------------------------------------------------
+
+/// axe-core's script (the npm package's `axe.min.js`), read once: from where `BIYE_AXE_JS` names
+/// it, else from where `.ci/run` installs it (`~/.cache/biye-ci/axe`). Without it the check is
+/// skipped after a note, unless `BIYE_REQUIRE_BROWSER=1`, which makes it a failure.
+fn axe_source() -> Option<&'static str> {
+    static AXE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    AXE.get_or_init(|| {
+        let path = std::env::var_os("BIYE_AXE_JS")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                let cache = std::env::var_os("XDG_CACHE_HOME")
+                    .filter(|p| !p.is_empty())
+                    .map(PathBuf::from)
+                    .or_else(|| {
+                        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache"))
+                    })?;
+                Some(cache.join("biye-ci/axe/node_modules/axe-core/axe.min.js"))
+            });
+        match path.as_deref().map(std::fs::read_to_string) {
+            Some(Ok(js)) => Some(js),
+            _ => {
+                let wanted = path.map(|p| p.display().to_string()).unwrap_or_default();
+                if std::env::var("BIYE_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+                    panic!(
+                        "BIYE_REQUIRE_BROWSER=1 but axe-core is not at {wanted}: the accessibility \
+                         check must not be skipped (npm install --prefix ~/.cache/biye-ci/axe \
+                         axe-core@4, or set BIYE_AXE_JS)"
+                    );
+                }
+                eprintln!("NOTE: accessibility checks skipped: no axe-core at {wanted}");
+                None
+            }
+        }
+    })
+    .as_deref()
+}
+
+impl<A: Site> Page<'_, A> {
+    /// Holds the page as it is now to WCAG 2.1 A and AA with axe-core: no violation of impact
+    /// serious or critical. Each address is checked once per viewport width.
+    pub async fn check_accessibility(&self) {
+        let Some(axe) = axe_source() else {
+            return;
+        };
+        let mut url = self.client.current_url().await.unwrap();
+        url.set_fragment(None);
+        if !self
+            .checked
+            .lock()
+            .unwrap()
+            .insert(format!("{url}@{}", self.width))
+        {
+            return;
+        }
+        self.settled().await;
+        if self.js("return typeof window.axe === 'object';").await != json!(true) {
+            self.client
+                .execute(axe, vec![])
+                .await
+                .unwrap_or_else(|e| panic!("cannot load axe-core into {url}: {e}"));
+        }
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {
+                   runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+                   resultTypes: ['violations'],
+                 }).then(r => done(r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.impact + ' ' + v.id + ': ' + v.help + '\\n' + v.nodes.slice(0, 5)
+                       .map(n => '    ' + n.target.join(' ') + ' — '
+                         + (n.failureSummary || '').replace(/\\s+/g, ' ').slice(0, 240))
+                       .join('\\n'))))
+                   .catch(e => done(['axe-core failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("axe-core did not run on {url}: {e}"));
+        let mut found: Vec<String> = serde_json::from_value(found).unwrap();
+        // axe-core accepts an aria-label; the platform's rule is a label one can see, bound to
+        // the control, so that a control can be found by the name on the screen.
+        let unlabelled: Vec<String> = serde_json::from_value(
+            self.js(
+                "return [...document.querySelectorAll(
+                     'input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea')]
+                   .filter(e => ![...(e.labels || [])].some(l => l.textContent.trim() !== ''))
+                   .map(e => '    ' + e.tagName.toLowerCase()
+                        + (e.id ? '#' + e.id : '') + '[name=' + (e.name || '') + ']');",
+            )
+            .await,
+        )
+        .unwrap();
+        if !unlabelled.is_empty() {
+            found.push(format!(
+                "critical visible-label: form controls without a bound <label> with text\n{}",
+                unlabelled.join("\n")
+            ));
+        }
+        // `BIYE_A11Y_SURVEY=1` lists every page's violations and goes on, for fixing many at once.
+        if !found.is_empty() && std::env::var_os("BIYE_A11Y_SURVEY").is_some() {
+            eprintln!("A11Y {url} @{}\n{}", self.width, found.join("\n"));
+            return;
+        }
+        assert!(
+            found.is_empty(),
+            "{url} at {} px has {} accessibility violation(s) of impact serious or critical \
+             (WCAG 2.1 AA, axe-core):\n{}",
+            self.width,
+            found.len(),
+            found.join("\n")
+        );
     }
 }

@@ -12,6 +12,7 @@ mod application;
 mod audit_log;
 mod backfill;
 mod browser;
+mod browser_a11y;
 mod browser_batch;
 #[path = "../browser_kit/mod.rs"]
 mod browser_kit;

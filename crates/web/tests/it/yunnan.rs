@@ -98,7 +98,7 @@ async fn yunnan_form_checks_id_validity_and_corrects_the_photo_on_request() {
         let (_, page) = app.get_text(&c, "/candidate/application").await;
         assert!(page.contains("毕业办证材料") && page.contains("毕业证书照片"));
         assert!(
-            !page.contains("5. 自我鉴定"),
+            !page.contains("id=\"appraisal\""),
             "{}: no Chongqing register sections",
             b.name()
         );

@@ -14,12 +14,45 @@ use crate::{AppState, util};
 
 /// Who is signed in, as the page frame shows it: name, organisation and role.
 pub(crate) fn who(s: &CurrentStaff) -> String {
-    format!(
-        "{}（{}{}）",
-        s.staff.display_name,
-        s.org.name,
-        s.roles.label()
-    )
+    who_of(&s.staff.display_name, &s.org.name, &s.roles.label())
+}
+
+/// The header's name of a staff member: the name, then what it does not already say of the
+/// organisation and the roles ("重庆师范大学审核员" alone, not "重庆师范大学审核员（重庆师范大学审核员）").
+fn who_of(name: &str, org: &str, roles: &str) -> String {
+    let rest = name.strip_prefix(org).unwrap_or(name);
+    let org_part = if rest.len() < name.len() { "" } else { org };
+    let roles_part = if rest.contains(roles) { "" } else { roles };
+    if org_part.is_empty() && roles_part.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name}（{org_part}{roles_part}）")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::who_of;
+
+    #[test]
+    fn the_header_says_the_organisation_and_roles_once() {
+        assert_eq!(
+            who_of("重庆师范大学审核员", "重庆师范大学", "审核员"),
+            "重庆师范大学审核员"
+        );
+        assert_eq!(
+            who_of("重庆师范大学管理员", "重庆师范大学", "审核员、管理员"),
+            "重庆师范大学管理员（审核员、管理员）"
+        );
+        assert_eq!(
+            who_of("张老师", "重庆师范大学", "审核员"),
+            "张老师（重庆师范大学审核员）"
+        );
+        assert_eq!(
+            who_of("审核员小李", "重庆大学", "审核员"),
+            "审核员小李（重庆大学）"
+        );
+    }
 }
 
 fn org_kind_label(code: &str) -> String {
