@@ -17,6 +17,7 @@ use crate::{AppState, api, headers, ops, overload, session};
 static CSS: &str = include_str!("../static/app.css");
 static APPLICATION_JS: &str = include_str!("../static/application.js");
 static PRINT_JS: &str = include_str!("../static/print.js");
+static FOCUS_JS: &str = include_str!("../static/focus.js");
 static LOCAL_SERVICE_CSS: &str = include_str!("../static/local-service.css");
 
 /// A file of ours, cacheable for an hour.
@@ -76,6 +77,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/static/print.js",
             get(|| async { asset("text/javascript; charset=utf-8", PRINT_JS) }),
+        )
+        .route(
+            "/static/focus.js",
+            get(|| async { asset("text/javascript; charset=utf-8", FOCUS_JS) }),
         )
         .merge(crate::views::accounts::router(import_limit))
         .merge(crate::views::graduation::router())

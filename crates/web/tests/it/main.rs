@@ -14,6 +14,7 @@ mod backfill;
 mod browser;
 mod browser_a11y;
 mod browser_batch;
+mod browser_keyboard;
 #[path = "../browser_kit/mod.rs"]
 mod browser_kit;
 mod browser_payment;
