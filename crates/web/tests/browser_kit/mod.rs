@@ -573,6 +573,42 @@ impl<A: Site> Page<'_, A> {
         }
     }
 
+    /// On a phone the review queue comes before its filters and counts, and each row is a card
+    /// whose 专业, 当前环节 and 审核详情 link are within the screen's width.
+    pub async fn assert_queue_first(&self) {
+        if self.width > 600 {
+            return;
+        }
+        self.find("#review-queue").await;
+        let m = self
+            .js("const w = window.innerWidth;
+                 const row = document.querySelector('#review-queue tbody tr');
+                 const cells = [...row.querySelectorAll('td')];
+                 const out = cells.filter(c => c.getBoundingClientRect().width > 0
+                     && c.getBoundingClientRect().right > w + 1).map(c => c.dataset.label || c.textContent.trim());
+                 const link = [...row.querySelectorAll('a')].find(a => a.textContent.trim() === '审核详情');
+                 const top = id => document.getElementById(id)
+                     ? document.getElementById(id).getBoundingClientRect().top : Infinity;
+                 return { out: out,
+                          link: !!link && link.getBoundingClientRect().right <= w + 1,
+                          labels: cells.map(c => c.dataset.label || '').join(','),
+                          first: top('review-queue') < top('review-filters')
+                              && top('review-queue') < top('review-counts') };")
+            .await;
+        self.screenshot("review-queue").await;
+        assert_eq!(m["out"], json!([]), "queue cells off the screen: {m}");
+        assert_eq!(m["link"], json!(true), "审核详情 is not on the screen: {m}");
+        assert_eq!(
+            m["first"],
+            json!(true),
+            "the queue is not before its filters and counts: {m}"
+        );
+        assert!(
+            m["labels"].as_str().unwrap().contains("专业,批次,当前环节"),
+            "{m}"
+        );
+    }
+
     /// Waits until the page and its pictures have loaded, so nothing moves under a tap.
     pub async fn settled(&self) {
         let deadline = Instant::now() + WAIT;
@@ -585,6 +621,7 @@ impl<A: Site> Page<'_, A> {
     pub async fn review_steps(&self, decision: &str, reason_code: Option<&str>, seal: bool) {
         self.goto("/staff/reviews").await;
         self.assert_fits_viewport().await;
+        self.assert_queue_first().await;
         self.click("table a[href^='/staff/reviews/']").await;
         self.find("#decision-form").await;
         self.settled().await;

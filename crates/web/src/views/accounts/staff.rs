@@ -20,7 +20,12 @@ pub(crate) fn who(s: &CurrentStaff) -> String {
 /// The header's name of a staff member: the name, then what it does not already say of the
 /// organisation and the roles ("重庆师范大学审核员" alone, not "重庆师范大学审核员（重庆师范大学审核员）").
 fn who_of(name: &str, org: &str, roles: &str) -> String {
-    let rest = name.strip_prefix(org).unwrap_or(name);
+    // "重庆市教育考试院（市自考办）" is named in a name by its part before the brackets.
+    let short = org.split('（').next().unwrap_or(org);
+    let rest = name
+        .strip_prefix(org)
+        .or_else(|| name.strip_prefix(short).filter(|_| !short.is_empty()))
+        .unwrap_or(name);
     let org_part = if rest.len() < name.len() { "" } else { org };
     let roles_part = if rest.contains(roles) { "" } else { roles };
     if org_part.is_empty() && roles_part.is_empty() {
@@ -47,6 +52,14 @@ mod tests {
         assert_eq!(
             who_of("张老师", "重庆师范大学", "审核员"),
             "张老师（重庆师范大学审核员）"
+        );
+        assert_eq!(
+            who_of(
+                "重庆市教育考试院审核员",
+                "重庆市教育考试院（市自考办）",
+                "审核员"
+            ),
+            "重庆市教育考试院审核员"
         );
         assert_eq!(
             who_of("审核员小李", "重庆大学", "审核员"),
