@@ -1,7 +1,7 @@
 //! Accessibility as a check: every page a candidate, a student and each kind of staff account
 //! reaches from its menu and the links on its pages is held to WCAG 2.1 AA by axe-core (no
-//! violation of impact serious or critical), at a phone's width (375 px) and a desktop's
-//! (1280 px), and must not scroll sideways at either. The flows' own browser tests run the same
+//! violation of impact serious or critical), at a phone's width (375 px), a desktop's (1280 px)
+//! and a desktop's at 200% zoom (640 px), and must not scroll sideways at any. The flows' own browser tests run the same
 //! check on every page they pass through (`browser_kit::Page::check_accessibility`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -174,6 +174,12 @@ async fn every_page_at(test: &'static str, width: i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_an_account_reaches_passes_the_accessibility_check_on_a_phone() {
     every_page_at("a11y-phone", kit::WIDTH).await;
+}
+
+/// 1280 px at 200% zoom: WCAG 1.4.4 asks pages to stay readable there without scrolling sideways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_an_account_reaches_passes_the_accessibility_check_at_double_zoom() {
+    every_page_at("a11y-zoom", 640).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
