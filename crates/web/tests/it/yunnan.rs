@@ -119,6 +119,10 @@ async fn yunnan_form_checks_id_validity_and_corrects_the_photo_on_request() {
         .await;
         assert_eq!(status, 422, "{}", b.name());
         assert!(body.contains("请先换领有效身份证"), "{body}");
+        assert!(
+            body.contains(&format!("value=\"{cutoff_date}\"")),
+            "the refused date stays in the field: {body}"
+        );
         let next = cutoff_date.succ_opt().unwrap().to_string();
         let (status, _) = post(
             &app,

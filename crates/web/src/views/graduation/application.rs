@@ -168,6 +168,8 @@ pub(crate) struct Draft {
     resume: Option<Vec<ResumeEntry>>,
     appraisal: Option<String>,
     statement: Option<String>,
+    /// 身份证有效期 as typed.
+    pub(crate) id_valid_until: Option<String>,
 }
 
 fn slot_view(slot: FileSlot, required: bool, files: &[application_file::Model]) -> SlotView {
@@ -194,8 +196,11 @@ async fn render_form(
     let pipeline = apps::stages(&state.db, a.batch_id).await?;
     let files = apps::files(&state.db, a.id).await?;
     let needs = store::graduation::materials::needs_of(&state.db, &a).await?;
-    let province_form =
+    let mut province_form =
         crate::views::graduation::materials::province_form(state, &a, &files, &needs).await?;
+    if let (Some(f), Some(typed)) = (province_form.as_mut(), draft.id_valid_until) {
+        f.id_valid_until = typed;
+    }
     let major = reference::major(&state.db, a.major_id).await?;
     let university = store::repo::org::get(&state.db, a.chief_university_id).await?;
     let enrolled = reference::enrolled_majors(&state.db, me.model.id).await?;

@@ -262,7 +262,11 @@ pub async fn save_id_validity(
 ) -> Result<Response, AppError> {
     match service::save_id_validity(&state, &me, &f.id_valid_until).await {
         Ok(_) => Ok(saved_at("id_validity", "materials")),
-        Err(e) => refuse(&state, &me, "materials", e, Draft::default()).await,
+        Err(e) => {
+            let mut draft = Draft::default();
+            draft.id_valid_until = Some(f.id_valid_until);
+            refuse(&state, &me, "materials", e, draft).await
+        }
     }
 }
 
