@@ -503,3 +503,43 @@ async fn signature_crops_too_small_or_past_the_picture_are_refused_and_the_saved
         assert_eq!((w, h), (Some(100), Some(30)), "{}", b.name());
     }
 }
+
+/// The numbered section headings of a form page, in order: (number, title).
+pub(crate) fn numbered_sections(page: &str) -> Vec<(usize, String)> {
+    page.split("<h2 class=\"step\">")
+        .skip(1)
+        .map(|rest| {
+            let heading = rest.split("</h2>").next().unwrap();
+            let (n, title) = heading.split_once(". ").unwrap();
+            (n.parse().unwrap(), title.to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_form_numbers_the_sections_it_shows_without_gaps() {
+    let app = spawn_app(&store::testkit::Backend::Sqlite).await;
+    // A 专科 form has no 前置学历 section: the numbers run on without a gap (they read 1, 3, 4…).
+    for (who, titles) in [(
+        accounts::CQ_ELIGIBLE_ASSOCIATE,
+        &[
+            "专业及主考学校",
+            "本人简历",
+            "身份证正反面及照片",
+            "自我鉴定",
+            "签名",
+            "情况说明（选填）",
+            "其它材料（选填）",
+            "提交初审",
+        ][..],
+    )] {
+        let c = app.with_user(User::Candidate(who)).await;
+        apply(&app, &c).await;
+        let (_, page) = app.get_text(&c, "/candidate/application").await;
+        let shown = numbered_sections(&page);
+        let numbers: Vec<usize> = shown.iter().map(|s| s.0).collect();
+        assert_eq!(numbers, (1..=titles.len()).collect::<Vec<_>>(), "{who}");
+        let shown: Vec<&str> = shown.iter().map(|s| s.1.as_str()).collect();
+        assert_eq!(shown, titles, "{who}");
+    }
+}

@@ -97,6 +97,27 @@ async fn yunnan_form_checks_id_validity_and_corrects_the_photo_on_request() {
         apply(&app, &c).await;
         let (_, page) = app.get_text(&c, "/candidate/application").await;
         assert!(page.contains("毕业办证材料") && page.contains("毕业证书照片"));
+        // Numbered as shown: Yunnan's form has no register sections, and no number is skipped.
+        let sections = crate::application::numbered_sections(&page);
+        assert_eq!(
+            sections.iter().map(|s| s.0).collect::<Vec<_>>(),
+            (1..=sections.len()).collect::<Vec<_>>(),
+            "{sections:?}"
+        );
+        assert_eq!(
+            sections.iter().map(|s| s.1.as_str()).collect::<Vec<_>>(),
+            [
+                "专业及主考学校",
+                "身份证正反面",
+                "毕业办证材料",
+                "毕业证书照片",
+                "情况说明（选填）",
+                "其它材料（选填）",
+                "提交初审"
+            ],
+            "{}",
+            b.name()
+        );
         assert!(
             !page.contains("id=\"appraisal\""),
             "{}: no Chongqing register sections",

@@ -159,6 +159,17 @@ struct FormPage {
     province_form: Option<crate::views::graduation::materials::ProvinceForm>,
     /// Prior education goes through 学信网 authorisation or the manual review before submitting.
     prior_review: bool,
+    /// Sections numbered so far: each shown section takes the next number as it is rendered, so
+    /// a province's form without a part never skips one.
+    steps: std::cell::Cell<usize>,
+}
+
+impl FormPage {
+    /// The next section's number.
+    fn step(&self) -> usize {
+        self.steps.set(self.steps.get() + 1);
+        self.steps.get()
+    }
 }
 
 /// What the candidate typed into a section that failed, shown again so nothing is lost.
@@ -348,6 +359,7 @@ async fn render_form(
             || needs.profile.prior_reviewed_before_submit,
         province_form,
         a,
+        steps: std::cell::Cell::new(0),
     };
     Ok(page.render()?)
 }
