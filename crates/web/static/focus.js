@@ -1,10 +1,11 @@
 // After an action, what happened is said where the person is looking: the page's refusal
-// (role=alert), or after a save (?saved=…) its confirmation, takes the focus and is scrolled
-// into view, so a screen reader reads it and a keyboard user goes on from there.
+// (role=alert), or after a save or a decision (?saved=…, ?done=…) its confirmation, takes the
+// focus and is scrolled into view, so a screen reader reads it and a keyboard user goes on from
+// there.
 (function () {
   "use strict";
   var target = document.querySelector("main [role=alert]");
-  if (!target && /[?&]saved=/.test(window.location.search)) {
+  if (!target && /[?&](saved|done)=/.test(window.location.search)) {
     target = document.querySelector("main .alert[role=status]");
   }
   if (!target) { return; }

@@ -139,3 +139,55 @@ async fn a_candidate_signs_in_applies_and_saves_by_keyboard_alone() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_signs_in_and_approves_by_keyboard_alone() {
+    with_browser("keyboard-review", async |page| {
+        crate::reviews::submitted(page.app, accounts::CQ_ELIGIBLE_ASSOCIATE).await;
+        let me = accounts::STAFF_CQ_UNIVERSITY;
+        page.goto("/staff/login").await;
+        tab_to(page, "#username", 15).await;
+        type_here(page, me).await;
+        tab_to(page, "#password", 3).await;
+        type_here(page, PASSWORD).await;
+        press(page, ENTER).await;
+        if page.app.has_totp(me).await {
+            page.wait_for_path("/staff/login/totp").await;
+            let code = page.app.totp_code(me).await;
+            tab_to(page, "#code", 15).await;
+            type_here(page, &code).await;
+            press(page, ENTER).await;
+        }
+        page.wait_for_path("/staff").await;
+
+        // The queue: Tab to the application's 审核详情, Enter opens it.
+        page.goto("/staff/reviews").await;
+        tab_to(page, "#review-queue a[href^='/staff/reviews/']", 80).await;
+        press(page, ENTER).await;
+        page.find("#decision-form").await;
+        page.settled().await;
+
+        // 通过 chosen with Space, submitted with Enter on the button.
+        tab_to(
+            page,
+            "#decision-form input[name=decision][value=approve]",
+            150,
+        )
+        .await;
+        press(page, SPACE).await;
+        assert_eq!(
+            page.js(
+                "return document.querySelector('#decision-form input[value=approve]').checked;"
+            )
+            .await,
+            json!(true),
+            "Space chooses 通过"
+        );
+        tab_to(page, "#decision-form button[type=submit]", 30).await;
+        press(page, ENTER).await;
+        page.wait_for_path("/staff/reviews").await;
+        let f = focused(page, "status").await;
+        assert_eq!(f["role"], json!("status"), "the outcome has the focus: {f}");
+    })
+    .await;
+}
