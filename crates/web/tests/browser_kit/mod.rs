@@ -772,6 +772,23 @@ impl<A: Site> Page<'_, A> {
             .await,
         )
         .unwrap();
+        // A label marked "*" promises a required field: assistive technology must hear it too.
+        let unmarked: Vec<String> = serde_json::from_value(
+            self.js(
+                "return [...document.querySelectorAll('input, select, textarea')]
+                   .filter(e => [...(e.labels || [])].some(l => l.textContent.trim().startsWith('*'))
+                        && !e.required && e.getAttribute('aria-required') !== 'true')
+                   .map(e => '    ' + e.tagName.toLowerCase() + (e.id ? '#' + e.id : ''));",
+            )
+            .await,
+        )
+        .unwrap();
+        if !unmarked.is_empty() {
+            found.push(format!(
+                "serious required-marked: fields labelled \"*\" not marked required\n{}",
+                unmarked.join("\n")
+            ));
+        }
         if !unlabelled.is_empty() {
             found.push(format!(
                 "critical visible-label: form controls without a bound <label> with text\n{}",
