@@ -128,6 +128,7 @@ pub mod degree;
 pub mod files;
 pub mod graduation;
 pub mod ids;
+pub mod messages;
 pub mod org;
 pub mod otp;
 pub mod password;

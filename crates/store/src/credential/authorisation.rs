@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::credential::{Applicant, CredentialPush, judge};
+use domain::messages::inbox as messages;
 use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -188,24 +189,15 @@ pub async fn apply_push(
         None,
     )
     .await?;
-    let (title, body) = match &verdict {
-        Ok(d) => (
-            "前置学历核验通过".to_owned(),
-            format!(
-                "学信网已推送你的前置学历信息（{}，{}毕业），系统审核通过，仅本次毕业申请有效。",
-                d.school, d.graduation_date
-            ),
-        ),
-        Err(m) => (
-            "前置学历授权核验未通过".to_owned(),
-            format!("学信网推送的前置学历信息未通过系统审核：{m}。你可以选择人工审核。"),
-        ),
+    let text = match &verdict {
+        Ok(d) => messages::prior_credential_verified(&d.school, d.graduation_date),
+        Err(m) => messages::prior_credential_not_verified(m),
     };
     inbox::send(
         &txn,
         Recipient::Candidate(a.candidate_id),
-        &title,
-        &body,
+        &text.title,
+        &text.body,
         Some("/candidate/application#prior"),
         now,
     )

@@ -11,6 +11,7 @@ use crate::repo::versioned;
 use chrono::{DateTime, Utc};
 use domain::degree::form::{DegreeFormInput, FieldError, validate};
 use domain::degree::{DegreeAward, DegreeReview};
+use domain::messages::inbox as messages;
 use domain::review::{Action, Stage, State, Status, Window, transition};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
@@ -507,11 +508,12 @@ pub async fn submit(
         ip,
     )
     .await?;
+    let text = messages::degree_submitted(&b.name);
     inbox::send(
         &txn,
         Recipient::Student(a.student_id),
-        "学位申请已提交",
-        &format!("你的学位申请（{}）已确认提交，请等待学校审核。", b.name),
+        &text.title,
+        &text.body,
         Some(PROGRESS),
         now,
     )
@@ -614,7 +616,7 @@ pub async fn review(
     let next = transition(&stages, window_of(&b), current, &action, now)
         .map_err(|r| RepoError::Conflict(r.0))?;
     let stage_name = stages.get(at).map_or("审核", |s| s.name.as_str());
-    let (to, event, title, body) = match next.status {
+    let (to, event, text) = match next.status {
         Status::InReview => {
             let following = next
                 .stage
@@ -623,24 +625,18 @@ pub async fn review(
             (
                 DegreeReview::Pending,
                 "stage_passed",
-                format!("学位申请已通过{stage_name}"),
-                format!("你的学位申请已通过“{stage_name}”，进入“{following}”环节，请等待审核。"),
+                messages::degree_stage_passed(stage_name, following),
             )
         }
         Status::Rejected => (
             DegreeReview::Rejected,
             DegreeReview::Rejected.code(),
-            format!("学位申请{}", DegreeReview::Rejected.label()),
-            format!(
-                "你的学位申请在“{stage_name}”环节审核不通过。审核意见：{}。可在申请时间内按意见修改后重新提交。",
-                domain::clause(opinion.as_deref().unwrap_or(""))
-            ),
+            messages::degree_rejected(stage_name, opinion.as_deref().unwrap_or("")),
         ),
         _ => (
             DegreeReview::Approved,
             DegreeReview::Approved.code(),
-            format!("学位申请{}", DegreeReview::Approved.label()),
-            "你的学位申请已审核通过，学位授予结果公布后将通知你。".to_owned(),
+            messages::degree_approved(),
         ),
     };
     let txn = db.begin().await?;
@@ -676,8 +672,8 @@ pub async fn review(
     inbox::send(
         &txn,
         Recipient::Student(a.student_id),
-        &title,
-        &body,
+        &text.title,
+        &text.body,
         Some(PROGRESS),
         now,
     )
@@ -735,11 +731,12 @@ pub async fn record_award(
             ip,
         )
         .await?;
+        let text = messages::degree_award(award);
         inbox::send(
             &txn,
             Recipient::Student(a.student_id),
-            &format!("学位授予结果：{}", award.label()),
-            &format!("你的学位申请的学位授予结果为：{}。", award.label()),
+            &text.title,
+            &text.body,
             Some(PROGRESS),
             now,
         )

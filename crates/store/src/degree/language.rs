@@ -12,6 +12,7 @@
 use chrono::{DateTime, Utc};
 use domain::degree::language::{LanguageStatus, Qualification, ValidLanguageForm};
 use domain::degree::{EntryCondition, PlanResult};
+use domain::messages::inbox as messages;
 use domain::review::{Action, State, Status, Window, transition};
 use domain::{CourseKind, ScoreValue};
 use sea_orm::sea_query::Expr;
@@ -688,14 +689,12 @@ async fn review_once(
     )
     .await?;
     if status == LanguageStatus::Pending {
+        let text = messages::language_stage_passed(&b.name, step.stage_name, step.following);
         inbox::send(
             &txn,
             Recipient::Student(a.student_id),
-            &format!("学位外语成绩认定：已通过{}", step.stage_name),
-            &format!(
-                "您在{}的学位外语成绩认定申请已通过“{}”，进入“{}”环节，请等待审核结果。",
-                b.name, step.stage_name, step.following
-            ),
+            &text.title,
+            &text.body,
             Some(PAGE),
             now,
         )
@@ -707,26 +706,12 @@ async fn review_once(
         txn.commit().await?;
         return Ok(saved);
     }
-    let opinion_line = if opinion.is_empty() {
-        String::new()
-    } else {
-        format!("审核意见：{}。", domain::clause(&opinion))
-    };
-    let next = if decision.qualification == Qualification::Qualified {
-        "学位外语成绩合格，达到学位申请条件者可进入“学位申请”。"
-    } else {
-        ""
-    };
+    let text = messages::language_decided(&b.name, status, decision.qualification, &opinion);
     inbox::send(
         &txn,
         Recipient::Student(a.student_id),
-        &format!("学位外语成绩认定：{}", status.label()),
-        &format!(
-            "您在{}的学位外语成绩认定申请{}，合格状态：{}。{opinion_line}{next}",
-            b.name,
-            status.label(),
-            decision.qualification.label()
-        ),
+        &text.title,
+        &text.body,
         Some(PAGE),
         now,
     )

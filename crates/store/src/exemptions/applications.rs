@@ -4,6 +4,7 @@
 //! may apply again. Each change is audited in its transaction.
 
 use chrono::{DateTime, Utc};
+use domain::messages::inbox as messages;
 use domain::{ExemptionMode, OrgKind};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -192,16 +193,12 @@ pub async fn file(
         ip,
     )
     .await?;
+    let text = messages::exemption_submitted(&saved.course_code, now, &handler.name);
     inbox::send(
         &txn,
         Recipient::Candidate(new.candidate.id),
-        &format!("免考申请已提交（{}）", saved.course_code),
-        &format!(
-            "你于 {}（北京时间）申请课程{}免考，等待{}审核。审核结果会发到收件箱。",
-            domain::calendar::beijing_minute(now),
-            saved.course_code,
-            handler.name
-        ),
+        &text.title,
+        &text.body,
         Some(PAGE),
         now,
     )
@@ -390,29 +387,16 @@ pub async fn decide(
         ip,
     )
     .await?;
-    let (title, body) = if decision == Decision::Approve {
-        (
-            format!("免考申请已通过（{}）", a.course_code),
-            format!(
-                "你申请的课程{}免考已通过审核，免考成绩已记入考籍，申请毕业时无需再上传免考材料。",
-                a.course_code
-            ),
-        )
+    let text = if decision == Decision::Approve {
+        messages::exemption_approved(&a.course_code)
     } else {
-        (
-            format!("免考申请未通过（{}）", a.course_code),
-            format!(
-                "你申请的课程{}免考未通过审核。原因：{}。可按原因准备材料后重新申请。",
-                a.course_code,
-                domain::clause(reason)
-            ),
-        )
+        messages::exemption_rejected(&a.course_code, reason)
     };
     inbox::send(
         &txn,
         Recipient::Candidate(a.candidate_id),
-        &title,
-        &body,
+        &text.title,
+        &text.body,
         Some(PAGE),
         now,
     )

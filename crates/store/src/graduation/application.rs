@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::graduation::form::{FileSlot, MAX_OTHER_MATERIALS, PriorEducationForm, ResumeEntry};
+use domain::messages::inbox as messages;
 use domain::review::EventAction;
 use domain::review::{
     Action, ReviewerRule, ReviewerTarget, Stage, StageKind, State, Status, Window, transition,
@@ -867,14 +868,12 @@ pub async fn submit(
         ip,
     )
     .await?;
+    let text = messages::graduation_submitted(first, now);
     inbox::send(
         &txn,
         Recipient::Candidate(a.candidate_id),
-        &format!("毕业申请已提交，等待{first}"),
-        &format!(
-            "你的毕业申请已于 {}（北京时间）提交，进入“{first}”环节。提交后资料不能修改，请耐心等待审核结果。",
-            domain::calendar::beijing_minute(now)
-        ),
+        &text.title,
+        &text.body,
         Some("/candidate/application/progress"),
         now,
     )
@@ -1014,36 +1013,22 @@ pub async fn decide(
         ip,
     )
     .await?;
-    let (title, body) = match (&decision, next.status) {
-        (Decision::Reject(r), _) => (
-            format!("毕业申请被驳回（{stage_name}）"),
-            format!(
-                "{}在“{stage_name}”环节驳回了你的毕业申请。驳回原因：{}。请按驳回原因修改信息或补充材料后重新提交。",
-                org.name,
-                domain::clause(r)
-            ),
-        ),
-        (Decision::Approve, Status::Approved) => (
-            "毕业申请审核通过".to_owned(),
-            format!(
-                "你的毕业申请已通过“{stage_name}”。毕业证书最早可于 {} 起领取，具体领取时间及方式请查看主考学校公告。",
-                pickup.map(|d| d.to_string()).unwrap_or_default()
-            ),
-        ),
-        (Decision::Approve, Status::AwaitingPayment) => (
-            format!("{stage_name}通过，请交费"),
-            format!("你的毕业申请已通过“{stage_name}”，请在批次截止前完成交费，逾期本次不予办理。"),
-        ),
-        (Decision::Approve, _) => (
-            format!("{stage_name}通过"),
-            format!("你的毕业申请已通过“{stage_name}”，进入下一审核环节。"),
-        ),
+    // `pickup` is set exactly when the application is approved.
+    let text = match (&decision, next.status, pickup) {
+        (Decision::Reject(r), _, _) => messages::graduation_rejected(&stage_name, &org.name, r),
+        (Decision::Approve, Status::Approved, Some(day)) => {
+            messages::graduation_approved(&stage_name, day)
+        }
+        (Decision::Approve, Status::AwaitingPayment, _) => {
+            messages::graduation_awaiting_payment(&stage_name)
+        }
+        (Decision::Approve, _, _) => messages::graduation_stage_passed(&stage_name),
     };
     inbox::send(
         &txn,
         Recipient::Candidate(a.candidate_id),
-        &title,
-        &body,
+        &text.title,
+        &text.body,
         Some("/candidate/application/progress"),
         now,
     )
@@ -1155,11 +1140,12 @@ pub async fn payment_settled<C: ConnectionTrait>(
         .and_then(|i| pipeline.get(i))
         .map(|s| s.name.clone())
         .unwrap_or_default();
+    let text = messages::graduation_paid(&stage_name, &next_name);
     inbox::send(
         conn,
         Recipient::Candidate(a.candidate_id),
-        "交费成功",
-        &format!("你的{stage_name}已交费成功，毕业申请进入“{next_name}”环节。"),
+        &text.title,
+        &text.body,
         Some("/candidate/application/progress"),
         now,
     )
@@ -1250,14 +1236,12 @@ pub async fn request_wrong_major_rejection(
         ip,
     )
     .await?;
+    let text = messages::graduation_wrong_major_requested(now);
     inbox::send(
         &txn,
         Recipient::Candidate(a.candidate_id),
-        "已请求主考学校驳回",
-        &format!(
-            "你于 {}（北京时间）以“专业选择有误”请求主考学校驳回本次毕业申请。驳回后可改选正确的专业重新申请；处理结果会发到收件箱。",
-            domain::calendar::beijing_minute(now)
-        ),
+        &text.title,
+        &text.body,
         Some("/candidate/application/progress"),
         now,
     )
@@ -1317,14 +1301,12 @@ pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
                 None,
             )
             .await?;
+            let text = messages::graduation_closed(&b.name);
             inbox::send(
                 &txn,
                 Recipient::Candidate(a.candidate_id),
-                "本次毕业申请不予办理",
-                &format!(
-                    "“{}”已截止，你的毕业申请未在规定时间内完成初审通过和交费，本次不予办理。可在下次批次重新申请。",
-                    b.name
-                ),
+                &text.title,
+                &text.body,
                 Some("/candidate/application/progress"),
                 now,
             )

@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::graduation::form::FileSlot;
+use domain::messages::inbox as messages;
 use domain::review::{ReviewerRule, Stage, StageKind};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
@@ -135,13 +136,12 @@ pub async fn submit(
         ip,
     )
     .await?;
+    let text = messages::prior_manual_submitted(&org_name);
     inbox::send(
         &txn,
         Recipient::Candidate(a.candidate_id),
-        "前置学历已提交人工审核",
-        &format!(
-            "请携带前置学历毕业证书原件和复印件、《教育部学历证书电子注册备案表》及有关变更证明原件和复印件，到{org_name}现场提交材料进行人工审核。"
-        ),
+        &text.title,
+        &text.body,
         Some(PROGRESS),
         now,
     )
@@ -301,11 +301,12 @@ pub async fn record_originals_checked(
         None,
     )
     .await?;
+    let text = messages::prior_originals_checked();
     inbox::send(
         &txn,
         Recipient::Candidate(a.candidate_id),
-        "前置学历原件已核验",
-        "确认点或主考学校已核验你的前置学历原件，等待省招生考试院终审。",
+        &text.title,
+        &text.body,
         Some(PROGRESS),
         now,
     )
@@ -330,16 +331,14 @@ pub async fn final_review(
     {
         return Err(RepoError::NotFound);
     }
-    let (to, extra, title, body, action) = match &decision {
+    let (to, extra, text, action) = match &decision {
         Decision::Approve => (
             PRIOR_VERIFIED,
             vec![(
                 app::Column::PriorReviewReason,
                 Expr::value(Option::<String>::None),
             )],
-            "前置学历审核通过".to_owned(),
-            "省招生考试院已通过你的前置学历人工审核（仅本次毕业申请有效），请继续完成毕业申请。"
-                .to_owned(),
+            messages::prior_approved(),
             "prior_education.approved",
         ),
         Decision::Reject(reason) => {
@@ -359,11 +358,7 @@ pub async fn final_review(
                         Expr::value(Option::<DateTime<Utc>>::None),
                     ),
                 ],
-                "前置学历审核未通过".to_owned(),
-                format!(
-                    "省招生考试院驳回了你的前置学历人工审核：{}。请修改后重新提交。",
-                    domain::clause(reason)
-                ),
+                messages::prior_rejected(reason),
                 "prior_education.rejected",
             )
         }
@@ -387,8 +382,8 @@ pub async fn final_review(
     inbox::send(
         &txn,
         Recipient::Candidate(a.candidate_id),
-        &title,
-        &body,
+        &text.title,
+        &text.body,
         Some(PROGRESS),
         now,
     )

@@ -12,6 +12,7 @@ pub mod local;
 pub mod report;
 
 use chrono::{DateTime, Duration, Utc};
+use domain::messages::inbox as messages;
 use domain::payment::Notice;
 use domain::review::EventAction;
 use domain::review::yuan;
@@ -318,18 +319,14 @@ async fn queue_second_charge_refund(
         Err(e) if is_unique_violation(&e) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let body = format!(
-        "支付平台对订单 {} 重复扣款 {} 元（交易号 {}），重复的款项将尽快退回原交费账号，无需任何操作。",
-        order.order_no,
-        yuan(notice.amount_fen),
-        notice.gateway_txn_no
-    );
+    let text =
+        messages::refund_second_charge(&order.order_no, notice.amount_fen, &notice.gateway_txn_no);
     let detail = format!(
         "second_charge gateway_txn_no={} booked_txn_no={}",
         notice.gateway_txn_no,
         order.gateway_txn_no.as_deref().unwrap_or("")
     );
-    announce_refund(txn, order, &queued, "重复扣款将退回", &body, &detail, now).await?;
+    announce_refund(txn, order, &queued, &text, &detail, now).await?;
     Ok(Some(reason))
 }
 
@@ -349,11 +346,8 @@ async fn queue_refund(
     )
     .insert(txn)
     .await?;
-    let body = format!(
-        "毕业审定费 {} 元已到账，但{reason}，将在本次毕业办理结束后退回原交费账号。",
-        yuan(order.amount_fen)
-    );
-    announce_refund(txn, order, &queued, "交费将退回", &body, "", now).await
+    let text = messages::refund_queued(order.amount_fen, reason);
+    announce_refund(txn, order, &queued, &text, "", now).await
 }
 
 /// A refund of `order` waiting to be executed (after the batch, unless `due_at` is set).
@@ -383,13 +377,12 @@ async fn announce_refund(
     txn: &DatabaseTransaction,
     order: &payment_order::Model,
     queued: &refund::Model,
-    title: &str,
-    body: &str,
+    text: &messages::InboxText,
     detail: &str,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
     let a = application::get(txn, order.application_id).await?;
-    history(&a, EventAction::RefundQueued, Some(body.to_owned()), now)
+    history(&a, EventAction::RefundQueued, Some(text.body.clone()), now)
         .insert(txn)
         .await?;
     audit::record(
@@ -409,8 +402,8 @@ async fn announce_refund(
     inbox::send(
         txn,
         Recipient::Candidate(a.candidate_id),
-        title,
-        body,
+        &text.title,
+        &text.body,
         Some(PROGRESS_LINK),
         now,
     )
@@ -564,12 +557,8 @@ pub async fn mark_refund_done(
         .await?
         .ok_or(RepoError::NotFound)?;
     let a = application::get(&txn, o.application_id).await?;
-    let body = format!(
-        "毕业审定费 {} 元已退回原交费账号（退款单号 {}），到账时间以支付机构为准。",
-        yuan(r.amount_fen),
-        r.refund_no
-    );
-    history(&a, EventAction::Refunded, Some(body.clone()), now)
+    let text = messages::refund_executed(r.amount_fen, &r.refund_no);
+    history(&a, EventAction::Refunded, Some(text.body.clone()), now)
         .insert(&txn)
         .await?;
     audit::record(
@@ -588,8 +577,8 @@ pub async fn mark_refund_done(
     inbox::send(
         &txn,
         Recipient::Candidate(a.candidate_id),
-        "退费完成",
-        &body,
+        &text.title,
+        &text.body,
         Some(PROGRESS_LINK),
         now,
     )

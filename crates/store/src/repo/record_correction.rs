@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::IdCardNo;
+use domain::messages::inbox as messages;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -165,16 +166,12 @@ pub async fn submit<C: ConnectionTrait>(
         ip,
     )
     .await?;
+    let text = messages::correction_submitted(field.label(), new_value, now);
     inbox::send(
         conn,
         Recipient::Candidate(cand.id),
-        &format!("{}更正申请已提交", field.label()),
-        &format!(
-            "你于 {}（北京时间）申请将{}更正为“{}”，等待审核。审核结果会发到收件箱。",
-            domain::calendar::beijing_minute(now),
-            field.label(),
-            new_value
-        ),
+        &text.title,
+        &text.body,
         Some(PAGE),
         now,
     )
@@ -342,31 +339,17 @@ pub async fn decide<C: ConnectionTrait>(
         ip,
     )
     .await?;
-    let (title, body) = match &decision {
-        Decision::Approve => (
-            format!("{}更正已通过", field.label()),
-            format!(
-                "你申请的{}更正已通过审核，考籍中的{}已改为“{}”。",
-                field.label(),
-                field.label(),
-                req.new_value
-            ),
-        ),
-        Decision::Reject(reason) => (
-            format!("{}更正未通过", field.label()),
-            format!(
-                "你申请将{}更正为“{}”未通过审核。审核意见：{}。如有需要，可按意见准备材料后重新申请。",
-                field.label(),
-                req.new_value,
-                domain::clause(reason)
-            ),
-        ),
+    let text = match &decision {
+        Decision::Approve => messages::correction_approved(field.label(), &req.new_value),
+        Decision::Reject(reason) => {
+            messages::correction_rejected(field.label(), &req.new_value, reason)
+        }
     };
     inbox::send(
         conn,
         Recipient::Candidate(req.candidate_id),
-        &title,
-        &body,
+        &text.title,
+        &text.body,
         Some(PAGE),
         now,
     )

@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use domain::messages::inbox as messages;
 use domain::{LegacyAdmissionNo, ScoreSource};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -129,13 +130,12 @@ pub async fn link(
             ip,
         )
         .await?;
+        let text = messages::legacy_linked(no.as_str(), copied);
         inbox::send(
             &txn,
             Recipient::Candidate(c.id),
-            "13位准考证号已关联",
-            &format!(
-                "13位准考证号{no}已关联到您的账号，其下{copied}条成绩已转入管理平台，可在“成绩查询”中查看并用于申请毕业。"
-            ),
+            &text.title,
+            &text.body,
             Some("/candidate/legacy"),
             now,
         )

@@ -11,6 +11,7 @@ pub mod legacy;
 
 use chrono::{DateTime, Utc};
 use domain::backfill::{BackfillHandler, BackfillSource, BackfillStatus, ValidBackfill};
+use domain::messages::inbox as messages;
 use domain::{Province, ScoreSource, ScoreValue};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -360,11 +361,8 @@ pub async fn decide(
         return Err(already_decided());
     }
     let names = reference::course_names(&txn).await?;
-    let course = format!(
-        "{} {}",
-        r.course_code,
-        names.get(&r.course_code).cloned().unwrap_or_default()
-    );
+    let course_name = names.get(&r.course_code).cloned().unwrap_or_default();
+    let course = format!("{} {course_name}", r.course_code);
     let actor = Actor::staff(staff_id);
     let subject = ("score_backfill", Some(r.id));
     match status {
@@ -410,14 +408,12 @@ pub async fn decide(
                 None,
             )
             .await?;
+            let text = messages::backfill_approved(&r.course_code, &course_name, &value.display());
             inbox::send(
                 &txn,
                 Recipient::Candidate(r.candidate_id),
-                "成绩补录已通过",
-                &format!(
-                    "课程{course}的成绩（{}）已补录到管理平台，可用于申请毕业。",
-                    value.display()
-                ),
+                &text.title,
+                &text.body,
                 Some(PAGE),
                 now,
             )
@@ -435,14 +431,12 @@ pub async fn decide(
                 None,
             )
             .await?;
+            let text = messages::backfill_rejected(&r.course_code, &course_name, &reason);
             inbox::send(
                 &txn,
                 Recipient::Candidate(r.candidate_id),
-                "成绩补录未通过",
-                &format!(
-                    "课程{course}的成绩补录申请被驳回：{}。如有需要，可修改后重新提交。",
-                    domain::clause(&reason)
-                ),
+                &text.title,
+                &text.body,
                 Some(PAGE),
                 now,
             )
