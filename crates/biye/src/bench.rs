@@ -36,6 +36,11 @@ pub enum BenchCommand {
     /// Start `biye serve` over a demo database and measure it from outside: anonymous page
     /// views, parallel password guesses, and a burst far past its bound on requests in flight.
     Load(crate::load_bench::LoadArgs),
+    /// Serve the application in this process over a freshly seeded demo database with a bare
+    /// axum handler beside it, and drive both with the same load in the same run: each
+    /// signed-in page's and the 自我鉴定 save's answers/s, p50, p99 and share of the bare
+    /// handler's rate.
+    Http(crate::http_bench::HttpArgs),
     /// Fill a graduation batch with synthetic applications (1,000,000 by default) and build its
     /// 统计 page N times per run, printing min / median / p99 / max.
     Stats(crate::stats_bench::StatsArgs),
@@ -50,6 +55,7 @@ pub async fn run(what: BenchCommand) -> anyhow::Result<()> {
             Ok(())
         }
         BenchCommand::Load(args) => crate::load_bench::run(args).await,
+        BenchCommand::Http(args) => crate::http_bench::run(args).await,
         BenchCommand::Stats(args) => crate::stats_bench::run(args).await,
         BenchCommand::Export { rows } => export(rows),
     }

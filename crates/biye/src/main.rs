@@ -4,6 +4,7 @@ mod batches;
 mod bench;
 mod config;
 mod demo;
+mod http_bench;
 mod load_bench;
 mod memory;
 mod stats_bench;

@@ -1271,3 +1271,65 @@ fn graduation_batches_are_created_moved_and_closed_from_the_cli() {
         assert!(rows.iter().all(|r| r.actor_kind == "system"));
     });
 }
+
+/// `biye bench http` with tiny settings: every target and the bare handler are named in the
+/// table with figures, and nothing answered other than expected. (The figures are not judged:
+/// a timed assertion would fail on a busy machine.)
+#[test]
+fn bench_http_prints_every_page_beside_the_bare_handler() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = biye()
+        .current_dir(dir.path())
+        .env("BIYE_DATA_DIR", dir.path())
+        .args([
+            "bench",
+            "http",
+            "--runs",
+            "1",
+            "--seconds",
+            "1",
+            "--connections",
+            "4",
+            "--writers",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("target"))
+        .collect();
+    for label in [
+        "bare GET /__bench/bare",
+        "GET /candidate/graduation",
+        "GET /candidate/application",
+        "GET /staff/reviews",
+        "GET /api/v1/candidates/",
+        "/scores",
+        "POST /candidate/application/self-appraisal",
+    ] {
+        let row = table
+            .iter()
+            .find(|l| l.contains(label))
+            .unwrap_or_else(|| panic!("no row for {label}:\n{stdout}"));
+        let figures: Vec<f64> = row
+            .split_whitespace()
+            .filter_map(|w| w.parse::<f64>().ok())
+            .collect();
+        // connections, answers/s, p50, p99, max (and the share of bare, and the errors).
+        assert!(figures.len() >= 6, "{row}");
+        assert!(figures[1] > 0.0, "nothing answered: {row}");
+        assert_eq!(row.split_whitespace().last(), Some("0"), "errors: {row}");
+    }
+    assert_eq!(
+        table.iter().filter(|l| l.starts_with("bare")).count(),
+        2,
+        "bare at 4 and at 2 connections:\n{stdout}"
+    );
+}
