@@ -211,16 +211,27 @@ enum ImportKindArg {
     Staff,
 }
 
-fn init_tracing(format: &str, default_filter: &str) {
+fn init_tracing(format: &str, default_filter: &str, to_stderr: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("BIYE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let writer = tracing_subscriber::fmt::writer::BoxMakeWriter::new(move || {
+        if to_stderr {
+            Box::new(std::io::stderr()) as Box<dyn std::io::Write>
+        } else {
+            Box::new(std::io::stdout())
+        }
+    });
     if format == "json" {
         tracing_subscriber::fmt()
             .json()
             .with_env_filter(filter)
+            .with_writer(writer)
             .init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(writer)
+            .init();
     }
 }
 
@@ -328,7 +339,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit { .. } => "info,sqlx=error,sea_orm=warn",
         _ => "info,sqlx=warn,sea_orm=warn",
     };
-    init_tracing(&cfg.log_format, default_filter);
+    // A benchmark's figures are its output; what the server it runs logs (every request of some
+    // pages, at times) goes apart from them.
+    let to_stderr = matches!(cli.command, Command::Bench { .. });
+    init_tracing(&cfg.log_format, default_filter, to_stderr);
     match cli.command {
         Command::Serve { listen } => {
             let db = open(&cfg).await?;
