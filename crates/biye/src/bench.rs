@@ -44,6 +44,10 @@ pub enum BenchCommand {
     /// Fill a graduation batch with synthetic applications (1,000,000 by default) and build its
     /// 统计 page N times per run, printing min / median / p99 / max.
     Stats(crate::stats_bench::StatsArgs),
+    /// Give N synthetic candidates an application each (1,000,000 by default) and measure the
+    /// province office's review queue: first and 1,000th page filtered by 待审核/已审核 and
+    /// major, the counts above it (median and p99), and bulk approval of 1,000 applications.
+    Queue(crate::queue_bench::QueueArgs),
 }
 
 /// Runs one benchmark.
@@ -57,6 +61,7 @@ pub async fn run(what: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Load(args) => crate::load_bench::run(args).await,
         BenchCommand::Http(args) => crate::http_bench::run(args).await,
         BenchCommand::Stats(args) => crate::stats_bench::run(args).await,
+        BenchCommand::Queue(args) => crate::queue_bench::run(args).await,
         BenchCommand::Export { rows } => export(rows),
     }
 }

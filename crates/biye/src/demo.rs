@@ -47,6 +47,9 @@ pub struct DemoArgs {
     pub data: PathBuf,
     /// Synthetic candidates on top of the named ones.
     pub candidates: u64,
+    /// Synthetic candidates (the newest) given a graduation application each; at most
+    /// `candidates`.
+    pub applications: u64,
     /// Password of every demo account; random when absent.
     pub password: Option<String>,
     /// One province for all synthetic candidates; both when absent.
@@ -126,6 +129,7 @@ pub async fn run(args: DemoArgs, cfg: Config) -> anyhow::Result<()> {
         listen,
         data,
         candidates,
+        applications,
         password,
         bulk_province,
         seed_only,
@@ -133,6 +137,11 @@ pub async fn run(args: DemoArgs, cfg: Config) -> anyhow::Result<()> {
     } = args;
     if candidates > 2_000_000 {
         anyhow::bail!("--candidates 最多 2000000，实际为 {candidates}");
+    }
+    if applications > candidates {
+        anyhow::bail!(
+            "--applications（{applications}）不能多于合成考生数 --candidates（{candidates}）"
+        );
     }
     let password = match password {
         Some(p) => {
@@ -162,6 +171,19 @@ pub async fn run(args: DemoArgs, cfg: Config) -> anyhow::Result<()> {
         },
     )
     .await?;
+    if applications > 0 {
+        let t = std::time::Instant::now();
+        println!("正在为 {applications} 名合成考生生成毕业申请……");
+        let a = store::demo::seed_applications(&db, applications, chrono::Utc::now()).await?;
+        println!(
+            "已生成 {} 份毕业申请（审核记录 {} 条，交费 {} 笔，退费 {} 笔），用时 {:.1} 秒",
+            a.applications,
+            a.events,
+            a.payments,
+            a.refunds,
+            t.elapsed().as_secs_f64()
+        );
+    }
     // Admins must sign in with two factors: the demo's share one secret, random per seeding and
     // printed once, to be added to an authenticator app by hand.
     let totp_secret = random_totp_secret();

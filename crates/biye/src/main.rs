@@ -7,6 +7,7 @@ mod demo;
 mod http_bench;
 mod load_bench;
 mod memory;
+mod queue_bench;
 mod stats_bench;
 
 use std::path::PathBuf;
@@ -55,6 +56,11 @@ enum Command {
         /// the batch audit over a province-sized register.
         #[arg(long)]
         province: Option<String>,
+        /// Give this many synthetic candidates a graduation application each, spread over every
+        /// stage and status of their province's batches (up to 2,000,000); raises --candidates to
+        /// at least this many.
+        #[arg(long, default_value_t = 0)]
+        applications: u64,
         /// Seed the database and exit instead of serving it.
         #[arg(long)]
         seed_only: bool,
@@ -370,6 +376,7 @@ async fn main() -> anyhow::Result<()> {
             candidates,
             password,
             province,
+            applications,
             seed_only,
             reset,
         } => {
@@ -381,7 +388,8 @@ async fn main() -> anyhow::Result<()> {
                 demo::DemoArgs {
                     listen,
                     data,
-                    candidates,
+                    candidates: candidates.max(applications),
+                    applications,
                     password,
                     bulk_province,
                     seed_only,

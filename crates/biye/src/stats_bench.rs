@@ -27,7 +27,7 @@ pub struct StatsArgs {
 }
 
 /// The p-th percentile (0–100) of sorted figures, nearest rank.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

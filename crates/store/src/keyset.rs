@@ -171,14 +171,19 @@ fn beyond<Col: ColumnTrait>(order: &Order<Col>, c: Cursor, ascending: bool) -> C
     match order.key {
         None => Condition::all().add(id_past),
         Some(key) => {
-            let key_past = if ascending {
-                key.gt(c.at)
+            let (key_past, key_reached) = if ascending {
+                (key.gt(c.at), key.gte(c.at))
             } else {
-                key.lt(c.at)
+                (key.lt(c.at), key.lte(c.at))
             };
-            Condition::any()
-                .add(key_past)
-                .add(Condition::all().add(key.eq(c.at)).add(id_past))
+            // The first bound says nothing the second does not; it is there so that the
+            // database seeks an index on (key, id) to the cursor rather than reading every row
+            // before it and dropping them one by one.
+            Condition::all().add(key_reached).add(
+                Condition::any()
+                    .add(key_past)
+                    .add(Condition::all().add(key.eq(c.at)).add(id_past)),
+            )
         }
     }
 }

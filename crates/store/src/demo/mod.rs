@@ -7,6 +7,7 @@
 //! GB 11643 but built from region codes, made-up birth dates and sequence numbers. Everything is
 //! derived from fixed seeds and `now`, so two demo databases seeded at the same moment are equal.
 
+mod applications;
 mod bulk;
 pub mod catalog;
 mod named;
@@ -20,6 +21,9 @@ use domain::{CourseKind, Level, OrgKind, StaffRole};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, TransactionTrait};
 
 use crate::repo::{candidate, org, reference, staff};
+pub use applications::{
+    SEEDED_ACTION as APPLICATIONS_SEEDED_ACTION, SeededApplications, seed_applications,
+};
 use catalog::MajorSeed;
 
 /// What to seed.

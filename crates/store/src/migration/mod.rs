@@ -28,6 +28,7 @@ mod m20261203_000024_exemption_applications;
 mod m20261204_000025_certificate_numbers;
 mod m20261204_000026_batch_stats;
 mod m20261204_000028_batch_announcements;
+mod m20261204_000029_queue_indexes;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000025_certificate_numbers::Migration),
             Box::new(m20261204_000026_batch_stats::Migration),
             Box::new(m20261204_000028_batch_announcements::Migration),
+            Box::new(m20261204_000029_queue_indexes::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ mod import_students;
 mod language;
 mod objects_s3;
 mod registration;
+mod queues;
 mod stats;
 mod totp;
 mod yunnan;

@@ -1,0 +1,251 @@
+//! Synthetic applications for the queues at scale (`biye demo --applications`): every stage and
+//! status of each province's pipeline is present, each application is where the services would
+//! have left it, and the reviewers' queue, its counts and its keyset pages agree with the rows
+//! counted here one by one.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use domain::review::{StageKind, Status};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use store::demo::{self, DemoOptions};
+use store::entity::{graduate_archive, graduation_application as app, organisation, review_event};
+use store::graduation::application::{self, Decision, QueueFilter};
+use store::keyset::PageAt;
+use store::testkit::{TestDb, contract_backends};
+
+use crate::common::{HASH, now};
+
+/// Every page of `filter`'s queue, walked by 下一页 as the page does.
+async fn walk(db: &store::Db, org: &organisation::Model, filter: &QueueFilter) -> Vec<app::Model> {
+    let mut at = PageAt::First;
+    let mut out = Vec::new();
+    loop {
+        let page = application::queue(db, org, filter, at, 7).await.unwrap();
+        out.extend(page.rows.into_iter().map(|r| r.application));
+        match page.next {
+            Some(c) => at = PageAt::After(c),
+            None => return out,
+        }
+    }
+}
+
+#[tokio::test]
+async fn seeded_applications_fill_every_stage_and_the_queues_count_them_right() {
+    for b in contract_backends() {
+        let name = b.name();
+        let t = TestDb::create(&b).await.unwrap();
+        let at = now();
+        demo::seed(
+            &t.db,
+            &DemoOptions {
+                password_hash: HASH.to_owned(),
+                extra_candidates: 500,
+                bulk_province: None,
+                now: at,
+            },
+        )
+        .await
+        .unwrap();
+        // More applications than synthetic candidates is refused, nothing written.
+        assert!(demo::seed_applications(&t.db, 100_000, at).await.is_err());
+        let seeded = demo::seed_applications(&t.db, 400, at).await.unwrap();
+        assert_eq!(seeded.applications, 400, "{name}");
+        let apps = app::Entity::find().all(&t.db).await.unwrap();
+        assert_eq!(apps.len(), 400, "{name}");
+        let events = review_event::Entity::find().all(&t.db).await.unwrap();
+        assert_eq!(events.len() as u64, seeded.events, "{name}");
+
+        // Every stage and status of every batch's pipeline (a closed batch only settled ones).
+        let mut batches = Vec::new();
+        for p in ["chongqing", "yunnan"] {
+            batches.extend(application::batches_of_province(&t.db, p).await.unwrap());
+        }
+        let has = |batch: i64, status: Status, stage: Option<usize>| {
+            apps.iter().any(|a| {
+                a.batch_id == batch
+                    && a.status == status.code()
+                    && a.stage == stage.map(|s| s as i32)
+            })
+        };
+        for bt in &batches {
+            let stages = application::stages(&t.db, bt.id).await.unwrap();
+            if bt.closes_at <= at {
+                assert!(has(bt.id, Status::Approved, None), "{name}: {}", bt.name);
+                assert!(has(bt.id, Status::Closed, None), "{name}: {}", bt.name);
+                assert!(
+                    apps.iter()
+                        .filter(|a| a.batch_id == bt.id)
+                        .all(|a| a.status == Status::Approved.code()
+                            || a.status == Status::Closed.code()),
+                    "{name}: a closed batch holds only settled applications"
+                );
+                continue;
+            }
+            assert!(has(bt.id, Status::Draft, None), "{name}: {}", bt.name);
+            assert!(has(bt.id, Status::Approved, None), "{name}: {}", bt.name);
+            for (seq, s) in stages.iter().enumerate() {
+                match s.kind {
+                    StageKind::Payment { .. } => {
+                        assert!(
+                            has(bt.id, Status::AwaitingPayment, Some(seq)),
+                            "{name}: {}",
+                            s.name
+                        )
+                    }
+                    StageKind::Review(_) => {
+                        assert!(
+                            has(bt.id, Status::InReview, Some(seq)),
+                            "{name}: {}",
+                            s.name
+                        );
+                        assert!(
+                            has(bt.id, Status::Rejected, Some(seq)),
+                            "{name}: {}",
+                            s.name
+                        );
+                    }
+                }
+            }
+        }
+
+        // Each application as the services leave it.
+        let archived: HashSet<i64> = graduate_archive::Entity::find()
+            .all(&t.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.application_id)
+            .collect();
+        let mut events_of: HashMap<i64, Vec<&review_event::Model>> = HashMap::new();
+        for e in &events {
+            events_of.entry(e.application_id).or_default().push(e);
+        }
+        for a in &apps {
+            let evs = events_of.get(&a.id).cloned().unwrap_or_default();
+            let status = Status::from_code(&a.status).unwrap();
+            assert_eq!(
+                a.submitted_at.is_some(),
+                evs.iter().any(|e| e.action == "submitted"),
+                "{name}: {}",
+                a.id
+            );
+            assert!(evs.iter().all(|e| e.at <= at && e.at >= a.created_at));
+            assert_eq!(status == Status::Approved, a.approved_at.is_some());
+            assert_eq!(status == Status::Approved, a.pickup_from.is_some());
+            assert_eq!(status == Status::Approved, archived.contains(&a.id));
+            // Closing at the deadline leaves a rejection's reason on the row, as the services do.
+            assert_eq!(
+                a.rejection_reason.is_some(),
+                evs.iter().any(|e| e.action == "rejected"),
+                "{name}: {}",
+                a.id
+            );
+            if status == Status::Rejected {
+                assert!(a.rejection_reason.is_some());
+            }
+            assert_eq!(status == Status::InReview, a.current_org_id.is_some());
+            if status == Status::InReview {
+                // The organisation the application waits for is the one its stage's rule names.
+                let stages = application::stages(&t.db, a.batch_id).await.unwrap();
+                let stage = &stages[a.stage.unwrap() as usize];
+                let org = application::reviewer_of(&t.db, a, stage).await.unwrap();
+                assert_eq!(org, a.current_org_id, "{name}: {}", a.id);
+            }
+        }
+
+        // The queues of every organisation with work agree with the rows.
+        let orgs: BTreeSet<i64> = apps
+            .iter()
+            .filter_map(|a| a.current_org_id)
+            .chain(events.iter().filter_map(|e| e.org_id))
+            .collect();
+        assert!(orgs.len() >= 4, "{name}: {orgs:?}");
+        for org_id in orgs {
+            let org = store::repo::org::get(&t.db, org_id).await.unwrap();
+            let decided_ids: HashSet<i64> = events
+                .iter()
+                .filter(|e| e.org_id == Some(org_id))
+                .filter(|e| e.action == "approved" || e.action == "rejected")
+                .map(|e| e.application_id)
+                .collect();
+            for decided in [false, true] {
+                for major in [None, Some(apps[0].major_id)] {
+                    for batch in [None, Some(apps[0].batch_id)] {
+                        let filter = QueueFilter {
+                            batch_id: batch,
+                            major_id: major,
+                            decided,
+                            search: None,
+                        };
+                        let mut direct: Vec<&app::Model> = apps
+                            .iter()
+                            .filter(|a| {
+                                if decided {
+                                    decided_ids.contains(&a.id)
+                                } else {
+                                    a.current_org_id == Some(org_id)
+                                        && a.status == Status::InReview.code()
+                                }
+                            })
+                            .filter(|a| major.is_none_or(|m| a.major_id == m))
+                            .filter(|a| batch.is_none_or(|b| a.batch_id == b))
+                            .collect();
+                        direct.sort_by_key(|a| (a.submitted_at, a.id));
+                        let n = application::queue_count(&t.db, &org, &filter)
+                            .await
+                            .unwrap();
+                        assert_eq!(n, direct.len() as u64, "{name}: {org_id} {filter:?}");
+                        let walked: Vec<i64> = walk(&t.db, &org, &filter)
+                            .await
+                            .iter()
+                            .map(|a| a.id)
+                            .collect();
+                        let expected: Vec<i64> = direct.iter().map(|a| a.id).collect();
+                        assert_eq!(walked, expected, "{name}: {org_id} {filter:?}");
+                    }
+                }
+            }
+        }
+
+        // The counts above the queue.
+        for bt in &batches {
+            let mut direct: HashMap<String, i64> = HashMap::new();
+            for a in apps.iter().filter(|a| a.batch_id == bt.id) {
+                *direct.entry(a.status.clone()).or_default() += 1;
+            }
+            let counted: HashMap<String, i64> = application::counts_by_status(&t.db, bt.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .collect();
+            assert_eq!(counted, direct, "{name}: {}", bt.name);
+        }
+
+        // A seeded application waiting for the office is one the office can decide.
+        let office = organisation::Entity::find()
+            .filter(organisation::Column::Kind.eq("municipal_office"))
+            .one(&t.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let waiting = apps
+            .iter()
+            .find(|a| a.current_org_id == Some(office.id))
+            .expect("an application waits for the office");
+        let decided = application::decide(
+            &t.db,
+            &office,
+            1,
+            waiting.id,
+            waiting.stage.unwrap() as usize,
+            Decision::Approve,
+            at,
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(decided.status, Status::Approved.code(), "{name}");
+    }
+}
