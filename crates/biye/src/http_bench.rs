@@ -38,6 +38,49 @@ pub struct HttpArgs {
     /// `createdb biye_bench`.
     #[arg(long)]
     pub database_url: Option<String>,
+    /// After the table, each target's statements by the time the database spent on them (the
+    /// first place to look when a page is slow).
+    #[arg(long)]
+    pub statements: bool,
+    /// Measure only the targets whose label contains this text (e.g. `graduation`), to profile
+    /// one page with `perf record -p` while it is driven.
+    #[arg(long)]
+    pub only: Option<String>,
+}
+
+/// The statements the served application sent while one target was measured: how many, and per
+/// statement text how often and for how long (as the pool's caller waited for each).
+#[derive(Default)]
+struct StatementLog {
+    count: std::sync::atomic::AtomicU64,
+    by_text: std::sync::Mutex<std::collections::HashMap<String, (u64, Duration)>>,
+}
+
+impl StatementLog {
+    fn record(&self, info: &sea_orm::metric::Info<'_>) {
+        self.count
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(mut map) = self.by_text.lock() {
+            let entry = map.entry(info.statement.sql.clone()).or_default();
+            entry.0 += 1;
+            entry.1 += info.elapsed;
+        }
+    }
+
+    /// Empties the log; returns what it held, the most time first.
+    fn take(&self) -> (u64, Vec<(String, u64, Duration)>) {
+        let count = self.count.swap(0, std::sync::atomic::Ordering::Relaxed);
+        let mut rows: Vec<_> = self
+            .by_text
+            .lock()
+            .map(|mut m| std::mem::take(&mut *m))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(sql, (n, t))| (sql, n, t))
+            .collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(r.2));
+        (count, rows)
+    }
 }
 
 const PASSWORD: &str = "Bench2026http";
@@ -107,6 +150,8 @@ struct Sample {
     max_ms: f64,
     /// Answers with another status, and connections that failed.
     errors: u64,
+    /// Answers with the expected status.
+    answers: u64,
 }
 
 /// The p-th quantile (0–1) of sorted latencies in microseconds, nearest rank, in ms.
@@ -267,6 +312,7 @@ async fn drive(addr: SocketAddr, target: &Target, duration: Duration) -> anyhow:
     let secs = start.elapsed().as_secs_f64();
     all.sort_unstable();
     Ok(Sample {
+        answers: all.len() as u64,
         rate: all.len() as f64 / secs,
         p50_ms: quantile_ms(&all, 0.50),
         p99_ms: quantile_ms(&all, 0.99),
@@ -286,11 +332,28 @@ async fn measure(
     drive(addr, target, duration).await
 }
 
+/// [`measure`], with the statements the application sent during the measurement (not the
+/// warm-up).
+async fn measure_logged(
+    addr: SocketAddr,
+    target: &Target,
+    warm_up: Duration,
+    duration: Duration,
+    log: &StatementLog,
+) -> anyhow::Result<(Sample, (u64, Vec<(String, u64, Duration)>))> {
+    drive(addr, target, warm_up).await?;
+    log.take();
+    let sample = drive(addr, target, duration).await?;
+    Ok((sample, log.take()))
+}
+
 /// The application in this process on its own runtime, as `biye serve` runs it (the accepting
 /// runtime apart from the one the load is generated on), stopped when dropped.
 struct Served {
     runtime: Option<tokio::runtime::Runtime>,
     addr: SocketAddr,
+    /// What the served application sent to the database.
+    log: Arc<StatementLog>,
 }
 
 impl Drop for Served {
@@ -303,7 +366,10 @@ impl Drop for Served {
 }
 
 impl Served {
-    fn start(db: store::Db, dir: &std::path::Path) -> anyhow::Result<Served> {
+    fn start(mut db: store::Db, dir: &std::path::Path) -> anyhow::Result<Served> {
+        let log = Arc::new(StatementLog::default());
+        let sink = log.clone();
+        db.set_metric_callback(move |info| sink.record(info));
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -342,6 +408,7 @@ impl Served {
         Ok(Served {
             runtime: Some(runtime),
             addr,
+            log,
         })
     }
 }
@@ -563,6 +630,9 @@ async fn targets(db: &store::Db, addr: SocketAddr, args: &HttpArgs) -> anyhow::R
 /// The figures of one target in one run.
 struct Measured {
     sample: Sample,
+    /// Statements sent per answer, and by text (the most time first).
+    statements: f64,
+    by_text: Vec<(String, u64, Duration)>,
     /// The mean rate of the bare handler measured just before and just after it.
     bare_rate: f64,
 }
@@ -620,7 +690,11 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
     );
     let served = Served::start(db.clone(), dir.path())?;
     let addr = served.addr;
-    let list = targets(&db, addr, &args).await?;
+    let mut list = targets(&db, addr, &args).await?;
+    if let Some(only) = &args.only {
+        list.retain(|t| t.label.contains(only.as_str()));
+        anyhow::ensure!(!list.is_empty(), "no target's label contains “{only}”");
+    }
     println!(
         "serving on {addr}; {} runs, each target {:.1} s after a {:.1} s warm-up, between two \
          measurements of the bare handler at its number of connections",
@@ -646,7 +720,8 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
                     s
                 }
             };
-            let sample = measure(addr, t, warm_up, duration).await?;
+            let (sample, (count, by_text)) =
+                measure_logged(addr, t, warm_up, duration, &served.log).await?;
             let after = measure(addr, &bare_target, warm_up, duration).await?;
             runs_bare[run].push(after.clone());
             println!(
@@ -659,6 +734,8 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
             );
             per_target[i].push(Measured {
                 bare_rate: (before.rate + after.rate) / 2.0,
+                statements: count as f64 / sample.answers.max(1) as f64,
+                by_text,
                 sample,
             });
             last_bare = Some((t.connections, after));
@@ -668,7 +745,7 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
 
     println!();
     println!(
-        "{:<48} {:>5}  {:>24}  {:>8} {:>8} {:>8}  {:>22}  {:>6}",
+        "{:<48} {:>5}  {:>24}  {:>8} {:>8} {:>8}  {:>22}  {:>6}  {:>6}",
         "target",
         "conns",
         "answers/s min / med / max",
@@ -676,9 +753,13 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
         "p99 ms",
         "max ms",
         "% of bare",
-        "errors"
+        "errors",
+        "stmts"
     );
-    let row = |label: &str, connections: usize, runs: Vec<(Sample, Option<f64>)>| {
+    let row = |label: &str,
+               connections: usize,
+               runs: Vec<(Sample, Option<f64>)>,
+               statements: Option<f64>| {
         let rates: Vec<f64> = runs.iter().map(|(s, _)| s.rate).collect();
         let shares: Vec<f64> = runs
             .iter()
@@ -689,7 +770,7 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
             .map(|(s, _)| s.clone())
             .unwrap_or_default();
         println!(
-            "{label:<48} {connections:>5}  {:>24}  {:>8.2} {:>8.2} {:>8.2}  {:>22}  {errors:>6}",
+            "{label:<48} {connections:>5}  {:>24}  {:>8.2} {:>8.2} {:>8.2}  {:>22}  {errors:>6}  {:>6}",
             spread(rates, 0),
             mid.p50_ms,
             mid.p99_ms,
@@ -699,6 +780,7 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
             } else {
                 spread(shares, 1)
             },
+            statements.map_or("-".to_owned(), |n| format!("{n:.1}")),
         );
     };
     for (connections, runs) in &bare {
@@ -708,20 +790,50 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
             .filter_map(|samples| median_run(samples, |s| s.rate).cloned())
             .map(|s| (s, None))
             .collect();
-        row(&format!("bare GET {BARE_PATH}"), *connections, runs);
+        row(&format!("bare GET {BARE_PATH}"), *connections, runs, None);
     }
+    let mut logs = Vec::new();
     for (t, runs) in list.iter().zip(per_target) {
+        let statements = median_run(&runs, |m| m.sample.rate).map(|m| m.statements);
+        if let Some(m) = median_run(&runs, |m| m.sample.rate) {
+            logs.push((t.label.clone(), m.sample.answers, m.by_text.clone()));
+        }
         let runs = runs
             .into_iter()
             .map(|m| (m.sample, Some(m.bare_rate)))
             .collect();
-        row(&t.label, t.connections, runs);
+        row(&t.label, t.connections, runs, statements);
     }
     println!(
         "p50 / p99 / max are those of the run with the median rate; % of bare compares each run's \
          rate with the bare handler's measured around it at the same connections. Issue 15's goals: \
          signed-in pages at ≥ 10 % of bare with p99 < 50 ms at 64 connections; saves with 8 \
-         writers at p99 < 20 ms."
+         writers at p99 < 20 ms. stmts: statements sent to the database per answer."
     );
+    if args.statements {
+        for (label, answers, by_text) in logs {
+            println!();
+            println!(
+                "{label}: statements per answer, mean µs each (waiting for the pool included)"
+            );
+            let answers = answers.max(1) as f64;
+            for (sql, n, total) in by_text.iter().take(15) {
+                let sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+                // The column list says little and hides the table and the filter.
+                let sql = match (sql.strip_prefix("SELECT "), sql.find(" FROM ")) {
+                    (Some(_), Some(from)) if !sql[..from].contains('(') => {
+                        format!("SELECT …{}", &sql[from..])
+                    }
+                    _ => sql,
+                };
+                println!(
+                    "  {:>5.2} × {:>7.0} µs  {}",
+                    *n as f64 / answers,
+                    total.as_secs_f64() * 1e6 / (*n).max(1) as f64,
+                    sql.chars().take(200).collect::<String>()
+                );
+            }
+        }
+    }
     Ok(())
 }

@@ -1292,6 +1292,7 @@ fn bench_http_prints_every_page_beside_the_bare_handler() {
             "4",
             "--writers",
             "2",
+            "--statements",
         ])
         .output()
         .unwrap();
@@ -1304,6 +1305,7 @@ fn bench_http_prints_every_page_beside_the_bare_handler() {
     let table: Vec<&str> = stdout
         .lines()
         .skip_while(|l| !l.starts_with("target"))
+        .take_while(|l| !l.is_empty())
         .collect();
     for label in [
         "bare GET /__bench/bare",
@@ -1322,11 +1324,27 @@ fn bench_http_prints_every_page_beside_the_bare_handler() {
             .split_whitespace()
             .filter_map(|w| w.parse::<f64>().ok())
             .collect();
-        // connections, answers/s, p50, p99, max (and the share of bare, and the errors).
+        // connections, answers/s, p50, p99, max (and the share of bare, the errors and the
+        // statements per answer).
         assert!(figures.len() >= 6, "{row}");
         assert!(figures[1] > 0.0, "nothing answered: {row}");
-        assert_eq!(row.split_whitespace().last(), Some("0"), "errors: {row}");
+        let mut last = row.split_whitespace().rev();
+        let statements = last.next().unwrap();
+        assert_eq!(last.next(), Some("0"), "errors: {row}");
+        if label.starts_with("bare") {
+            assert_eq!(statements, "-", "{row}");
+        } else {
+            // Every page reads the session at least.
+            let n: f64 = statements.parse().unwrap();
+            assert!(n >= 1.0, "{row}");
+        }
     }
+    // --statements: each target's statements, the session's among them.
+    let listing = stdout
+        .split("GET /candidate/graduation: statements per answer")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no statements listed:\n{stdout}"));
+    assert!(listing.contains("FROM \"sessions\""), "{listing}");
     assert_eq!(
         table.iter().filter(|l| l.starts_with("bare")).count(),
         2,

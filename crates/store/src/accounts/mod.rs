@@ -15,7 +15,7 @@ pub mod totp;
 use chrono::{DateTime, Utc};
 use domain::otp::Purpose;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::entity::{candidate, student};
 use crate::repo::RepoError;
@@ -120,7 +120,7 @@ pub async fn change_phone_with_code(
         ));
     }
     let account = by_id(db, holder, id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     otp::use_code(&txn, matched, now).await?;
     let changed = match holder {
         Holder::Candidate => {
@@ -321,7 +321,7 @@ pub async fn set_password_with_code(
         .map_err(|e| RepoError::Invalid(format!("密码处理失败：{e}")))?
         .map_err(RepoError::Invalid)?;
     let activating = purpose == holder.activation();
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     otp::use_code(&txn, matched, now).await?;
     write_password(
         &txn,
@@ -545,7 +545,7 @@ pub async fn change_password(
     let hash = blocking(move || crate::repo::password::hash(&owned))
         .await?
         .map_err(RepoError::Invalid)?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     write_password(&txn, me, hash, false, None, now).await?;
     crate::repo::session::delete_others(&txn, me.kind(), me.id(), keep).await?;
     audit::record(
@@ -617,7 +617,7 @@ pub async fn end_other_sessions(
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<u64, RepoError> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let ended = crate::repo::session::delete_others(&txn, me.kind(), me.id(), keep).await?;
     audit::record(
         &txn,
@@ -677,7 +677,7 @@ pub async fn reset_to_one_time(
     let hash = blocking(move || crate::repo::password::hash(&owned))
         .await?
         .map_err(RepoError::Invalid)?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     write_password(&txn, me, hash, true, None, now).await?;
     let username = match me {
         Me::Candidate(id) => crate::repo::candidate::get(&txn, id).await?.admission_no,

@@ -13,7 +13,7 @@ use rand::Rng;
 use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -104,7 +104,7 @@ pub async fn issue(
         rand::thread_rng().gen_range(0..1_000_000u32),
         width = otp::CODE_DIGITS
     );
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     // First statement of the transaction: it takes the phone's row (SQLite's write lock).
     reserve(&txn, phone, now).await?;
     sms_code::ActiveModel {

@@ -5,9 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{Me, ResetBy, one_time_password, reset_to_one_time};
 use crate::entity::{organisation, staff};
@@ -191,7 +189,7 @@ pub async fn create(
         .await
         .map_err(|e| RepoError::Invalid(format!("密码处理失败：{e}")))?
         .map_err(RepoError::Invalid)?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let created =
         crate::repo::staff::create(&txn, org.id, username, name, &new.roles, hash, now).await?;
     crate::repo::staff::require_password_change(&txn, created.id).await?;
@@ -240,7 +238,7 @@ pub async fn set_disabled(
     if disabled && target.id == admin.id {
         return Err(RepoError::Invalid("不能停用自己正在使用的账号".to_owned()));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     staff::Entity::update_many()
         .col_expr(staff::Column::Disabled, Expr::value(disabled))
         .filter(staff::Column::Id.eq(target.id))
@@ -292,7 +290,7 @@ pub async fn unlock(
     ip: Option<&str>,
 ) -> Result<(), RepoError> {
     let target = in_subtree(db, admin_org, id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     crate::repo::throttle::clear(&txn, &throttle_key(&target.username)).await?;
     audit::record(
         &txn,
@@ -332,7 +330,7 @@ pub async fn set_roles(
             "不能取消本人账号的管理员角色，请由其他管理员操作".to_owned(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     // Writing the account's row first takes its lock before anything is read: two admins saving
     // at once then run one after the other (SQLite cannot turn a read into a write under another
     // writer; PostgreSQL and MySQL would meet on the unique index).

@@ -28,7 +28,7 @@ use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundK
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -257,7 +257,7 @@ pub async fn begin_enrolment(
     let secret = fresh_secret();
     let key = seal_key(db, now).await?;
     let sealed = seal(&key, account.id, &secret)?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     staff_totp::Entity::insert(staff_totp::ActiveModel {
         staff_id: Set(account.id),
         secret: Set(None),
@@ -383,7 +383,7 @@ pub async fn confirm_enrolment(
     })?;
     let codes = new_recovery_codes();
     let replacing = current.secret.is_some();
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let switched = staff_totp::Entity::update_many()
         .col_expr(staff_totp::Column::Secret, Expr::value(pending.clone()))
         .col_expr(
@@ -558,7 +558,7 @@ pub async fn complete_sign_in(
         ));
     }
     let accepted = evaluate(db, staff_id, typed, now).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let factor = spend(&txn, staff_id, accepted, now).await?;
     crate::repo::session::delete(&txn, &awaiting.id).await?;
     let (token, _) =
@@ -600,7 +600,7 @@ pub async fn regenerate_recovery_codes(
     require_enabled(db, account.id).await?;
     prove(db, account, proof, now).await?;
     let codes = new_recovery_codes();
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     replace_recovery_codes(&txn, account.id, &codes, now).await?;
     audit::record(
         &txn,
@@ -652,7 +652,7 @@ pub async fn disable(
     }
     require_enabled(db, account.id).await?;
     prove(db, account, proof, now).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     forget(&txn, account.id).await?;
     audit::record(
         &txn,
@@ -714,7 +714,7 @@ async fn clear(
             target.username
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     forget(&txn, target.id).await?;
     crate::repo::session::delete_for_user(&txn, "staff", target.id).await?;
     crate::repo::throttle::clear(&txn, &throttle_key(target.id)).await?;
@@ -783,7 +783,7 @@ pub async fn set_requirement(
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<bool, RepoError> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let existed = requires_here(&txn, org.id).await?;
     if required && !existed {
         requirement::Entity::insert(requirement::ActiveModel {

@@ -12,7 +12,7 @@ use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use crate::entity::{credential_authorisation as auth, graduation_application as app};
@@ -122,7 +122,7 @@ pub async fn apply_push(
         Err(m) => (NOT_VERIFIED, Some(m.clone())),
     };
     let diploma = push.diploma.as_ref();
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let n = auth::Entity::update_many()
         .col_expr(auth::Column::Status, Expr::value(status))
         .col_expr(auth::Column::Message, Expr::value(message.clone()))

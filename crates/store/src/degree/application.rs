@@ -16,7 +16,7 @@ use domain::review::{Action, Stage, State, Status, Window, transition};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::entity::{batch, degree_application as app, degree_file, student};
@@ -187,7 +187,9 @@ pub async fn save(
     }
     validate(form.input).map_err(Err)?;
     let i = form.input;
-    let txn = db.begin().await.map_err(|e| Ok(e.into()))?;
+    let txn = crate::write::begin_write(db)
+        .await
+        .map_err(|e| Ok(e.into()))?;
     let saved = match existing {
         Some(a) => {
             claim(
@@ -359,7 +361,7 @@ pub async fn attach(
             "学位申请已确认提交，不能再修改".to_owned(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     // Claims the application first, so an upload racing 确认提交 loses cleanly.
     claim(&txn, a, Vec::new(), Condition::all(), now).await?;
     degree_file::Entity::delete_many()
@@ -474,7 +476,7 @@ pub async fn submit(
         now,
     )
     .map_err(|r| RepoError::Invalid(r.0))?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     claim(
         &txn,
         a,
@@ -639,7 +641,7 @@ pub async fn review(
             messages::degree_approved(),
         ),
     };
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     claim(
         &txn,
         a,
@@ -698,7 +700,7 @@ pub async fn record_award(
     if ids.is_empty() {
         return Err(RepoError::Invalid("请先勾选要登记结果的申请".to_owned()));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let targets = app::Entity::find()
         .filter(app::Column::Id.is_in(ids.iter().copied()))
         .filter(app::Column::BatchId.eq(batch_id))

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 
 use crate::entity::batch;
@@ -78,7 +77,7 @@ pub async fn create(
             kind_label(kind)
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let created = reference::create_batch(
         &txn,
         NewBatch {
@@ -121,7 +120,7 @@ pub async fn set_window(
             "批次的申请截止时间必须晚于开始时间".to_owned(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let n = batch::Entity::update_many()
         .col_expr(batch::Column::OpensAt, Expr::value(opens_at))
         .col_expr(batch::Column::ClosesAt, Expr::value(closes_at))

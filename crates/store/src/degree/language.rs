@@ -18,7 +18,7 @@ use domain::{CourseKind, ScoreValue};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::entity::{batch, language_application as app, language_file, student};
@@ -213,7 +213,7 @@ pub async fn apply(
     }
     domain::files::check_proof_count(0, files.len()).map_err(|e| RepoError::Invalid(e.0))?;
     let (b, c) = check_can_apply(db, s, batch_id, now).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let saved = app::ActiveModel {
         student_id: Set(s.id),
         batch_id: Set(b.id),
@@ -294,7 +294,7 @@ pub async fn withdraw(
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<(), RepoError> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let withdrawn = versioned::update_if_unchanged(
         &txn,
         versioned::Claim::<app::Entity> {
@@ -636,7 +636,7 @@ async fn review_once(
         Status::Approved => (LanguageStatus::Approved, Some(decision.qualification)),
         _ => (LanguageStatus::Rejected, Some(decision.qualification)),
     };
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     // First statement of the transaction; see the module documentation.
     let reviewed = versioned::update_if_unchanged(
         &txn,

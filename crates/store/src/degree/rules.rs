@@ -5,10 +5,7 @@
 use chrono::{DateTime, Utc};
 use domain::degree::DEFAULT_THRESHOLD_TENTHS;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use crate::entity::school_degree_rule as rule;
 use crate::repo::RepoError;
@@ -169,7 +166,7 @@ pub async fn save_for_school(
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<(), RepoError> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     set_for_school(&txn, school_org_id, rules, now).await?;
     set_stages_for_school(&txn, school_org_id, stages).await?;
     crate::repo::audit::record(

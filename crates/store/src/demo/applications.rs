@@ -21,7 +21,7 @@ use domain::review::{CommonReason, EventAction, ReviewerRule, ReviewerTarget, St
 use domain::{CandidateType, OrgKind, Province};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, Value,
+    QuerySelect, Value,
 };
 
 use super::people::Rng;
@@ -311,7 +311,7 @@ pub async fn seed_applications(
         out.events += chunk.events.len() as u64;
         out.payments += chunk.orders.len() as u64;
         out.refunds += chunk.refunds.len() as u64;
-        let txn = db.begin().await?;
+        let txn = crate::write::begin_write(db).await?;
         if backend == DbBackend::Sqlite {
             txn.execute_unprepared(&format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
                 .await?;

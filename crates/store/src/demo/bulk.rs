@@ -5,7 +5,7 @@
 use anyhow::Context;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use domain::{CandidateType, Province, ScoreSource};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
 use super::catalog::{self, CourseSeed};
 use super::people::{self, Rng};
@@ -337,7 +337,7 @@ pub(super) async fn seed(
             next_id += 1;
         }
         score_rows += chunk.scores.len() as u64;
-        let txn = db.begin().await?;
+        let txn = crate::write::begin_write(db).await?;
         if backend == DbBackend::Sqlite {
             // A chunk's new pages outgrow SQLite's default 2 MiB cache, which then spills them to
             // the WAL and reads them back for every index insert; give this one connection room

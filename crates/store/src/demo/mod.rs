@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use domain::{CourseKind, Level, OrgKind, StaffRole};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
 use crate::repo::{candidate, org, reference, staff};
 pub use applications::{
@@ -245,7 +245,7 @@ pub async fn seed(db: &crate::Db, opts: &DemoOptions) -> Result<DemoSummary, any
         );
     }
     let mut logins = Vec::new();
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let refs = reference_data(&txn, opts.now).await?;
     let (mut candidates, mut score_records) =
         named::candidates(&txn, &refs, opts, &mut logins).await?;
@@ -559,7 +559,7 @@ pub async fn enrol_admins(
     secret: &[u8],
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<&'static str>> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let mut enrolled = Vec::new();
     for (username, _, role) in STAFF {
         if !matches!(role, StaffRole::Admin) {

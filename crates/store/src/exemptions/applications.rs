@@ -9,7 +9,7 @@ use domain::{ExemptionMode, OrgKind};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use crate::entity::{candidate, exemption, exemption_application as app, organisation};
@@ -157,7 +157,7 @@ pub async fn file(
     ip: Option<&str>,
 ) -> Result<app::Model, RepoError> {
     let handler = check(db, new.candidate, new.course_code).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let saved = app::ActiveModel {
         candidate_id: Set(new.candidate.id),
         course_code: Set(new.course_code.to_owned()),
@@ -328,7 +328,7 @@ pub async fn decide(
             reason.chars().count()
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let status = match decision {
         Decision::Approve => APPROVED,
         Decision::Reject => REJECTED,

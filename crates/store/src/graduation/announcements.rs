@@ -9,7 +9,6 @@ use domain::OrgKind;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 
 use crate::entity::{batch, batch_announcement, organisation};
@@ -133,7 +132,7 @@ pub async fn save(
         .one(db)
         .await?
         .ok_or(RepoError::NotFound)?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let filter = || {
         sea_orm::Condition::all()
             .add(batch_announcement::Column::BatchId.eq(b.id))

@@ -17,7 +17,7 @@ use domain::{CandidateType, Level, OrgKind, Province};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::entity::{
@@ -216,7 +216,7 @@ pub async fn open(
     if new.batch.province.as_deref() != Some(new.candidate.province.as_str()) {
         return Err(RepoError::Invalid("该批次不属于你报考的省份".to_owned()));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let inserted = app::ActiveModel {
         candidate_id: Set(new.candidate.id),
         batch_id: Set(new.batch.id),
@@ -397,7 +397,7 @@ pub async fn save_section(
             )));
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     claim_for_edit(&txn, a, section.columns(now), now).await?;
     audit::record(
         &txn,
@@ -507,7 +507,7 @@ pub async fn attach_file(
             super::prior_review::locked_message(a).to_owned(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     claim_for_edit(&txn, a, vec![], now).await?;
     let same_slot = application_file::Entity::find()
         .filter(application_file::Column::ApplicationId.eq(a.id))
@@ -564,7 +564,7 @@ pub async fn remove_file(
     ip: Option<&str>,
 ) -> Result<(), RepoError> {
     check_editable(db, a, now).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     claim_for_edit(&txn, a, vec![], now).await?;
     let form_of = application_file::Entity::find_by_id(file_id)
         .filter(application_file::Column::ApplicationId.eq(a.id))
@@ -823,7 +823,7 @@ pub async fn submit(
     )
     .map_err(|r| RepoError::Invalid(r.0))?;
     let org = org_for(db, a, &pipeline, next).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     move_to(
         &txn,
         a,
@@ -981,7 +981,7 @@ pub async fn decide(
         extra.push((app::Column::ApprovedAt, Expr::value(now)));
         extra.push((app::Column::PickupFrom, Expr::value(day)));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     move_to(&txn, &a, from, next, next_org, extra, now).await?;
     if next.status == Status::Approved {
         super::archive::queue(&txn, a.id, now).await?;
@@ -1196,7 +1196,7 @@ pub async fn request_wrong_major_rejection(
             "已请求主考学校驳回，请等待处理".to_owned(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     versioned::claim(
         &txn,
         versioned::Claim::<app::Entity> {
@@ -1273,7 +1273,7 @@ pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
             let Ok(next) = transition(&pipeline, window(&b), from, &Action::Close, now) else {
                 continue;
             };
-            let txn = db.begin().await?;
+            let txn = crate::write::begin_write(db).await?;
             match move_to(&txn, &a, from, next, None, vec![], now).await {
                 Ok(()) => {}
                 Err(RepoError::Conflict(_)) => continue,

@@ -16,7 +16,7 @@ use domain::calendar::beijing_minute;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::entity::{batch, graduation_application, organisation};
@@ -226,7 +226,7 @@ pub async fn create(
     let name = check_name(name)?;
     check_window(opens_at, closes_at)?;
     let office = office_id(db, p).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     lock_province(&txn, office).await?;
     refuse_overlap(&txn, p.code(), None, opens_at, closes_at).await?;
     let created = reference::create_batch(
@@ -303,7 +303,7 @@ pub async fn move_window(
     check_window(opens_at, closes_at)?;
     let p = province_of(&find(db, province, id).await?)?;
     let office = office_id(db, p).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     lock_province(&txn, office).await?;
     let b = find(&txn, province, id).await?;
     if opens_at != b.opens_at && b.opens_at <= by.now {
@@ -361,7 +361,7 @@ pub async fn close(
     // written, and a batch may start exactly then.
     let now = by.now.trunc_subsecs(0);
     let office = office_id(db, p).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     lock_province(&txn, office).await?;
     let b = find(&txn, province, id).await?;
     match Phase::of(&b, now) {

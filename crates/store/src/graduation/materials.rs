@@ -6,9 +6,7 @@ use domain::graduation::form::FileSlot;
 use domain::graduation::materials::{FormProfile, needs_practical_notice};
 use domain::{CourseKind, ExemptionMode, Province};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::entity::{application_file, graduation_application as app, major};
 use crate::repo::{RepoError, reference};
@@ -62,7 +60,18 @@ pub async fn needs_of<C: ConnectionTrait>(
 ) -> Result<MaterialNeeds, RepoError> {
     let b = super::application::batch(conn, a.batch_id).await?;
     let m: major::Model = reference::major(conn, a.major_id).await?;
-    let plan = super::plan_of(conn, &m).await?;
+    needs_with(conn, a, &b, &m).await
+}
+
+/// [`needs_of`] for a caller that has already read the application's batch and major.
+pub async fn needs_with<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    b: &crate::entity::batch::Model,
+    m: &major::Model,
+) -> Result<MaterialNeeds, RepoError> {
+    debug_assert!(b.id == a.batch_id && m.id == a.major_id);
+    let plan = super::plan_of(conn, m).await?;
     let kinds: Vec<CourseKind> = plan.courses.iter().map(|c| c.kind).collect();
     let exemptions = reference::exemptions_of(conn, a.candidate_id)
         .await?
@@ -77,7 +86,7 @@ pub async fn needs_of<C: ConnectionTrait>(
             })
         })
         .collect();
-    let mut profile = province_of(&b)?.form();
+    let mut profile = province_of(b)?.form();
     // The limit the batch copied when it was created; older batches read the definition's.
     if let Some(limit) = b.scan_max_bytes.and_then(|l| usize::try_from(l).ok()) {
         profile.scan_max_bytes = limit;
@@ -165,7 +174,7 @@ pub async fn accept_photo_preview(
 ) -> Result<application_file::Model, RepoError> {
     use super::application::{candidate_actor, check_editable, claim_for_edit};
     check_editable(db, a, now).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     claim_for_edit(&txn, a, vec![], now).await?;
     let of_slot = |slot: FileSlot| {
         application_file::Entity::find()

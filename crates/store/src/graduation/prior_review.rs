@@ -15,7 +15,7 @@ use domain::review::{ReviewerRule, Stage, StageKind};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 
 use super::application::{
@@ -106,7 +106,7 @@ pub async fn submit(
         .await?
         .ok_or_else(|| RepoError::Invalid("找不到负责核验原件的确认点或主考学校".to_owned()))?;
     let org_name = crate::repo::org::get(db, org).await?.name;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     claim(
         &txn,
         a,
@@ -228,7 +228,7 @@ pub async fn attach_stamped_copy(
     if a.prior_check != PRIOR_AWAITING_ORIGINALS || a.prior_originals_org_id != Some(org_id) {
         return Err(RepoError::NotFound);
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     claim(
         &txn,
         a,
@@ -281,7 +281,7 @@ pub async fn record_originals_checked(
             "请先上传签字盖章确认“复印件与原件一致”的复印件扫描件".to_owned(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     claim(
         &txn,
         a,
@@ -363,7 +363,7 @@ pub async fn final_review(
             )
         }
     };
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     claim(&txn, a, PRIOR_AWAITING_FINAL, to, extra, now).await?;
     let detail = match &decision {
         Decision::Approve => String::new(),

@@ -17,7 +17,7 @@ use domain::review::state::Status;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 
 use crate::entity::{
@@ -68,7 +68,7 @@ pub async fn assign_numbers(
         )));
     };
     let office = office_id(db, p).await?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     lock_province(&txn, office).await?;
     let numbered = Query::select()
         .column(number::Column::ApplicationId)

@@ -33,7 +33,7 @@ mod values;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, DbErr, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DbErr, Set};
 use tabular::{Format, Table, TabularError, TextEncoding};
 
 use crate::entity::import_run;
@@ -213,7 +213,7 @@ pub async fn import_file(
 ) -> Result<ImportReport, ImportError> {
     let (table, encoding) = open_table(req.path, req.format).await?;
 
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let result = match req.kind {
         ImportKind::Candidates => candidates::run(&txn, table, &req).await,
         ImportKind::Scores => scores::run(&txn, table, &req).await,
@@ -292,7 +292,7 @@ async fn record_run(
 ) -> Result<i64, ImportError> {
     let json = serde_json::to_string(&report.errors)
         .map_err(|e| DbErr::Custom(format!("import report: {e}")))?;
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let run = import_run::ActiveModel {
         kind: Set(req.kind.code().to_owned()),
         file_name: Set(req.file_name.chars().take(255).collect()),

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use tabular::{Format, Table};
 use tokio::sync::Semaphore;
 
@@ -357,7 +357,7 @@ async fn write(
         });
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let models = ready.iter().zip(hashes).filter_map(|(l, hash)| {
         org_of(l).map(|org| staff::ActiveModel {
             org_id: Set(org.id),

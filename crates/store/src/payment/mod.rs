@@ -20,7 +20,7 @@ use rand::Rng;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 pub use gateway::{GatewayError, OrderRequest, PaymentGateway, RefundReceipt, RefundRequest};
@@ -132,7 +132,7 @@ pub async fn create_order(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let txn = db.begin().await?;
+        let txn = crate::write::begin_write(db).await?;
         let inserted = payment_order::ActiveModel {
             order_no: Set(new_order_no(now)),
             application_id: Set(a.id),
@@ -201,7 +201,7 @@ pub async fn settle(
     notice: &Notice,
     now: DateTime<Utc>,
 ) -> Result<Settlement, RepoError> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let changed = payment_order::Entity::update_many()
         .col_expr(payment_order::Column::Status, Expr::value(ORDER_PAID))
         .col_expr(
@@ -531,7 +531,7 @@ pub async fn mark_refund_done(
     gateway_refund_no: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, RepoError> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let changed = refund::Entity::update_many()
         .col_expr(refund::Column::Status, Expr::value(REFUND_DONE))
         .col_expr(

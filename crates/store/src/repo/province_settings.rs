@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use domain::graduation::certificate_no::CertificateRule;
 use domain::province::Settings;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use super::RepoError;
 use crate::entity::province_setting as row;
@@ -35,7 +35,7 @@ pub async fn set(
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<(), RepoError> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     write(&txn, code, s, staff_id, now).await?;
     super::audit::record(
         &txn,
@@ -119,7 +119,7 @@ pub async fn set_certificate_rule(
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<(), RepoError> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let am = row::ActiveModel {
         province: Set(code.to_owned()),
         fee_fen: Set(None),

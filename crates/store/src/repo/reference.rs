@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::RepoError;
@@ -45,6 +46,28 @@ pub async fn course_names<C: ConnectionTrait>(
         .into_iter()
         .map(|c| (c.code, c.name))
         .collect())
+}
+
+/// Course names by code, of the courses named only: a catalogue runs to thousands of courses,
+/// a candidate's records to a few dozen.
+pub async fn course_names_of<'a, C: ConnectionTrait>(
+    conn: &C,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> Result<HashMap<String, String>, RepoError> {
+    let codes: std::collections::BTreeSet<&str> = codes.into_iter().collect();
+    let mut names = HashMap::with_capacity(codes.len());
+    // In slices, as SQLite allows at most 32,766 parameters in one statement.
+    let codes: Vec<&str> = codes.into_iter().collect();
+    for slice in codes.chunks(1_000) {
+        for c in course::Entity::find()
+            .filter(course::Column::Code.is_in(slice.iter().copied()))
+            .all(conn)
+            .await?
+        {
+            names.insert(c.code, c.name);
+        }
+    }
+    Ok(names)
 }
 
 /// What a new major needs.
@@ -176,7 +199,7 @@ pub async fn majors_of_province<C: ConnectionTrait>(
         .order_by_asc(major::Column::Code)
         .all(conn)
         .await?;
-    let names = org_names(conn).await?;
+    let names = org_names(conn, &rows).await?;
     Ok(rows
         .into_iter()
         .map(|m| MajorView {
@@ -189,13 +212,26 @@ pub async fn majors_of_province<C: ConnectionTrait>(
         .collect())
 }
 
-/// Organisation names by id (a few hundred rows at most).
-async fn org_names<C: ConnectionTrait>(conn: &C) -> Result<HashMap<i64, String>, RepoError> {
+/// Organisation names by id, of the chief universities of `majors` only: a province's
+/// organisations run to thousands once its 助学机构 are registered, and a page names two or three.
+async fn org_names<C: ConnectionTrait>(
+    conn: &C,
+    majors: impl IntoIterator<Item = &major::Model>,
+) -> Result<HashMap<i64, String>, RepoError> {
+    let ids: std::collections::BTreeSet<i64> =
+        majors.into_iter().map(|m| m.chief_university_id).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     Ok(organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .column(organisation::Column::Name)
+        .filter(organisation::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String)>()
         .all(conn)
         .await?
         .into_iter()
-        .map(|o| (o.id, o.name))
         .collect())
 }
 
@@ -320,7 +356,7 @@ pub async fn enrolled_majors<C: ConnectionTrait>(
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
-    let names = org_names(conn).await?;
+    let names = org_names(conn, majors.values()).await?;
     Ok(links
         .iter()
         .filter_map(|l| majors.remove(&l.major_id))

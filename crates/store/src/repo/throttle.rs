@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, Set,
 };
 
 use crate::entity::login_throttle::{self, Column, Entity};
@@ -140,7 +140,7 @@ pub async fn reserve_check(
     rule: Rule,
     now: DateTime<Utc>,
 ) -> Result<AccountGate, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let row = bump(&txn, key, 1, now).await?;
     let stale = match row.locked_until {
         Some(t) => t <= now,
@@ -201,7 +201,7 @@ pub async fn address_turn(
     rule: AddressRule,
     now: DateTime<Utc>,
 ) -> Result<AddressGate, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let row = bump(&txn, key, 0, now).await?;
     let mut am = row.clone().into_active_model();
     let failures = if now - row.window_start >= rule.window {
@@ -230,7 +230,7 @@ pub async fn address_failed(
     rule: AddressRule,
     now: DateTime<Utc>,
 ) -> Result<i32, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let row = bump(&txn, key, 1, now).await?;
     let failures = if now - row.window_start >= rule.window {
         let mut am = row.into_active_model();

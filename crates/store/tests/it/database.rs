@@ -183,3 +183,64 @@ fn urls_are_shown_without_their_password() {
     );
     assert_eq!(store::db::sqlite_path("postgres://db.example/biye"), None);
 }
+
+/// On SQLite, write transactions of one process queue for their turn and begin holding the
+/// write lock: transactions that read before they write (which, begun deferred, would find the
+/// lock taken when they come to write and fail at once with "database is locked") all commit,
+/// and none loses another's update.
+#[tokio::test]
+async fn sqlite_write_transactions_that_read_first_all_commit_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("w.sqlite").display()
+    );
+    let db = store::connect(&url).await.unwrap();
+    db.execute_unprepared("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+        .await
+        .unwrap();
+    db.execute_unprepared("INSERT INTO counter (id, n) VALUES (1, 0)")
+        .await
+        .unwrap();
+    const TASKS: i64 = 8;
+    const EACH: i64 = 25;
+    let mut handles = Vec::new();
+    for _ in 0..TASKS {
+        let db = db.clone();
+        handles.push(tokio::spawn(async move {
+            for _ in 0..EACH {
+                let txn = store::write::begin_write(&db).await?;
+                let n: i64 = txn
+                    .query_one_raw(Statement::from_string(
+                        DbBackend::Sqlite,
+                        "SELECT n FROM counter WHERE id = 1",
+                    ))
+                    .await?
+                    .expect("the counter row")
+                    .try_get_by_index(0)?;
+                txn.execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    "UPDATE counter SET n = ? WHERE id = 1",
+                    [(n + 1).into()],
+                ))
+                .await?;
+                txn.commit().await?;
+            }
+            Ok::<(), sea_orm::DbErr>(())
+        }));
+    }
+    for h in handles {
+        h.await.unwrap().unwrap();
+    }
+    let n: i64 = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT n FROM counter WHERE id = 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(n, TASKS * EACH);
+}

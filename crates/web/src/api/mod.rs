@@ -528,8 +528,9 @@ pub async fn candidate_scores(
     ApiPath(CandidateId { id }): ApiPath<CandidateId>,
 ) -> ApiResult<Vec<ScoreJson>> {
     let (c, _) = visible_candidate(&state, &ctx, staff, id).await?;
-    let names = reference::course_names(&state.db).await?;
     let rows = reference::scores_of(&state.db, c.id).await?;
+    let names =
+        reference::course_names_of(&state.db, rows.iter().map(|r| r.course_code.as_str())).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| ScoreJson {

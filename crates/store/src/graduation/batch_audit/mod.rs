@@ -19,9 +19,7 @@ use chrono::{DateTime, Utc};
 use domain::graduation::{
     CompactExemption, CompactScore, CompactStanding, ConditionKey, Verdict, moral_state,
 };
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Set, TransactionTrait, Value,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Set, Value};
 
 use crate::entity::{batch, batch_audit_run};
 use crate::multirow::insert_rows;
@@ -338,7 +336,7 @@ async fn write(
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
     let backend = db.get_database_backend();
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(&db).await?;
     if backend == DbBackend::Sqlite {
         // The chunk's new index pages outgrow SQLite's default 2 MiB cache, which would spill
         // them to the WAL and read them back for every insert.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::review::{CommonReason, EventAction, ReviewerRule, StageKind, Status};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, Statement, TransactionTrait, Value,
+    QueryOrder, Statement, Value,
 };
 
 use crate::entity::{batch, major, organisation};
@@ -350,7 +350,7 @@ pub async fn fill_batch(
         seeded.events += chunk.events.len() as u64;
         seeded.payments += chunk.orders.len() as u64;
         seeded.refunds += chunk.refunds.len() as u64;
-        let txn = db.begin().await?;
+        let txn = crate::write::begin_write(db).await?;
         write_chunk(&txn, chunk, &b, &majors, office.id, province).await?;
         txn.commit().await?;
         done += n;

@@ -14,7 +14,7 @@ use domain::messages::inbox as messages;
 use domain::{LegacyAdmissionNo, ScoreSource};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use crate::entity::{candidate, legacy_admission_no as link, legacy_score, score_record};
@@ -69,7 +69,7 @@ pub async fn link(
             "13位准考证号{no}登记的身份证号与您账号的身份证号不一致，不能关联。如身份证号曾变更或升位，请先申请考籍更正"
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     if newly_linked {
         // First statement of the transaction (SQLite takes its write lock here); the unique index
         // on legacy_no settles two accounts linking the same number at once.

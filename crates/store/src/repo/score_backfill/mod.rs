@@ -16,7 +16,7 @@ use domain::{Province, ScoreSource, ScoreValue};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use super::audit::{self, Actor};
@@ -131,7 +131,7 @@ pub async fn file(
 ) -> Result<backfill::Model, RepoError> {
     let (course, handler) = route(db, c, v).await?;
     let (tenths, passed) = v.value.to_db();
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     let saved = backfill::ActiveModel {
         candidate_id: Set(c.id),
         source: Set(v.source.code().to_owned()),
@@ -335,7 +335,7 @@ pub async fn decide(
             (BackfillStatus::Rejected, Some(reason.to_owned()), false)
         }
     };
-    let txn = db.begin().await?;
+    let txn = crate::write::begin_write(db).await?;
     // First statement of the transaction: on SQLite it takes the write lock before any read, so a
     // concurrent decision waits and then finds the status changed.
     let n = backfill::Entity::update_many()

@@ -460,7 +460,9 @@ pub async fn scores(
     me: CurrentCandidate,
 ) -> Result<Html<String>, AppError> {
     let records = reference::scores_of(&state.db, me.model.id).await?;
-    let names = reference::course_names(&state.db).await?;
+    let names =
+        reference::course_names_of(&state.db, records.iter().map(|r| r.course_code.as_str()))
+            .await?;
     let mut sheets = Vec::new();
     for m in reference::enrolled_majors(&state.db, me.model.id).await? {
         let plan = reference::plan(&state.db, m.major.id).await?;

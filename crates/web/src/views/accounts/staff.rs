@@ -331,7 +331,9 @@ async fn render_candidate(
         Err(e) => return Err(e.into()),
     };
     let records = reference::scores_of(&state.db, c.id).await?;
-    let names = reference::course_names(&state.db).await?;
+    let names =
+        reference::course_names_of(&state.db, records.iter().map(|r| r.course_code.as_str()))
+            .await?;
     let mut sheets = Vec::new();
     for m in reference::enrolled_majors(&state.db, c.id).await? {
         let plan = reference::plan(&state.db, m.major.id).await?;

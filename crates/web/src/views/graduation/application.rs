@@ -206,13 +206,13 @@ async fn render_form(
     let batch = apps::batch(&state.db, a.batch_id).await?;
     let pipeline = apps::stages(&state.db, a.batch_id).await?;
     let files = apps::files(&state.db, a.id).await?;
-    let needs = store::graduation::materials::needs_of(&state.db, &a).await?;
+    let major = reference::major(&state.db, a.major_id).await?;
+    let needs = store::graduation::materials::needs_with(&state.db, &a, &batch, &major).await?;
     let mut province_form =
         crate::views::graduation::materials::province_form(state, &a, &files, &needs).await?;
     if let (Some(f), Some(typed)) = (province_form.as_mut(), draft.id_valid_until) {
         f.id_valid_until = typed;
     }
-    let major = reference::major(&state.db, a.major_id).await?;
     let university = store::repo::org::get(&state.db, a.chief_university_id).await?;
     let enrolled = reference::enrolled_majors(&state.db, me.model.id).await?;
     let st = apps::state(&a);
