@@ -248,27 +248,38 @@ pub struct PlanRow {
 
 /// A major's plan in order, with names and substitutions.
 pub async fn plan<C: ConnectionTrait>(conn: &C, major_id: i64) -> Result<Vec<PlanRow>, RepoError> {
-    let courses = plan_course::Entity::find()
+    use sea_orm::sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder};
+    use sea_orm::{FromQueryResult, QueryTrait};
+    // Each line with its catalogue name in one statement (every page showing a plan reads it).
+    let name_of = Query::select()
+        .column((course::Entity, course::Column::Name))
+        .from(course::Entity)
+        .and_where(
+            Expr::col((course::Entity, course::Column::Code))
+                .equals((plan_course::Entity, plan_course::Column::CourseCode)),
+        )
+        .to_owned();
+    let stmt = plan_course::Entity::find()
         .filter(plan_course::Column::MajorId.eq(major_id))
         .order_by_asc(plan_course::Column::Position)
-        .all(conn)
-        .await?;
+        .expr_as(
+            Expr::SubQuery(None, Box::new(name_of.into_sub_query_statement())),
+            "course_name",
+        )
+        .build(conn.get_database_backend());
+    let mut courses = Vec::new();
+    for row in conn.query_all_raw(stmt).await? {
+        let name: Option<String> = row.try_get("", "course_name")?;
+        courses.push((plan_course::Model::from_query_result(&row, "")?, name));
+    }
     let subs = plan_substitution::Entity::find()
         .filter(plan_substitution::Column::MajorId.eq(major_id))
         .all(conn)
         .await?;
-    // Only the names this plan needs, not the whole catalogue.
-    let names: HashMap<String, String> = course::Entity::find()
-        .filter(course::Column::Code.is_in(courses.iter().map(|c| c.course_code.clone())))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| (c.code, c.name))
-        .collect();
     Ok(courses
         .into_iter()
-        .map(|c| PlanRow {
-            name: names.get(&c.course_code).cloned().unwrap_or_default(),
+        .map(|(c, name)| PlanRow {
+            name: name.unwrap_or_default(),
             substitutes: subs
                 .iter()
                 .filter(|s| s.course_code == c.course_code)
