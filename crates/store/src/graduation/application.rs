@@ -1446,6 +1446,14 @@ pub async fn queue<C: ConnectionTrait>(
     )
     .await?;
     let apps = page.rows;
+    if apps.is_empty() {
+        // An empty queue (a reviewer's usual state once it is cleared) needs no names.
+        return Ok(keyset::Page {
+            rows: Vec::new(),
+            prev: page.prev,
+            next: page.next,
+        });
+    }
     let cand_ids: Vec<i64> = apps.iter().map(|a| a.candidate_id).collect();
     let major_ids: Vec<i64> = apps.iter().map(|a| a.major_id).collect();
     // By id: an export reads the queue in pages of thousands.

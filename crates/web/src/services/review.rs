@@ -362,8 +362,15 @@ pub async fn load_queue(
     q: &QueueQuery,
 ) -> Result<QueuePage, AppError> {
     let filter = q.filter();
-    let page = application::queue(&state.db, org, &filter, q.page_at(), PER_PAGE).await?;
-    let total = application::queue_count(&state.db, org, &filter).await?;
+    let at = q.page_at();
+    let first = matches!(at, PageAt::First);
+    let page = application::queue(&state.db, org, &filter, at, PER_PAGE).await?;
+    // A first page with no 下一页 holds the whole list: its length is the count.
+    let total = if first && page.next.is_none() {
+        u64::try_from(page.rows.len()).unwrap_or(u64::MAX)
+    } else {
+        application::queue_count(&state.db, org, &filter).await?
+    };
     let mut batches = BatchCache::default();
     let lines = queue_lines(state, org, page.rows, &mut batches).await?;
     Ok(QueuePage {
