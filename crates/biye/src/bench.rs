@@ -67,6 +67,15 @@ pub async fn run(what: BenchCommand) -> anyhow::Result<()> {
 }
 
 /// Resident memory of this process in MiB (Linux; 0 elsewhere).
+/// The database a benchmark seeds and measures: the empty one given (PostgreSQL or MySQL), or
+/// else a fresh SQLite file in `dir`.
+pub(crate) fn database_url(given: Option<&str>, dir: &std::path::Path) -> String {
+    match given {
+        Some(u) => u.to_owned(),
+        None => format!("sqlite://{}?mode=rwc", dir.join("bench.sqlite").display()),
+    }
+}
+
 fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()

@@ -672,13 +672,7 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
     let duration = Duration::from_secs_f64(args.seconds);
     let warm_up = Duration::from_secs_f64((args.seconds / 4.0).min(0.5));
     let dir = tempfile::tempdir()?;
-    let url = match &args.database_url {
-        Some(u) => u.clone(),
-        None => format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("bench.sqlite").display()
-        ),
-    };
+    let url = crate::bench::database_url(args.database_url.as_deref(), dir.path());
     let db = store::connect(&url).await?;
     let backend = format!("{:?}", sea_orm::ConnectionTrait::get_database_backend(&db));
     let started = Instant::now();

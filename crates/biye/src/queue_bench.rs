@@ -106,13 +106,7 @@ struct Filter {
 /// `biye bench queue`.
 pub async fn run(args: QueueArgs) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let url = match &args.database_url {
-        Some(u) => u.clone(),
-        None => format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("bench.sqlite").display()
-        ),
-    };
+    let url = crate::bench::database_url(args.database_url.as_deref(), dir.path());
     // `serve`'s settings: SQLite commits acknowledged once on disk.
     let db = store::connect(&url).await?;
     let backend = db.get_database_backend();

@@ -38,13 +38,7 @@ pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// `biye bench stats`.
 pub async fn run(args: StatsArgs) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let url = match &args.database_url {
-        Some(u) => u.clone(),
-        None => format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("bench.sqlite").display()
-        ),
-    };
+    let url = crate::bench::database_url(args.database_url.as_deref(), dir.path());
     let db = store::connect(&url).await?;
     let backend = format!("{:?}", db.get_database_backend());
     store::db::migrate(&db).await?;
