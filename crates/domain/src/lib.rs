@@ -139,6 +139,7 @@ pub mod review;
 pub mod score;
 pub mod student;
 pub mod totp;
+pub mod verification;
 
 pub use ids::*;
 pub use org::*;

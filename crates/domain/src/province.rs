@@ -87,6 +87,9 @@ pub struct StageDef {
     /// The fee in fen, for a payment stage.
     #[serde(default)]
     pub fee_fen: Option<i64>,
+    /// 办理时限 of a review stage, in working days; absent: no due date at this stage.
+    #[serde(default)]
+    pub limit_working_days: Option<u32>,
 }
 
 /// One organisation of the tree a new province starts from (`biye init-province`).
@@ -246,6 +249,15 @@ impl Definition {
                 }
                 (Some(rule), None) => {
                     reviews += 1;
+                    let max = crate::review::deadline::MAX_LIMIT_WORKING_DAYS;
+                    if let Some(days) = s.limit_working_days
+                        && !(1..=max).contains(&days)
+                    {
+                        return err(format!(
+                            "第 {n} 个环节“{}”的办理时限 limit_working_days 应在 1 到 {max} 个工作日之间，实际为 {days}",
+                            s.name
+                        ));
+                    }
                     for kind in self.rule_kinds(rule) {
                         if !self.org_kinds.contains(&kind) {
                             return err(format!(
@@ -256,6 +268,12 @@ impl Definition {
                             ));
                         }
                     }
+                }
+                (None, Some(_)) if s.limit_working_days.is_some() => {
+                    return err(format!(
+                        "第 {n} 个环节“{}”是缴费环节，不能设办理时限 limit_working_days",
+                        s.name
+                    ));
                 }
                 (None, Some(fee)) if fee > 0 => {}
                 (None, Some(fee)) => {
@@ -535,6 +553,7 @@ impl Province {
                         amount_fen: fee.unwrap_or_default(),
                     },
                 },
+                limit_working_days: s.limit_working_days,
             })
             .collect()
     }
@@ -846,6 +865,28 @@ mod tests {
         def.stages[0].review = Some(ReviewerRule::ConfirmationPointOrUniversity);
         let e = def.validate().unwrap_err().0;
         assert!(e.contains("org_kinds 中没有confirmation_point"), "{e}");
+    }
+
+    #[test]
+    fn review_limits_are_copied_and_refused_out_of_range_or_on_a_payment() {
+        let def = Definition::parse("a", BUILTIN[0].1).unwrap();
+        let limits: Vec<Option<u32>> = Province(Box::leak(Box::new(def.clone())))
+            .stages()
+            .iter()
+            .map(|s| s.limit_working_days)
+            .collect();
+        assert_eq!(limits, [Some(5), None, Some(10)]);
+        let mut bad = def.clone();
+        bad.stages[0].limit_working_days = Some(0);
+        let e = bad.validate().unwrap_err().0;
+        assert!(e.contains("应在 1 到 60 个工作日之间，实际为 0"), "{e}");
+        bad.stages[0].limit_working_days = Some(61);
+        assert!(bad.validate().is_err());
+        bad.stages[0].limit_working_days = Some(60);
+        assert!(bad.validate().is_ok());
+        bad.stages[1].limit_working_days = Some(3);
+        let e = bad.validate().unwrap_err().0;
+        assert!(e.contains("是缴费环节，不能设办理时限"), "{e}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod archive;
 mod data;
 mod degree_form;
 mod fonts;
+mod mark;
 mod world;
 
 use std::path::Path;
@@ -31,6 +32,8 @@ use data::{Fonts, RegisterView, TranscriptView};
 pub use data::{RegisterData, ResumeEntry, TranscriptCourse, TranscriptData};
 pub use degree_form::{DegreeFormData, TemplateError, degree_form_template};
 use fonts::FontSet;
+use mark::Marked;
+pub use mark::Verification;
 use world::RenderWorld;
 
 const REGISTER_TYP: &str = include_str!("../templates/register.typ");
@@ -102,38 +105,56 @@ impl Printer {
         self.fonts.has_cjk()
     }
 
-    /// The 高等教育自学考试毕业生登记表 of one candidate.
-    pub fn graduate_register(&self, data: &RegisterData) -> Result<Vec<u8>, PrintError> {
+    /// The 高等教育自学考试毕业生登记表 of one candidate; with `mark`, every page carries its
+    /// verification code, address and QR code.
+    pub fn graduate_register(
+        &self,
+        data: &RegisterData,
+        mark: Option<&Verification>,
+    ) -> Result<Vec<u8>, PrintError> {
         let view = RegisterView::new(data, self.font_families());
         self.render(
             "/register.typ",
             REGISTER_TYP,
             &view,
+            mark,
             data.photo.as_deref(),
             data.signature.as_deref(),
         )
     }
 
     /// The transcript page: courses with credits, scores and how each was
-    /// obtained, then the 毕业生自我鉴定 and signature.
-    pub fn transcript(&self, data: &TranscriptData) -> Result<Vec<u8>, PrintError> {
+    /// obtained, then the 毕业生自我鉴定 and signature; `mark` as for
+    /// [`Printer::graduate_register`].
+    pub fn transcript(
+        &self,
+        data: &TranscriptData,
+        mark: Option<&Verification>,
+    ) -> Result<Vec<u8>, PrintError> {
         let view = TranscriptView::new(data, self.font_families());
         self.render(
             "/transcript.typ",
             TRANSCRIPT_TYP,
             &view,
+            mark,
             None,
             data.signature.as_deref(),
         )
     }
 
-    /// The 毕业生电子档案 filed on final approval, with a 免考课程审核单 per online exemption.
-    pub fn archive(&self, data: &ArchiveData) -> Result<Vec<u8>, PrintError> {
+    /// The 毕业生电子档案 filed on final approval, with a 免考课程审核单 per online exemption;
+    /// `mark` as for [`Printer::graduate_register`], on the sheets' pages too.
+    pub fn archive(
+        &self,
+        data: &ArchiveData,
+        mark: Option<&Verification>,
+    ) -> Result<Vec<u8>, PrintError> {
         let view = ArchiveView::new(data, self.font_families());
         self.render(
             "/archive.typ",
             ARCHIVE_TYP,
             &view,
+            mark,
             data.photo.as_deref(),
             None,
         )
@@ -151,15 +172,19 @@ impl Printer {
         main_path: &str,
         template: &str,
         view: &impl serde::Serialize,
+        mark: Option<&Verification>,
         photo: Option<&[u8]>,
         signature: Option<&[u8]>,
     ) -> Result<Vec<u8>, PrintError> {
         if !self.fonts.has_cjk() {
             return Err(PrintError::NoFont);
         }
-        let json = serde_json::to_vec(view)
+        let json = serde_json::to_vec(&Marked::new(view, mark))
             .map_err(|err| PrintError::Render(format!("serialising the data: {err}")))?;
         let mut files = vec![(world::DATA, Bytes::new(json))];
+        if let Some(mark) = mark {
+            files.push((world::QR, Bytes::new(mark.qr_svg()?.into_bytes())));
+        }
         if let Some(photo) = photo {
             files.push((world::PHOTO, Bytes::new(photo.to_vec())));
         }

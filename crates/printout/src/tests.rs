@@ -176,7 +176,7 @@ fn registration_form_prints_particulars_photo_resume_appraisal_and_signature() {
         return;
     };
     let data = register_data();
-    let pdf = printer.graduate_register(&data).unwrap();
+    let pdf = printer.graduate_register(&data, None).unwrap();
     assert_pdf(&pdf);
     assert_eq!(page_count(&pdf), 1, "the form fits on one A4 page");
     let text = text_of(&pdf);
@@ -231,7 +231,7 @@ fn registration_form_without_photo_leaves_a_box_marked_for_one() {
         resume: Vec::new(),
         ..register_data()
     };
-    let pdf = printer.graduate_register(&data).unwrap();
+    let pdf = printer.graduate_register(&data, None).unwrap();
     assert_pdf(&pdf);
     let text = text_of(&pdf);
     assert!(text.contains("照片"), "{text}");
@@ -254,7 +254,7 @@ fn longest_appraisal_and_a_long_resume_still_fit_the_form_on_one_page() {
         resume: vec![entry; 8],
         ..register_data()
     };
-    let pdf = printer.graduate_register(&data).unwrap();
+    let pdf = printer.graduate_register(&data, None).unwrap();
     assert_eq!(page_count(&pdf), 1);
 }
 
@@ -263,7 +263,7 @@ fn transcript_lists_courses_then_appraisal_and_signature() {
     let Some(printer) = printer("transcript_lists_courses_…") else {
         return;
     };
-    let pdf = printer.transcript(&transcript_data()).unwrap();
+    let pdf = printer.transcript(&transcript_data(), None).unwrap();
     assert_pdf(&pdf);
     let text = text_of(&pdf);
     for expected in [
@@ -336,14 +336,84 @@ fn archive_data(sheets: usize) -> ArchiveData {
     }
 }
 
+fn mark() -> Verification {
+    let code = domain::verification::VerificationCode::from_random([9, 8, 7, 6, 5, 4, 3]);
+    Verification {
+        url: format!("https://biye.example.cn/verify/{}", code.as_str()),
+        code,
+    }
+}
+
+#[test]
+fn issued_printouts_carry_the_code_address_and_qr_code_and_keep_their_pages() {
+    let Some(printer) = printer("issued_printouts_carry_…") else {
+        return;
+    };
+    let mark = mark();
+    let register = printer
+        .graduate_register(&register_data(), Some(&mark))
+        .unwrap();
+    let transcript = printer.transcript(&transcript_data(), Some(&mark)).unwrap();
+    let archive = printer.archive(&archive_data(2), Some(&mark)).unwrap();
+    assert_eq!(
+        page_count(&register),
+        1,
+        "the marked form still fits on one page"
+    );
+    assert_eq!(
+        page_count(&archive),
+        page_count(&printer.archive(&archive_data(2), None).unwrap()),
+        "the mark moves nothing onto another page"
+    );
+    for (what, pdf) in [
+        ("register", &register),
+        ("transcript", &transcript),
+        ("archive", &archive),
+    ] {
+        assert_pdf(pdf);
+        let text = text_of(pdf);
+        assert!(
+            text.contains(&mark.code.grouped()),
+            "{what}: the code is printed: {text}"
+        );
+        assert!(
+            text.contains(&mark.url),
+            "{what}: the address is printed: {text}"
+        );
+        assert!(text.contains("验证码"), "{what}");
+        let unmarked_text = match what {
+            "register" => text_of(&printer.graduate_register(&register_data(), None).unwrap()),
+            "transcript" => text_of(&printer.transcript(&transcript_data(), None).unwrap()),
+            _ => text_of(&printer.archive(&archive_data(2), None).unwrap()),
+        };
+        assert!(
+            !unmarked_text.contains("验证码"),
+            "{what}: no mark unless issued with one"
+        );
+    }
+    let pages_with_code = pdf_extract::extract_text_from_mem_by_pages(&archive)
+        .unwrap()
+        .iter()
+        .filter(|page| {
+            let text: String = page.chars().filter(|c| !c.is_whitespace()).collect();
+            text.contains(&mark.url)
+        })
+        .count();
+    assert_eq!(
+        pages_with_code,
+        page_count(&archive),
+        "every page carries the mark"
+    );
+}
+
 #[test]
 fn archive_files_record_and_one_exemption_sheet_per_online_exemption() {
     let Some(printer) = printer("archive_files_record_…") else {
         return;
     };
-    let plain = printer.archive(&archive_data(0)).unwrap();
+    let plain = printer.archive(&archive_data(0), None).unwrap();
     assert_pdf(&plain);
-    let with_two = printer.archive(&archive_data(2)).unwrap();
+    let with_two = printer.archive(&archive_data(2), None).unwrap();
     assert_eq!(page_count(&with_two), page_count(&plain) + 2);
     let text = text_of(&with_two);
     for expected in [
@@ -379,7 +449,7 @@ fn transcript_of_a_long_plan_runs_onto_further_pages() {
         courses: (0..60).map(|_| course.clone()).collect(),
         ..transcript_data()
     };
-    let pdf = printer.transcript(&data).unwrap();
+    let pdf = printer.transcript(&data, None).unwrap();
     assert!(page_count(&pdf) >= 2);
     assert!(text_of(&pdf).contains(APPRAISAL_SENTENCE));
 }
@@ -416,7 +486,7 @@ fn markup_in_user_text_prints_literally() {
         self_appraisal: format!("{APPRAISAL_SENTENCE}\n\"引号\" //注释 #import \"/data.json\""),
         ..register_data()
     };
-    let pdf = printer.graduate_register(&data).unwrap();
+    let pdf = printer.graduate_register(&data, None).unwrap();
     assert_eq!(
         page_count(&pdf),
         1,
@@ -441,7 +511,7 @@ fn image_that_is_not_a_jpeg_is_a_render_error_not_a_panic() {
         photo: Some(b"not an image at all".to_vec()),
         ..register_data()
     };
-    match printer.graduate_register(&data) {
+    match printer.graduate_register(&data, None) {
         Err(PrintError::Render(message)) => {
             assert!(message.contains("/register.typ"), "{message}")
         }
@@ -453,13 +523,15 @@ fn image_that_is_not_a_jpeg_is_a_render_error_not_a_panic() {
 fn missing_font_refuses_with_a_message_for_staff() {
     let printer = Printer::with_fonts_only(Path::new("/nonexistent/biye/NotoSansCJK-Regular.ttc"));
     assert!(!printer.font_available());
-    let err = printer.graduate_register(&register_data()).unwrap_err();
+    let err = printer
+        .graduate_register(&register_data(), None)
+        .unwrap_err();
     assert!(matches!(err, PrintError::NoFont));
     assert_eq!(
         err.to_string(),
         "未找到中文字体，无法生成PDF。请安装 fonts-noto-cjk 或在配置 BIYE_PDF_FONT 中指定字体文件路径。"
     );
-    let err = printer.transcript(&transcript_data()).unwrap_err();
+    let err = printer.transcript(&transcript_data(), None).unwrap_err();
     assert!(matches!(err, PrintError::NoFont));
 }
 
@@ -479,7 +551,7 @@ fn configured_font_file_is_used_alone() {
         return;
     }
     let printer = Printer::with_fonts_only(path);
-    let pdf = printer.graduate_register(&register_data()).unwrap();
+    let pdf = printer.graduate_register(&register_data(), None).unwrap();
     let fonts = font_names(&pdf);
     assert!(
         fonts.iter().all(|f| f.contains("NotoSerifCJK")),
@@ -501,7 +573,7 @@ fn render_timing() {
     let register = register_data();
     let transcript = transcript_data();
     let started = Instant::now();
-    let first = printer.graduate_register(&register).unwrap();
+    let first = printer.graduate_register(&register, None).unwrap();
     println!(
         "first graduate_register (loads font files): {:?}",
         started.elapsed()
@@ -515,7 +587,7 @@ fn render_timing() {
             name: format!("张晓梅{i}"),
             ..register.clone()
         };
-        printer.graduate_register(&data).unwrap();
+        printer.graduate_register(&data, None).unwrap();
     }
     println!(
         "graduate_register: {:?} per document",
@@ -527,7 +599,7 @@ fn render_timing() {
             name: format!("张晓梅{i}"),
             ..transcript.clone()
         };
-        printer.transcript(&data).unwrap();
+        printer.transcript(&data, None).unwrap();
     }
     println!("transcript: {:?} per document", started.elapsed() / RUNS);
     if let Some(dir) = std::env::var_os("BIYE_PDF_OUT") {
@@ -535,7 +607,7 @@ fn render_timing() {
         std::fs::write(dir.join("register.pdf"), &first).unwrap();
         std::fs::write(
             dir.join("transcript.pdf"),
-            printer.transcript(&transcript).unwrap(),
+            printer.transcript(&transcript, None).unwrap(),
         )
         .unwrap();
         let bare = RegisterData {
@@ -547,7 +619,7 @@ fn render_timing() {
         };
         std::fs::write(
             dir.join("register-bare.pdf"),
-            printer.graduate_register(&bare).unwrap(),
+            printer.graduate_register(&bare, None).unwrap(),
         )
         .unwrap();
     }

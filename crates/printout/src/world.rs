@@ -20,6 +20,7 @@ pub(crate) const COMMON: &str = "/common.typ";
 pub(crate) const DATA: &str = "/data.json";
 pub(crate) const PHOTO: &str = "/photo.jpg";
 pub(crate) const SIGNATURE: &str = "/signature.jpg";
+pub(crate) const QR: &str = "/verify-qr.svg";
 
 const COMMON_TYP: &str = include_str!("../templates/common.typ");
 

@@ -74,6 +74,11 @@ pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<Db, DbErr> {
             .busy_timeout(BUSY_LIMIT);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // sqlx pings a connection on every checkout by default, and each statement sent
+            // through the pool checks one out: on SQLite that ping is one more round trip to the
+            // connection's worker thread per statement. A connection to a local file has no
+            // server, proxy or firewall to drop it, so there is nothing for the ping to find.
+            .test_before_acquire(false)
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     let mut handle = conn.lock_handle().await?;
@@ -103,6 +108,10 @@ pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<Db, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(20)
         .min_connections(1)
+        // A ping on every checkout is a network round trip per statement; a connection the
+        // server, a proxy or a firewall may have dropped is one that sat idle, so only those are
+        // pinged.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(15))
         .sqlx_logging(false);

@@ -23,6 +23,7 @@ pub mod repo;
 pub mod sms;
 #[cfg(feature = "test-support")]
 pub mod testkit;
+pub mod verification;
 pub mod write;
 
 pub use db::{Db, connect};

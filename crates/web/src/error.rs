@@ -59,6 +59,10 @@ pub enum AppError {
     /// The server is at its limit for the moment; the caller should come back shortly.
     #[error("{0}")]
     Busy(String),
+    /// This caller asked too often (e.g. code lookups from one address); the message says when
+    /// to come back.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// The request cannot be read at all (a body that is not JSON, a query string that is not
     /// form-encoded): there is no field to name.
     #[error("{0}")]
@@ -139,6 +143,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Malformed(_) => StatusCode::BAD_REQUEST,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -248,6 +253,7 @@ impl IntoResponse for AppError {
             StatusCode::NOT_FOUND => "未找到",
             StatusCode::INTERNAL_SERVER_ERROR => "系统错误",
             StatusCode::SERVICE_UNAVAILABLE => "系统繁忙",
+            StatusCode::TOO_MANY_REQUESTS => "查询过于频繁",
             _ => "请求未能完成",
         };
         let page = ErrorPage {

@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::views::payment::router())
         .merge(crate::views::degree::router())
         .merge(crate::views::language::router())
+        .merge(crate::views::verify::router())
         .merge(local_services(&state))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -1,6 +1,7 @@
 //! Review (审核): pipelines of stages as data, the state machine of an
 //! application moving through them, and the catalogue of rejection reasons.
 
+pub mod deadline;
 pub mod events;
 pub mod pipeline;
 pub mod reasons;

@@ -85,6 +85,10 @@ pub struct Stage {
     pub name: String,
     /// Review or payment.
     pub kind: StageKind,
+    /// 办理时限: working days the reviewing organisation has, for a review stage that has a
+    /// limit ([`crate::review::deadline`]); `None`: no due date at this stage.
+    #[serde(default)]
+    pub limit_working_days: Option<u32>,
 }
 
 impl Stage {
@@ -93,6 +97,7 @@ impl Stage {
         Self {
             name: name.to_string(),
             kind: StageKind::Review(rule),
+            limit_working_days: None,
         }
     }
 

@@ -62,6 +62,8 @@ const APPLICATION_COLUMNS: &[&str] = &[
     "submitted_at",
     "approved_at",
     "pickup_from",
+    "stage_arrived_at",
+    "due_at",
     "created_at",
     "updated_at",
 ];
@@ -119,6 +121,9 @@ pub struct SeededApplications {
     pub by_state: Vec<(Place, u64)>,
 }
 
+/// A stage's name, fee (payment), reviewer rule (review) and 办理时限, copied out of the batch.
+type StageSketch = (String, Option<i64>, Option<ReviewerRule>, Option<u32>);
+
 /// One stage of a batch as the seeder needs it.
 struct SeedStage {
     name: String,
@@ -126,6 +131,8 @@ struct SeedStage {
     fee: Option<i64>,
     /// Who reviews, for a review stage.
     rule: Option<ReviewerRule>,
+    /// 办理时限 in working days, where the stage has one.
+    limit: Option<u32>,
 }
 
 struct SeedBatch {
@@ -226,6 +233,9 @@ struct AppRow {
     submitted: Option<DateTime<Utc>>,
     approved: Option<DateTime<Utc>>,
     pickup: Option<NaiveDate>,
+    /// When it arrived at the review stage it waits at, and when it is due there.
+    arrived: Option<DateTime<Utc>>,
+    due: Option<DateTime<Utc>>,
     updated: DateTime<Utc>,
 }
 
@@ -379,11 +389,13 @@ fn seed_batch(b: batch::Model, stages: Vec<domain::review::Stage>) -> SeedBatch 
                     name: s.name,
                     fee: Some(amount_fen),
                     rule: None,
+                    limit: None,
                 },
                 StageKind::Review(rule) => SeedStage {
                     name: s.name,
                     fee: None,
                     rule: Some(rule),
+                    limit: s.limit_working_days,
                 },
             })
             .collect(),
@@ -534,10 +546,10 @@ fn one(ctx: &mut Seeder, rng: &mut Rng, c: &Cand, out: &mut Chunk) -> anyhow::Re
         _ => &province.current,
     };
     let (batch_id, school, opens, closes) = (b.id, b.school, b.opens_at, b.closes_at);
-    let stages: Vec<(String, Option<i64>, Option<ReviewerRule>)> = b
+    let stages: Vec<StageSketch> = b
         .stages
         .iter()
-        .map(|s| (s.name.clone(), s.fee, s.rule))
+        .map(|s| (s.name.clone(), s.fee, s.rule, s.limit))
         .collect();
     // Everything of an open batch happened before now, and everything of a closed one before
     // its deadline, so that the deadline's closing comes last.
@@ -576,6 +588,8 @@ fn one(ctx: &mut Seeder, rng: &mut Rng, c: &Cand, out: &mut Chunk) -> anyhow::Re
         submitted: None,
         approved: None,
         pickup: None,
+        arrived: None,
+        due: None,
         updated: created,
     };
     let candidate_actor = ("candidate", Some(c.id));
@@ -629,8 +643,10 @@ fn one(ctx: &mut Seeder, rng: &mut Rng, c: &Cand, out: &mut Chunk) -> anyhow::Re
     let mut at = submitted;
     let mut paid: Option<(i64, String, i64)> = None;
     row.status = Status::Approved;
-    for (seq, (name, fee, rule)) in stages.iter().enumerate() {
+    for (seq, (name, fee, rule, limit)) in stages.iter().enumerate() {
         let seq_i = i32::try_from(seq)?;
+        // The previous step (the submission, an approval or the payment) brought it here.
+        let arrived = at;
         at += Duration::minutes(5) + jitter(rng, step);
         if let Some(fee) = fee {
             if rng.chance(if settled { 4 } else { 8 }) {
@@ -670,6 +686,10 @@ fn one(ctx: &mut Seeder, rng: &mut Rng, c: &Cand, out: &mut Chunk) -> anyhow::Re
             row.status = Status::InReview;
             row.stage = Some(seq_i);
             row.current_org = Some(org);
+            // Arrivals spread from the batch's opening to now, so some of these are long
+            // overdue and some due today or tomorrow, as in a real queue.
+            row.arrived = Some(arrived);
+            row.due = limit.map(|n| domain::review::deadline::due_at(&ctx.calendar, arrived, n));
             break;
         }
         let actor = ("staff", ctx.reviewer_of_org.get(&org).copied());
@@ -768,6 +788,8 @@ async fn write_chunk<C: ConnectionTrait>(conn: &C, chunk: Chunk) -> anyhow::Resu
                 Value::ChronoDateTimeUtc(a.submitted),
                 Value::ChronoDateTimeUtc(a.approved),
                 Value::ChronoDate(a.pickup),
+                Value::ChronoDateTimeUtc(a.arrived),
+                Value::ChronoDateTimeUtc(a.due),
                 t(a.created),
                 t(a.updated),
             ]);

@@ -14,6 +14,8 @@ pub struct Model {
     pub kind: String,
     pub reviewer_rule: Option<String>,
     pub amount_fen: Option<i64>,
+    /// 办理时限 of a review stage in working days; `None`: no due date at this stage.
+    pub limit_working_days: Option<i32>,
 }
 
 /// No declared relations: queries join explicitly.

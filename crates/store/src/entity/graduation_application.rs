@@ -51,6 +51,12 @@ pub struct Model {
     /// The office's reason for sending the prior-education review back.
     #[sea_orm(column_type = "Text", nullable)]
     pub prior_review_reason: Option<String>,
+    /// When the application arrived at the review stage it is at; `None` outside review.
+    pub stage_arrived_at: Option<DateTimeUtc>,
+    /// When the stage's 办理时限 ends ([`domain::review::deadline::due_at`]: 24:00 Beijing time of
+    /// the last working day, overdue from then on); `None` outside review or at a stage without
+    /// a limit (无时限).
+    pub due_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

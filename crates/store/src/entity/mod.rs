@@ -2,6 +2,7 @@
 
 pub mod app_secret;
 pub mod application_file;
+pub mod application_tally;
 pub mod audit;
 pub mod batch;
 pub mod batch_announcement;
@@ -22,6 +23,7 @@ pub mod graduate_archive;
 pub mod graduation_application;
 pub mod import_run;
 pub mod inbox_message;
+pub mod issued_document;
 pub mod job_lease;
 pub mod language_application;
 pub mod language_file;
@@ -41,6 +43,8 @@ pub mod plan_substitution;
 pub mod province_setting;
 pub mod record_correction;
 pub mod refund;
+pub mod review_decided;
+pub mod review_decided_tally;
 pub mod review_event;
 pub mod school_degree_rule;
 pub mod score_backfill;

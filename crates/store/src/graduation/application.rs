@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::graduation::form::{FileSlot, MAX_OTHER_MATERIALS, PriorEducationForm, ResumeEntry};
 use domain::messages::inbox as messages;
 use domain::review::EventAction;
+use domain::review::deadline;
 use domain::review::{
     Action, ReviewerRule, ReviewerTarget, Stage, StageKind, State, Status, Window, transition,
 };
@@ -21,8 +22,9 @@ use sea_orm::{
 };
 
 use crate::entity::{
-    application_file, batch, batch_stage, candidate, graduation_application as app, major,
-    organisation, payment_order, refund, review_event,
+    application_file, application_tally, batch, batch_stage, candidate,
+    graduation_application as app, major, organisation, payment_order, refund, review_decided,
+    review_decided_tally, review_event,
 };
 use crate::keyset;
 use crate::objects::Stored;
@@ -78,7 +80,11 @@ pub async fn stages<C: ConnectionTrait>(conn: &C, batch_id: i64) -> Result<Vec<S
                         })?,
                 ),
             };
-            Ok(Stage { name: r.name, kind })
+            Ok(Stage {
+                name: r.name,
+                kind,
+                limit_working_days: r.limit_working_days.and_then(|n| u32::try_from(n).ok()),
+            })
         })
         .collect()
 }
@@ -105,6 +111,10 @@ pub async fn set_stages<C: ConnectionTrait>(
             kind: Set(kind.to_owned()),
             reviewer_rule: Set(rule),
             amount_fen: Set(amount),
+            limit_working_days: Set(s
+                .limit_working_days
+                .filter(|_| !s.is_payment())
+                .and_then(|n| i32::try_from(n).ok())),
             ..Default::default()
         }
         .insert(conn)
@@ -737,6 +747,34 @@ fn event(
     }
 }
 
+/// The arrival and due columns of an application moving into `next` at `now`: set when it
+/// enters a review stage (the due date only where the stage has a 办理时限, by
+/// [`deadline::due_at`]), cleared whenever it leaves review, so that only applications waiting
+/// for a reviewer carry a due date. Read before the write transaction begins: the calendar is
+/// loaded only for a stage with a limit.
+async fn arrival_columns<C: ConnectionTrait>(
+    conn: &C,
+    pipeline: &[Stage],
+    next: State,
+    now: DateTime<Utc>,
+) -> Result<Vec<(app::Column, SimpleExpr)>, RepoError> {
+    let stage = match (next.status, next.stage.and_then(|i| pipeline.get(i))) {
+        (Status::InReview, Some(s)) => Some(s),
+        _ => None,
+    };
+    let due = match stage.and_then(|s| s.limit_working_days) {
+        Some(days) => {
+            let cal = calendar::load(conn).await?;
+            Some(deadline::due_at(&cal, now, days))
+        }
+        None => None,
+    };
+    Ok(vec![
+        (app::Column::StageArrivedAt, Expr::value(stage.map(|_| now))),
+        (app::Column::DueAt, Expr::value(due)),
+    ])
+}
+
 /// Moves the application to `next` with a conditional update on the state it had (`from`) and
 /// its version; `Conflict` when someone else moved it first.
 #[allow(clippy::too_many_arguments)]
@@ -823,27 +861,20 @@ pub async fn submit(
     )
     .map_err(|r| RepoError::Invalid(r.0))?;
     let org = org_for(db, a, &pipeline, next).await?;
+    let mut extra = arrival_columns(db, &pipeline, next, now).await?;
     let txn = crate::write::begin_write(db).await?;
-    move_to(
-        &txn,
-        a,
-        from,
-        next,
-        org,
-        vec![
-            (app::Column::SubmittedAt, Expr::value(now)),
-            (
-                app::Column::RejectionReason,
-                Expr::value(Option::<String>::None),
-            ),
-            (
-                app::Column::WrongMajorRequestedAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            ),
-        ],
-        now,
-    )
-    .await?;
+    extra.extend([
+        (app::Column::SubmittedAt, Expr::value(now)),
+        (
+            app::Column::RejectionReason,
+            Expr::value(Option::<String>::None),
+        ),
+        (
+            app::Column::WrongMajorRequestedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        ),
+    ]);
+    move_to(&txn, a, from, next, org, extra, now).await?;
     let first = pipeline.first().map(|s| s.name.as_str()).unwrap_or("");
     let actor = candidate_actor(a.candidate_id);
     event(
@@ -966,7 +997,7 @@ pub async fn decide(
         .get(stage)
         .map(|s| s.name.clone())
         .unwrap_or_default();
-    let mut extra = Vec::new();
+    let mut extra = arrival_columns(db, &pipeline, next, now).await?;
     let reason = match &decision {
         Decision::Reject(r) => Some(r.trim().to_owned()),
         Decision::Approve => None,
@@ -1118,7 +1149,8 @@ pub async fn payment_settled<C: ConnectionTrait>(
     )
     .map_err(|r| RepoError::Conflict(r.0))?;
     let org = org_for(conn, &a, &pipeline, next).await?;
-    move_to(conn, &a, from, next, org, vec![], now).await?;
+    let arrival = arrival_columns(conn, &pipeline, next, now).await?;
+    move_to(conn, &a, from, next, org, arrival, now).await?;
     let stage_name = pipeline
         .get(stage)
         .map(|s| s.name.clone())
@@ -1273,8 +1305,9 @@ pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
             let Ok(next) = transition(&pipeline, window(&b), from, &Action::Close, now) else {
                 continue;
             };
+            let cleared = arrival_columns(db, &pipeline, next, now).await?;
             let txn = crate::write::begin_write(db).await?;
-            match move_to(&txn, &a, from, next, None, vec![], now).await {
+            match move_to(&txn, &a, from, next, None, cleared, now).await {
                 Ok(()) => {}
                 Err(RepoError::Conflict(_)) => continue,
                 Err(e) => return Err(e),
@@ -1350,6 +1383,47 @@ pub struct QueueFilter {
     pub decided: bool,
     /// 准考证号 or name prefix.
     pub search: Option<String>,
+    /// 按截止日期: the 待审核 list in due order, earliest first, with only the applications that
+    /// have a due date (those at a stage without a limit have none to sort by). Ignored for the
+    /// 已审核 list.
+    pub by_due: bool,
+    /// Only the pending applications due in this range (已逾期, 即将到期), in due order.
+    pub due: Option<DueRange>,
+}
+
+/// A range of due instants: after `after` (exclusive, when given) and no later than `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueRange {
+    /// Lower bound, exclusive.
+    pub after: Option<DateTime<Utc>>,
+    /// Upper bound, inclusive.
+    pub until: DateTime<Utc>,
+}
+
+impl DueRange {
+    /// 已逾期 at `now`: due at or before it.
+    pub fn overdue(now: DateTime<Utc>) -> DueRange {
+        DueRange {
+            after: None,
+            until: now,
+        }
+    }
+
+    /// 即将到期 at `now`: not yet due, and due by the end of the next working day
+    /// ([`deadline::soon_until`]).
+    pub fn due_soon(cal: &domain::calendar::WorkingCalendar, now: DateTime<Utc>) -> DueRange {
+        DueRange {
+            after: Some(now),
+            until: deadline::soon_until(cal, now),
+        }
+    }
+}
+
+impl QueueFilter {
+    /// Whether the 待审核 list is read in due order (on migration 32's index).
+    fn due_order(&self) -> bool {
+        !self.decided && (self.by_due || self.due.is_some())
+    }
 }
 
 /// One row of a queue.
@@ -1363,62 +1437,147 @@ pub struct QueueRow {
     pub major: major::Model,
 }
 
-/// The organisation's queue under `filter`, before any paging.
-fn queue_select(org: &organisation::Model, filter: &QueueFilter) -> sea_orm::Select<app::Entity> {
-    let mut q = app::Entity::find();
-    if filter.decided {
-        let acted = Query::select()
-            .column(review_event::Column::ApplicationId)
-            .from(review_event::Entity)
-            .and_where(Expr::col(review_event::Column::OrgId).eq(org.id))
-            .and_where(Expr::col(review_event::Column::Action).is_in(["approved", "rejected"]))
-            .to_owned();
-        q = q.filter(app::Column::Id.in_subquery(acted));
-    } else {
-        q = q
-            .filter(app::Column::CurrentOrgId.eq(org.id))
-            .filter(app::Column::Status.eq(Status::InReview.code()));
-    }
+/// Applications whose candidate's 准考证号 or name starts with the search, if one is given.
+fn search_subquery(filter: &QueueFilter) -> Option<sea_orm::sea_query::SelectStatement> {
+    let s = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())?;
+    let matching = Query::select()
+        .column(candidate::Column::Id)
+        .from(candidate::Entity)
+        .cond_where(
+            Condition::any()
+                .add(Expr::col(candidate::Column::AdmissionNo).like(format!("{s}%")))
+                .add(Expr::col(candidate::Column::Name).like(format!("{s}%"))),
+        )
+        .to_owned();
+    Some(
+        Query::select()
+            .column(app::Column::Id)
+            .from(app::Entity)
+            .and_where(Expr::col(app::Column::CandidateId).in_subquery(matching))
+            .to_owned(),
+    )
+}
+
+/// The organisation's 待审核 queue under `filter`, before any paging: one range of an index
+/// of migration 29 in the queue's order.
+fn pending_select(org: &organisation::Model, filter: &QueueFilter) -> sea_orm::Select<app::Entity> {
+    let mut q = app::Entity::find()
+        .filter(app::Column::CurrentOrgId.eq(org.id))
+        .filter(app::Column::Status.eq(Status::InReview.code()));
     if let Some(b) = filter.batch_id {
         q = q.filter(app::Column::BatchId.eq(b));
     }
     if let Some(m) = filter.major_id {
         q = q.filter(app::Column::MajorId.eq(m));
     }
-    if let Some(s) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let matching = Query::select()
-            .column(candidate::Column::Id)
-            .from(candidate::Entity)
-            .cond_where(
-                Condition::any()
-                    .add(Expr::col(candidate::Column::AdmissionNo).like(format!("{s}%")))
-                    .add(Expr::col(candidate::Column::Name).like(format!("{s}%"))),
-            )
-            .to_owned();
-        q = q.filter(app::Column::CandidateId.in_subquery(matching));
+    if let Some(matching) = search_subquery(filter) {
+        q = q.filter(app::Column::Id.in_subquery(matching));
+    }
+    if filter.due_order() {
+        q = q.filter(app::Column::DueAt.is_not_null());
+    }
+    if let Some(r) = filter.due {
+        q = q.filter(app::Column::DueAt.lte(r.until));
+        if let Some(after) = r.after {
+            q = q.filter(app::Column::DueAt.gt(after));
+        }
     }
     q
 }
 
-/// How many applications the organisation's queue holds under `filter`.
+/// The organisation's 已审核 list under `filter`, before any paging: the applications it has
+/// approved or rejected, one range of an index on `review_decided` in the queue's order.
+fn decided_select(
+    org: &organisation::Model,
+    filter: &QueueFilter,
+) -> sea_orm::Select<review_decided::Entity> {
+    let mut q = review_decided::Entity::find().filter(review_decided::Column::OrgId.eq(org.id));
+    if let Some(b) = filter.batch_id {
+        q = q.filter(review_decided::Column::BatchId.eq(b));
+    }
+    if let Some(m) = filter.major_id {
+        q = q.filter(review_decided::Column::MajorId.eq(m));
+    }
+    if let Some(matching) = search_subquery(filter) {
+        q = q.filter(review_decided::Column::ApplicationId.in_subquery(matching));
+    }
+    q
+}
+
+/// How many applications the organisation's queue holds under `filter`. Without a search this
+/// adds up the tallies the database keeps (migration 31), a few rows per batch and major,
+/// however long the queue; a search counts its matches.
 pub async fn queue_count<C: ConnectionTrait>(
     conn: &C,
     org: &organisation::Model,
     filter: &QueueFilter,
 ) -> Result<u64, RepoError> {
-    Ok(queue_select(org, filter).count(conn).await?)
+    // A search or a due range counts its matches, as does the due order (which leaves out the
+    // applications without a due date, and the tallies do not know which those are).
+    if search_subquery(filter).is_some() || filter.due_order() {
+        return Ok(if filter.decided {
+            decided_select(org, filter).count(conn).await?
+        } else {
+            pending_select(org, filter).count(conn).await?
+        });
+    }
+    let ns: Vec<i64> = if filter.decided {
+        let mut q = review_decided_tally::Entity::find()
+            .select_only()
+            .column(review_decided_tally::Column::N)
+            .filter(review_decided_tally::Column::OrgId.eq(org.id));
+        if let Some(b) = filter.batch_id {
+            q = q.filter(review_decided_tally::Column::BatchId.eq(b));
+        }
+        if let Some(m) = filter.major_id {
+            q = q.filter(review_decided_tally::Column::MajorId.eq(m));
+        }
+        q.into_tuple().all(conn).await?
+    } else {
+        let mut q = application_tally::Entity::find()
+            .select_only()
+            .column(application_tally::Column::N)
+            .filter(application_tally::Column::OrgId.eq(org.id))
+            .filter(application_tally::Column::Status.eq(Status::InReview.code()));
+        if let Some(b) = filter.batch_id {
+            q = q.filter(application_tally::Column::BatchId.eq(b));
+        }
+        if let Some(m) = filter.major_id {
+            q = q.filter(application_tally::Column::MajorId.eq(m));
+        }
+        q.into_tuple().all(conn).await?
+    };
+    Ok(u64::try_from(ns.iter().sum::<i64>()).unwrap_or(0))
 }
 
-/// The queue's order: by 提交时间 (set once at submission, never cleared, so every queued
-/// application has one), then id.
+/// The queue's order: by 提交时间 (set at each submission, so every queued application has
+/// one), then id.
 const QUEUE_ORDER: keyset::Order<app::Column> = keyset::Order {
     key: Some(app::Column::SubmittedAt),
     id: app::Column::Id,
+    descending: false,
+};
+
+/// 按截止日期: by due instant, then id; only applications with a due date are listed in it.
+const DUE_ORDER: keyset::Order<app::Column> = keyset::Order {
+    key: Some(app::Column::DueAt),
+    id: app::Column::Id,
+    descending: false,
+};
+
+/// An application's place in [`DUE_ORDER`].
+fn due_cursor(a: &app::Model) -> keyset::Cursor {
+    keyset::Cursor::new(a.due_at.unwrap_or(DateTime::UNIX_EPOCH), a.id)
+}
+
+/// The same order for the 已审核 list, on its copy of 提交时间.
+const DECIDED_ORDER: keyset::Order<review_decided::Column> = keyset::Order {
+    key: Some(review_decided::Column::SubmittedAt),
+    id: review_decided::Column::ApplicationId,
     descending: false,
 };
 
@@ -1427,8 +1586,8 @@ fn queue_cursor(a: &app::Model) -> keyset::Cursor {
     keyset::Cursor::new(a.submitted_at.unwrap_or(DateTime::UNIX_EPOCH), a.id)
 }
 
-/// One page of an organisation's queue, paged by 提交时间 and id ([`keyset`]), at most
-/// `per_page` applications.
+/// One page of an organisation's queue, paged by 提交时间 and id ([`keyset`]), or by due date
+/// and id under [`QueueFilter::by_due`] or a due range, at most `per_page` applications.
 pub async fn queue<C: ConnectionTrait>(
     conn: &C,
     org: &organisation::Model,
@@ -1436,22 +1595,53 @@ pub async fn queue<C: ConnectionTrait>(
     at: keyset::PageAt,
     per_page: u64,
 ) -> Result<keyset::Page<QueueRow>, RepoError> {
-    let page = keyset::fetch(
-        conn,
-        queue_select(org, filter),
-        &QUEUE_ORDER,
-        at,
-        per_page,
-        queue_cursor,
-    )
-    .await?;
-    let apps = page.rows;
+    let (apps, prev, next) = if filter.decided {
+        let page = keyset::fetch(
+            conn,
+            decided_select(org, filter),
+            &DECIDED_ORDER,
+            at,
+            per_page,
+            |d| keyset::Cursor::new(d.submitted_at, d.application_id),
+        )
+        .await?;
+        let ids: Vec<i64> = page.rows.iter().map(|d| d.application_id).collect();
+        let mut by_id: std::collections::HashMap<i64, app::Model> = if ids.is_empty() {
+            Default::default()
+        } else {
+            app::Entity::find()
+                .filter(app::Column::Id.is_in(ids.clone()))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a))
+                .collect()
+        };
+        let apps = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+        (apps, page.prev, page.next)
+    } else {
+        let (order, cursor): (_, fn(&app::Model) -> keyset::Cursor) = if filter.due_order() {
+            (&DUE_ORDER, due_cursor)
+        } else {
+            (&QUEUE_ORDER, queue_cursor)
+        };
+        let page = keyset::fetch(
+            conn,
+            pending_select(org, filter),
+            order,
+            at,
+            per_page,
+            cursor,
+        )
+        .await?;
+        (page.rows, page.prev, page.next)
+    };
     if apps.is_empty() {
         // An empty queue (a reviewer's usual state once it is cleared) needs no names.
         return Ok(keyset::Page {
             rows: Vec::new(),
-            prev: page.prev,
-            next: page.next,
+            prev,
+            next,
         });
     }
     let cand_ids: Vec<i64> = apps.iter().map(|a| a.candidate_id).collect();
@@ -1483,28 +1673,28 @@ pub async fn queue<C: ConnectionTrait>(
             })
         })
         .collect();
-    Ok(keyset::Page {
-        rows,
-        prev: page.prev,
-        next: page.next,
-    })
+    Ok(keyset::Page { rows, prev, next })
 }
 
-/// Counts per status of a batch's applications, for the staff dashboard.
+/// Counts per status of a batch's applications, for the staff dashboard: the sum of the
+/// batch's tallies (migration 31), statuses with none left out.
 pub async fn counts_by_status<C: ConnectionTrait>(
     conn: &C,
     batch_id: i64,
 ) -> Result<Vec<(String, i64)>, RepoError> {
-    let rows: Vec<(String, i64)> = app::Entity::find()
+    let rows: Vec<(String, i64)> = application_tally::Entity::find()
         .select_only()
-        .column(app::Column::Status)
-        .column_as(app::Column::Id.count(), "n")
-        .filter(app::Column::BatchId.eq(batch_id))
-        .group_by(app::Column::Status)
+        .column(application_tally::Column::Status)
+        .column(application_tally::Column::N)
+        .filter(application_tally::Column::BatchId.eq(batch_id))
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(rows)
+    let mut by_status: std::collections::BTreeMap<String, i64> = Default::default();
+    for (status, n) in rows {
+        *by_status.entry(status).or_default() += n;
+    }
+    Ok(by_status.into_iter().filter(|(_, n)| *n != 0).collect())
 }
 
 /// Whether a major needs the prior-education check.

@@ -39,6 +39,7 @@ async fn org_by_rule<C: ConnectionTrait>(
     let stage = Stage {
         name: String::new(),
         kind: StageKind::Review(rule),
+        limit_working_days: None,
     };
     reviewer_of(conn, a, &stage).await
 }

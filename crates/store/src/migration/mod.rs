@@ -29,6 +29,9 @@ mod m20261204_000025_certificate_numbers;
 mod m20261204_000026_batch_stats;
 mod m20261204_000028_batch_announcements;
 mod m20261204_000029_queue_indexes;
+mod m20261204_000030_issued_documents;
+mod m20261204_000031_queue_tallies;
+mod m20261204_000032_review_due;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -65,6 +68,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000026_batch_stats::Migration),
             Box::new(m20261204_000028_batch_announcements::Migration),
             Box::new(m20261204_000029_queue_indexes::Migration),
+            Box::new(m20261204_000030_issued_documents::Migration),
+            Box::new(m20261204_000031_queue_tallies::Migration),
+            Box::new(m20261204_000032_review_due::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ pub mod profile;
 pub mod reviews;
 pub(crate) mod rules;
 pub mod school;
+pub mod verify;
 
 use std::sync::OnceLock;
 
@@ -167,6 +168,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(language::review_bulk))
         .routes(routes!(payments::notify))
         .routes(routes!(credentials::notify))
+        .routes(routes!(verify::verify))
         .routes(routes!(openapi))
         .merge(uploads())
 }

@@ -26,6 +26,27 @@ pub enum QueueStatus {
     Decided,
 }
 
+/// 待审核列表的排序。
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueSort {
+    /// 按提交时间（默认）。
+    #[default]
+    Submitted,
+    /// 按截止日期从早到晚；只列出有办理时限的申请。
+    Due,
+}
+
+/// 待审核列表按办理时限筛选。
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DueFilter {
+    /// 已逾期：已过截止日期。
+    Overdue,
+    /// 即将到期：今天或下一个工作日到期。
+    Soon,
+}
+
 /// Filters of GET /api/v1/reviews.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -42,6 +63,12 @@ pub struct ReviewsQuery {
     /// 准考证号或姓名开头；不能含控制字符。
     #[param(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub q: Option<String>,
+    /// 待审核列表的排序：submitted 按提交时间（默认）；due 按截止日期（只列出有办理时限的申请）。
+    #[param(inline)]
+    pub sort: Option<QueueSort>,
+    /// 待审核列表只列出 overdue 已逾期或 soon 即将到期（今天或下一个工作日到期）的申请，按截止日期排列。
+    #[param(inline)]
+    pub due: Option<DueFilter>,
     /// 下一页：上一次响应的 next；省略时从第一份起。每页 20 份。
     #[param(pattern = r"^-?[0-9]{1,19}_[0-9]{1,19}$")]
     pub after: Option<String>,
@@ -63,6 +90,17 @@ impl ReviewsQuery {
             }
             .to_owned(),
             q: self.q.clone().unwrap_or_default(),
+            sort: match self.sort.unwrap_or_default() {
+                QueueSort::Submitted => "",
+                QueueSort::Due => "due",
+            }
+            .to_owned(),
+            due: match self.due {
+                Some(DueFilter::Overdue) => "overdue",
+                Some(DueFilter::Soon) => "soon",
+                None => "",
+            }
+            .to_owned(),
             after: self.after.clone().unwrap_or_default(),
             before: self.before.clone().unwrap_or_default(),
         }
@@ -103,6 +141,14 @@ pub struct ReviewItemJson {
     pub wrong_major_requested_at: Option<DateTime<Utc>>,
     /// 本机构现在能否审核。
     pub actionable: bool,
+    /// 办理时限截止的时刻（北京时间截止日期的 24:00），此后即为逾期；不在本机构待审核或无时限时为 null。
+    pub due_at: Option<DateTime<Utc>>,
+    /// 截止日期（北京时间，如“2026-12-10”）；本机构待审核而环节无时限时为“无时限”；其他为空。
+    pub due_date: String,
+    /// 办理时限状态：none 无时限，in_time 未到期，due_soon 即将到期，overdue 已逾期；不在本机构待审核时为 null。
+    pub due_status: Option<String>,
+    /// 已逾期的工作日数（截止日期之后到今天）；未逾期时为 null。
+    pub overdue_working_days: Option<u32>,
 }
 
 impl From<QueueLine> for ReviewItemJson {
@@ -121,6 +167,13 @@ impl From<QueueLine> for ReviewItemJson {
             submitted_at: l.submitted_at,
             wrong_major_requested_at: l.wrong_major_requested_at,
             actionable: l.actionable,
+            due_at: l.due_at,
+            due_date: l.due_date,
+            due_status: l.standing.map(|s| s.code().to_owned()),
+            overdue_working_days: match l.standing {
+                Some(domain::review::deadline::Standing::Overdue(n)) => Some(n),
+                _ => None,
+            },
         }
     }
 }
@@ -140,7 +193,8 @@ pub struct QueueJson {
     pub items: Vec<ReviewItemJson>,
 }
 
-/// 毕业审核列表：本机构待审核或已审核的毕业申请（身份证号已脱敏），每页 20 份，按提交时间排列；
+/// 毕业审核列表：本机构待审核或已审核的毕业申请（身份证号已脱敏），每页 20 份，按提交时间排列
+/// （待审核也可按截止日期排列或只看已逾期、即将到期的）；
 /// 翻页用响应中的 next / prev 游标（after / before），不用页码，翻页期间有申请被审核也不会漏看或重复。
 #[utoipa::path(
     get,

@@ -1,14 +1,21 @@
 //! The 毕业生电子档案 and the printouts' data: what an archive holds, read from the records, and
-//! its rendering and storage after a final approval.
+//! its rendering and storage after a final approval, issued with a verification code like every
+//! printout.
+
+use std::sync::Arc;
 
 use domain::graduation::form::FileSlot;
+use domain::verification::DocumentKind;
 use domain::{ExemptionMode, Gender, Level, ScoreSource, ScoreValue};
-use printout::{ArchiveData, ExemptionSheet, PrintError, TranscriptCourse};
+use printout::{ArchiveData, ExemptionSheet, PrintError, Printer, TranscriptCourse, Verification};
 use store::entity::{graduate_archive, graduation_application as app};
 use store::graduation::{application as apps, archive};
+use store::repo::audit::Actor;
 use store::repo::reference;
+use store::verification::Holder;
 
 use super::review::event_action;
+use super::verification::{self, IssueRequest, Render, render_marked};
 use crate::AppState;
 use crate::error::AppError;
 
@@ -108,25 +115,36 @@ pub async fn build(
         return Ok(Some(row));
     }
     let data = gather(state, a).await?;
-    let printer = state.printer();
-    let pdf = tokio::task::spawn_blocking(move || printer.archive(&data))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let pdf = match pdf {
-        Ok(pdf) => pdf,
+    let holder_name = data.name.clone();
+    let render: Render =
+        Arc::new(move |printer: &Printer, mark: &Verification| printer.archive(&data, Some(mark)));
+    let (pdf, code) = match render_marked(state, render, store::verification::new_code()).await? {
+        Ok(done) => done,
         Err(PrintError::NoFont) => return Ok(Some(row)),
         Err(e) => return Err(AppError::Internal(anyhow::anyhow!("archive failed: {e}"))),
     };
     let stored = state
         .objects
-        .put(&format!("archives/{}", a.id), "pdf", pdf)
+        .put(&format!("archives/{}", a.id), "pdf", pdf.clone())
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    if !archive::mark_built(&state.db, row.id, &stored, state.now()).await? {
+    if archive::mark_built(&state.db, row.id, &stored, state.now()).await? {
+        // Recorded only once this copy is the archive: a copy thrown away below must not
+        // become an issue that supersedes the one kept.
+        let cand = store::repo::candidate::get(&state.db, a.candidate_id).await?;
+        let issuer = verification::candidate_issuer(state, &cand).await?;
+        let request = IssueRequest {
+            kind: DocumentKind::EArchive,
+            holder: Holder::Candidate(cand.id),
+            holder_name: &holder_name,
+            issuer: &issuer,
+            actor: Actor::SYSTEM,
+            ip: None,
+        };
+        verification::record(state, &request, &code, &pdf).await?;
+    } else if let Err(e) = state.objects.delete(&stored.key).await {
         // Another instance stored it first; its copy is the archive.
-        if let Err(e) = state.objects.delete(&stored.key).await {
-            tracing::warn!(error = %e, key = %stored.key, "removing a duplicate archive failed");
-        }
+        tracing::warn!(error = %e, key = %stored.key, "removing a duplicate archive failed");
     }
     Ok(archive::of(&state.db, a.id).await?)
 }

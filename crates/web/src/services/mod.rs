@@ -19,3 +19,4 @@ pub mod prior_review;
 pub mod profile;
 pub mod review;
 pub mod school;
+pub mod verification;

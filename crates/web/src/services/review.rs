@@ -6,10 +6,12 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use chrono::{DateTime, Utc};
+use domain::calendar::WorkingCalendar;
+use domain::review::deadline::{self, Standing};
 use domain::review::{Stage, Status, compose_reason};
 use serde::{Deserialize, Serialize};
 use store::entity::{graduation_application as app, organisation};
-use store::graduation::application::{self, Decision, QueueFilter};
+use store::graduation::application::{self, Decision, DueRange, QueueFilter};
 use store::keyset::{Cursor, PageAt};
 use store::repo::RepoError;
 
@@ -214,6 +216,13 @@ pub struct QueueQuery {
     /// 准考证号 or 姓名 prefix.
     #[serde(default)]
     pub q: String,
+    /// `due` (按截止日期, the 待审核 list only) or empty (按提交时间).
+    #[serde(default)]
+    pub sort: String,
+    /// `overdue` (已逾期) or `soon` (即将到期: due today or on the next working day), the
+    /// 待审核 list only, in due order; empty for all.
+    #[serde(default)]
+    pub due: String,
     /// 下一页: the cursor of the last row seen ([`keyset::Cursor::encode`]), or empty.
     #[serde(default)]
     pub after: String,
@@ -241,13 +250,47 @@ impl QueueQuery {
         PageAt::from_query(&self.after, &self.before)
     }
 
-    fn filter(&self) -> QueueFilter {
-        QueueFilter {
+    /// The due-date filter asked for, on the 待审核 list: `overdue` or `soon`.
+    pub fn due_filter(&self) -> Option<&'static str> {
+        if self.decided() {
+            return None;
+        }
+        match self.due.trim() {
+            "overdue" => Some("overdue"),
+            "soon" => Some("soon"),
+            _ => None,
+        }
+    }
+
+    /// Whether the due-date filter asked for is `which`.
+    pub fn due_is(&self, which: &str) -> bool {
+        self.due_filter() == Some(which)
+    }
+
+    /// Whether the 待审核 list is sorted by due date (asked for, or implied by a due filter).
+    pub fn by_due(&self) -> bool {
+        !self.decided() && (self.sort.trim() == "due" || self.due_filter().is_some())
+    }
+
+    /// The store's filter, with the due range taken at `now`; the calendar is read only for
+    /// 即将到期, whose bound is the end of the next working day.
+    async fn filter(&self, state: &AppState, now: DateTime<Utc>) -> Result<QueueFilter, AppError> {
+        let due = match self.due_filter() {
+            Some("overdue") => Some(DueRange::overdue(now)),
+            Some(_) => {
+                let cal = store::repo::calendar::load(&state.db).await?;
+                Some(DueRange::due_soon(&cal, now))
+            }
+            None => None,
+        };
+        Ok(QueueFilter {
             batch_id: self.batch_id(),
             major_id: self.major_id(),
             decided: self.decided(),
             search: Some(self.q.trim().to_owned()).filter(|s| !s.is_empty()),
-        }
+            by_due: self.by_due(),
+            due,
+        })
     }
 
     /// The queue URL with these filters on the page `at`.
@@ -266,6 +309,12 @@ impl QueueQuery {
             ),
             ("q", self.q.trim().to_owned()),
         ];
+        if self.by_due() {
+            pairs.push(("sort", "due".to_owned()));
+        }
+        if let Some(d) = self.due_filter() {
+            pairs.push(("due", d.to_owned()));
+        }
         if !after.is_empty() {
             pairs.push(("after", after));
         }
@@ -312,6 +361,15 @@ pub struct QueueLine {
     pub wrong_major_requested_at: Option<DateTime<Utc>>,
     /// Whether this organisation can decide it now.
     pub actionable: bool,
+    /// When the stage's 办理时限 ends (overdue from then on), for an application waiting for
+    /// this organisation at a stage with a limit.
+    pub due_at: Option<DateTime<Utc>>,
+    /// 截止日期, the last Beijing day in time ("2026-12-10"); 无时限 for an application waiting
+    /// here at a stage without a limit; empty for the others.
+    pub due_date: String,
+    /// Where it stands against the due date, for one waiting here; `None` for the others.
+    #[serde(skip)]
+    pub standing: Option<Standing>,
 }
 
 impl QueueLine {
@@ -323,6 +381,19 @@ impl QueueLine {
     /// The checkbox value: id and the stage shown, so a bulk decision on a stale page is refused.
     pub fn pick(&self) -> String {
         format!("{}:{}", self.id, self.stage.unwrap_or(-1))
+    }
+
+    /// 逾期 N 个工作日 or 即将到期, as text beside the due date; empty otherwise.
+    pub fn due_flag(&self) -> String {
+        match self.standing {
+            Some(s @ (Standing::Overdue(_) | Standing::DueSoon)) => s.label(),
+            _ => String::new(),
+        }
+    }
+
+    /// Whether it is overdue (for the row's class; the text says it too).
+    pub fn overdue(&self) -> bool {
+        matches!(self.standing, Some(Standing::Overdue(_)))
     }
 }
 
@@ -361,7 +432,8 @@ pub async fn load_queue(
     org: &organisation::Model,
     q: &QueueQuery,
 ) -> Result<QueuePage, AppError> {
-    let filter = q.filter();
+    let now = state.now();
+    let filter = q.filter(state, now).await?;
     let at = q.page_at();
     let first = matches!(at, PageAt::First);
     let page = application::queue(&state.db, org, &filter, at, PER_PAGE).await?;
@@ -372,7 +444,8 @@ pub async fn load_queue(
         application::queue_count(&state.db, org, &filter).await?
     };
     let mut batches = BatchCache::default();
-    let lines = queue_lines(state, org, page.rows, &mut batches).await?;
+    let mut cal = None;
+    let lines = queue_lines(state, org, page.rows, &mut batches, &mut cal, now).await?;
     Ok(QueuePage {
         lines,
         total,
@@ -386,10 +459,28 @@ async fn queue_lines(
     org: &organisation::Model,
     rows: Vec<application::QueueRow>,
     batches: &mut BatchCache,
+    cal: &mut Option<WorkingCalendar>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<QueueLine>, AppError> {
+    // Overdue working days need the calendar; a page without due dates does not read it.
+    if cal.is_none() && rows.iter().any(|r| r.application.due_at.is_some()) {
+        *cal = Some(store::repo::calendar::load(&state.db).await?);
+    }
     let mut lines = Vec::with_capacity(rows.len());
     for r in rows {
         let a = &r.application;
+        let waiting_here = a.current_org_id == Some(org.id) && a.status == Status::InReview.code();
+        let standing = match (waiting_here, cal.as_ref()) {
+            (true, Some(c)) => Some(deadline::standing(c, a.due_at, now)),
+            (true, None) => Some(Standing::NoLimit),
+            (false, _) => None,
+        };
+        let due_at = a.due_at.filter(|_| waiting_here);
+        let due_date = match (due_at, standing) {
+            (Some(d), _) => deadline::due_date(d).format("%Y-%m-%d").to_string(),
+            (None, Some(_)) => Standing::NoLimit.label(),
+            (None, None) => String::new(),
+        };
         let (batch, stages) = batches.get(state, a.batch_id).await?;
         lines.push(QueueLine {
             id: a.id,
@@ -404,7 +495,10 @@ async fn queue_lines(
             current_stage: current_stage(a, stages),
             submitted_at: a.submitted_at,
             wrong_major_requested_at: a.wrong_major_requested_at,
-            actionable: a.current_org_id == Some(org.id) && a.status == Status::InReview.code(),
+            actionable: waiting_here,
+            due_at,
+            due_date,
+            standing,
         });
     }
     Ok(lines)
@@ -429,16 +523,21 @@ pub async fn queue_workbook(
             "当前环节",
             "状态",
             "提交时间",
+            "截止日期",
+            "时限",
         ],
     )?;
-    let filter = q.filter();
+    let now = state.now();
+    let filter = q.filter(state, now).await?;
     let mut batches = BatchCache::default();
+    let mut cal = None;
     let mut at = PageAt::First;
     let snapshot = crate::export::snapshot(&state.db).await?;
     loop {
         let page = application::queue(&snapshot, org, &filter, at, crate::export::CHUNK).await?;
-        for l in queue_lines(state, org, page.rows, &mut batches).await? {
+        for l in queue_lines(state, org, page.rows, &mut batches, &mut cal, now).await? {
             let submitted = l.submitted();
+            let flag = l.due_flag();
             x.push(&[
                 Cell::Text(&l.admission_no),
                 Cell::Text(&l.name),
@@ -448,6 +547,8 @@ pub async fn queue_workbook(
                 Cell::Text(&l.current_stage),
                 Cell::Text(&l.status_label),
                 Cell::Text(&submitted),
+                Cell::Text(&l.due_date),
+                Cell::Text(&flag),
             ])?;
         }
         match page.next {

@@ -6,6 +6,7 @@ pub mod graduation;
 pub mod language;
 pub mod payment;
 pub mod review;
+pub mod verify;
 
 use crate::session::SessionCtx;
 

@@ -55,6 +55,7 @@ const PUBLIC: &[&str] = &[
     "/forgot",
     "/student/activate",
     "/student/forgot",
+    "/verify",
 ];
 
 /// The same-site links of the menu and the page body worth opening: pages, not downloads,

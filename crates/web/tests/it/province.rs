@@ -519,7 +519,30 @@ async fn a_province_defined_only_as_data_runs_the_whole_graduation_flow() {
                 .await
                 .unwrap();
             assert_eq!(r.status().as_u16(), 200, "{}", b.name());
-            assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+            let pdf = r.bytes().await.unwrap();
+            assert!(pdf.starts_with(b"%PDF"));
+            // Issued with a verification code, whose public lookup names this very file.
+            use store::entity::issued_document as issued;
+            let issue = issued::Entity::find()
+                .filter(issued::Column::Kind.eq("e_archive"))
+                .filter(issued::Column::SubjectId.eq(a.candidate_id))
+                .one(&app.db.db)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("{}: the archive's issue is recorded", b.name()));
+            let found: serde_json::Value = app
+                .client()
+                .get(app.url(&format!("/api/v1/verify/{}", issue.code)))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&pdf));
+            assert_eq!(found["sha256"], digest.as_str(), "{}: {found}", b.name());
+            assert_eq!(found["kind_label"], "毕业生电子档案", "{}", b.name());
+            assert_eq!(found["current"], true, "{}", b.name());
         } else {
             assert!(
                 std::env::var_os("BIYE_REQUIRE_FONT").is_none(),

@@ -2,8 +2,9 @@
 //! organisation, and what happened per day (submissions, approvals, rejections by reason,
 //! payments, refunds), days in Beijing time.
 //!
-//! Every number is counted by the database with GROUP BY over the batch's rows (indexes of
-//! migration 26 keep the reads inside indexes); what comes back is a few hundred groups at most,
+//! Where the applications stand is read from the tallies the database keeps as they move
+//! (migration 31); every other number is counted by the database with GROUP BY over the batch's
+//! rows (indexes of migration 26 keep the reads inside indexes); what comes back is a few hundred groups at most,
 //! never the applications themselves, so a batch of a million costs the server no memory.
 
 pub mod seed;
@@ -249,20 +250,20 @@ pub async fn of_batch<C: ConnectionTrait>(
     };
     let mut orgs: HashMap<i64, OrgRow> = HashMap::new();
 
-    // Where the applications stand now; in the order of the index of migration 26.
+    // Where the applications stand now: the tallies the database keeps (migration 31), one row
+    // per major, stage, status and organisation rather than a count of a million rows.
     let now_rows = query(
         conn,
-        format!(
-            "SELECT stage, status, current_org_id, COUNT(*) FROM graduation_applications \
-             WHERE batch_id = {p} GROUP BY stage, status, current_org_id"
-        ),
+        format!("SELECT stage, status, org_id, n FROM application_tallies WHERE batch_id = {p}"),
         batch_id,
     )
     .await?;
     for row in &now_rows {
-        let stage: Option<i32> = row.try_get_by_index(0)?;
+        let stage: i32 = row.try_get_by_index(0)?;
+        let stage = (stage >= 0).then_some(stage);
         let status: String = row.try_get_by_index(1)?;
-        let org: Option<i64> = row.try_get_by_index(2)?;
+        let org: i64 = row.try_get_by_index(2)?;
+        let org = (org != 0).then_some(org);
         let n = count(row, 3)?;
         stats.applications += n;
         let status = Status::from_code(&status);

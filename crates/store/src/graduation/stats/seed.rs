@@ -50,6 +50,8 @@ const APPLICATION_COLUMNS: &[&str] = &[
     "acknowledged_at",
     "prior_check",
     "submitted_at",
+    "stage_arrived_at",
+    "due_at",
     "created_at",
     "updated_at",
 ];
@@ -122,6 +124,8 @@ struct SeedStage {
     fee: Option<i64>,
     /// Reviewed by the major's chief university (else by the office).
     by_university: bool,
+    /// 办理时限 in working days, where the stage has one.
+    limit: Option<u32>,
 }
 
 struct Event {
@@ -134,7 +138,8 @@ struct Event {
     at: DateTime<Utc>,
 }
 
-/// One application: id, candidate, major, status, stage, organisation acting now, submitted.
+/// One application: id, candidate, major, status, stage, organisation acting now, submitted,
+/// and for one waiting at a review stage when it arrived there and when it is due.
 type SeedApplication = (
     i64,
     i64,
@@ -143,6 +148,7 @@ type SeedApplication = (
     Option<i32>,
     Option<i64>,
     DateTime<Utc>,
+    Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
 );
 
 #[derive(Default)]
@@ -209,14 +215,17 @@ pub async fn fill_batch(
                 name: s.name,
                 fee: Some(amount_fen),
                 by_university: false,
+                limit: None,
             },
             StageKind::Review(rule) => SeedStage {
                 name: s.name,
                 fee: None,
                 by_university: rule == ReviewerRule::ChiefUniversity,
+                limit: s.limit_working_days,
             },
         })
         .collect();
+    let calendar = crate::repo::calendar::load(db).await?;
     let mut next_candidate = max_id(db, "candidates").await? + 1;
     let mut next_app = max_id(db, "graduation_applications").await? + 1;
     let mut next_order = max_id(db, "payment_orders").await? + 1;
@@ -253,6 +262,7 @@ pub async fn fill_batch(
                     None,
                     None,
                     opened,
+                    None,
                 ));
                 continue;
             }
@@ -267,7 +277,10 @@ pub async fn fill_batch(
             });
             let mut at = submitted;
             let mut end = (Status::Approved, None, None);
+            let mut waiting = None;
             for (seq, s) in stages.iter().enumerate() {
+                // The previous step (the submission, an approval or the payment) brought it here.
+                let arrived = at;
                 let seq_i = seq as i32;
                 let org = if s.by_university {
                     university
@@ -303,6 +316,10 @@ pub async fn fill_batch(
                 let roll = rng.below(100);
                 if roll < 15 {
                     end = (Status::InReview, Some(seq_i), Some(org));
+                    let due = s
+                        .limit
+                        .map(|n| domain::review::deadline::due_at(&calendar, arrived, n));
+                    waiting = Some((arrived, due));
                     break;
                 }
                 if roll < 23 {
@@ -343,9 +360,9 @@ pub async fn fill_batch(
                 });
             }
             let (status, stage, current) = end;
-            chunk
-                .applications
-                .push((id, candidate, major_id, status, stage, current, submitted));
+            chunk.applications.push((
+                id, candidate, major_id, status, stage, current, submitted, waiting,
+            ));
         }
         seeded.events += chunk.events.len() as u64;
         seeded.payments += chunk.orders.len() as u64;
@@ -416,7 +433,7 @@ async fn write_chunk<C: ConnectionTrait>(
         "graduation_applications",
         APPLICATION_COLUMNS,
         chunk.applications,
-        |(id, candidate, major, status, stage, current, submitted), v| {
+        |(id, candidate, major, status, stage, current, submitted, waiting), v| {
             let submitted_at = (status != Status::Draft).then_some(submitted);
             v.extend([
                 Value::BigInt(Some(id)),
@@ -431,6 +448,8 @@ async fn write_chunk<C: ConnectionTrait>(
                 now.clone(),
                 Value::String(Some("not_needed".to_owned())),
                 Value::ChronoDateTimeUtc(submitted_at),
+                Value::ChronoDateTimeUtc(waiting.map(|w| w.0)),
+                Value::ChronoDateTimeUtc(waiting.and_then(|w| w.1)),
                 now.clone(),
                 now.clone(),
             ]);

@@ -87,8 +87,28 @@ struct DashboardPage {
     importer: bool,
     /// Graduation applications waiting for this organisation; `None` when it reviews none.
     reviews_pending: Option<u64>,
+    /// Of those, (已逾期, 即将到期) by their stage's 办理时限; `None` when it reviews none.
+    reviews_due: Option<(u64, u64)>,
     /// An admin of a chief university: writes the 公告 of each batch.
     writes_announcements: bool,
+}
+
+/// How many applications waiting for `org` are overdue and how many due within one working
+/// day, each counted on the range of the due-date index the queue's filter reads.
+async fn due_counts(
+    state: &AppState,
+    org: &store::entity::organisation::Model,
+) -> Result<(u64, u64), AppError> {
+    use store::graduation::application::{DueRange, QueueFilter, queue_count};
+    let now = state.now();
+    let cal = store::repo::calendar::load(&state.db).await?;
+    let within = |due| QueueFilter {
+        due: Some(due),
+        ..Default::default()
+    };
+    let overdue = queue_count(&state.db, org, &within(DueRange::overdue(now))).await?;
+    let soon = queue_count(&state.db, org, &within(DueRange::due_soon(&cal, now))).await?;
+    Ok((overdue, soon))
 }
 
 /// GET /staff (工作台)
@@ -107,9 +127,15 @@ pub async fn dashboard(
     } else {
         None
     };
-    let reviews_pending = if reader && crate::views::review::review_remit(&me.org).is_ok() {
+    let reviews = reader && crate::views::review::review_remit(&me.org).is_ok();
+    let reviews_pending = if reviews {
         let pending = store::graduation::application::QueueFilter::default();
         Some(store::graduation::application::queue_count(&state.db, &me.org, &pending).await?)
+    } else {
+        None
+    };
+    let reviews_due = if reviews {
+        Some(due_counts(&state, &me.org).await?)
     } else {
         None
     };
@@ -122,6 +148,7 @@ pub async fn dashboard(
         reader,
         importer: me.roles.has(domain::StaffRole::Importer),
         reviews_pending,
+        reviews_due,
         writes_announcements: me.is_admin()
             && me.org.kind == domain::OrgKind::ChiefUniversity.code(),
     };

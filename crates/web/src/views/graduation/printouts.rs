@@ -1,20 +1,27 @@
 //! Printouts (PDF, Chinese, A4): the 毕业生登记表 and the transcript page with the
 //! self-appraisal, on demand for the candidate and for reviewers who may see the application.
 //! Where no CJK font is installed the response says so plainly; everything else keeps working.
+//! Each printout is issued with its own verification code (see [`crate::services::verification`]).
+
+use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use domain::graduation::form::FileSlot;
+use domain::verification::DocumentKind;
 use domain::{Gender, Level};
-use printout::{PrintError, RegisterData, TranscriptData};
+use printout::{PrintError, Printer, RegisterData, TranscriptData, Verification};
 use store::entity::graduation_application as app;
 use store::graduation::application as apps;
+use store::repo::audit::Actor;
 use store::repo::reference;
+use store::verification::Holder;
 
 use crate::AppState;
 use crate::error::AppError;
 use crate::services::archive::{file_bytes, transcript_courses};
+use crate::services::verification::{self, IssueRequest, Render};
 use crate::session::{CurrentCandidate, CurrentStaff};
 
 /// Which document.
@@ -24,7 +31,20 @@ enum Doc {
     Transcript,
 }
 
-async fn render(state: &AppState, a: &app::Model, doc: Doc) -> Result<Response, AppError> {
+/// Who asks for a printout, for the issue's audit row.
+struct Asker<'a> {
+    actor: Actor,
+    ip: &'a str,
+}
+
+/// Renders the document with a fresh verification code and records the issue: each printout
+/// is a new issue, and the newest of a kind is the one the verify page reports as current.
+async fn render(
+    state: &AppState,
+    a: &app::Model,
+    doc: Doc,
+    asker: Asker<'_>,
+) -> Result<Response, AppError> {
     let cand = store::repo::candidate::get(&state.db, a.candidate_id).await?;
     let major = reference::major(&state.db, a.major_id).await?;
     let school = store::repo::org::get(&state.db, a.chief_university_id).await?;
@@ -33,7 +53,7 @@ async fn render(state: &AppState, a: &app::Model, doc: Doc) -> Result<Response, 
     let signature = file_bytes(state, a, FileSlot::Signature).await?;
     let signed_on = a.submitted_at.map(domain::calendar::beijing_date);
     let appraisal = a.self_appraisal.clone().unwrap_or_default();
-    let job = match doc {
+    let (kind, name, job): (DocumentKind, &str, Render) = match doc {
         Doc::Register => {
             let data = RegisterData {
                 name: cand.name.clone(),
@@ -61,11 +81,17 @@ async fn render(state: &AppState, a: &app::Model, doc: Doc) -> Result<Response, 
                 signature,
                 signed_on,
             };
-            Job::Register(data)
+            (
+                DocumentKind::GraduateRegister,
+                "graduate-register.pdf",
+                Arc::new(move |printer: &Printer, mark: &Verification| {
+                    printer.graduate_register(&data, Some(mark))
+                }),
+            )
         }
         Doc::Transcript => {
             let courses = transcript_courses(state, cand.id, major.id).await?;
-            Job::Transcript(TranscriptData {
+            let data = TranscriptData {
                 name: cand.name.clone(),
                 admission_no: cand.admission_no.clone(),
                 major: major.name.clone(),
@@ -75,17 +101,26 @@ async fn render(state: &AppState, a: &app::Model, doc: Doc) -> Result<Response, 
                 self_appraisal: appraisal,
                 signature,
                 signed_on,
-            })
+            };
+            (
+                DocumentKind::Transcript,
+                "transcript.pdf",
+                Arc::new(move |printer: &Printer, mark: &Verification| {
+                    printer.transcript(&data, Some(mark))
+                }),
+            )
         }
     };
-    let printer = state.printer();
-    let (name, result) = tokio::task::spawn_blocking(move || match job {
-        Job::Register(d) => ("graduate-register.pdf", printer.graduate_register(&d)),
-        Job::Transcript(d) => ("transcript.pdf", printer.transcript(&d)),
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
-    match result {
+    let issuer = verification::candidate_issuer(state, &cand).await?;
+    let request = IssueRequest {
+        kind,
+        holder: Holder::Candidate(cand.id),
+        holder_name: &cand.name,
+        issuer: &issuer,
+        actor: asker.actor,
+        ip: Some(asker.ip),
+    };
+    match verification::issue(state, &request, job).await? {
         Ok(pdf) => Ok(pdf_response(format!("{}-{name}", cand.admission_no), pdf)),
         Err(PrintError::NoFont) => Ok(no_font_page()),
         Err(e) => Err(AppError::Internal(anyhow::anyhow!("printout failed: {e}"))),
@@ -120,9 +155,21 @@ pub(crate) fn no_font_page() -> Response {
         .into_response()
 }
 
-enum Job {
-    Register(RegisterData),
-    Transcript(TranscriptData),
+fn candidate_asker(me: &CurrentCandidate) -> Asker<'_> {
+    Asker {
+        actor: Actor {
+            kind: "candidate",
+            id: Some(me.model.id),
+        },
+        ip: &me.ctx.ip,
+    }
+}
+
+fn staff_asker(me: &CurrentStaff) -> Asker<'_> {
+    Asker {
+        actor: Actor::staff(me.staff.id),
+        ip: &me.ctx.ip,
+    }
 }
 
 pub(crate) async fn own(state: &AppState, me: &CurrentCandidate) -> Result<app::Model, AppError> {
@@ -139,7 +186,7 @@ pub async fn candidate_register(
     me: CurrentCandidate,
 ) -> Result<Response, AppError> {
     let a = own(&state, &me).await?;
-    render(&state, &a, Doc::Register).await
+    render(&state, &a, Doc::Register, candidate_asker(&me)).await
 }
 
 /// GET /candidate/application/transcript.pdf
@@ -148,7 +195,7 @@ pub async fn candidate_transcript(
     me: CurrentCandidate,
 ) -> Result<Response, AppError> {
     let a = own(&state, &me).await?;
-    render(&state, &a, Doc::Transcript).await
+    render(&state, &a, Doc::Transcript, candidate_asker(&me)).await
 }
 
 pub(crate) async fn visible(
@@ -172,7 +219,7 @@ pub async fn staff_register(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let a = visible(&state, &me, id).await?;
-    render(&state, &a, Doc::Register).await
+    render(&state, &a, Doc::Register, staff_asker(&me)).await
 }
 
 /// GET /staff/applications/{id}/transcript.pdf
@@ -182,5 +229,5 @@ pub async fn staff_transcript(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let a = visible(&state, &me, id).await?;
-    render(&state, &a, Doc::Transcript).await
+    render(&state, &a, Doc::Transcript, staff_asker(&me)).await
 }

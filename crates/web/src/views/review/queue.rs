@@ -245,6 +245,10 @@ struct BulkForm {
     #[serde(default)]
     q: String,
     #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
     after: String,
     #[serde(default)]
     before: String,
@@ -272,6 +276,8 @@ pub async fn bulk(
         major: form.major.clone(),
         status: form.status.clone(),
         q: form.q.clone(),
+        sort: form.sort.clone(),
+        due: form.due.clone(),
         after: form.after.clone(),
         before: form.before.clone(),
     };
