@@ -9,3 +9,26 @@ pub const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZGVtby1zYWx0$ZGVtby1oYXNo
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(0)
 }
+
+/// Every page of `org`'s queue under `filter`, walked by 下一页 as the page does, `per_page` at a
+/// time; each page holds at most that many.
+pub async fn walk_queue(
+    db: &store::Db,
+    org: &store::entity::organisation::Model,
+    filter: &store::graduation::application::QueueFilter,
+    per_page: u64,
+) -> Vec<store::entity::graduation_application::Model> {
+    let mut at = store::keyset::PageAt::First;
+    let mut out = Vec::new();
+    loop {
+        let page = store::graduation::application::queue(db, org, filter, at, per_page)
+            .await
+            .unwrap();
+        assert!(page.rows.len() as u64 <= per_page);
+        out.extend(page.rows.into_iter().map(|r| r.application));
+        match page.next {
+            Some(c) => at = store::keyset::PageAt::After(c),
+            None => return out,
+        }
+    }
+}

@@ -22,7 +22,7 @@ use store::objects::Objects;
 use store::repo::{calendar, candidate as candidates, org, reference, staff};
 use store::testkit::{TestDb, app_backends};
 
-use crate::common::{HASH, now};
+use crate::common::{HASH, now, walk_queue};
 
 fn bj(s: &str) -> DateTime<Utc> {
     from_beijing(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap())
@@ -226,21 +226,6 @@ async fn each_review_stage_sets_its_due_date_and_a_rejection_clears_it() {
     }
 }
 
-/// Every page of `filter`'s queue, walked by 下一页 with three rows a page.
-async fn walk(db: &store::Db, o: &organisation::Model, filter: &QueueFilter) -> Vec<app::Model> {
-    let mut at = PageAt::First;
-    let mut out = Vec::new();
-    loop {
-        let page = apps::queue(db, o, filter, at, 3).await.unwrap();
-        assert!(page.rows.len() <= 3);
-        out.extend(page.rows.into_iter().map(|r| r.application));
-        match page.next {
-            Some(c) => at = PageAt::After(c),
-            None => return out,
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_due_date_order_pages_through_the_whole_queue_once_in_due_order() {
     for b in app_backends() {
@@ -288,7 +273,7 @@ async fn the_due_date_order_pages_through_the_whole_queue_once_in_due_order() {
             by_due: true,
             ..Default::default()
         };
-        let walked: Vec<i64> = walk(&t.db, &o, &by_due)
+        let walked: Vec<i64> = walk_queue(&t.db, &o, &by_due, 3)
             .await
             .iter()
             .map(|a| a.id)
@@ -332,7 +317,7 @@ async fn the_due_date_order_pages_through_the_whole_queue_once_in_due_order() {
                     due: Some(range),
                     ..Default::default()
                 };
-                let listed: Vec<i64> = walk(&t.db, &o, &filter)
+                let listed: Vec<i64> = walk_queue(&t.db, &o, &filter, 3)
                     .await
                     .iter()
                     .map(|a| a.id)

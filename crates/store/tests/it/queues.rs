@@ -12,24 +12,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use store::demo::{self, DemoOptions};
 use store::entity::{graduate_archive, graduation_application as app, organisation, review_event};
 use store::graduation::application::{self, Decision, QueueFilter};
-use store::keyset::PageAt;
 use store::testkit::{TestDb, contract_backends};
 
-use crate::common::{HASH, now};
-
-/// Every page of `filter`'s queue, walked by 下一页 as the page does.
-async fn walk(db: &store::Db, org: &organisation::Model, filter: &QueueFilter) -> Vec<app::Model> {
-    let mut at = PageAt::First;
-    let mut out = Vec::new();
-    loop {
-        let page = application::queue(db, org, filter, at, 7).await.unwrap();
-        out.extend(page.rows.into_iter().map(|r| r.application));
-        match page.next {
-            Some(c) => at = PageAt::After(c),
-            None => return out,
-        }
-    }
-}
+use crate::common::{HASH, now, walk_queue};
 
 #[tokio::test]
 async fn seeded_applications_fill_every_stage_and_the_queues_count_them_right() {
@@ -299,8 +284,11 @@ async fn queues_agree_with_rows(
                     direct.sort_by_key(|a| (a.submitted_at, a.id));
                     let n = application::queue_count(db, &org, &filter).await.unwrap();
                     assert_eq!(n, direct.len() as u64, "{name}: {org_id} {filter:?}");
-                    let walked: Vec<i64> =
-                        walk(db, &org, &filter).await.iter().map(|a| a.id).collect();
+                    let walked: Vec<i64> = walk_queue(db, &org, &filter, 7)
+                        .await
+                        .iter()
+                        .map(|a| a.id)
+                        .collect();
                     let expected: Vec<i64> = direct.iter().map(|a| a.id).collect();
                     assert_eq!(walked, expected, "{name}: {org_id} {filter:?}");
                 }
