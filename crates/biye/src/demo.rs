@@ -224,7 +224,8 @@ pub async fn run(args: DemoArgs, cfg: Config) -> anyhow::Result<()> {
     println!("毕业申请与审核平台 演示环境");
     println!("  本地模拟支付平台与本地学信网已启用：任何人都可以在其中“支付”“授权”，仅供演示");
     println!("  地址：{base}/");
-    println!("  短信未真正发出：账号激活、找回密码的验证码见开发发件箱 {base}/dev/sms");
+    println!("  短信未真正发出：账号激活、找回密码的验证码和消息通知见开发发件箱 {base}/dev/sms");
+    println!("  邮件未真正发出：通知邮箱的验证码和消息通知见开发发件箱 {base}/dev/mail");
     if base != crate::config::default_public_base_url(addr) {
         println!("  监听：{addr}");
     }
@@ -248,5 +249,5 @@ pub async fn run(args: DemoArgs, cfg: Config) -> anyhow::Result<()> {
         }
         println!();
     }
-    crate::serve(db, web_cfg, None, listener).await
+    crate::serve(db, web_cfg, None, None, listener).await
 }

@@ -317,6 +317,7 @@ pub async fn serve(
     db: store::Db,
     web_cfg: web::WebConfig,
     sms: Option<std::sync::Arc<dyn store::sms::SmsSender>>,
+    mail: Option<std::sync::Arc<dyn store::mail::EmailSender>>,
     listener: tokio::net::TcpListener,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(&web_cfg.spool_dir)
@@ -325,9 +326,17 @@ pub async fn serve(
     if let Some(sms) = sms {
         state.sms = sms;
     }
+    if let Some(mail) = mail {
+        state.mail = mail;
+    }
     let documents: std::sync::Arc<dyn jobs::DocumentBuilder> =
         std::sync::Arc::new(web::services::archive::ArchiveJob(state.clone()));
-    let jobs = jobs::spawn_periodic(state.db.clone(), state.gateway.clone(), Some(documents));
+    let jobs = jobs::spawn_periodic(
+        state.db.clone(),
+        state.gateway.clone(),
+        Some(documents),
+        Some(state.senders()),
+    );
     let trim = memory::spawn_trim();
     web::routes::serve(listener, state, shutdown_signal()).await?;
     jobs.abort();
@@ -368,7 +377,13 @@ async fn main() -> anyhow::Result<()> {
                     "未配置短信服务（sms_provider 等 sms_* 设置）：账号激活和找回密码的验证码只写入日志和开发发件箱，不会发到手机"
                 );
             }
-            serve(db, cfg.web(addr), sms, listener).await
+            let mail = cfg.mail_sender()?;
+            if mail.is_none() {
+                tracing::warn!(
+                    "未配置邮件服务（smtp_url、mail_from）：选择邮件通知的消息只写入日志，不会发出"
+                );
+            }
+            serve(db, cfg.web(addr), sms, mail, listener).await
         }
         Command::Demo {
             listen,

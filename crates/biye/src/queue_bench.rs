@@ -386,6 +386,7 @@ async fn office_reviewer(
         staff,
         org: office.clone(),
         roles,
+        delegated: Vec::new(),
         ctx: web::session::SessionCtx {
             session: None,
             expired: false,

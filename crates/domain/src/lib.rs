@@ -121,6 +121,7 @@ macro_rules! string_newtype_impls {
         }
     };
 }
+pub mod appeal;
 pub mod backfill;
 pub mod calendar;
 pub mod credential;

@@ -9,12 +9,14 @@ pub mod execute_refunds;
 pub mod purge_sessions;
 pub mod purge_throttle;
 pub mod reconcile_payments;
+pub mod remind_deadlines;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use store::Db;
+use store::notifications::{self, Senders};
 use store::payment::PaymentGateway;
 use store::repo::lease;
 
@@ -27,6 +29,8 @@ pub enum Job {
     PurgeThrottle,
     /// 本次不予办理 after a batch's deadline.
     CloseApplications,
+    /// Reminds candidates of a batch's deadline three days and one day before.
+    RemindDeadlines,
     /// Asks the gateway about orders whose notification never came.
     ReconcilePayments,
     /// Executes the refunds that are due.
@@ -35,18 +39,26 @@ pub enum Job {
     CheckpointWal,
     /// Renders the 毕业生电子档案 queued by final approvals.
     BuildArchives,
+    /// Sends 收件箱 messages by text message and e-mail.
+    DeliverNotifications,
+    /// Reminds reviewers of applications due the next working day and tells the organisation
+    /// above of those due today.
+    ReviewAlerts,
 }
 
 impl Job {
     /// Every job, in the order a round runs them.
-    pub const ALL: [Job; 7] = [
+    pub const ALL: [Job; 10] = [
         Job::PurgeSessions,
         Job::PurgeThrottle,
         Job::CloseApplications,
+        Job::RemindDeadlines,
         Job::ReconcilePayments,
         Job::ExecuteRefunds,
         Job::CheckpointWal,
         Job::BuildArchives,
+        Job::ReviewAlerts,
+        Job::DeliverNotifications,
     ];
 
     /// The lease's name.
@@ -55,20 +67,25 @@ impl Job {
             Job::PurgeSessions => "purge_sessions",
             Job::PurgeThrottle => "purge_throttle",
             Job::CloseApplications => "close_applications",
+            Job::RemindDeadlines => "remind_deadlines",
             Job::ReconcilePayments => "reconcile_payments",
             Job::ExecuteRefunds => "execute_refunds",
             Job::CheckpointWal => "checkpoint_wal",
             Job::BuildArchives => "build_archives",
+            Job::DeliverNotifications => "deliver_notifications",
+            Job::ReviewAlerts => "review_alerts",
         }
     }
 
     /// How often it runs: a batch deadline is acted on, and a lost notification looked up,
     /// within a minute; expired sessions and stale sign-in counts may wait ten; the WAL is cut
-    /// back every round.
+    /// back, and notifications sent, every round.
     pub fn every(self) -> Duration {
         match self {
             Job::PurgeSessions | Job::PurgeThrottle => Duration::minutes(10),
-            Job::CheckpointWal | Job::BuildArchives => Duration::seconds(15),
+            Job::CheckpointWal | Job::BuildArchives | Job::DeliverNotifications => {
+                Duration::seconds(15)
+            }
             _ => Duration::minutes(1),
         }
     }
@@ -97,6 +114,8 @@ pub struct Context {
     pub gateway: Arc<dyn PaymentGateway>,
     /// Who renders queued documents; `None` where this process does not.
     pub documents: Option<Arc<dyn DocumentBuilder>>,
+    /// Who sends notifications; `None` where this process does not.
+    pub senders: Option<Senders>,
     /// Who this instance is in the leases' `holder` column.
     pub holder: String,
 }
@@ -107,6 +126,7 @@ impl Context {
         db: Db,
         gateway: Arc<dyn PaymentGateway>,
         documents: Option<Arc<dyn DocumentBuilder>>,
+        senders: Option<Senders>,
     ) -> Self {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".to_owned());
         let suffix = uuid::Uuid::new_v4().simple().to_string();
@@ -119,6 +139,7 @@ impl Context {
             db,
             gateway,
             documents,
+            senders,
             holder: holder.chars().take(80).collect(),
         }
     }
@@ -139,6 +160,10 @@ async fn run_job(ctx: &Context, job: Job, now: DateTime<Utc>) -> Result<(), Stri
             .await
             .map(drop)
             .map_err(|e| e.to_string()),
+        Job::RemindDeadlines => remind_deadlines::run(&ctx.db, now)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
         Job::ReconcilePayments => reconcile_payments::run(&ctx.db, gateway, now)
             .await
             .map(drop)
@@ -155,8 +180,33 @@ async fn run_job(ctx: &Context, job: Job, now: DateTime<Utc>) -> Result<(), Stri
             Some(d) => d.build_queued(now).await.map(drop),
             None => Ok(()),
         },
+        Job::ReviewAlerts => store::graduation::review_alerts::run(&ctx.db, now)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Job::DeliverNotifications => match &ctx.senders {
+            Some(s) => notifications::deliver_due(
+                &ctx.db,
+                s,
+                &ctx.holder,
+                now,
+                DELIVERIES_PER_RUN,
+                DELIVERY_BUDGET,
+            )
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+            None => Ok(()),
+        },
     }
 }
+
+/// Records one run of the delivery job looks at.
+pub const DELIVERIES_PER_RUN: u64 = 1_000;
+
+/// How long one run of the delivery job goes on claiming records: well inside its lease even
+/// when every provider times out.
+pub const DELIVERY_BUDGET: StdDuration = StdDuration::from_secs(120);
 
 /// Runs every job that is due at `now` and whose lease this instance gets; returns the jobs it
 /// ran. A failing job is logged and due again at its next period.
@@ -187,8 +237,9 @@ pub fn spawn_periodic(
     db: Db,
     gateway: Arc<dyn PaymentGateway>,
     documents: Option<Arc<dyn DocumentBuilder>>,
+    senders: Option<Senders>,
 ) -> tokio::task::JoinHandle<()> {
-    let ctx = Context::new(db, gateway, documents);
+    let ctx = Context::new(db, gateway, documents, senders);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
         loop {

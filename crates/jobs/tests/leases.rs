@@ -19,6 +19,7 @@ fn instance(db: store::Db, holder: &str) -> Context {
         )),
         db,
         documents: None,
+        senders: None,
         holder: holder.to_owned(),
     }
 }

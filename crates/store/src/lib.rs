@@ -5,6 +5,7 @@
 //! transaction boundary.
 
 pub mod accounts;
+pub mod appeal;
 pub mod credential;
 pub mod db;
 pub mod degree;
@@ -14,8 +15,10 @@ pub mod exemptions;
 pub mod graduation;
 pub mod import;
 pub mod keyset;
+pub mod mail;
 pub mod migration;
 mod multirow;
+pub mod notifications;
 pub mod notify;
 pub mod objects;
 pub mod payment;

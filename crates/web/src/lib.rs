@@ -136,6 +136,8 @@ pub struct AppState {
     pub gateway: Arc<dyn store::payment::PaymentGateway>,
     /// Text messages (短信; locally the log and the development outbox at `/dev/sms`).
     pub sms: Arc<dyn store::sms::SmsSender>,
+    /// E-mail (locally the log and the development outbox at `/dev/mail`).
+    pub mail: Arc<dyn store::mail::EmailSender>,
     /// The key that signs anonymous forms' CSRF tokens, read from the database once.
     form_key: Arc<tokio::sync::OnceCell<String>>,
     /// Password hashes computed at once: each argon2 hash takes 19 MiB and a core.
@@ -213,6 +215,7 @@ impl AppState {
                 &config.public_base_url,
             )),
             sms: Arc::new(store::sms::local::LogSender::new(db.clone())),
+            mail: Arc::new(store::mail::local::LogMailer::new(db.clone())),
             gateway: Arc::new(store::payment::local::LocalGateway::new(
                 db.clone(),
                 &config.public_base_url,
@@ -224,6 +227,15 @@ impl AppState {
             objects,
             printer: Arc::new(std::sync::OnceLock::new()),
         })
+    }
+
+    /// The senders the notification job uses, with this state's public address for links.
+    pub fn senders(&self) -> store::notifications::Senders {
+        store::notifications::Senders {
+            sms: self.sms.clone(),
+            mail: self.mail.clone(),
+            public_base_url: self.config.public_base_url.clone(),
+        }
     }
 
     /// The PDF engine.

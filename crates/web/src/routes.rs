@@ -54,6 +54,10 @@ fn local_services(state: &AppState) -> Router<AppState> {
         .route("/gateway/local/query", post(gateway::query))
         .route("/dev/sms", get(crate::views::accounts::recovery::outbox))
         .route(
+            "/dev/mail",
+            get(crate::views::accounts::recovery::mail_outbox),
+        )
+        .route(
             "/static/local-service.css",
             get(|| async { asset("text/css; charset=utf-8", LOCAL_SERVICE_CSS) }),
         )
@@ -88,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::views::payment::router())
         .merge(crate::views::degree::router())
         .merge(crate::views::language::router())
+        .merge(crate::views::appeal::router())
         .merge(crate::views::verify::router())
         .merge(local_services(&state))
         .route("/healthz", get(ops::healthz))

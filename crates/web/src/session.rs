@@ -407,8 +407,22 @@ pub struct CurrentStaff {
     pub org: organisation::Model,
     /// What the account may do there.
     pub roles: domain::Roles,
+    /// The reviewers whose stages it decides for now (工作委托 in force), each with the roles it
+    /// stands in for.
+    pub delegated: Vec<Delegated>,
     /// The session.
     pub ctx: SessionCtx,
+}
+
+/// A delegation in force to the signed-in reviewer.
+#[derive(Debug, Clone)]
+pub struct Delegated {
+    /// The reviewer away (委托人).
+    pub from_staff_id: i64,
+    /// Their name, as the pages show it.
+    pub from_name: String,
+    /// Their roles: the stages the delegate may decide for them.
+    pub roles: domain::Roles,
 }
 
 impl CurrentStaff {
@@ -440,10 +454,23 @@ impl CurrentStaff {
 
     /// Refuses (403) an account that may not decide at the review stage named.
     pub fn require_stage(&self, stage: &str) -> Result<(), AppError> {
+        self.acting_for(stage).map(drop)
+    }
+
+    /// Whether the account may decide at the review stage named: by its own role (`None`), or
+    /// for a colleague away under a delegation in force (that colleague's id). Refused (403)
+    /// otherwise.
+    pub fn acting_for(&self, stage: &str) -> Result<Option<i64>, AppError> {
         if self.roles.may_review_stage(stage) {
-            Ok(())
-        } else {
-            Err(self.denied(format!("您的账号没有“{stage}”环节的审核权限")))
+            return Ok(None);
+        }
+        match self
+            .delegated
+            .iter()
+            .find(|d| d.roles.may_review_stage(stage))
+        {
+            Some(d) => Ok(Some(d.from_staff_id)),
+            None => Err(self.denied(format!("您的账号没有“{stage}”环节的审核权限"))),
         }
     }
 
@@ -473,10 +500,24 @@ impl FromRequestParts<AppState> for CurrentStaff {
         require_own_password(parts, staff.must_change_password, "/staff/account")?;
         let org = store::repo::org::get(&state.db, staff.org_id).await?;
         let roles = store::repo::staff::roles_of(&state.db, staff.id).await?;
+        let mut delegated = Vec::new();
+        for d in store::accounts::delegation::in_force_to(&state.db, staff.id, state.now()).await? {
+            let from = store::repo::staff::get(&state.db, d.from_staff_id).await?;
+            // An account disabled since stands in for nobody.
+            if from.disabled {
+                continue;
+            }
+            delegated.push(Delegated {
+                from_staff_id: from.id,
+                from_name: from.display_name,
+                roles: store::repo::staff::roles_of(&state.db, d.from_staff_id).await?,
+            });
+        }
         let me = CurrentStaff {
             staff,
             org,
             roles,
+            delegated,
             ctx,
         };
         require_second_factor(state, parts, &me).await?;

@@ -90,7 +90,25 @@ fn size_label(n: usize) -> String {
 /// of the whole upload, which may be more than the `bytes` kept of it (a reader stops keeping
 /// bytes past the largest limit but keeps counting, so the message names the real size).
 pub fn check(slot: DegreeSlot, name: &str, bytes: &[u8], total: usize) -> Result<Accepted, String> {
-    let label = slot.label();
+    judge(slot, slot.label(), name, bytes, total)
+}
+
+/// What a file of a 陈述申辩 is called in messages.
+pub const EVIDENCE_LABEL: &str = "申辩材料";
+
+/// Judges a file attached to an appeal (申辩材料): the rules of the signed 学位申请表 scan (PDF,
+/// JPG, PNG or the .xlsx form, at most [`FORM_MAX_BYTES`]), as its messages name it.
+pub fn check_evidence(name: &str, bytes: &[u8], total: usize) -> Result<Accepted, String> {
+    judge(DegreeSlot::Form, EVIDENCE_LABEL, name, bytes, total)
+}
+
+fn judge(
+    slot: DegreeSlot,
+    label: &str,
+    name: &str,
+    bytes: &[u8],
+    total: usize,
+) -> Result<Accepted, String> {
     if total == 0 {
         return Err(format!("{label}文件是空的，请重新选择文件"));
     }
@@ -210,6 +228,16 @@ mod tests {
             "{err}"
         );
         assert!(check(DegreeSlot::Form, "表.png", PNG, PNG.len()).is_ok());
+    }
+
+    #[test]
+    fn evidence_follows_the_form_rules_under_its_own_name() {
+        assert!(check_evidence("证明.png", PNG, PNG.len()).is_ok());
+        let docx = b"PK\x03\x04....word/document.xml";
+        let err = check_evidence("证明.docx", docx, docx.len()).unwrap_err();
+        assert!(err.starts_with("申辩材料只接收"), "{err}");
+        let err = check_evidence("证明.pdf", PNG, FORM_MAX_BYTES + 1).unwrap_err();
+        assert!(err.starts_with("申辩材料文件大小"), "{err}");
     }
 
     #[test]

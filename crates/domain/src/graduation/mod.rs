@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bench;
 pub mod certificate_no;
 pub mod compiled;
+pub mod deadline_reminder;
 pub mod form;
 pub mod materials;
 

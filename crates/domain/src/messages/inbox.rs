@@ -109,12 +109,87 @@ pub fn graduation_wrong_major_requested(at: DateTime<Utc>) -> InboxText {
     )
 }
 
-/// The batch closed before the application was approved initially and paid for.
-pub fn graduation_closed(batch: &str) -> InboxText {
+// ---- 截止提醒 (before the batch closes at `closes_at`) ----
+
+/// The application in `batch` is still a draft (填写中).
+pub fn graduation_deadline_not_submitted(batch: &str, closes_at: DateTime<Utc>) -> InboxText {
+    InboxText::new(
+        "毕业申请尚未提交",
+        format!(
+            "你在“{batch}”的毕业申请尚未提交，请在 {}（北京时间）前完成填写并提交，逾期本次不予办理。",
+            beijing_minute(closes_at)
+        ),
+    )
+}
+
+/// The application in `batch` was rejected at `stage` for `why` and not resubmitted.
+pub fn graduation_deadline_rejected(
+    batch: &str,
+    stage: &str,
+    why: &str,
+    closes_at: DateTime<Utc>,
+) -> InboxText {
+    InboxText::new(
+        "毕业申请被驳回，尚未重新提交",
+        format!(
+            "你在“{batch}”的毕业申请在“{stage}”环节被驳回，驳回原因：{}。请按驳回原因修改信息或补充材料，在 {}（北京时间）前重新提交，逾期本次不予办理。",
+            reason(why),
+            beijing_minute(closes_at)
+        ),
+    )
+}
+
+/// The application in `batch` waits for the fee of `stage`.
+pub fn graduation_deadline_unpaid(batch: &str, stage: &str, closes_at: DateTime<Utc>) -> InboxText {
+    InboxText::new(
+        "毕业申请尚未交费",
+        format!(
+            "你在“{batch}”的毕业申请正在“{stage}”环节等待交费，请在 {}（北京时间）前完成交费，逾期本次不予办理。",
+            beijing_minute(closes_at)
+        ),
+    )
+}
+
+// ---- 本次不予办理 (the batch closed before the application succeeded) ----
+
+/// The application was never submitted.
+pub fn graduation_closed_not_submitted(batch: &str) -> InboxText {
     InboxText::new(
         "本次毕业申请不予办理",
         format!(
-            "“{batch}”已截止，你的毕业申请未在规定时间内完成初审通过和交费，本次不予办理。可在下次批次重新申请。"
+            "“{batch}”已截止，你的毕业申请截止时仍未提交，本次不予办理。可在下次批次重新申请。"
+        ),
+    )
+}
+
+/// The application was rejected at `stage` for `why` and not resubmitted before the deadline.
+pub fn graduation_closed_rejected(batch: &str, stage: &str, why: &str) -> InboxText {
+    InboxText::new(
+        "本次毕业申请不予办理",
+        format!(
+            "“{batch}”已截止，你的毕业申请在“{stage}”环节被驳回（驳回原因：{}）后未在截止前重新提交，本次不予办理。可在下次批次重新申请。",
+            reason(why)
+        ),
+    )
+}
+
+/// The application was still waiting for a reviewer at `stage`: nothing the candidate failed to
+/// do, and the message says so.
+pub fn graduation_closed_in_review(batch: &str, stage: &str) -> InboxText {
+    InboxText::new(
+        "本次毕业申请不予办理",
+        format!(
+            "“{batch}”已截止，截止时你的毕业申请仍在“{stage}”环节等待审核，未能在本批次办理完成，本次不予办理。这并非你的原因所致，可在下次批次重新申请。"
+        ),
+    )
+}
+
+/// The application passed the initial review but the fee of `stage` was not paid.
+pub fn graduation_closed_unpaid(batch: &str, stage: &str) -> InboxText {
+    InboxText::new(
+        "本次毕业申请不予办理",
+        format!(
+            "“{batch}”已截止，你的毕业申请已通过初审，但未在截止前完成交费（{stage}），本次不予办理。可在下次批次重新申请。"
         ),
     )
 }
@@ -406,6 +481,66 @@ pub fn language_decided(
     )
 }
 
+// ---- 陈述申辩 ----
+
+/// The student filed an appeal against the decision `kind` at `at`; `org` decides it.
+pub fn appeal_filed(kind: crate::appeal::AppealKind, org: &str, at: DateTime<Utc>) -> InboxText {
+    InboxText::new(
+        format!("申辩已提交：{}", kind.label()),
+        format!(
+            "你对{}的申辩已于 {}（北京时间）提交，由{org}复核，处理结果会发到收件箱。",
+            kind.label(),
+            beijing_minute(at)
+        ),
+    )
+}
+
+/// To the reviewers who decide it: the student `student_no` appealed the decision `kind` in
+/// `batch`. No name: the message may go on by text message and e-mail.
+pub fn appeal_received(
+    kind: crate::appeal::AppealKind,
+    batch: &str,
+    student_no: &str,
+    appeal_id: i64,
+) -> InboxText {
+    InboxText::new(
+        format!("新的申辩待处理：{}", kind.label()),
+        format!(
+            "学号为 {student_no} 的学生对{batch}的{}提出申辩（申辩编号 {appeal_id}），请在“申辩复核”中查看申辩陈述和材料，作出维持或撤销原决定的结论并说明理由。",
+            kind.label()
+        ),
+    )
+}
+
+/// The appeal against `kind` was decided: `outcome` (维持 or 撤销原决定) for `why`; a revoked
+/// decision is taken again at `stage`.
+pub fn appeal_decided(
+    kind: crate::appeal::AppealKind,
+    outcome: crate::appeal::AppealStatus,
+    why: &str,
+    stage: &str,
+) -> InboxText {
+    use crate::appeal::{AppealKind, AppealStatus};
+    let next = match (outcome, kind) {
+        (AppealStatus::Revoked, AppealKind::DegreeAward) => {
+            "原“不授予”决定已撤销，学校将重新登记你的学位授予结果，结果会发到收件箱。".to_owned()
+        }
+        (AppealStatus::Revoked, AppealKind::Language) => format!(
+            "原决定已撤销，你的学位外语成绩认定申请已退回“{stage}”环节重新审核，结果会发到收件箱。"
+        ),
+        _ => "原决定继续有效。".to_owned(),
+    };
+    InboxText::new(
+        format!("申辩处理结果：{}", outcome.label()),
+        format!(
+            "你对{}的申辩已处理，结果为{}。理由：{}。{next}",
+            kind.label(),
+            outcome.label(),
+            reason(why)
+        ),
+    )
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -462,11 +597,62 @@ mod tests {
             t.body,
             "你于 2024-04-10 10:05（北京时间）以“专业选择有误”请求主考学校驳回本次毕业申请。驳回后可改选正确的专业重新申请；处理结果会发到收件箱。"
         );
-        let t = graduation_closed("2024年上半年毕业申请");
+    }
+
+    #[test]
+    fn deadline_reminder_texts() {
+        let closes = Utc.with_ymd_and_hms(2026, 12, 20, 9, 0, 0).unwrap();
+        let t = graduation_deadline_not_submitted("2026年下半年毕业申请", closes);
+        assert_eq!(t.title, "毕业申请尚未提交");
+        assert_eq!(
+            t.body,
+            "你在“2026年下半年毕业申请”的毕业申请尚未提交，请在 2026-12-20 17:00（北京时间）前完成填写并提交，逾期本次不予办理。"
+        );
+        let t = graduation_deadline_rejected(
+            "2026年下半年毕业申请",
+            "主考学校初审",
+            "照片模糊。",
+            closes,
+        );
+        assert_eq!(t.title, "毕业申请被驳回，尚未重新提交");
+        assert_eq!(
+            t.body,
+            "你在“2026年下半年毕业申请”的毕业申请在“主考学校初审”环节被驳回，驳回原因：照片模糊。请按驳回原因修改信息或补充材料，在 2026-12-20 17:00（北京时间）前重新提交，逾期本次不予办理。"
+        );
+        let t = graduation_deadline_unpaid("2026年下半年毕业申请", "缴纳毕业审定费", closes);
+        assert_eq!(t.title, "毕业申请尚未交费");
+        assert_eq!(
+            t.body,
+            "你在“2026年下半年毕业申请”的毕业申请正在“缴纳毕业审定费”环节等待交费，请在 2026-12-20 17:00（北京时间）前完成交费，逾期本次不予办理。"
+        );
+    }
+
+    #[test]
+    fn closed_texts_say_why() {
+        let batch = "2024年上半年毕业申请";
+        let t = graduation_closed_not_submitted(batch);
         assert_eq!(t.title, "本次毕业申请不予办理");
         assert_eq!(
             t.body,
-            "“2024年上半年毕业申请”已截止，你的毕业申请未在规定时间内完成初审通过和交费，本次不予办理。可在下次批次重新申请。"
+            "“2024年上半年毕业申请”已截止，你的毕业申请截止时仍未提交，本次不予办理。可在下次批次重新申请。"
+        );
+        let t = graduation_closed_rejected(batch, "主考学校初审", "照片模糊！");
+        assert_eq!(t.title, "本次毕业申请不予办理");
+        assert_eq!(
+            t.body,
+            "“2024年上半年毕业申请”已截止，你的毕业申请在“主考学校初审”环节被驳回（驳回原因：照片模糊）后未在截止前重新提交，本次不予办理。可在下次批次重新申请。"
+        );
+        let t = graduation_closed_in_review(batch, "主考学校初审");
+        assert_eq!(t.title, "本次毕业申请不予办理");
+        assert_eq!(
+            t.body,
+            "“2024年上半年毕业申请”已截止，截止时你的毕业申请仍在“主考学校初审”环节等待审核，未能在本批次办理完成，本次不予办理。这并非你的原因所致，可在下次批次重新申请。"
+        );
+        let t = graduation_closed_unpaid(batch, "缴纳毕业审定费");
+        assert_eq!(t.title, "本次毕业申请不予办理");
+        assert_eq!(
+            t.body,
+            "“2024年上半年毕业申请”已截止，你的毕业申请已通过初审，但未在截止前完成交费（缴纳毕业审定费），本次不予办理。可在下次批次重新申请。"
         );
     }
 
@@ -648,7 +834,13 @@ mod tests {
             graduation_stage_passed("复审"),
             graduation_paid("毕业审定费", "主考学校审核"),
             graduation_wrong_major_requested(at()),
-            graduation_closed("2024年上半年毕业申请"),
+            graduation_deadline_not_submitted("2024年上半年毕业申请", at()),
+            graduation_deadline_rejected("2024年上半年毕业申请", "初审", opinion, at()),
+            graduation_deadline_unpaid("2024年上半年毕业申请", "缴纳毕业审定费", at()),
+            graduation_closed_not_submitted("2024年上半年毕业申请"),
+            graduation_closed_rejected("2024年上半年毕业申请", "初审", opinion),
+            graduation_closed_in_review("2024年上半年毕业申请", "初审"),
+            graduation_closed_unpaid("2024年上半年毕业申请", "缴纳毕业审定费"),
             prior_manual_submitted("昆明确认点"),
             prior_originals_checked(),
             prior_approved(),
@@ -728,5 +920,61 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod appeal_texts {
+    use super::*;
+    use crate::appeal::{AppealKind, AppealStatus};
+    use chrono::TimeZone;
+
+    #[test]
+    fn appeal_texts_read_whole_and_name_the_decision() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 5, 2, 0, 0).unwrap();
+        let t = appeal_filed(AppealKind::DegreeAward, "继续教育学院", at);
+        assert_eq!(t.title, "申辩已提交：学位授予结果“不授予”");
+        assert_eq!(
+            t.body,
+            "你对学位授予结果“不授予”的申辩已于 2026-12-05 10:00（北京时间）提交，由继续教育学院复核，处理结果会发到收件箱。"
+        );
+        let t = appeal_received(AppealKind::Language, "2026批次", "2022130502001", 7);
+        assert_eq!(t.title, "新的申辩待处理：学位外语成绩认定“不合格”");
+        assert!(t.body.contains(
+            "学号为 2022130502001 的学生对2026批次的学位外语成绩认定“不合格”提出申辩（申辩编号 7）"
+        ));
+        for why in ["成绩单核实无误", "成绩单核实无误。", "。", ""] {
+            for kind in AppealKind::ALL {
+                for outcome in [AppealStatus::Upheld, AppealStatus::Revoked] {
+                    let t = appeal_decided(*kind, outcome, why, "学院审核");
+                    for bad in ["。。", "：。", "{", "}"] {
+                        assert!(!t.body.contains(bad), "{bad:?} in {:?}", t.body);
+                    }
+                    assert!(t.body.ends_with('。'), "{:?}", t.body);
+                }
+            }
+        }
+        let t = appeal_decided(
+            AppealKind::Language,
+            AppealStatus::Revoked,
+            "成绩证明有效。",
+            "学院审核",
+        );
+        assert_eq!(t.title, "申辩处理结果：撤销原决定");
+        assert_eq!(
+            t.body,
+            "你对学位外语成绩认定“不合格”的申辩已处理，结果为撤销原决定。理由：成绩证明有效。原决定已撤销，你的学位外语成绩认定申请已退回“学院审核”环节重新审核，结果会发到收件箱。"
+        );
+        let t = appeal_decided(
+            AppealKind::DegreeAward,
+            AppealStatus::Upheld,
+            "论文答辩未通过",
+            "",
+        );
+        assert_eq!(
+            t.body,
+            "你对学位授予结果“不授予”的申辩已处理，结果为维持原决定。理由：论文答辩未通过。原决定继续有效。"
+        );
     }
 }

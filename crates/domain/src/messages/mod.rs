@@ -4,4 +4,6 @@
 //! opinion that already ended in "。" followed by the sentence's own "。". Kept in one module per
 //! area, each text is written once, reviewed once and tested against those slips together.
 
+pub mod channels;
 pub mod inbox;
+pub mod review;

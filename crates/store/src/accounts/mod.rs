@@ -8,6 +8,7 @@
 //! confirmed at activation. Neither form tells whether an account exists: a mismatch gets the
 //! same answer, counts against the same limits, and sends nothing.
 
+pub mod delegation;
 pub mod otp;
 pub mod staff;
 pub mod totp;

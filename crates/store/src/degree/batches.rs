@@ -150,3 +150,54 @@ pub async fn set_window(
     txn.commit().await?;
     Ok(b)
 }
+
+/// Sets the appeal period (申辩期限) of one of the school's batches, in days after the day of a
+/// decision. It applies to the batch's decisions not yet appealed, those already made included:
+/// the period is read from the batch when a student files.
+pub async fn set_appeal_days(
+    db: &DatabaseConnection,
+    org_id: i64,
+    batch_id: i64,
+    days: u32,
+    staff_id: i64,
+    now: DateTime<Utc>,
+) -> Result<batch::Model, RepoError> {
+    let max = domain::appeal::MAX_PERIOD_DAYS;
+    if !(1..=max).contains(&days) {
+        return Err(RepoError::Invalid(format!(
+            "申辩期限应为1至{max}之间的整数天数，实际为{days}天"
+        )));
+    }
+    let txn = crate::write::begin_write(db).await?;
+    let n = batch::Entity::update_many()
+        .col_expr(
+            batch::Column::AppealDays,
+            Expr::value(i32::try_from(days).unwrap_or(i32::MAX)),
+        )
+        .filter(batch::Column::Id.eq(batch_id))
+        .filter(batch::Column::OrgId.eq(org_id))
+        .filter(batch::Column::Kind.is_in(KINDS.iter().map(|(k, _)| *k)))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        txn.rollback().await?;
+        return Err(RepoError::NotFound);
+    }
+    audit::record(
+        &txn,
+        now,
+        Actor::staff(staff_id),
+        "batch.appeal_days_changed",
+        ("batch", Some(batch_id)),
+        &format!("appeal_days={days}"),
+        None,
+    )
+    .await?;
+    let b = batch::Entity::find_by_id(batch_id)
+        .one(&txn)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    txn.commit().await?;
+    Ok(b)
+}

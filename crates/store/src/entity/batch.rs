@@ -25,6 +25,8 @@ pub struct Model {
     /// Graduation batches: the largest picture accepted, copied from the province's settings
     /// when the batch was created; `None` for batches created before, which read the definition.
     pub scan_max_bytes: Option<i64>,
+    /// The days a decision of this batch may be appealed (陈述申辩) after the day it was made.
+    pub appeal_days: i32,
 }
 
 /// No declared relations: queries join explicitly.

@@ -1,6 +1,8 @@
 //! Database entities, one module per table.
 
 pub mod app_secret;
+pub mod appeal;
+pub mod appeal_file;
 pub mod application_file;
 pub mod application_tally;
 pub mod audit;
@@ -14,6 +16,7 @@ pub mod certificate_number;
 pub mod course;
 pub mod credential_authorisation;
 pub mod credential_record;
+pub mod deadline_reminder;
 pub mod degree_application;
 pub mod degree_file;
 pub mod enrolled_major;
@@ -34,7 +37,10 @@ pub mod local_gateway_payment;
 pub mod local_gateway_refund;
 pub mod local_xuexin_grant;
 pub mod login_throttle;
+pub mod mail_outbox;
 pub mod major;
+pub mod notification_delivery;
+pub mod notification_setting;
 pub mod org_totp_requirement;
 pub mod organisation;
 pub mod payment_order;
@@ -43,8 +49,10 @@ pub mod plan_substitution;
 pub mod province_setting;
 pub mod record_correction;
 pub mod refund;
+pub mod review_alert;
 pub mod review_decided;
 pub mod review_decided_tally;
+pub mod review_delegation;
 pub mod review_event;
 pub mod school_degree_rule;
 pub mod score_backfill;

@@ -18,6 +18,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub reason: Option<String>,
     pub at: DateTimeUtc,
+    /// The reviewer whose stage the actor decided under a delegation (工作委托).
+    pub on_behalf_of: Option<i64>,
 }
 
 /// No declared relations: queries join explicitly.

@@ -962,6 +962,34 @@ pub async fn decide(
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<app::Model, RepoError> {
+    decide_for(
+        db,
+        org,
+        staff_id,
+        None,
+        application_id,
+        stage,
+        decision,
+        now,
+        ip,
+    )
+    .await
+}
+
+/// [`decide`], by a reviewer deciding under a delegation (工作委托) from `on_behalf_of`: the
+/// history and the audit row name both.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide_for(
+    db: &DatabaseConnection,
+    org: &organisation::Model,
+    staff_id: i64,
+    on_behalf_of: Option<i64>,
+    application_id: i64,
+    stage: usize,
+    decision: Decision,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, RepoError> {
     let a = get(db, application_id).await?;
     if !visible_to(db, org, &a).await? {
         return Err(RepoError::NotFound);
@@ -1022,7 +1050,7 @@ pub async fn decide(
         Decision::Approve => EventAction::Approved,
         Decision::Reject(_) => EventAction::Rejected,
     };
-    event(
+    let mut decided = event(
         &a,
         Some(stage),
         &stage_name,
@@ -1031,16 +1059,20 @@ pub async fn decide(
         actor,
         reason.clone(),
         now,
-    )
-    .insert(&txn)
-    .await?;
+    );
+    decided.on_behalf_of = Set(on_behalf_of);
+    decided.insert(&txn).await?;
+    let detail = match on_behalf_of {
+        Some(id) => format!("stage={stage_name} on_behalf_of={id}"),
+        None => format!("stage={stage_name}"),
+    };
     audit::record(
         &txn,
         now,
         actor,
         &format!("graduation_application.{verb}"),
         ("graduation_application", Some(a.id)),
-        &format!("stage={stage_name}"),
+        &detail,
         ip,
     )
     .await?;
@@ -1284,8 +1316,10 @@ pub async fn request_wrong_major_rejection(
 }
 
 /// 本次不予办理: closes every application of batches whose window has ended and that had not
-/// succeeded (initial approval plus payment) by then. Safe to run on several instances at once:
-/// each close is a conditional update. Returns how many were closed.
+/// succeeded (initial approval plus payment) by then, and tells each candidate why from where the
+/// application stood. Safe to run on several instances at once: each close is a
+/// conditional update on that state, so the reason sent is the one the close saw. Returns how
+/// many were closed.
 pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, RepoError> {
     let ended = batch::Entity::find()
         .filter(batch::Column::Kind.eq("graduation"))
@@ -1303,6 +1337,9 @@ pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
         for a in candidates {
             let from = state(&a);
             let Ok(next) = transition(&pipeline, window(&b), from, &Action::Close, now) else {
+                continue;
+            };
+            let Some(text) = closed_text(&b.name, &pipeline, &a, from) else {
                 continue;
             };
             let cleared = arrival_columns(db, &pipeline, next, now).await?;
@@ -1334,7 +1371,6 @@ pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
                 None,
             )
             .await?;
-            let text = messages::graduation_closed(&b.name);
             inbox::send(
                 &txn,
                 Recipient::Candidate(a.candidate_id),
@@ -1349,6 +1385,32 @@ pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
         }
     }
     Ok(closed)
+}
+
+/// Why the application is not processed in `batch`, from where it stood (`from`) when the batch
+/// closed; `None` for the states [`Action::Close`] leaves alone.
+fn closed_text(
+    batch: &str,
+    pipeline: &[Stage],
+    a: &app::Model,
+    from: State,
+) -> Option<messages::InboxText> {
+    let stage = from
+        .stage
+        .and_then(|i| pipeline.get(i))
+        .map(|s| s.name.as_str())
+        .unwrap_or("审核");
+    Some(match from.status {
+        Status::Draft => messages::graduation_closed_not_submitted(batch),
+        Status::Rejected => messages::graduation_closed_rejected(
+            batch,
+            stage,
+            a.rejection_reason.as_deref().unwrap_or_default(),
+        ),
+        Status::InReview => messages::graduation_closed_in_review(batch, stage),
+        Status::AwaitingPayment => messages::graduation_closed_unpaid(batch, stage),
+        Status::Approved | Status::Closed => return None,
+    })
 }
 
 /// The history of an application, oldest first.

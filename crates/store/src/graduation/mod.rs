@@ -9,6 +9,8 @@ pub mod batches;
 pub mod materials;
 pub mod prior_review;
 pub mod registration;
+pub mod reminders;
+pub mod review_alerts;
 pub mod stats;
 
 use domain::graduation::{ExemptionFact, Plan, PlanCourse, ScoreFact};

@@ -32,6 +32,11 @@ mod m20261204_000029_queue_indexes;
 mod m20261204_000030_issued_documents;
 mod m20261204_000031_queue_tallies;
 mod m20261204_000032_review_due;
+mod m20261204_000033_notifications;
+mod m20261204_000034_review_alerts;
+mod m20261204_000035_deadline_reminders;
+mod m20261204_000036_appeals;
+mod m20261205_000037_review_delegations;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -71,6 +76,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000030_issued_documents::Migration),
             Box::new(m20261204_000031_queue_tallies::Migration),
             Box::new(m20261204_000032_review_due::Migration),
+            Box::new(m20261204_000033_notifications::Migration),
+            Box::new(m20261204_000034_review_alerts::Migration),
+            Box::new(m20261204_000035_deadline_reminders::Migration),
+            Box::new(m20261204_000036_appeals::Migration),
+            Box::new(m20261205_000037_review_delegations::Migration),
         ]
     }
 }

@@ -1,4 +1,5 @@
-//! 收件箱: one message per status change, addressed to a candidate or a student.
+//! 收件箱: one message per status change, addressed to a candidate or a student, and staff's
+//! messages about review deadlines.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -17,18 +18,23 @@ pub enum Recipient {
     Candidate(i64),
     /// A continuing-education student.
     Student(i64),
+    /// A member of staff (review deadline reminders and escalations).
+    Staff(i64),
 }
 
 impl Recipient {
-    fn parts(self) -> (&'static str, i64) {
+    /// The account kind (`candidate` or `student`) and id.
+    pub fn parts(self) -> (&'static str, i64) {
         match self {
             Self::Candidate(id) => ("candidate", id),
             Self::Student(id) => ("student", id),
+            Self::Staff(id) => ("staff", id),
         }
     }
 }
 
-/// Puts a message in the recipient's inbox; call it in the transaction of the change it reports.
+/// Puts a message in the recipient's inbox, and queues it for the other channels they chose
+/// ([`crate::notifications`]); call it in the transaction of the change it reports.
 pub async fn send<C: ConnectionTrait>(
     conn: &C,
     to: Recipient,
@@ -38,10 +44,11 @@ pub async fn send<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
     let (kind, id) = to.parts();
-    inbox_message::ActiveModel {
+    let title: String = title.chars().take(200).collect();
+    let message = inbox_message::ActiveModel {
         recipient_kind: Set(kind.to_owned()),
         recipient_id: Set(id),
-        title: Set(title.chars().take(200).collect()),
+        title: Set(title.clone()),
         body: Set(body.to_owned()),
         link: Set(link.map(str::to_owned)),
         created_at: Set(now),
@@ -50,7 +57,7 @@ pub async fn send<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    Ok(())
+    crate::notifications::queue(conn, message.id, to, &title, body, link, now).await
 }
 
 /// The newest messages first, at most `limit`.

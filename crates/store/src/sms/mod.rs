@@ -15,7 +15,13 @@ pub mod tencent;
 pub enum SmsTemplate {
     /// A one-time code; parameters: the code, its validity in minutes.
     VerificationCode,
+    /// A 收件箱 message waiting; parameter: its title, shortened to
+    /// [`NOTICE_TITLE_CHARS`] characters.
+    Notice,
 }
+
+/// The longest title a notice carries: providers limit a template parameter's length.
+pub const NOTICE_TITLE_CHARS: usize = 20;
 
 impl SmsTemplate {
     /// The template's text as registered with a provider, `{1}`, `{2}` … for the parameters.
@@ -24,6 +30,7 @@ impl SmsTemplate {
             SmsTemplate::VerificationCode => {
                 "您的验证码为{1}，{2}分钟内有效。如非本人操作，请忽略本短信，切勿将验证码告诉他人。"
             }
+            SmsTemplate::Notice => "您的收件箱有一条新消息：{1}。请登录毕业申请平台查看详情。",
         }
     }
 
@@ -31,6 +38,7 @@ impl SmsTemplate {
     pub fn code(&self) -> &'static str {
         match self {
             SmsTemplate::VerificationCode => "verification_code",
+            SmsTemplate::Notice => "notice",
         }
     }
 }

@@ -475,7 +475,18 @@ async fn deadline_closes_applications_without_initial_approval_and_payment() {
         let msgs = inbox::list(&w.t.db, inbox::Recipient::Candidate(w.cand.id), 10)
             .await
             .unwrap();
-        assert!(msgs.iter().any(|m| m.title == "本次毕业申请不予办理"));
+        // It was waiting for the university when the batch closed: the message says so.
+        let closed = msgs
+            .iter()
+            .find(|m| m.title == "本次毕业申请不予办理")
+            .expect("the close message");
+        assert_eq!(
+            closed.body,
+            domain::messages::inbox::graduation_closed_in_review(&w.batch.name, "主考学校初审")
+                .body,
+            "{}",
+            b.name()
+        );
     }
 }
 

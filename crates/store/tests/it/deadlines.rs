@@ -362,3 +362,216 @@ async fn the_due_date_order_pages_through_the_whole_queue_once_in_due_order() {
         assert_eq!(unique.len(), walked.len(), "{name}");
     }
 }
+
+/// The messages in a staff account's 消息, newest first.
+async fn staff_messages(
+    db: &sea_orm::DatabaseConnection,
+    id: i64,
+) -> Vec<store::entity::inbox_message::Model> {
+    store::repo::inbox::list(db, store::repo::inbox::Recipient::Staff(id), 50)
+        .await
+        .unwrap()
+}
+
+/// The enabled accounts of `org_id` holding `role`.
+async fn holders(db: &sea_orm::DatabaseConnection, org_id: i64, role: &str) -> Vec<i64> {
+    use store::entity::{staff as staff_e, staff_role};
+    let ids: Vec<i64> = staff_e::Entity::find()
+        .filter(staff_e::Column::OrgId.eq(org_id))
+        .filter(staff_e::Column::Disabled.eq(false))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let mut out: Vec<i64> = staff_role::Entity::find()
+        .filter(staff_role::Column::StaffId.is_in(ids))
+        .filter(staff_role::Column::Role.eq(role))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.staff_id)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[tokio::test]
+async fn reviewers_are_reminded_the_working_day_before_and_the_office_above_told_on_the_due_date_once()
+ {
+    use store::graduation::review_alerts;
+    // MariaDB too: the once-only rests on each backend's unique-key violation.
+    for b in store::testkit::contract_backends() {
+        let name = b.name();
+        let w = world(&b).await;
+        let db = &w.t.db;
+        // Submitted Mon 2024-09-30: due at the end of the 调休 Saturday 2024-10-12, whose working
+        // day before is Friday 10-11.
+        let a = apps::submit(db, &w.application, bj("2024-09-30 10:00"), None)
+            .await
+            .unwrap();
+        assert_eq!(a.due_at, Some(bj("2024-10-13 00:00")), "{name}");
+        let reviewers = holders(db, w.university.id, "reviewer").await;
+        assert!(reviewers.contains(&w.staff_university), "{name}");
+        let above = w.university.parent_id.unwrap_or(w.university.id);
+        let admins = holders(db, above, "admin").await;
+        assert!(
+            !admins.is_empty(),
+            "{name}: the organisation above has an admin"
+        );
+
+        // Thursday: the next working day is Friday, and nothing is due then.
+        let run = review_alerts::run(db, bj("2024-10-10 09:00"))
+            .await
+            .unwrap();
+        assert_eq!(run, review_alerts::AlertRun::default(), "{name}");
+        // During the holiday the next working day is still not the due date.
+        let run = review_alerts::run(db, bj("2024-10-05 09:00"))
+            .await
+            .unwrap();
+        assert_eq!(run.reminders, 0, "{name}");
+
+        // A colleague who reviews another stage only stands in for the university's reviewer
+        // from Thursday to Saturday: the reminder reaches them too.
+        let deputy = store::repo::staff::create(
+            db,
+            w.university.id,
+            "cq-cqnu-deputy",
+            "代审老师",
+            &domain::Roles::new([domain::Grant {
+                role: domain::StaffRole::Reviewer,
+                stage: Some("实践环节考核".to_owned()),
+            }]),
+            HASH.to_owned(),
+            bj("2024-10-10 09:00"),
+        )
+        .await
+        .unwrap();
+        store::accounts::delegation::create(
+            db,
+            store::accounts::delegation::By {
+                staff_id: w.staff_university,
+                org_id: w.university.id,
+                admin: false,
+            },
+            store::accounts::delegation::NewDelegation {
+                from_staff_id: w.staff_university,
+                to_staff_id: deputy.id,
+                first_day: day("2024-10-10"),
+                last_day: day("2024-10-12"),
+                reason: "休假".to_owned(),
+            },
+            None,
+            bj("2024-10-10 09:00"),
+        )
+        .await
+        .unwrap();
+
+        // Friday, on two instances at once: one reminder, one message per reviewer.
+        let friday = bj("2024-10-11 09:00");
+        let (x, y) = tokio::join!(
+            review_alerts::run(db, friday),
+            review_alerts::run(db, friday)
+        );
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert_eq!(x.reminders + y.reminders, 1, "{name}: {x:?} {y:?}");
+        assert_eq!(x.escalations + y.escalations, 0, "{name}");
+        for id in &reviewers {
+            let got = staff_messages(db, *id).await;
+            assert_eq!(got.len(), 1, "{name}: reviewer {id}");
+            assert_eq!(got[0].title, "办理提醒：1 件申请将于 2024-10-12 到期");
+            assert!(
+                got[0].body.contains(&format!("申请 {}　", a.id)),
+                "{name}: {}",
+                got[0].body
+            );
+            assert!(got[0].body.contains("主考学校初审"), "{}", got[0].body);
+            // The candidate's name is masked: the message may go on by text message or e-mail.
+            let cand = store::entity::candidate::Entity::find_by_id(a.candidate_id)
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(!got[0].body.contains(&cand.name), "{}", got[0].body);
+            assert!(got[0].body.contains(&domain::ids::mask_name(&cand.name)));
+        }
+        let stood_in = staff_messages(db, deputy.id).await;
+        assert_eq!(
+            stood_in.len(),
+            1,
+            "{name}: the colleague standing in is reminded"
+        );
+        assert!(
+            stood_in[0].body.contains(&format!("申请 {}　", a.id)),
+            "{name}"
+        );
+        // Later the same day, nothing again.
+        let again = review_alerts::run(db, bj("2024-10-11 16:00"))
+            .await
+            .unwrap();
+        assert_eq!(again, review_alerts::AlertRun::default(), "{name}");
+
+        // The due date itself, two instances: the admins above are told once, with the list.
+        let saturday = bj("2024-10-12 08:00");
+        let (x, y) = tokio::join!(
+            review_alerts::run(db, saturday),
+            review_alerts::run(db, saturday)
+        );
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert_eq!(x.escalations + y.escalations, 1, "{name}: {x:?} {y:?}");
+        assert_eq!(x.reminders + y.reminders, 0, "{name}");
+        for id in &admins {
+            let got = staff_messages(db, *id).await;
+            assert_eq!(got.len(), 1, "{name}: admin {id}");
+            assert_eq!(
+                got[0].title,
+                format!("督办：{}有 1 件申请今日到期未办理", w.university.name)
+            );
+            assert!(
+                got[0].body.contains("今日（2024-10-12）24:00"),
+                "{}",
+                got[0].body
+            );
+        }
+        for id in &reviewers {
+            assert_eq!(
+                staff_messages(db, *id).await.len(),
+                1,
+                "{name}: not told twice"
+            );
+        }
+        let sent = review_alerts::sent_for(db, w.university.id).await.unwrap();
+        assert_eq!(sent.len(), 2, "{name}");
+        let audited = store::entity::audit::Entity::find()
+            .filter(
+                store::entity::audit::Column::Action
+                    .is_in(["review.due_reminder_sent", "review.due_escalated"]),
+            )
+            .all(db)
+            .await
+            .unwrap();
+        assert_eq!(audited.len(), 2, "{name}");
+
+        // Decided in time at another application's turn: nothing is due at the office above.
+        let decided = apps::decide(
+            db,
+            &w.university,
+            w.staff_university,
+            a.id,
+            0,
+            Decision::Approve,
+            bj("2024-10-12 10:00"),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(decided.current_org_id, Some(w.office.id), "{name}");
+        let run = review_alerts::run(db, bj("2024-10-12 11:00"))
+            .await
+            .unwrap();
+        assert_eq!(run, review_alerts::AlertRun::default(), "{name}");
+    }
+}

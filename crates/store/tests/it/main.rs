@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod appeals;
 mod applications;
 mod audit_log;
 mod backfill;
@@ -13,6 +14,7 @@ mod batches;
 mod common;
 mod contract;
 mod database;
+mod deadline_reminders;
 mod deadlines;
 mod degree;
 mod demo;

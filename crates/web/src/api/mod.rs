@@ -8,6 +8,7 @@
 //! [`ErrorBody`](crate::error::ErrorBody).
 
 pub mod announcements;
+pub mod appeals;
 pub mod application;
 pub mod audit;
 pub mod backfill;
@@ -18,6 +19,7 @@ pub mod extract;
 pub mod grad_batches;
 pub mod grad_stats;
 pub mod language;
+pub mod notifications;
 pub mod payments;
 pub mod prior_review;
 pub mod profile;
@@ -116,6 +118,9 @@ struct ApiDoc;
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(me))
+        .routes(routes!(notifications::get, notifications::save))
+        .routes(routes!(notifications::send_code, notifications::remove))
+        .routes(routes!(notifications::confirm))
         .routes(routes!(candidate))
         .routes(routes!(candidate_scores))
         .routes(routes!(application::get, application::open))
@@ -166,6 +171,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(language::withdraw))
         .routes(routes!(language::review))
         .routes(routes!(language::review_bulk))
+        .routes(routes!(appeals::get))
+        .routes(routes!(appeals::decide))
         .routes(routes!(payments::notify))
         .routes(routes!(credentials::notify))
         .routes(routes!(verify::verify))
@@ -189,7 +196,10 @@ fn uploads() -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(
             crate::views::degree::apply::UPLOAD_LIMIT,
         ));
-    picture.merge(thesis)
+    let appeal = OpenApiRouter::new()
+        .routes(routes!(appeals::file))
+        .layer(DefaultBodyLimit::max(crate::services::appeal::BODY_LIMIT));
+    picture.merge(thesis).merge(appeal)
 }
 
 /// The `/api/v1` routes, to merge into the application's router. A path under `/api/v1` that

@@ -3,6 +3,7 @@
 //! way a request came in. Neither pages nor the API reach into each other.
 
 pub mod announcements;
+pub mod appeal;
 pub mod archive;
 pub mod backfill;
 pub mod corrections;
@@ -14,6 +15,7 @@ pub mod grad_stats;
 pub mod graduation;
 pub mod language;
 pub mod materials;
+pub mod notifications;
 pub mod payment;
 pub mod prior_review;
 pub mod profile;

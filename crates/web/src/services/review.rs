@@ -125,16 +125,18 @@ pub async fn decide_one(
     // against its name is the one that decides.
     let a = visible_application(state, me, id).await?;
     let pipeline = application::stages(&state.db, a.batch_id).await?;
-    if let Some(s) = pipeline.get(stage) {
-        me.require_stage(&s.name)?;
-    }
+    let on_behalf_of = match pipeline.get(stage) {
+        Some(s) => me.acting_for(&s.name)?,
+        None => None,
+    };
     if seal_confirmed && decision == Decision::Approve && a.current_org_id == Some(me.org.id) {
         store::graduation::materials::confirm_seal(&state.db, &a, me.org.id, state.now()).await?;
     }
-    let outcome = application::decide(
+    let outcome = application::decide_for(
         &state.db,
         &me.org,
         me.staff.id,
+        on_behalf_of,
         id,
         stage,
         decision,

@@ -1,6 +1,7 @@
 //! Server-rendered pages (askama templates in `templates/`), one module per area.
 
 pub mod accounts;
+pub mod appeal;
 pub mod degree;
 pub mod graduation;
 pub mod language;
@@ -120,7 +121,8 @@ impl Layout {
         active: &str,
         roles: &domain::Roles,
     ) -> Layout {
-        let mut items: Vec<(&'static str, &'static str)> = vec![("工作台", "/staff")];
+        let mut items: Vec<(&'static str, &'static str)> =
+            vec![("工作台", "/staff"), ("消息", "/staff/inbox")];
         // Only what the account's roles open: a link that would answer 403 is not offered.
         if roles.may_read() {
             items.extend([
@@ -131,6 +133,7 @@ impl Layout {
                 ("考籍更正", "/staff/corrections"),
                 ("学位外语审核", "/staff/language"),
                 ("学位审核", "/staff/degree"),
+                ("申辩复核", "/staff/appeals"),
             ]);
         }
         if roles.has(domain::StaffRole::Reviewer) {

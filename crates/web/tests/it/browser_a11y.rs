@@ -20,8 +20,19 @@ use kit::{Page, programs};
 const PAGES_PER_ACCOUNT: usize = 40;
 
 /// Pages no menu links to for every account, opened as well: a chief university's 公告 (a 403
-/// page for others), the degree form, the development outbox.
-const EXTRA: &[&str] = &["/staff/announcements", "/student/degree/apply", "/dev/sms"];
+/// page for others), the degree form, the development outboxes, and the pages under 我的账号 and
+/// 消息 (the wrong portal's answer is its sign-in page, checked as well).
+const EXTRA: &[&str] = &[
+    "/staff/announcements",
+    "/student/degree/apply",
+    "/dev/sms",
+    "/dev/mail",
+    "/staff/inbox",
+    "/staff/account/notifications",
+    "/staff/account/delegations",
+    "/candidate/account/notifications",
+    "/student/account/notifications",
+];
 
 /// Who signs in where, and the page they land on.
 const ACCOUNTS: &[(&str, &str, &str)] = &[

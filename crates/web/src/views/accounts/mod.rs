@@ -4,13 +4,16 @@ pub mod audit_log;
 pub mod auth;
 pub mod candidate;
 pub mod change_phone;
+pub mod delegations;
 pub mod imports;
 pub mod my_account;
+pub mod notifications;
 pub mod province_settings;
 pub mod recovery;
 pub mod staff;
 pub mod staff_accounts;
 pub mod staff_import;
+pub mod staff_inbox;
 pub mod student;
 pub mod two_factor;
 
@@ -40,6 +43,9 @@ pub fn router(import_limit: usize) -> Router<AppState> {
         .merge(recovery::routes())
         .merge(my_account::routes())
         .merge(change_phone::routes())
+        .merge(notifications::routes())
+        .merge(staff_inbox::routes())
+        .merge(delegations::routes())
         .merge(staff_accounts::routes())
         .merge(staff_import::routes())
         .merge(two_factor::routes())

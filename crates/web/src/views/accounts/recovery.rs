@@ -424,3 +424,46 @@ pub async fn outbox(
         .render()?,
     ))
 }
+
+#[derive(Template)]
+#[template(path = "dev_mail.html")]
+struct MailOutboxPage {
+    layout: Layout,
+    /// Time, address, subject, text.
+    messages: Vec<(String, String, String, String)>,
+}
+
+/// `?` of the mail outbox page: only the messages to one address.
+#[derive(Debug, Deserialize, Default)]
+pub struct MailOutboxQuery {
+    #[serde(default)]
+    to: Option<String>,
+}
+
+/// GET /dev/mail: the development outbox of e-mail, newest first.
+pub async fn mail_outbox(
+    State(state): State<AppState>,
+    ctx: SessionCtx,
+    Query(q): Query<MailOutboxQuery>,
+) -> Result<Html<String>, AppError> {
+    let messages = store::mail::local::outbox(&state.db, 50)
+        .await?
+        .into_iter()
+        .filter(|m| q.to.as_deref().is_none_or(|t| m.address == t))
+        .map(|m| {
+            (
+                crate::util::beijing(m.created_at),
+                m.address,
+                m.subject,
+                m.body,
+            )
+        })
+        .collect();
+    Ok(Html(
+        MailOutboxPage {
+            layout: Layout::bare("开发发件箱（邮件）", &ctx),
+            messages,
+        }
+        .render()?,
+    ))
+}

@@ -6,12 +6,12 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::degree::DegreeAward;
 use domain::degree::conditions::{Condition, refusal};
 use domain::degree::files::DegreeSlot;
 use domain::degree::form::{DegreeFormInput, DegreeKinds};
 use domain::degree::language::{ForeignLanguage, Qualification};
 use domain::degree::pinyin::name_pinyin;
+use domain::degree::{DegreeAward, DegreeReview};
 use serde::Deserialize;
 use store::degree::application::{self as degree};
 use store::entity::{batch, degree_application as app, student};
@@ -57,6 +57,10 @@ struct DegreePage {
     refusal: Option<String>,
     rows: Vec<BatchRow>,
     in_window: bool,
+    /// What the student may do about a 不授予.
+    appeal: crate::services::appeal::AppealBox,
+    /// 办理记录 of the application, with its appeals.
+    history: Vec<crate::services::appeal::HistoryLine>,
 }
 
 /// GET /student/degree: 学位审核条件 and 学位申请.
@@ -73,6 +77,8 @@ pub async fn page(
             refusal: None,
             rows: Vec::new(),
             in_window: false,
+            appeal: Default::default(),
+            history: Vec::new(),
         };
         return Ok(Html(page.render()?));
     };
@@ -110,6 +116,10 @@ pub async fn page(
         can_apply: in_window && why.is_none() && a.as_ref().is_none_or(degree::editable),
         has_application: a.is_some(),
     };
+    let (appeal, history) = match &a {
+        Some(a) => appeal_and_history(&state, a).await?,
+        None => Default::default(),
+    };
     let page = DegreePage {
         layout,
         batch_name: b.name.clone(),
@@ -117,8 +127,60 @@ pub async fn page(
         refusal: why,
         rows: vec![row],
         in_window,
+        appeal,
+        history,
     };
     Ok(Html(page.render()?))
+}
+
+/// The appeal box and the 办理记录 of the student's application: its submission, its review,
+/// its 学位授予结果 and every appeal against a 不授予 with its outcome.
+async fn appeal_and_history(
+    state: &AppState,
+    a: &app::Model,
+) -> Result<
+    (
+        crate::services::appeal::AppealBox,
+        Vec<crate::services::appeal::HistoryLine>,
+    ),
+    AppError,
+> {
+    use crate::services::appeal::{HistoryLine, appeal_box, appeal_lines, in_order};
+    use domain::appeal::AppealKind;
+    let target = store::appeal::degree_target(&state.db, a).await?;
+    let list = store::appeal::of_subject(&state.db, AppealKind::DegreeAward, a.id).await?;
+    let mut lines = Vec::new();
+    if let Some(at) = a.submitted_at {
+        lines.push(HistoryLine::new(at, "确认提交", ""));
+    }
+    if let (Some(at), Some(r)) = (
+        a.reviewed_at,
+        a.review_status.as_deref().and_then(DegreeReview::from_code),
+    ) && r != DegreeReview::Pending
+    {
+        lines.push(HistoryLine::new(
+            at,
+            format!("学校审核：{}", r.label()),
+            a.review_opinion.as_deref().unwrap_or(""),
+        ));
+    }
+    if let (Some(at), Some(x)) = (
+        a.award_recorded_at,
+        a.award.as_deref().and_then(DegreeAward::from_code),
+    ) && !list.iter().any(|l| l.decided_at == at)
+    {
+        // An appealed result is shown by its appeal's lines.
+        lines.push(HistoryLine::new(
+            at,
+            format!("学位授予结果：{}", x.label()),
+            "",
+        ));
+    }
+    lines.extend(appeal_lines(&list));
+    Ok((
+        appeal_box(target.as_ref(), &list, state.now()),
+        in_order(lines),
+    ))
 }
 
 /// GET /student/degree/template.xlsx (下载学位申请表模版): prefilled from the record.

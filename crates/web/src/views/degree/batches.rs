@@ -48,6 +48,8 @@ pub struct Line {
     pub rules: String,
     /// The review stages it copied, in order.
     pub stages: String,
+    /// 申辩期限, in days.
+    pub appeal_days: i32,
 }
 
 #[derive(Template)]
@@ -108,6 +110,7 @@ async fn render(
                     }
                     _ => String::new(),
                 },
+                appeal_days: b.appeal_days,
                 name: b.name,
                 opens: beijing_input(b.opens_at),
                 closes: beijing_input(b.closes_at),
@@ -148,6 +151,7 @@ pub async fn page(
 ) -> Result<Response, AppError> {
     let message = q.done.as_deref().map(|d| match d {
         "created" => "批次已创建".to_owned(),
+        "appeal_days" => "申辩期限已修改".to_owned(),
         _ => "申请时间已修改".to_owned(),
     });
     let html = render(&state, &me, message, None, NewForm::default()).await?;
@@ -216,6 +220,41 @@ pub async fn window(
     };
     match moved {
         Ok(_) => Ok(Redirect::to("/staff/degree-batches?done=window").into_response()),
+        Err(e) => {
+            let Some(m) = e.refusal() else {
+                return Err(e);
+            };
+            let html = render(&state, &me, None, Some(m), NewForm::default()).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+        }
+    }
+}
+
+/// The appeal-period form of one batch.
+#[derive(Deserialize)]
+pub struct AppealDaysForm {
+    #[serde(default)]
+    appeal_days: String,
+}
+
+/// POST /staff/degree-batches/{id}/appeal-days: sets the batch's 申辩期限.
+pub async fn appeal_days(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<AppealDaysForm>,
+) -> Result<Response, AppError> {
+    school::require_school_admin(&me, "学位批次设置")?;
+    let set = match domain::appeal::parse_period_days(&f.appeal_days) {
+        Ok(days) => {
+            batches::set_appeal_days(&state.db, me.org.id, id, days, me.staff.id, state.now())
+                .await
+                .map_err(AppError::from)
+        }
+        Err(e) => Err(AppError::refused("appeal_days", e.0)),
+    };
+    match set {
+        Ok(_) => Ok(Redirect::to("/staff/degree-batches?done=appeal_days").into_response()),
         Err(e) => {
             let Some(m) = e.refusal() else {
                 return Err(e);

@@ -29,6 +29,10 @@ pub fn router() -> Router<AppState> {
             get(batches::page).post(batches::create),
         )
         .route("/staff/degree-batches/{id}/window", post(batches::window))
+        .route(
+            "/staff/degree-batches/{id}/appeal-days",
+            post(batches::appeal_days),
+        )
         .route("/staff/degree/export.xlsx", get(review::export))
         .route("/staff/degree/award", post(review::award))
         .route("/staff/degree/report.xlsx", get(report::download))

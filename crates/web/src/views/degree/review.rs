@@ -280,6 +280,8 @@ struct DetailPage {
     pending: bool,
     error: Option<String>,
     opinion: String,
+    /// Appeals against a 不授予 of the application, with their outcomes.
+    appeal_history: Vec<crate::services::appeal::HistoryLine>,
 }
 
 async fn render_detail(
@@ -327,6 +329,12 @@ async fn render_detail(
         files,
         error,
         opinion,
+        appeal_history: crate::services::appeal::history(
+            state,
+            domain::appeal::AppealKind::DegreeAward,
+            a.id,
+        )
+        .await?,
         a,
     }
     .render()?)

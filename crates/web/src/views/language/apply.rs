@@ -381,6 +381,10 @@ struct DetailPage {
     layout: Layout,
     d: Detail,
     can_withdraw: bool,
+    /// What the student may do about a 不合格.
+    appeal: crate::services::appeal::AppealBox,
+    /// Appeals against a 不合格 of the application, with their outcomes.
+    appeal_history: Vec<crate::services::appeal::HistoryLine>,
 }
 
 fn not_found() -> AppError {
@@ -400,10 +404,17 @@ pub async fn detail(
     };
     let b = language::batch_of_school(&state.db, me.model.school_org_id, a.batch_id).await?;
     let files = language::files_of(&state.db, a.id).await?;
+    let appeals =
+        store::appeal::of_subject(&state.db, domain::appeal::AppealKind::Language, a.id).await?;
+    let target = store::appeal::language_target(&state.db, &a).await?;
     Ok(Html(
         DetailPage {
             layout: Layout::student("学位外语详情", &me.model.name, &me.ctx, "/student/language"),
             can_withdraw: a.status == LanguageStatus::Pending.code(),
+            appeal: crate::services::appeal::appeal_box(target.as_ref(), &appeals, state.now()),
+            appeal_history: crate::services::appeal::in_order(
+                crate::services::appeal::appeal_lines(&appeals),
+            ),
             d: detail_of(
                 &a,
                 &b.name,

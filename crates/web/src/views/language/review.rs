@@ -404,6 +404,8 @@ struct DetailPage {
     stage: Option<String>,
     /// Whether passing this stage approves it, so the 合格状态 chosen is recorded.
     last_stage: bool,
+    /// Appeals against a 不合格 of the application, with their outcomes.
+    appeal_history: Vec<crate::services::appeal::HistoryLine>,
 }
 
 async fn render_detail(
@@ -449,6 +451,12 @@ async fn render_detail(
         error,
         input,
         opinion_max: OPINION_MAX,
+        appeal_history: crate::services::appeal::history(
+            state,
+            domain::appeal::AppealKind::Language,
+            a.id,
+        )
+        .await?,
         d: detail_of(&a, &b.name, &stages, &files),
     }
     .render()?)

@@ -279,7 +279,7 @@ async fn render_detail(
     let mut org_names: HashMap<i64, String> = HashMap::new();
     let mut events = Vec::new();
     for e in application::events(&state.db, a.id).await? {
-        let by = match (e.actor_kind.as_str(), e.org_id) {
+        let mut by = match (e.actor_kind.as_str(), e.org_id) {
             ("candidate", _) => "考生".to_owned(),
             ("staff", Some(org_id)) => match org_names.entry(org_id) {
                 Entry::Occupied(e) => e.get().clone(),
@@ -287,6 +287,19 @@ async fn render_detail(
             },
             _ => "系统".to_owned(),
         };
+        // A decision under a delegation names both reviewers, for the staff who read this page.
+        if let (Some(from), Some(actor)) = (e.on_behalf_of, e.actor_id) {
+            let name = |id| async move {
+                store::repo::staff::get(&state.db, id)
+                    .await
+                    .map(|s| s.display_name)
+            };
+            by = format!(
+                "{by}（{} 受 {} 委托）",
+                name(actor).await?,
+                name(from).await?
+            );
+        }
         events.push(EventLine {
             at: util::beijing(e.at),
             stage: e.stage_name,

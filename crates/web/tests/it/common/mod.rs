@@ -375,6 +375,7 @@ pub async fn run_jobs(app: &TestApp) -> Vec<jobs::Job> {
         Some(std::sync::Arc::new(web::services::archive::ArchiveJob(
             app.state.clone(),
         ))),
+        Some(app.state.senders()),
     );
     jobs::run_due(&ctx, app.state.now()).await
 }

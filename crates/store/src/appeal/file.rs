@@ -1,0 +1,210 @@
+//! Filing an appeal: the student's statement and files against a decision still standing,
+//! within its batch's period, once per decision. The appeal, its files, the audit row and the
+//! 收件箱 messages (a receipt to the student, a notice to those who decide it) are written in one
+//! transaction.
+
+use chrono::{DateTime, Utc};
+use domain::appeal::{AppealStatus, check_file_count, check_statement};
+use domain::messages::inbox as messages;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+use super::{STUDENT, Target, already_filed, current_target, deciders, of_decision};
+use crate::entity::{appeal, appeal_file, student};
+use crate::objects::Stored;
+use crate::repo::audit::{self, Actor};
+use crate::repo::inbox::{self, Recipient};
+use crate::repo::{RepoError, is_unique_violation};
+
+/// Where the student follows an appeal.
+fn student_page(t: &Target) -> &'static str {
+    match t.kind {
+        domain::appeal::AppealKind::DegreeAward => "/student/degree",
+        domain::appeal::AppealKind::Language => "/student/language",
+    }
+}
+
+/// A file already checked and stored, to be recorded with the appeal.
+#[derive(Debug, Clone)]
+pub struct NewEvidence {
+    /// The stored object.
+    pub stored: Stored,
+    /// The name the student's file had.
+    pub original_name: String,
+    /// Its MIME type.
+    pub content_type: &'static str,
+}
+
+/// Checks everything a filing depends on but its statement and files: the decision is the
+/// student's, the period has not run out, no appeal was filed against it. Called before the
+/// files are stored, so a refused filing leaves nothing behind.
+pub async fn check_can_file<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    student_id: i64,
+    t: &Target,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    if t.student_id != student_id {
+        return Err(RepoError::NotFound);
+    }
+    if let Some(a) = of_decision(conn, t).await? {
+        return Err(already_filed(&a));
+    }
+    t.period().check(now).map_err(|e| RepoError::Invalid(e.0))?;
+    Ok(())
+}
+
+/// Files an appeal of student `student_id` against decision `t` with `statement` and `files`
+/// (at most [`domain::appeal::MAX_FILES`], already checked and stored).
+pub async fn file(
+    db: &sea_orm::DatabaseConnection,
+    student_id: i64,
+    t: &Target,
+    statement: &str,
+    files: &[NewEvidence],
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<appeal::Model, RepoError> {
+    let statement = check_statement(statement).map_err(|e| RepoError::Invalid(e.0))?;
+    check_file_count(files.len()).map_err(|e| RepoError::Invalid(e.0))?;
+    check_can_file(db, student_id, t, now).await?;
+    let org_id = t.org_id()?;
+    // Two filings at once may deadlock on MySQL/MariaDB (both wait on the unique index); the
+    // victim runs again and then finds the other's appeal.
+    crate::repo::retry_deadlock(|| file_once(db, student_id, t, &statement, files, org_id, now, ip))
+        .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn file_once(
+    db: &sea_orm::DatabaseConnection,
+    student_id: i64,
+    t: &Target,
+    statement: &str,
+    files: &[NewEvidence],
+    org_id: i64,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<appeal::Model, RepoError> {
+    let txn = crate::write::begin_write(db).await?;
+    // The decision may have changed since the page was read (a reviewer recorded another
+    // result): an appeal is against the decision that stands.
+    let still = current_target(&txn, t.kind, t.subject_id).await?;
+    if still.as_ref().is_none_or(|s| s.decided_at != t.decided_at) {
+        txn.rollback().await?;
+        return Err(RepoError::Conflict(
+            "原决定已经变化（可能已被重新审核或更改），本次申辩未提交，请刷新页面后查看最新结果"
+                .to_owned(),
+        ));
+    }
+    let inserted = appeal::ActiveModel {
+        kind: Set(t.kind.code().to_owned()),
+        subject_id: Set(t.subject_id),
+        appellant_kind: Set(STUDENT.to_owned()),
+        appellant_id: Set(student_id),
+        batch_id: Set(t.batch.id),
+        org_id: Set(org_id),
+        stage: Set(i32::try_from(t.stage).ok()),
+        stage_name: Set(t.stage_name.chars().take(40).collect()),
+        decision: Set(t.decision.to_owned()),
+        decided_at: Set(t.decided_at),
+        closes_at: Set(t.period().closes_at()),
+        decision_note: Set(t.note.clone()),
+        statement: Set(statement.to_owned()),
+        status: Set(AppealStatus::Pending.code().to_owned()),
+        outcome_reason: Set(None),
+        decided_by: Set(None),
+        outcome_at: Set(None),
+        version: Set(1),
+        filed_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let saved = match inserted {
+        Ok(a) => a,
+        Err(e) => {
+            // Rolled back now: a transaction merely dropped keeps its locks on MySQL until its
+            // connection is used again.
+            txn.rollback().await?;
+            if is_unique_violation(&e) {
+                // Another filing against the same decision landed first.
+                return Err(match of_decision(db, t).await? {
+                    Some(a) => already_filed(&a),
+                    None => {
+                        RepoError::Conflict("该决定已有一份申辩，每项决定只能申辩一次".to_owned())
+                    }
+                });
+            }
+            return Err(RepoError::Db(e));
+        }
+    };
+    if !files.is_empty() {
+        let rows = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| appeal_file::ActiveModel {
+                appeal_id: Set(saved.id),
+                position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+                object_key: Set(f.stored.key.clone()),
+                original_name: Set(f.original_name.chars().take(255).collect()),
+                content_type: Set(f.content_type.to_owned()),
+                size_bytes: Set(i64::try_from(f.stored.size).unwrap_or(i64::MAX)),
+                sha256: Set(f.stored.sha256.clone()),
+                created_at: Set(now),
+                ..Default::default()
+            });
+        appeal_file::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    audit::record(
+        &txn,
+        now,
+        Actor {
+            kind: STUDENT,
+            id: Some(student_id),
+        },
+        "appeal.filed",
+        ("appeal", Some(saved.id)),
+        &format!(
+            "kind={} subject_id={} decision={} files={}",
+            t.kind.code(),
+            t.subject_id,
+            t.decision,
+            files.len()
+        ),
+        ip,
+    )
+    .await?;
+    let org = crate::repo::org::get(&txn, org_id).await?;
+    let receipt = messages::appeal_filed(t.kind, &org.name, now);
+    inbox::send(
+        &txn,
+        Recipient::Student(student_id),
+        &receipt.title,
+        &receipt.body,
+        Some(student_page(t)),
+        now,
+    )
+    .await?;
+    let student_no = student::Entity::find_by_id(student_id)
+        .one(&txn)
+        .await?
+        .map(|s| s.student_no)
+        .unwrap_or_default();
+    let notice = messages::appeal_received(t.kind, &t.batch.name, &student_no, saved.id);
+    let link = format!("/staff/appeals/{}", saved.id);
+    for staff_id in deciders(&txn, org_id, &t.stage_name).await? {
+        inbox::send(
+            &txn,
+            Recipient::Staff(staff_id),
+            &notice.title,
+            &notice.body,
+            Some(&link),
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(saved)
+}
