@@ -24,6 +24,8 @@ coded_enum! {
         DegreeAward => ("degree_award", "学位授予结果“不授予”"),
         /// 学位外语成绩认定“不合格”.
         Language => ("language", "学位外语成绩认定“不合格”"),
+        /// 毕业申请“本次不予办理”: rejected, and still rejected when its batch closed.
+        Graduation => ("graduation", "毕业申请“本次不予办理”"),
     }
 }
 

@@ -512,6 +512,26 @@ pub fn appeal_received(
     )
 }
 
+/// To the reviewers who decide it: the candidate with admission number `admission_no` appealed
+/// the final rejection of their graduation application in `batch`, rejected at `stage`. No
+/// name: the message may go on by text message and e-mail.
+pub fn graduation_appeal_received(
+    batch: &str,
+    stage: &str,
+    admission_no: &str,
+    appeal_id: i64,
+) -> InboxText {
+    InboxText::new(
+        format!(
+            "新的申辩待处理：{}",
+            crate::appeal::AppealKind::Graduation.label()
+        ),
+        format!(
+            "准考证号为 {admission_no} 的考生对“{batch}”的毕业申请在“{stage}”环节被驳回、批次截止时仍未重新提交、本次不予办理的决定提出申辩（申辩编号 {appeal_id}），请在“申辩复核”中查看申辩陈述和材料，作出维持或撤销原决定的结论并说明理由。"
+        ),
+    )
+}
+
 /// The appeal against `kind` was decided: `outcome` (维持 or 撤销原决定) for `why`; a revoked
 /// decision is taken again at `stage`.
 pub fn appeal_decided(
@@ -527,6 +547,9 @@ pub fn appeal_decided(
         }
         (AppealStatus::Revoked, AppealKind::Language) => format!(
             "原决定已撤销，你的学位外语成绩认定申请已退回“{stage}”环节重新审核，结果会发到收件箱。"
+        ),
+        (AppealStatus::Revoked, AppealKind::Graduation) => format!(
+            "原决定已撤销，你的毕业申请已退回“{stage}”环节重新审核（不受批次截止时间限制），审核结果会发到收件箱。"
         ),
         _ => "原决定继续有效。".to_owned(),
     };
@@ -965,6 +988,38 @@ mod appeal_texts {
         assert_eq!(
             t.body,
             "你对学位外语成绩认定“不合格”的申辩已处理，结果为撤销原决定。理由：成绩证明有效。原决定已撤销，你的学位外语成绩认定申请已退回“学院审核”环节重新审核，结果会发到收件箱。"
+        );
+        let t = appeal_filed(AppealKind::Graduation, "某某市自学考试办公室", at);
+        assert_eq!(
+            t.body,
+            "你对毕业申请“本次不予办理”的申辩已于 2026-12-05 10:00（北京时间）提交，由某某市自学考试办公室复核，处理结果会发到收件箱。"
+        );
+        let t = graduation_appeal_received("2026年下半年毕业申请", "市级审核", "010123456789", 9);
+        assert_eq!(t.title, "新的申辩待处理：毕业申请“本次不予办理”");
+        assert!(t.body.starts_with(
+            "准考证号为 010123456789 的考生对“2026年下半年毕业申请”的毕业申请在“市级审核”环节被驳回"
+        ));
+        assert!(t.body.contains("（申辩编号 9）"), "{}", t.body);
+        let t = appeal_decided(
+            AppealKind::Graduation,
+            AppealStatus::Revoked,
+            "毕业论文成绩已核实",
+            "市级审核",
+        );
+        assert_eq!(
+            t.body,
+            "你对毕业申请“本次不予办理”的申辩已处理，结果为撤销原决定。理由：毕业论文成绩已核实。原决定已撤销，你的毕业申请已退回“市级审核”环节重新审核（不受批次截止时间限制），审核结果会发到收件箱。"
+        );
+        let t = appeal_decided(
+            AppealKind::Graduation,
+            AppealStatus::Upheld,
+            "驳回理由成立",
+            "市级审核",
+        );
+        assert!(
+            t.body.ends_with("理由：驳回理由成立。原决定继续有效。"),
+            "{}",
+            t.body
         );
         let t = appeal_decided(
             AppealKind::DegreeAward,

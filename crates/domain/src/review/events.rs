@@ -20,6 +20,9 @@ coded_enum! {
         Refunded => ("refunded", "已退费"),
         /// The candidate asked the chief university to reject it (专业误选).
         WrongMajorRequested => ("wrong_major_requested", "请求主考学校驳回（专业误选）"),
+        /// An appeal against the final rejection was decided 撤销原决定: the stage that rejected
+        /// reviews it again.
+        AppealRevoked => ("appeal_revoked", "申辩复核撤销原决定，重新审核"),
     }
 }
 
@@ -31,6 +34,7 @@ impl EventAction {
             EventAction::Paid => "已交费",
             EventAction::RefundQueued => "退费",
             EventAction::WrongMajorRequested => "考生申请驳回（专业误选）",
+            EventAction::AppealRevoked => "申辩撤销原决定",
             other => other.label(),
         }
     }

@@ -12,10 +12,12 @@ use domain::messages::inbox as messages;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection};
 
+use super::file::{appellant_inbox, appellant_page};
 use super::get;
 use crate::entity::{appeal, degree_application, language_application};
+use crate::graduation::application::Reopening;
 use crate::repo::audit::{self, Actor};
-use crate::repo::inbox::{self, Recipient};
+use crate::repo::inbox;
 use crate::repo::versioned::{self, Claim};
 use crate::repo::{RepoError, retry_deadlock};
 
@@ -75,9 +77,43 @@ pub async fn decide(
     if a.status != AppealStatus::Pending.code() {
         return Err(already_decided(&a));
     }
+    // A graduation application reopens at its stage as on an arrival there; the due date needs
+    // the calendar, read before the write transaction (SQLite takes its lock first).
+    let reopening = match (AppealKind::from_code(&a.kind), outcome) {
+        (Some(AppealKind::Graduation), AppealStatus::Revoked) => {
+            let stage = a
+                .stage
+                .and_then(|s| usize::try_from(s).ok())
+                .ok_or(RepoError::NotFound)?;
+            Some(
+                crate::graduation::application::prepare_reopening(
+                    db,
+                    a.subject_id,
+                    stage,
+                    a.org_id,
+                    now,
+                )
+                .await?,
+            )
+        }
+        _ => None,
+    };
     // Two reviewers at once may deadlock on MySQL/MariaDB (the status is in a secondary index
     // the conditional UPDATE reads and changes); the victim runs again and finds it decided.
-    retry_deadlock(|| decide_once(db, who, &a, outcome, &reason, expected_version, now, ip)).await
+    retry_deadlock(|| {
+        decide_once(
+            db,
+            who,
+            &a,
+            outcome,
+            &reason,
+            expected_version,
+            reopening.as_ref(),
+            now,
+            ip,
+        )
+    })
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -88,6 +124,7 @@ async fn decide_once(
     outcome: AppealStatus,
     reason: &str,
     expected_version: Option<i32>,
+    reopening: Option<&Reopening>,
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<appeal::Model, RepoError> {
@@ -124,6 +161,19 @@ async fn decide_once(
         let reopened = match kind {
             AppealKind::DegreeAward => reopen_degree(&txn, a, now).await?,
             AppealKind::Language => reopen_language(&txn, a).await?,
+            AppealKind::Graduation => match reopening {
+                Some(r) => {
+                    crate::graduation::application::reopen_after_appeal(
+                        &txn,
+                        r,
+                        who.staff_id,
+                        reason,
+                        now,
+                    )
+                    .await?
+                }
+                None => false,
+            },
         };
         if !reopened {
             txn.rollback().await?;
@@ -135,6 +185,7 @@ async fn decide_once(
         let (subject, action) = match kind {
             AppealKind::DegreeAward => ("degree_application", "degree_application.award_revoked"),
             AppealKind::Language => ("language_application", "language_application.reopened"),
+            AppealKind::Graduation => ("graduation_application", "graduation_application.reopened"),
         };
         audit::record(
             &txn,
@@ -161,16 +212,12 @@ async fn decide_once(
     )
     .await?;
     let text = messages::appeal_decided(kind, outcome, reason, &a.stage_name);
-    let page = match kind {
-        AppealKind::DegreeAward => "/student/degree",
-        AppealKind::Language => "/student/language",
-    };
     inbox::send(
         &txn,
-        Recipient::Student(a.appellant_id),
+        appellant_inbox(&a.appellant_kind, a.appellant_id),
         &text.title,
         &text.body,
-        Some(page),
+        Some(appellant_page(kind)),
         now,
     )
     .await?;

@@ -1,6 +1,6 @@
-//! Filing an appeal: the student's statement and files against a decision still standing,
+//! Filing an appeal: the appellant's statement and files against a decision still standing,
 //! within its batch's period, once per decision. The appeal, its files, the audit row and the
-//! 收件箱 messages (a receipt to the student, a notice to those who decide it) are written in one
+//! 收件箱 messages (a receipt to the appellant, a notice to those who decide it) are written in one
 //! transaction.
 
 use chrono::{DateTime, Utc};
@@ -8,18 +8,28 @@ use domain::appeal::{AppealStatus, check_file_count, check_statement};
 use domain::messages::inbox as messages;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
-use super::{STUDENT, Target, already_filed, current_target, deciders, of_decision};
-use crate::entity::{appeal, appeal_file, student};
+use super::{CANDIDATE, Target, already_filed, current_target, deciders, of_decision};
+use crate::entity::{appeal, appeal_file, candidate, student};
 use crate::objects::Stored;
 use crate::repo::audit::{self, Actor};
 use crate::repo::inbox::{self, Recipient};
 use crate::repo::{RepoError, is_unique_violation};
 
-/// Where the student follows an appeal.
-fn student_page(t: &Target) -> &'static str {
-    match t.kind {
+/// Where the appellant follows an appeal.
+pub fn appellant_page(kind: domain::appeal::AppealKind) -> &'static str {
+    match kind {
         domain::appeal::AppealKind::DegreeAward => "/student/degree",
         domain::appeal::AppealKind::Language => "/student/language",
+        domain::appeal::AppealKind::Graduation => "/candidate/application/progress",
+    }
+}
+
+/// The 收件箱 of appellant `id` of kind `kind` ([`super::STUDENT`] or [`CANDIDATE`]).
+pub fn appellant_inbox(kind: &str, id: i64) -> Recipient {
+    if kind == CANDIDATE {
+        Recipient::Candidate(id)
+    } else {
+        Recipient::Student(id)
     }
 }
 
@@ -35,15 +45,16 @@ pub struct NewEvidence {
 }
 
 /// Checks everything a filing depends on but its statement and files: the decision is the
-/// student's, the period has not run out, no appeal was filed against it. Called before the
-/// files are stored, so a refused filing leaves nothing behind.
+/// appellant's (`appellant_id`, a student or the candidate of a graduation application), the
+/// period has not run out, no appeal was filed against it. Called before the files are stored,
+/// so a refused filing leaves nothing behind.
 pub async fn check_can_file<C: sea_orm::ConnectionTrait>(
     conn: &C,
-    student_id: i64,
+    appellant_id: i64,
     t: &Target,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
-    if t.student_id != student_id {
+    if t.appellant_id != appellant_id {
         return Err(RepoError::NotFound);
     }
     if let Some(a) = of_decision(conn, t).await? {
@@ -53,11 +64,12 @@ pub async fn check_can_file<C: sea_orm::ConnectionTrait>(
     Ok(())
 }
 
-/// Files an appeal of student `student_id` against decision `t` with `statement` and `files`
-/// (at most [`domain::appeal::MAX_FILES`], already checked and stored).
+/// Files an appeal of `appellant_id` (a student, or the candidate of a graduation application)
+/// against decision `t` with `statement` and `files` (at most [`domain::appeal::MAX_FILES`],
+/// already checked and stored).
 pub async fn file(
     db: &sea_orm::DatabaseConnection,
-    student_id: i64,
+    appellant_id: i64,
     t: &Target,
     statement: &str,
     files: &[NewEvidence],
@@ -66,18 +78,20 @@ pub async fn file(
 ) -> Result<appeal::Model, RepoError> {
     let statement = check_statement(statement).map_err(|e| RepoError::Invalid(e.0))?;
     check_file_count(files.len()).map_err(|e| RepoError::Invalid(e.0))?;
-    check_can_file(db, student_id, t, now).await?;
+    check_can_file(db, appellant_id, t, now).await?;
     let org_id = t.org_id()?;
     // Two filings at once may deadlock on MySQL/MariaDB (both wait on the unique index); the
     // victim runs again and then finds the other's appeal.
-    crate::repo::retry_deadlock(|| file_once(db, student_id, t, &statement, files, org_id, now, ip))
-        .await
+    crate::repo::retry_deadlock(|| {
+        file_once(db, appellant_id, t, &statement, files, org_id, now, ip)
+    })
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn file_once(
     db: &sea_orm::DatabaseConnection,
-    student_id: i64,
+    appellant_id: i64,
     t: &Target,
     statement: &str,
     files: &[NewEvidence],
@@ -99,8 +113,8 @@ async fn file_once(
     let inserted = appeal::ActiveModel {
         kind: Set(t.kind.code().to_owned()),
         subject_id: Set(t.subject_id),
-        appellant_kind: Set(STUDENT.to_owned()),
-        appellant_id: Set(student_id),
+        appellant_kind: Set(t.appellant_kind.to_owned()),
+        appellant_id: Set(appellant_id),
         batch_id: Set(t.batch.id),
         org_id: Set(org_id),
         stage: Set(i32::try_from(t.stage).ok()),
@@ -161,8 +175,8 @@ async fn file_once(
         &txn,
         now,
         Actor {
-            kind: STUDENT,
-            id: Some(student_id),
+            kind: t.appellant_kind,
+            id: Some(appellant_id),
         },
         "appeal.filed",
         ("appeal", Some(saved.id)),
@@ -180,19 +194,28 @@ async fn file_once(
     let receipt = messages::appeal_filed(t.kind, &org.name, now);
     inbox::send(
         &txn,
-        Recipient::Student(student_id),
+        appellant_inbox(t.appellant_kind, appellant_id),
         &receipt.title,
         &receipt.body,
-        Some(student_page(t)),
+        Some(appellant_page(t.kind)),
         now,
     )
     .await?;
-    let student_no = student::Entity::find_by_id(student_id)
-        .one(&txn)
-        .await?
-        .map(|s| s.student_no)
-        .unwrap_or_default();
-    let notice = messages::appeal_received(t.kind, &t.batch.name, &student_no, saved.id);
+    let notice = if t.appellant_kind == CANDIDATE {
+        let admission_no = candidate::Entity::find_by_id(appellant_id)
+            .one(&txn)
+            .await?
+            .map(|c| c.admission_no)
+            .unwrap_or_default();
+        messages::graduation_appeal_received(&t.batch.name, &t.stage_name, &admission_no, saved.id)
+    } else {
+        let student_no = student::Entity::find_by_id(appellant_id)
+            .one(&txn)
+            .await?
+            .map(|s| s.student_no)
+            .unwrap_or_default();
+        messages::appeal_received(t.kind, &t.batch.name, &student_no, saved.id)
+    };
     let link = format!("/staff/appeals/{}", saved.id);
     for staff_id in deciders(&txn, org_id, &t.stage_name).await? {
         inbox::send(

@@ -1,10 +1,12 @@
-//! 陈述申辩 / 复核 (SPEC: appeal): a student appeals a decision on one of their applications
-//! within the period its batch allows ([`file`]), and the reviewers of the organisation and
-//! stage that decided 维持 or 撤销原决定 with reasons ([`decide`]); a revoked decision reopens
-//! the application at that stage.
+//! 陈述申辩 / 复核 (SPEC: appeal): a student or a candidate appeals a decision on one of their
+//! applications within the period its batch allows ([`file`]), and the reviewers of the
+//! organisation and stage that decided 维持 or 撤销原决定 with reasons ([`decide`]); a revoked
+//! decision reopens the application at that stage.
 //!
 //! What may be appealed is read from the application itself ([`Target`]): a degree application
-//! whose 学位授予结果 is 不授予, a 学位外语 application found 不合格. A decision is its application
+//! whose 学位授予结果 is 不授予, a 学位外语 application found 不合格, a candidate's graduation
+//! application closed by its batch's deadline while it stood rejected (the decision is final at
+//! the close, and decided by the organisation that rejected it). A decision is its application
 //! and the instant it was recorded, and the database keeps one appeal per decision.
 
 pub mod decide;
@@ -14,11 +16,15 @@ use chrono::{DateTime, Utc};
 use domain::appeal::{AppealKind, AppealStatus, Period};
 use domain::degree::DegreeAward;
 use domain::degree::language::{LanguageStatus, Qualification};
+use domain::review::EventAction;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::entity::{appeal, appeal_file, batch, degree_application, language_application, staff};
+use crate::entity::{
+    appeal, appeal_file, batch, degree_application, graduation_application, language_application,
+    staff,
+};
 use crate::keyset;
 use crate::repo::RepoError;
 
@@ -28,6 +34,9 @@ pub use file::{NewEvidence, check_can_file, file};
 /// The account kind of a student appellant.
 pub const STUDENT: &str = "student";
 
+/// The account kind of a candidate appellant (self-study, graduation applications).
+pub const CANDIDATE: &str = "candidate";
+
 /// A decision that may be appealed, as its application records it.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -35,8 +44,13 @@ pub struct Target {
     pub kind: AppealKind,
     /// The application decided.
     pub subject_id: i64,
-    /// Its student.
-    pub student_id: i64,
+    /// Who may appeal it: [`STUDENT`] or [`CANDIDATE`].
+    pub appellant_kind: &'static str,
+    /// Their account (the student, or the candidate of a graduation application).
+    pub appellant_id: i64,
+    /// The organisation that decided, when it is not the one running the batch (a graduation
+    /// application is rejected by the organisation of the stage that rejected it).
+    pub deciding_org: Option<i64>,
     /// The batch it was decided in (the period is the batch's).
     pub batch: batch::Model,
     /// The stage that decided, an index into the batch's stages.
@@ -57,9 +71,11 @@ impl Target {
         Period::new(self.decided_at, self.batch.appeal_days)
     }
 
-    /// The organisation that decided: the one running the batch.
+    /// The organisation that decided: the one that rejected, or else the one running the batch.
     pub fn org_id(&self) -> Result<i64, RepoError> {
-        self.batch.org_id.ok_or(RepoError::NotFound)
+        self.deciding_org
+            .or(self.batch.org_id)
+            .ok_or(RepoError::NotFound)
     }
 }
 
@@ -88,7 +104,9 @@ pub async fn degree_target<C: ConnectionTrait>(
     Ok(Some(Target {
         kind: AppealKind::DegreeAward,
         subject_id: a.id,
-        student_id: a.student_id,
+        appellant_kind: STUDENT,
+        appellant_id: a.student_id,
+        deciding_org: None,
         stage,
         stage_name: stage_name(&stages, stage),
         batch,
@@ -128,7 +146,9 @@ pub async fn language_target<C: ConnectionTrait>(
     Ok(Some(Target {
         kind: AppealKind::Language,
         subject_id: a.id,
-        student_id: a.student_id,
+        appellant_kind: STUDENT,
+        appellant_id: a.student_id,
+        deciding_org: None,
         stage,
         stage_name: stage_name(&stages, stage),
         batch,
@@ -170,7 +190,73 @@ pub async fn current_target<C: ConnectionTrait>(
                 None => Ok(None),
             }
         }
+        AppealKind::Graduation => {
+            match graduation_application::Entity::find_by_id(subject_id)
+                .one(conn)
+                .await?
+            {
+                Some(a) => graduation_target(conn, &a).await,
+                None => Ok(None),
+            }
+        }
     }
+}
+
+/// The final rejection of a graduation application, if that is how it ended: closed by its
+/// batch's deadline (本次不予办理) while it stood rejected. A rejected application stays open for
+/// resubmission until the batch closes, so the decision becomes final at the close, and the
+/// period counts from then; the stage, organisation and reason are the last rejection's.
+pub async fn graduation_target<C: ConnectionTrait>(
+    conn: &C,
+    a: &graduation_application::Model,
+) -> Result<Option<Target>, RepoError> {
+    if a.status != domain::review::Status::Closed.code() {
+        return Ok(None);
+    }
+    let events = crate::graduation::application::events(conn, a.id).await?;
+    let Some(close) = events
+        .iter()
+        .rposition(|e| e.action == EventAction::Closed.code())
+    else {
+        return Ok(None);
+    };
+    let decided_at = events[close].at;
+    // What the application stood at when the batch closed: the last event that moved it.
+    let standing = events[..close].iter().rev().find(|e| {
+        matches!(
+            EventAction::from_code(&e.action),
+            Some(
+                EventAction::Submitted
+                    | EventAction::Approved
+                    | EventAction::Rejected
+                    | EventAction::Paid
+                    | EventAction::AppealRevoked
+            )
+        )
+    });
+    let Some(rejected) = standing.filter(|e| e.action == EventAction::Rejected.code()) else {
+        return Ok(None);
+    };
+    let (Some(stage), Some(org)) = (
+        rejected.stage.and_then(|s| usize::try_from(s).ok()),
+        rejected.org_id,
+    ) else {
+        return Ok(None);
+    };
+    let batch = batch_of(conn, a.batch_id).await?;
+    Ok(Some(Target {
+        kind: AppealKind::Graduation,
+        subject_id: a.id,
+        appellant_kind: CANDIDATE,
+        appellant_id: a.candidate_id,
+        deciding_org: Some(org),
+        batch,
+        stage,
+        stage_name: rejected.stage_name.clone(),
+        decision: EventAction::Rejected.code(),
+        note: rejected.reason.clone(),
+        decided_at,
+    }))
 }
 
 /// An appeal by id.
@@ -187,9 +273,19 @@ pub async fn for_student<C: ConnectionTrait>(
     student_id: i64,
     id: i64,
 ) -> Result<appeal::Model, RepoError> {
+    for_appellant(conn, STUDENT, student_id, id).await
+}
+
+/// An appeal, only for the account (`kind` [`STUDENT`] or [`CANDIDATE`]) that filed it.
+pub async fn for_appellant<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    appellant_id: i64,
+    id: i64,
+) -> Result<appeal::Model, RepoError> {
     appeal::Entity::find_by_id(id)
-        .filter(appeal::Column::AppellantKind.eq(STUDENT))
-        .filter(appeal::Column::AppellantId.eq(student_id))
+        .filter(appeal::Column::AppellantKind.eq(kind))
+        .filter(appeal::Column::AppellantId.eq(appellant_id))
         .one(conn)
         .await?
         .ok_or(RepoError::NotFound)
@@ -325,6 +421,38 @@ pub async fn deciders<C: ConnectionTrait>(
         .into_iter()
         .filter(|id| roles.get(id).is_some_and(|r| r.may_review_stage(stage)))
         .collect())
+}
+
+/// Applications of batch `batch_id` that a revoked appeal reopened: the batch's close leaves
+/// them in review, since they were reopened after it.
+pub async fn reopened_in_batch<C: ConnectionTrait>(
+    conn: &C,
+    batch_id: i64,
+) -> Result<std::collections::HashSet<i64>, RepoError> {
+    let ids: Vec<i64> = appeal::Entity::find()
+        .select_only()
+        .column(appeal::Column::SubjectId)
+        .filter(appeal::Column::BatchId.eq(batch_id))
+        .filter(appeal::Column::Kind.eq(AppealKind::Graduation.code()))
+        .filter(appeal::Column::Status.eq(AppealStatus::Revoked.code()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// Whether a revoked appeal reopened graduation application `application_id`.
+pub async fn reopened<C: ConnectionTrait>(
+    conn: &C,
+    application_id: i64,
+) -> Result<bool, RepoError> {
+    let n = appeal::Entity::find()
+        .filter(appeal::Column::Kind.eq(AppealKind::Graduation.code()))
+        .filter(appeal::Column::SubjectId.eq(application_id))
+        .filter(appeal::Column::Status.eq(AppealStatus::Revoked.code()))
+        .count(conn)
+        .await?;
+    Ok(n > 0)
 }
 
 /// Why a second appeal against one decision is refused: when the first was filed and where it

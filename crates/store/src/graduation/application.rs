@@ -1226,7 +1226,12 @@ pub async fn check_can_pay<C: ConnectionTrait>(
     let b = batch(conn, a.batch_id).await?;
     let pipeline = stages(conn, a.batch_id).await?;
     let st = state(a);
-    transition(&pipeline, window(&b), st, &Action::StartPayment, now)
+    let mut w = window(&b);
+    // Reopened by an appeal after the batch closed: it goes on to its end, paying included.
+    if st.status == Status::AwaitingPayment && crate::appeal::reopened(conn, a.id).await? {
+        w.closes_at = DateTime::<Utc>::MAX_UTC;
+    }
+    transition(&pipeline, w, st, &Action::StartPayment, now)
         .map_err(|r| RepoError::Invalid(r.0))?;
     let stage = st.stage.unwrap_or(0);
     match pipeline.get(stage).map(|s| &s.kind) {
@@ -1329,6 +1334,7 @@ pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
     let mut closed = 0;
     for b in ended {
         let pipeline = stages(db, b.id).await?;
+        let reopened = crate::appeal::reopened_in_batch(db, b.id).await?;
         let candidates = app::Entity::find()
             .filter(app::Column::BatchId.eq(b.id))
             .filter(app::Column::Status.is_not_in([Status::Approved.code(), Status::Closed.code()]))
@@ -1336,6 +1342,11 @@ pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
             .await?;
         for a in candidates {
             let from = state(&a);
+            // Reopened by an appeal after the close: it is reviewed to a decision whatever the
+            // batch's deadline; rejected again, it is closed again (and may be appealed again).
+            if reopened.contains(&a.id) && from.status != Status::Rejected {
+                continue;
+            }
             let Ok(next) = transition(&pipeline, window(&b), from, &Action::Close, now) else {
                 continue;
             };
@@ -1385,6 +1396,116 @@ pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
         }
     }
     Ok(closed)
+}
+
+/// What 撤销原决定 of a final rejection writes, read before the transaction that writes it: the
+/// stage and organisation that rejected, and the arrival and due columns of that stage.
+#[derive(Debug, Clone)]
+pub struct Reopening {
+    /// The application.
+    pub application_id: i64,
+    /// The stage that rejected, an index into the batch's stages.
+    pub stage: usize,
+    /// Its name.
+    pub stage_name: String,
+    /// The organisation that rejected, which reviews it again.
+    pub org_id: i64,
+    /// When it arrives at the stage again.
+    pub arrived_at: DateTime<Utc>,
+    /// The stage's 办理时限 counted from then, where it has one.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// Reads what reopening application `application_id` at `stage` for `org_id` at `now` writes:
+/// the due date is counted as for any arrival at that stage.
+pub async fn prepare_reopening<C: ConnectionTrait>(
+    conn: &C,
+    application_id: i64,
+    stage: usize,
+    org_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Reopening, RepoError> {
+    let a = get(conn, application_id).await?;
+    let pipeline = stages(conn, a.batch_id).await?;
+    let Some(s) = pipeline.get(stage) else {
+        return Err(RepoError::Conflict(format!(
+            "该批次的审核流程已没有第{}个环节，无法退回原环节重新审核，本次未做任何更改",
+            stage + 1
+        )));
+    };
+    if !matches!(s.kind, StageKind::Review(_)) {
+        return Err(RepoError::Conflict(format!(
+            "“{}”不是审核环节，无法退回该环节重新审核，本次未做任何更改",
+            s.name
+        )));
+    }
+    // As `arrival_columns` counts it for any application arriving at the stage.
+    let due_at = match s.limit_working_days {
+        Some(days) => Some(deadline::due_at(&calendar::load(conn).await?, now, days)),
+        None => None,
+    };
+    Ok(Reopening {
+        application_id,
+        stage,
+        stage_name: s.name.clone(),
+        org_id,
+        arrived_at: now,
+        due_at,
+    })
+}
+
+/// 撤销原决定 of a final rejection: puts the application back in review at the stage that
+/// rejected, with that organisation, as on an arrival there, though its batch has closed; with
+/// the history's line. Conditional on the application still being closed; `false` when it is
+/// not (nothing written). Call it inside the transaction that records the outcome.
+pub async fn reopen_after_appeal<C: ConnectionTrait>(
+    conn: &C,
+    r: &Reopening,
+    staff_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, RepoError> {
+    let moved = versioned::update_if_unchanged(
+        conn,
+        versioned::Claim::<app::Entity> {
+            version: app::Column::Version,
+            expected: None,
+            guard: Condition::all()
+                .add(app::Column::Id.eq(r.application_id))
+                .add(app::Column::Status.eq(Status::Closed.code())),
+        },
+        vec![
+            (app::Column::Status, Expr::value(Status::InReview.code())),
+            (app::Column::Stage, Expr::value(stage_i32(Some(r.stage)))),
+            (app::Column::CurrentOrgId, Expr::value(Some(r.org_id))),
+            (
+                app::Column::RejectionReason,
+                Expr::value(Option::<String>::None),
+            ),
+            (app::Column::StageArrivedAt, Expr::value(Some(r.arrived_at))),
+            (app::Column::DueAt, Expr::value(r.due_at)),
+            (app::Column::UpdatedAt, Expr::value(now)),
+        ],
+    )
+    .await?;
+    if !moved {
+        return Ok(false);
+    }
+    review_event::ActiveModel {
+        application_id: Set(r.application_id),
+        stage: Set(stage_i32(Some(r.stage))),
+        stage_name: Set(r.stage_name.clone()),
+        action: Set(EventAction::AppealRevoked.code().to_owned()),
+        org_id: Set(Some(r.org_id)),
+        actor_kind: Set(Actor::staff(staff_id).kind.to_owned()),
+        actor_id: Set(Some(staff_id)),
+        reason: Set(Some(reason.to_owned())),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(true)
 }
 
 /// Why the application is not processed in `batch`, from where it stood (`from`) when the batch

@@ -400,3 +400,45 @@ pub async fn close(
     txn.commit().await?;
     Ok(closed)
 }
+
+/// Sets the appeal period (申辩期限) of one of the province's graduation batches, in days after
+/// the day an application's rejection became final (the batch's close). It applies to the
+/// batch's decisions not yet appealed, those already made included: the period is read from the
+/// batch when a candidate files.
+pub async fn set_appeal_days(
+    db: &DatabaseConnection,
+    province: Option<&str>,
+    id: i64,
+    days: u32,
+    by: By<'_>,
+) -> Result<batch::Model, RepoError> {
+    let max = domain::appeal::MAX_PERIOD_DAYS;
+    if !(1..=max).contains(&days) {
+        return Err(RepoError::Invalid(format!(
+            "申辩期限应为1至{max}之间的整数天数，实际为{days}天"
+        )));
+    }
+    let b = find(db, province, id).await?;
+    let txn = crate::write::begin_write(db).await?;
+    batch::Entity::update_many()
+        .col_expr(
+            batch::Column::AppealDays,
+            Expr::value(i32::try_from(days).unwrap_or(i32::MAX)),
+        )
+        .filter(batch::Column::Id.eq(b.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        by.now,
+        by.actor,
+        "batch.appeal_days_changed",
+        ("batch", Some(b.id)),
+        &format!("appeal_days={days} was={}", b.appeal_days),
+        by.ip,
+    )
+    .await?;
+    let saved = find(&txn, None, b.id).await?;
+    txn.commit().await?;
+    Ok(saved)
+}

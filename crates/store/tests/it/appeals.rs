@@ -816,3 +816,5 @@ async fn two_filings_at_once_leave_one_appeal() {
         assert_eq!(receipts, 1, "{}", b.name());
     }
 }
+
+mod graduation;

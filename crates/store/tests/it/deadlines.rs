@@ -24,7 +24,7 @@ use store::testkit::{TestDb, app_backends};
 
 use crate::common::{HASH, now, walk_queue};
 
-fn bj(s: &str) -> DateTime<Utc> {
+pub(crate) fn bj(s: &str) -> DateTime<Utc> {
     from_beijing(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap())
 }
 
@@ -36,17 +36,18 @@ fn day(s: &str) -> NaiveDate {
 /// two reviews with limits (初审 5 working days at the university, 终审 10 at the office) and
 /// whose window reaches back to September 2024, so that the submission and decisions can be
 /// dated around 国庆 2024.
-struct World {
-    t: TestDb,
-    application: app::Model,
-    university: organisation::Model,
-    office: organisation::Model,
-    staff_university: i64,
-    staff_office: i64,
+pub(crate) struct World {
+    pub(crate) t: TestDb,
+    pub(crate) application: app::Model,
+    pub(crate) university: organisation::Model,
+    pub(crate) office: organisation::Model,
+    pub(crate) staff_university: i64,
+    pub(crate) staff_office: i64,
     _dir: tempfile::TempDir,
 }
 
-async fn world(b: &store::testkit::Backend) -> World {
+/// Also the world of the graduation appeals' tests.
+pub(crate) async fn world(b: &store::testkit::Backend) -> World {
     let t = TestDb::create(b).await.unwrap();
     demo::seed(&t.db, &DemoOptions::new(HASH.to_owned(), now()))
         .await

@@ -1,5 +1,6 @@
-//! 陈述申辩 / 复核 over JSON: the student files an appeal against a 不授予 or a 学位外语 不合格
-//! with the statement and files, either side reads it, and the deciding school records 维持 or
+//! 陈述申辩 / 复核 over JSON: the student files an appeal against a 不授予 or a 学位外语 不合格,
+//! the candidate against the final rejection of a graduation application, with the statement
+//! and files; either side reads it, and the deciding school records 维持 or
 //! 撤销原决定 with reasons. The same operations as the pages ([`crate::views::appeal`]) through
 //! [`crate::services::appeal`].
 
@@ -19,14 +20,14 @@ use super::{Api, ApiError, ApiJson, ApiPath, ApiResult, codes_schema};
 use crate::AppState;
 use crate::error::{AppError, ErrorBody};
 use crate::services::appeal::{self as service, KEEP, NOT_FOUND};
-use crate::session::{CurrentStaff, CurrentStudent};
+use crate::session::{CurrentCandidate, CurrentStaff, CurrentStudent};
 use crate::upload::{CheckedMultipart, read_many};
 
 fn kind_schema() -> Object {
     codes_schema(
         AppealKind::ALL.iter().map(|k| k.code()),
         false,
-        "申辩事项：degree_award 学位授予结果“不授予”（subject_id 为学位申请 id），language 学位外语成绩认定“不合格”（subject_id 为学位外语申请 id）",
+        "申辩事项：degree_award 学位授予结果“不授予”（subject_id 为学位申请 id），language 学位外语成绩认定“不合格”（subject_id 为学位外语申请 id），graduation 毕业申请驳回后批次截止、本次不予办理（考生提出，subject_id 为毕业申请 id）",
     )
 }
 
@@ -119,7 +120,7 @@ async fn json_of(state: &AppState, a: appeal::Model) -> Result<AppealJson, AppEr
     })
 }
 
-/// 对本人申请中的“不授予”学位或学位外语“不合格”决定提出申辩：须在本批次的申辩期限内（决定作出之日起若干日，次日起算，截止日 24:00 北京时间），每项决定只能申辩一次；不符合时不保存任何文件。
+/// 对本人申请中的“不授予”学位或学位外语“不合格”决定（学生），或毕业申请驳回后批次截止、本次不予办理的决定（考生）提出申辩：须在本批次的申辩期限内（决定作出之日起若干日，次日起算，截止日 24:00 北京时间；毕业申请自批次截止时起算），每项决定只能申辩一次；不符合时不保存任何文件。
 #[utoipa::path(
     post,
     path = "/api/v1/appeals",
@@ -131,7 +132,7 @@ async fn json_of(state: &AppState, a: appeal::Model) -> Result<AppealJson, AppEr
         (status = 201, description = "已提交", body = AppealJson),
         (status = 400, description = "上传内容无法读取", body = ErrorBody),
         (status = 401, description = "未登录或登录已过期", body = ErrorBody),
-        (status = 403, description = "不是学生账号，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 403, description = "不是该申辩事项的申请人账号（学生或考生），或缺少、不符的 X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "申请不存在或不是本人的申请", body = ErrorBody),
         (status = 409, description = "该决定已申辩过，或原决定已变化，未做任何更改", body = ErrorBody),
         (status = 413, description = "请求体过大", body = ErrorBody),
@@ -141,7 +142,8 @@ async fn json_of(state: &AppState, a: appeal::Model) -> Result<AppealJson, AppEr
 )]
 pub async fn file(
     State(state): State<AppState>,
-    Api(me): Api<CurrentStudent>,
+    student: Result<CurrentStudent, AppError>,
+    candidate: Result<CurrentCandidate, AppError>,
     multipart: CheckedMultipart,
 ) -> Result<Response, ApiError> {
     let (fields, uploads) = read_many(multipart, "files", KEEP)
@@ -151,7 +153,7 @@ pub async fn file(
     let Some(kind) = AppealKind::from_code(field("kind").trim()) else {
         return Err(AppError::refused(
             "kind",
-            "申辩事项应为 degree_award（学位授予结果“不授予”）或 language（学位外语成绩认定“不合格”）",
+            "申辩事项应为 degree_award（学位授予结果“不授予”）、language（学位外语成绩认定“不合格”）或 graduation（毕业申请本次不予办理）",
         )
         .into());
     };
@@ -163,7 +165,16 @@ pub async fn file(
     else {
         return Err(AppError::refused("subject_id", "subject_id 应为申请 id（正整数）").into());
     };
-    let a = service::file(&state, &me, kind, subject_id, &field("statement"), uploads).await?;
+    let statement = field("statement");
+    // A graduation application is a candidate's; the rest are students'.
+    let a = match (kind, candidate, student) {
+        (AppealKind::Graduation, Ok(me), _) => {
+            service::file_candidate(&state, &me, subject_id, &statement, uploads).await?
+        }
+        (AppealKind::Graduation, Err(e), _) => return Err(e.into()),
+        (_, _, Ok(me)) => service::file(&state, &me, kind, subject_id, &statement, uploads).await?,
+        (_, _, Err(e)) => return Err(e.into()),
+    };
     Ok((StatusCode::CREATED, Json(json_of(&state, a).await?)).into_response())
 }
 
@@ -176,7 +187,7 @@ pub struct AppealId {
     pub id: i64,
 }
 
-/// 一份申辩：提出申辩的学生本人，或作出原决定的机构的工作人员可以查看。
+/// 一份申辩：提出申辩的学生或考生本人，或作出原决定的机构的工作人员可以查看。
 #[utoipa::path(
     get,
     path = "/api/v1/appeals/{id}",
@@ -195,17 +206,30 @@ pub struct AppealId {
 pub async fn get(
     State(state): State<AppState>,
     student: Result<CurrentStudent, AppError>,
+    candidate: Result<CurrentCandidate, AppError>,
     staff: Result<CurrentStaff, AppError>,
     ApiPath(AppealId { id }): ApiPath<AppealId>,
 ) -> ApiResult<AppealJson> {
-    let a = match (student, staff) {
-        (Ok(me), _) => match appeals::for_student(&state.db, me.model.id, id).await {
-            Ok(a) => a,
-            Err(RepoError::NotFound) => return Err(AppError::NotFound(NOT_FOUND.to_owned()).into()),
-            Err(e) => return Err(e.into()),
-        },
-        (_, Ok(me)) => service::mine(&state, &me, id).await?,
-        (Err(e), Err(_)) => return Err(e.into()),
+    let own = match (&student, &candidate) {
+        (Ok(me), _) => Some(appeals::for_student(&state.db, me.model.id, id).await),
+        (_, Ok(me)) => {
+            Some(appeals::for_appellant(&state.db, appeals::CANDIDATE, me.model.id, id).await)
+        }
+        _ => None,
+    };
+    let a = match (own, staff) {
+        (Some(Ok(a)), _) => a,
+        (Some(Err(RepoError::NotFound)), _) => {
+            return Err(AppError::NotFound(NOT_FOUND.to_owned()).into());
+        }
+        (Some(Err(e)), _) => return Err(e.into()),
+        (None, Ok(me)) => service::mine(&state, &me, id).await?,
+        (None, Err(_)) => {
+            let e = student
+                .err()
+                .unwrap_or_else(|| AppError::NotFound(NOT_FOUND.to_owned()));
+            return Err(e.into());
+        }
     };
     Ok(Json(json_of(&state, a).await?))
 }

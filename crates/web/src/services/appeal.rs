@@ -9,7 +9,7 @@ use store::entity::appeal;
 use store::repo::RepoError;
 
 use crate::error::AppError;
-use crate::session::{CurrentStaff, CurrentStudent};
+use crate::session::{CurrentCandidate, CurrentStaff, CurrentStudent};
 use crate::upload::Upload;
 use crate::{AppState, util};
 
@@ -28,6 +28,7 @@ pub fn kind_of_path(s: &str) -> Option<AppealKind> {
     match s {
         "degree" => Some(AppealKind::DegreeAward),
         "language" => Some(AppealKind::Language),
+        "graduation" => Some(AppealKind::Graduation),
         _ => None,
     }
 }
@@ -37,12 +38,17 @@ pub fn path_of_kind(k: AppealKind) -> &'static str {
     match k {
         AppealKind::DegreeAward => "degree",
         AppealKind::Language => "language",
+        AppealKind::Graduation => "graduation",
     }
 }
 
-/// Where the student files against decision `kind` on application `subject_id`.
+/// Where the appellant files against decision `kind` on application `subject_id`: a student
+/// under `/student`, the candidate of a graduation application under `/candidate`.
 pub fn filing_href(kind: AppealKind, subject_id: i64) -> String {
-    format!("/student/appeals/{}/{subject_id}", path_of_kind(kind))
+    match kind {
+        AppealKind::Graduation => format!("/candidate/appeals/graduation/{subject_id}"),
+        _ => format!("/student/appeals/{}/{subject_id}", path_of_kind(kind)),
+    }
 }
 
 fn not_yours() -> AppError {
@@ -90,8 +96,36 @@ pub async fn own_target(
                 };
             Ok(appeals::language_target(&state.db, &a).await?)
         }
+        // A candidate's, filed from the candidate's pages.
+        AppealKind::Graduation => Err(not_yours()),
     }
 }
+
+/// The candidate's own graduation application `subject_id`: `Ok(None)` when it did not end in
+/// a final rejection; another candidate's is not found.
+pub async fn candidate_target(
+    state: &AppState,
+    me: &CurrentCandidate,
+    subject_id: i64,
+) -> Result<Option<Target>, AppError> {
+    let a = match store::graduation::application::get_own(&state.db, me.model.id, subject_id).await
+    {
+        Ok(a) => a,
+        Err(RepoError::NotFound) => {
+            tracing::warn!(
+                candidate = me.model.id,
+                application = subject_id,
+                "request denied: another candidate's graduation decision"
+            );
+            return Err(not_yours());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(appeals::graduation_target(&state.db, &a).await?)
+}
+
+/// Why there is nothing to appeal on a graduation application.
+pub const NOTHING_TO_APPEAL_GRADUATION: &str = "该毕业申请当前没有可申辩的决定：毕业申请被驳回、批次截止时仍未重新提交（本次不予办理）的，可在申辩期限内提出申辩";
 
 /// Why there is nothing to appeal on an application.
 pub const NOTHING_TO_APPEAL: &str = "该申请当前没有可申辩的决定：学位授予结果为“不授予”或学位外语合格状态为“不合格”时，可在申辩期限内提出申辩";
@@ -110,9 +144,37 @@ pub async fn file(
     let Some(t) = own_target(state, me, kind, subject_id).await? else {
         return Err(AppError::refused("", NOTHING_TO_APPEAL));
     };
+    file_against(state, &t, statement, uploads, &me.ctx.ip).await
+}
+
+/// Files the candidate's appeal against the final rejection of their graduation application
+/// `subject_id`; refusals as [`file`]'s.
+pub async fn file_candidate(
+    state: &AppState,
+    me: &CurrentCandidate,
+    subject_id: i64,
+    statement: &str,
+    uploads: Vec<Upload>,
+) -> Result<appeal::Model, AppError> {
+    let Some(t) = candidate_target(state, me, subject_id).await? else {
+        return Err(AppError::refused("", NOTHING_TO_APPEAL_GRADUATION));
+    };
+    file_against(state, &t, statement, uploads, &me.ctx.ip).await
+}
+
+/// Files the appeal of `t`'s appellant against `t`, checking the period, statement and files
+/// before storing anything.
+async fn file_against(
+    state: &AppState,
+    t: &Target,
+    statement: &str,
+    uploads: Vec<Upload>,
+    ip: &str,
+) -> Result<appeal::Model, AppError> {
+    let appellant = t.appellant_id;
     let now = state.now();
     let mut errors: Vec<(String, String)> = Vec::new();
-    match appeals::check_can_file(&state.db, me.model.id, &t, now).await {
+    match appeals::check_can_file(&state.db, appellant, t, now).await {
         Ok(()) => {}
         Err(RepoError::Conflict(m)) => return Err(AppError::Conflict(m)),
         Err(RepoError::Invalid(m)) => errors.push((String::new(), m)),
@@ -141,15 +203,17 @@ pub async fn file(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    // Candidates' ids are another sequence than students': their files are kept apart.
+    let prefix = if t.appellant_kind == appeals::CANDIDATE {
+        format!("appeal/candidate/{appellant}")
+    } else {
+        format!("appeal/{appellant}")
+    };
     let mut stored: Vec<NewEvidence> = Vec::with_capacity(clean.len());
     for (up, accepted) in clean {
         let put = state
             .objects
-            .put(
-                &format!("appeal/{}", me.model.id),
-                accepted.ext,
-                up.bytes.clone(),
-            )
+            .put(&prefix, accepted.ext, up.bytes.clone())
             .await;
         match put {
             Ok(s) => stored.push(NewEvidence {
@@ -163,16 +227,7 @@ pub async fn file(
             }
         }
     }
-    let filed = appeals::file(
-        &state.db,
-        me.model.id,
-        &t,
-        statement,
-        &stored,
-        now,
-        Some(me.ctx.ip.as_str()),
-    )
-    .await;
+    let filed = appeals::file(&state.db, appellant, t, statement, &stored, now, Some(ip)).await;
     if filed.is_err() {
         discard_all(state, &stored).await;
     }

@@ -106,6 +106,20 @@ pub async fn move_window(
         .map_err(|e| refused(e, "opens_at"))
 }
 
+/// Sets the 申辩期限 of one of the province's graduation batches, in days.
+pub async fn set_appeal_days(
+    state: &AppState,
+    me: &CurrentStaff,
+    id: i64,
+    days: u32,
+) -> Result<batch::Model, AppError> {
+    let p = require_office_admin(me)?;
+    let by = by(me, state);
+    batches::set_appeal_days(&state.db, Some(p.code()), id, days, by)
+        .await
+        .map_err(|e| refused(e, "appeal_days"))
+}
+
 /// Ends the applications of one of the province's graduation batches now.
 pub async fn close(state: &AppState, me: &CurrentStaff, id: i64) -> Result<batch::Model, AppError> {
     let p = require_office_admin(me)?;

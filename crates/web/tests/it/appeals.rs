@@ -499,7 +499,16 @@ async fn an_unqualified_language_result_is_appealed_and_revoked_through_the_api(
                 .text("subject_id", id.to_string())
                 .text("statement", statement.to_owned())
         };
-        // Nothing to appeal on another kind's id; a bad kind names the field.
+        // A bad kind names the field; a graduation application's decision is a candidate's.
+        let (status, body) = common::api_send(
+            owner
+                .post(app.url("/api/v1/appeals"))
+                .multipart(filing("thesis", a.id, STATEMENT)),
+            &token,
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body["fields"]["kind"].is_string(), "{body}");
         let (status, body) = common::api_send(
             owner
                 .post(app.url("/api/v1/appeals"))
@@ -507,8 +516,7 @@ async fn an_unqualified_language_result_is_appealed_and_revoked_through_the_api(
             &token,
         )
         .await;
-        assert_eq!(status, 422, "{body}");
-        assert!(body["fields"]["kind"].is_string(), "{body}");
+        assert_eq!(status, 403, "{body}");
         let (status, body) = common::api_send(
             owner
                 .post(app.url("/api/v1/appeals"))
@@ -722,3 +730,5 @@ async fn the_school_admin_sets_the_appeal_period_of_a_batch() {
         assert!(page.contains(&t.period().deadline_label()));
     }
 }
+
+mod graduation;

@@ -1,6 +1,8 @@
 //! 陈述申辩 / 复核: the student's filing against a decision on their degree or 学位外语
-//! application, and the deciding school's list, detail and outcome.
+//! application, the candidate's against the final rejection of their graduation application,
+//! and the deciding organisation's list, detail and outcome.
 
+pub mod candidate;
 pub mod staff;
 pub mod student;
 
@@ -23,6 +25,16 @@ pub fn router() -> Router<AppState> {
         .route(
             "/student/appeals/files/{appeal_id}/{file_id}",
             get(student::own_file),
+        )
+        .route(
+            "/candidate/appeals/graduation/{subject_id}",
+            get(candidate::page)
+                .post(candidate::file)
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
+        .route(
+            "/candidate/appeals/files/{appeal_id}/{file_id}",
+            get(candidate::own_file),
         )
         .route("/staff/appeals", get(staff::list))
         .route("/staff/appeals/{id}", get(staff::detail))

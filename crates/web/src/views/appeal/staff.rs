@@ -116,22 +116,37 @@ pub async fn list(
     let page = appeals::queue(&state.db, me.org.id, filter, at, crate::paging::PER_PAGE).await?;
     let pairs = [("status", status.clone())];
     let (prev, next) = crate::paging::links("/staff/appeals", &pairs, page.prev, page.next);
-    let people = store::repo::student::by_ids(
-        &state.db,
-        &page.rows.iter().map(|a| a.appellant_id).collect::<Vec<_>>(),
-    )
-    .await?;
+    let ids_of = |kind: &str| {
+        page.rows
+            .iter()
+            .filter(|a| a.appellant_kind == kind)
+            .map(|a| a.appellant_id)
+            .collect::<Vec<_>>()
+    };
+    let students = store::repo::student::by_ids(&state.db, &ids_of(appeals::STUDENT)).await?;
+    let candidates = store::repo::candidate::by_ids(&state.db, &ids_of(appeals::CANDIDATE)).await?;
     let rows = page
         .rows
         .iter()
         .map(|a| {
-            let s = people.get(&a.appellant_id);
+            // Students by 学号, candidates by 准考证号: the two accounts number apart.
+            let (no, name) = if a.appellant_kind == appeals::CANDIDATE {
+                candidates
+                    .get(&a.appellant_id)
+                    .map(|c| (format!("准考证号 {}", c.admission_no), c.name.clone()))
+                    .unwrap_or_default()
+            } else {
+                students
+                    .get(&a.appellant_id)
+                    .map(|s| (s.student_no.clone(), s.name.clone()))
+                    .unwrap_or_default()
+            };
             Row {
                 id: a.id,
                 kind: AppealKind::from_code(&a.kind)
                     .map_or_else(|| a.kind.clone(), |k| k.label().to_owned()),
-                student_no: s.map(|s| s.student_no.clone()).unwrap_or_default(),
-                name: s.map(|s| s.name.clone()).unwrap_or_default(),
+                student_no: no,
+                name,
                 stage: a.stage_name.clone(),
                 filed_at: util::beijing(a.filed_at),
                 status: AppealStatus::from_code(&a.status)
@@ -206,11 +221,18 @@ async fn render_detail(
     errors: Vec<(String, String)>,
     message: Option<String>,
 ) -> Result<String, AppError> {
-    let s = store::repo::student::get(&state.db, a.appellant_id).await?;
+    let appellant = if a.appellant_kind == appeals::CANDIDATE {
+        let c = store::repo::candidate::get(&state.db, a.appellant_id).await?;
+        format!("{}（准考证号 {}）", c.name, c.admission_no)
+    } else {
+        let s = store::repo::student::get(&state.db, a.appellant_id).await?;
+        format!("{}（学号 {}）", s.name, s.student_no)
+    };
     let batch = store::graduation::application::batch(&state.db, a.batch_id).await?;
     let kind = AppealKind::from_code(&a.kind);
     let subject_href = match kind {
         Some(AppealKind::DegreeAward) => format!("/staff/degree/{}", a.subject_id),
+        Some(AppealKind::Graduation) => format!("/staff/reviews/{}", a.subject_id),
         _ => format!("/staff/language/{}", a.subject_id),
     };
     let history = appeals::of_subject(
@@ -230,7 +252,7 @@ async fn render_detail(
         kind: kind.map_or_else(|| a.kind.clone(), |k| k.label().to_owned()),
         status: AppealStatus::from_code(&a.status)
             .map_or_else(|| a.status.clone(), |s| s.label().to_owned()),
-        student: format!("{}（学号 {}）", s.name, s.student_no),
+        student: appellant,
         batch: batch.name,
         subject_href,
         decided_at: util::beijing(a.decided_at),
@@ -266,8 +288,13 @@ pub async fn detail(
     Query(q): Query<Done>,
 ) -> Result<Html<String>, AppError> {
     let a = mine(&state, &me, id).await?;
-    let message =
-        (q.done.as_deref() == Some("decided")).then(|| "处理结果已保存，已通知学生".to_owned());
+    let message = (q.done.as_deref() == Some("decided")).then(|| {
+        if a.appellant_kind == appeals::CANDIDATE {
+            "处理结果已保存，已通知考生".to_owned()
+        } else {
+            "处理结果已保存，已通知学生".to_owned()
+        }
+    });
     Ok(Html(
         render_detail(&state, &me, a, DecisionForm::default(), Vec::new(), message).await?,
     ))

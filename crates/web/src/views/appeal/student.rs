@@ -14,7 +14,8 @@ use store::repo::RepoError;
 
 use crate::error::AppError;
 use crate::services::appeal::{
-    self as service, HistoryLine, KEEP, NOTHING_TO_APPEAL, appeal_lines, in_order, kind_of_path,
+    self as service, HistoryLine, KEEP, NOTHING_TO_APPEAL, NOTHING_TO_APPEAL_GRADUATION,
+    appeal_lines, in_order, kind_of_path,
 };
 use crate::session::CurrentStudent;
 use crate::upload::{CheckedMultipart, read_many};
@@ -45,6 +46,10 @@ pub struct Filed {
 #[template(path = "student/appeal.html")]
 struct Page {
     layout: Layout,
+    /// Where the appellant's own files are downloaded: `{files_base}/{appeal}/{file}`.
+    files_base: &'static str,
+    /// Why the appellant may appeal, under the deadline.
+    basis: &'static str,
     kind: String,
     action: String,
     back: String,
@@ -84,6 +89,7 @@ fn menu_of(kind: AppealKind) -> &'static str {
     match kind {
         AppealKind::DegreeAward => "/student/degree",
         AppealKind::Language => "/student/language",
+        AppealKind::Graduation => "/candidate/application/progress",
     }
 }
 
@@ -91,6 +97,7 @@ fn back_of(kind: AppealKind, subject_id: i64) -> String {
     match kind {
         AppealKind::DegreeAward => "/student/degree".to_owned(),
         AppealKind::Language => format!("/student/language/applications/{subject_id}"),
+        AppealKind::Graduation => "/candidate/application/progress".to_owned(),
     }
 }
 
@@ -104,6 +111,37 @@ async fn render(
     message: Option<String>,
 ) -> Result<String, AppError> {
     let target = service::own_target(state, me, kind, subject_id).await?;
+    let layout = Layout::student("陈述申辩", &me.model.name, &me.ctx, menu_of(kind));
+    let typed = Typed {
+        statement,
+        errors,
+        message,
+    };
+    render_with(state, layout, kind, subject_id, target, typed).await
+}
+
+/// What the appellant typed and what they are told, kept when a filing is refused.
+pub(super) struct Typed {
+    pub(super) statement: String,
+    pub(super) errors: Vec<(String, String)>,
+    pub(super) message: Option<String>,
+}
+
+/// The filing page of decision `kind` on application `subject_id` (its standing decision
+/// `target`, if any) in `layout`, for a student or a candidate.
+pub(super) async fn render_with(
+    state: &AppState,
+    layout: Layout,
+    kind: AppealKind,
+    subject_id: i64,
+    target: Option<appeals::Target>,
+    typed: Typed,
+) -> Result<String, AppError> {
+    let Typed {
+        statement,
+        errors,
+        message,
+    } = typed;
     let list = appeals::of_subject(&state.db, kind, subject_id).await?;
     let now = state.now();
     let standing = target
@@ -135,12 +173,20 @@ async fn render(
             decision.push(("申辩事项", kind.label().to_owned()));
             decision.push(("批次", t.batch.name.clone()));
             decision.push(("作出决定的环节", t.stage_name.clone()));
-            decision.push((
-                "原决定作出时间",
-                format!("{}（北京时间）", util::beijing(t.decided_at)),
-            ));
+            // A graduation rejection becomes final when the batch closes on it.
+            let when = if kind == AppealKind::Graduation {
+                "本次不予办理时间（批次截止）"
+            } else {
+                "原决定作出时间"
+            };
+            decision.push((when, format!("{}（北京时间）", util::beijing(t.decided_at))));
             if let Some(n) = &t.note {
-                decision.push(("原审核意见", n.clone()));
+                let label = if kind == AppealKind::Graduation {
+                    "驳回原因"
+                } else {
+                    "原审核意见"
+                };
+                decision.push((label, n.clone()));
             }
             decision.push((
                 "申辩期限",
@@ -157,11 +203,33 @@ async fn render(
                 }
             }
         }
-        None if list.is_empty() => closed = Some(NOTHING_TO_APPEAL.to_owned()),
+        None if list.is_empty() => {
+            closed = Some(
+                if kind == AppealKind::Graduation {
+                    NOTHING_TO_APPEAL_GRADUATION
+                } else {
+                    NOTHING_TO_APPEAL
+                }
+                .to_owned(),
+            );
+        }
         None => {}
     }
+    let (files_base, basis) = if kind == AppealKind::Graduation {
+        (
+            "/candidate/appeals/files",
+            "申辩由驳回该申请的机构复核；撤销原决定的，申请将退回该环节重新审核。",
+        )
+    } else {
+        (
+            "/student/appeals/files",
+            "根据《中华人民共和国学位法》，学位申请人对不授予学位等决定有权陈述申辩。",
+        )
+    };
     Ok(Page {
-        layout: Layout::student("陈述申辩", &me.model.name, &me.ctx, menu_of(kind)),
+        layout,
+        files_base,
+        basis,
         kind: kind.label().to_owned(),
         action: service::filing_href(kind, subject_id),
         back: back_of(kind, subject_id),
@@ -185,6 +253,13 @@ async fn render(
 pub struct Done {
     #[serde(default)]
     done: Option<String>,
+}
+
+impl Done {
+    /// What was just done, if anything.
+    pub fn done(&self) -> Option<&str> {
+        self.done.as_deref()
+    }
 }
 
 /// GET /student/appeals/{kind}/{subject_id}: the decision, its deadline, the form or the

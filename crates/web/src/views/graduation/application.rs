@@ -810,6 +810,8 @@ struct ProgressPage {
     archived: bool,
     rejection: String,
     closed: bool,
+    /// Where an appeal against the final rejection stands, or may be filed.
+    appeal: crate::services::appeal::AppealBox,
 }
 
 fn action_label(action: &str) -> &'static str {
@@ -840,6 +842,7 @@ pub async fn progress(
             archived: false,
             rejection: String::new(),
             closed: false,
+            appeal: crate::services::appeal::AppealBox::default(),
         };
         return Ok(Html(page.render()?));
     };
@@ -866,10 +869,16 @@ pub async fn progress(
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let decided = round.iter().rev().find(|e| {
-                e.stage == i32::try_from(i).ok()
-                    && EventAction::from_code(&e.action).is_some_and(EventAction::decides_stage)
-            });
+            // A revoked final rejection leaves the stage to be decided again.
+            let decided = round
+                .iter()
+                .rev()
+                .find(|e| {
+                    e.stage == i32::try_from(i).ok()
+                        && EventAction::from_code(&e.action)
+                            .is_some_and(|a| a.decides_stage() || a == EventAction::AppealRevoked)
+                })
+                .filter(|e| e.action != EventAction::AppealRevoked.code());
             let (result, class) = match decided.and_then(|e| EventAction::from_code(&e.action)) {
                 Some(EventAction::Approved) => ("通过".to_owned(), "pass"),
                 Some(EventAction::Paid) => ("已交费".to_owned(), "pass"),
@@ -902,17 +911,60 @@ pub async fn progress(
             }
         })
         .collect();
-    let history = events
+    let appeals =
+        store::appeal::of_subject(&state.db, domain::appeal::AppealKind::Graduation, a.id).await?;
+    let mut lines: Vec<(chrono::DateTime<chrono::Utc>, EventLine)> = events
         .iter()
-        .rev()
-        .map(|e| EventLine {
-            at: beijing(e.at),
-            stage: e.stage_name.clone(),
-            action: action_label(&e.action).to_owned(),
-            org: org_name(e.org_id),
-            reason: e.reason.clone().unwrap_or_default(),
+        .map(|e| {
+            (
+                e.at,
+                EventLine {
+                    at: beijing(e.at),
+                    stage: e.stage_name.clone(),
+                    action: action_label(&e.action).to_owned(),
+                    org: org_name(e.org_id),
+                    reason: e.reason.clone().unwrap_or_default(),
+                },
+            )
         })
         .collect();
+    for ap in &appeals {
+        lines.push((
+            ap.filed_at,
+            EventLine {
+                at: beijing(ap.filed_at),
+                stage: ap.stage_name.clone(),
+                action: format!("提出申辩（申辩编号 {}）", ap.id),
+                org: org_name(Some(ap.org_id)),
+                reason: ap.statement.clone(),
+            },
+        ));
+        // A revoked decision has its own line in the review history (退回重新审核).
+        if let (Some(at), true) = (
+            ap.outcome_at,
+            ap.status == domain::appeal::AppealStatus::Upheld.code(),
+        ) {
+            lines.push((
+                at,
+                EventLine {
+                    at: beijing(at),
+                    stage: ap.stage_name.clone(),
+                    action: format!(
+                        "申辩处理结果：{}",
+                        domain::appeal::AppealStatus::Upheld.label()
+                    ),
+                    org: org_name(Some(ap.org_id)),
+                    reason: ap.outcome_reason.clone().unwrap_or_default(),
+                },
+            ));
+        }
+    }
+    // Newest first; lines at one instant keep their order reversed with the rest.
+    lines.reverse();
+    lines.sort_by_key(|l| std::cmp::Reverse(l.0));
+    let history = lines.into_iter().map(|(_, l)| l).collect();
+    let target = store::appeal::graduation_target(&state.db, &a).await?;
+    let appeal = crate::services::appeal::appeal_box(target.as_ref(), &appeals, state.now());
     let page = ProgressPage {
         layout,
         has_application: true,
@@ -934,6 +986,7 @@ pub async fn progress(
             String::new()
         },
         closed: st.status == Status::Closed,
+        appeal,
     };
     Ok(Html(page.render()?))
 }

@@ -1,7 +1,7 @@
 //! 毕业批次 for the admins of a province's office (`/staff/batches`): the province's graduation
 //! batches with their windows in Beijing time, their state and how many applied; a new batch,
-//! a moved window (调整时间) and applications ended now (结束申请). Anyone else gets 403 naming
-//! their organisation or role.
+//! a moved window (调整时间), the appeal period (申辩期限) and applications ended now (结束申请).
+//! Anyone else gets 403 naming their organisation or role.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -70,7 +70,9 @@ struct Line {
     status: &'static str,
     open: bool,
     applications: u64,
-    /// Why its 调整时间 or 结束申请 was just refused.
+    /// 申辩期限 in days.
+    appeal_days: i32,
+    /// Why its 调整时间, 申辩期限 or 结束申请 was just refused.
     error: Option<String>,
 }
 
@@ -140,6 +142,7 @@ async fn render(
                 status: phase.label(),
                 open: phase == Phase::Open,
                 applications: l.applications,
+                appeal_days: b.appeal_days,
                 error: error.clone().filter(|_| error_for == Some(b.id)),
                 name: b.name,
             }
@@ -166,7 +169,7 @@ async fn render(
     .render()?)
 }
 
-/// `?done=created|moved|closed`.
+/// `?done=created|moved|closed|appeal_days`.
 #[derive(Deserialize, Default)]
 pub struct DoneQuery {
     #[serde(default)]
@@ -182,6 +185,7 @@ pub async fn page(
     let message = q.done.as_deref().map(|d| match d {
         "created" => "毕业批次已创建",
         "closed" => "已结束申请",
+        "appeal_days" => "申辩期限已修改",
         _ => "申请时间已调整",
     });
     Ok(Html(render(&state, &me, message, None).await?))
@@ -226,6 +230,31 @@ pub async fn create(
     match created {
         Ok(_) => Ok(Redirect::to("/staff/batches?done=created").into_response()),
         Err(e) => refused_page(&state, &me, e, None, f).await,
+    }
+}
+
+/// The 申辩期限 form of one batch.
+#[derive(Deserialize, Default)]
+pub struct AppealDaysForm {
+    #[serde(default)]
+    appeal_days: String,
+}
+
+/// POST /staff/batches/{id}/appeal-days: 申辩期限.
+pub async fn appeal_days(
+    State(state): State<AppState>,
+    me: CurrentStaff,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<AppealDaysForm>,
+) -> Result<Response, AppError> {
+    service::require_office_admin(&me)?;
+    let set = match domain::appeal::parse_period_days(&f.appeal_days) {
+        Ok(days) => service::set_appeal_days(&state, &me, id, days).await,
+        Err(e) => Err(AppError::refused("appeal_days", e.0)),
+    };
+    match set {
+        Ok(_) => Ok(Redirect::to("/staff/batches?done=appeal_days").into_response()),
+        Err(e) => refused_page(&state, &me, e, Some(id), BatchForm::default()).await,
     }
 }
 

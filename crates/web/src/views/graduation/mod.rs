@@ -30,6 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/staff/batches", get(batches::page).post(batches::create))
         .route("/staff/batches/{id}/window", post(batches::window))
         .route("/staff/batches/{id}/close", post(batches::close))
+        .route(
+            "/staff/batches/{id}/appeal-days",
+            post(batches::appeal_days),
+        )
         .route("/staff/batches/{id}/stats", get(stats::show))
         .route("/staff/batches/{id}/stats.xlsx", get(stats::export))
         .route(
