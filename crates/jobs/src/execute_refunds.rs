@@ -17,6 +17,11 @@ pub async fn run(
 ) -> Result<u64, RepoError> {
     let mut done = 0;
     for due in payment::due_refunds(db, now).await? {
+        // Once handed over it can no longer be called off by an appeal's 撤销; one called off
+        // meanwhile is skipped.
+        if !payment::claim_refund(db, &due.refund.refund_no).await? {
+            continue;
+        }
         let request = RefundRequest {
             refund_no: due.refund.refund_no.clone(),
             order_no: due.order.order_no.clone(),

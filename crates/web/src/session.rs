@@ -474,6 +474,16 @@ impl CurrentStaff {
         }
     }
 
+    /// Whether the account may decide at the review stage named, by its own role or for a
+    /// colleague away (a page offers the decision form only then).
+    pub fn may_decide_stage(&self, stage: &str) -> bool {
+        self.roles.may_review_stage(stage)
+            || self
+                .delegated
+                .iter()
+                .any(|d| d.roles.may_review_stage(stage))
+    }
+
     /// Refuses (403) an account that may not see queues and lists (审核员, 只读 or 管理员 may).
     pub fn require_read(&self) -> Result<(), AppError> {
         if self.roles.may_read() {
@@ -490,7 +500,10 @@ impl FromRequestParts<AppState> for CurrentStaff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let ctx = SessionCtx::from_request_parts(parts, state).await?;
         let s = require_kind(&ctx, "staff", "/staff/login", "工作人员")?;
-        let staff = store::repo::staff::get(&state.db, s.user_id.unwrap_or_default()).await?;
+        let signed_in =
+            store::repo::staff::signed_in(&state.db, s.user_id.unwrap_or_default(), state.now())
+                .await?;
+        let staff = signed_in.staff;
         if staff.disabled {
             return Err(AppError::Unauthorized {
                 login_path: "/staff/login",
@@ -498,29 +511,25 @@ impl FromRequestParts<AppState> for CurrentStaff {
             });
         }
         require_own_password(parts, staff.must_change_password, "/staff/account")?;
-        let org = store::repo::org::get(&state.db, staff.org_id).await?;
-        let roles = store::repo::staff::roles_of(&state.db, staff.id).await?;
-        let mut delegated = Vec::new();
-        for d in store::accounts::delegation::in_force_to(&state.db, staff.id, state.now()).await? {
-            let from = store::repo::staff::get(&state.db, d.from_staff_id).await?;
+        let delegated = signed_in
+            .delegators
+            .into_iter()
             // An account disabled since stands in for nobody.
-            if from.disabled {
-                continue;
-            }
-            delegated.push(Delegated {
+            .filter(|(from, _)| !from.disabled)
+            .map(|(from, roles)| Delegated {
                 from_staff_id: from.id,
                 from_name: from.display_name,
-                roles: store::repo::staff::roles_of(&state.db, d.from_staff_id).await?,
-            });
-        }
+                roles,
+            })
+            .collect();
         let me = CurrentStaff {
             staff,
-            org,
-            roles,
+            org: signed_in.org,
+            roles: signed_in.roles,
             delegated,
             ctx,
         };
-        require_second_factor(state, parts, &me).await?;
+        require_second_factor(parts, &me, signed_in.totp_enabled, signed_in.totp_required)?;
         Ok(me)
     }
 }
@@ -535,22 +544,17 @@ fn open_before_second_factor(path: &str) -> bool {
 /// admin; the staff of an organisation that requires it, or of one below such) and has not set
 /// them up. Asked on every request, so that an office switching the requirement on reaches
 /// sessions already open.
-async fn require_second_factor(
-    state: &AppState,
+fn require_second_factor(
     parts: &Parts,
     me: &CurrentStaff,
+    totp_enabled: bool,
+    totp_required: bool,
 ) -> Result<(), AppError> {
     let path = parts.uri.path();
-    if open_before_second_factor(path)
-        || store::accounts::totp::is_enabled(&state.db, me.staff.id).await?
-    {
+    if open_before_second_factor(path) || totp_enabled {
         return Ok(());
     }
-    if me.is_admin()
-        || store::accounts::totp::required_by(&state.db, &me.org)
-            .await?
-            .is_some()
-    {
+    if me.is_admin() || totp_required {
         tracing::warn!(
             staff = me.staff.id,
             path,

@@ -532,6 +532,47 @@ pub fn graduation_appeal_received(
     )
 }
 
+/// To the colleagues who could have decided it (reviewers of `stage` and admins of the deciding
+/// organisation): the appeal `appeal_id` of `appellant` (e.g. "学号为 … 的学生", numbers only:
+/// the message may go on by text message and e-mail) against the decision `kind` on application
+/// `application_id` of `batch` was decided `outcome` for `why`.
+// The parts are what the message names; kept apart so that each reads in its place.
+#[allow(clippy::too_many_arguments)]
+pub fn appeal_decided_for_staff(
+    kind: crate::appeal::AppealKind,
+    outcome: crate::appeal::AppealStatus,
+    appellant: &str,
+    batch: &str,
+    application_id: i64,
+    appeal_id: i64,
+    why: &str,
+    stage: &str,
+) -> InboxText {
+    use crate::appeal::{AppealKind, AppealStatus};
+    let next = match (outcome, kind) {
+        (AppealStatus::Revoked, AppealKind::DegreeAward) => {
+            "原“不授予”已撤销，该申请恢复为审核通过、未登记学位授予结果，需重新登记学位授予结果。"
+                .to_owned()
+        }
+        (AppealStatus::Revoked, AppealKind::Language) => {
+            format!("原决定已撤销，该申请已退回“{stage}”环节待审核，需重新审核。")
+        }
+        (AppealStatus::Revoked, AppealKind::Graduation) => format!(
+            "原决定已撤销，该毕业申请已重新打开，将在“{stage}”环节重新审核（不受批次截止时间限制）。"
+        ),
+        _ => "原决定继续有效，无需再处理。".to_owned(),
+    };
+    InboxText::new(
+        format!("申辩已处理（{}）：{}", outcome.label(), kind.label()),
+        format!(
+            "{appellant}对“{batch}”申请编号 {application_id} 的{}提出的申辩（申辩编号 {appeal_id}）已处理，结果为{}。理由：{}。{next}",
+            kind.label(),
+            outcome.label(),
+            reason(why)
+        ),
+    )
+}
+
 /// The appeal against `kind` was decided: `outcome` (维持 or 撤销原决定) for `why`; a revoked
 /// decision is taken again at `stage`.
 pub fn appeal_decided(
@@ -564,6 +605,59 @@ pub fn appeal_decided(
     )
 }
 
+/// What revoking a graduation application's final rejection did with the fee paid before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeeOnReopening {
+    /// No fee was paid before the stage, or it is still held: nothing to say.
+    Held,
+    /// The refund the rejection queued was called off: the fee pays for the application again.
+    RefundCancelled {
+        /// The fee, in fen.
+        amount_fen: i64,
+    },
+    /// The fee had already gone back: the candidate pays again at `payment_stage`, then the
+    /// application returns to the stage that rejected.
+    PayAgain {
+        /// The fee, in fen.
+        amount_fen: i64,
+        /// The payment stage's name.
+        payment_stage: String,
+    },
+}
+
+/// 撤销原决定 of a graduation application's final rejection at `stage`, for the reason `why`,
+/// with what became of the fee.
+pub fn graduation_appeal_revoked(why: &str, stage: &str, fee: &FeeOnReopening) -> InboxText {
+    let next = match fee {
+        FeeOnReopening::Held => format!(
+            "你的毕业申请已退回“{stage}”环节重新审核（不受批次截止时间限制），审核结果会发到收件箱。"
+        ),
+        FeeOnReopening::RefundCancelled { amount_fen } => format!(
+            "你的毕业申请已退回“{stage}”环节重新审核（不受批次截止时间限制），审核结果会发到收件箱。原定退回的毕业审定费 {} 元不再退回，继续用于本次申请。",
+            yuan(*amount_fen)
+        ),
+        FeeOnReopening::PayAgain {
+            amount_fen,
+            payment_stage,
+        } => format!(
+            "因毕业审定费 {} 元已退回原交费账号，请在“{payment_stage}”环节重新交费（不受批次截止时间限制）；交费后申请回到“{stage}”环节重新审核，审核结果会发到收件箱。",
+            yuan(*amount_fen)
+        ),
+    };
+    InboxText::new(
+        format!(
+            "申辩处理结果：{}",
+            crate::appeal::AppealStatus::Revoked.label()
+        ),
+        format!(
+            "你对{}的申辩已处理，结果为{}。理由：{}。原决定已撤销，{next}",
+            crate::appeal::AppealKind::Graduation.label(),
+            crate::appeal::AppealStatus::Revoked.label(),
+            reason(why)
+        ),
+    )
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -577,6 +671,40 @@ mod tests {
 
     fn day() -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, 7, 1).unwrap()
+    }
+
+    #[test]
+    fn a_revoked_graduation_rejection_says_what_became_of_the_fee() {
+        let held = graduation_appeal_revoked("图片清晰", "终审", &FeeOnReopening::Held);
+        assert_eq!(held.title, "申辩处理结果：撤销原决定");
+        assert!(
+            held.body.contains("已退回“终审”环节重新审核"),
+            "{}",
+            held.body
+        );
+        assert!(!held.body.contains("审定费"), "{}", held.body);
+        let kept = graduation_appeal_revoked(
+            "图片清晰",
+            "终审",
+            &FeeOnReopening::RefundCancelled { amount_fen: 5000 },
+        );
+        assert!(kept.body.contains("50.00 元不再退回"), "{}", kept.body);
+        let again = graduation_appeal_revoked(
+            "图片清晰",
+            "终审",
+            &FeeOnReopening::PayAgain {
+                amount_fen: 5000,
+                payment_stage: "网上交费".into(),
+            },
+        );
+        assert!(
+            again
+                .body
+                .contains("50.00 元已退回原交费账号，请在“网上交费”环节重新交费"),
+            "{}",
+            again.body
+        );
+        assert!(again.body.contains("回到“终审”环节"), "{}", again.body);
     }
 
     #[test]
@@ -1031,5 +1159,70 @@ mod appeal_texts {
             t.body,
             "你对学位授予结果“不授予”的申辩已处理，结果为维持原决定。理由：论文答辩未通过。原决定继续有效。"
         );
+    }
+}
+
+#[cfg(test)]
+mod staff_appeal_texts {
+    use super::*;
+    use crate::appeal::{AppealKind, AppealStatus};
+
+    #[test]
+    fn colleagues_read_the_outcome_with_the_application_and_the_reason() {
+        let t = appeal_decided_for_staff(
+            AppealKind::DegreeAward,
+            AppealStatus::Revoked,
+            "学号为 2022130502001 的学生",
+            "2026年学位申请",
+            41,
+            7,
+            "答辩记录核实无误。",
+            "学院审核",
+        );
+        assert_eq!(t.title, "申辩已处理（撤销原决定）：学位授予结果“不授予”");
+        assert_eq!(
+            t.body,
+            "学号为 2022130502001 的学生对“2026年学位申请”申请编号 41 的学位授予结果“不授予”提出的申辩（申辩编号 7）已处理，结果为撤销原决定。理由：答辩记录核实无误。原“不授予”已撤销，该申请恢复为审核通过、未登记学位授予结果，需重新登记学位授予结果。"
+        );
+        let t = appeal_decided_for_staff(
+            AppealKind::Graduation,
+            AppealStatus::Upheld,
+            "准考证号为 010123456789 的考生",
+            "2026年下半年毕业申请",
+            12,
+            9,
+            "驳回理由成立",
+            "市级审核",
+        );
+        assert!(
+            t.body
+                .ends_with("结果为维持原决定。理由：驳回理由成立。原决定继续有效，无需再处理。"),
+            "{}",
+            t.body
+        );
+        for why in ["成绩单核实无误", "成绩单核实无误。", "。", ""] {
+            for kind in AppealKind::ALL {
+                for outcome in [AppealStatus::Upheld, AppealStatus::Revoked] {
+                    let t =
+                        appeal_decided_for_staff(*kind, outcome, "某人", "批次", 1, 2, why, "终审");
+                    for bad in ["。。", "：。", "{", "}"] {
+                        assert!(!t.body.contains(bad), "{bad:?} in {:?}", t.body);
+                    }
+                    assert!(t.body.ends_with('。'), "{:?}", t.body);
+                    assert!(t.body.contains(outcome.label()), "{:?}", t.body);
+                }
+            }
+        }
+        let t = appeal_decided_for_staff(
+            AppealKind::Language,
+            AppealStatus::Revoked,
+            "学号为 1 的学生",
+            "批次",
+            3,
+            4,
+            "成绩有效",
+            "学院审核",
+        );
+        assert!(t.body.contains("已退回“学院审核”环节待审核"), "{}", t.body);
     }
 }

@@ -18,6 +18,9 @@ coded_enum! {
         RefundQueued => ("refund_queued", "退费待办理"),
         /// The refund was made.
         Refunded => ("refunded", "已退费"),
+        /// A queued refund was called off: an appeal revoked the rejection that queued it, so the
+        /// fee pays for the application again.
+        RefundCancelled => ("refund_cancelled", "退费已取消"),
         /// The candidate asked the chief university to reject it (专业误选).
         WrongMajorRequested => ("wrong_major_requested", "请求主考学校驳回（专业误选）"),
         /// An appeal against the final rejection was decided 撤销原决定: the stage that rejected
@@ -33,6 +36,7 @@ impl EventAction {
             EventAction::Approved => "通过",
             EventAction::Paid => "已交费",
             EventAction::RefundQueued => "退费",
+            EventAction::RefundCancelled => "取消退费",
             EventAction::WrongMajorRequested => "考生申请驳回（专业误选）",
             EventAction::AppealRevoked => "申辩撤销原决定",
             other => other.label(),

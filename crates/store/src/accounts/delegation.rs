@@ -5,8 +5,8 @@
 //! history and the audit trail. Either party or an admin may end it early (撤销).
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-use domain::StaffRole;
 use domain::calendar::{beijing_date, from_beijing};
+use domain::{Roles, StaffRole};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -46,6 +46,35 @@ pub struct By {
     pub org_id: i64,
     /// It holds 管理员 there.
     pub admin: bool,
+}
+
+/// Who takes a review decision: the account with its own roles, and the colleagues it stands in
+/// for under delegations in force, each with that colleague's roles. For the reviews whose stage
+/// is read in the same transaction as the decision is written (学位外语), so that the stage
+/// checked is the stage decided.
+#[derive(Debug, Clone, Copy)]
+pub struct Decider<'a> {
+    /// The account deciding.
+    pub staff_id: i64,
+    /// Its own roles.
+    pub roles: &'a Roles,
+    /// (委托人's id, their roles) of each delegation in force to it.
+    pub stands_in_for: &'a [(i64, Roles)],
+}
+
+impl Decider<'_> {
+    /// Whether it may decide at the stage named: by its own role (`Some(None)`), for the
+    /// colleague whose id it gives (`Some(Some(id))`), or not at all (`None`). Its own role
+    /// comes first, so a decision it could take anyway names nobody else.
+    pub fn acting_for(&self, stage: &str) -> Option<Option<i64>> {
+        if self.roles.may_review_stage(stage) {
+            return Some(None);
+        }
+        self.stands_in_for
+            .iter()
+            .find(|(_, r)| r.may_review_stage(stage))
+            .map(|(id, _)| Some(*id))
+    }
 }
 
 fn start_of(d: NaiveDate) -> DateTime<Utc> {

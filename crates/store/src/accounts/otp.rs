@@ -155,16 +155,18 @@ pub async fn check(
             "该手机号没有待使用的验证码，{again}"
         )));
     };
-    if c.used_at.is_some() {
-        return Err(RepoError::Invalid(format!(
-            "该验证码已使用过，每个验证码只能使用一次，{again}"
-        )));
-    }
-    if c.wrong >= otp::MAX_WRONG {
-        return Err(RepoError::Invalid(format!(
+    let used = || RepoError::Invalid(format!("该验证码已使用过，每个验证码只能使用一次，{again}"));
+    let void = || {
+        RepoError::Invalid(format!(
             "该验证码已连续输错{}次，已失效，{again}",
             otp::MAX_WRONG
-        )));
+        ))
+    };
+    if c.used_at.is_some() {
+        return Err(used());
+    }
+    if c.wrong >= otp::MAX_WRONG {
+        return Err(void());
     }
     if c.expires_at <= now {
         return Err(RepoError::Invalid(format!(
@@ -172,21 +174,51 @@ pub async fn check(
             otp::VALID_FOR.num_minutes()
         )));
     }
+    // Each entry takes one of the code's tries before it is compared, in one conditional
+    // statement: guesses sent at once cannot all pass a count read before any of them.
+    let tried = sms_code::Entity::update_many()
+        .col_expr(
+            sms_code::Column::Wrong,
+            Expr::col(sms_code::Column::Wrong).add(1),
+        )
+        .filter(sms_code::Column::Id.eq(c.id))
+        .filter(sms_code::Column::UsedAt.is_null())
+        .filter(sms_code::Column::Wrong.lt(otp::MAX_WRONG))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if tried != 1 {
+        // Spent or voided by an entry that landed since the row was read.
+        let spent = sms_code::Entity::find_by_id(c.id)
+            .one(db)
+            .await?
+            .is_some_and(|r| r.used_at.is_some());
+        return Err(if spent { used() } else { void() });
+    }
     match c.subject_id {
-        Some(subject_id) if c.code_sha256 == digest(typed) => Ok(Matched {
-            code_id: c.id,
-            subject_id,
-        }),
-        _ => {
+        Some(subject_id) if c.code_sha256 == digest(typed) => {
+            // The right code gives its try back: only wrong entries void a code, and a match
+            // that the caller then refuses (a weak password) leaves the code usable.
             sms_code::Entity::update_many()
                 .col_expr(
                     sms_code::Column::Wrong,
-                    Expr::col(sms_code::Column::Wrong).add(1),
+                    Expr::col(sms_code::Column::Wrong).sub(1),
                 )
                 .filter(sms_code::Column::Id.eq(c.id))
+                .filter(sms_code::Column::Wrong.gt(0))
                 .exec(db)
                 .await?;
-            let left = otp::MAX_WRONG - c.wrong - 1;
+            Ok(Matched {
+                code_id: c.id,
+                subject_id,
+            })
+        }
+        _ => {
+            let wrong = sms_code::Entity::find_by_id(c.id)
+                .one(db)
+                .await?
+                .map_or(otp::MAX_WRONG, |r| r.wrong);
+            let left = otp::MAX_WRONG - wrong;
             Err(RepoError::Invalid(if left > 0 {
                 format!("验证码错误，还可再试{left}次")
             } else {

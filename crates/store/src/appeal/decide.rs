@@ -157,20 +157,23 @@ async fn decide_once(
         txn.rollback().await?;
         return Err(already_decided(&get(db, a.id).await?));
     }
+    // What became of a graduation application's fee, told with the outcome.
+    let mut fee = None;
     if outcome == AppealStatus::Revoked {
         let reopened = match kind {
             AppealKind::DegreeAward => reopen_degree(&txn, a, now).await?,
             AppealKind::Language => reopen_language(&txn, a).await?,
             AppealKind::Graduation => match reopening {
                 Some(r) => {
-                    crate::graduation::application::reopen_after_appeal(
+                    fee = crate::graduation::application::reopen_after_appeal(
                         &txn,
                         r,
                         who.staff_id,
                         reason,
                         now,
                     )
-                    .await?
+                    .await?;
+                    fee.is_some()
                 }
                 None => false,
             },
@@ -193,7 +196,17 @@ async fn decide_once(
             Actor::staff(who.staff_id),
             action,
             (subject, Some(a.subject_id)),
-            &format!("appeal_id={} stage={}", a.id, a.stage_name),
+            &format!(
+                "appeal_id={} stage={}{}",
+                a.id,
+                a.stage_name,
+                match &fee {
+                    Some(messages::FeeOnReopening::RefundCancelled { .. }) =>
+                        " fee=refund_cancelled",
+                    Some(messages::FeeOnReopening::PayAgain { .. }) => " fee=pay_again",
+                    Some(messages::FeeOnReopening::Held) | None => "",
+                }
+            ),
             ip,
         )
         .await?;
@@ -211,7 +224,10 @@ async fn decide_once(
         ip,
     )
     .await?;
-    let text = messages::appeal_decided(kind, outcome, reason, &a.stage_name);
+    let text = match &fee {
+        Some(fee) => messages::graduation_appeal_revoked(reason, &a.stage_name, fee),
+        None => messages::appeal_decided(kind, outcome, reason, &a.stage_name),
+    };
     inbox::send(
         &txn,
         appellant_inbox(&a.appellant_kind, a.appellant_id),
@@ -221,6 +237,7 @@ async fn decide_once(
         now,
     )
     .await?;
+    super::file::tell_deciders(&txn, a, outcome, reason, who.staff_id, now).await?;
     let saved = get(&txn, a.id).await?;
     txn.commit().await?;
     Ok(saved)
@@ -249,6 +266,9 @@ async fn reopen_degree<C: sea_orm::ConnectionTrait>(
                 C::AwardRecordedAt,
                 Expr::value(Option::<DateTime<Utc>>::None),
             ),
+            // Who recorded the refusal no longer stands for the result recorded anew.
+            (C::AwardRecordedBy, Expr::value(Option::<i64>::None)),
+            (C::AwardOnBehalfOf, Expr::value(Option::<i64>::None)),
             (C::UpdatedAt, Expr::value(now)),
         ],
     )
@@ -281,6 +301,7 @@ async fn reopen_language<C: sea_orm::ConnectionTrait>(
             (C::Qualification, Expr::value(Option::<String>::None)),
             (C::ReviewOpinion, Expr::value(Option::<String>::None)),
             (C::ReviewedBy, Expr::value(Option::<i64>::None)),
+            (C::ReviewedOnBehalfOf, Expr::value(Option::<i64>::None)),
             (C::ReviewedAt, Expr::value(Option::<DateTime<Utc>>::None)),
         ],
     )

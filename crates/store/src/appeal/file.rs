@@ -6,10 +6,10 @@
 use chrono::{DateTime, Utc};
 use domain::appeal::{AppealStatus, check_file_count, check_statement};
 use domain::messages::inbox as messages;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 use super::{CANDIDATE, Target, already_filed, current_target, deciders, of_decision};
-use crate::entity::{appeal, appeal_file, candidate, student};
+use crate::entity::{appeal, appeal_file, batch, candidate, student};
 use crate::objects::Stored;
 use crate::repo::audit::{self, Actor};
 use crate::repo::inbox::{self, Recipient};
@@ -31,6 +31,83 @@ pub fn appellant_inbox(kind: &str, id: i64) -> Recipient {
     } else {
         Recipient::Student(id)
     }
+}
+
+/// The staff page of application `subject_id`, the subject of an appeal of `kind`.
+pub fn staff_page(kind: domain::appeal::AppealKind, subject_id: i64) -> String {
+    match kind {
+        domain::appeal::AppealKind::DegreeAward => format!("/staff/degree/{subject_id}"),
+        domain::appeal::AppealKind::Language => format!("/staff/language/{subject_id}"),
+        domain::appeal::AppealKind::Graduation => format!("/staff/reviews/{subject_id}"),
+    }
+}
+
+/// Tells the colleagues who were told appeal `a` was filed (the deciding organisation's
+/// reviewers of its stage and its admins) its `outcome` and `reason`, all but `decided_by`,
+/// who knows; call it in the transaction of the outcome.
+pub(crate) async fn tell_deciders<C: ConnectionTrait>(
+    conn: &C,
+    a: &appeal::Model,
+    outcome: AppealStatus,
+    reason: &str,
+    decided_by: i64,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let Some(kind) = domain::appeal::AppealKind::from_code(&a.kind) else {
+        return Ok(());
+    };
+    let colleagues: Vec<i64> = deciders(conn, a.org_id, &a.stage_name)
+        .await?
+        .into_iter()
+        .filter(|id| *id != decided_by)
+        .collect();
+    if colleagues.is_empty() {
+        return Ok(());
+    }
+    // Numbers, not names: the message may go on by text message and e-mail.
+    let appellant = if a.appellant_kind == CANDIDATE {
+        let no = candidate::Entity::find_by_id(a.appellant_id)
+            .one(conn)
+            .await?
+            .map(|c| c.admission_no)
+            .unwrap_or_default();
+        format!("准考证号为 {no} 的考生")
+    } else {
+        let no = student::Entity::find_by_id(a.appellant_id)
+            .one(conn)
+            .await?
+            .map(|s| s.student_no)
+            .unwrap_or_default();
+        format!("学号为 {no} 的学生")
+    };
+    let batch = batch::Entity::find_by_id(a.batch_id)
+        .one(conn)
+        .await?
+        .map(|b| b.name)
+        .unwrap_or_default();
+    let text = messages::appeal_decided_for_staff(
+        kind,
+        outcome,
+        &appellant,
+        &batch,
+        a.subject_id,
+        a.id,
+        reason,
+        &a.stage_name,
+    );
+    let link = staff_page(kind, a.subject_id);
+    for staff_id in colleagues {
+        inbox::send(
+            conn,
+            Recipient::Staff(staff_id),
+            &text.title,
+            &text.body,
+            Some(&link),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// A file already checked and stored, to be recorded with the appeal.

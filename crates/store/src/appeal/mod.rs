@@ -455,6 +455,43 @@ pub async fn reopened<C: ConnectionTrait>(
     Ok(n > 0)
 }
 
+/// The appeal still 待处理 against the decision application `subject_id` carries, if any. An
+/// appeal is filed only against the decision that stands, and that decision may not change while
+/// it waits ([`refuse_if_pending`]), so a pending one is against the decision there now.
+pub async fn pending_against<C: ConnectionTrait>(
+    conn: &C,
+    kind: AppealKind,
+    subject_id: i64,
+) -> Result<Option<appeal::Model>, RepoError> {
+    Ok(appeal::Entity::find()
+        .filter(appeal::Column::Kind.eq(kind.code()))
+        .filter(appeal::Column::SubjectId.eq(subject_id))
+        .filter(appeal::Column::Status.eq(AppealStatus::Pending.code()))
+        .order_by_desc(appeal::Column::Id)
+        .one(conn)
+        .await?)
+}
+
+/// Refuses a change to the decision on application `subject_id` (`what` names what would have
+/// changed, e.g. 学位授予结果) while an appeal against it is 待处理: its 撤销 reopens the
+/// application as the decision left it, which a decision taken meanwhile would make impossible.
+pub async fn refuse_if_pending<C: ConnectionTrait>(
+    conn: &C,
+    kind: AppealKind,
+    subject_id: i64,
+    what: &str,
+) -> Result<(), RepoError> {
+    match pending_against(conn, kind, subject_id).await? {
+        None => Ok(()),
+        Some(a) => Err(RepoError::Conflict(format!(
+            "该决定的申辩尚待处理，处理完成前不能更改{what}：申请编号 {subject_id} 的{}已于 {}（北京时间）被提出申辩（申辩编号 {}），请先在“申辩复核”中作出维持或撤销原决定的结论；本次未做任何更改",
+            kind.label(),
+            domain::calendar::beijing_minute(a.filed_at),
+            a.id
+        ))),
+    }
+}
+
 /// Why a second appeal against one decision is refused: when the first was filed and where it
 /// stands.
 pub fn already_filed(a: &appeal::Model) -> RepoError {

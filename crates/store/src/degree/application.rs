@@ -96,6 +96,18 @@ pub async fn of_student<C: ConnectionTrait>(
         .await?)
 }
 
+/// The student's applications in every batch, newest first.
+pub async fn all_of_student<C: ConnectionTrait>(
+    conn: &C,
+    student_id: i64,
+) -> Result<Vec<app::Model>, RepoError> {
+    Ok(app::Entity::find()
+        .filter(app::Column::StudentId.eq(student_id))
+        .order_by_desc(app::Column::Id)
+        .all(conn)
+        .await?)
+}
+
 /// An application by id.
 pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<app::Model, RepoError> {
     app::Entity::find_by_id(id)
@@ -590,6 +602,22 @@ pub async fn review(
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<app::Model, RepoError> {
+    review_for(db, a, staff_id, None, decision, now, ip).await
+}
+
+/// [`review`], by a reviewer deciding under a delegation (工作委托) from `on_behalf_of`: the
+/// application keeps on whose behalf it was decided and the audit row names both. The caller has
+/// checked the stage `a` waits at against the roles; the write is conditional on `a`'s version,
+/// so that is the stage decided.
+pub async fn review_for(
+    db: &DatabaseConnection,
+    a: &app::Model,
+    staff_id: i64,
+    on_behalf_of: Option<i64>,
+    decision: &Decision,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, RepoError> {
     let b = batch::Entity::find_by_id(a.batch_id)
         .one(db)
         .await?
@@ -654,6 +682,7 @@ pub async fn review(
             ),
             (app::Column::ReviewedBy, Expr::value(staff_id)),
             (app::Column::ReviewedAt, Expr::value(now)),
+            (app::Column::ReviewedOnBehalfOf, Expr::value(on_behalf_of)),
         ],
         Condition::all()
             .add(app::Column::Status.eq(SUBMITTED))
@@ -661,13 +690,18 @@ pub async fn review(
         now,
     )
     .await?;
+    let opinion_text = opinion.as_deref().unwrap_or("");
+    let detail = match on_behalf_of {
+        Some(id) => format!("stage={stage_name} on_behalf_of={id} {opinion_text}"),
+        None => format!("stage={stage_name} {opinion_text}"),
+    };
     audit::record(
         &txn,
         now,
         staff_actor(staff_id),
         &format!("degree_application.{event}"),
         ("degree_application", Some(a.id)),
-        &format!("stage={stage_name} {}", opinion.as_deref().unwrap_or("")),
+        &detail,
         ip,
     )
     .await?;
@@ -697,6 +731,22 @@ pub async fn record_award(
     now: DateTime<Utc>,
     ip: Option<&str>,
 ) -> Result<u64, RepoError> {
+    record_award_for(db, batch_id, ids, award, staff_id, None, now, ip).await
+}
+
+/// [`record_award`], by a reviewer recording under a delegation (工作委托) from `on_behalf_of`:
+/// each application keeps who recorded its result and for whom, and each audit row names both.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_award_for(
+    db: &DatabaseConnection,
+    batch_id: i64,
+    ids: &[i64],
+    award: DegreeAward,
+    staff_id: i64,
+    on_behalf_of: Option<i64>,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<u64, RepoError> {
     if ids.is_empty() {
         return Err(RepoError::Invalid("请先勾选要登记结果的申请".to_owned()));
     }
@@ -712,24 +762,42 @@ pub async fn record_award(
         if a.award.as_deref() == Some(award.code()) {
             continue;
         }
+        if a.award.as_deref() == Some(DegreeAward::NotAwarded.code())
+            && let Err(e) = crate::appeal::refuse_if_pending(
+                &txn,
+                domain::appeal::AppealKind::DegreeAward,
+                a.id,
+                "学位授予结果",
+            )
+            .await
+        {
+            // Rolled back now, the applications before it included: see `appeal::file`.
+            txn.rollback().await?;
+            return Err(e);
+        }
         claim(
             &txn,
             &a,
             vec![
                 (app::Column::Award, Expr::value(award.code())),
                 (app::Column::AwardRecordedAt, Expr::value(now)),
+                (app::Column::AwardRecordedBy, Expr::value(staff_id)),
+                (app::Column::AwardOnBehalfOf, Expr::value(on_behalf_of)),
             ],
             Condition::all(),
             now,
         )
         .await?;
+        let detail = on_behalf_of
+            .map(|id| format!("on_behalf_of={id}"))
+            .unwrap_or_default();
         audit::record(
             &txn,
             now,
             staff_actor(staff_id),
             &format!("degree_application.{}", award.code()),
             ("degree_application", Some(a.id)),
-            "",
+            &detail,
             ip,
         )
         .await?;

@@ -21,6 +21,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
+use crate::accounts::delegation::Decider;
 use crate::entity::{batch, language_application as app, language_file, student};
 use crate::keyset;
 use crate::objects::Stored;
@@ -515,6 +516,38 @@ pub async fn review(
     decision: &Decision,
     now: DateTime<Utc>,
 ) -> Result<app::Model, RepoError> {
+    let by = Decider {
+        staff_id,
+        roles,
+        stands_in_for: &[],
+    };
+    review_by(
+        db,
+        school_org_id,
+        by,
+        id,
+        expected_version,
+        decision,
+        now,
+        None,
+    )
+    .await
+}
+
+/// [`review`] by a reviewer who may also stand in for colleagues away (工作委托): at a stage
+/// their own roles do not name but a colleague's do, the decision is taken on that colleague's
+/// behalf, which the application keeps and the audit row names.
+#[allow(clippy::too_many_arguments)]
+pub async fn review_by(
+    db: &DatabaseConnection,
+    school_org_id: i64,
+    by: Decider<'_>,
+    id: i64,
+    expected_version: Option<i32>,
+    decision: &Decision,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<app::Model, RepoError> {
     decision.check()?;
     let (a, b) = get_for_school(db, school_org_id, id).await?;
     if now < b.closes_at {
@@ -528,14 +561,15 @@ pub async fn review(
     let current = state(&a);
     let at = current.stage.unwrap_or(0);
     // The update below is conditional on this stage, so the check holds for the write.
-    if let Some(s) = stages.get(at)
-        && !roles.may_review_stage(&s.name)
-    {
-        return Err(RepoError::Forbidden(format!(
-            "您的账号没有“{}”环节的审核权限，本次操作未做任何更改",
-            s.name
-        )));
-    }
+    let on_behalf_of = match stages.get(at) {
+        Some(s) => by.acting_for(&s.name).ok_or_else(|| {
+            RepoError::Forbidden(format!(
+                "您的账号没有“{}”环节的审核权限，本次操作未做任何更改",
+                s.name
+            ))
+        })?,
+        None => None,
+    };
     let opinion = decision.opinion.trim().to_owned();
     let action = if decision.approve {
         Action::Approve { stage: at }
@@ -549,8 +583,17 @@ pub async fn review(
         opens_at: b.opens_at,
         closes_at: b.closes_at,
     };
-    let next =
-        transition(&stages, window, current, &action, now).map_err(|_| already_reviewed())?;
+    let Ok(next) = transition(&stages, window, current, &action, now) else {
+        // A decided application is not reviewed again; one whose 不合格 is appealed says why.
+        crate::appeal::refuse_if_pending(
+            db,
+            domain::appeal::AppealKind::Language,
+            a.id,
+            "学位外语审核结果",
+        )
+        .await?;
+        return Err(already_reviewed());
+    };
     let step = Step {
         at,
         next,
@@ -563,10 +606,15 @@ pub async fn review(
     // Two reviewers at once may deadlock on MySQL/MariaDB (the status is in a secondary index
     // the conditional UPDATE both reads and changes); the victim runs again and then finds the
     // application reviewed.
+    let who = Who {
+        staff_id: by.staff_id,
+        on_behalf_of,
+        ip,
+    };
     crate::repo::retry_deadlock(|| {
         review_once(
             db,
-            staff_id,
+            &who,
             expected_version,
             decision,
             now,
@@ -575,6 +623,14 @@ pub async fn review(
         )
     })
     .await
+}
+
+/// Who takes one review: the account, the colleague it stands in for (if it does), and from
+/// where.
+struct Who<'a> {
+    staff_id: i64,
+    on_behalf_of: Option<i64>,
+    ip: Option<&'a str>,
 }
 
 /// Where one review moves an application: from stage `at` to `next`.
@@ -623,7 +679,7 @@ pub fn status_label(a: &app::Model, stages: &[domain::review::Stage]) -> String 
 
 async fn review_once(
     db: &DatabaseConnection,
-    staff_id: i64,
+    who: &Who<'_>,
     expected_version: Option<i32>,
     decision: &Decision,
     now: DateTime<Utc>,
@@ -663,8 +719,12 @@ async fn review_once(
                 app::Column::Qualification,
                 Expr::value(qualification.map(|q| q.code())),
             ),
-            (app::Column::ReviewedBy, Expr::value(staff_id)),
+            (app::Column::ReviewedBy, Expr::value(who.staff_id)),
             (app::Column::ReviewedAt, Expr::value(now)),
+            (
+                app::Column::ReviewedOnBehalfOf,
+                Expr::value(who.on_behalf_of),
+            ),
         ],
     )
     .await?;
@@ -673,19 +733,24 @@ async fn review_once(
         txn.rollback().await?;
         return Err(already_reviewed());
     }
+    // The opinion is free text: last, so that nothing it says reads as a field.
+    let for_whom = who
+        .on_behalf_of
+        .map(|id| format!(" on_behalf_of={id}"))
+        .unwrap_or_default();
     audit::record(
         &txn,
         now,
-        Actor::staff(staff_id),
+        Actor::staff(who.staff_id),
         "language_application.reviewed",
         ("language_application", Some(a.id)),
         &format!(
-            "stage={} status={} qualification={} opinion={opinion}",
+            "stage={} status={} qualification={}{for_whom} opinion={opinion}",
             step.stage_name,
             status.code(),
             qualification.map_or("", |q| q.code())
         ),
-        None,
+        who.ip,
     )
     .await?;
     if status == LanguageStatus::Pending {
@@ -744,10 +809,29 @@ pub async fn review_many(
     decision: &Decision,
     now: DateTime<Utc>,
 ) -> Result<BulkOutcome, RepoError> {
+    let by = Decider {
+        staff_id,
+        roles,
+        stands_in_for: &[],
+    };
+    review_many_by(db, school_org_id, by, ids, decision, now, None).await
+}
+
+/// [`review_many`] by a reviewer who may also stand in for colleagues away, each application
+/// decided as [`review_by`] decides it.
+pub async fn review_many_by(
+    db: &DatabaseConnection,
+    school_org_id: i64,
+    by: Decider<'_>,
+    ids: &[i64],
+    decision: &Decision,
+    now: DateTime<Utc>,
+    ip: Option<&str>,
+) -> Result<BulkOutcome, RepoError> {
     decision.check()?;
     let mut out = BulkOutcome::default();
     for &id in ids {
-        match review(db, school_org_id, staff_id, roles, id, None, decision, now).await {
+        match review_by(db, school_org_id, by, id, None, decision, now, ip).await {
             Ok(_) => out.done.push(id),
             Err(RepoError::Invalid(m) | RepoError::Conflict(m) | RepoError::Forbidden(m)) => {
                 out.refused.push((id, m))

@@ -45,6 +45,12 @@ pub struct Model {
     pub submitted_at: Option<DateTimeUtc>,
     /// The review stage it waits at (or was rejected at), an index into its batch's stages.
     pub stage: Option<i32>,
+    /// The reviewer the latest review was taken for under a 工作委托 (`reviewed_by` stood in).
+    pub reviewed_on_behalf_of: Option<i64>,
+    /// Who recorded the 学位授予结果.
+    pub award_recorded_by: Option<i64>,
+    /// The reviewer the 学位授予结果 was recorded for under a 工作委托.
+    pub award_on_behalf_of: Option<i64>,
 }
 
 /// No declared relations: queries join explicitly.

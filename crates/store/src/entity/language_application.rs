@@ -32,6 +32,8 @@ pub struct Model {
     /// The review stage it waits at (or was rejected at), an index into its batch's stages.
     pub stage: Option<i32>,
     pub created_at: DateTimeUtc,
+    /// The reviewer the latest review was taken for under a 工作委托 (`reviewed_by` stood in).
+    pub reviewed_on_behalf_of: Option<i64>,
 }
 
 /// No declared relations: queries join explicitly.

@@ -9,6 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::graduation::form::{FileSlot, MAX_OTHER_MATERIALS, PriorEducationForm, ResumeEntry};
 use domain::messages::inbox as messages;
+use domain::messages::inbox::FeeOnReopening;
 use domain::review::EventAction;
 use domain::review::deadline;
 use domain::review::{
@@ -1112,32 +1113,49 @@ async fn queue_refund_if_paid<C: ConnectionTrait>(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
+    use crate::payment::{REFUND_CANCELLED, REFUND_QUEUED, refund_no_of};
     let paid = payment_order::Entity::find()
         .filter(payment_order::Column::ApplicationId.eq(a.id))
-        .filter(payment_order::Column::Status.eq("paid"))
+        .filter(payment_order::Column::Status.eq(crate::payment::ORDER_PAID))
         .all(conn)
         .await?;
     for order in paid {
-        let exists = refund::Entity::find()
+        // The booked charge's refund only: a second charge's refund gives back other money.
+        let existing = refund::Entity::find()
             .filter(refund::Column::OrderId.eq(order.id))
-            .count(conn)
+            .filter(refund::Column::ChargeTxnNo.eq(""))
+            .one(conn)
             .await?;
-        if exists > 0 {
-            continue;
+        match existing {
+            // Called off when an appeal reopened the application; rejected again, it is due again.
+            Some(r) if r.status == REFUND_CANCELLED => {
+                let also = vec![
+                    (refund::Column::Reason, Expr::value(reason.to_owned())),
+                    (refund::Column::QueuedAt, Expr::value(now)),
+                ];
+                if !crate::payment::move_refund(conn, r.id, REFUND_CANCELLED, REFUND_QUEUED, also)
+                    .await?
+                {
+                    continue;
+                }
+            }
+            Some(_) => continue,
+            None => {
+                refund::ActiveModel {
+                    refund_no: Set(refund_no_of(&order.order_no)),
+                    order_id: Set(order.id),
+                    amount_fen: Set(order.amount_fen),
+                    status: Set(REFUND_QUEUED.to_owned()),
+                    reason: Set(reason.to_owned()),
+                    gateway_refund_no: Set(None),
+                    queued_at: Set(now),
+                    executed_at: Set(None),
+                    ..Default::default()
+                }
+                .insert(conn)
+                .await?;
+            }
         }
-        refund::ActiveModel {
-            refund_no: Set(format!("R{}", order.order_no)),
-            order_id: Set(order.id),
-            amount_fen: Set(order.amount_fen),
-            status: Set("queued".to_owned()),
-            reason: Set(reason.to_owned()),
-            gateway_refund_no: Set(None),
-            queued_at: Set(now),
-            executed_at: Set(None),
-            ..Default::default()
-        }
-        .insert(conn)
-        .await?;
         event(
             a,
             None,
@@ -1180,7 +1198,10 @@ pub async fn payment_settled<C: ConnectionTrait>(
         now,
     )
     .map_err(|r| RepoError::Conflict(r.0))?;
-    let org = org_for(conn, &a, &pipeline, next).await?;
+    let (next, org) = match back_to_appealed_stage(conn, &a, &pipeline, next).await? {
+        Some(back) => back,
+        None => (next, org_for(conn, &a, &pipeline, next).await?),
+    };
     let arrival = arrival_columns(conn, &pipeline, next, now).await?;
     move_to(conn, &a, from, next, org, arrival, now).await?;
     let stage_name = pipeline
@@ -1215,6 +1236,50 @@ pub async fn payment_settled<C: ConnectionTrait>(
     )
     .await?;
     get(conn, a.id).await
+}
+
+/// Where a payment made after an appeal's 撤销原决定 leads: a revocation that found the fee
+/// already paid back left the application at the payment stage, and once paid again it returns
+/// to the stage and organisation that rejected (the stages between had passed it), not to the
+/// stage after the payment. `None` for any other payment.
+async fn back_to_appealed_stage<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    pipeline: &[Stage],
+    next: State,
+) -> Result<Option<(State, Option<i64>)>, RepoError> {
+    use crate::entity::appeal;
+    use domain::appeal::{AppealKind, AppealStatus};
+    let Some(paid_to) = next.stage else {
+        return Ok(None);
+    };
+    let revoked = appeal::Entity::find()
+        .filter(appeal::Column::Kind.eq(AppealKind::Graduation.code()))
+        .filter(appeal::Column::SubjectId.eq(a.id))
+        .filter(appeal::Column::Status.eq(AppealStatus::Revoked.code()))
+        .order_by_desc(appeal::Column::OutcomeAt)
+        .order_by_desc(appeal::Column::Id)
+        .one(conn)
+        .await?;
+    let Some((stage, org)) = revoked.and_then(|r| {
+        let stage = usize::try_from(r.stage?).ok()?;
+        Some((stage, r.org_id))
+    }) else {
+        return Ok(None);
+    };
+    let is_review = pipeline
+        .get(stage)
+        .is_some_and(|s| matches!(s.kind, StageKind::Review(_)));
+    if stage <= paid_to || !is_review {
+        return Ok(None);
+    }
+    Ok(Some((
+        State {
+            status: Status::InReview,
+            stage: Some(stage),
+        },
+        Some(org),
+    )))
 }
 
 /// Checks that the candidate may start paying now (after initial approval, once).
@@ -1367,7 +1432,8 @@ pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
                 EventAction::Closed,
                 None,
                 Actor::SYSTEM,
-                None,
+                // Why, as the candidate is told: the history says it as well as the 收件箱.
+                Some(text.body.clone()),
                 now,
             )
             .insert(&txn)
@@ -1378,7 +1444,12 @@ pub async fn close_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
                 Actor::SYSTEM,
                 "graduation_application.closed",
                 ("graduation_application", Some(a.id)),
-                &format!("batch_id={}", b.id),
+                &format!(
+                    "batch_id={} from_status={} from_stage={}",
+                    b.id,
+                    from.status.code(),
+                    from.stage.map_or_else(String::new, |s| s.to_string())
+                ),
                 None,
             )
             .await?;
@@ -1414,6 +1485,9 @@ pub struct Reopening {
     pub arrived_at: DateTime<Utc>,
     /// The stage's 办理时限 counted from then, where it has one.
     pub due_at: Option<DateTime<Utc>>,
+    /// The last payment stage before the one that rejected, with its name and fee, where there
+    /// is one: the fee paid there may have gone back since.
+    pub payment: Option<(usize, String, i64)>,
 }
 
 /// Reads what reopening application `application_id` at `stage` for `org_id` at `now` writes:
@@ -1444,6 +1518,14 @@ pub async fn prepare_reopening<C: ConnectionTrait>(
         Some(days) => Some(deadline::due_at(&calendar::load(conn).await?, now, days)),
         None => None,
     };
+    let payment = pipeline[..stage]
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, p)| match p.kind {
+            StageKind::Payment { amount_fen } => Some((i, p.name.clone(), amount_fen)),
+            _ => None,
+        });
     Ok(Reopening {
         application_id,
         stage,
@@ -1451,20 +1533,47 @@ pub async fn prepare_reopening<C: ConnectionTrait>(
         org_id,
         arrived_at: now,
         due_at,
+        payment,
     })
 }
 
 /// 撤销原决定 of a final rejection: puts the application back in review at the stage that
 /// rejected, with that organisation, as on an arrival there, though its batch has closed; with
-/// the history's line. Conditional on the application still being closed; `false` when it is
-/// not (nothing written). Call it inside the transaction that records the outcome.
+/// the history's line. The fee paid before that stage is kept: a refund the rejection queued is
+/// called off; one already paid out leaves the application waiting at the payment stage
+/// instead, to return to the stage that rejected once paid (see [`payment_settled`]).
+/// Conditional on the application still being closed; `None` when it is not (nothing written).
+/// Call it inside the transaction that records the outcome.
 pub async fn reopen_after_appeal<C: ConnectionTrait>(
     conn: &C,
     r: &Reopening,
     staff_id: i64,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<bool, RepoError> {
+) -> Result<Option<FeeOnReopening>, RepoError> {
+    let a = get(conn, r.application_id).await?;
+    if a.status != Status::Closed.code() {
+        return Ok(None);
+    }
+    let fee = match &r.payment {
+        Some((stage, name, amount_fen)) => {
+            crate::payment::fee_on_reopening(conn, &a, *stage, name, *amount_fen, staff_id, now)
+                .await?
+        }
+        None => FeeOnReopening::Held,
+    };
+    let at = match &fee {
+        FeeOnReopening::PayAgain { .. } => r.payment.as_ref().map(|(i, ..)| State {
+            status: Status::AwaitingPayment,
+            stage: Some(*i),
+        }),
+        _ => None,
+    }
+    .unwrap_or(State {
+        status: Status::InReview,
+        stage: Some(r.stage),
+    });
+    let in_review = at.status == Status::InReview;
     let moved = versioned::update_if_unchanged(
         conn,
         versioned::Claim::<app::Entity> {
@@ -1475,21 +1584,30 @@ pub async fn reopen_after_appeal<C: ConnectionTrait>(
                 .add(app::Column::Status.eq(Status::Closed.code())),
         },
         vec![
-            (app::Column::Status, Expr::value(Status::InReview.code())),
-            (app::Column::Stage, Expr::value(stage_i32(Some(r.stage)))),
-            (app::Column::CurrentOrgId, Expr::value(Some(r.org_id))),
+            (app::Column::Status, Expr::value(at.status.code())),
+            (app::Column::Stage, Expr::value(stage_i32(at.stage))),
+            (
+                app::Column::CurrentOrgId,
+                Expr::value(in_review.then_some(r.org_id)),
+            ),
             (
                 app::Column::RejectionReason,
                 Expr::value(Option::<String>::None),
             ),
-            (app::Column::StageArrivedAt, Expr::value(Some(r.arrived_at))),
-            (app::Column::DueAt, Expr::value(r.due_at)),
+            (
+                app::Column::StageArrivedAt,
+                Expr::value(in_review.then_some(r.arrived_at)),
+            ),
+            (
+                app::Column::DueAt,
+                Expr::value(if in_review { r.due_at } else { None }),
+            ),
             (app::Column::UpdatedAt, Expr::value(now)),
         ],
     )
     .await?;
     if !moved {
-        return Ok(false);
+        return Ok(None);
     }
     review_event::ActiveModel {
         application_id: Set(r.application_id),
@@ -1505,7 +1623,7 @@ pub async fn reopen_after_appeal<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    Ok(true)
+    Ok(Some(fee))
 }
 
 /// Why the application is not processed in `batch`, from where it stood (`from`) when the batch

@@ -37,8 +37,12 @@ pub const ORDER_PENDING: &str = "pending";
 pub const ORDER_PAID: &str = "paid";
 /// A refund waiting for the batch to close.
 pub const REFUND_QUEUED: &str = "queued";
+/// A refund handed to the gateway: no longer called off, finished by [`mark_refund_done`].
+pub const REFUND_EXECUTING: &str = "executing";
 /// A refund the gateway executed.
 pub const REFUND_DONE: &str = "done";
+/// A queued refund called off before it was executed (an appeal revoked the rejection).
+pub const REFUND_CANCELLED: &str = "cancelled";
 
 /// How long after its creation reconciliation keeps asking the gateway about a pending order;
 /// older ones were abandoned (a candidate who comes back gets the same order and a new query).
@@ -410,6 +414,101 @@ async fn announce_refund(
     .await
 }
 
+/// What revoking a final rejection at a stage after `payment_stage` (named `stage_name`, fee
+/// `amount_fen`) does with the fee: it is still held when a paid order of that stage has no
+/// refund; else the newest queued refund of one is called off (conditionally on its still being
+/// queued, so a refund the job already handed to the gateway is never called off) and the fee
+/// pays for the application again; else it went back and the candidate pays again. Call it in
+/// the transaction that reopens the application; `staff_id` revoked.
+pub async fn fee_on_reopening<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    payment_stage: usize,
+    stage_name: &str,
+    amount_fen: i64,
+    staff_id: i64,
+    now: DateTime<Utc>,
+) -> Result<messages::FeeOnReopening, RepoError> {
+    let stage = i32::try_from(payment_stage).unwrap_or(i32::MAX);
+    let paid = payment_order::Entity::find()
+        .filter(payment_order::Column::ApplicationId.eq(a.id))
+        .filter(payment_order::Column::Stage.eq(stage))
+        .filter(payment_order::Column::Status.eq(ORDER_PAID))
+        .order_by_desc(payment_order::Column::PaidAt)
+        .order_by_desc(payment_order::Column::Id)
+        .all(conn)
+        .await?;
+    if paid.is_empty() {
+        return Ok(messages::FeeOnReopening::Held);
+    }
+    // Only the refund of an order's booked charge gives the fee back; a second charge's refund
+    // returns money that was never owed.
+    let refunds = refund::Entity::find()
+        .filter(refund::Column::OrderId.is_in(paid.iter().map(|o| o.id)))
+        .filter(refund::Column::ChargeTxnNo.eq(""))
+        .all(conn)
+        .await?;
+    let refund_of = |o: &payment_order::Model| refunds.iter().find(|r| r.order_id == o.id);
+    if paid.iter().any(|o| refund_of(o).is_none()) {
+        return Ok(messages::FeeOnReopening::Held);
+    }
+    for o in &paid {
+        let Some(r) = refund_of(o).filter(|r| r.status == REFUND_QUEUED) else {
+            continue;
+        };
+        if !move_refund(conn, r.id, REFUND_QUEUED, REFUND_CANCELLED, Vec::new()).await? {
+            continue;
+        }
+        let why = format!(
+            "申辩复核撤销原决定，原定退回的毕业审定费 {} 元（退款单号 {}）不再退回，继续用于本次申请",
+            yuan(r.amount_fen),
+            r.refund_no
+        );
+        history(a, EventAction::RefundCancelled, Some(why), now)
+            .insert(conn)
+            .await?;
+        audit::record(
+            conn,
+            now,
+            Actor::staff(staff_id),
+            "refund.cancelled",
+            ("refund", Some(r.id)),
+            &format!(
+                "refund_no={} order_no={} amount_fen={} application_id={}",
+                r.refund_no, o.order_no, r.amount_fen, a.id
+            ),
+            None,
+        )
+        .await?;
+        return Ok(messages::FeeOnReopening::RefundCancelled {
+            amount_fen: r.amount_fen,
+        });
+    }
+    Ok(messages::FeeOnReopening::PayAgain {
+        amount_fen,
+        payment_stage: stage_name.to_owned(),
+    })
+}
+
+/// Moves refund `id` from status `from` to `to` with `also` set, conditionally on its still
+/// being `from`: `false` when another request moved it first (nothing written).
+pub(crate) async fn move_refund<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    from: &str,
+    to: &str,
+    also: Vec<(refund::Column, sea_orm::sea_query::SimpleExpr)>,
+) -> Result<bool, RepoError> {
+    let mut update = refund::Entity::update_many()
+        .col_expr(refund::Column::Status, Expr::value(to.to_owned()))
+        .filter(refund::Column::Id.eq(id))
+        .filter(refund::Column::Status.eq(from));
+    for (c, v) in also {
+        update = update.col_expr(c, v);
+    }
+    Ok(update.exec(conn).await?.rows_affected == 1)
+}
+
 /// A row of the application's history about its fee, by the system.
 fn history(
     a: &app::Model,
@@ -479,7 +578,7 @@ pub async fn due_refunds<C: ConnectionTrait>(
         .and_where(payment_order::Column::ApplicationId.in_subquery(their_apps))
         .to_owned();
     let refunds = refund::Entity::find()
-        .filter(refund::Column::Status.eq(REFUND_QUEUED))
+        .filter(refund::Column::Status.is_in([REFUND_QUEUED, REFUND_EXECUTING]))
         .filter(
             Condition::any().add(refund::Column::DueAt.lte(now)).add(
                 Condition::all()
@@ -522,9 +621,28 @@ pub async fn refunds_of<C: ConnectionTrait>(
         .await?)
 }
 
+/// Hands a due refund to the gateway: `queued` becomes `executing` (a conditional update), after
+/// which it can no longer be called off. `Ok(true)` when it is `executing` now (by this call or an
+/// earlier run that stopped before recording the gateway's answer; the gateway takes a repeated
+/// refund number as the same refund); `Ok(false)` when it was called off or is done.
+pub async fn claim_refund(db: &DatabaseConnection, refund_no: &str) -> Result<bool, RepoError> {
+    refund::Entity::update_many()
+        .col_expr(refund::Column::Status, Expr::value(REFUND_EXECUTING))
+        .filter(refund::Column::RefundNo.eq(refund_no))
+        .filter(refund::Column::Status.eq(REFUND_QUEUED))
+        .exec(db)
+        .await?;
+    let r = refund::Entity::find()
+        .filter(refund::Column::RefundNo.eq(refund_no))
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    Ok(r.status == REFUND_EXECUTING)
+}
+
 /// Records that the gateway executed a refund: once per refund number (a conditional update on
-/// `status = 'queued'`), with the history row, the candidate's message and the audit row in the
-/// same transaction. `Ok(false)` when it had been recorded before.
+/// its being `queued` or `executing`), with the history row, the candidate's message and the
+/// audit row in the same transaction. `Ok(false)` when it had been recorded before.
 pub async fn mark_refund_done(
     db: &DatabaseConnection,
     refund_no: &str,
@@ -540,7 +658,7 @@ pub async fn mark_refund_done(
         )
         .col_expr(refund::Column::ExecutedAt, Expr::value(now))
         .filter(refund::Column::RefundNo.eq(refund_no))
-        .filter(refund::Column::Status.eq(REFUND_QUEUED))
+        .filter(refund::Column::Status.is_in([REFUND_QUEUED, REFUND_EXECUTING]))
         .exec(&txn)
         .await?
         .rows_affected;

@@ -13,7 +13,9 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::{ORDER_PAID, ORDER_PENDING, REFUND_DONE, REFUND_QUEUED};
+use super::{
+    ORDER_PAID, ORDER_PENDING, REFUND_CANCELLED, REFUND_DONE, REFUND_EXECUTING, REFUND_QUEUED,
+};
 use crate::entity::{
     candidate, graduation_application as app, organisation, payment_order, refund,
 };
@@ -85,7 +87,9 @@ pub fn order_status_label(status: &str) -> &'static str {
 pub fn refund_status_label(status: &str) -> &'static str {
     match status {
         REFUND_QUEUED => "待退费",
+        REFUND_EXECUTING => "退费办理中",
         REFUND_DONE => "已退费",
+        REFUND_CANCELLED => "已取消（申辩撤销原决定）",
         _ => "未知状态",
     }
 }
@@ -140,6 +144,7 @@ fn filtered(filter: OrderFilter) -> Condition {
             let refunded = Query::select()
                 .column(refund::Column::OrderId)
                 .from(refund::Entity)
+                .and_where(refund::Column::Status.ne(REFUND_CANCELLED))
                 .to_owned();
             Condition::all().add(payment_order::Column::Id.in_subquery(refunded))
         }

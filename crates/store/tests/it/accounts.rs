@@ -140,6 +140,111 @@ async fn a_code_expires_voids_after_five_wrong_entries_and_works_once() {
     }
 }
 
+/// Sends `guesses` for the latest code of `phone` all at once; returns each answer, in order.
+async fn guess_at_once(
+    db: &store::Db,
+    phone: &str,
+    p: Purpose,
+    guesses: &[String],
+    at: chrono::DateTime<Utc>,
+) -> Vec<Result<otp::Matched, RepoError>> {
+    futures::future::join_all(guesses.iter().map(|g| otp::check(db, phone, p, g, at))).await
+}
+
+async fn tries_of(db: &store::Db, phone: &str) -> i32 {
+    store::entity::sms_code::Entity::find()
+        .filter(store::entity::sms_code::Column::Phone.eq(phone))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .max_by_key(|c| c.id)
+        .unwrap()
+        .wrong
+}
+
+#[tokio::test]
+async fn guesses_sent_at_once_compare_no_more_than_five_wrong_codes() {
+    for b in contract_backends() {
+        let t = world(&b).await;
+        let db = &t.db;
+        let phone = "13900004444";
+        let p = Purpose::ResetCandidate;
+        let t0 = now();
+        let code = otp::issue(db, phone, p, Some(7), t0)
+            .await
+            .unwrap()
+            .unwrap();
+        let wrong = |i: u32| {
+            let g = format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000);
+            assert_ne!(g, code);
+            g
+        };
+
+        // Twenty wrong guesses at once: five are compared, the rest find the code void.
+        let guesses: Vec<String> = (0..20).map(wrong).collect();
+        let answers = guess_at_once(db, phone, p, &guesses, t0).await;
+        let messages: Vec<String> = answers.into_iter().map(invalid).collect();
+        let compared = messages
+            .iter()
+            .filter(|m| m.starts_with("验证码错误"))
+            .count();
+        assert_eq!(compared, 5, "{}: {messages:?}", b.name());
+        for m in &messages {
+            assert!(
+                m.starts_with("验证码错误") || m.contains("已连续输错5次，已失效"),
+                "{}: {m}",
+                b.name()
+            );
+        }
+        assert_eq!(tries_of(db, phone).await, 5, "{}", b.name());
+        let m = invalid(otp::check(db, phone, p, &code, t0).await);
+        assert!(
+            m.contains("已连续输错5次，已失效"),
+            "{}: the right code no longer works: {m}",
+            b.name()
+        );
+
+        // A fresh code with the right one among the late guesses: at most five wrong ones are
+        // compared, and the right one either matches or finds the code void.
+        let t1 = t0 + Duration::minutes(1);
+        let code = otp::issue(db, phone, p, Some(7), t1)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut guesses: Vec<String> = (0..19)
+            .map(|i| format!("{:06}", (code.parse::<u32>().unwrap() + 1 + i) % 1_000_000))
+            .collect();
+        guesses.insert(16, code.clone());
+        let answers = guess_at_once(db, phone, p, &guesses, t1).await;
+        let right = answers.iter().filter(|a| a.is_ok()).count();
+        let compared_wrong = answers
+            .iter()
+            .filter(|a| matches!(a, Err(RepoError::Invalid(m)) if m.starts_with("验证码错误")))
+            .count();
+        assert!(compared_wrong <= 5, "{}: {answers:?}", b.name());
+        assert!(right <= 1, "{}: {answers:?}", b.name());
+        assert!(
+            answers[..16]
+                .iter()
+                .chain(&answers[17..])
+                .all(|a| a.is_err())
+        );
+        let tries = tries_of(db, phone).await;
+        assert_eq!(
+            tries as usize,
+            compared_wrong,
+            "{}: only wrong entries stay counted",
+            b.name()
+        );
+        if right == 0 {
+            assert_eq!(compared_wrong, 5, "{}: {answers:?}", b.name());
+            let m = invalid(otp::check(db, phone, p, &code, t1).await);
+            assert!(m.contains("已失效"), "{}: {m}", b.name());
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_imported_candidate_activates_and_later_recovers_the_password() {
     for b in contract_backends() {

@@ -18,7 +18,7 @@ use store::appeal::{self, NewEvidence, Reviewer, Target};
 use store::degree::application::{self as degree, NewDegreeFile, SaveForm};
 use store::degree::language::{self as language, NewProof};
 use store::demo::{self, DemoOptions, accounts};
-use store::entity::{audit as audit_row, batch, inbox_message, student};
+use store::entity::{appeal as appeal_row, audit as audit_row, batch, inbox_message, student};
 use store::graduation::application::Decision;
 use store::objects::Objects;
 use store::repo::RepoError;
@@ -75,17 +75,35 @@ impl Staff {
             roles: &self.roles,
         }
     }
+
+    /// [`appeal::decide`] as this member of staff, without a request address.
+    async fn decide(
+        &self,
+        db: &store::Db,
+        id: i64,
+        outcome: AppealStatus,
+        reason: &str,
+        version: Option<i32>,
+        at: DateTime<Utc>,
+    ) -> Result<appeal_row::Model, RepoError> {
+        appeal::decide(db, self.reviewer(), id, outcome, reason, version, at, None).await
+    }
 }
 
 async fn staff(w: &World, username: &str) -> Staff {
-    let s = store::repo::staff::by_username(&w.t.db, username)
+    staff_in(&w.t.db, username).await
+}
+
+/// By database: the graduation appeals run in another world.
+async fn staff_in(db: &store::Db, username: &str) -> Staff {
+    let s = store::repo::staff::by_username(db, username)
         .await
         .unwrap()
         .unwrap();
     Staff {
         id: s.id,
         org_id: s.org_id,
-        roles: store::repo::staff::roles_of(&w.t.db, s.id).await.unwrap(),
+        roles: store::repo::staff::roles_of(db, s.id).await.unwrap(),
     }
 }
 
@@ -175,6 +193,42 @@ async fn not_awarded(
 
 async fn target_of(w: &World, a: &store::entity::degree_application::Model) -> Target {
     appeal::degree_target(&w.t.db, a).await.unwrap().unwrap()
+}
+
+/// The 不授予 of the student above the thresholds, appealed at once with [`STATEMENT`]:
+/// (student, application, appeal).
+async fn appealed_refusal(
+    w: &World,
+) -> (
+    student::Model,
+    store::entity::degree_application::Model,
+    appeal_row::Model,
+) {
+    let s = stu(w, accounts::STUDENT_ABOVE_THRESHOLDS).await;
+    let a = not_awarded(w, &s, now()).await;
+    let t = target_of(w, &a).await;
+    let filed = appeal::file(&w.t.db, s.id, &t, STATEMENT, &[], now(), None)
+        .await
+        .unwrap();
+    (s, a, filed)
+}
+
+/// Records 授予 of the application as `by`, now.
+async fn award(
+    w: &World,
+    by: &Staff,
+    a: &store::entity::degree_application::Model,
+) -> Result<u64, RepoError> {
+    degree::record_award(
+        &w.t.db,
+        a.batch_id,
+        &[a.id],
+        DegreeAward::Awarded,
+        by.id,
+        now(),
+        None,
+    )
+    .await
 }
 
 async fn evidence(w: &World) -> Vec<NewEvidence> {
@@ -399,73 +453,48 @@ async fn the_period_is_the_batchs_own() {
 async fn a_revoked_refusal_reopens_the_award_which_is_recorded_again() {
     for b in contract_backends() {
         let w = world(&b).await;
-        let s = stu(&w, accounts::STUDENT_ABOVE_THRESHOLDS).await;
-        let a = not_awarded(&w, &s, now()).await;
-        let t = target_of(&w, &a).await;
-        let filed = appeal::file(&w.t.db, s.id, &t, STATEMENT, &[], now(), None)
-            .await
-            .unwrap();
+        let (s, a, filed) = appealed_refusal(&w).await;
         let school = staff(&w, accounts::STAFF_CE_SCHOOL_REVIEWER).await;
 
         // Staff of another organisation cannot decide it; nor a reviewer of another stage.
-        let elsewhere = staff(&w, accounts::STAFF_CQ_UNIVERSITY).await;
-        let err = appeal::decide(
-            &w.t.db,
-            elsewhere.reviewer(),
-            filed.id,
-            AppealStatus::Revoked,
-            "理由",
-            None,
-            now(),
-            None,
-        )
-        .await
-        .unwrap_err();
+        let refused = async |by: &Staff| {
+            by.decide(
+                &w.t.db,
+                filed.id,
+                AppealStatus::Revoked,
+                "理由",
+                None,
+                now(),
+            )
+            .await
+            .unwrap_err()
+        };
+        let err = refused(&staff(&w, accounts::STAFF_CQ_UNIVERSITY).await).await;
         assert!(matches!(err, RepoError::NotFound), "{}: {err:?}", b.name());
         let other_stage = Staff {
             roles: domain::Roles::new([domain::Grant::reviewer_at("学院初审")]),
             ..staff(&w, accounts::STAFF_CE_SCHOOL_REVIEWER).await
         };
-        let err = appeal::decide(
-            &w.t.db,
-            other_stage.reviewer(),
-            filed.id,
-            AppealStatus::Revoked,
-            "理由",
-            None,
-            now(),
-            None,
-        )
-        .await
-        .unwrap_err();
+        let err = refused(&other_stage).await;
         assert!(matches!(err, RepoError::Forbidden(_)), "{err:?}");
         // A reason is required.
-        let err = appeal::decide(
-            &w.t.db,
-            school.reviewer(),
-            filed.id,
-            AppealStatus::Revoked,
-            " ",
-            None,
-            now(),
-            None,
-        )
-        .await
-        .unwrap_err();
+        let err = school
+            .decide(&w.t.db, filed.id, AppealStatus::Revoked, " ", None, now())
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("请填写处理理由"), "{err}");
 
-        let decided = appeal::decide(
-            &w.t.db,
-            school.reviewer(),
-            filed.id,
-            AppealStatus::Revoked,
-            "答辩记录核实无误，原决定依据不足。",
-            Some(filed.version),
-            now(),
-            None,
-        )
-        .await
-        .unwrap();
+        let decided = school
+            .decide(
+                &w.t.db,
+                filed.id,
+                AppealStatus::Revoked,
+                "答辩记录核实无误，原决定依据不足。",
+                Some(filed.version),
+                now(),
+            )
+            .await
+            .unwrap();
         assert_eq!(decided.status, AppealStatus::Revoked.code());
         assert_eq!(decided.decided_by, Some(school.id));
         // Back to 审核通过 with no result: the award stage decides again.
@@ -489,31 +518,13 @@ async fn a_revoked_refusal_reopens_the_award_which_is_recorded_again() {
                 .unwrap()
                 .is_none()
         );
-        let n = degree::record_award(
-            &w.t.db,
-            reopened.batch_id,
-            &[a.id],
-            DegreeAward::Awarded,
-            school.id,
-            now(),
-            None,
-        )
-        .await
-        .unwrap();
+        let n = award(&w, &school, &reopened).await.unwrap();
         assert_eq!(n, 1, "{}", b.name());
         // Decided once: a second decision changes nothing.
-        let err = appeal::decide(
-            &w.t.db,
-            school.reviewer(),
-            filed.id,
-            AppealStatus::Upheld,
-            "维持",
-            None,
-            now(),
-            None,
-        )
-        .await
-        .unwrap_err();
+        let err = school
+            .decide(&w.t.db, filed.id, AppealStatus::Upheld, "维持", None, now())
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, RepoError::Conflict(m) if m.contains("撤销原决定")),
             "{err:?}"
@@ -525,34 +536,25 @@ async fn a_revoked_refusal_reopens_the_award_which_is_recorded_again() {
 async fn two_reviewers_deciding_at_once_leave_one_outcome() {
     for b in contract_backends() {
         let w = world(&b).await;
-        let s = stu(&w, accounts::STUDENT_ABOVE_THRESHOLDS).await;
-        let a = not_awarded(&w, &s, now()).await;
-        let t = target_of(&w, &a).await;
-        let filed = appeal::file(&w.t.db, s.id, &t, STATEMENT, &[], now(), None)
-            .await
-            .unwrap();
+        let (s, a, filed) = appealed_refusal(&w).await;
         let one = staff(&w, accounts::STAFF_CE_SCHOOL_REVIEWER).await;
         let two = staff(&w, accounts::STAFF_CE_SCHOOL_ADMIN).await;
         let (x, y) = tokio::join!(
-            appeal::decide(
+            one.decide(
                 &w.t.db,
-                one.reviewer(),
                 filed.id,
                 AppealStatus::Upheld,
                 "不授予依据充分",
                 None,
-                now(),
-                None,
+                now()
             ),
-            appeal::decide(
+            two.decide(
                 &w.t.db,
-                two.reviewer(),
                 filed.id,
                 AppealStatus::Revoked,
                 "依据不足",
                 None,
-                now(),
-                None,
+                now()
             ),
         );
         assert_eq!(
@@ -644,6 +646,49 @@ async fn refused_language(
     (a, after)
 }
 
+/// The 不合格 of [`refused_language`] for the student above the thresholds, appealed with
+/// [`STATEMENT`] when it was decided (`t.decided_at`): (student, application, target, appeal).
+async fn appealed_unqualified(
+    w: &World,
+) -> (
+    student::Model,
+    store::entity::language_application::Model,
+    Target,
+    appeal_row::Model,
+) {
+    let s = stu(w, accounts::STUDENT_ABOVE_THRESHOLDS).await;
+    let (a, decided) = refused_language(w, &s).await;
+    let t = appeal::language_target(&w.t.db, &a).await.unwrap().unwrap();
+    let filed = appeal::file(&w.t.db, s.id, &t, STATEMENT, &[], decided, None)
+        .await
+        .unwrap();
+    (s, a, t, filed)
+}
+
+/// 审核通过 and 合格 of 学位外语 application `id` by `by` at `at`.
+async fn qualify(
+    w: &World,
+    by: &Staff,
+    id: i64,
+    at: DateTime<Utc>,
+) -> Result<store::entity::language_application::Model, RepoError> {
+    language::review(
+        &w.t.db,
+        by.org_id,
+        by.id,
+        &by.roles,
+        id,
+        None,
+        &language::Decision {
+            approve: true,
+            opinion: String::new(),
+            qualification: Qualification::Qualified,
+        },
+        at,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_revoked_unqualified_reopens_the_language_review_at_its_stage() {
     for b in contract_backends() {
@@ -685,18 +730,17 @@ async fn a_revoked_unqualified_reopens_the_language_review_at_its_stage() {
         assert_eq!(filed.decision_note.as_deref(), Some("成绩单编号无法核验"));
 
         let school = staff(&w, accounts::STAFF_CE_SCHOOL_REVIEWER).await;
-        appeal::decide(
-            &w.t.db,
-            school.reviewer(),
-            filed.id,
-            AppealStatus::Revoked,
-            "经核验成绩单真实有效",
-            None,
-            last,
-            None,
-        )
-        .await
-        .unwrap();
+        school
+            .decide(
+                &w.t.db,
+                filed.id,
+                AppealStatus::Revoked,
+                "经核验成绩单真实有效",
+                None,
+                last,
+            )
+            .await
+            .unwrap();
         // Waiting again at the stage that decided, without a result.
         let reopened = language::get_for_student(&w.t.db, s.id, a.id)
             .await
@@ -710,22 +754,7 @@ async fn a_revoked_unqualified_reopens_the_language_review_at_its_stage() {
             1
         );
         // Reviewed again, now 合格.
-        let again = language::review(
-            &w.t.db,
-            school.org_id,
-            school.id,
-            &school.roles,
-            a.id,
-            None,
-            &language::Decision {
-                approve: true,
-                opinion: String::new(),
-                qualification: Qualification::Qualified,
-            },
-            last,
-        )
-        .await
-        .unwrap();
+        let again = qualify(&w, &school, a.id, last).await.unwrap();
         assert_eq!(again.qualification.as_deref(), Some("qualified"));
         let history = appeal::of_subject(&w.t.db, AppealKind::Language, a.id)
             .await
@@ -739,25 +768,20 @@ async fn a_revoked_unqualified_reopens_the_language_review_at_its_stage() {
 async fn an_upheld_unqualified_stands_and_cannot_be_appealed_again() {
     for b in contract_backends() {
         let w = world(&b).await;
-        let s = stu(&w, accounts::STUDENT_ABOVE_THRESHOLDS).await;
-        let (a, decided) = refused_language(&w, &s).await;
-        let t = appeal::language_target(&w.t.db, &a).await.unwrap().unwrap();
-        let filed = appeal::file(&w.t.db, s.id, &t, STATEMENT, &[], decided, None)
+        let (s, a, t, filed) = appealed_unqualified(&w).await;
+        let decided = t.decided_at;
+        let school = staff(&w, accounts::STAFF_CE_SCHOOL_REVIEWER).await;
+        school
+            .decide(
+                &w.t.db,
+                filed.id,
+                AppealStatus::Upheld,
+                "成绩单编号经核验不存在",
+                None,
+                decided,
+            )
             .await
             .unwrap();
-        let school = staff(&w, accounts::STAFF_CE_SCHOOL_REVIEWER).await;
-        appeal::decide(
-            &w.t.db,
-            school.reviewer(),
-            filed.id,
-            AppealStatus::Upheld,
-            "成绩单编号经核验不存在",
-            None,
-            decided,
-            None,
-        )
-        .await
-        .unwrap();
         let still = language::get_for_student(&w.t.db, s.id, a.id)
             .await
             .unwrap();
@@ -817,4 +841,6 @@ async fn two_filings_at_once_leave_one_appeal() {
     }
 }
 
+mod fees;
 mod graduation;
+mod outcome;

@@ -228,18 +228,27 @@ async fn a_degree_application_is_submitted_reviewed_and_its_award_recorded() {
         let draft = degree::save(&w.t.db, &other, &w.batch, form(&other, &oi), now(), None)
             .await
             .unwrap();
-        let n = degree::record_award(
+        // Recorded by account 1 standing in for account 2 (工作委托): both are kept.
+        let n = degree::record_award_for(
             &w.t.db,
             w.batch.id,
             &[a.id, draft.id],
             DegreeAward::Awarded,
             1,
+            Some(2),
             now(),
             None,
         )
         .await
         .unwrap();
         assert_eq!(n, 1, "{}", b.name());
+        let recorded = degree::get(&w.t.db, a.id).await.unwrap();
+        assert_eq!(
+            (recorded.award_recorded_by, recorded.award_on_behalf_of),
+            (Some(1), Some(2)),
+            "{}",
+            b.name()
+        );
         let again = degree::record_award(
             &w.t.db,
             w.batch.id,

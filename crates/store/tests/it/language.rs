@@ -9,6 +9,7 @@ use crate::common::{HASH, now};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::degree::language::{LanguageInput, Qualification, ValidLanguageForm, validate};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use store::accounts::delegation::Decider;
 use store::degree::language::{self as language, Decision, NewProof};
 use store::degree::rules::{self, DegreeRules};
 use store::demo::{self, DemoOptions, accounts};
@@ -760,19 +761,40 @@ async fn a_language_batch_runs_the_schools_stages_and_qualifies_at_the_last() {
             "{}: {refused:?}",
             b.name()
         );
-        let first = language::review(
+        // Standing in for a reviewer of the first stage (工作委托), the same account decides
+        // there, on that colleague's behalf.
+        let colleague = staff::by_username(&w.t.db, accounts::STAFF_CE_SCHOOL_ADMIN)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let stands_in_for = [(
+            colleague,
+            domain::Roles::new([domain::Grant::reviewer_at("学院初审")]),
+        )];
+        let first = language::review_by(
             &w.t.db,
             org,
-            staff_id,
-            &every_stage(),
+            Decider {
+                staff_id,
+                roles: &second_only,
+                stands_in_for: &stands_in_for,
+            },
             a.id,
             Some(a.version),
             &approve,
             after,
+            Some("203.0.113.9"),
         )
         .await
         .unwrap();
         assert_eq!(first.status, "pending", "{}", b.name());
+        assert_eq!(
+            (first.reviewed_by, first.reviewed_on_behalf_of),
+            (Some(staff_id), Some(colleague)),
+            "{}",
+            b.name()
+        );
         assert_eq!(
             first.qualification, None,
             "not qualified before the last stage"
@@ -815,6 +837,12 @@ async fn a_language_batch_runs_the_schools_stages_and_qualifies_at_the_last() {
         assert_eq!(done.status, "approved");
         assert_eq!(done.qualification.as_deref(), Some("qualified"));
         assert_eq!(
+            done.reviewed_on_behalf_of,
+            None,
+            "{}: decided by the reviewer's own role",
+            b.name()
+        );
+        assert_eq!(
             store::degree::language_state(&w.t.db, s.id).await.unwrap(),
             domain::degree::conditions::LanguageState::Qualified
         );
@@ -825,6 +853,15 @@ async fn a_language_batch_runs_the_schools_stages_and_qualifies_at_the_last() {
             .await
             .unwrap();
         assert_eq!(audit_rows, 2, "{}: one per stage", b.name());
+        let delegated = audit_row::Entity::find()
+            .filter(audit_row::Column::Action.eq("language_application.reviewed"))
+            .filter(audit_row::Column::SubjectId.eq(a.id))
+            .filter(audit_row::Column::Detail.contains(format!("on_behalf_of={colleague}")))
+            .all(&w.t.db)
+            .await
+            .unwrap();
+        assert_eq!(delegated.len(), 1, "{}", b.name());
+        assert_eq!(delegated[0].ip.as_deref(), Some("203.0.113.9"));
         let told = inbox_message::Entity::find()
             .filter(inbox_message::Column::RecipientId.eq(s.id))
             .filter(inbox_message::Column::Body.contains("进入“外语教研室复核”环节"))

@@ -555,6 +555,29 @@ async fn totp_required_by_an_office_reaches_every_organisation_below_it() {
             Some(office.id)
         );
         assert_eq!(totp::required_by(&t.db, &yunnan).await.unwrap(), None);
+        // A request's first read says the same of its account's organisation.
+        let required_of = async |username: &str| {
+            let s = account(&t, username).await;
+            store::repo::staff::signed_in(&t.db, s.id, at)
+                .await
+                .unwrap()
+                .totp_required
+        };
+        assert!(
+            required_of(demo_accounts::STAFF_CQ_UNIVERSITY).await,
+            "{}",
+            b.name()
+        );
+        assert!(
+            required_of(demo_accounts::STAFF_CQ_OFFICE_ADMIN).await,
+            "{}",
+            b.name()
+        );
+        assert!(
+            !required_of(demo_accounts::STAFF_YN_UNIVERSITY).await,
+            "{}",
+            b.name()
+        );
 
         assert!(
             totp::set_requirement(&t.db, &admin, &office, false, at, None)
@@ -566,6 +589,117 @@ async fn totp_required_by_an_office_reaches_every_organisation_below_it() {
         assert_eq!(
             audited(&t, "org.totp_requirement_lifted", office.id).await,
             1
+        );
+    }
+}
+
+/// What a staff request reads in its first statements: the account with its organisation and
+/// two-factor state in one joined row, its roles, and the roles of colleagues whose delegation
+/// to it is in force (only then), on every backend.
+#[tokio::test]
+async fn a_signed_in_account_is_read_with_its_organisation_second_factor_and_delegators() {
+    use store::accounts::delegation::{self, By, NewDelegation};
+    use store::repo::staff::{roles_of, signed_in};
+    for b in contract_backends() {
+        let name = b.name();
+        let t = world(&b).await;
+        let at = t0();
+        let away = account(&t, demo_accounts::STAFF_CQ_OFFICE_REVIEWER).await;
+        let first = signed_in(&t.db, away.id, at).await.unwrap();
+        assert_eq!(first.staff, away, "{name}");
+        assert_eq!(
+            first.org,
+            store::repo::org::get(&t.db, away.org_id).await.unwrap(),
+            "{name}"
+        );
+        assert!(!first.totp_enabled, "{name}");
+        assert!(!first.totp_required, "{name}");
+        assert_eq!(
+            first.roles,
+            roles_of(&t.db, away.id).await.unwrap(),
+            "{name}"
+        );
+        assert!(first.delegators.is_empty(), "{name}");
+        enrol(&t, &away, at).await;
+        assert!(
+            signed_in(&t.db, away.id, at).await.unwrap().totp_enabled,
+            "{name}"
+        );
+
+        let deputy = store::repo::staff::create_with_password(
+            &t.db,
+            away.org_id,
+            "cq-office-deputy",
+            "代审老师",
+            domain::StaffRole::Reviewer,
+            "Deputy-Passw0rd!",
+            at,
+        )
+        .await
+        .unwrap();
+        let today = domain::calendar::beijing_date(at);
+        let d = delegation::create(
+            &t.db,
+            By {
+                staff_id: away.id,
+                org_id: away.org_id,
+                admin: false,
+            },
+            NewDelegation {
+                from_staff_id: away.id,
+                to_staff_id: deputy.id,
+                first_day: today,
+                last_day: today + Duration::days(1),
+                reason: "休假".into(),
+            },
+            None,
+            at,
+        )
+        .await
+        .unwrap();
+        let read = signed_in(&t.db, deputy.id, at).await.unwrap();
+        assert_eq!(read.staff.id, deputy.id, "{name}");
+        assert_eq!(read.delegators.len(), 1, "{name}");
+        assert_eq!(read.delegators[0].0.id, away.id, "{name}");
+        assert_eq!(
+            read.delegators[0].1,
+            roles_of(&t.db, away.id).await.unwrap(),
+            "{name}"
+        );
+        // Past its last day, and once revoked, it is gone.
+        let after = at + Duration::days(3);
+        assert!(
+            signed_in(&t.db, deputy.id, after)
+                .await
+                .unwrap()
+                .delegators
+                .is_empty(),
+            "{name}"
+        );
+        delegation::revoke(
+            &t.db,
+            By {
+                staff_id: away.id,
+                org_id: away.org_id,
+                admin: false,
+            },
+            d.id,
+            None,
+            at,
+        )
+        .await
+        .unwrap();
+        assert!(
+            signed_in(&t.db, deputy.id, at)
+                .await
+                .unwrap()
+                .delegators
+                .is_empty(),
+            "{name}"
+        );
+        assert!(
+            matches!(signed_in(&t.db, -1, at).await, Err(RepoError::NotFound)),
+            "{name}"
         );
     }
 }

@@ -306,7 +306,7 @@ pub struct LanguageReviewJson {
         (status = 200, description = "审核后的申请", body = LanguageApplicationJson),
         (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody),
         (status = 401, description = "未登录或登录已过期", body = ErrorBody),
-        (status = 403, description = "不是继续教育学院的工作人员，或缺少、不符的 X-CSRF-Token", body = ErrorBody),
+        (status = 403, description = "不是继续教育学院的工作人员、没有申请所在审核环节的审核权限（本人角色或生效中的工作委托），或缺少、不符的 X-CSRF-Token", body = ErrorBody),
         (status = 404, description = "不存在或不属于本机构的批次", body = ErrorBody),
         (status = 409, description = "申请已变化或已审核，未做任何更改", body = ErrorBody),
         (status = 413, description = "请求体过大", body = ErrorBody),

@@ -367,6 +367,19 @@ pub struct AppealBox {
     pub expired: Option<String>,
     /// The appeal of the standing decision, if any: its status label and its page.
     pub filed: Option<(String, String)>,
+    /// No decision stands that may be appealed, but an earlier one was appealed: the last
+    /// appeal's status label and the page with its record.
+    pub earlier: Option<(String, String)>,
+}
+
+impl AppealBox {
+    /// Whether there is nothing to say about appeals.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_none()
+            && self.expired.is_none()
+            && self.filed.is_none()
+            && self.earlier.is_none()
+    }
 }
 
 /// The box for application `subject_id` of `kind` with its decision `target` (if any) and its
@@ -377,7 +390,15 @@ pub fn appeal_box(
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppealBox {
     let Some(t) = target else {
-        return AppealBox::default();
+        let earlier = list.last().and_then(|a| {
+            let kind = AppealKind::from_code(&a.kind)?;
+            let status = AppealStatus::from_code(&a.status).map_or("", |s| s.label());
+            Some((status.to_owned(), filing_href(kind, a.subject_id)))
+        });
+        return AppealBox {
+            earlier,
+            ..AppealBox::default()
+        };
     };
     let href = filing_href(t.kind, t.subject_id);
     if let Some(a) = list.iter().rev().find(|a| a.decided_at == t.decided_at) {
@@ -399,4 +420,94 @@ pub fn appeal_box(
             ..AppealBox::default()
         }
     }
+}
+
+/// One appeal as the staff pages of its application show it (申辩 section).
+#[derive(Debug, Clone)]
+pub struct StaffAppealView {
+    /// 申辩编号.
+    pub id: i64,
+    /// 申辩事项.
+    pub kind: String,
+    /// The stage whose decision is appealed.
+    pub stage: String,
+    /// 原决定作出时间.
+    pub decided_at: String,
+    /// 提交时间.
+    pub filed_at: String,
+    /// 申辩陈述.
+    pub statement: String,
+    /// 申辩材料: the name, and the download link when this organisation may open it (the
+    /// deciding organisation's own route, which checks that again).
+    pub files: Vec<(String, Option<String>)>,
+    /// 处理结果 as a label.
+    pub status: String,
+    /// Whether it still waits.
+    pub pending: bool,
+    /// 处理理由.
+    pub reason: String,
+    /// 处理人: who decided, with their organisation when it is another.
+    pub decided_by: String,
+    /// 处理时间.
+    pub outcome_at: String,
+    /// The appeal's own page, for the deciding organisation.
+    pub href: Option<String>,
+    /// The viewer may decide it now (pending, their organisation and stage).
+    pub may_decide: bool,
+}
+
+/// The appeals against decisions on application `subject_id` of `kind`, newest first, as the
+/// staff member `me` may see them beside the application: only the deciding organisation gets
+/// links to the appeal's page and files.
+pub async fn staff_views(
+    state: &AppState,
+    me: &CurrentStaff,
+    kind: AppealKind,
+    subject_id: i64,
+) -> Result<Vec<StaffAppealView>, AppError> {
+    let list = appeals::of_subject(&state.db, kind, subject_id).await?;
+    let mut out = Vec::with_capacity(list.len());
+    for a in list.into_iter().rev() {
+        let ours = a.org_id == me.org.id;
+        let files = appeals::files_of(&state.db, a.id)
+            .await?
+            .into_iter()
+            .map(|f| {
+                let href = ours.then(|| format!("/staff/appeals/{}/files/{}", a.id, f.id));
+                (f.original_name, href)
+            })
+            .collect();
+        let decided_by = match a.decided_by {
+            Some(id) => {
+                let who = store::repo::staff::get(&state.db, id).await?;
+                if who.org_id == me.org.id {
+                    who.display_name
+                } else {
+                    let org = store::repo::org::get(&state.db, who.org_id).await?;
+                    format!("{} {}", org.name, who.display_name)
+                }
+            }
+            None => String::new(),
+        };
+        let status = AppealStatus::from_code(&a.status);
+        let pending = status == Some(AppealStatus::Pending);
+        out.push(StaffAppealView {
+            id: a.id,
+            kind: AppealKind::from_code(&a.kind)
+                .map_or_else(|| a.kind.clone(), |k| k.label().to_owned()),
+            decided_at: util::beijing(a.decided_at),
+            filed_at: util::beijing(a.filed_at),
+            files,
+            status: status.map_or_else(|| a.status.clone(), |s| s.label().to_owned()),
+            pending,
+            reason: a.outcome_reason.clone().unwrap_or_default(),
+            decided_by,
+            outcome_at: a.outcome_at.map(util::beijing).unwrap_or_default(),
+            href: ours.then(|| format!("/staff/appeals/{}", a.id)),
+            may_decide: pending && ours && me.roles.may_review_stage(&a.stage_name),
+            stage: a.stage_name,
+            statement: a.statement,
+        });
+    }
+    Ok(out)
 }

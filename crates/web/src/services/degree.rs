@@ -244,7 +244,8 @@ pub async fn mine(
 }
 
 /// 审核通过, or 审核不通过 with 审核意见, of one submitted application of the school's, at the
-/// version the reviewer saw (`None`: whatever it is now).
+/// version the reviewer saw (`None`: whatever it is now), by a reviewer of the stage it waits at
+/// or a colleague standing in for one (工作委托).
 pub async fn review(
     state: &AppState,
     me: &CurrentStaff,
@@ -273,13 +274,15 @@ pub async fn review(
     // The review is claimed at this version, so the stage checked here is the one decided.
     let stages = store::degree::stages_of(&state.db, a.batch_id).await?;
     let at = a.stage.and_then(|s| usize::try_from(s).ok()).unwrap_or(0);
-    if let Some(s) = stages.get(at) {
-        me.require_stage(&s.name)?;
-    }
-    degree::review(
+    let on_behalf_of = match stages.get(at) {
+        Some(s) => me.acting_for(&s.name)?,
+        None => None,
+    };
+    degree::review_for(
         &state.db,
         &a,
         me.staff.id,
+        on_behalf_of,
         &decision,
         state.now(),
         Some(&me.ctx.ip),
@@ -296,8 +299,9 @@ pub async fn review(
     })
 }
 
-/// Records 授予 / 不授予 for approved applications of one of the school's degree batches;
-/// returns how many were recorded.
+/// Records 授予 / 不授予 for approved applications of one of the school's degree batches, by a
+/// reviewer of the last stage or a colleague standing in for one (工作委托); returns how many
+/// were recorded.
 pub async fn award(
     state: &AppState,
     me: &CurrentStaff,
@@ -310,19 +314,22 @@ pub async fn award(
         .into_iter()
         .find(|b| b.id == batch_id)
         .ok_or_else(|| AppError::NotFound(NOT_FOUND.to_owned()))?;
-    // 授予 follows the last stage's approval: its reviewers record it.
-    if let Some(last) = store::degree::stages_of(&state.db, b.id).await?.last() {
-        me.require_stage(&last.name)?;
-    }
+    // 授予 follows the last stage's approval: its reviewers record it, or a colleague standing in
+    // for one of them.
+    let on_behalf_of = match store::degree::stages_of(&state.db, b.id).await?.last() {
+        Some(last) => me.acting_for(&last.name)?,
+        None => None,
+    };
     let Some(result) = DegreeAward::from_code(award) else {
         return Err(AppError::refused("award", "请选择“授予”或“不授予”"));
     };
-    degree::record_award(
+    degree::record_award_for(
         &state.db,
         b.id,
         ids,
         result,
         me.staff.id,
+        on_behalf_of,
         state.now(),
         Some(&me.ctx.ip),
     )
@@ -333,4 +340,26 @@ pub async fn award(
         }
         other => other.into(),
     })
+}
+
+/// "（受托人 受 委托人 委托）" for a decision `actor` took on behalf of `from` under a 工作委托;
+/// empty for one taken by the reviewer's own role. Names as the staff pages show them.
+pub(crate) async fn on_behalf_note(
+    state: &AppState,
+    actor: Option<i64>,
+    from: Option<i64>,
+) -> Result<String, AppError> {
+    let (Some(actor), Some(from)) = (actor, from) else {
+        return Ok(String::new());
+    };
+    let name = |id| async move {
+        store::repo::staff::get(&state.db, id)
+            .await
+            .map(|s| s.display_name)
+    };
+    Ok(format!(
+        "（{} 受 {} 委托）",
+        name(actor).await?,
+        name(from).await?
+    ))
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use domain::degree::language::{LanguageInput, LanguageStatus, Qualification, validate};
 use domain::files::{PROOF_MAX_FILES, check_proof, check_proof_count};
+use store::accounts::delegation::Decider;
 use store::degree::language::{self, Decision, NewProof};
 use store::entity::{batch, language_application as app};
 use store::repo::RepoError;
@@ -258,8 +259,19 @@ pub fn require_school(me: &CurrentStaff) -> Result<(), AppError> {
     }
 }
 
+/// The colleagues the signed-in reviewer stands in for now (工作委托), each with their roles, as
+/// the store checks a stage against them.
+fn stands_in_for(me: &CurrentStaff) -> Vec<(i64, domain::Roles)> {
+    me.delegated
+        .iter()
+        .map(|d| (d.from_staff_id, d.roles.clone()))
+        .collect()
+}
+
 /// One reviewer's decision on one application of the school's batches, after the batch's
-/// window closed, at the version the reviewer saw (`None`: whatever it is now).
+/// window closed, at the version the reviewer saw (`None`: whatever it is now): at a stage the
+/// reviewer's own roles name, or one a colleague's do whom they stand in for (工作委托), the
+/// decision then taken on that colleague's behalf.
 pub async fn review(
     state: &AppState,
     me: &CurrentStaff,
@@ -269,15 +281,21 @@ pub async fn review(
 ) -> Result<app::Model, AppError> {
     me.require(domain::StaffRole::Reviewer)?;
     require_school(me)?;
-    match language::review(
+    let colleagues = stands_in_for(me);
+    let by = Decider {
+        staff_id: me.staff.id,
+        roles: &me.roles,
+        stands_in_for: &colleagues,
+    };
+    match language::review_by(
         &state.db,
         me.org.id,
-        me.staff.id,
-        &me.roles,
+        by,
         id,
         version,
         decision,
         state.now(),
+        Some(me.ctx.ip.as_str()),
     )
     .await
     {
@@ -291,8 +309,9 @@ pub async fn review(
 /// Most applications one bulk review takes.
 pub const BULK_MAX: usize = 200;
 
-/// Reviews several of the school's applications with one decision, each on its own: the ones
-/// decided and, per application, why the others were not.
+/// Reviews several of the school's applications with one decision, each on its own (and each
+/// under a 工作委托 where [`review`] would take it so): the ones decided and, per application, why
+/// the others were not.
 pub async fn review_many(
     state: &AppState,
     me: &CurrentStaff,
@@ -314,14 +333,20 @@ pub async fn review_many(
             ),
         ));
     }
-    Ok(language::review_many(
+    let colleagues = stands_in_for(me);
+    let by = Decider {
+        staff_id: me.staff.id,
+        roles: &me.roles,
+        stands_in_for: &colleagues,
+    };
+    Ok(language::review_many_by(
         &state.db,
         me.org.id,
-        me.staff.id,
-        &me.roles,
+        by,
         ids,
         decision,
         state.now(),
+        Some(me.ctx.ip.as_str()),
     )
     .await?)
 }

@@ -21,6 +21,9 @@ const STATEMENT: &str = "论文答辩记录显示答辩已通过，不授予学�
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 
+/// The picture a student files with a statement, as [`file_form`] takes it.
+const PICTURE: (&str, &[u8], &str) = ("答辩记录.png", PNG, "image/png");
+
 /// A degree application of `student_no`, approved and recorded 不授予 now (app clock).
 async fn not_awarded(app: &TestApp, student_no: &str) -> store::entity::degree_application::Model {
     let a = crate::degree::submitted(app, student_no).await;
@@ -87,6 +90,19 @@ async fn post_form(
     all.extend_from_slice(fields);
     let r = c.post(app.url(path)).form(&all).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// Decides appeal `id` on its page as `c`: (status, body).
+async fn decide_on_page(
+    app: &TestApp,
+    c: &reqwest::Client,
+    id: i64,
+    outcome: &str,
+    reason: &str,
+) -> (u16, String) {
+    let detail = format!("/staff/appeals/{id}");
+    let fields = [("outcome", outcome), ("reason", reason)];
+    post_form(app, c, &detail, &format!("{detail}/decision"), &fields).await
 }
 
 async fn titles(app: &TestApp, to: Recipient) -> Vec<String> {
@@ -185,14 +201,7 @@ async fn a_refused_degree_is_appealed_and_the_revoked_refusal_reopens_the_award(
         );
 
         // Filed with a picture.
-        let (status, _) = file_form(
-            &app,
-            &owner,
-            &path,
-            STATEMENT,
-            vec![("答辩记录.png", PNG, "image/png")],
-        )
-        .await;
+        let (status, _) = file_form(&app, &owner, &path, STATEMENT, vec![PICTURE]).await;
         assert_eq!(status, 303, "{}", b.name());
         let (_, page) = app.get_text(&owner, &format!("{path}?done=filed")).await;
         assert!(page.contains("id=\"appeal-done\"") && page.contains("待处理"));
@@ -269,27 +278,11 @@ async fn a_refused_degree_is_appealed_and_the_revoked_refusal_reopens_the_award(
         ] {
             assert!(page.contains(needle), "{needle}");
         }
-        let (status, page) = post_form(
-            &app,
-            &school,
-            &detail,
-            &format!("{detail}/decision"),
-            &[("outcome", "revoked"), ("reason", " ")],
-        )
-        .await;
+        let (status, page) = decide_on_page(&app, &school, filed.id, "revoked", " ").await;
         assert_eq!(status, 422);
         assert!(page.contains("请填写处理理由"), "{page}");
-        let (status, page) = post_form(
-            &app,
-            &school,
-            &detail,
-            &format!("{detail}/decision"),
-            &[
-                ("outcome", "revoked"),
-                ("reason", "答辩记录核实无误，原决定依据不足"),
-            ],
-        )
-        .await;
+        let reason = "答辩记录核实无误，原决定依据不足";
+        let (status, page) = decide_on_page(&app, &school, filed.id, "revoked", reason).await;
         assert_eq!(status, 303, "{}: {page}", b.name());
         let (_, page) = app
             .get_text(&school, &format!("{detail}?done=decided"))
@@ -316,19 +309,8 @@ async fn a_refused_degree_is_appealed_and_the_revoked_refusal_reopens_the_award(
         assert!(page.contains("id=\"appeal-history\"") && page.contains("撤销原决定"));
 
         // The award stage decides again.
-        let token = app.csrf(&school, "/staff/degree?status=approved").await;
-        let r = school
-            .post(app.url("/staff/degree/award"))
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("batch", &a.batch_id.to_string()),
-                ("award", "awarded"),
-                ("ids", &a.id.to_string()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 303);
+        let (status, _) = crate::degree::award_on_page(&app, &school, &a).await;
+        assert_eq!(status, 303);
         assert_eq!(
             store::degree::application::get(&app.db.db, a.id)
                 .await
@@ -436,29 +418,14 @@ async fn unqualified(
     app: &TestApp,
     student_no: &str,
 ) -> store::entity::language_application::Model {
-    let s = store::repo::student::by_student_no(&app.db.db, student_no)
-        .await
-        .unwrap()
-        .unwrap();
+    let s = app.student(student_no).await;
     let batch = store::repo::reference::batches(&app.db.db, "language")
         .await
         .unwrap()
         .remove(0);
     let now = app.state.now();
     store::entity::language_application::ActiveModel {
-        student_id: Set(s.id),
-        batch_id: Set(batch.id),
-        active_batch_id: Set(Some(batch.id)),
-        subject: Set("foreign_language".into()),
-        certificate_type: Set("other_language".into()),
-        exam_kind: Set("cet".into()),
-        exam_level: Set(Some("CET-4".into())),
-        language: Set("english".into()),
-        obtained_on: Set(chrono::NaiveDate::from_ymd_opt(2023, 6, 20).unwrap()),
         transcript_no: Set("231012345678901".into()),
-        score: Set("512".into()),
-        score_status: Set("qualified".into()),
-        average_hundredths: Set(9195),
         status: Set("rejected".into()),
         review_opinion: Set(Some("成绩单编号无法核验".into())),
         qualification: Set(Some("unqualified".into())),
@@ -466,9 +433,7 @@ async fn unqualified(
         reviewed_at: Set(Some(now)),
         withdrawn_at: Set(None),
         version: Set(2),
-        stage: Set(Some(0)),
-        created_at: Set(now),
-        ..Default::default()
+        ..common::language_application(&s, batch.id, now)
     }
     .insert(&app.db.db)
     .await
@@ -732,3 +697,4 @@ async fn the_school_admin_sets_the_appeal_period_of_a_batch() {
 }
 
 mod graduation;
+mod pages;

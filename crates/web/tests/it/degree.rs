@@ -12,7 +12,8 @@ use common::{TestApp, spawn_app};
 use store::demo::accounts;
 use store::testkit::app_backends;
 
-async fn post_form(
+/// POSTs the form on `page` to `path` with the page's CSRF token: (status, body).
+pub(crate) async fn post_form(
     app: &TestApp,
     c: &reqwest::Client,
     page: &str,
@@ -24,6 +25,23 @@ async fn post_form(
     all.extend_from_slice(fields);
     let r = c.post(app.url(path)).form(&all).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// Records 授予 of application `a` from the list of approved applications: (status, body).
+pub(crate) async fn award_on_page(
+    app: &TestApp,
+    c: &reqwest::Client,
+    a: &store::entity::degree_application::Model,
+) -> (u16, String) {
+    let (batch, id) = (a.batch_id.to_string(), a.id.to_string());
+    post_form(
+        app,
+        c,
+        "/staff/degree?status=approved",
+        "/staff/degree/award",
+        &[("batch", &batch), ("award", "awarded"), ("ids", &id)],
+    )
+    .await
 }
 
 #[tokio::test]
@@ -274,30 +292,17 @@ async fn a_bad_form_is_refused_field_by_field_and_kept_as_typed() {
 /// Records a reviewed, qualified 学位外语 application for the student, as the school's review
 /// leaves it.
 async fn store_qualified_language(app: &TestApp, student_no: &str) {
-    use sea_orm::{ActiveModelTrait, Set};
-    let s = store::repo::student::by_student_no(&app.db.db, student_no)
-        .await
-        .unwrap()
-        .unwrap();
+    use sea_orm::{ActiveModelTrait, NotSet, Set};
+    let s = app.student(student_no).await;
     let batch = store::repo::reference::batches(&app.db.db, "language")
         .await
         .unwrap()
         .remove(0);
     let now = chrono::Utc::now();
     store::entity::language_application::ActiveModel {
-        student_id: Set(s.id),
-        batch_id: Set(batch.id),
-        active_batch_id: Set(Some(batch.id)),
-        subject: Set("foreign_language".into()),
-        certificate_type: Set("other_language".into()),
-        exam_kind: Set("cet".into()),
         exam_level: Set(Some("cet4".into())),
-        language: Set("english".into()),
-        obtained_on: Set(chrono::NaiveDate::from_ymd_opt(2023, 6, 20).unwrap()),
         transcript_no: Set("231012345678901".into()),
-        score: Set("512".into()),
         score_status: Set("合格".into()),
-        average_hundredths: Set(9195),
         status: Set("approved".into()),
         review_opinion: Set(None),
         qualification: Set(Some("qualified".into())),
@@ -305,8 +310,8 @@ async fn store_qualified_language(app: &TestApp, student_no: &str) {
         reviewed_at: Set(Some(now)),
         withdrawn_at: Set(None),
         version: Set(2),
-        created_at: Set(now),
-        ..Default::default()
+        stage: NotSet,
+        ..common::language_application(&s, batch.id, now)
     }
     .insert(&app.db.db)
     .await
@@ -515,19 +520,8 @@ async fn the_school_reviews_and_records_the_award_and_nobody_else_sees_it() {
         assert_eq!(status, 303, "{}", b.name());
 
         // 学位授予结果 in bulk from the list.
-        let token = app.csrf(&school, "/staff/degree?status=approved").await;
-        let r = school
-            .post(app.url("/staff/degree/award"))
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("batch", &a.batch_id.to_string()),
-                ("award", "awarded"),
-                ("ids", &a.id.to_string()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 303, "{}", b.name());
+        let (status, _) = award_on_page(&app, &school, &a).await;
+        assert_eq!(status, 303, "{}", b.name());
         let (_, page) = app.get_text(&owner, "/student/degree").await;
         assert!(page.contains("审核通过") && page.contains("授予"), "{page}");
         let messages = store::repo::inbox::list(

@@ -413,6 +413,7 @@ async fn the_language_queue_has_no_cap_pages_by_key_and_exports_what_it_shows() 
                 review_opinion: Set(None),
                 qualification: Set(None),
                 reviewed_by: Set(None),
+                reviewed_on_behalf_of: Set(None),
                 reviewed_at: Set(None),
                 withdrawn_at: Set(None),
                 version: Set(0),

@@ -128,6 +128,23 @@ pub(crate) async fn awaiting_payment(app: &TestApp) -> app_entity::Model {
     a
 }
 
+/// 市自考办审核 (stage 2) rejects the application now: the thesis grade is not recorded.
+async fn office_rejects(app: &TestApp, a: &app_entity::Model) -> app_entity::Model {
+    let (staff_id, office) = reviewer(app, accounts::STAFF_CQ_OFFICE_REVIEWER).await;
+    apps::decide(
+        &app.db.db,
+        &office,
+        staff_id,
+        a.id,
+        2,
+        Decision::Reject("毕业论文成绩未登记".into()),
+        now(),
+        None,
+    )
+    .await
+    .unwrap()
+}
+
 async fn reload(app: &TestApp, id: i64) -> app_entity::Model {
     apps::get(&app.db.db, id).await.unwrap()
 }
@@ -604,19 +621,7 @@ async fn a_final_rejection_is_refunded_once_after_the_batch_closes() {
         let order = pay_at_gateway(&app, &a).await;
         let batch = apps::batch(&app.db.db, a.batch_id).await.unwrap();
 
-        let (staff_id, office) = reviewer(&app, accounts::STAFF_CQ_OFFICE_REVIEWER).await;
-        let a = apps::decide(
-            &app.db.db,
-            &office,
-            staff_id,
-            a.id,
-            2,
-            Decision::Reject("毕业论文成绩未登记".into()),
-            now(),
-            None,
-        )
-        .await
-        .unwrap();
+        let a = office_rejects(&app, &a).await;
         assert_eq!(a.status, "rejected", "{}", b.name());
         let refunds = payment::refunds_of(&app.db.db, a.id).await.unwrap();
         assert_eq!(refunds.len(), 1, "{}", b.name());
@@ -1174,6 +1179,110 @@ async fn the_local_gateway_answers_only_signed_fresh_queries_and_signs_its_answe
             "pending",
             "{}",
             b.name()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_rejection_revoked_after_its_refund_asks_for_the_fee_again_and_the_office_reviews_next() {
+    for b in app_backends() {
+        let name = b.name();
+        let app = spawn_app(&b).await;
+        let db = &app.db.db;
+        let a = awaiting_payment(&app).await;
+        let first = pay_at_gateway(&app, &a).await;
+        let office = app.org_of(accounts::STAFF_CQ_OFFICE_REVIEWER).await;
+        office_rejects(&app, &a).await;
+        // The batch closes with it rejected, and the refund job pays the fee back.
+        let mut m =
+            sea_orm::IntoActiveModel::into_active_model(apps::batch(db, a.batch_id).await.unwrap());
+        m.closes_at = sea_orm::Set(now());
+        sea_orm::ActiveModelTrait::update(m, db).await.unwrap();
+        apps::close_expired(db, now()).await.unwrap();
+        let gateway = app.state.gateway.clone();
+        let paid_back =
+            jobs::execute_refunds::run(db, gateway.as_ref(), now() + Duration::minutes(1))
+                .await
+                .unwrap();
+        assert_eq!(paid_back, 1, "{name}");
+
+        // The office revokes the rejection on appeal.
+        let closed = reload(&app, a.id).await;
+        let t = store::appeal::graduation_target(db, &closed)
+            .await
+            .unwrap()
+            .unwrap();
+        let filed = store::appeal::file(
+            db,
+            t.appellant_id,
+            &t,
+            "毕业论文成绩已于驳回次日登记，请求复核。",
+            &[],
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        let office_reviewer = staff::by_username(db, accounts::STAFF_CQ_OFFICE_REVIEWER)
+            .await
+            .unwrap()
+            .unwrap();
+        let roles = staff::roles_of(db, office_reviewer.id).await.unwrap();
+        store::appeal::decide(
+            db,
+            store::appeal::Reviewer {
+                org_id: office.id,
+                staff_id: office_reviewer.id,
+                roles: &roles,
+            },
+            filed.id,
+            domain::appeal::AppealStatus::Revoked,
+            "论文成绩已登记，撤销驳回",
+            None,
+            now(),
+            None,
+        )
+        .await
+        .unwrap();
+        let reopened = reload(&app, a.id).await;
+        assert_eq!(
+            (reopened.status.as_str(), reopened.stage),
+            ("awaiting_payment", Some(1)),
+            "{name}"
+        );
+
+        // 审核进度 asks for the fee at its stage; paying after the batch goes through.
+        let client = app.with_user(User::Candidate(CANDIDATE)).await;
+        let (status, page) = app
+            .get_text(&client, "/candidate/application/progress")
+            .await;
+        assert_eq!(status, 200, "{name}");
+        assert!(page.contains("待交费"), "{name}: {page}");
+        let (status, to_gateway, body) = press_pay(&app, &client).await;
+        assert_eq!(status, 303, "{name}: {body}");
+        let r = client.post(&to_gateway).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{name}");
+        let a = wait_for_office_review(&app, a.id).await;
+        assert_eq!(
+            (a.stage, a.current_org_id),
+            (Some(2), Some(office.id)),
+            "{name}"
+        );
+        let orders = payment::orders_of(db, a.id).await.unwrap();
+        assert_eq!(orders.len(), 2, "{name}");
+        assert!(
+            orders
+                .iter()
+                .all(|o| o.status == "paid" && o.amount_fen == FEE_FEN),
+            "{name}"
+        );
+        // The first order's refund stays paid out; nothing else is queued.
+        let refunds = payment::refunds_of(db, a.id).await.unwrap();
+        assert_eq!(refunds.len(), 1, "{name}");
+        assert_eq!(
+            (refunds[0].order_id, refunds[0].status.as_str()),
+            (first.id, "done"),
+            "{name}"
         );
     }
 }

@@ -415,7 +415,7 @@ pub async fn of_batch<C: ConnectionTrait>(
              FROM graduation_applications a \
              JOIN payment_orders o ON o.application_id = a.id \
              JOIN refunds r ON r.order_id = o.id \
-             WHERE a.batch_id = {p} \
+             WHERE a.batch_id = {p} AND r.status <> 'cancelled' \
              GROUP BY 1",
             day = day_sql(backend, "r.queued_at"),
             sum = sum_sql(backend, "r.amount_fen"),

@@ -11,13 +11,14 @@ use domain::review::{EventAction, Status};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
 };
-use store::appeal::{self, Reviewer, Target};
+use store::appeal::{self, Target};
 use store::demo::accounts;
 use store::entity::{audit as audit_row, batch, graduation_application as app, inbox_message};
 use store::graduation::application::{self as apps, Decision};
 use store::repo::RepoError;
 use store::testkit::contract_backends;
 
+use super::{Staff, staff_in};
 use crate::deadlines::{World, bj, world};
 
 const STATEMENT: &str =
@@ -27,13 +28,13 @@ const STATEMENT: &str =
 const DAYS: i32 = 10;
 
 /// When the batch closes, and when the close job runs (the decision becomes final then).
-fn closed_at() -> DateTime<Utc> {
+pub(super) fn closed_at() -> DateTime<Utc> {
     bj("2024-11-01 00:05")
 }
 
 /// Closes the world's batch at 2024-11-01 00:00 Beijing time with a period of [`DAYS`] and runs
 /// the close job five minutes later.
-async fn close_batch(w: &World) {
+pub(super) async fn close_batch(w: &World) {
     let b = batch::Entity::find_by_id(w.application.batch_id)
         .one(&w.t.db)
         .await
@@ -105,35 +106,37 @@ async fn file_at(
     .await
 }
 
-struct Decider {
+/// The final rejection, appealed on 2024-11-04 at 20:00.
+pub(super) async fn appealed(w: &World, a: &app::Model) -> store::entity::appeal::Model {
+    let t = target(w, a).await.expect("a final rejection to appeal");
+    file_at(w, &t, bj("2024-11-04 20:00")).await.unwrap()
+}
+
+pub(super) async fn decider(w: &World, username: &str) -> Staff {
+    staff_in(&w.t.db, username).await
+}
+
+/// The office's reviewer revokes the rejection on appeal `id` at `at`.
+pub(super) async fn office_revokes(
+    w: &World,
     id: i64,
-    org_id: i64,
-    roles: domain::Roles,
-}
-
-impl Decider {
-    fn reviewer(&self) -> Reviewer<'_> {
-        Reviewer {
-            org_id: self.org_id,
-            staff_id: self.id,
-            roles: &self.roles,
-        }
-    }
-}
-
-async fn decider(w: &World, username: &str) -> Decider {
-    let s = store::repo::staff::by_username(&w.t.db, username)
+    at: DateTime<Utc>,
+) -> store::entity::appeal::Model {
+    decider(w, accounts::STAFF_CQ_OFFICE_REVIEWER)
+        .await
+        .decide(
+            &w.t.db,
+            id,
+            AppealStatus::Revoked,
+            "重新上传的身份证图片清晰，撤销驳回",
+            None,
+            at,
+        )
         .await
         .unwrap()
-        .unwrap();
-    Decider {
-        id: s.id,
-        org_id: s.org_id,
-        roles: store::repo::staff::roles_of(&w.t.db, s.id).await.unwrap(),
-    }
 }
 
-async fn candidate_titles(w: &World) -> Vec<String> {
+pub(super) async fn candidate_titles(w: &World) -> Vec<String> {
     inbox_message::Entity::find()
         .filter(inbox_message::Column::RecipientKind.eq("candidate"))
         .filter(inbox_message::Column::RecipientId.eq(w.application.candidate_id))
@@ -145,7 +148,7 @@ async fn candidate_titles(w: &World) -> Vec<String> {
         .collect()
 }
 
-async fn audits(w: &World, action: &str, subject_id: i64) -> u64 {
+pub(super) async fn audits(w: &World, action: &str, subject_id: i64) -> u64 {
     audit_row::Entity::find()
         .filter(audit_row::Column::Action.eq(action))
         .filter(audit_row::Column::SubjectId.eq(subject_id))
@@ -229,18 +232,17 @@ async fn a_final_rejection_may_be_appealed_until_the_last_second_of_the_period_f
 
         // 维持: the application stays closed, the candidate is told why.
         let office = decider(&w, accounts::STAFF_CQ_OFFICE_REVIEWER).await;
-        let upheld = appeal::decide(
-            &w.t.db,
-            office.reviewer(),
-            filed.id,
-            AppealStatus::Upheld,
-            "驳回时身份证反面图片确实无法辨认，驳回理由成立",
-            Some(filed.version),
-            bj("2024-11-12 09:00"),
-            None,
-        )
-        .await
-        .unwrap();
+        let upheld = office
+            .decide(
+                &w.t.db,
+                filed.id,
+                AppealStatus::Upheld,
+                "驳回时身份证反面图片确实无法辨认，驳回理由成立",
+                Some(filed.version),
+                bj("2024-11-12 09:00"),
+            )
+            .await
+            .unwrap();
         assert_eq!(upheld.status, AppealStatus::Upheld.code(), "{name}");
         let after = apps::get(&w.t.db, a.id).await.unwrap();
         assert_eq!(
@@ -296,41 +298,22 @@ async fn revoking_reopens_the_application_at_the_stage_and_organisation_that_rej
         let name = b.name();
         let w = world(&b).await;
         let a = finally_rejected(&w).await;
-        let t = target(&w, &a).await.unwrap();
-        let filed = file_at(&w, &t, bj("2024-11-04 20:00")).await.unwrap();
-        let office = decider(&w, accounts::STAFF_CQ_OFFICE_REVIEWER).await;
+        let filed = appealed(&w, &a).await;
         // Another organisation does not decide it.
         let university = decider(&w, accounts::STAFF_CQ_UNIVERSITY).await;
-        assert!(
-            matches!(
-                appeal::decide(
-                    &w.t.db,
-                    university.reviewer(),
-                    filed.id,
-                    AppealStatus::Revoked,
-                    "理由",
-                    None,
-                    bj("2024-11-05 09:00"),
-                    None,
-                )
-                .await,
-                Err(RepoError::NotFound)
-            ),
-            "{name}"
-        );
         let revoked_at = bj("2024-11-05 09:00");
-        appeal::decide(
-            &w.t.db,
-            office.reviewer(),
-            filed.id,
-            AppealStatus::Revoked,
-            "重新上传的身份证图片清晰，撤销驳回",
-            None,
-            revoked_at,
-            None,
-        )
-        .await
-        .unwrap();
+        let refused = university
+            .decide(
+                &w.t.db,
+                filed.id,
+                AppealStatus::Revoked,
+                "理由",
+                None,
+                revoked_at,
+            )
+            .await;
+        assert!(matches!(refused, Err(RepoError::NotFound)), "{name}");
+        office_revokes(&w, filed.id, revoked_at).await;
         let r = apps::get(&w.t.db, a.id).await.unwrap();
         assert_eq!(r.status, Status::InReview.code(), "{name}");
         assert_eq!(r.stage, Some(1), "{name}");
@@ -404,32 +387,14 @@ async fn two_deciders_at_once_leave_one_outcome() {
         let name = b.name();
         let w = world(&b).await;
         let a = finally_rejected(&w).await;
-        let t = target(&w, &a).await.unwrap();
-        let filed = file_at(&w, &t, bj("2024-11-04 20:00")).await.unwrap();
+        let filed = appealed(&w, &a).await;
         let reviewer = decider(&w, accounts::STAFF_CQ_OFFICE_REVIEWER).await;
         let admin = decider(&w, accounts::STAFF_CQ_OFFICE_ADMIN).await;
         let at = bj("2024-11-05 09:00");
+        let v = Some(filed.version);
         let (x, y) = tokio::join!(
-            appeal::decide(
-                &w.t.db,
-                reviewer.reviewer(),
-                filed.id,
-                AppealStatus::Revoked,
-                "撤销驳回",
-                Some(filed.version),
-                at,
-                None,
-            ),
-            appeal::decide(
-                &w.t.db,
-                admin.reviewer(),
-                filed.id,
-                AppealStatus::Upheld,
-                "维持驳回",
-                Some(filed.version),
-                at,
-                None,
-            ),
+            reviewer.decide(&w.t.db, filed.id, AppealStatus::Revoked, "撤销驳回", v, at),
+            admin.decide(&w.t.db, filed.id, AppealStatus::Upheld, "维持驳回", v, at),
         );
         let oks = [&x, &y].iter().filter(|r| r.is_ok()).count();
         assert_eq!(oks, 1, "{name}: {x:?} {y:?}");

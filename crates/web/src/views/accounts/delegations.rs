@@ -1,6 +1,7 @@
 //! 工作委托 under 我的账号 for staff: a reviewer hands their review stages to a colleague for a
-//! period; an admin arranges it for any reviewer of the organisation; either party or an admin
-//! ends it early. The rules are [`store::accounts::delegation`]'s.
+//! period, in 毕业审核, 学位审核 (with the 学位授予结果) and 学位外语审核; an admin arranges it for
+//! any reviewer of the organisation; either party or an admin ends it early. The rules are
+//! [`store::accounts::delegation`]'s.
 
 use std::collections::HashMap;
 
@@ -187,7 +188,7 @@ pub async fn page(
     let info = d.done.as_deref().map(|d| {
         match d {
             "revoked" => "委托已撤销。",
-            _ => "委托已保存，期间内受托人可以代为审核。",
+            _ => "委托已保存，期间内受托人可以代为办理毕业审核、学位审核和学位外语审核。",
         }
         .to_owned()
     });

@@ -61,6 +61,53 @@ struct DegreePage {
     appeal: crate::services::appeal::AppealBox,
     /// 办理记录 of the application, with its appeals.
     history: Vec<crate::services::appeal::HistoryLine>,
+    /// Applications of earlier batches whose 不授予 may be or was appealed.
+    earlier: Vec<EarlierApplication>,
+}
+
+/// An application of an earlier batch, with where an appeal against its result stands.
+pub struct EarlierApplication {
+    /// 批次名称.
+    pub batch: String,
+    /// 学位授予结果.
+    pub award: String,
+    /// What the student may do, or did, about a 不授予.
+    pub appeal: crate::services::appeal::AppealBox,
+}
+
+/// The student's applications of batches other than `current`, newest first, that were or may
+/// be appealed.
+async fn earlier_applications(
+    state: &AppState,
+    student_id: i64,
+    current: i64,
+) -> Result<Vec<EarlierApplication>, AppError> {
+    let mut out = Vec::new();
+    for a in degree::all_of_student(&state.db, student_id).await? {
+        if a.batch_id == current {
+            continue;
+        }
+        let target = store::appeal::degree_target(&state.db, &a).await?;
+        let list =
+            store::appeal::of_subject(&state.db, domain::appeal::AppealKind::DegreeAward, a.id)
+                .await?;
+        let appeal = crate::services::appeal::appeal_box(target.as_ref(), &list, state.now());
+        if appeal.is_empty() {
+            continue;
+        }
+        let batch = store::graduation::application::batch(&state.db, a.batch_id).await?;
+        out.push(EarlierApplication {
+            batch: batch.name,
+            award: a
+                .award
+                .as_deref()
+                .and_then(DegreeAward::from_code)
+                .map(|x| x.label().to_owned())
+                .unwrap_or_default(),
+            appeal,
+        });
+    }
+    Ok(out)
 }
 
 /// GET /student/degree: 学位审核条件 and 学位申请.
@@ -79,6 +126,7 @@ pub async fn page(
             in_window: false,
             appeal: Default::default(),
             history: Vec::new(),
+            earlier: Vec::new(),
         };
         return Ok(Html(page.render()?));
     };
@@ -129,6 +177,7 @@ pub async fn page(
         in_window,
         appeal,
         history,
+        earlier: earlier_applications(&state, me.model.id, b.id).await?,
     };
     Ok(Html(page.render()?))
 }
@@ -145,10 +194,30 @@ async fn appeal_and_history(
     ),
     AppError,
 > {
-    use crate::services::appeal::{HistoryLine, appeal_box, appeal_lines, in_order};
+    use crate::services::appeal::{appeal_box, appeal_lines, in_order};
     use domain::appeal::AppealKind;
     let target = store::appeal::degree_target(&state.db, a).await?;
     let list = store::appeal::of_subject(&state.db, AppealKind::DegreeAward, a.id).await?;
+    // An appealed result is shown by its appeal's lines.
+    let appealed = a
+        .award_recorded_at
+        .is_some_and(|at| list.iter().any(|l| l.decided_at == at));
+    let mut lines = decision_lines(state, a, !appealed).await?;
+    lines.extend(appeal_lines(&list));
+    Ok((
+        appeal_box(target.as_ref(), &list, state.now()),
+        in_order(lines),
+    ))
+}
+
+/// The application's own lines of its 办理记录: 确认提交, its latest review and (with `award`) its
+/// 学位授予结果, each naming both reviewers when a colleague took it under a 工作委托.
+pub(crate) async fn decision_lines(
+    state: &AppState,
+    a: &app::Model,
+    award: bool,
+) -> Result<Vec<crate::services::appeal::HistoryLine>, AppError> {
+    use crate::services::appeal::HistoryLine;
     let mut lines = Vec::new();
     if let Some(at) = a.submitted_at {
         lines.push(HistoryLine::new(at, "确认提交", ""));
@@ -158,29 +227,26 @@ async fn appeal_and_history(
         a.review_status.as_deref().and_then(DegreeReview::from_code),
     ) && r != DegreeReview::Pending
     {
+        let by = service::on_behalf_note(state, a.reviewed_by, a.reviewed_on_behalf_of).await?;
         lines.push(HistoryLine::new(
             at,
-            format!("学校审核：{}", r.label()),
+            format!("学校审核：{}{by}", r.label()),
             a.review_opinion.as_deref().unwrap_or(""),
         ));
     }
-    if let (Some(at), Some(x)) = (
+    if let (true, Some(at), Some(x)) = (
+        award,
         a.award_recorded_at,
         a.award.as_deref().and_then(DegreeAward::from_code),
-    ) && !list.iter().any(|l| l.decided_at == at)
-    {
-        // An appealed result is shown by its appeal's lines.
+    ) {
+        let by = service::on_behalf_note(state, a.award_recorded_by, a.award_on_behalf_of).await?;
         lines.push(HistoryLine::new(
             at,
-            format!("学位授予结果：{}", x.label()),
+            format!("学位授予结果：{}{by}", x.label()),
             "",
         ));
     }
-    lines.extend(appeal_lines(&list));
-    Ok((
-        appeal_box(target.as_ref(), &list, state.now()),
-        in_order(lines),
-    ))
+    Ok(lines)
 }
 
 /// GET /student/degree/template.xlsx (下载学位申请表模版): prefilled from the record.

@@ -280,8 +280,13 @@ struct DetailPage {
     pending: bool,
     error: Option<String>,
     opinion: String,
+    /// 办理记录: 确认提交, the latest review and the 学位授予结果, naming both reviewers of a
+    /// decision taken under a 工作委托.
+    history: Vec<crate::services::appeal::HistoryLine>,
     /// Appeals against a 不授予 of the application, with their outcomes.
     appeal_history: Vec<crate::services::appeal::HistoryLine>,
+    /// The same appeals in full (申辩 section), newest first.
+    appeals: Vec<crate::services::appeal::StaffAppealView>,
 }
 
 async fn render_detail(
@@ -329,8 +334,16 @@ async fn render_detail(
         files,
         error,
         opinion,
+        history: crate::views::degree::apply::decision_lines(state, &a, true).await?,
         appeal_history: crate::services::appeal::history(
             state,
+            domain::appeal::AppealKind::DegreeAward,
+            a.id,
+        )
+        .await?,
+        appeals: crate::services::appeal::staff_views(
+            state,
+            me,
             domain::appeal::AppealKind::DegreeAward,
             a.id,
         )

@@ -812,6 +812,47 @@ struct ProgressPage {
     closed: bool,
     /// Where an appeal against the final rejection stands, or may be filed.
     appeal: crate::services::appeal::AppealBox,
+    /// Earlier applications whose final rejection may be or was appealed, newest first.
+    earlier: Vec<EarlierApplication>,
+}
+
+/// An earlier application of the candidate, with where an appeal against its final rejection
+/// stands.
+pub struct EarlierApplication {
+    /// 批次.
+    pub batch: String,
+    /// 申请状态.
+    pub status: String,
+    /// What the candidate may do, or did, about its final rejection.
+    pub appeal: crate::services::appeal::AppealBox,
+}
+
+/// The candidate's applications before `current` that were or may be appealed.
+async fn earlier_applications(
+    state: &AppState,
+    me: &CurrentCandidate,
+    current: i64,
+) -> Result<Vec<EarlierApplication>, AppError> {
+    let mut out = Vec::new();
+    for a in apps::of_candidate(&state.db, me.model.id).await? {
+        if a.id == current {
+            continue;
+        }
+        let target = store::appeal::graduation_target(&state.db, &a).await?;
+        let list =
+            store::appeal::of_subject(&state.db, domain::appeal::AppealKind::Graduation, a.id)
+                .await?;
+        let appeal = crate::services::appeal::appeal_box(target.as_ref(), &list, state.now());
+        if appeal.is_empty() {
+            continue;
+        }
+        out.push(EarlierApplication {
+            batch: apps::batch(&state.db, a.batch_id).await?.name,
+            status: apps::state(&a).status.label().to_owned(),
+            appeal,
+        });
+    }
+    Ok(out)
 }
 
 fn action_label(action: &str) -> &'static str {
@@ -843,6 +884,7 @@ pub async fn progress(
             rejection: String::new(),
             closed: false,
             appeal: crate::services::appeal::AppealBox::default(),
+            earlier: Vec::new(),
         };
         return Ok(Html(page.render()?));
     };
@@ -879,6 +921,12 @@ pub async fn progress(
                             .is_some_and(|a| a.decides_stage() || a == EventAction::AppealRevoked)
                 })
                 .filter(|e| e.action != EventAction::AppealRevoked.code());
+            // Where it stands now comes first: an appeal's 撤销 that found the fee paid back
+            // returns it to a payment stage this round had already passed.
+            let decided = decided.filter(|_| {
+                st.stage != Some(i)
+                    || !matches!(st.status, Status::InReview | Status::AwaitingPayment)
+            });
             let (result, class) = match decided.and_then(|e| EventAction::from_code(&e.action)) {
                 Some(EventAction::Approved) => ("通过".to_owned(), "pass"),
                 Some(EventAction::Paid) => ("已交费".to_owned(), "pass"),
@@ -987,6 +1035,7 @@ pub async fn progress(
         },
         closed: st.status == Status::Closed,
         appeal,
+        earlier: earlier_applications(&state, &me, a.id).await?,
     };
     Ok(Html(page.render()?))
 }

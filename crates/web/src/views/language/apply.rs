@@ -32,7 +32,8 @@ const KEEP: usize = PROOF_MAX_BYTES + 1;
 struct TablePage {
     layout: Layout,
     current: String,
-    rows: Vec<Row>,
+    /// Each batch's row, with where an appeal against its application's 不合格 stands.
+    rows: Vec<(Row, crate::services::appeal::AppealBox)>,
     message: Option<String>,
     error: Option<String>,
 }
@@ -50,8 +51,22 @@ async fn render_table(
     message: Option<String>,
     error: Option<String>,
 ) -> Result<String, AppError> {
-    let rows = rows(state, me).await?;
     let now = state.now();
+    let mut boxed = Vec::new();
+    for r in rows(state, me).await? {
+        let appeal = match r.app_id {
+            Some(id) => {
+                let a = language::get_for_student(&state.db, me.model.id, id).await?;
+                let target = store::appeal::language_target(&state.db, &a).await?;
+                let list =
+                    store::appeal::of_subject(&state.db, domain::appeal::AppealKind::Language, id)
+                        .await?;
+                crate::services::appeal::appeal_box(target.as_ref(), &list, now)
+            }
+            None => Default::default(),
+        };
+        boxed.push((r, appeal));
+    }
     let current = language::batches_of(&state.db, me.model.school_org_id)
         .await?
         .into_iter()
@@ -61,7 +76,7 @@ async fn render_table(
     Ok(TablePage {
         layout: Layout::student("学位外语", &me.model.name, &me.ctx, "/student/language"),
         current,
-        rows,
+        rows: boxed,
         message,
         error,
     }
@@ -291,6 +306,20 @@ pub struct Detail {
     pub qualification: String,
     /// Files: (id, original name, size label).
     pub files: Vec<(i64, String, String)>,
+    /// When it was last reviewed, naming both reviewers when a colleague decided under a
+    /// 工作委托 ([`reviewed_line`]); empty before any review.
+    pub reviewed: String,
+}
+
+/// [`Detail::reviewed`] of an application: the time of its latest review in Beijing time, with
+/// "（受托人 受 委托人 委托）" when a colleague took it standing in for a reviewer away.
+pub(crate) async fn reviewed_line(state: &AppState, a: &app::Model) -> Result<String, AppError> {
+    let Some(at) = a.reviewed_at else {
+        return Ok(String::new());
+    };
+    let by = crate::services::degree::on_behalf_note(state, a.reviewed_by, a.reviewed_on_behalf_of)
+        .await?;
+    Ok(format!("{}{by}", util::beijing(at)))
 }
 
 /// Builds the 详情 of an application.
@@ -372,6 +401,7 @@ pub fn detail_of(
                 )
             })
             .collect(),
+        reviewed: String::new(),
     }
 }
 
@@ -407,6 +437,13 @@ pub async fn detail(
     let appeals =
         store::appeal::of_subject(&state.db, domain::appeal::AppealKind::Language, a.id).await?;
     let target = store::appeal::language_target(&state.db, &a).await?;
+    let mut d = detail_of(
+        &a,
+        &b.name,
+        &store::degree::stages_of(&state.db, b.id).await?,
+        &files,
+    );
+    d.reviewed = reviewed_line(&state, &a).await?;
     Ok(Html(
         DetailPage {
             layout: Layout::student("学位外语详情", &me.model.name, &me.ctx, "/student/language"),
@@ -415,12 +452,7 @@ pub async fn detail(
             appeal_history: crate::services::appeal::in_order(
                 crate::services::appeal::appeal_lines(&appeals),
             ),
-            d: detail_of(
-                &a,
-                &b.name,
-                &store::degree::stages_of(&state.db, b.id).await?,
-                &files,
-            ),
+            d,
         }
         .render()?,
     ))

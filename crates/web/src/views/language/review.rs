@@ -23,7 +23,7 @@ use crate::services::school;
 use crate::session::{CurrentAdmin, CurrentStaff};
 use crate::views::Layout;
 use crate::views::accounts::staff::who;
-use crate::views::language::apply::{Detail, detail_of, file_response};
+use crate::views::language::apply::{Detail, detail_of, file_response, reviewed_line};
 use crate::{AppState, util};
 
 /// One application in the queue.
@@ -406,6 +406,8 @@ struct DetailPage {
     last_stage: bool,
     /// Appeals against a 不合格 of the application, with their outcomes.
     appeal_history: Vec<crate::services::appeal::HistoryLine>,
+    /// The same appeals in full (申辩 section), newest first.
+    appeals: Vec<crate::services::appeal::StaffAppealView>,
 }
 
 async fn render_detail(
@@ -430,6 +432,8 @@ async fn render_detail(
     let files = language::files_of(&state.db, a.id).await?;
     let stages = store::degree::stages_of(&state.db, b.id).await?;
     let at = language::state(&a).stage.unwrap_or(0);
+    let mut d = detail_of(&a, &b.name, &stages, &files);
+    d.reviewed = reviewed_line(state, &a).await?;
     Ok(DetailPage {
         stage: (stages.len() > 1)
             .then(|| stages.get(at).map(|st| st.name.clone()))
@@ -457,7 +461,14 @@ async fn render_detail(
             a.id,
         )
         .await?,
-        d: detail_of(&a, &b.name, &stages, &files),
+        appeals: crate::services::appeal::staff_views(
+            state,
+            me,
+            domain::appeal::AppealKind::Language,
+            a.id,
+        )
+        .await?,
+        d,
     }
     .render()?)
 }

@@ -142,6 +142,8 @@ struct DetailView {
     province_materials: Option<ProvinceMaterials>,
     /// Whether the 毕业生电子档案 was filed (final approval).
     archived: bool,
+    /// Appeals against the application's final rejection, newest first.
+    appeals: Vec<crate::services::appeal::StaffAppealView>,
 }
 
 /// The materials a province's form adds, as a reviewer checks them (seed 003).
@@ -323,7 +325,7 @@ async fn render_detail(
     // Waiting here at a stage this account may not decide: said instead of a form it could
     // only be refused with.
     let (form, not_my_stage) = match at {
-        Some(f) if !me.roles.may_review_stage(&f.stage_name) => (None, Some(f.stage_name)),
+        Some(f) if !me.may_decide_stage(&f.stage_name) => (None, Some(f.stage_name)),
         other => (other, None),
     };
     // A candidate's request to be rejected for a wrongly chosen major preselects that reason.
@@ -367,6 +369,13 @@ async fn render_detail(
         archived: store::graduation::archive::of(&state.db, a.id)
             .await?
             .is_some(),
+        appeals: crate::services::appeal::staff_views(
+            state,
+            me,
+            domain::appeal::AppealKind::Graduation,
+            a.id,
+        )
+        .await?,
     }
     .render()?)
 }

@@ -5,18 +5,58 @@
 //! that stage, the history and the 收件箱 say so, and that organisation decides it again, and the fee may then be paid.
 
 use reqwest::multipart::{Form, Part};
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use store::demo::accounts;
-use store::entity::batch;
+use store::entity::{graduation_application, organisation, staff};
 use store::graduation::application::{self as apps, Decision};
 use store::repo::inbox::{self, Recipient};
 use store::testkit::app_backends;
 
-use crate::common::{User, spawn_app};
+use crate::common::{TestApp, User, spawn_app};
 
-const CANDIDATE: &str = accounts::CQ_ELIGIBLE_ASSOCIATE;
+pub(super) const CANDIDATE: &str = accounts::CQ_ELIGIBLE_ASSOCIATE;
 const STATEMENT: &str = "驳回所称毕业登记表未签名，我已在驳回当日补充签名页，请求复核。";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+/// [`CANDIDATE`]'s application, submitted and rejected now at 主考学校初审: (the application as
+/// submitted, the chief university, its reviewer).
+pub(super) async fn rejected_by_university(
+    app: &TestApp,
+) -> (
+    graduation_application::Model,
+    organisation::Model,
+    staff::Model,
+) {
+    let db = &app.db.db;
+    let a = crate::reviews::submitted(app, CANDIDATE).await;
+    let uni_staff = store::repo::staff::by_username(db, accounts::STAFF_CQ_UNIVERSITY)
+        .await
+        .unwrap()
+        .unwrap();
+    let uni = store::repo::org::get(db, uni_staff.org_id).await.unwrap();
+    apps::decide(
+        db,
+        &uni,
+        uni_staff.id,
+        a.id,
+        0,
+        Decision::Reject("毕业登记表未签名".into()),
+        app.state.now(),
+        None,
+    )
+    .await
+    .unwrap();
+    (a, uni, uni_staff)
+}
+
+/// Closes batch `id` now and runs the close job: a rejection still standing becomes final.
+pub(super) async fn close_batch(app: &TestApp, id: i64) {
+    let db = &app.db.db;
+    let mut m = apps::batch(db, id).await.unwrap().into_active_model();
+    m.closes_at = Set(app.state.now());
+    m.update(db).await.unwrap();
+    apps::close_expired(db, app.state.now()).await.unwrap();
+}
 
 #[tokio::test]
 async fn a_candidate_appeals_a_final_rejection_and_the_revoked_rejection_reopens_the_stage() {
@@ -24,24 +64,7 @@ async fn a_candidate_appeals_a_final_rejection_and_the_revoked_rejection_reopens
         let name = b.name();
         let app = spawn_app(&b).await;
         let db = &app.db.db;
-        let a = crate::reviews::submitted(&app, CANDIDATE).await;
-        let uni_staff = store::repo::staff::by_username(db, accounts::STAFF_CQ_UNIVERSITY)
-            .await
-            .unwrap()
-            .unwrap();
-        let uni = store::repo::org::get(db, uni_staff.org_id).await.unwrap();
-        apps::decide(
-            db,
-            &uni,
-            uni_staff.id,
-            a.id,
-            0,
-            Decision::Reject("毕业登记表未签名".into()),
-            app.state.now(),
-            None,
-        )
-        .await
-        .unwrap();
+        let (a, uni, uni_staff) = rejected_by_university(&app).await;
         // The office's admin sets the batch's period on 毕业批次: refused out of range, naming it.
         let admin = app
             .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
@@ -73,15 +96,7 @@ async fn a_candidate_appeals_a_final_rejection_and_the_revoked_rejection_reopens
         );
         assert!(page.contains("申辩期限已修改"), "{name}");
         // The batch closes with the application still rejected: 本次不予办理.
-        let mut m = batch::Entity::find_by_id(a.batch_id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap()
-            .into_active_model();
-        m.closes_at = Set(app.state.now());
-        m.update(db).await.unwrap();
-        apps::close_expired(db, app.state.now()).await.unwrap();
+        close_batch(&app, a.batch_id).await;
         let a = apps::get(db, a.id).await.unwrap();
         assert_eq!(a.status, "closed", "{name}");
         let t = store::appeal::graduation_target(db, &a)

@@ -288,6 +288,14 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no candidate {admission_no}"))
     }
 
+    /// A demo student by 学号.
+    pub async fn student(&self, student_no: &str) -> store::entity::student::Model {
+        store::repo::student::by_student_no(&self.db.db, student_no)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no student {student_no}"))
+    }
+
     /// The organisation of a staff account.
     pub async fn org_of(&self, username: &str) -> store::entity::organisation::Model {
         let staff = store::repo::staff::by_username(&self.db.db, username)
@@ -421,4 +429,34 @@ pub async fn api_send(r: reqwest::RequestBuilder, token: &str) -> (u16, serde_js
     let r = r.header("x-csrf-token", token).send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// A 学位外语 application of student `s` in batch `batch_id` as applying leaves it (CET-4, 512,
+/// waiting at the first stage); a test sets over it what a review would leave.
+pub fn language_application(
+    s: &store::entity::student::Model,
+    batch_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> store::entity::language_application::ActiveModel {
+    use sea_orm::Set;
+    store::entity::language_application::ActiveModel {
+        student_id: Set(s.id),
+        batch_id: Set(batch_id),
+        active_batch_id: Set(Some(batch_id)),
+        subject: Set("foreign_language".into()),
+        certificate_type: Set("other_language".into()),
+        exam_kind: Set("cet".into()),
+        exam_level: Set(Some("CET-4".into())),
+        language: Set("english".into()),
+        obtained_on: Set(chrono::NaiveDate::from_ymd_opt(2023, 6, 20).unwrap()),
+        transcript_no: Set(format!("2310{}", s.student_no)),
+        score: Set("512".into()),
+        score_status: Set("qualified".into()),
+        average_hundredths: Set(9195),
+        status: Set("pending".into()),
+        stage: Set(Some(0)),
+        version: Set(1),
+        created_at: Set(now),
+        ..Default::default()
+    }
 }
