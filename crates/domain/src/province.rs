@@ -146,6 +146,22 @@ pub struct Definition {
     /// The texts of the documents the platform prints for the province.
     #[serde(default)]
     pub documents: Documents,
+    /// Which organisation decides an appeal (陈述申辩) of a final graduation rejection: the one
+    /// that rejected (`"decider"`, the default) or the one above it (`"above"`).
+    #[serde(default)]
+    pub appeal_to: AppealTo,
+}
+
+/// Which organisation decides an appeal of a final graduation rejection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealTo {
+    /// The organisation whose stage rejected reviews its own decision (复核).
+    #[default]
+    Decider,
+    /// The organisation above it decides (its admins, and its reviewers not limited to other
+    /// stages); where the one that rejected has none above, it decides itself.
+    Above,
 }
 
 /// The texts of a province's printed documents.
@@ -538,6 +554,11 @@ impl Province {
     /// The form profile.
     pub fn form(&self) -> FormProfile {
         self.0.form
+    }
+
+    /// Which organisation decides appeals of final graduation rejections.
+    pub fn appeal_to(&self) -> AppealTo {
+        self.0.appeal_to
     }
 
     /// The pipeline a new graduation batch copies.
@@ -1012,6 +1033,21 @@ mod tests {
         assert!(parse_settings(p, &input("字".repeat(500))).is_ok());
         let e = parse_settings(p, &input("字".repeat(501))).unwrap_err();
         assert_eq!(e[0].1, "须知第 1 条有 501 字，每条最多 500 字");
+    }
+
+    #[test]
+    fn appeals_go_to_the_decider_unless_the_file_says_above() {
+        let p = Province::from_code("chongqing").unwrap();
+        assert_eq!(p.appeal_to(), AppealTo::Decider);
+        let text = include_str!("../provinces/chongqing.toml");
+        let above = Definition::parse("t", &format!("appeal_to = \"above\"\n{text}")).unwrap();
+        assert_eq!(above.appeal_to, AppealTo::Above);
+        let e = Definition::parse("t", &format!("appeal_to = \"upward\"\n{text}")).unwrap_err();
+        assert!(
+            e.0.contains("appeal_to") || e.0.contains("upward"),
+            "{}",
+            e.0
+        );
     }
 
     #[test]

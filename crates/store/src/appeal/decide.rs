@@ -43,6 +43,17 @@ fn already_decided(a: &appeal::Model) -> RepoError {
     ))
 }
 
+/// The organisation whose stage rejected the graduation application appeal `a` is about, which
+/// reviews it again on a 撤销: the appeal's own, unless the province sends appeals to the one
+/// above, when the application's history names it.
+async fn rejecting_org(db: &DatabaseConnection, a: &appeal::Model) -> Result<i64, RepoError> {
+    let app = crate::graduation::application::get(db, a.subject_id).await?;
+    Ok(super::graduation_target(db, &app)
+        .await?
+        .and_then(|t| t.deciding_org)
+        .unwrap_or(a.org_id))
+}
+
 /// Records the outcome of appeal `id` (维持 or 撤销原决定) with `reason`. With
 /// `expected_version`, only if the appeal is still the one the reviewer saw.
 // The outcome, its reason and the version seen are what the reviewer typed; kept apart.
@@ -90,7 +101,7 @@ pub async fn decide(
                     db,
                     a.subject_id,
                     stage,
-                    a.org_id,
+                    rejecting_org(db, &a).await?,
                     now,
                 )
                 .await?,

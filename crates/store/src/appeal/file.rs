@@ -156,7 +156,7 @@ pub async fn file(
     let statement = check_statement(statement).map_err(|e| RepoError::Invalid(e.0))?;
     check_file_count(files.len()).map_err(|e| RepoError::Invalid(e.0))?;
     check_can_file(db, appellant_id, t, now).await?;
-    let org_id = t.org_id()?;
+    let org_id = super::handling_org(db, t).await?;
     // Two filings at once may deadlock on MySQL/MariaDB (both wait on the unique index); the
     // victim runs again and then finds the other's appeal.
     crate::repo::retry_deadlock(|| {

@@ -79,6 +79,26 @@ impl Target {
     }
 }
 
+/// The organisation that decides an appeal of `t`: the one that decided, or, for a graduation
+/// application in a province whose definition sends appeals above, the one above it (where it
+/// has one).
+pub async fn handling_org<C: ConnectionTrait>(conn: &C, t: &Target) -> Result<i64, RepoError> {
+    let decider = t.org_id()?;
+    let above = t.kind == AppealKind::Graduation
+        && t.batch
+            .province
+            .as_deref()
+            .and_then(domain::Province::from_code)
+            .is_some_and(|p| p.appeal_to() == domain::province::AppealTo::Above);
+    if !above {
+        return Ok(decider);
+    }
+    Ok(crate::repo::org::get(conn, decider)
+        .await?
+        .parent_id
+        .unwrap_or(decider))
+}
+
 async fn batch_of<C: ConnectionTrait>(conn: &C, id: i64) -> Result<batch::Model, RepoError> {
     batch::Entity::find_by_id(id)
         .one(conn)

@@ -1248,22 +1248,20 @@ async fn back_to_appealed_stage<C: ConnectionTrait>(
     pipeline: &[Stage],
     next: State,
 ) -> Result<Option<(State, Option<i64>)>, RepoError> {
-    use crate::entity::appeal;
-    use domain::appeal::{AppealKind, AppealStatus};
     let Some(paid_to) = next.stage else {
         return Ok(None);
     };
-    let revoked = appeal::Entity::find()
-        .filter(appeal::Column::Kind.eq(AppealKind::Graduation.code()))
-        .filter(appeal::Column::SubjectId.eq(a.id))
-        .filter(appeal::Column::Status.eq(AppealStatus::Revoked.code()))
-        .order_by_desc(appeal::Column::OutcomeAt)
-        .order_by_desc(appeal::Column::Id)
+    // The reopening's own history line names the stage and the organisation that rejected
+    // (which need not be the one that decided the appeal).
+    let reopened = review_event::Entity::find()
+        .filter(review_event::Column::ApplicationId.eq(a.id))
+        .filter(review_event::Column::Action.eq(EventAction::AppealRevoked.code()))
+        .order_by_desc(review_event::Column::Id)
         .one(conn)
         .await?;
-    let Some((stage, org)) = revoked.and_then(|r| {
-        let stage = usize::try_from(r.stage?).ok()?;
-        Some((stage, r.org_id))
+    let Some((stage, org)) = reopened.and_then(|e| {
+        let stage = usize::try_from(e.stage?).ok()?;
+        Some((stage, e.org_id?))
     }) else {
         return Ok(None);
     };

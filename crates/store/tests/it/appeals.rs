@@ -841,6 +841,7 @@ async fn two_filings_at_once_leave_one_appeal() {
     }
 }
 
+mod above;
 mod fees;
 mod graduation;
 mod outcome;

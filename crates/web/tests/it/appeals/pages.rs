@@ -166,7 +166,7 @@ async fn the_review_page_shows_the_appeal_to_the_deciders_and_without_files_to_o
         assert_eq!(status, 200, "{name}");
         assert!(page.contains(STATEMENT), "{name}: {page}");
         assert!(
-            page.contains("签名页.png（由作出决定的机构查看）"),
+            page.contains("签名页.png（由受理该申辩的机构查看）"),
             "{name}: {page}"
         );
         assert!(!page.contains("/staff/appeals/"), "{name}: {page}");
