@@ -392,6 +392,8 @@ async fn office_reviewer(
             expired: false,
             ip: "127.0.0.1".to_owned(),
             anon_csrf: None,
+            seen: None,
+            candidate: None,
         },
     })
 }

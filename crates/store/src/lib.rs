@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod notify;
 pub mod objects;
 pub mod payment;
+pub mod refcache;
 pub mod repo;
 pub mod sms;
 #[cfg(feature = "test-support")]

@@ -146,6 +146,9 @@ pub struct AppState {
     pub in_flight: Arc<tokio::sync::Semaphore>,
     /// Where accepted requests run (see [`WorkRuntime`]).
     pub work: Arc<WorkRuntime>,
+    /// This instance's copy of the reference data, checked against the version each request
+    /// reads with its session.
+    pub refs: Arc<store::refcache::ReferenceCache>,
 }
 
 /// The runtime accepted requests run on, apart from the one that accepts connections, reads
@@ -210,6 +213,7 @@ impl AppState {
             hash_permits: Arc::new(tokio::sync::Semaphore::new(cores)),
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
             work: Arc::new(WorkRuntime::new()?),
+            refs: Arc::new(store::refcache::ReferenceCache::new()),
             credentials: Arc::new(store::credential::LocalRegistry::new(
                 db.clone(),
                 &config.public_base_url,

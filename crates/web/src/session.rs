@@ -13,6 +13,7 @@
 //! accepted when the token is the signature of its cookie.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -63,6 +64,22 @@ pub struct SessionCtx {
     /// Without a session: the token anonymous forms carry, when the visitor has a
     /// [`PRE_COOKIE`].
     pub anon_csrf: Option<String>,
+    /// The reference data version read with the session: how far this request may rely on
+    /// [`AppState::refs`] (`None` without a session, and then it reads the tables).
+    pub seen: Option<store::refcache::Seen>,
+    /// A candidate's session: the account, read with it.
+    pub candidate: Option<SessionCandidate>,
+}
+
+/// The candidate account read with the session. Its `Debug` names the account only, so that
+/// a logged request context carries no personal data.
+#[derive(Clone)]
+pub struct SessionCandidate(Arc<candidate::Model>);
+
+impl std::fmt::Debug for SessionCandidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SessionCandidate({})", self.0.id)
+    }
 }
 
 impl SessionCtx {
@@ -76,6 +93,14 @@ impl SessionCtx {
         match &self.session {
             Some(s) => Some(s.csrf_token.as_str()),
             None => self.anon_csrf.as_deref(),
+        }
+    }
+
+    /// The candidate account `id`, where it was read with this candidate's session.
+    pub fn own_candidate(&self, id: i64) -> Option<candidate::Model> {
+        match &self.candidate {
+            Some(SessionCandidate(c)) if c.id == id => Some(c.as_ref().clone()),
+            _ => None,
         }
     }
 
@@ -184,13 +209,22 @@ struct TokenField {
 pub async fn session_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let now = state.now();
     let token = cookie_value(req.headers(), COOKIE);
-    let lookup = match &token {
-        Some(t) if !t.is_empty() => match sessions::load(&state.db, t, now).await {
+    let loaded = match &token {
+        Some(t) if !t.is_empty() => match sessions::load_versioned(&state.db, t, now).await {
             Ok(l) => l,
             Err(e) => return AppError::from(e).into_response(),
         },
-        _ => Lookup::Missing,
+        _ => sessions::Loaded {
+            lookup: Lookup::Missing,
+            seen: None,
+            candidate: None,
+        },
     };
+    let sessions::Loaded {
+        lookup,
+        seen,
+        candidate,
+    } = loaded;
     let (session, expired) = match lookup {
         Lookup::Live(s) => {
             if let Err(e) = sessions::touch(&state.db, &s, now).await {
@@ -213,6 +247,8 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
         expired,
         ip: client_ip(&state, &req),
         anon_csrf,
+        seen,
+        candidate: candidate.map(|c| SessionCandidate(Arc::new(c))),
     };
     let signed_in = ctx.signed_in();
     let mut req = req;
@@ -372,7 +408,10 @@ impl FromRequestParts<AppState> for CurrentCandidate {
         let ctx = SessionCtx::from_request_parts(parts, state).await?;
         let s = require_kind(&ctx, "candidate", "/login", "考生")?;
         let id = s.user_id.unwrap_or_default();
-        let model = store::repo::candidate::get(&state.db, id).await?;
+        let model = match ctx.own_candidate(id) {
+            Some(c) => c,
+            None => store::repo::candidate::get(&state.db, id).await?,
+        };
         require_own_password(parts, model.must_change_password, "/candidate/account")?;
         Ok(CurrentCandidate { model, ctx })
     }

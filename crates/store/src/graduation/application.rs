@@ -1981,19 +1981,47 @@ pub async fn counts_by_status<C: ConnectionTrait>(
     conn: &C,
     batch_id: i64,
 ) -> Result<Vec<(String, i64)>, RepoError> {
-    let rows: Vec<(String, i64)> = application_tally::Entity::find()
+    Ok(batch_counts(conn, batch_id, None).await?.by_status)
+}
+
+/// A batch's counts above a queue, from one read of its tallies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchCounts {
+    /// Per status, statuses with none left out ([`counts_by_status`]).
+    pub by_status: Vec<(String, i64)>,
+    /// Waiting for the organisation asked about (its 待审核 count in the batch, as
+    /// [`queue_count`] gives it without a major or search).
+    pub pending_at_org: u64,
+}
+
+/// [`counts_by_status`] and, where `org_id` is given, how many of the batch's applications wait
+/// at that organisation: both are sums over the batch's tallies, read once.
+pub async fn batch_counts<C: ConnectionTrait>(
+    conn: &C,
+    batch_id: i64,
+    org_id: Option<i64>,
+) -> Result<BatchCounts, RepoError> {
+    let rows: Vec<(String, i64, i64)> = application_tally::Entity::find()
         .select_only()
         .column(application_tally::Column::Status)
+        .column(application_tally::Column::OrgId)
         .column(application_tally::Column::N)
         .filter(application_tally::Column::BatchId.eq(batch_id))
         .into_tuple()
         .all(conn)
         .await?;
     let mut by_status: std::collections::BTreeMap<String, i64> = Default::default();
-    for (status, n) in rows {
+    let mut pending = 0i64;
+    for (status, org, n) in rows {
+        if Some(org) == org_id && status == Status::InReview.code() {
+            pending += n;
+        }
         *by_status.entry(status).or_default() += n;
     }
-    Ok(by_status.into_iter().filter(|(_, n)| *n != 0).collect())
+    Ok(BatchCounts {
+        by_status: by_status.into_iter().filter(|(_, n)| *n != 0).collect(),
+        pending_at_org: u64::try_from(pending).unwrap_or(0),
+    })
 }
 
 /// Whether a major needs the prior-education check.

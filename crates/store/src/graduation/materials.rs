@@ -72,6 +72,17 @@ pub async fn needs_with<C: ConnectionTrait>(
 ) -> Result<MaterialNeeds, RepoError> {
     debug_assert!(b.id == a.batch_id && m.id == a.major_id);
     let plan = super::plan_of(conn, m).await?;
+    needs_with_plan(conn, a, b, &plan).await
+}
+
+/// [`needs_with`], given the application's major's plan.
+pub async fn needs_with_plan<C: ConnectionTrait>(
+    conn: &C,
+    a: &app::Model,
+    b: &crate::entity::batch::Model,
+    plan: &domain::graduation::Plan,
+) -> Result<MaterialNeeds, RepoError> {
+    debug_assert!(b.id == a.batch_id);
     let kinds: Vec<CourseKind> = plan.courses.iter().map(|c| c.kind).collect();
     let exemptions = reference::exemptions_of(conn, a.candidate_id)
         .await?

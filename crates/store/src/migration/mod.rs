@@ -38,6 +38,7 @@ mod m20261204_000035_deadline_reminders;
 mod m20261204_000036_appeals;
 mod m20261205_000037_review_delegations;
 mod m20261205_000038_delegated_degree_reviews;
+mod m20261205_000039_reference_version;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000036_appeals::Migration),
             Box::new(m20261205_000037_review_delegations::Migration),
             Box::new(m20261205_000038_delegated_degree_reviews::Migration),
+            Box::new(m20261205_000039_reference_version::Migration),
         ]
     }
 }

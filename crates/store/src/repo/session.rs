@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::entity::session;
+use crate::entity::{candidate, session};
 
 /// Sliding lifetime of a session without activity.
 pub const IDLE_LIFETIME: Duration = Duration::minutes(30);
@@ -113,6 +113,73 @@ pub async fn load<C: ConnectionTrait>(
         }
         Some(s) => Ok(Lookup::Live(s)),
     }
+}
+
+/// What [`load_versioned`] reads in its one statement.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The session, as [`load`] finds it.
+    pub lookup: Lookup,
+    /// The reference data version the request may rely on the instance's
+    /// [`crate::refcache::ReferenceCache`] for (`None` where no live session was found, or the
+    /// version row is missing).
+    pub seen: Option<crate::refcache::Seen>,
+    /// A live candidate session's account, read with it: every candidate page needs it.
+    pub candidate: Option<candidate::Model>,
+}
+
+/// [`load`], reading with the session, in the same statement, the reference data version and,
+/// for a candidate's session, the candidate.
+pub async fn load_versioned<C: ConnectionTrait>(
+    conn: &C,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Loaded, DbErr> {
+    use sea_orm::sea_query::{ExprTrait, IntoCondition};
+    use sea_orm::{FromQueryResult, JoinType, QuerySelect, QueryTrait, RelationDef};
+    let id = token_id(token);
+    let to_candidate: RelationDef = session::Entity::belongs_to(candidate::Entity)
+        .from(session::Column::UserId)
+        .to(candidate::Column::Id)
+        .on_condition(|left, _| {
+            Expr::col((left, session::Column::UserKind))
+                .eq("candidate")
+                .into_condition()
+        })
+        .into();
+    let stmt = session::Entity::find_by_id(id.clone())
+        .join(JoinType::LeftJoin, to_candidate)
+        .select_also(candidate::Entity)
+        .expr_as(
+            Expr::cust("(SELECT version FROM reference_versions WHERE id = 1)"),
+            "ref_version",
+        )
+        .build(conn.get_database_backend());
+    let missing = Loaded {
+        lookup: Lookup::Missing,
+        seen: None,
+        candidate: None,
+    };
+    let Some(row) = conn.query_one_raw(stmt).await? else {
+        return Ok(missing);
+    };
+    let s = session::Model::from_query_result(&row, "A_")?;
+    if s.expires_at <= now {
+        session::Entity::delete_by_id(id).exec(conn).await?;
+        return Ok(Loaded {
+            lookup: Lookup::Expired,
+            ..missing
+        });
+    }
+    let candidate = match row.try_get::<Option<i64>>("B_", "id")? {
+        Some(_) => Some(candidate::Model::from_query_result(&row, "B_")?),
+        None => None,
+    };
+    Ok(Loaded {
+        lookup: Lookup::Live(s),
+        seen: crate::refcache::Seen::read(row.try_get::<Option<i64>>("", "ref_version")?),
+        candidate,
+    })
 }
 
 /// Extends a live session; writes at most once a minute per session to spare the database.

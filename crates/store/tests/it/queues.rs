@@ -308,5 +308,24 @@ async fn queues_agree_with_rows(
             .into_iter()
             .collect();
         assert_eq!(counted, direct, "{name}: {}", bt.name);
+        // With the 待审核 count of each organisation, from the same read.
+        let orgs: BTreeSet<i64> = apps.iter().filter_map(|a| a.current_org_id).collect();
+        for org_id in orgs {
+            let waiting = apps
+                .iter()
+                .filter(|a| a.batch_id == bt.id && a.current_org_id == Some(org_id))
+                .filter(|a| a.status == Status::InReview.code())
+                .count() as u64;
+            let counts = application::batch_counts(db, bt.id, Some(org_id))
+                .await
+                .unwrap();
+            assert_eq!(
+                counts.pending_at_org, waiting,
+                "{name}: {} {org_id}",
+                bt.name
+            );
+            let by_status: HashMap<String, i64> = counts.by_status.into_iter().collect();
+            assert_eq!(by_status, direct, "{name}: {}", bt.name);
+        }
     }
 }

@@ -427,7 +427,10 @@ async fn visible_candidate(
     let (kind, me) = signed_in(ctx)?;
     let not_found = || AppError::NotFound("未找到该考生".to_owned());
     match kind {
-        "candidate" if me == id => Ok((candidates::get(&state.db, id).await?, false)),
+        "candidate" if me == id => match ctx.own_candidate(id) {
+            Some(c) => Ok((c, false)),
+            None => Ok((candidates::get(&state.db, id).await?, false)),
+        },
         "staff" => {
             let org = staff?.org;
             match candidates::get_in_scope(&state.db, &org, id).await {

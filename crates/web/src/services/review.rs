@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use domain::calendar::WorkingCalendar;
@@ -411,18 +412,33 @@ pub struct QueuePage {
     pub next: Option<Cursor>,
 }
 
-/// The batches' names and stages, loaded once per batch for a whole page.
+/// The batches' names and stages, taken once per batch for a whole page (from the instance's
+/// reference data where the request read its version).
 #[derive(Default)]
-struct BatchCache(HashMap<i64, (String, Vec<Stage>)>);
+struct BatchCache {
+    seen: Option<store::refcache::Seen>,
+    batches: HashMap<i64, (String, Arc<Vec<Stage>>)>,
+}
 
 impl BatchCache {
-    async fn get(&mut self, state: &AppState, id: i64) -> Result<&(String, Vec<Stage>), AppError> {
-        match self.0.entry(id) {
+    fn new(seen: Option<store::refcache::Seen>) -> Self {
+        BatchCache {
+            seen,
+            batches: HashMap::new(),
+        }
+    }
+
+    async fn get(
+        &mut self,
+        state: &AppState,
+        id: i64,
+    ) -> Result<&(String, Arc<Vec<Stage>>), AppError> {
+        match self.batches.entry(id) {
             Entry::Occupied(e) => Ok(e.into_mut()),
             Entry::Vacant(e) => {
-                let b = application::batch(&state.db, id).await?;
-                let stages = application::stages(&state.db, id).await?;
-                Ok(e.insert((b.name, stages)))
+                let b = state.refs.batch(&state.db, self.seen, id).await?;
+                let stages = state.refs.stages(&state.db, self.seen, id).await?;
+                Ok(e.insert((b.name.clone(), stages)))
             }
         }
     }
@@ -431,6 +447,7 @@ impl BatchCache {
 /// One page of the organisation's queue with these filters; shared by the page and the API.
 pub async fn load_queue(
     state: &AppState,
+    seen: Option<store::refcache::Seen>,
     org: &organisation::Model,
     q: &QueueQuery,
 ) -> Result<QueuePage, AppError> {
@@ -445,7 +462,7 @@ pub async fn load_queue(
     } else {
         application::queue_count(&state.db, org, &filter).await?
     };
-    let mut batches = BatchCache::default();
+    let mut batches = BatchCache::new(seen);
     let mut cal = None;
     let lines = queue_lines(state, org, page.rows, &mut batches, &mut cal, now).await?;
     Ok(QueuePage {

@@ -728,3 +728,73 @@ async fn an_office_sets_its_fee_limit_and_notice_and_only_new_batches_take_them(
         assert_eq!(status, 403, "{}", b.name());
     }
 }
+
+#[tokio::test]
+async fn a_change_made_through_one_instance_shows_on_the_next_page_of_another() {
+    use sea_orm::ConnectionTrait;
+    use store::demo::accounts;
+    use store::graduation::application as apps;
+    for b in app_backends() {
+        let app = spawn_app(&b).await;
+        let other = app.another_instance().await;
+        let db = &app.db.db;
+        let c = app
+            .with_user(User::Candidate(accounts::CQ_ELIGIBLE_ASSOCIATE))
+            .await;
+        let page_on_other = || async {
+            let r = c
+                .get(other.url("/candidate/graduation"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200, "{}", b.name());
+            r.text().await.unwrap()
+        };
+        // The other instance serves the page first, keeping the 须知 and batches it read.
+        let before = page_on_other().await;
+        assert!(before.contains("毕业申请须知"), "{}", b.name());
+        assert!(!before.contains("重庆市新须知"), "{}", b.name());
+
+        // The office saves its 须知 through this instance: the other's next page shows it.
+        let admin = app
+            .with_user(User::Staff(accounts::STAFF_CQ_OFFICE_ADMIN))
+            .await;
+        let (status, _) = post_settings(
+            &app,
+            &admin,
+            &[
+                ("fee_yuan", "45"),
+                ("scan_limit_k", "100"),
+                ("notice", "重庆市新须知：费用 {fee} 元。"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{}", b.name());
+        assert!(
+            page_on_other()
+                .await
+                .contains("重庆市新须知：费用 45.00 元。"),
+            "{}",
+            b.name()
+        );
+
+        // An operator's SQL, through neither instance: the batch offered is renamed at once.
+        let now = app.state.now();
+        let open = apps::batches_of_province(db, "chongqing")
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|b| b.opens_at <= now && now < b.closes_at)
+            .unwrap();
+        assert!(page_on_other().await.contains(&open.name), "{}", b.name());
+        db.execute_unprepared(&format!(
+            "UPDATE batches SET name = '更名后的批次' WHERE id = {}",
+            open.id
+        ))
+        .await
+        .unwrap();
+        let page = page_on_other().await;
+        assert!(page.contains("更名后的批次"), "{}", b.name());
+        assert!(!page.contains(&open.name), "{}", b.name());
+    }
+}

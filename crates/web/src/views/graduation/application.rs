@@ -14,7 +14,6 @@ use serde::Deserialize;
 use store::entity::{application_file, graduation_application as app};
 use store::graduation::application::{self as apps};
 use store::repo::inbox::{self, Recipient};
-use store::repo::reference;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -203,18 +202,27 @@ async fn render_form(
     notice: Option<Notice>,
     draft: Draft,
 ) -> Result<String, AppError> {
-    let batch = apps::batch(&state.db, a.batch_id).await?;
-    let pipeline = apps::stages(&state.db, a.batch_id).await?;
+    let seen = me.ctx.seen;
+    let batch = state.refs.batch(&state.db, seen, a.batch_id).await?;
+    let pipeline = state.refs.stages(&state.db, seen, a.batch_id).await?;
     let files = apps::files(&state.db, a.id).await?;
-    let major = reference::major(&state.db, a.major_id).await?;
-    let needs = store::graduation::materials::needs_with(&state.db, &a, &batch, &major).await?;
+    let major_entry = state.refs.major(&state.db, seen, a.major_id).await?;
+    let major = &major_entry.major;
+    let plan = state.refs.plan(&state.db, seen, major).await?;
+    let needs = store::graduation::materials::needs_with_plan(&state.db, &a, &batch, &plan).await?;
     let mut province_form =
         crate::views::graduation::materials::province_form(state, &a, &files, &needs).await?;
     if let (Some(f), Some(typed)) = (province_form.as_mut(), draft.id_valid_until) {
         f.id_valid_until = typed;
     }
-    let university = store::repo::org::get(&state.db, a.chief_university_id).await?;
-    let enrolled = reference::enrolled_majors(&state.db, me.model.id).await?;
+    let university = state
+        .refs
+        .org(&state.db, seen, a.chief_university_id)
+        .await?;
+    let enrolled = state
+        .refs
+        .enrolled_majors(&state.db, seen, me.model.id)
+        .await?;
     let st = apps::state(&a);
     let stage: Option<&Stage> = st.stage.and_then(|i| pipeline.get(i));
     let fee = pipeline
@@ -290,8 +298,11 @@ async fn render_form(
                 .unwrap_or("")
         ),
         university: university.name.clone(),
-        announcement: store::graduation::announcements::shown(&state.db, batch.id, &university)
-            .await?,
+        announcement: state
+            .refs
+            .announcement(&state.db, seen, batch.id, &university)
+            .await?
+            .to_string(),
         majors: enrolled
             .iter()
             .map(|m| {

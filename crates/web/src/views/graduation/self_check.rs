@@ -118,12 +118,13 @@ impl CandidateFacts {
 /// the prior-education check, which only an application knows.
 pub async fn major_audit(
     state: &AppState,
+    seen: Option<store::refcache::Seen>,
     facts: &CandidateFacts,
     m: &reference::MajorView,
     what_if: &[&str],
     prior: PriorEducation,
 ) -> Result<MajorAudit, AppError> {
-    let plan = store::graduation::plan_of(&state.db, &m.major).await?;
+    let plan = state.refs.plan(&state.db, seen, &m.major).await?;
     let result = audit(
         &plan,
         &Facts {
@@ -195,35 +196,41 @@ pub async fn self_check(
         serde_html_form::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
     let facts = CandidateFacts::load(&state, &me.model).await?;
     let mut audits = Vec::new();
-    for m in reference::enrolled_majors(&state.db, me.model.id).await? {
+    let seen = me.ctx.seen;
+    for m in state
+        .refs
+        .enrolled_majors(&state.db, seen, me.model.id)
+        .await?
+    {
         let what_if: Vec<&str> = if q.major == Some(m.major.id) {
             q.what_if.iter().map(String::as_str).collect()
         } else {
             Vec::new()
         };
         let prior = prior_check(&state, &me.model, &m.major).await;
-        let mut line = major_audit(&state, &facts, &m, &what_if, prior.state.clone()).await?;
+        let mut line = major_audit(&state, seen, &facts, &m, &what_if, prior.state.clone()).await?;
         line.manual_prior = prior.code == store::graduation::application::PRIOR_MANUAL;
         settle_pending(&mut line, &prior, &me.model.province);
         line.can_apply = what_if.is_empty() && line.refusal.is_none();
         audits.push(line);
     }
     let now = state.now();
-    let batches =
-        store::graduation::application::batches_of_province(&state.db, &me.model.province)
-            .await?
-            .into_iter()
-            .filter(|b| b.opens_at <= now && now < b.closes_at)
-            .map(|b| {
-                let label = format!(
-                    "{}（{} 至 {}）",
-                    b.name,
-                    crate::util::beijing(b.opens_at),
-                    crate::util::beijing(b.closes_at)
-                );
-                (b.id, label)
-            })
-            .collect();
+    let batches = state
+        .refs
+        .batches_of_province(&state.db, seen, &me.model.province)
+        .await?
+        .iter()
+        .filter(|b| b.opens_at <= now && now < b.closes_at)
+        .map(|b| {
+            let label = format!(
+                "{}（{} 至 {}）",
+                b.name,
+                crate::util::beijing(b.opens_at),
+                crate::util::beijing(b.closes_at)
+            );
+            (b.id, label)
+        })
+        .collect();
     let existing = store::graduation::application::of_candidate(&state.db, me.model.id)
         .await?
         .into_iter()
@@ -246,7 +253,7 @@ pub async fn self_check(
         audits,
         batches,
         existing,
-        notice: province_notice(&state, &me.model.province).await?,
+        notice: province_notice(&state, seen, &me.model.province).await?,
     };
     Ok(Html(page.render()?))
 }
@@ -256,13 +263,20 @@ pub async fn self_check(
 /// cannot vouch for) where the stored code has no definition.
 async fn province_notice(
     state: &AppState,
+    seen: Option<store::refcache::Seen>,
     code: &str,
 ) -> Result<Vec<domain::province::NoticeItem>, AppError> {
     let Some(p) = domain::Province::from_code(code) else {
         return Ok(Vec::new());
     };
-    let s = store::repo::province_settings::get(&state.db, p.code()).await?;
-    let items = s.notice.unwrap_or_else(|| p.definition().notice.clone());
+    let s = state
+        .refs
+        .province_settings(&state.db, seen, p.code())
+        .await?;
+    let items = s
+        .notice
+        .clone()
+        .unwrap_or_else(|| p.definition().notice.clone());
     Ok(domain::province::notice_of(
         p,
         &items,

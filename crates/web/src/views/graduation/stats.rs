@@ -344,6 +344,8 @@ pub async fn render_for_bench(db: &store::Db, batch_id: i64) -> Result<String, A
         expired: false,
         ip: String::new(),
         anon_csrf: None,
+        seen: None,
+        candidate: None,
     };
     let layout = Layout::bare("毕业批次统计", &ctx);
     Ok(page(layout, b, s, chrono::Utc::now()).render()?)

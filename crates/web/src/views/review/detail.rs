@@ -202,11 +202,20 @@ async fn render_detail(
     error: Option<String>,
 ) -> Result<String, AppError> {
     let c = candidates::get(&state.db, a.candidate_id).await?;
-    let m = reference::major(&state.db, a.major_id).await?;
-    let university = orgs::get(&state.db, a.chief_university_id).await?;
-    let batch = application::batch(&state.db, a.batch_id).await?;
-    let stages = application::stages(&state.db, a.batch_id).await?;
-    let enrolled = reference::enrolled_majors(&state.db, c.id).await?;
+    let seen = me.ctx.seen;
+    let m = state
+        .refs
+        .major(&state.db, seen, a.major_id)
+        .await?
+        .major
+        .clone();
+    let university = state
+        .refs
+        .org(&state.db, seen, a.chief_university_id)
+        .await?;
+    let batch = state.refs.batch(&state.db, seen, a.batch_id).await?;
+    let stages = state.refs.stages(&state.db, seen, a.batch_id).await?;
+    let enrolled = state.refs.enrolled_majors(&state.db, seen, c.id).await?;
     let reg = RegistryView {
         admission_no: c.admission_no.clone(),
         name: c.name.clone(),
@@ -237,7 +246,7 @@ async fn render_detail(
         major: m.clone(),
         university: university.name.clone(),
     };
-    let audit = major_audit(state, &facts, &view, &[], prior_state).await?;
+    let audit = major_audit(state, seen, &facts, &view, &[], prior_state).await?;
     let prior = (a.prior_check != application::PRIOR_NOT_NEEDED).then(|| PriorView {
         check: prior_check_label(&a.prior_check),
         message: a.prior_check_message.clone(),
@@ -285,7 +294,9 @@ async fn render_detail(
             ("candidate", _) => "考生".to_owned(),
             ("staff", Some(org_id)) => match org_names.entry(org_id) {
                 Entry::Occupied(e) => e.get().clone(),
-                Entry::Vacant(e) => e.insert(orgs::get(&state.db, org_id).await?.name).clone(),
+                Entry::Vacant(e) => e
+                    .insert(state.refs.org(&state.db, seen, org_id).await?.name.clone())
+                    .clone(),
             },
             _ => "系统".to_owned(),
         };
@@ -341,7 +352,7 @@ async fn render_detail(
         layout: layout(me, "毕业申请审核"),
         id: a.id,
         reg,
-        batch: batch.name,
+        batch: batch.name.clone(),
         status: status_label(&a.status),
         current_stage: current_stage(a, &stages),
         not_my_stage,
@@ -349,7 +360,7 @@ async fn render_detail(
         wrong_major_at: a.wrong_major_requested_at.map(util::beijing),
         rejection_reason: a.rejection_reason.clone(),
         major: format!("{} {}（{level}）", m.code, m.name),
-        university: university.name,
+        university: university.name.clone(),
         major_confirmed_at: a.major_confirmed_at.map(util::beijing).unwrap_or_default(),
         audit,
         prior,

@@ -10,7 +10,7 @@ use domain::review::{REASON_TEXT_MAX, Status};
 use serde::Deserialize;
 use store::graduation::application::{self, Decision, QueueFilter};
 use store::keyset::PageAt;
-use store::repo::{RepoError, candidate as candidates, reference};
+use store::repo::{RepoError, candidate as candidates};
 
 use super::{Choice, DecisionInput, layout, reason_choices, review_remit};
 use crate::AppState;
@@ -73,7 +73,11 @@ async fn render_queue(
 ) -> Result<String, AppError> {
     let remit = review_remit(&me.org).err();
     let province = me.org.province.clone().unwrap_or_default();
-    let batch_rows = application::batches_of_province(&state.db, &province).await?;
+    let seen = me.ctx.seen;
+    let batch_rows = state
+        .refs
+        .batches_of_province(&state.db, seen, &province)
+        .await?;
     let chosen_batch = q.batch_id();
     let batches = batch_rows
         .iter()
@@ -85,9 +89,11 @@ async fn render_queue(
         .collect();
     let is_university = me.org.kind == OrgKind::ChiefUniversity.code();
     let chosen_major = q.major_id();
-    let majors = reference::majors_of_province(&state.db, &province)
+    let majors = state
+        .refs
+        .majors_of_province(&state.db, seen, &province)
         .await?
-        .into_iter()
+        .iter()
         .filter(|m| !is_university || m.major.chief_university_id == me.org.id)
         .map(|m| Choice {
             value: m.major.id.to_string(),
@@ -101,7 +107,8 @@ async fn render_queue(
         .or(batch_rows.first());
     let counts = match counted {
         Some(b) if remit.is_none() => {
-            let rows = application::counts_by_status(&state.db, b.id).await?;
+            let tallies = application::batch_counts(&state.db, b.id, Some(me.org.id)).await?;
+            let rows = &tallies.by_status;
             let by_status = Status::ALL
                 .iter()
                 .map(|s| {
@@ -112,13 +119,13 @@ async fn render_queue(
                     (s.label(), n)
                 })
                 .collect();
-            let here = |decided| QueueFilter {
+            let decided = QueueFilter {
                 batch_id: Some(b.id),
-                decided,
+                decided: true,
                 ..Default::default()
             };
-            let pending_here = application::queue_count(&state.db, &me.org, &here(false)).await?;
-            let decided_here = application::queue_count(&state.db, &me.org, &here(true)).await?;
+            let pending_here = tallies.pending_at_org;
+            let decided_here = application::queue_count(&state.db, &me.org, &decided).await?;
             Some(CountsView {
                 batch: b.name.clone(),
                 by_status,
@@ -129,7 +136,7 @@ async fn render_queue(
         _ => None,
     };
     let list = if remit.is_none() {
-        load_queue(state, &me.org, &q).await?
+        load_queue(state, seen, &me.org, &q).await?
     } else {
         QueuePage {
             lines: Vec::new(),
