@@ -104,15 +104,7 @@ pub async fn load<C: ConnectionTrait>(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Lookup, DbErr> {
-    let id = token_id(token);
-    match session::Entity::find_by_id(id.clone()).one(conn).await? {
-        None => Ok(Lookup::Missing),
-        Some(s) if s.expires_at <= now => {
-            session::Entity::delete_by_id(id).exec(conn).await?;
-            Ok(Lookup::Expired)
-        }
-        Some(s) => Ok(Lookup::Live(s)),
-    }
+    Ok(load_versioned(conn, token, now).await?.lookup)
 }
 
 /// What [`load_versioned`] reads in its one statement.
