@@ -1,7 +1,9 @@
-//! Giving memory back after a burst. glibc's allocator keeps what a burst of connections freed
-//! in its arenas for reuse, so a server that once held thousands of connections would stay at
-//! that size; `malloc_trim` hands the free pages back to the system. Cheap when there is nothing
-//! to give back, so it simply runs every few seconds.
+//! Giving memory back after a burst. The program's own allocations live in jemalloc, whose
+//! background thread returns unused pages (see `main.rs`); what the C libraries allocate, SQLite's
+//! page caches and statements above all, lives in glibc's allocator, which keeps what a burst
+//! freed in its arenas for reuse, so a server that once held thousands of connections would stay
+//! at that size. `malloc_trim` hands those free pages back to the system. Cheap when there is
+//! nothing to give back, so it simply runs every few seconds.
 
 use std::time::Duration;
 
