@@ -381,7 +381,10 @@ impl Served {
             public_base_url: format!("http://{addr}"),
             ..web::WebConfig::default()
         };
-        let state = web::AppState::new(db, config).context("cannot build the application")?;
+        let read_sink = log.clone();
+        let state = web::AppState::new(db, config)
+            .context("cannot build the application")?
+            .with_read_metric(Arc::new(move |info| read_sink.record(info)));
         // As in `serve`: the metrics recorder installed, so requests pay for their metrics.
         web::ops::metrics_handle();
         let bare = axum::Router::new().route(BARE_PATH, axum::routing::get(|| async { "hello" }));

@@ -79,27 +79,7 @@ pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<Db, DbErr> {
             // connection's worker thread per statement. A connection to a local file has no
             // server, proxy or firewall to drop it, so there is nothing for the ping to find.
             .test_before_acquire(false)
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    let mut handle = conn.lock_handle().await?;
-                    let raw = handle.as_raw_handle().as_ptr();
-                    // SAFETY: `raw` is this connection's open handle, held locked for the call;
-                    // the handler is a plain function that needs no context pointer.
-                    let rc = unsafe {
-                        libsqlite3_sys::sqlite3_busy_handler(
-                            raw,
-                            Some(busy_wait),
-                            std::ptr::null_mut(),
-                        )
-                    };
-                    if rc != libsqlite3_sys::SQLITE_OK {
-                        return Err(sqlx::Error::Configuration(
-                            format!("cannot set the SQLite busy handler (code {rc})").into(),
-                        ));
-                    }
-                    Ok(())
-                })
-            })
+            .after_connect(|conn, _| Box::pin(install_busy_handler(conn)))
             .connect_with(opts)
             .await
             .map_err(|e| DbErr::Custom(format!("cannot open SQLite database: {e}")))?;
@@ -116,6 +96,24 @@ pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<Db, DbErr> {
         .acquire_timeout(Duration::from_secs(15))
         .sqlx_logging(false);
     Database::connect(opts).await
+}
+
+/// Puts [`busy_wait`] on a new SQLite connection in place of SQLite's own busy handler.
+pub(crate) async fn install_busy_handler(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<(), sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    let raw = handle.as_raw_handle().as_ptr();
+    // SAFETY: `raw` is this connection's open handle, held locked for the call; the handler is a
+    // plain function that needs no context pointer.
+    let rc =
+        unsafe { libsqlite3_sys::sqlite3_busy_handler(raw, Some(busy_wait), std::ptr::null_mut()) };
+    if rc != libsqlite3_sys::SQLITE_OK {
+        return Err(sqlx::Error::Configuration(
+            format!("cannot set the SQLite busy handler (code {rc})").into(),
+        ));
+    }
+    Ok(())
 }
 
 /// How long a SQLite statement waits for another connection's write lock before it fails with

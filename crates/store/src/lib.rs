@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod notify;
 pub mod objects;
 pub mod payment;
+pub mod reader;
 pub mod refcache;
 pub mod repo;
 pub mod sms;

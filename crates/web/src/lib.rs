@@ -149,6 +149,11 @@ pub struct AppState {
     /// This instance's copy of the reference data, checked against the version each request
     /// reads with its session.
     pub refs: Arc<store::refcache::ReferenceCache>,
+    /// The pool of the connections requests read through (see [`AppState::reader`]), opened
+    /// on first use: it needs the runtime, which a state may be built before.
+    reads: Arc<std::sync::OnceLock<store::reader::ReadPool>>,
+    /// Called after each statement sent through a reader (`biye bench http` counts them).
+    read_metric: Option<store::reader::Metric>,
 }
 
 /// The runtime accepted requests run on, apart from the one that accepts connections, reads
@@ -214,6 +219,8 @@ impl AppState {
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
             work: Arc::new(WorkRuntime::new()?),
             refs: Arc::new(store::refcache::ReferenceCache::new()),
+            reads: Arc::new(std::sync::OnceLock::new()),
+            read_metric: None,
             credentials: Arc::new(store::credential::LocalRegistry::new(
                 db.clone(),
                 &config.public_base_url,
@@ -262,6 +269,29 @@ impl AppState {
             })
             .await
             .map(String::as_str)
+    }
+
+    /// A reader for one request's reads: one connection, taken at the first statement and held
+    /// until the reader is dropped, instead of one checked out and tested per statement (see
+    /// [`store::reader`]). Not for use inside a transaction, nor held across a call to another
+    /// service.
+    pub fn reader(&self) -> store::reader::Reader {
+        self.reads
+            .get_or_init(|| {
+                let pool = store::reader::ReadPool::beside(&self.db);
+                match &self.read_metric {
+                    Some(m) => pool.with_metric(m.clone()),
+                    None => pool,
+                }
+            })
+            .reader()
+    }
+
+    /// This state, calling `metric` after each statement its readers send, as `db`'s metric
+    /// callback is called after each of its own.
+    pub fn with_read_metric(mut self, metric: store::reader::Metric) -> Self {
+        self.read_metric = Some(metric);
+        self
     }
 
     /// Now, per the application clock.

@@ -539,9 +539,12 @@ impl FromRequestParts<AppState> for CurrentStaff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let ctx = SessionCtx::from_request_parts(parts, state).await?;
         let s = require_kind(&ctx, "staff", "/staff/login", "工作人员")?;
-        let signed_in =
-            store::repo::staff::signed_in(&state.db, s.user_id.unwrap_or_default(), state.now())
-                .await?;
+        let signed_in = store::repo::staff::signed_in(
+            &state.reader(),
+            s.user_id.unwrap_or_default(),
+            state.now(),
+        )
+        .await?;
         let staff = signed_in.staff;
         if staff.disabled {
             return Err(AppError::Unauthorized {

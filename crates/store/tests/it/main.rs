@@ -25,6 +25,7 @@ mod import_students;
 mod language;
 mod objects_s3;
 mod queues;
+mod reader;
 mod reference_cache;
 mod registration;
 mod stats;

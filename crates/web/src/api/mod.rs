@@ -543,9 +543,10 @@ pub async fn candidate_scores(
     ApiPath(CandidateId { id }): ApiPath<CandidateId>,
 ) -> ApiResult<Vec<ScoreJson>> {
     let (c, _) = visible_candidate(&state, &ctx, staff, id).await?;
-    let rows = reference::scores_of(&state.db, c.id).await?;
+    let db = state.reader();
+    let rows = reference::scores_of(&db, c.id).await?;
     let names =
-        reference::course_names_of(&state.db, rows.iter().map(|r| r.course_code.as_str())).await?;
+        reference::course_names_of(&db, rows.iter().map(|r| r.course_code.as_str())).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| ScoreJson {

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use domain::calendar::WorkingCalendar;
 use domain::review::deadline::{self, Standing};
 use domain::review::{Stage, Status, compose_reason};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use store::entity::{graduation_application as app, organisation};
 use store::graduation::application::{self, Decision, DueRange, QueueFilter};
@@ -277,11 +278,15 @@ impl QueueQuery {
 
     /// The store's filter, with the due range taken at `now`; the calendar is read only for
     /// 即将到期, whose bound is the end of the next working day.
-    async fn filter(&self, state: &AppState, now: DateTime<Utc>) -> Result<QueueFilter, AppError> {
+    async fn filter<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        now: DateTime<Utc>,
+    ) -> Result<QueueFilter, AppError> {
         let due = match self.due_filter() {
             Some("overdue") => Some(DueRange::overdue(now)),
             Some(_) => {
-                let cal = store::repo::calendar::load(&state.db).await?;
+                let cal = store::repo::calendar::load(db).await?;
                 Some(DueRange::due_soon(&cal, now))
             }
             None => None,
@@ -428,16 +433,17 @@ impl BatchCache {
         }
     }
 
-    async fn get(
+    async fn get<C: ConnectionTrait>(
         &mut self,
         state: &AppState,
+        db: &C,
         id: i64,
     ) -> Result<&(String, Arc<Vec<Stage>>), AppError> {
         match self.batches.entry(id) {
             Entry::Occupied(e) => Ok(e.into_mut()),
             Entry::Vacant(e) => {
-                let b = state.refs.batch(&state.db, self.seen, id).await?;
-                let stages = state.refs.stages(&state.db, self.seen, id).await?;
+                let b = state.refs.batch(db, self.seen, id).await?;
+                let stages = state.refs.stages(db, self.seen, id).await?;
                 Ok(e.insert((b.name.clone(), stages)))
             }
         }
@@ -445,26 +451,27 @@ impl BatchCache {
 }
 
 /// One page of the organisation's queue with these filters; shared by the page and the API.
-pub async fn load_queue(
+pub async fn load_queue<C: ConnectionTrait>(
     state: &AppState,
+    db: &C,
     seen: Option<store::refcache::Seen>,
     org: &organisation::Model,
     q: &QueueQuery,
 ) -> Result<QueuePage, AppError> {
     let now = state.now();
-    let filter = q.filter(state, now).await?;
+    let filter = q.filter(db, now).await?;
     let at = q.page_at();
     let first = matches!(at, PageAt::First);
-    let page = application::queue(&state.db, org, &filter, at, PER_PAGE).await?;
+    let page = application::queue(db, org, &filter, at, PER_PAGE).await?;
     // A first page with no 下一页 holds the whole list: its length is the count.
     let total = if first && page.next.is_none() {
         u64::try_from(page.rows.len()).unwrap_or(u64::MAX)
     } else {
-        application::queue_count(&state.db, org, &filter).await?
+        application::queue_count(db, org, &filter).await?
     };
     let mut batches = BatchCache::new(seen);
     let mut cal = None;
-    let lines = queue_lines(state, org, page.rows, &mut batches, &mut cal, now).await?;
+    let lines = queue_lines(state, db, org, page.rows, &mut batches, &mut cal, now).await?;
     Ok(QueuePage {
         lines,
         total,
@@ -473,8 +480,9 @@ pub async fn load_queue(
     })
 }
 
-async fn queue_lines(
+async fn queue_lines<C: ConnectionTrait>(
     state: &AppState,
+    db: &C,
     org: &organisation::Model,
     rows: Vec<application::QueueRow>,
     batches: &mut BatchCache,
@@ -483,7 +491,7 @@ async fn queue_lines(
 ) -> Result<Vec<QueueLine>, AppError> {
     // Overdue working days need the calendar; a page without due dates does not read it.
     if cal.is_none() && rows.iter().any(|r| r.application.due_at.is_some()) {
-        *cal = Some(store::repo::calendar::load(&state.db).await?);
+        *cal = Some(store::repo::calendar::load(db).await?);
     }
     let mut lines = Vec::with_capacity(rows.len());
     for r in rows {
@@ -500,7 +508,7 @@ async fn queue_lines(
             (None, Some(_)) => Standing::NoLimit.label(),
             (None, None) => String::new(),
         };
-        let (batch, stages) = batches.get(state, a.batch_id).await?;
+        let (batch, stages) = batches.get(state, db, a.batch_id).await?;
         lines.push(QueueLine {
             id: a.id,
             stage: a.stage,
@@ -547,14 +555,24 @@ pub async fn queue_workbook(
         ],
     )?;
     let now = state.now();
-    let filter = q.filter(state, now).await?;
+    let filter = q.filter(&state.db, now).await?;
     let mut batches = BatchCache::default();
     let mut cal = None;
     let mut at = PageAt::First;
     let snapshot = crate::export::snapshot(&state.db).await?;
     loop {
         let page = application::queue(&snapshot, org, &filter, at, crate::export::CHUNK).await?;
-        for l in queue_lines(state, org, page.rows, &mut batches, &mut cal, now).await? {
+        for l in queue_lines(
+            state,
+            &snapshot,
+            org,
+            page.rows,
+            &mut batches,
+            &mut cal,
+            now,
+        )
+        .await?
+        {
             let submitted = l.submitted();
             let flag = l.due_flag();
             x.push(&[

@@ -197,32 +197,29 @@ fn slot_view(slot: FileSlot, required: bool, files: &[application_file::Model]) 
 
 async fn render_form(
     state: &AppState,
+    db: &store::reader::Reader,
     me: &CurrentCandidate,
     a: app::Model,
     notice: Option<Notice>,
     draft: Draft,
 ) -> Result<String, AppError> {
     let seen = me.ctx.seen;
-    let batch = state.refs.batch(&state.db, seen, a.batch_id).await?;
-    let pipeline = state.refs.stages(&state.db, seen, a.batch_id).await?;
-    let files = apps::files(&state.db, a.id).await?;
-    let major_entry = state.refs.major(&state.db, seen, a.major_id).await?;
+    let batch = state.refs.batch(db, seen, a.batch_id).await?;
+    let pipeline = state.refs.stages(db, seen, a.batch_id).await?;
+    let files = apps::files(db, a.id).await?;
+    let major_entry = state.refs.major(db, seen, a.major_id).await?;
     let major = &major_entry.major;
-    let plan = state.refs.plan(&state.db, seen, major).await?;
-    let needs = store::graduation::materials::needs_with_plan(&state.db, &a, &batch, &plan).await?;
+    let plan = state.refs.plan(db, seen, major).await?;
+    let needs = store::graduation::materials::needs_with_plan(db, &a, &batch, &plan).await?;
+    // The province's form may fetch a photo from the file store: no connection held meanwhile.
+    db.release().await;
     let mut province_form =
         crate::views::graduation::materials::province_form(state, &a, &files, &needs).await?;
     if let (Some(f), Some(typed)) = (province_form.as_mut(), draft.id_valid_until) {
         f.id_valid_until = typed;
     }
-    let university = state
-        .refs
-        .org(&state.db, seen, a.chief_university_id)
-        .await?;
-    let enrolled = state
-        .refs
-        .enrolled_majors(&state.db, seen, me.model.id)
-        .await?;
+    let university = state.refs.org(db, seen, a.chief_university_id).await?;
+    let enrolled = state.refs.enrolled_majors(db, seen, me.model.id).await?;
     let st = apps::state(&a);
     let stage: Option<&Stage> = st.stage.and_then(|i| pipeline.get(i));
     let fee = pipeline
@@ -300,7 +297,7 @@ async fn render_form(
         university: university.name.clone(),
         announcement: state
             .refs
-            .announcement(&state.db, seen, batch.id, &university)
+            .announcement(db, seen, batch.id, &university)
             .await?
             .to_string(),
         majors: enrolled
@@ -420,7 +417,12 @@ pub async fn form(
     me: CurrentCandidate,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, AppError> {
-    let Some(a) = current(&state, &me).await? else {
+    let db = state.reader();
+    let Some(a) = apps::of_candidate(&db, me.model.id)
+        .await?
+        .into_iter()
+        .next()
+    else {
         return Ok(Redirect::to("/candidate/graduation#apply").into_response());
     };
     let notice = q.saved.map(|s| Notice {
@@ -428,7 +430,7 @@ pub async fn form(
         section: shown_in(&s).to_owned(),
         error: false,
     });
-    Ok(Html(render_form(&state, &me, a, notice, Draft::default()).await?).into_response())
+    Ok(Html(render_form(&state, &db, &me, a, notice, Draft::default()).await?).into_response())
 }
 
 /// Renders the form again with an error at `section` and what was typed.
@@ -447,7 +449,7 @@ pub(crate) async fn refused(
     });
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
-        Html(render_form(state, me, a, notice, draft).await?),
+        Html(render_form(state, &state.reader(), me, a, notice, draft).await?),
     )
         .into_response())
 }

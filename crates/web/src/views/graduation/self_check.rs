@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::Html;
 use domain::graduation::{Facts, PriorEducation, audit, moral_state};
+use sea_orm::ConnectionTrait;
 use serde::Deserialize;
 use store::entity::candidate;
 use store::repo::reference;
@@ -102,8 +103,8 @@ pub struct CandidateFacts {
 
 impl CandidateFacts {
     /// Loads the candidate's score records and exemptions.
-    pub async fn load(state: &AppState, c: &candidate::Model) -> Result<Self, AppError> {
-        let (scores, exemptions) = store::graduation::records_of(&state.db, c).await?;
+    pub async fn load<C: ConnectionTrait>(db: &C, c: &candidate::Model) -> Result<Self, AppError> {
+        let (scores, exemptions) = store::graduation::records_of(db, c).await?;
         Ok(CandidateFacts {
             scores,
             exemptions,
@@ -116,15 +117,16 @@ impl CandidateFacts {
 /// The explained audit of a candidate against one major, as candidates and reviewers see it.
 /// `what_if` names courses assumed passed (empty for the real standing); `prior` is the state of
 /// the prior-education check, which only an application knows.
-pub async fn major_audit(
+pub async fn major_audit<C: ConnectionTrait>(
     state: &AppState,
+    db: &C,
     seen: Option<store::refcache::Seen>,
     facts: &CandidateFacts,
     m: &reference::MajorView,
     what_if: &[&str],
     prior: PriorEducation,
 ) -> Result<MajorAudit, AppError> {
-    let plan = state.refs.plan(&state.db, seen, &m.major).await?;
+    let plan = state.refs.plan(db, seen, &m.major).await?;
     let result = audit(
         &plan,
         &Facts {
@@ -194,21 +196,23 @@ pub async fn self_check(
     // Repeated `what_if` keys: parsed with the form codec that supports them.
     let q: WhatIfQuery =
         serde_html_form::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
-    let facts = CandidateFacts::load(&state, &me.model).await?;
+    let db = state.reader();
+    let facts = CandidateFacts::load(&db, &me.model).await?;
     let mut audits = Vec::new();
     let seen = me.ctx.seen;
-    for m in state
-        .refs
-        .enrolled_majors(&state.db, seen, me.model.id)
-        .await?
-    {
+    for m in state.refs.enrolled_majors(&db, seen, me.model.id).await? {
         let what_if: Vec<&str> = if q.major == Some(m.major.id) {
             q.what_if.iter().map(String::as_str).collect()
         } else {
             Vec::new()
         };
+        if store::graduation::application::major_needs_prior(&m.major) {
+            // The credential check may ask another service: no connection held meanwhile.
+            db.release().await;
+        }
         let prior = prior_check(&state, &me.model, &m.major).await;
-        let mut line = major_audit(&state, seen, &facts, &m, &what_if, prior.state.clone()).await?;
+        let mut line =
+            major_audit(&state, &db, seen, &facts, &m, &what_if, prior.state.clone()).await?;
         line.manual_prior = prior.code == store::graduation::application::PRIOR_MANUAL;
         settle_pending(&mut line, &prior, &me.model.province);
         line.can_apply = what_if.is_empty() && line.refusal.is_none();
@@ -217,7 +221,7 @@ pub async fn self_check(
     let now = state.now();
     let batches = state
         .refs
-        .batches_of_province(&state.db, seen, &me.model.province)
+        .batches_of_province(&db, seen, &me.model.province)
         .await?
         .iter()
         .filter(|b| b.opens_at <= now && now < b.closes_at)
@@ -231,7 +235,7 @@ pub async fn self_check(
             (b.id, label)
         })
         .collect();
-    let existing = store::graduation::application::of_candidate(&state.db, me.model.id)
+    let existing = store::graduation::application::of_candidate(&db, me.model.id)
         .await?
         .into_iter()
         .next()
@@ -253,7 +257,7 @@ pub async fn self_check(
         audits,
         batches,
         existing,
-        notice: province_notice(&state, seen, &me.model.province).await?,
+        notice: province_notice(&state, &db, seen, &me.model.province).await?,
     };
     Ok(Html(page.render()?))
 }
@@ -261,18 +265,16 @@ pub async fn self_check(
 /// The 须知 of the candidate's province — the office's text, fee and limit where it set them,
 /// else its definition's — with the pipeline filled in; empty (and the page says nothing it
 /// cannot vouch for) where the stored code has no definition.
-async fn province_notice(
+async fn province_notice<C: ConnectionTrait>(
     state: &AppState,
+    db: &C,
     seen: Option<store::refcache::Seen>,
     code: &str,
 ) -> Result<Vec<domain::province::NoticeItem>, AppError> {
     let Some(p) = domain::Province::from_code(code) else {
         return Ok(Vec::new());
     };
-    let s = state
-        .refs
-        .province_settings(&state.db, seen, p.code())
-        .await?;
+    let s = state.refs.province_settings(db, seen, p.code()).await?;
     let items = s
         .notice
         .clone()

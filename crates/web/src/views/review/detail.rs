@@ -241,12 +241,12 @@ async fn render_detail(
         application::PRIOR_MANUAL => PriorEducation::Pending,
         _ => PriorEducation::NotChecked,
     };
-    let facts = CandidateFacts::load(state, &c).await?;
+    let facts = CandidateFacts::load(&state.db, &c).await?;
     let view = reference::MajorView {
         major: m.clone(),
         university: university.name.clone(),
     };
-    let audit = major_audit(state, seen, &facts, &view, &[], prior_state).await?;
+    let audit = major_audit(state, &state.db, seen, &facts, &view, &[], prior_state).await?;
     let prior = (a.prior_check != application::PRIOR_NOT_NEEDED).then(|| PriorView {
         check: prior_check_label(&a.prior_check),
         message: a.prior_check_message.clone(),

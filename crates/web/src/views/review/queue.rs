@@ -74,10 +74,8 @@ async fn render_queue(
     let remit = review_remit(&me.org).err();
     let province = me.org.province.clone().unwrap_or_default();
     let seen = me.ctx.seen;
-    let batch_rows = state
-        .refs
-        .batches_of_province(&state.db, seen, &province)
-        .await?;
+    let db = state.reader();
+    let batch_rows = state.refs.batches_of_province(&db, seen, &province).await?;
     let chosen_batch = q.batch_id();
     let batches = batch_rows
         .iter()
@@ -91,7 +89,7 @@ async fn render_queue(
     let chosen_major = q.major_id();
     let majors = state
         .refs
-        .majors_of_province(&state.db, seen, &province)
+        .majors_of_province(&db, seen, &province)
         .await?
         .iter()
         .filter(|m| !is_university || m.major.chief_university_id == me.org.id)
@@ -107,7 +105,7 @@ async fn render_queue(
         .or(batch_rows.first());
     let counts = match counted {
         Some(b) if remit.is_none() => {
-            let tallies = application::batch_counts(&state.db, b.id, Some(me.org.id)).await?;
+            let tallies = application::batch_counts(&db, b.id, Some(me.org.id)).await?;
             let rows = &tallies.by_status;
             let by_status = Status::ALL
                 .iter()
@@ -125,7 +123,7 @@ async fn render_queue(
                 ..Default::default()
             };
             let pending_here = tallies.pending_at_org;
-            let decided_here = application::queue_count(&state.db, &me.org, &decided).await?;
+            let decided_here = application::queue_count(&db, &me.org, &decided).await?;
             Some(CountsView {
                 batch: b.name.clone(),
                 by_status,
@@ -136,7 +134,7 @@ async fn render_queue(
         _ => None,
     };
     let list = if remit.is_none() {
-        load_queue(state, seen, &me.org, &q).await?
+        load_queue(state, &db, seen, &me.org, &q).await?
     } else {
         QueuePage {
             lines: Vec::new(),

@@ -1,0 +1,284 @@
+//! A request's reads over one connection it holds.
+//!
+//! Every statement sent through the shared pool ([`crate::db::Db`]) checks a connection out and
+//! hands it back, and sqlx tests each connection handed back before it rejoins the pool: on
+//! SQLite one more round trip to the connection's thread, on PostgreSQL and MySQL one more
+//! round trip to the server, for every statement. A page that reads five things paid for ten.
+//! A [`Reader`] takes one connection at its first statement and keeps it until it is dropped,
+//! so a page's reads pay for one check-out and one test between them.
+//!
+//! The connections come from a pool of their own ([`ReadPool`]), not the shared one. A request
+//! holding a reader may still write through the shared pool (its session, an audit row); if
+//! both came from one pool, as many requests as the pool has connections could each hold one
+//! and wait for a second that none of them returns. Keeping readers to their own pool leaves
+//! one order of taking connections (a reader's, then the shared pool's) and so no such wait.
+//! The rule that keeps it so: never take a reader's first statement inside a transaction of the
+//! shared pool. The readers' connections are read-only (SQLite's `query_only`, PostgreSQL's
+//! `default_transaction_read_only`, MySQL's read-only session), so a write sent through one by
+//! mistake fails instead of escaping the write path ([`crate::write`]).
+
+use std::sync::Arc;
+
+use sea_orm::{
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
+    RuntimeErr, Statement,
+};
+use sea_query_sqlx::SqlxValues;
+use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
+use sqlx::{MySql, Postgres, Sqlite};
+use tokio::sync::Mutex;
+
+/// The pool readers take their connections from (see the module's documentation).
+#[derive(Clone)]
+pub struct ReadPool {
+    inner: Pools,
+    metric: Option<Metric>,
+}
+
+/// Called after each statement a reader sent, as sea-orm calls a connection's metric callback.
+pub type Metric = Arc<dyn Fn(&sea_orm::metric::Info<'_>) + Send + Sync>;
+
+impl std::fmt::Debug for ReadPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadPool")
+            .field("inner", &self.inner)
+            .field("metric", &self.metric.is_some())
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Pools {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+    MySql(MySqlPool),
+}
+
+/// How many connections a [`ReadPool`] opens at most beside the shared pool's.
+pub const READ_CONNECTIONS: u32 = 8;
+
+impl ReadPool {
+    /// A pool for readers of the database `db` is connected to, with its connection settings.
+    /// Connections are opened on first use. An in-memory SQLite database cannot be opened twice,
+    /// so its readers share `db`'s pool.
+    pub fn beside(db: &DatabaseConnection) -> ReadPool {
+        let inner = match db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let shared = db.get_sqlite_connection_pool();
+                let options = shared.connect_options();
+                let in_memory = options.get_filename() == std::path::Path::new(":memory:")
+                    || options.get_filename().as_os_str().is_empty();
+                if in_memory {
+                    Pools::Sqlite(shared.clone())
+                } else {
+                    let options = (*options).clone().pragma("query_only", "ON");
+                    Pools::Sqlite(
+                        SqlitePoolOptions::new()
+                            .max_connections(READ_CONNECTIONS)
+                            .test_before_acquire(false)
+                            .after_connect(|conn, _| {
+                                Box::pin(crate::db::install_busy_handler(conn))
+                            })
+                            .connect_lazy_with(options),
+                    )
+                }
+            }
+            DbBackend::Postgres => {
+                let shared = db.get_postgres_connection_pool();
+                Pools::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(READ_CONNECTIONS)
+                        .test_before_acquire(false)
+                        .connect_lazy_with(
+                            (*shared.connect_options())
+                                .clone()
+                                .options([("default_transaction_read_only", "on")]),
+                        ),
+                )
+            }
+            // MySQL: the one other backend this build connects to.
+            _ => {
+                let shared = db.get_mysql_connection_pool();
+                Pools::MySql(
+                    MySqlPoolOptions::new()
+                        .max_connections(READ_CONNECTIONS)
+                        .test_before_acquire(false)
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                sqlx::raw_sql("SET SESSION TRANSACTION READ ONLY")
+                                    .execute(conn)
+                                    .await
+                                    .map(|_| ())
+                            })
+                        })
+                        .connect_lazy_with((*shared.connect_options()).clone()),
+                )
+            }
+        };
+        ReadPool {
+            inner,
+            metric: None,
+        }
+    }
+
+    /// The same pool, calling `metric` after each statement its readers send.
+    pub fn with_metric(mut self, metric: Metric) -> ReadPool {
+        self.metric = Some(metric);
+        self
+    }
+
+    /// A reader that takes a connection at its first statement.
+    pub fn reader(&self) -> Reader {
+        Reader {
+            pool: self.clone(),
+            held: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    fn backend(&self) -> DbBackend {
+        match self.inner {
+            Pools::Sqlite(_) => DbBackend::Sqlite,
+            Pools::Postgres(_) => DbBackend::Postgres,
+            Pools::MySql(_) => DbBackend::MySql,
+        }
+    }
+
+    async fn acquire(&self) -> Result<Held, DbErr> {
+        let held = match &self.inner {
+            Pools::Sqlite(p) => p.acquire().await.map(Held::Sqlite),
+            Pools::Postgres(p) => p.acquire().await.map(Held::Postgres),
+            Pools::MySql(p) => p.acquire().await.map(Held::MySql),
+        };
+        held.map_err(acquire_err)
+    }
+}
+
+/// One request's reads, over one connection held from the first statement until the reader is
+/// dropped. Clones share the connection. Writes belong on the shared pool or in a transaction.
+#[derive(Clone, Debug)]
+pub struct Reader {
+    pool: ReadPool,
+    held: Arc<Mutex<Option<Held>>>,
+}
+
+#[derive(Debug)]
+enum Held {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+    MySql(PoolConnection<MySql>),
+}
+
+impl Reader {
+    /// Hands the connection back now, before something slow that does not read (a call to
+    /// another service); the next statement takes one again.
+    pub async fn release(&self) {
+        self.held.lock().await.take();
+    }
+}
+
+fn bound(stmt: &Statement) -> SqlxValues {
+    SqlxValues(stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new())))
+}
+
+fn query_err(e: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+fn exec_err(e: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+/// The errors sea-orm gives for the same failures of the shared pool.
+fn acquire_err(e: sqlx::Error) -> DbErr {
+    match e {
+        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        e => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))),
+    }
+}
+
+macro_rules! on_held {
+    ($self:ident, $stmt:expr, |$conn:ident| $body:expr) => {{
+        let mut guard = $self.held.lock().await;
+        if guard.is_none() {
+            *guard = Some($self.pool.acquire().await?);
+        }
+        let started = $self.pool.metric.is_some().then(std::time::Instant::now);
+        let result = match guard.as_mut() {
+            Some(Held::Sqlite($conn)) => {
+                let $conn = &mut **$conn;
+                $body
+            }
+            Some(Held::Postgres($conn)) => {
+                let $conn = &mut **$conn;
+                $body
+            }
+            Some(Held::MySql($conn)) => {
+                let $conn = &mut **$conn;
+                $body
+            }
+            None => Err(DbErr::Custom(
+                "no connection was taken for the reader".into(),
+            )),
+        };
+        if let (Some(started), Some(metric)) = (started, $self.pool.metric.as_deref()) {
+            metric(&sea_orm::metric::Info {
+                elapsed: started.elapsed(),
+                statement: $stmt,
+                failed: result.is_err(),
+            });
+        }
+        result
+    }};
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Reader {
+    fn get_database_backend(&self) -> DbBackend {
+        self.pool.backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        on_held!(self, &stmt, |conn| {
+            sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), bound(&stmt))
+                .execute(conn)
+                .await
+                .map(ExecResult::from)
+                .map_err(exec_err)
+        })
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let stmt = Statement::from_string(self.pool.backend(), sql);
+        on_held!(self, &stmt, |conn| {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(conn)
+                .await
+                .map(ExecResult::from)
+                .map_err(exec_err)
+        })
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        on_held!(self, &stmt, |conn| {
+            sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), bound(&stmt))
+                .fetch_optional(conn)
+                .await
+                .map(|r| r.map(QueryResult::from))
+                .map_err(query_err)
+        })
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        on_held!(self, &stmt, |conn| {
+            sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), bound(&stmt))
+                .fetch_all(conn)
+                .await
+                .map(|rows| rows.into_iter().map(QueryResult::from).collect())
+                .map_err(query_err)
+        })
+    }
+}
