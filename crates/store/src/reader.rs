@@ -62,7 +62,8 @@ pub const READ_CONNECTIONS: u32 = 8;
 
 impl ReadPool {
     /// A pool for readers of the database `db` is connected to, with its connection settings.
-    /// Connections are opened on first use. An in-memory SQLite database cannot be opened twice,
+    /// Connections are opened on first use, and a reader waits for one as long as the shared pool
+    /// lets a statement wait. An in-memory SQLite database cannot be opened twice,
     /// so its readers share `db`'s pool.
     pub fn beside(db: &DatabaseConnection) -> ReadPool {
         let inner = match db.get_database_backend() {
@@ -78,6 +79,7 @@ impl ReadPool {
                     Pools::Sqlite(
                         SqlitePoolOptions::new()
                             .max_connections(READ_CONNECTIONS)
+                            .acquire_timeout(shared.options().get_acquire_timeout())
                             .test_before_acquire(false)
                             .after_connect(|conn, _| {
                                 Box::pin(crate::db::install_busy_handler(conn))
@@ -91,6 +93,7 @@ impl ReadPool {
                 Pools::Postgres(
                     PgPoolOptions::new()
                         .max_connections(READ_CONNECTIONS)
+                        .acquire_timeout(shared.options().get_acquire_timeout())
                         .test_before_acquire(false)
                         .connect_lazy_with(
                             (*shared.connect_options())
@@ -105,6 +108,7 @@ impl ReadPool {
                 Pools::MySql(
                     MySqlPoolOptions::new()
                         .max_connections(READ_CONNECTIONS)
+                        .acquire_timeout(shared.options().get_acquire_timeout())
                         .test_before_acquire(false)
                         .after_connect(|conn, _| {
                             Box::pin(async move {

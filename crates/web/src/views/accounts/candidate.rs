@@ -459,13 +459,17 @@ pub async fn scores(
     State(state): State<AppState>,
     me: CurrentCandidate,
 ) -> Result<Html<String>, AppError> {
-    let records = reference::scores_of(&state.db, me.model.id).await?;
+    let db = state.reader();
+    let records = reference::scores_of(&db, me.model.id).await?;
     let names =
-        reference::course_names_of(&state.db, records.iter().map(|r| r.course_code.as_str()))
-            .await?;
+        reference::course_names_of(&db, records.iter().map(|r| r.course_code.as_str())).await?;
     let mut sheets = Vec::new();
-    for m in reference::enrolled_majors(&state.db, me.model.id).await? {
-        let plan = reference::plan(&state.db, m.major.id).await?;
+    for m in state
+        .refs
+        .enrolled_majors(&db, me.ctx.seen, me.model.id)
+        .await?
+    {
+        let plan = reference::plan(&db, m.major.id).await?;
         sheets.push(plan_sheet(major_line(&m), &plan, &records, &names));
     }
     let records = records

@@ -28,7 +28,7 @@ pub(crate) fn ip(ctx: &SessionCtx) -> Option<&str> {
 
 pub(crate) use crate::services::graduation::require_current;
 use crate::services::graduation::{
-    self as service, AttachInput, OpenInput, SectionInput, SignatureInput, current,
+    self as service, AttachInput, OpenInput, SectionInput, SignatureInput,
 };
 
 #[derive(Deserialize)]
@@ -843,24 +843,24 @@ pub struct EarlierApplication {
 /// The candidate's applications before `current` that were or may be appealed.
 async fn earlier_applications(
     state: &AppState,
+    db: &store::reader::Reader,
     me: &CurrentCandidate,
     current: i64,
 ) -> Result<Vec<EarlierApplication>, AppError> {
     let mut out = Vec::new();
-    for a in apps::of_candidate(&state.db, me.model.id).await? {
+    for a in apps::of_candidate(db, me.model.id).await? {
         if a.id == current {
             continue;
         }
-        let target = store::appeal::graduation_target(&state.db, &a).await?;
+        let target = store::appeal::graduation_target(db, &a).await?;
         let list =
-            store::appeal::of_subject(&state.db, domain::appeal::AppealKind::Graduation, a.id)
-                .await?;
+            store::appeal::of_subject(db, domain::appeal::AppealKind::Graduation, a.id).await?;
         let appeal = crate::services::appeal::appeal_box(target.as_ref(), &list, state.now());
         if appeal.is_empty() {
             continue;
         }
         out.push(EarlierApplication {
-            batch: apps::batch(&state.db, a.batch_id).await?.name,
+            batch: apps::batch(db, a.batch_id).await?.name,
             status: apps::state(&a).status.label().to_owned(),
             appeal,
         });
@@ -883,7 +883,13 @@ pub async fn progress(
         &me.ctx,
         "/candidate/application/progress",
     );
-    let Some(a) = current(&state, &me).await? else {
+    let db = state.reader();
+    let seen = me.ctx.seen;
+    let Some(a) = apps::of_candidate(&db, me.model.id)
+        .await?
+        .into_iter()
+        .next()
+    else {
         let page = ProgressPage {
             layout,
             has_application: false,
@@ -901,14 +907,22 @@ pub async fn progress(
         };
         return Ok(Html(page.render()?));
     };
-    let batch = apps::batch(&state.db, a.batch_id).await?;
-    let pipeline = apps::stages(&state.db, a.batch_id).await?;
-    let events = apps::events(&state.db, a.id).await?;
-    let org_names: std::collections::HashMap<i64, String> = store::repo::org::all(&state.db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
+    let batch = state.refs.batch(&db, seen, a.batch_id).await?;
+    let pipeline = state.refs.stages(&db, seen, a.batch_id).await?;
+    let events = apps::events(&db, a.id).await?;
+    let appeals =
+        store::appeal::of_subject(&db, domain::appeal::AppealKind::Graduation, a.id).await?;
+    // Only the organisations the history names, from this instance's reference data.
+    let mut org_names = std::collections::HashMap::new();
+    for id in events
+        .iter()
+        .filter_map(|e| e.org_id)
+        .chain(appeals.iter().map(|ap| ap.org_id))
+    {
+        if let std::collections::hash_map::Entry::Vacant(v) = org_names.entry(id) {
+            v.insert(state.refs.org(&db, seen, id).await?.name.clone());
+        }
+    }
     let org_name = |id: Option<i64>| {
         id.and_then(|i| org_names.get(&i).cloned())
             .unwrap_or_default()
@@ -972,8 +986,6 @@ pub async fn progress(
             }
         })
         .collect();
-    let appeals =
-        store::appeal::of_subject(&state.db, domain::appeal::AppealKind::Graduation, a.id).await?;
     let mut lines: Vec<(chrono::DateTime<chrono::Utc>, EventLine)> = events
         .iter()
         .map(|e| {
@@ -1024,13 +1036,13 @@ pub async fn progress(
     lines.reverse();
     lines.sort_by_key(|l| std::cmp::Reverse(l.0));
     let history = lines.into_iter().map(|(_, l)| l).collect();
-    let target = store::appeal::graduation_target(&state.db, &a).await?;
+    let target = store::appeal::graduation_target(&db, &a).await?;
     let appeal = crate::services::appeal::appeal_box(target.as_ref(), &appeals, state.now());
     let page = ProgressPage {
         layout,
         has_application: true,
         status_label: st.status.label().to_owned(),
-        batch_name: batch.name,
+        batch_name: batch.name.clone(),
         stages,
         history,
         pickup_from: a
@@ -1038,9 +1050,7 @@ pub async fn progress(
             .map(|d| d.format("%Y年%m月%d日").to_string())
             .unwrap_or_default(),
         final_stage: pipeline.last().map(|s| s.name.clone()).unwrap_or_default(),
-        archived: store::graduation::archive::of(&state.db, a.id)
-            .await?
-            .is_some(),
+        archived: store::graduation::archive::of(&db, a.id).await?.is_some(),
         rejection: if st.status == Status::Rejected {
             a.rejection_reason.clone().unwrap_or_default()
         } else {
@@ -1048,7 +1058,7 @@ pub async fn progress(
         },
         closed: st.status == Status::Closed,
         appeal,
-        earlier: earlier_applications(&state, &me, a.id).await?,
+        earlier: earlier_applications(&state, &db, &me, a.id).await?,
     };
     Ok(Html(page.render()?))
 }

@@ -201,21 +201,14 @@ async fn render_detail(
     input: DecisionInput,
     error: Option<String>,
 ) -> Result<String, AppError> {
-    let c = candidates::get(&state.db, a.candidate_id).await?;
+    let db = state.reader();
+    let c = candidates::get(&db, a.candidate_id).await?;
     let seen = me.ctx.seen;
-    let m = state
-        .refs
-        .major(&state.db, seen, a.major_id)
-        .await?
-        .major
-        .clone();
-    let university = state
-        .refs
-        .org(&state.db, seen, a.chief_university_id)
-        .await?;
-    let batch = state.refs.batch(&state.db, seen, a.batch_id).await?;
-    let stages = state.refs.stages(&state.db, seen, a.batch_id).await?;
-    let enrolled = state.refs.enrolled_majors(&state.db, seen, c.id).await?;
+    let m = state.refs.major(&db, seen, a.major_id).await?.major.clone();
+    let university = state.refs.org(&db, seen, a.chief_university_id).await?;
+    let batch = state.refs.batch(&db, seen, a.batch_id).await?;
+    let stages = state.refs.stages(&db, seen, a.batch_id).await?;
+    let enrolled = state.refs.enrolled_majors(&db, seen, c.id).await?;
     let reg = RegistryView {
         admission_no: c.admission_no.clone(),
         name: c.name.clone(),
@@ -241,12 +234,12 @@ async fn render_detail(
         application::PRIOR_MANUAL => PriorEducation::Pending,
         _ => PriorEducation::NotChecked,
     };
-    let facts = CandidateFacts::load(&state.db, &c).await?;
+    let facts = CandidateFacts::load(&db, &c).await?;
     let view = reference::MajorView {
         major: m.clone(),
         university: university.name.clone(),
     };
-    let audit = major_audit(state, &state.db, seen, &facts, &view, &[], prior_state).await?;
+    let audit = major_audit(state, &db, seen, &facts, &view, &[], prior_state).await?;
     let prior = (a.prior_check != application::PRIOR_NOT_NEEDED).then(|| PriorView {
         check: prior_check_label(&a.prior_check),
         message: a.prior_check_message.clone(),
@@ -267,7 +260,7 @@ async fn render_detail(
         },
         None => (String::new(), false),
     };
-    let mut file_rows = application::files(&state.db, a.id).await?;
+    let mut file_rows = application::files(&db, a.id).await?;
     let slot_rank = |code: &str| {
         FileSlot::ALL
             .iter()
@@ -286,24 +279,25 @@ async fn render_detail(
             facts: file_facts(f.size_bytes, f.width, f.height),
         })
         .collect();
-    let province_materials = province_materials(state, a, &file_rows).await?;
+    let province_materials = province_materials(state, &db, a, &file_rows).await?;
     let mut org_names: HashMap<i64, String> = HashMap::new();
     let mut events = Vec::new();
-    for e in application::events(&state.db, a.id).await? {
+    for e in application::events(&db, a.id).await? {
         let mut by = match (e.actor_kind.as_str(), e.org_id) {
             ("candidate", _) => "考生".to_owned(),
             ("staff", Some(org_id)) => match org_names.entry(org_id) {
                 Entry::Occupied(e) => e.get().clone(),
                 Entry::Vacant(e) => e
-                    .insert(state.refs.org(&state.db, seen, org_id).await?.name.clone())
+                    .insert(state.refs.org(&db, seen, org_id).await?.name.clone())
                     .clone(),
             },
             _ => "系统".to_owned(),
         };
         // A decision under a delegation names both reviewers, for the staff who read this page.
         if let (Some(from), Some(actor)) = (e.on_behalf_of, e.actor_id) {
+            let db = &db;
             let name = |id| async move {
-                store::repo::staff::get(&state.db, id)
+                store::repo::staff::get(db, id)
                     .await
                     .map(|s| s.display_name)
             };
@@ -377,9 +371,7 @@ async fn render_detail(
         reason_max: REASON_TEXT_MAX,
         error,
         province_materials,
-        archived: store::graduation::archive::of(&state.db, a.id)
-            .await?
-            .is_some(),
+        archived: store::graduation::archive::of(&db, a.id).await?.is_some(),
         appeals: crate::services::appeal::staff_views(
             state,
             me,
@@ -394,12 +386,13 @@ async fn render_detail(
 /// The province-specific materials of the form, where the province's form has any.
 async fn province_materials(
     state: &AppState,
+    db: &store::reader::Reader,
     a: &app::Model,
     files: &[store::entity::application_file::Model],
 ) -> Result<Option<ProvinceMaterials>, AppError> {
     use domain::ExemptionMode;
     use store::graduation::materials;
-    let needs = materials::needs_of(&state.db, a).await?;
+    let needs = materials::needs_of(db, a).await?;
     let p = &needs.profile;
     if !(p.id_validity
         || p.exemption_forms
@@ -443,7 +436,7 @@ async fn province_materials(
     let seal_confirmed = match (a.seal_confirmed_at, a.seal_confirmed_org_id) {
         (Some(at), Some(org)) => Some(format!(
             "{} 于 {} 确认公章无误",
-            orgs::get(&state.db, org).await?.name,
+            orgs::get(db, org).await?.name,
             util::beijing(at)
         )),
         _ => None,
@@ -453,6 +446,8 @@ async fn province_materials(
         .iter()
         .find(|f| f.slot == FileSlot::CertificatePhoto.code())
     {
+        // Fetched from the file store: no connection held meanwhile.
+        db.release().await;
         let bytes = state
             .objects
             .get(&f.object_key)

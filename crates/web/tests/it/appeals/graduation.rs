@@ -201,6 +201,9 @@ async fn a_candidate_appeals_a_final_rejection_and_the_revoked_rejection_reopens
             page.contains("提出申辩（申辩编号"),
             "{name}: on the timeline"
         );
+        // Named by the organisation it was filed with.
+        let with = store::repo::org::get(db, filed.org_id).await.unwrap();
+        assert!(page.contains(&with.name), "{name}: {}", with.name);
         let titles = |to| async move {
             inbox::list(db, to, 50)
                 .await
