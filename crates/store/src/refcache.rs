@@ -1,6 +1,6 @@
 //! The reference data that pages read on nearly every request (majors and their plans, the
-//! organisations, a province's batches with their stages and 公告, its office's settings), kept
-//! in memory by each instance.
+//! organisations, a province's batches with their stages and 公告, its office's settings, the
+//! courses' names), kept in memory by each instance.
 //!
 //! Several instances serve one province, and an office's change made through one of them must
 //! show on the next page any of them serves. The database raises `reference_versions.version`
@@ -20,7 +20,7 @@ use domain::province::Settings;
 use domain::review::Stage;
 use sea_orm::ConnectionTrait;
 
-use crate::entity::{batch, enrolled_major, major, organisation};
+use crate::entity::{batch, course, enrolled_major, major, organisation};
 use crate::repo::RepoError;
 use crate::repo::reference::MajorView;
 
@@ -80,6 +80,8 @@ struct Inner {
     orgs: HashMap<i64, Arc<organisation::Model>>,
     announcements: HashMap<(i64, i64), Arc<str>>,
     settings: HashMap<String, Arc<Settings>>,
+    /// The whole course catalogue, under the one key `()`.
+    course_names: HashMap<(), Arc<HashMap<String, String>>>,
 }
 
 /// One instance's copy of the reference data, keyed by what the pages ask for. Only rows that
@@ -147,6 +149,25 @@ impl ReferenceCache {
             }
         }
         Ok(loaded)
+    }
+
+    /// Every course's name by its code: the whole catalogue, a few thousand rows in a province,
+    /// read once per version instead of the courses of each page in a statement of its own.
+    pub async fn course_names<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        seen: Option<Seen>,
+    ) -> Result<Arc<HashMap<String, String>>, RepoError> {
+        use sea_orm::EntityTrait;
+        let names = self
+            .cached(seen, |i| &mut i.course_names, &(), async {
+                let all = course::Entity::find().all(conn).await?;
+                Ok(Some(Arc::new(
+                    all.into_iter().map(|c| (c.code, c.name)).collect(),
+                )))
+            })
+            .await?;
+        Ok(names.unwrap_or_default())
     }
 
     /// A major with its university's name.

@@ -223,3 +223,58 @@ async fn each_instance_shows_a_change_to_the_first_request_that_read_the_new_ver
         ));
     }
 }
+
+#[tokio::test]
+async fn course_names_come_from_the_cache_until_a_course_changes() {
+    for b in contract_backends() {
+        let name = b.name();
+        let t = TestDb::create(&b).await.unwrap();
+        demo::seed(
+            &t.db,
+            &DemoOptions {
+                password_hash: HASH.to_owned(),
+                extra_candidates: 0,
+                bulk_province: None,
+                now: now(),
+            },
+        )
+        .await
+        .unwrap();
+        let db = &t.db;
+        let id = first_id(db, "courses").await;
+        let cache = ReferenceCache::new();
+        let first = refcache::current(db).await.unwrap();
+        let names = cache.course_names(db, first).await.unwrap();
+        #[derive(FromQueryResult)]
+        struct Course {
+            code: String,
+            name: String,
+        }
+        let course = Course::find_by_statement(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT code, name FROM courses WHERE id = {id}"),
+        ))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(names.get(&course.code), Some(&course.name), "{name}");
+        exec(
+            db,
+            &format!("UPDATE courses SET name = '改名课程' WHERE id = {id}"),
+        )
+        .await;
+        // Under the version read before the change, the catalogue is the cached one ...
+        let stale = cache.course_names(db, first).await.unwrap();
+        assert!(std::sync::Arc::ptr_eq(&stale, &names), "{name}");
+        // ... and the next version's has the new name.
+        let second = refcache::current(db).await.unwrap();
+        assert_ne!(second, first, "{name}");
+        let fresh = cache.course_names(db, second).await.unwrap();
+        assert_eq!(
+            fresh.get(&course.code).map(String::as_str),
+            Some("改名课程"),
+            "{name}"
+        );
+    }
+}

@@ -545,8 +545,7 @@ pub async fn candidate_scores(
     let (c, _) = visible_candidate(&state, &ctx, staff, id).await?;
     let db = state.reader();
     let rows = reference::scores_of(&db, c.id).await?;
-    let names =
-        reference::course_names_of(&db, rows.iter().map(|r| r.course_code.as_str())).await?;
+    let names = state.refs.course_names(&db, ctx.seen).await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| ScoreJson {

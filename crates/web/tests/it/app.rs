@@ -365,6 +365,42 @@ async fn another_candidates_id_in_a_url_is_not_found() {
         assert_eq!(own.status().as_u16(), 200, "{}", b.name());
         let json: serde_json::Value = own.json().await.unwrap();
         assert_eq!(json["admission_no"], accounts::CQ_ELIGIBLE_ASSOCIATE);
+        // Each score comes with its course's name, on the API as on 成绩查询.
+        let scores: serde_json::Value = client
+            .get(app.url(&format!("/api/v1/candidates/{}/scores", me.id)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let records = store::repo::reference::scores_of(&app.db.db, me.id)
+            .await
+            .unwrap();
+        let names = store::repo::reference::course_names_of(
+            &app.db.db,
+            records.iter().map(|r| r.course_code.as_str()),
+        )
+        .await
+        .unwrap();
+        let shown: Vec<&str> = scores
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["course_name"].as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = records
+            .iter()
+            .map(|r| names[&r.course_code].as_str())
+            .collect();
+        assert!(!expected.is_empty(), "{}", b.name());
+        assert_eq!(shown, expected, "{}", b.name());
+        let (_, page) = app.get_text(&client, "/candidate/scores").await;
+        assert!(
+            expected.iter().all(|n| page.contains(n)),
+            "{}: 成绩查询 names every course",
+            b.name()
+        );
         for path in [
             format!("/api/v1/candidates/{}", other.id),
             format!("/api/v1/candidates/{}/scores", other.id),

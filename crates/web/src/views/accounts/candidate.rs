@@ -461,8 +461,7 @@ pub async fn scores(
 ) -> Result<Html<String>, AppError> {
     let db = state.reader();
     let records = reference::scores_of(&db, me.model.id).await?;
-    let names =
-        reference::course_names_of(&db, records.iter().map(|r| r.course_code.as_str())).await?;
+    let names = state.refs.course_names(&db, me.ctx.seen).await?;
     let mut sheets = Vec::new();
     for m in state
         .refs
