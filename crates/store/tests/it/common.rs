@@ -10,6 +10,26 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(0)
 }
 
+/// A fresh database on `backend` holding the demo's data (no extra candidates), seeded at `at`.
+pub async fn demo_db(
+    backend: &store::testkit::Backend,
+    at: DateTime<Utc>,
+) -> store::testkit::TestDb {
+    let t = store::testkit::TestDb::create(backend).await.unwrap();
+    store::demo::seed(
+        &t.db,
+        &store::demo::DemoOptions {
+            password_hash: HASH.to_owned(),
+            extra_candidates: 0,
+            bulk_province: None,
+            now: at,
+        },
+    )
+    .await
+    .unwrap();
+    t
+}
+
 /// Every page of `org`'s queue under `filter`, walked by 下一页 as the page does, `per_page` at a
 /// time; each page holds at most that many.
 pub async fn walk_queue(

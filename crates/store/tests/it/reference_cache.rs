@@ -5,12 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
-use store::demo::{self, DemoOptions};
 use store::refcache::{self, ReferenceCache};
 use store::repo::session::{self, Lookup};
-use store::testkit::{TestDb, contract_backends};
+use store::testkit::contract_backends;
 
-use crate::common::{HASH, now};
+use crate::common::{demo_db, now};
 
 async fn version(db: &store::Db) -> i64 {
     refcache::current(db).await.unwrap().unwrap().version()
@@ -40,18 +39,7 @@ async fn first_id(db: &store::Db, table: &str) -> i64 {
 async fn every_change_to_a_cached_table_raises_the_version() {
     for b in contract_backends() {
         let name = b.name();
-        let t = TestDb::create(&b).await.unwrap();
-        demo::seed(
-            &t.db,
-            &DemoOptions {
-                password_hash: HASH.to_owned(),
-                extra_candidates: 0,
-                bulk_province: None,
-                now: now(),
-            },
-        )
-        .await
-        .unwrap();
+        let t = demo_db(&b, now()).await;
         let db = &t.db;
         // An update of one row of each table, as an operator's SQL would make it.
         for (table, set) in [
@@ -122,19 +110,8 @@ async fn every_change_to_a_cached_table_raises_the_version() {
 async fn each_instance_shows_a_change_to_the_first_request_that_read_the_new_version() {
     for b in contract_backends() {
         let name = b.name();
-        let t = TestDb::create(&b).await.unwrap();
         let at = now();
-        demo::seed(
-            &t.db,
-            &DemoOptions {
-                password_hash: HASH.to_owned(),
-                extra_candidates: 0,
-                bulk_province: None,
-                now: at,
-            },
-        )
-        .await
-        .unwrap();
+        let t = demo_db(&b, at).await;
         let db = &t.db;
         let candidate = first_id(db, "candidates").await;
         let (token, _) = session::create(db, "candidate", Some(candidate), at)
@@ -228,18 +205,7 @@ async fn each_instance_shows_a_change_to_the_first_request_that_read_the_new_ver
 async fn course_names_come_from_the_cache_until_a_course_changes() {
     for b in contract_backends() {
         let name = b.name();
-        let t = TestDb::create(&b).await.unwrap();
-        demo::seed(
-            &t.db,
-            &DemoOptions {
-                password_hash: HASH.to_owned(),
-                extra_candidates: 0,
-                bulk_province: None,
-                now: now(),
-            },
-        )
-        .await
-        .unwrap();
+        let t = demo_db(&b, now()).await;
         let db = &t.db;
         let id = first_id(db, "courses").await;
         let cache = ReferenceCache::new();
