@@ -202,26 +202,25 @@ impl ReferenceCache {
     /// A candidate's enrolled majors with their universities' names, oldest first
     /// ([`crate::repo::reference::enrolled_majors`]): the candidate's links are read, the
     /// majors come from the cache.
-    pub async fn enrolled_majors<C: ConnectionTrait>(
+    pub async fn enrolled_majors<C: crate::reader::Reads>(
         &self,
         conn: &C,
         seen: Option<Seen>,
         candidate_id: i64,
     ) -> Result<Vec<MajorView>, RepoError> {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
         if seen.is_none() {
             return crate::repo::reference::enrolled_majors(conn, candidate_id).await;
         }
-        let ids: Vec<i64> = enrolled_major::Entity::find()
-            .select_only()
-            .column(enrolled_major::Column::MajorId)
-            .filter(enrolled_major::Column::CandidateId.eq(candidate_id))
-            .order_by_asc(enrolled_major::Column::Id)
-            .into_tuple()
-            .all(conn)
-            .await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
+        let links = crate::reader::models(
+            conn,
+            enrolled_major::Entity::find()
+                .filter(enrolled_major::Column::CandidateId.eq(candidate_id))
+                .order_by_asc(enrolled_major::Column::Id),
+        )
+        .await?;
+        let mut out = Vec::with_capacity(links.len());
+        for id in links.into_iter().map(|l| l.major_id) {
             // A link to a major removed meanwhile is left out, as the uncached read does.
             match self.major(conn, seen, id).await {
                 Ok(e) => out.push(MajorView {

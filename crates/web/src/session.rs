@@ -210,7 +210,7 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     let now = state.now();
     let token = cookie_value(req.headers(), COOKIE);
     let loaded = match &token {
-        Some(t) if !t.is_empty() => match sessions::load_versioned(&state.db, t, now).await {
+        Some(t) if !t.is_empty() => match load_session(&state, t, now).await {
             Ok(l) => l,
             Err(e) => return AppError::from(e).into_response(),
         },
@@ -270,6 +270,22 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     resp
+}
+
+/// The session of cookie token `token`. On a SQLite file it is read on this thread (see
+/// [`store::reader::SyncPool`]); elsewhere through the shared pool, so that no read connection
+/// is taken and handed back for one statement.
+async fn load_session(
+    state: &AppState,
+    token: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<sessions::Loaded, sea_orm::DbErr> {
+    let reader = state.reader();
+    if reader.reads_on_calling_thread() {
+        sessions::load_versioned_from(&reader, &state.db, token, now).await
+    } else {
+        sessions::load_versioned(&state.db, token, now).await
+    }
 }
 
 async fn guard_unsafe(ctx: &SessionCtx, req: Request) -> Result<Request, Response> {

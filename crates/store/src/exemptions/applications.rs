@@ -49,7 +49,7 @@ pub struct CourseChoice {
 }
 
 /// The courses [`file`] accepts for `c`, in plan order.
-pub async fn courses_open<C: ConnectionTrait>(
+pub async fn courses_open<C: crate::reader::Reads>(
     conn: &C,
     c: &candidate::Model,
 ) -> Result<Vec<CourseChoice>, RepoError> {
@@ -129,7 +129,7 @@ pub struct NewApplication<'a> {
 
 /// Checks an application before its scan is stored: the course is open to the candidate and an
 /// agency decides it. Returns the agency.
-pub async fn check<C: ConnectionTrait>(
+pub async fn check<C: crate::reader::Reads>(
     conn: &C,
     c: &candidate::Model,
     course_code: &str,

@@ -166,15 +166,17 @@ pub async fn batch<C: ConnectionTrait>(conn: &C, id: i64) -> Result<batch::Model
 }
 
 /// The candidate's applications, newest first.
-pub async fn of_candidate<C: ConnectionTrait>(
+pub async fn of_candidate<C: crate::reader::Reads>(
     conn: &C,
     candidate_id: i64,
 ) -> Result<Vec<app::Model>, RepoError> {
-    Ok(app::Entity::find()
-        .filter(app::Column::CandidateId.eq(candidate_id))
-        .order_by_desc(app::Column::Id)
-        .all(conn)
-        .await?)
+    Ok(crate::reader::models(
+        conn,
+        app::Entity::find()
+            .filter(app::Column::CandidateId.eq(candidate_id))
+            .order_by_desc(app::Column::Id),
+    )
+    .await?)
 }
 
 /// One of the candidate's own applications.

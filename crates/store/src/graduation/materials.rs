@@ -54,7 +54,7 @@ pub fn province_of(b: &crate::entity::batch::Model) -> Result<Province, RepoErro
 }
 
 /// Works out what the application needs from its batch, major and the candidate's exemptions.
-pub async fn needs_of<C: ConnectionTrait>(
+pub async fn needs_of<C: crate::reader::Reads>(
     conn: &C,
     a: &app::Model,
 ) -> Result<MaterialNeeds, RepoError> {
@@ -64,7 +64,7 @@ pub async fn needs_of<C: ConnectionTrait>(
 }
 
 /// [`needs_of`] for a caller that has already read the application's batch and major.
-pub async fn needs_with<C: ConnectionTrait>(
+pub async fn needs_with<C: crate::reader::Reads>(
     conn: &C,
     a: &app::Model,
     b: &crate::entity::batch::Model,
@@ -76,7 +76,7 @@ pub async fn needs_with<C: ConnectionTrait>(
 }
 
 /// [`needs_with`], given the application's major's plan.
-pub async fn needs_with_plan<C: ConnectionTrait>(
+pub async fn needs_with_plan<C: crate::reader::Reads>(
     conn: &C,
     a: &app::Model,
     b: &crate::entity::batch::Model,

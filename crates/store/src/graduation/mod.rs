@@ -49,7 +49,7 @@ pub fn offline_form_required(province: &str) -> bool {
 }
 
 /// A candidate's score records and exemptions in the audit's terms.
-pub async fn records_of<C: ConnectionTrait>(
+pub async fn records_of<C: crate::reader::Reads>(
     conn: &C,
     c: &candidate::Model,
 ) -> Result<(Vec<ScoreFact>, Vec<ExemptionFact>), RepoError> {

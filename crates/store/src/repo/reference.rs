@@ -382,16 +382,18 @@ pub async fn enrolled_majors<C: ConnectionTrait>(
 }
 
 /// Every score record of a candidate, by course code then date.
-pub async fn scores_of<C: ConnectionTrait>(
+pub async fn scores_of<C: crate::reader::Reads>(
     conn: &C,
     candidate_id: i64,
 ) -> Result<Vec<score_record::Model>, RepoError> {
-    Ok(score_record::Entity::find()
-        .filter(score_record::Column::CandidateId.eq(candidate_id))
-        .order_by_asc(score_record::Column::CourseCode)
-        .order_by_asc(score_record::Column::ExamDate)
-        .all(conn)
-        .await?)
+    Ok(crate::reader::models(
+        conn,
+        score_record::Entity::find()
+            .filter(score_record::Column::CandidateId.eq(candidate_id))
+            .order_by_asc(score_record::Column::CourseCode)
+            .order_by_asc(score_record::Column::ExamDate),
+    )
+    .await?)
 }
 
 /// Records one result.
@@ -444,14 +446,15 @@ pub async fn insert_exemption<C: ConnectionTrait>(
 }
 
 /// A candidate's exemptions.
-pub async fn exemptions_of<C: ConnectionTrait>(
+pub async fn exemptions_of<C: crate::reader::Reads>(
     conn: &C,
     candidate_id: i64,
 ) -> Result<Vec<exemption::Model>, RepoError> {
-    Ok(exemption::Entity::find()
-        .filter(exemption::Column::CandidateId.eq(candidate_id))
-        .all(conn)
-        .await?)
+    Ok(crate::reader::models(
+        conn,
+        exemption::Entity::find().filter(exemption::Column::CandidateId.eq(candidate_id)),
+    )
+    .await?)
 }
 
 /// What a new batch needs.

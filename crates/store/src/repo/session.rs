@@ -14,6 +14,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use crate::entity::{candidate, session};
+use crate::reader::{Reads, Shape};
 
 /// Sliding lifetime of a session without activity.
 pub const IDLE_LIFETIME: Duration = Duration::minutes(30);
@@ -99,11 +100,7 @@ pub async fn create_from<C: ConnectionTrait>(
 }
 
 /// Finds the session of a cookie token, removing it if it has run out.
-pub async fn load<C: ConnectionTrait>(
-    conn: &C,
-    token: &str,
-    now: DateTime<Utc>,
-) -> Result<Lookup, DbErr> {
+pub async fn load<C: Reads>(conn: &C, token: &str, now: DateTime<Utc>) -> Result<Lookup, DbErr> {
     Ok(load_versioned(conn, token, now).await?.lookup)
 }
 
@@ -122,13 +119,24 @@ pub struct Loaded {
 
 /// [`load`], reading with the session, in the same statement, the reference data version and,
 /// for a candidate's session, the candidate.
-pub async fn load_versioned<C: ConnectionTrait>(
+pub async fn load_versioned<C: Reads>(
     conn: &C,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Loaded, DbErr> {
+    load_versioned_from(conn, conn, token, now).await
+}
+
+/// [`load_versioned`], reading through `reads` (a [`crate::reader::Reader`] may read on the
+/// calling thread) and removing a session that has run out through `writes`.
+pub async fn load_versioned_from<R: Reads, W: ConnectionTrait>(
+    reads: &R,
+    writes: &W,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Loaded, DbErr> {
     use sea_orm::sea_query::{ExprTrait, IntoCondition};
-    use sea_orm::{FromQueryResult, JoinType, QuerySelect, QueryTrait, RelationDef};
+    use sea_orm::{ColumnType, JoinType, QuerySelect, QueryTrait, RelationDef};
     let id = token_id(token);
     let to_candidate: RelationDef = session::Entity::belongs_to(candidate::Entity)
         .from(session::Column::UserId)
@@ -146,30 +154,36 @@ pub async fn load_versioned<C: ConnectionTrait>(
             Expr::cust("(SELECT version FROM reference_versions WHERE id = 1)"),
             "ref_version",
         )
-        .build(conn.get_database_backend());
+        .build(reads.get_database_backend());
     let missing = Loaded {
         lookup: Lookup::Missing,
         seen: None,
         candidate: None,
     };
-    let Some(row) = conn.query_one_raw(stmt).await? else {
+    let shape = || {
+        Shape::default()
+            .entity::<session::Entity>("A_")
+            .entity::<candidate::Entity>("B_")
+            .column("ref_version", ColumnType::BigInteger)
+    };
+    let Some(row) = reads.rows(stmt, shape).await?.into_iter().next() else {
         return Ok(missing);
     };
-    let s = session::Model::from_query_result(&row, "A_")?;
+    let s = row.model::<session::Entity>("A_")?;
     if s.expires_at <= now {
-        session::Entity::delete_by_id(id).exec(conn).await?;
+        session::Entity::delete_by_id(id).exec(writes).await?;
         return Ok(Loaded {
             lookup: Lookup::Expired,
             ..missing
         });
     }
-    let candidate = match row.try_get::<Option<i64>>("B_", "id")? {
-        Some(_) => Some(candidate::Model::from_query_result(&row, "B_")?),
+    let candidate = match row.get::<Option<i64>>("B_id")? {
+        Some(_) => Some(row.model::<candidate::Entity>("B_")?),
         None => None,
     };
     Ok(Loaded {
         lookup: Lookup::Live(s),
-        seen: crate::refcache::Seen::read(row.try_get::<Option<i64>>("", "ref_version")?),
+        seen: crate::refcache::Seen::read(row.get::<Option<i64>>("ref_version")?),
         candidate,
     })
 }

@@ -184,16 +184,14 @@ pub struct SignedIn {
 /// factors and whether they are required of it, then the roles of the account and of every colleague whose delegation to it is in
 /// force. A request sends these before any of its page's own, so each one saved counts on every
 /// page.
-pub async fn signed_in<C: ConnectionTrait>(
+pub async fn signed_in<C: crate::reader::Reads>(
     conn: &C,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<SignedIn, RepoError> {
     use crate::entity::{organisation, review_delegation as delegation, staff_totp};
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
-    use sea_orm::{
-        Condition, FromQueryResult, JoinType, QueryOrder, QuerySelect, QueryTrait, RelationDef,
-    };
+    use sea_orm::{Condition, JoinType, QueryOrder, QuerySelect, QueryTrait, RelationDef};
     let to_org: RelationDef = staff::Entity::belongs_to(organisation::Entity)
         .from(staff::Column::OrgId)
         .to(organisation::Column::Id)
@@ -226,11 +224,23 @@ pub async fn signed_in<C: ConnectionTrait>(
             "totp_required",
         )
         .build(conn.get_database_backend());
-    let row = conn.query_one_raw(stmt).await?.ok_or(RepoError::NotFound)?;
-    let account = staff::Model::from_query_result(&row, "A_")?;
-    let org = organisation::Model::from_query_result(&row, "B_")?;
-    let totp_on: i32 = row.try_get("", "totp_on")?;
-    let totp_required: i32 = row.try_get("", "totp_required")?;
+    let shape = || {
+        crate::reader::Shape::default()
+            .entity::<staff::Entity>("A_")
+            .entity::<organisation::Entity>("B_")
+            .column("totp_on", sea_orm::ColumnType::Integer)
+            .column("totp_required", sea_orm::ColumnType::Integer)
+    };
+    let row = conn
+        .rows(stmt, shape)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(RepoError::NotFound)?;
+    let account = row.model::<staff::Entity>("A_")?;
+    let org = row.model::<organisation::Entity>("B_")?;
+    let totp_on: i32 = row.get("totp_on")?;
+    let totp_required: i32 = row.get("totp_required")?;
 
     let delegating = Query::select()
         .column(delegation::Column::FromStaffId)
@@ -240,15 +250,17 @@ pub async fn signed_in<C: ConnectionTrait>(
         .and_where(delegation::Column::EndsAt.gt(now))
         .and_where(delegation::Column::RevokedAt.is_null())
         .to_owned();
-    let grants = staff_role::Entity::find()
-        .filter(
-            Condition::any()
-                .add(staff_role::Column::StaffId.eq(id))
-                .add(staff_role::Column::StaffId.in_subquery(delegating)),
-        )
-        .order_by_asc(staff_role::Column::StaffId)
-        .all(conn)
-        .await?;
+    let grants = crate::reader::models(
+        conn,
+        staff_role::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(staff_role::Column::StaffId.eq(id))
+                    .add(staff_role::Column::StaffId.in_subquery(delegating)),
+            )
+            .order_by_asc(staff_role::Column::StaffId),
+    )
+    .await?;
     let mut by: std::collections::BTreeMap<i64, Vec<Grant>> = std::collections::BTreeMap::new();
     for r in &grants {
         if let Some(g) = grant_of(r) {
@@ -259,11 +271,13 @@ pub async fn signed_in<C: ConnectionTrait>(
     let delegators = if by.is_empty() {
         Vec::new()
     } else {
-        let accounts = staff::Entity::find()
-            .filter(staff::Column::Id.is_in(by.keys().copied()))
-            .order_by_asc(staff::Column::Id)
-            .all(conn)
-            .await?;
+        let accounts = crate::reader::models(
+            conn,
+            staff::Entity::find()
+                .filter(staff::Column::Id.is_in(by.keys().copied()))
+                .order_by_asc(staff::Column::Id),
+        )
+        .await?;
         accounts
             .into_iter()
             .filter_map(|s| {

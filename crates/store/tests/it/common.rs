@@ -15,12 +15,21 @@ pub async fn demo_db(
     backend: &store::testkit::Backend,
     at: DateTime<Utc>,
 ) -> store::testkit::TestDb {
+    demo_db_with(backend, at, 0).await
+}
+
+/// [`demo_db`] with `extra` synthetic candidates besides the demo's.
+pub async fn demo_db_with(
+    backend: &store::testkit::Backend,
+    at: DateTime<Utc>,
+    extra: u64,
+) -> store::testkit::TestDb {
     let t = store::testkit::TestDb::create(backend).await.unwrap();
     store::demo::seed(
         &t.db,
         &store::demo::DemoOptions {
             password_hash: HASH.to_owned(),
-            extra_candidates: 0,
+            extra_candidates: extra,
             bulk_province: None,
             now: at,
         },

@@ -182,3 +182,185 @@ async fn a_released_reader_lets_another_take_its_connection() {
         count_orgs(&held[0]).await;
     }
 }
+
+/// Every row of `E`, read through [`store::reader::models`] and through sea-orm: the same models.
+async fn read_alike<E>(r: &Reader, db: &store::Db) -> usize
+where
+    E: sea_orm::EntityTrait,
+    E::Model: PartialEq + std::fmt::Debug,
+    E::ActiveModel: sea_orm::TryIntoModel<E::Model>,
+{
+    use sea_orm::{Iterable, PrimaryKeyToColumn, QueryOrder};
+    let mut q = E::find();
+    for pk in E::PrimaryKey::iter() {
+        q = q.order_by_asc(pk.into_column());
+    }
+    let want = q.clone().all(db).await.unwrap();
+    let got = store::reader::models(r, q).await.unwrap();
+    assert_eq!(got, want, "{} read differently", E::default().table_name());
+    want.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn models_read_through_a_reader_are_those_sea_orm_reads() {
+    use store::entity::*;
+    for backend in contract_backends() {
+        let at = crate::common::now();
+        let t = crate::common::demo_db_with(&backend, at, 16).await;
+        let r = ReadPool::beside(&t.db).reader();
+        // Only a SQLite file is read on the calling thread; the test databases are files.
+        assert_eq!(
+            r.reads_on_calling_thread(),
+            matches!(backend, store::testkit::Backend::Sqlite),
+            "{}",
+            backend.name()
+        );
+        // Applications in every state, so that their many optional columns hold both.
+        store::demo::seed_applications(&t.db, 16, at).await.unwrap();
+        store::repo::session::create(&t.db, "staff", Some(1), at)
+            .await
+            .unwrap();
+        store::repo::session::create(&t.db, "anonymous", None, at)
+            .await
+            .unwrap();
+        // Every column kind the entities use, NULLs among them: text, integers of each width,
+        // booleans, dates, times.
+        let counts = [
+            read_alike::<candidate::Entity>(&r, &t.db).await,
+            read_alike::<session::Entity>(&r, &t.db).await,
+            read_alike::<score_record::Entity>(&r, &t.db).await,
+            read_alike::<exemption::Entity>(&r, &t.db).await,
+            read_alike::<enrolled_major::Entity>(&r, &t.db).await,
+            read_alike::<graduation_application::Entity>(&r, &t.db).await,
+            read_alike::<staff::Entity>(&r, &t.db).await,
+            read_alike::<staff_role::Entity>(&r, &t.db).await,
+            read_alike::<organisation::Entity>(&r, &t.db).await,
+            read_alike::<batch::Entity>(&r, &t.db).await,
+            read_alike::<major::Entity>(&r, &t.db).await,
+            read_alike::<course::Entity>(&r, &t.db).await,
+        ];
+        assert!(
+            counts.iter().all(|n| *n > 0),
+            "{}: an entity without rows proves nothing: {counts:?}",
+            backend.name()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reader_binds_times_and_flags_as_the_shared_pool_does() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use store::entity::{candidate, session};
+    for backend in contract_backends() {
+        let at = crate::common::now();
+        let t = crate::common::demo_db(&backend, at).await;
+        let r = ReadPool::beside(&t.db).reader();
+        for (i, kind) in ["staff", "anonymous", "staff"].into_iter().enumerate() {
+            let when = at + chrono::Duration::minutes(i as i64 * 10);
+            store::repo::session::create(&t.db, kind, Some(1), when)
+                .await
+                .unwrap();
+        }
+        // A time compared in SQL: the bound text has to sort as the stored text does.
+        let cut = at + chrono::Duration::minutes(5);
+        let q = session::Entity::find().filter(session::Column::CreatedAt.gt(cut));
+        let want = q.clone().all(&t.db).await.unwrap();
+        assert_eq!(want.len(), 2, "{}", backend.name());
+        let got = store::reader::models(&r, q).await.unwrap();
+        assert_eq!(got.len(), want.len(), "{}", backend.name());
+        let q = session::Entity::find().filter(session::Column::ExpiresAt.lte(at));
+        assert!(store::reader::models(&r, q).await.unwrap().is_empty());
+        // A flag compared in SQL.
+        let q = candidate::Entity::find().filter(candidate::Column::LegalBlock.eq(false));
+        let want = q.clone().all(&t.db).await.unwrap();
+        assert!(!want.is_empty(), "{}", backend.name());
+        assert_eq!(store::reader::models(&r, q).await.unwrap(), want);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_session_read_through_a_reader_is_the_one_the_shared_pool_reads() {
+    use store::repo::session;
+    for backend in contract_backends() {
+        let at = crate::common::now();
+        let t = crate::common::demo_db(&backend, at).await;
+        let r = ReadPool::beside(&t.db).reader();
+        let (token, _) = session::create(&t.db, "candidate", Some(1), at)
+            .await
+            .unwrap();
+        let (staff_token, _) = session::create(&t.db, "staff", Some(1), at).await.unwrap();
+        for tok in [&token, &staff_token] {
+            let want = session::load_versioned(&t.db, tok, at).await.unwrap();
+            let got = session::load_versioned_from(&r, &t.db, tok, at)
+                .await
+                .unwrap();
+            assert_eq!(
+                format!("{got:?}"),
+                format!("{want:?}"),
+                "{}",
+                backend.name()
+            );
+            assert!(matches!(got.lookup, session::Lookup::Live(_)));
+        }
+        // A run-out session is removed through the writing connection, not the reader.
+        let later = at + chrono::Duration::days(30);
+        let gone = session::load_versioned_from(&r, &t.db, &token, later)
+            .await
+            .unwrap();
+        assert!(
+            matches!(gone.lookup, session::Lookup::Expired),
+            "{}",
+            backend.name()
+        );
+        let after = session::load_versioned_from(&r, &t.db, &token, at)
+            .await
+            .unwrap();
+        assert!(
+            matches!(after.lookup, session::Lookup::Missing),
+            "{}",
+            backend.name()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reader_on_the_calling_thread_sees_commits_and_cannot_write() {
+    use store::reader::{Reads, Shape};
+    for backend in contract_backends() {
+        let t = TestDb::create(&backend).await.unwrap();
+        let r = ReadPool::beside(&t.db).reader();
+        let orgs = || store::reader::models(&r, store::entity::organisation::Entity::find());
+        use sea_orm::EntityTrait;
+        let before = orgs().await.unwrap().len();
+        insert_org(&t.db, "RDR3").await;
+        assert_eq!(
+            orgs().await.unwrap().len(),
+            before + 1,
+            "{}",
+            backend.name()
+        );
+        let b = r.get_database_backend();
+        let refused = r
+            .rows(
+                Statement::from_string(b, "UPDATE organisations SET name = 'changed'"),
+                Shape::default,
+            )
+            .await;
+        assert!(refused.is_err(), "{}: a reader wrote", backend.name());
+        // A column the shape does not describe is refused, not guessed at (SQLite keeps no
+        // types to guess from); elsewhere the driver knows the column's type.
+        let undescribed = r
+            .rows(
+                Statement::from_string(b, "SELECT COUNT(*) AS n FROM organisations"),
+                Shape::default,
+            )
+            .await;
+        assert_eq!(
+            undescribed.is_err(),
+            r.reads_on_calling_thread(),
+            "{}",
+            backend.name()
+        );
+        assert_eq!(count_orgs(&t.db).await as usize, before + 1);
+    }
+}

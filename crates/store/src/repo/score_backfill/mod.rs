@@ -44,7 +44,7 @@ pub struct CourseChoice {
 }
 
 /// The courses of the plans of the candidate's enrolled majors, in plan order, each once.
-pub async fn courses_of<C: ConnectionTrait>(
+pub async fn courses_of<C: crate::reader::Reads>(
     conn: &C,
     c: &candidate::Model,
 ) -> Result<Vec<CourseChoice>, RepoError> {
@@ -72,7 +72,7 @@ pub async fn courses_of<C: ConnectionTrait>(
 /// course outside the candidate's plans, one already passed, and candidates of a province
 /// without backfill.
 /// Called before the scan is stored, so a refused request leaves no file behind.
-pub async fn route<C: ConnectionTrait>(
+pub async fn route<C: crate::reader::Reads>(
     conn: &C,
     c: &candidate::Model,
     v: &ValidBackfill,

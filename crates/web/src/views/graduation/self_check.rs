@@ -103,7 +103,10 @@ pub struct CandidateFacts {
 
 impl CandidateFacts {
     /// Loads the candidate's score records and exemptions.
-    pub async fn load<C: ConnectionTrait>(db: &C, c: &candidate::Model) -> Result<Self, AppError> {
+    pub async fn load<C: store::reader::Reads>(
+        db: &C,
+        c: &candidate::Model,
+    ) -> Result<Self, AppError> {
         let (scores, exemptions) = store::graduation::records_of(db, c).await?;
         Ok(CandidateFacts {
             scores,

@@ -19,9 +19,11 @@
 
 use std::sync::Arc;
 
+use sea_orm::sea_query::{Value, ValueType};
 use sea_orm::{
-    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
-    RuntimeErr, Statement,
+    ActiveModelTrait, ConnAcquireErr, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, ExecResult, FromQueryResult, IdenStatic, Iterable, QueryResult,
+    QuerySelect, QueryTrait, RuntimeErr, Select, Statement, TryGetable, TryIntoModel,
 };
 use sea_query_sqlx::SqlxValues;
 use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
@@ -31,10 +33,15 @@ use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 use sqlx::{MySql, Postgres, Sqlite};
 use tokio::sync::Mutex;
 
+mod sqlite_sync;
+pub use sqlite_sync::{Shape, SyncPool};
+
 /// The pool readers take their connections from (see the module's documentation).
 #[derive(Clone)]
 pub struct ReadPool {
     inner: Pools,
+    /// On a SQLite file, connections for [`Reads::rows`] on the calling thread.
+    sync: Option<Arc<SyncPool>>,
     metric: Option<Metric>,
 }
 
@@ -45,6 +52,7 @@ impl std::fmt::Debug for ReadPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReadPool")
             .field("inner", &self.inner)
+            .field("sync", &self.sync.is_some())
             .field("metric", &self.metric.is_some())
             .finish()
     }
@@ -66,6 +74,7 @@ impl ReadPool {
     /// lets a statement wait. An in-memory SQLite database cannot be opened twice,
     /// so its readers share `db`'s pool.
     pub fn beside(db: &DatabaseConnection) -> ReadPool {
+        let mut sync = None;
         let inner = match db.get_database_backend() {
             DbBackend::Sqlite => {
                 let shared = db.get_sqlite_connection_pool();
@@ -75,6 +84,10 @@ impl ReadPool {
                 if in_memory {
                     Pools::Sqlite(shared.clone())
                 } else {
+                    sync = Some(Arc::new(SyncPool::new(
+                        options.get_filename(),
+                        crate::db::BUSY_LIMIT,
+                    )));
                     let options = (*options).clone().pragma("query_only", "ON");
                     Pools::Sqlite(
                         SqlitePoolOptions::new()
@@ -124,6 +137,7 @@ impl ReadPool {
         };
         ReadPool {
             inner,
+            sync,
             metric: None,
         }
     }
@@ -176,6 +190,12 @@ enum Held {
 }
 
 impl Reader {
+    /// Whether [`Reads::rows`] runs on the calling thread (a SQLite file): then it takes no
+    /// connection that another request could be waiting for.
+    pub fn reads_on_calling_thread(&self) -> bool {
+        self.pool.sync.is_some()
+    }
+
     /// Hands the connection back now, before something slow that does not read (a call to
     /// another service); the next statement takes one again.
     pub async fn release(&self) {
@@ -285,4 +305,186 @@ impl ConnectionTrait for Reader {
                 .map_err(query_err)
         })
     }
+}
+
+/// Reads a connection may answer a faster way of its own: a [`Reader`] on a SQLite file answers
+/// them on the calling thread ([`SyncPool`]), any other connection as sea-orm does. Meant for a
+/// page's short reads by an index, not for scans.
+#[async_trait::async_trait]
+pub trait Reads: ConnectionTrait + Sync {
+    /// The rows `stmt` returns. `shape` says what its columns hold, for a connection that has to
+    /// be told (SQLite keeps no types); it is not called otherwise.
+    async fn rows(&self, stmt: Statement, shape: fn() -> Shape) -> Result<Vec<Row>, DbErr> {
+        let _ = shape;
+        Ok(self
+            .query_all_raw(stmt)
+            .await?
+            .into_iter()
+            .map(|r| Row(Cells::Driver(r)))
+            .collect())
+    }
+}
+
+impl Reads for DatabaseConnection {}
+
+impl Reads for DatabaseTransaction {}
+
+#[async_trait::async_trait]
+impl Reads for Reader {
+    async fn rows(&self, stmt: Statement, shape: fn() -> Shape) -> Result<Vec<Row>, DbErr> {
+        let Some(sync) = &self.pool.sync else {
+            return Ok(self
+                .query_all_raw(stmt)
+                .await?
+                .into_iter()
+                .map(|r| Row(Cells::Driver(r)))
+                .collect());
+        };
+        let started = self.pool.metric.is_some().then(std::time::Instant::now);
+        let result = sync.query(&stmt, &shape());
+        if let (Some(started), Some(metric)) = (started, self.pool.metric.as_deref()) {
+            metric(&sea_orm::metric::Info {
+                elapsed: started.elapsed(),
+                statement: &stmt,
+                failed: result.is_err(),
+            });
+        }
+        let decoded = result?;
+        let names = decoded.names;
+        Ok(decoded
+            .rows
+            .into_iter()
+            .map(|values| {
+                Row(Cells::Decoded {
+                    names: names.clone(),
+                    values,
+                })
+            })
+            .collect())
+    }
+}
+
+/// One row [`Reads::rows`] returned.
+#[derive(Debug)]
+pub struct Row(Cells);
+
+#[derive(Debug)]
+enum Cells {
+    /// As the driver returned it.
+    Driver(QueryResult),
+    /// Decoded already, as its statement's [`Shape`] said.
+    Decoded {
+        names: Arc<[String]>,
+        values: Vec<Value>,
+    },
+}
+
+impl Row {
+    /// The model of `E` in this row, its columns named `prefix` then the column's name (`""`
+    /// for `E::find()`, `A_` and `B_` for `select_also`).
+    pub fn model<E>(&self, prefix: &str) -> Result<E::Model, DbErr>
+    where
+        E: EntityTrait,
+        E::ActiveModel: TryIntoModel<E::Model>,
+    {
+        match &self.0 {
+            Cells::Driver(r) => E::Model::from_query_result(r, prefix),
+            Cells::Decoded { names, values } => {
+                let at = positions::<E>(names, prefix)?;
+                decode_model::<E>(&at, &mut values.clone())
+            }
+        }
+    }
+
+    /// The value of column `name` (an expression's alias).
+    pub fn get<T: TryGetable + ValueType>(&self, name: &str) -> Result<T, DbErr> {
+        match &self.0 {
+            Cells::Driver(r) => r.try_get::<T>("", name),
+            Cells::Decoded { names, values } => {
+                let at = names
+                    .iter()
+                    .position(|n| n == name)
+                    .ok_or_else(|| DbErr::Type(format!("no column {name}")))?;
+                T::try_from(values[at].clone())
+                    .map_err(|e| DbErr::Type(format!("column {name}: {e}")))
+            }
+        }
+    }
+}
+
+/// Where each column of `E`, named `prefix` then its name, is among `names`.
+fn positions<E: EntityTrait>(names: &[String], prefix: &str) -> Result<Vec<usize>, DbErr> {
+    // sea-orm selects an entity's columns in their order, so each is first looked for just
+    // after the one before: one comparison a column instead of a search.
+    let mut next = 0;
+    E::Column::iter()
+        .map(|c| {
+            let is = |n: &String| n.strip_prefix(prefix) == Some(c.as_str());
+            let at = match names.get(next) {
+                Some(n) if is(n) => next,
+                _ => names
+                    .iter()
+                    .position(is)
+                    .ok_or_else(|| DbErr::Type(format!("no column {prefix}{}", c.as_str())))?,
+            };
+            next = at + 1;
+            Ok(at)
+        })
+        .collect()
+}
+
+/// The model of `E` whose columns are at `at` (in `E::Column::iter()`'s order) in `values`.
+fn decode_model<E>(at: &[usize], values: &mut [Value]) -> Result<E::Model, DbErr>
+where
+    E: EntityTrait,
+    E::ActiveModel: TryIntoModel<E::Model>,
+{
+    let mut model = <E::ActiveModel as ActiveModelTrait>::default();
+    for (c, i) in E::Column::iter().zip(at) {
+        let v = values
+            .get_mut(*i)
+            .ok_or_else(|| DbErr::Type(format!("no column {}", c.as_str())))?;
+        // Taken, not copied: each of the row's columns fills one field.
+        model.try_set(c, std::mem::replace(v, Value::Bool(None)))?;
+    }
+    model.try_into_model()
+}
+
+/// The models `q` selects, read through `conn`'s [`Reads::rows`].
+pub async fn models<C: Reads, E>(conn: &C, q: Select<E>) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::ActiveModel: TryIntoModel<E::Model>,
+{
+    let stmt = q.build(conn.get_database_backend());
+    let rows = conn.rows(stmt, Shape::of::<E>).await?;
+    // Every row of one statement has the same columns: find them once, not once a row.
+    let mut at: Option<(Arc<[String]>, Vec<usize>)> = None;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        match row.0 {
+            Cells::Driver(r) => out.push(E::Model::from_query_result(&r, "")?),
+            Cells::Decoded { names, mut values } => {
+                let known = match &at {
+                    Some((n, _)) => Arc::ptr_eq(n, &names),
+                    None => false,
+                };
+                if !known {
+                    at = Some((names.clone(), positions::<E>(&names, "")?));
+                }
+                let positions = at.as_ref().map(|(_, p)| p.as_slice()).unwrap_or_default();
+                out.push(decode_model::<E>(positions, &mut values)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The first model `q` selects, read through `conn`'s [`Reads::rows`].
+pub async fn model<C: Reads, E>(conn: &C, q: Select<E>) -> Result<Option<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::ActiveModel: TryIntoModel<E::Model>,
+{
+    Ok(models(conn, q.limit(1)).await?.into_iter().next())
 }
