@@ -339,10 +339,10 @@ pub async fn serve(
         .with_context(|| format!("cannot create {}", web_cfg.spool_dir.display()))?;
     let mut state = web::AppState::new(db, web_cfg).context("cannot start the server")?;
     if let Some(sms) = sms {
-        state.sms = sms;
+        state = state.with_sms(sms);
     }
     if let Some(mail) = mail {
-        state.mail = mail;
+        state = state.with_mail(mail);
     }
     let documents: std::sync::Arc<dyn jobs::DocumentBuilder> =
         std::sync::Arc::new(web::services::archive::ArchiveJob(state.clone()));

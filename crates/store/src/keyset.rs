@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order as SqlOrder, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, DbErr, EntityTrait, Order as SqlOrder, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 
 /// A row's place in a list: its sort time (ignored by lists ordered by id alone) and its id.
@@ -120,7 +120,8 @@ pub async fn fetch<E, C>(
 ) -> Result<Page<E::Model>, DbErr>
 where
     E: EntityTrait,
-    C: ConnectionTrait,
+    E::ActiveModel: sea_orm::TryIntoModel<E::Model>,
+    C: crate::reader::Reads,
 {
     let per_page = per_page.max(1);
     // Read forwards for the first and next pages, backwards (then reversed) for the previous.
@@ -138,11 +139,11 @@ where
     if let Some(key) = order.key {
         q = q.order_by(key, dir.clone());
     }
-    let mut rows = q
-        .order_by(order.id, dir)
-        .limit(per_page.saturating_add(1))
-        .all(conn)
-        .await?;
+    let mut rows = crate::reader::models(
+        conn,
+        q.order_by(order.id, dir).limit(per_page.saturating_add(1)),
+    )
+    .await?;
     let more = rows.len() as u64 > per_page;
     rows.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
     if backwards {

@@ -116,9 +116,23 @@ impl Clock {
     }
 }
 
-/// Everything a request handler needs; cheap to clone.
+/// Everything a request handler needs; cheap to clone: one shared [`Shared`], so that the
+/// several copies a request makes (each middleware's and its handler's) cost one reference count
+/// each rather than one for every service the state holds.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What every copy of an [`AppState`] shares.
+#[derive(Clone)]
+pub struct Shared {
     /// The database pool.
     pub db: Db,
     /// HTTP settings.
@@ -213,7 +227,7 @@ impl AppState {
     pub fn new(db: Db, config: WebConfig) -> Result<Self, StateError> {
         let objects = store::objects::Objects::from_url(&config.objects_url)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             form_key: Arc::new(tokio::sync::OnceCell::new()),
             hash_permits: Arc::new(tokio::sync::Semaphore::new(cores)),
             in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_in_flight.max(1))),
@@ -237,7 +251,21 @@ impl AppState {
             clock: Arc::new(Clock::default()),
             objects,
             printer: Arc::new(std::sync::OnceLock::new()),
-        })
+        })))
+    }
+
+    /// This state, sending text messages through `sms` instead of the local log.
+    pub fn with_sms(self, sms: Arc<dyn store::sms::SmsSender>) -> Self {
+        let mut shared = (*self.0).clone();
+        shared.sms = sms;
+        AppState(Arc::new(shared))
+    }
+
+    /// This state, sending e-mail through `mail` instead of the local log.
+    pub fn with_mail(self, mail: Arc<dyn store::mail::EmailSender>) -> Self {
+        let mut shared = (*self.0).clone();
+        shared.mail = mail;
+        AppState(Arc::new(shared))
     }
 
     /// The senders the notification job uses, with this state's public address for links.
@@ -289,9 +317,10 @@ impl AppState {
 
     /// This state, calling `metric` after each statement its readers send, as `db`'s metric
     /// callback is called after each of its own.
-    pub fn with_read_metric(mut self, metric: store::reader::Metric) -> Self {
-        self.read_metric = Some(metric);
-        self
+    pub fn with_read_metric(self, metric: store::reader::Metric) -> Self {
+        let mut shared = (*self.0).clone();
+        shared.read_metric = Some(metric);
+        AppState(Arc::new(shared))
     }
 
     /// Now, per the application clock.

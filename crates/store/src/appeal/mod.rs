@@ -393,7 +393,7 @@ const QUEUE_ORDER: keyset::Order<appeal::Column> = keyset::Order {
 
 /// One page of the appeals an organisation decides, optionally of one status, oldest filing
 /// first ([`keyset`], at most `per_page`).
-pub async fn queue<C: ConnectionTrait>(
+pub async fn queue<C: crate::reader::Reads>(
     conn: &C,
     org_id: i64,
     status: Option<AppealStatus>,

@@ -558,7 +558,7 @@ const QUEUE_ORDER: keyset::Order<app::Column> = keyset::Order {
 
 /// One page of a batch's submitted applications for the school, optionally only one review
 /// status, oldest first ([`keyset`], at most `per_page`).
-pub async fn queue<C: ConnectionTrait>(
+pub async fn queue<C: crate::reader::Reads>(
     conn: &C,
     batch_id: i64,
     review: Option<DegreeReview>,

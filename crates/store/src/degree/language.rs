@@ -411,7 +411,7 @@ const QUEUE_ORDER: keyset::Order<app::Column> = keyset::Order {
 
 /// One page of a batch's applications with their students, for the school's queue, by filing
 /// time ([`keyset`], at most `per_page`).
-pub async fn queue<C: ConnectionTrait>(
+pub async fn queue<C: crate::reader::Reads>(
     conn: &C,
     b: &batch::Model,
     status: Option<LanguageStatus>,

@@ -241,7 +241,7 @@ const QUEUE_ORDER: keyset::Order<app::Column> = keyset::Order {
 
 /// One page of the applications handled within the reviewer's subtree (`org`'s tree path),
 /// pending ones or the decided ones, newest first ([`keyset`], at most `per_page`).
-pub async fn queue<C: ConnectionTrait>(
+pub async fn queue<C: crate::reader::Reads>(
     conn: &C,
     reviewer_org: &organisation::Model,
     pending: bool,

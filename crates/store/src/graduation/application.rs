@@ -428,15 +428,17 @@ pub async fn save_section(
 }
 
 /// The files of an application, oldest first.
-pub async fn files<C: ConnectionTrait>(
+pub async fn files<C: crate::reader::Reads>(
     conn: &C,
     application_id: i64,
 ) -> Result<Vec<application_file::Model>, RepoError> {
-    Ok(application_file::Entity::find()
-        .filter(application_file::Column::ApplicationId.eq(application_id))
-        .order_by_asc(application_file::Column::Id)
-        .all(conn)
-        .await?)
+    Ok(crate::reader::models(
+        conn,
+        application_file::Entity::find()
+            .filter(application_file::Column::ApplicationId.eq(application_id))
+            .order_by_asc(application_file::Column::Id),
+    )
+    .await?)
 }
 
 /// The files of several applications at once, by application, each in upload order.
@@ -1812,7 +1814,7 @@ fn decided_select(
 /// How many applications the organisation's queue holds under `filter`. Without a search this
 /// adds up the tallies the database keeps (migration 31), a few rows per batch and major,
 /// however long the queue; a search counts its matches.
-pub async fn queue_count<C: ConnectionTrait>(
+pub async fn queue_count<C: crate::reader::Reads>(
     conn: &C,
     org: &organisation::Model,
     filter: &QueueFilter,
@@ -1826,10 +1828,10 @@ pub async fn queue_count<C: ConnectionTrait>(
             pending_select(org, filter).count(conn).await?
         });
     }
+    // Whole tally rows rather than their counts alone: a handful of rows either way, and
+    // whole rows are what a reader on the calling thread decodes.
     let ns: Vec<i64> = if filter.decided {
         let mut q = review_decided_tally::Entity::find()
-            .select_only()
-            .column(review_decided_tally::Column::N)
             .filter(review_decided_tally::Column::OrgId.eq(org.id));
         if let Some(b) = filter.batch_id {
             q = q.filter(review_decided_tally::Column::BatchId.eq(b));
@@ -1837,11 +1839,13 @@ pub async fn queue_count<C: ConnectionTrait>(
         if let Some(m) = filter.major_id {
             q = q.filter(review_decided_tally::Column::MajorId.eq(m));
         }
-        q.into_tuple().all(conn).await?
+        crate::reader::models(conn, q)
+            .await?
+            .into_iter()
+            .map(|t| t.n)
+            .collect()
     } else {
         let mut q = application_tally::Entity::find()
-            .select_only()
-            .column(application_tally::Column::N)
             .filter(application_tally::Column::OrgId.eq(org.id))
             .filter(application_tally::Column::Status.eq(Status::InReview.code()));
         if let Some(b) = filter.batch_id {
@@ -1850,7 +1854,11 @@ pub async fn queue_count<C: ConnectionTrait>(
         if let Some(m) = filter.major_id {
             q = q.filter(application_tally::Column::MajorId.eq(m));
         }
-        q.into_tuple().all(conn).await?
+        crate::reader::models(conn, q)
+            .await?
+            .into_iter()
+            .map(|t| t.n)
+            .collect()
     };
     Ok(u64::try_from(ns.iter().sum::<i64>()).unwrap_or(0))
 }
@@ -1889,7 +1897,7 @@ fn queue_cursor(a: &app::Model) -> keyset::Cursor {
 
 /// One page of an organisation's queue, paged by 提交时间 and id ([`keyset`]), or by due date
 /// and id under [`QueueFilter::by_due`] or a due range, at most `per_page` applications.
-pub async fn queue<C: ConnectionTrait>(
+pub async fn queue<C: crate::reader::Reads>(
     conn: &C,
     org: &organisation::Model,
     filter: &QueueFilter,
@@ -1948,20 +1956,22 @@ pub async fn queue<C: ConnectionTrait>(
     let cand_ids: Vec<i64> = apps.iter().map(|a| a.candidate_id).collect();
     let major_ids: Vec<i64> = apps.iter().map(|a| a.major_id).collect();
     // By id: an export reads the queue in pages of thousands.
-    let cands: std::collections::HashMap<i64, candidate::Model> = candidate::Entity::find()
-        .filter(candidate::Column::Id.is_in(cand_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let majors: std::collections::HashMap<i64, major::Model> = major::Entity::find()
-        .filter(major::Column::Id.is_in(major_ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
+    let cands: std::collections::HashMap<i64, candidate::Model> = crate::reader::models(
+        conn,
+        candidate::Entity::find().filter(candidate::Column::Id.is_in(cand_ids)),
+    )
+    .await?
+    .into_iter()
+    .map(|c| (c.id, c))
+    .collect();
+    let majors: std::collections::HashMap<i64, major::Model> = crate::reader::models(
+        conn,
+        major::Entity::find().filter(major::Column::Id.is_in(major_ids)),
+    )
+    .await?
+    .into_iter()
+    .map(|m| (m.id, m))
+    .collect();
     let rows = apps
         .into_iter()
         .filter_map(|a| {

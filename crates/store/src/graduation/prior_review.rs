@@ -168,7 +168,7 @@ pub async fn queue<C: ConnectionTrait>(
 
 /// One page of [`queue`], longest waiting first (by the time the application last changed,
 /// then id), read by key from `at`: no cap, however many wait.
-pub async fn queue_page<C: ConnectionTrait>(
+pub async fn queue_page<C: crate::reader::Reads>(
     conn: &C,
     org: &organisation::Model,
     at: crate::keyset::PageAt,

@@ -34,7 +34,7 @@ use sqlx::{MySql, Postgres, Sqlite};
 use tokio::sync::Mutex;
 
 mod sqlite_sync;
-pub use sqlite_sync::{Shape, SyncPool};
+pub use sqlite_sync::{Name, Shape, SyncPool};
 
 /// The pool readers take their connections from (see the module's documentation).
 #[derive(Clone)]
@@ -374,7 +374,7 @@ enum Cells {
     Driver(QueryResult),
     /// Decoded already, as its statement's [`Shape`] said.
     Decoded {
-        names: Arc<[String]>,
+        names: Arc<[Name]>,
         values: Vec<Value>,
     },
 }
@@ -403,7 +403,7 @@ impl Row {
             Cells::Decoded { names, values } => {
                 let at = names
                     .iter()
-                    .position(|n| n == name)
+                    .position(|n| n.is(name))
                     .ok_or_else(|| DbErr::Type(format!("no column {name}")))?;
                 T::try_from(values[at].clone())
                     .map_err(|e| DbErr::Type(format!("column {name}: {e}")))
@@ -413,13 +413,13 @@ impl Row {
 }
 
 /// Where each column of `E`, named `prefix` then its name, is among `names`.
-fn positions<E: EntityTrait>(names: &[String], prefix: &str) -> Result<Vec<usize>, DbErr> {
+fn positions<E: EntityTrait>(names: &[Name], prefix: &str) -> Result<Vec<usize>, DbErr> {
     // sea-orm selects an entity's columns in their order, so each is first looked for just
     // after the one before: one comparison a column instead of a search.
     let mut next = 0;
     E::Column::iter()
         .map(|c| {
-            let is = |n: &String| n.strip_prefix(prefix) == Some(c.as_str());
+            let is = |n: &Name| n.prefix == prefix && n.column == c.as_str();
             let at = match names.get(next) {
                 Some(n) if is(n) => next,
                 _ => names
@@ -459,7 +459,7 @@ where
     let stmt = q.build(conn.get_database_backend());
     let rows = conn.rows(stmt, Shape::of::<E>).await?;
     // Every row of one statement has the same columns: find them once, not once a row.
-    let mut at: Option<(Arc<[String]>, Vec<usize>)> = None;
+    let mut at: Option<(Arc<[Name]>, Vec<usize>)> = None;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         match row.0 {

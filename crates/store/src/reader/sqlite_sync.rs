@@ -109,10 +109,28 @@ fn query_err(e: rusqlite::Error) -> DbErr {
 /// A statement's rows: its columns' names, and each row's values in their order.
 #[derive(Debug)]
 pub struct Decoded {
-    /// The result columns' names.
-    pub names: Arc<[String]>,
+    /// The result columns' names, each as its shape gave it: a prefix and a name.
+    pub names: Arc<[Name]>,
     /// The rows.
     pub rows: Vec<Vec<Value>>,
+}
+
+/// A result column's name: a prefix (`""`, or `select_also`'s `A_` and `B_`) and an entity's
+/// column name or an expression's alias. Both are static, so naming a statement's columns
+/// copies no text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Name {
+    /// The prefix.
+    pub prefix: &'static str,
+    /// The column's own name.
+    pub column: &'static str,
+}
+
+impl Name {
+    /// Whether `text` is this name: the prefix, then the column's name.
+    pub fn is(&self, text: &str) -> bool {
+        text.strip_prefix(self.prefix) == Some(self.column)
+    }
 }
 
 fn run(conn: &rusqlite::Connection, stmt: &Statement, shape: &Shape) -> Result<Decoded, DbErr> {
@@ -122,7 +140,7 @@ fn run(conn: &rusqlite::Connection, stmt: &Statement, shape: &Shape) -> Result<D
         .into_iter()
         .enumerate()
         .map(|(i, name)| match shape.kind_of(i, name) {
-            Some(k) => Ok((name.to_owned(), k)),
+            Some(found) => Ok(found),
             None => Err(DbErr::Custom(format!(
                 "column {name} of a synchronous read is not in its shape"
             ))),
@@ -140,9 +158,9 @@ fn run(conn: &rusqlite::Connection, stmt: &Statement, shape: &Shape) -> Result<D
         let mut values = Vec::with_capacity(columns.len());
         for (i, (name, kind)) in columns.iter().enumerate() {
             let raw = row.get_ref(i).map_err(query_err)?;
-            let value = kind
-                .decode(raw)
-                .map_err(|why| DbErr::Type(format!("column {name}: {why}")))?;
+            let value = kind.decode(raw).map_err(|why| {
+                DbErr::Type(format!("column {}{}: {why}", name.prefix, name.column))
+            })?;
             values.push(value);
         }
         out.push(values);
@@ -367,7 +385,7 @@ fn datetime(raw: ValueRef<'_>) -> Result<DateTime<FixedOffset>, String> {
 /// synchronous read decodes it as the model reading it expects (SQLite itself keeps no types).
 #[derive(Clone, Debug, Default)]
 pub struct Shape {
-    columns: Vec<(String, Option<Kind>)>,
+    columns: Vec<(Name, Option<Kind>)>,
 }
 
 impl Shape {
@@ -378,32 +396,35 @@ impl Shape {
 
     /// These columns and those of `E`, each named `prefix` then the column's name (as
     /// `select_also` names the second entity's, `B_`).
-    pub fn entity<E: EntityTrait>(mut self, prefix: &str) -> Shape {
+    pub fn entity<E: EntityTrait>(mut self, prefix: &'static str) -> Shape {
         for c in E::Column::iter() {
-            self.columns.push((
-                format!("{prefix}{}", c.as_str()),
-                Kind::of(c.def().get_column_type()),
-            ));
+            let name = Name {
+                prefix,
+                column: c.as_str(),
+            };
+            self.columns
+                .push((name, Kind::of(c.def().get_column_type())));
         }
         self
     }
 
     /// These columns and one more, `name`, holding `ty`.
-    pub fn column(mut self, name: &str, ty: ColumnType) -> Shape {
-        self.columns.push((name.to_owned(), Kind::of(&ty)));
+    pub fn column(mut self, name: &'static str, ty: ColumnType) -> Shape {
+        let name = Name {
+            prefix: "",
+            column: name,
+        };
+        self.columns.push((name, Kind::of(&ty)));
         self
     }
 
-    /// What the result column `name`, the `at`th, holds. A shape lists an entity's columns in
-    /// the order sea-orm selects them, so the `at`th is looked at before the others.
-    fn kind_of(&self, at: usize, name: &str) -> Option<Kind> {
-        match self.columns.get(at) {
-            Some((n, k)) if n == name => *k,
-            _ => self
-                .columns
-                .iter()
-                .find(|(n, _)| n == name)
-                .and_then(|(_, k)| *k),
-        }
+    /// The name and the kind of the result column `name`, the `at`th. A shape lists an
+    /// entity's columns in the order sea-orm selects them, so the `at`th is looked at first.
+    fn kind_of(&self, at: usize, name: &str) -> Option<(Name, Kind)> {
+        let found = match self.columns.get(at) {
+            Some(c) if c.0.is(name) => Some(c),
+            _ => self.columns.iter().find(|(n, _)| n.is(name)),
+        };
+        found.and_then(|(n, k)| Some((*n, (*k)?)))
     }
 }

@@ -230,7 +230,7 @@ pub async fn pending_in_scope<C: ConnectionTrait>(
 
 /// One page of the pending requests in the organisation's scope, oldest first ([`keyset`], at
 /// most `per_page`), each with its candidate.
-pub async fn pending_page<C: ConnectionTrait>(
+pub async fn pending_page<C: crate::reader::Reads>(
     conn: &C,
     org: &organisation::Model,
     at: crate::keyset::PageAt,

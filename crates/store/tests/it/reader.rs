@@ -238,6 +238,8 @@ async fn models_read_through_a_reader_are_those_sea_orm_reads() {
             read_alike::<batch::Entity>(&r, &t.db).await,
             read_alike::<major::Entity>(&r, &t.db).await,
             read_alike::<course::Entity>(&r, &t.db).await,
+            read_alike::<application_tally::Entity>(&r, &t.db).await,
+            read_alike::<review_decided_tally::Entity>(&r, &t.db).await,
         ];
         assert!(
             counts.iter().all(|n| *n > 0),

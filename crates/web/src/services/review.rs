@@ -451,7 +451,7 @@ impl BatchCache {
 }
 
 /// One page of the organisation's queue with these filters; shared by the page and the API.
-pub async fn load_queue<C: ConnectionTrait>(
+pub async fn load_queue<C: store::reader::Reads>(
     state: &AppState,
     db: &C,
     seen: Option<store::refcache::Seen>,

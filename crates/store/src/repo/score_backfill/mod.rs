@@ -215,7 +215,7 @@ pub async fn queue<C: ConnectionTrait>(
 /// One page of the requests an organisation handles ([`keyset`], at most `per_page`): pending
 /// ones oldest first, or decided ones most recently decided first (every decided request has a
 /// decision time).
-pub async fn queue_page<C: ConnectionTrait>(
+pub async fn queue_page<C: crate::reader::Reads>(
     conn: &C,
     org_id: i64,
     pending: bool,
