@@ -16,6 +16,11 @@
 //! shared pool. The readers' connections are read-only (SQLite's `query_only`, PostgreSQL's
 //! `default_transaction_read_only`, MySQL's read-only session), so a write sent through one by
 //! mistake fails instead of escaping the write path ([`crate::write`]).
+//!
+//! On a SQLite file, the short reads a page makes go further: [`Reads::rows`] (and [`models`],
+//! [`model`] over it) runs them on the request's own thread through a [`SyncPool`], without
+//! taking the reader's connection at all. Elsewhere they go through the reader like any other
+//! statement.
 
 use std::sync::Arc;
 
