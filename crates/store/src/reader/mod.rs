@@ -321,12 +321,7 @@ pub trait Reads: ConnectionTrait + Sync {
     /// be told (SQLite keeps no types); it is not called otherwise.
     async fn rows(&self, stmt: Statement, shape: fn() -> Shape) -> Result<Vec<Row>, DbErr> {
         let _ = shape;
-        Ok(self
-            .query_all_raw(stmt)
-            .await?
-            .into_iter()
-            .map(|r| Row(Cells::Driver(r)))
-            .collect())
+        Ok(driver_rows(self.query_all_raw(stmt).await?))
     }
 }
 
@@ -338,12 +333,7 @@ impl Reads for DatabaseTransaction {}
 impl Reads for Reader {
     async fn rows(&self, stmt: Statement, shape: fn() -> Shape) -> Result<Vec<Row>, DbErr> {
         let Some(sync) = &self.pool.sync else {
-            return Ok(self
-                .query_all_raw(stmt)
-                .await?
-                .into_iter()
-                .map(|r| Row(Cells::Driver(r)))
-                .collect());
+            return Ok(driver_rows(self.query_all_raw(stmt).await?));
         };
         let started = self.pool.metric.is_some().then(std::time::Instant::now);
         let result = sync.query(&stmt, &shape());
@@ -367,6 +357,11 @@ impl Reads for Reader {
             })
             .collect())
     }
+}
+
+/// Rows as the driver returned them.
+fn driver_rows(rows: Vec<QueryResult>) -> Vec<Row> {
+    rows.into_iter().map(|r| Row(Cells::Driver(r))).collect()
 }
 
 /// One row [`Reads::rows`] returned.
