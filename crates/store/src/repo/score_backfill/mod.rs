@@ -303,6 +303,20 @@ pub async fn decide(
     decision: Decision,
     now: DateTime<Utc>,
 ) -> Result<backfill::Model, RepoError> {
+    // Two handlers at once may deadlock on MySQL/MariaDB; the victim runs again and finds the
+    // request decided.
+    crate::repo::retry_deadlock(|| decide_once(db, id, org_id, staff_id, decision.clone(), now))
+        .await
+}
+
+async fn decide_once(
+    db: &DatabaseConnection,
+    id: i64,
+    org_id: i64,
+    staff_id: i64,
+    decision: Decision,
+    now: DateTime<Utc>,
+) -> Result<backfill::Model, RepoError> {
     let r = get_for_handler(db, org_id, id).await?;
     let source = BackfillSource::from_code(&r.source)
         .ok_or_else(|| RepoError::Invalid(format!("未知的补录依据：{}", r.source)))?;
