@@ -80,6 +80,7 @@ struct Inner {
     orgs: HashMap<i64, Arc<organisation::Model>>,
     announcements: HashMap<(i64, i64), Arc<str>>,
     settings: HashMap<String, Arc<Settings>>,
+    notices: HashMap<String, Arc<Vec<domain::province::NoticeItem>>>,
     /// The whole course catalogue, under the one key `()`.
     course_names: HashMap<(), Arc<HashMap<String, String>>>,
 }
@@ -208,17 +209,22 @@ impl ReferenceCache {
         seen: Option<Seen>,
         candidate_id: i64,
     ) -> Result<Vec<MajorView>, RepoError> {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait};
         if seen.is_none() {
             return crate::repo::reference::enrolled_majors(conn, candidate_id).await;
         }
-        let links = crate::reader::models(
-            conn,
-            enrolled_major::Entity::find()
-                .filter(enrolled_major::Column::CandidateId.eq(candidate_id))
-                .order_by_asc(enrolled_major::Column::Id),
-        )
-        .await?;
+        static SQL: crate::reader::Prepared = crate::reader::Prepared::new();
+        let stmt = SQL.statement(
+            conn.get_database_backend(),
+            vec![candidate_id.into()],
+            |backend| {
+                enrolled_major::Entity::find()
+                    .filter(enrolled_major::Column::CandidateId.eq(candidate_id))
+                    .order_by_asc(enrolled_major::Column::Id)
+                    .build(backend)
+            },
+        );
+        let links = crate::reader::models_of::<_, enrolled_major::Entity>(conn, stmt).await?;
         let mut out = Vec::with_capacity(links.len());
         for id in links.into_iter().map(|l| l.major_id) {
             // A link to a major removed meanwhile is left out, as the uncached read does.
@@ -384,6 +390,30 @@ impl ReferenceCache {
             })
             .await?;
         settings.ok_or(RepoError::NotFound)
+    }
+
+    /// A province's 毕业申请须知 as its candidates read it: the office's text, fee and limit
+    /// where it set them, else its definition's, with the pipeline filled in. Building it splits
+    /// and fills every item, so it is kept as built.
+    pub async fn province_notice<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        seen: Option<Seen>,
+        p: domain::Province,
+    ) -> Result<Arc<Vec<domain::province::NoticeItem>>, RepoError> {
+        let notice = self
+            .cached(seen, |i| &mut i.notices, &p.code().to_owned(), async {
+                let s = self.province_settings(conn, seen, p.code()).await?;
+                let items = s.notice.as_ref().unwrap_or(&p.definition().notice);
+                Ok(Some(Arc::new(domain::province::notice_of(
+                    p,
+                    items,
+                    &p.stages_with_fee(s.fee_fen),
+                    s.scan_max_bytes.unwrap_or(p.form().scan_max_bytes),
+                ))))
+            })
+            .await?;
+        notice.ok_or(RepoError::NotFound)
     }
 }
 

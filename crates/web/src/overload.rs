@@ -1,8 +1,9 @@
 //! Load shedding: a bound on the requests in flight. Past it a request is answered at once with
 //! 503, `Retry-After` and a short page, instead of queueing behind the others until every
 //! request is slow and memory has grown with the queue. The operations endpoints are exempt, so
-//! a balancer and the monitoring still see the instance while it is busy. The requests let in
-//! run on the [`crate::WorkRuntime`], out of the way of the ones being turned away.
+//! a balancer and the monitoring still see the instance while it is busy. While more connections
+//! are open than requests are let in, the requests let in run on the [`crate::WorkRuntime`], out
+//! of the way of the ones being turned away; otherwise where they were read.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -40,6 +41,15 @@ fn busy(api: bool) -> Response {
     resp
 }
 
+/// Whether a request let in may run where it was read. The work runtime is for a flood: when
+/// the runtime that reads requests holds no more tasks than requests are let in at once, a
+/// request run on it waits behind no more than it would on the work runtime, and it saves the
+/// hand-over, two thread wake-ups that cost a short page about a tenth of its time.
+fn calm(state: &AppState) -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|here| here.metrics().num_alive_tasks() <= state.config.max_in_flight)
+}
+
 /// Runs the request if a slot is free, else sheds it.
 pub async fn shed(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
@@ -56,6 +66,9 @@ pub async fn shed(State(state): State<AppState>, req: Request, next: Next) -> Re
         drop(permit);
         resp
     };
+    if calm(&state) {
+        return work.await;
+    }
     let Some(runtime) = state.work.handle() else {
         return work.await;
     };

@@ -170,13 +170,19 @@ pub async fn of_candidate<C: crate::reader::Reads>(
     conn: &C,
     candidate_id: i64,
 ) -> Result<Vec<app::Model>, RepoError> {
-    Ok(crate::reader::models(
-        conn,
-        app::Entity::find()
-            .filter(app::Column::CandidateId.eq(candidate_id))
-            .order_by_desc(app::Column::Id),
-    )
-    .await?)
+    use sea_orm::QueryTrait;
+    static SQL: crate::reader::Prepared = crate::reader::Prepared::new();
+    let stmt = SQL.statement(
+        conn.get_database_backend(),
+        vec![candidate_id.into()],
+        |backend| {
+            app::Entity::find()
+                .filter(app::Column::CandidateId.eq(candidate_id))
+                .order_by_desc(app::Column::Id)
+                .build(backend)
+        },
+    );
+    Ok(crate::reader::models_of::<_, app::Entity>(conn, stmt).await?)
 }
 
 /// One of the candidate's own applications.

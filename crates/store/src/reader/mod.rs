@@ -38,7 +38,9 @@ use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 use sqlx::{MySql, Postgres, Sqlite};
 use tokio::sync::Mutex;
 
+mod prepared;
 mod sqlite_sync;
+pub use prepared::{Prepared, unkept_builds};
 pub use sqlite_sync::{Name, Shape, SyncPool};
 
 /// The pool readers take their connections from (see the module's documentation).
@@ -457,6 +459,16 @@ where
     E::ActiveModel: TryIntoModel<E::Model>,
 {
     let stmt = q.build(conn.get_database_backend());
+    models_of::<C, E>(conn, stmt).await
+}
+
+/// The models of `E` that `stmt` (a select of `E`'s columns, such as [`Prepared`] gives) returns,
+/// read through `conn`'s [`Reads::rows`].
+pub async fn models_of<C: Reads, E>(conn: &C, stmt: Statement) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::ActiveModel: TryIntoModel<E::Model>,
+{
     let rows = conn.rows(stmt, Shape::of::<E>).await?;
     // Every row of one statement has the same columns: find them once, not once a row.
     let mut at: Option<(Arc<[Name]>, Vec<usize>)> = None;

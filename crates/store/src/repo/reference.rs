@@ -386,14 +386,20 @@ pub async fn scores_of<C: crate::reader::Reads>(
     conn: &C,
     candidate_id: i64,
 ) -> Result<Vec<score_record::Model>, RepoError> {
-    Ok(crate::reader::models(
-        conn,
-        score_record::Entity::find()
-            .filter(score_record::Column::CandidateId.eq(candidate_id))
-            .order_by_asc(score_record::Column::CourseCode)
-            .order_by_asc(score_record::Column::ExamDate),
-    )
-    .await?)
+    use sea_orm::QueryTrait;
+    static SQL: crate::reader::Prepared = crate::reader::Prepared::new();
+    let stmt = SQL.statement(
+        conn.get_database_backend(),
+        vec![candidate_id.into()],
+        |backend| {
+            score_record::Entity::find()
+                .filter(score_record::Column::CandidateId.eq(candidate_id))
+                .order_by_asc(score_record::Column::CourseCode)
+                .order_by_asc(score_record::Column::ExamDate)
+                .build(backend)
+        },
+    );
+    Ok(crate::reader::models_of::<_, score_record::Entity>(conn, stmt).await?)
 }
 
 /// Records one result.
@@ -450,11 +456,18 @@ pub async fn exemptions_of<C: crate::reader::Reads>(
     conn: &C,
     candidate_id: i64,
 ) -> Result<Vec<exemption::Model>, RepoError> {
-    Ok(crate::reader::models(
-        conn,
-        exemption::Entity::find().filter(exemption::Column::CandidateId.eq(candidate_id)),
-    )
-    .await?)
+    use sea_orm::QueryTrait;
+    static SQL: crate::reader::Prepared = crate::reader::Prepared::new();
+    let stmt = SQL.statement(
+        conn.get_database_backend(),
+        vec![candidate_id.into()],
+        |backend| {
+            exemption::Entity::find()
+                .filter(exemption::Column::CandidateId.eq(candidate_id))
+                .build(backend)
+        },
+    );
+    Ok(crate::reader::models_of::<_, exemption::Entity>(conn, stmt).await?)
 }
 
 /// What a new batch needs.

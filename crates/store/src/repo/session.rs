@@ -24,6 +24,9 @@ pub const IDLE_LIFETIME: Duration = Duration::minutes(30);
 /// such a session reaches the code page and logout, and nothing else.
 pub const AWAITING_SECOND_FACTOR: &str = "staff_2fa";
 
+/// The `user_kind` of a candidate's session.
+const CANDIDATE: &str = "candidate";
+
 /// How long a session awaiting its second factor lives; it is never extended.
 pub const SECOND_FACTOR_LIFETIME: Duration = Duration::minutes(5);
 
@@ -138,23 +141,31 @@ pub async fn load_versioned_from<R: Reads, W: ConnectionTrait>(
     use sea_orm::sea_query::{ExprTrait, IntoCondition};
     use sea_orm::{ColumnType, JoinType, QuerySelect, QueryTrait, RelationDef};
     let id = token_id(token);
-    let to_candidate: RelationDef = session::Entity::belongs_to(candidate::Entity)
-        .from(session::Column::UserId)
-        .to(candidate::Column::Id)
-        .on_condition(|left, _| {
-            Expr::col((left, session::Column::UserKind))
-                .eq("candidate")
-                .into_condition()
-        })
-        .into();
-    let stmt = session::Entity::find_by_id(id.clone())
-        .join(JoinType::LeftJoin, to_candidate)
-        .select_also(candidate::Entity)
-        .expr_as(
-            Expr::cust("(SELECT version FROM reference_versions WHERE id = 1)"),
-            "ref_version",
-        )
-        .build(reads.get_database_backend());
+    static SQL: crate::reader::Prepared = crate::reader::Prepared::new();
+    let stmt = SQL.statement(
+        reads.get_database_backend(),
+        // The join's condition binds its value before the key's.
+        vec![CANDIDATE.into(), id.clone().into()],
+        |backend| {
+            let to_candidate: RelationDef = session::Entity::belongs_to(candidate::Entity)
+                .from(session::Column::UserId)
+                .to(candidate::Column::Id)
+                .on_condition(|left, _| {
+                    Expr::col((left, session::Column::UserKind))
+                        .eq(CANDIDATE)
+                        .into_condition()
+                })
+                .into();
+            session::Entity::find_by_id(id.clone())
+                .join(JoinType::LeftJoin, to_candidate)
+                .select_also(candidate::Entity)
+                .expr_as(
+                    Expr::cust("(SELECT version FROM reference_versions WHERE id = 1)"),
+                    "ref_version",
+                )
+                .build(backend)
+        },
+    );
     let missing = Loaded {
         lookup: Lookup::Missing,
         seen: None,

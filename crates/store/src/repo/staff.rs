@@ -192,38 +192,43 @@ pub async fn signed_in<C: crate::reader::Reads>(
     use crate::entity::{organisation, review_delegation as delegation, staff_totp};
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
     use sea_orm::{Condition, JoinType, QueryOrder, QuerySelect, QueryTrait, RelationDef};
-    let to_org: RelationDef = staff::Entity::belongs_to(organisation::Entity)
-        .from(staff::Column::OrgId)
-        .to(organisation::Column::Id)
-        .into();
-    let second_factor = Query::select()
-        .expr(Expr::val(1))
-        .from(staff_totp::Entity)
-        .and_where(
-            Expr::col((staff_totp::Entity, staff_totp::Column::StaffId))
-                .equals((staff::Entity, staff::Column::Id)),
-        )
-        .and_where(Expr::col((staff_totp::Entity, staff_totp::Column::Secret)).is_not_null())
-        .to_owned();
-    let stmt = staff::Entity::find_by_id(id)
-        .join(JoinType::InnerJoin, to_org)
-        .select_also(organisation::Entity)
-        .expr_as(
-            Expr::case(Expr::exists(second_factor), 1).finally(0),
-            "totp_on",
-        )
-        // An organisation's requirement reaches every one below it: those whose path starts
-        // with its path. Plain SQL every backend reads alike (unquoted lower-case names).
-        .expr_as(
-            Expr::cust(
-                "CASE WHEN EXISTS (SELECT 1 FROM org_totp_requirements r \
-                 JOIN organisations ro ON ro.id = r.org_id \
-                 WHERE SUBSTR(organisations.path, 1, LENGTH(ro.path)) = ro.path) \
-                 THEN 1 ELSE 0 END",
-            ),
-            "totp_required",
-        )
-        .build(conn.get_database_backend());
+    static SQL: crate::reader::Prepared = crate::reader::Prepared::new();
+    // The values in the order the text binds them: the two flags' constants, then the id.
+    let values = vec![1i32.into(), 1i32.into(), 0i32.into(), id.into()];
+    let stmt = SQL.statement(conn.get_database_backend(), values, |backend| {
+        let to_org: RelationDef = staff::Entity::belongs_to(organisation::Entity)
+            .from(staff::Column::OrgId)
+            .to(organisation::Column::Id)
+            .into();
+        let second_factor = Query::select()
+            .expr(Expr::val(1))
+            .from(staff_totp::Entity)
+            .and_where(
+                Expr::col((staff_totp::Entity, staff_totp::Column::StaffId))
+                    .equals((staff::Entity, staff::Column::Id)),
+            )
+            .and_where(Expr::col((staff_totp::Entity, staff_totp::Column::Secret)).is_not_null())
+            .to_owned();
+        staff::Entity::find_by_id(id)
+            .join(JoinType::InnerJoin, to_org)
+            .select_also(organisation::Entity)
+            .expr_as(
+                Expr::case(Expr::exists(second_factor), 1).finally(0),
+                "totp_on",
+            )
+            // An organisation's requirement reaches every one below it: those whose path starts
+            // with its path. Plain SQL every backend reads alike (unquoted lower-case names).
+            .expr_as(
+                Expr::cust(
+                    "CASE WHEN EXISTS (SELECT 1 FROM org_totp_requirements r \
+                         JOIN organisations ro ON ro.id = r.org_id \
+                         WHERE SUBSTR(organisations.path, 1, LENGTH(ro.path)) = ro.path) \
+                         THEN 1 ELSE 0 END",
+                ),
+                "totp_required",
+            )
+            .build(backend)
+    });
     let shape = || {
         crate::reader::Shape::default()
             .entity::<staff::Entity>("A_")

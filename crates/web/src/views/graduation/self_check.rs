@@ -82,7 +82,7 @@ struct GraduationPage {
     batches: Vec<(i64, String)>,
     existing: Option<String>,
     /// The province's own 毕业申请须知.
-    notice: Vec<domain::province::NoticeItem>,
+    notice: std::sync::Arc<Vec<domain::province::NoticeItem>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -265,29 +265,18 @@ pub async fn self_check(
     Ok(Html(page.render()?))
 }
 
-/// The 须知 of the candidate's province — the office's text, fee and limit where it set them,
-/// else its definition's — with the pipeline filled in; empty (and the page says nothing it
-/// cannot vouch for) where the stored code has no definition.
+/// The 须知 of the candidate's province ([`store::refcache::ReferenceCache::province_notice`]);
+/// empty (and the page says nothing it cannot vouch for) where the stored code has no definition.
 async fn province_notice<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
     seen: Option<store::refcache::Seen>,
     code: &str,
-) -> Result<Vec<domain::province::NoticeItem>, AppError> {
+) -> Result<std::sync::Arc<Vec<domain::province::NoticeItem>>, AppError> {
     let Some(p) = domain::Province::from_code(code) else {
-        return Ok(Vec::new());
+        return Ok(Default::default());
     };
-    let s = state.refs.province_settings(db, seen, p.code()).await?;
-    let items = s
-        .notice
-        .clone()
-        .unwrap_or_else(|| p.definition().notice.clone());
-    Ok(domain::province::notice_of(
-        p,
-        &items,
-        &p.stages_with_fee(s.fee_fen),
-        s.scan_max_bytes.unwrap_or(p.form().scan_max_bytes),
-    ))
+    Ok(state.refs.province_notice(db, seen, p).await?)
 }
 
 /// Marks the conditions the application resolves as pending and says, in the verdict, only
