@@ -157,7 +157,7 @@ fn day_sql(backend: DbBackend, column: &str) -> String {
 
 /// `SUM` of an integer column read back as a 64-bit integer (PostgreSQL and MySQL widen it to
 /// a decimal otherwise).
-fn sum_sql(backend: DbBackend, column: &str) -> String {
+pub(crate) fn sum_sql(backend: DbBackend, column: &str) -> String {
     match backend {
         DbBackend::Postgres => format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"),
         DbBackend::MySql => format!("CAST(COALESCE(SUM({column}), 0) AS SIGNED)"),
