@@ -152,6 +152,8 @@ struct Sample {
     errors: u64,
     /// Answers with the expected status.
     answers: u64,
+    /// Their mean body size in bytes: what each answer costs to send and to read.
+    body_bytes: f64,
 }
 
 /// The p-th quantile (0–1) of sorted latencies in microseconds, nearest rank, in ms.
@@ -272,6 +274,7 @@ async fn drive(addr: SocketAddr, target: &Target, duration: Duration) -> anyhow:
                 let mut errors = 0u64;
                 let mut line = String::new();
                 let mut body = Vec::new();
+                let mut bytes = 0u64;
                 while Instant::now() < deadline {
                     let sent = Instant::now();
                     match exchange(&mut stream, request, &mut line, &mut body).await {
@@ -279,6 +282,7 @@ async fn drive(addr: SocketAddr, target: &Target, duration: Duration) -> anyhow:
                             if status == expect {
                                 let us = sent.elapsed().as_micros();
                                 latencies.push(u32::try_from(us).unwrap_or(u32::MAX));
+                                bytes += body.len() as u64;
                             } else {
                                 errors += 1;
                             }
@@ -298,16 +302,18 @@ async fn drive(addr: SocketAddr, target: &Target, duration: Duration) -> anyhow:
                         }
                     }
                 }
-                (latencies, errors)
+                (latencies, errors, bytes)
             })
         })
         .collect();
     let mut all = Vec::new();
     let mut errors = 0;
+    let mut bytes = 0u64;
     for t in tasks {
-        let (latencies, e) = t.await?;
+        let (latencies, e, b) = t.await?;
         all.extend(latencies);
         errors += e;
+        bytes += b;
     }
     let secs = start.elapsed().as_secs_f64();
     all.sort_unstable();
@@ -318,6 +324,11 @@ async fn drive(addr: SocketAddr, target: &Target, duration: Duration) -> anyhow:
         p99_ms: quantile_ms(&all, 0.99),
         max_ms: all.last().map_or(0.0, |&us| f64::from(us) / 1000.0),
         errors,
+        body_bytes: if all.is_empty() {
+            0.0
+        } else {
+            bytes as f64 / all.len() as f64
+        },
     })
 }
 
@@ -742,7 +753,7 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
 
     println!();
     println!(
-        "{:<48} {:>5}  {:>24}  {:>8} {:>8} {:>8}  {:>22}  {:>6}  {:>6}",
+        "{:<48} {:>5}  {:>24}  {:>8} {:>8} {:>8}  {:>22}  {:>6}  {:>6}  {:>6}",
         "target",
         "conns",
         "answers/s min / med / max",
@@ -751,7 +762,8 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
         "max ms",
         "% of bare",
         "errors",
-        "stmts"
+        "stmts",
+        "KB"
     );
     let row = |label: &str,
                connections: usize,
@@ -767,7 +779,7 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
             .map(|(s, _)| s.clone())
             .unwrap_or_default();
         println!(
-            "{label:<48} {connections:>5}  {:>24}  {:>8.2} {:>8.2} {:>8.2}  {:>22}  {errors:>6}  {:>6}",
+            "{label:<48} {connections:>5}  {:>24}  {:>8.2} {:>8.2} {:>8.2}  {:>22}  {errors:>6}  {:>6}  {:>6.1}",
             spread(rates, 0),
             mid.p50_ms,
             mid.p99_ms,
@@ -778,6 +790,7 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
                 spread(shares, 1)
             },
             statements.map_or("-".to_owned(), |n| format!("{n:.1}")),
+            mid.body_bytes / 1024.0,
         );
     };
     for (connections, runs) in &bare {
@@ -805,7 +818,8 @@ pub async fn run(args: HttpArgs) -> anyhow::Result<()> {
         "p50 / p99 / max are those of the run with the median rate; % of bare compares each run's \
          rate with the bare handler's measured around it at the same connections. Issue 15's goals: \
          signed-in pages at ≥ 10 % of bare with p99 < 50 ms at 64 connections; saves with 8 \
-         writers at p99 < 20 ms. stmts: statements sent to the database per answer."
+         writers at p99 < 20 ms. stmts: statements sent to the database per answer. KB: an \
+         answer's mean body size."
     );
     if args.statements {
         for (label, answers, by_text) in logs {

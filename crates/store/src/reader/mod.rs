@@ -19,8 +19,11 @@
 //!
 //! On a SQLite file, the short reads a page makes go further: [`Reads::rows`] (and [`models`],
 //! [`model`] over it) runs them on the request's own thread through a [`SyncPool`], without
-//! taking the reader's connection at all. Elsewhere they go through the reader like any other
-//! statement.
+//! taking the reader's connection at all, and all of one reader's in one read transaction
+//! ([`Snapshot`]): they see the file as it was at the first of them, until
+//! [`Reader::release`]. So a request that writes through the shared pool and then wants to read
+//! what it wrote through the same reader releases it first, or takes a new reader. Elsewhere
+//! they go through the reader like any other statement, each seeing what was committed before it.
 
 use std::sync::Arc;
 
@@ -41,7 +44,7 @@ use tokio::sync::Mutex;
 mod prepared;
 mod sqlite_sync;
 pub use prepared::{Prepared, unkept_builds};
-pub use sqlite_sync::{Name, Shape, SyncPool};
+pub use sqlite_sync::{Name, Shape, Snapshot, SyncPool};
 
 /// The pool readers take their connections from (see the module's documentation).
 #[derive(Clone)]
@@ -160,6 +163,10 @@ impl ReadPool {
         Reader {
             pool: self.clone(),
             held: Arc::new(Mutex::new(None)),
+            snapshot: self
+                .sync
+                .as_ref()
+                .map(|sync| Arc::new(Snapshot::new(sync.clone()))),
         }
     }
 
@@ -187,6 +194,8 @@ impl ReadPool {
 pub struct Reader {
     pool: ReadPool,
     held: Arc<Mutex<Option<Held>>>,
+    /// On a SQLite file, where [`Reads::rows`] reads, in one transaction for all clones.
+    snapshot: Option<Arc<Snapshot>>,
 }
 
 #[derive(Debug)]
@@ -200,12 +209,16 @@ impl Reader {
     /// Whether [`Reads::rows`] runs on the calling thread (a SQLite file): then it takes no
     /// connection that another request could be waiting for.
     pub fn reads_on_calling_thread(&self) -> bool {
-        self.pool.sync.is_some()
+        self.snapshot.is_some()
     }
 
     /// Hands the connection back now, before something slow that does not read (a call to
-    /// another service); the next statement takes one again.
+    /// another service), and gives up the snapshot [`Reads::rows`] reads from on a SQLite file;
+    /// the next statement takes a connection again, and sees what was committed meanwhile.
     pub async fn release(&self) {
+        if let Some(s) = &self.snapshot {
+            s.end();
+        }
         self.held.lock().await.take();
     }
 }
@@ -334,11 +347,11 @@ impl Reads for DatabaseTransaction {}
 #[async_trait::async_trait]
 impl Reads for Reader {
     async fn rows(&self, stmt: Statement, shape: fn() -> Shape) -> Result<Vec<Row>, DbErr> {
-        let Some(sync) = &self.pool.sync else {
+        let Some(snapshot) = &self.snapshot else {
             return Ok(driver_rows(self.query_all_raw(stmt).await?));
         };
         let started = self.pool.metric.is_some().then(std::time::Instant::now);
-        let result = sync.query(&stmt, &shape());
+        let result = snapshot.query(&stmt, shape);
         if let (Some(started), Some(metric)) = (started, self.pool.metric.as_deref()) {
             metric(&sea_orm::metric::Info {
                 elapsed: started.elapsed(),

@@ -314,6 +314,8 @@ async fn a_session_read_through_a_reader_is_the_one_the_shared_pool_reads() {
             "{}",
             backend.name()
         );
+        // A reader's reads on a SQLite file see one snapshot: given up, the next sees the removal.
+        r.release().await;
         let after = session::load_versioned_from(&r, &t.db, &token, at)
             .await
             .unwrap();
@@ -325,22 +327,63 @@ async fn a_session_read_through_a_reader_is_the_one_the_shared_pool_reads() {
     }
 }
 
+/// Frames in the write-ahead log, and how many of them a passive checkpoint could copy into
+/// the database: fewer while a reader's snapshot predates some of them.
+async fn checkpoint(db: &store::Db) -> (i64, i64) {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA wal_checkpoint(PASSIVE)",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let log = row.try_get_by_index::<i64>(1).unwrap();
+    let copied = row.try_get_by_index::<i64>(2).unwrap();
+    (log, copied)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_reader_on_the_calling_thread_sees_commits_and_cannot_write() {
+async fn a_reader_on_the_calling_thread_reads_one_snapshot_until_released_and_cannot_write() {
     use store::reader::{Reads, Shape};
     for backend in contract_backends() {
         let t = TestDb::create(&backend).await.unwrap();
         let r = ReadPool::beside(&t.db).reader();
-        let orgs = || store::reader::models(&r, store::entity::organisation::Entity::find());
+        let orgs = |r: Reader| async move {
+            store::reader::models(&r, store::entity::organisation::Entity::find())
+                .await
+                .unwrap()
+                .len()
+        };
         use sea_orm::EntityTrait;
-        let before = orgs().await.unwrap().len();
+        let before = orgs(r.clone()).await;
         insert_org(&t.db, "RDR3").await;
+        // Another reader sees the commit at once; this one, on a SQLite file, still reads the
+        // state of its first read (one read transaction), and elsewhere each statement sees
+        // what was committed before it.
         assert_eq!(
-            orgs().await.unwrap().len(),
+            orgs(ReadPool::beside(&t.db).reader()).await,
             before + 1,
             "{}",
             backend.name()
         );
+        let on_thread = r.reads_on_calling_thread();
+        let seen = if on_thread { before } else { before + 1 };
+        assert_eq!(orgs(r.clone()).await, seen, "{}", backend.name());
+        if on_thread {
+            // The open snapshot keeps the log's newer frames out of the database file...
+            let (log, copied) = checkpoint(&t.db).await;
+            assert!(copied < log, "{log} frames, {copied} copied");
+        }
+        r.release().await;
+        assert_eq!(orgs(r.clone()).await, before + 1, "{}", backend.name());
+        drop(r);
+        if on_thread {
+            // ...and a reader dropped leaves none open on the connection it handed back.
+            let (log, copied) = checkpoint(&t.db).await;
+            assert_eq!(copied, log, "a dropped reader's snapshot is still open");
+        }
+        let r = ReadPool::beside(&t.db).reader();
         let b = r.get_database_backend();
         let refused = r
             .rows(
@@ -430,6 +473,8 @@ async fn a_pages_reads_keep_their_text_and_answer_as_a_fresh_select_does() {
             let (token, _) = session::create(&t.db, "candidate", Some(c.id), at)
                 .await
                 .unwrap();
+            // Written after the reader's snapshot was taken: a new one sees it.
+            r.release().await;
             let got = session::load_versioned_from(&r, &t.db, &token, at)
                 .await
                 .unwrap();
