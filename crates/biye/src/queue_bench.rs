@@ -387,13 +387,10 @@ async fn office_reviewer(
         org: office.clone(),
         roles,
         delegated: Vec::new(),
-        ctx: web::session::SessionCtx {
-            session: None,
-            expired: false,
-            ip: "127.0.0.1".to_owned(),
-            anon_csrf: None,
-            seen: None,
-            candidate: None,
+        ctx: {
+            let mut ctx = web::session::SessionCtx::default();
+            ctx.ip = "127.0.0.1".to_owned();
+            ctx
         },
     })
 }

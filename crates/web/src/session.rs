@@ -52,8 +52,9 @@ fn csrf_exempt(path: &str) -> bool {
     CSRF_EXEMPT_PREFIXES.iter().any(|p| path.starts_with(p))
 }
 
-/// The session state of one request.
-#[derive(Clone, Debug)]
+/// The session state of one request (`Default`: no session, as a page built outside a request
+/// has).
+#[derive(Clone, Debug, Default)]
 pub struct SessionCtx {
     /// The live session, if any.
     pub session: Option<session_entity::Model>,
@@ -69,6 +70,9 @@ pub struct SessionCtx {
     pub seen: Option<store::refcache::Seen>,
     /// A candidate's session: the account, read with it.
     pub candidate: Option<SessionCandidate>,
+    /// On a GET or HEAD, the reader the session was read through: the page's reads go on with
+    /// it ([`SessionCtx::reader`]).
+    reader: Option<store::reader::Reader>,
 }
 
 /// The candidate account read with the session. Its `Debug` names the account only, so that
@@ -102,6 +106,15 @@ impl SessionCtx {
             Some(SessionCandidate(c)) if c.id == id => Some(c.as_ref().clone()),
             _ => None,
         }
+    }
+
+    /// The reader for this request's reads. On a GET or HEAD it is the one the session was read
+    /// through, so that a page's reads, the session's among them, share one connection and, on
+    /// a SQLite file, one snapshot: such a request writes nothing its page then reads (its
+    /// session's last-seen time at most). A state-changing request gets a new reader, which sees
+    /// what was committed before its first read.
+    pub fn reader(&self, state: &AppState) -> store::reader::Reader {
+        self.reader.clone().unwrap_or_else(|| state.reader())
     }
 
     /// Whether someone is signed in.
@@ -209,8 +222,9 @@ struct TokenField {
 pub async fn session_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let now = state.now();
     let token = cookie_value(req.headers(), COOKIE);
+    let reader = state.reader();
     let loaded = match &token {
-        Some(t) if !t.is_empty() => match load_session(&state, t, now).await {
+        Some(t) if !t.is_empty() => match load_session(&state, &reader, t, now).await {
             Ok(l) => l,
             Err(e) => return AppError::from(e).into_response(),
         },
@@ -249,6 +263,7 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
         anon_csrf,
         seen,
         candidate: candidate.map(|c| SessionCandidate(Arc::new(c))),
+        reader: matches!(*req.method(), Method::GET | Method::HEAD).then_some(reader),
     };
     let signed_in = ctx.signed_in();
     let mut req = req;
@@ -272,17 +287,17 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     resp
 }
 
-/// The session of cookie token `token`. On a SQLite file it is read on this thread (see
-/// [`store::reader::SyncPool`]); elsewhere through the shared pool, so that no read connection
-/// is taken and handed back for one statement.
+/// The session of cookie token `token`. On a SQLite file it is read on this thread through
+/// `reader` (see [`store::reader::SyncPool`]); elsewhere through the shared pool, so that no
+/// read connection is taken for it and held by a request that then reads nothing more.
 async fn load_session(
     state: &AppState,
+    reader: &store::reader::Reader,
     token: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<sessions::Loaded, sea_orm::DbErr> {
-    let reader = state.reader();
     if reader.reads_on_calling_thread() {
-        sessions::load_versioned_from(&reader, &state.db, token, now).await
+        sessions::load_versioned_from(reader, &state.db, token, now).await
     } else {
         sessions::load_versioned(&state.db, token, now).await
     }
@@ -556,7 +571,7 @@ impl FromRequestParts<AppState> for CurrentStaff {
         let ctx = SessionCtx::from_request_parts(parts, state).await?;
         let s = require_kind(&ctx, "staff", "/staff/login", "工作人员")?;
         let signed_in = store::repo::staff::signed_in(
-            &state.reader(),
+            &ctx.reader(state),
             s.user_id.unwrap_or_default(),
             state.now(),
         )

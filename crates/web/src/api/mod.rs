@@ -543,7 +543,7 @@ pub async fn candidate_scores(
     ApiPath(CandidateId { id }): ApiPath<CandidateId>,
 ) -> ApiResult<Vec<ScoreJson>> {
     let (c, _) = visible_candidate(&state, &ctx, staff, id).await?;
-    let db = state.reader();
+    let db = ctx.reader(&state);
     let rows = reference::scores_of(&db, c.id).await?;
     let names = state.refs.course_names(&db, ctx.seen).await?;
     Ok(Json(

@@ -243,8 +243,14 @@ pub async fn list(
             .into());
         }
     }
-    let page =
-        review::load_queue(&state, &state.reader(), me.ctx.seen, &me.org, &q.to_queue()).await?;
+    let page = review::load_queue(
+        &state,
+        &me.ctx.reader(&state),
+        me.ctx.seen,
+        &me.org,
+        &q.to_queue(),
+    )
+    .await?;
     Ok(Json(QueueJson {
         total: page.total,
         per_page: review::PER_PAGE,

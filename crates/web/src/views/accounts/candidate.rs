@@ -459,7 +459,7 @@ pub async fn scores(
     State(state): State<AppState>,
     me: CurrentCandidate,
 ) -> Result<Html<String>, AppError> {
-    let db = state.reader();
+    let db = me.ctx.reader(&state);
     let records = reference::scores_of(&db, me.model.id).await?;
     let names = state.refs.course_names(&db, me.ctx.seen).await?;
     let mut sheets = Vec::new();

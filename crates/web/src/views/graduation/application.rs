@@ -417,7 +417,7 @@ pub async fn form(
     me: CurrentCandidate,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, AppError> {
-    let db = state.reader();
+    let db = me.ctx.reader(&state);
     let Some(a) = apps::of_candidate(&db, me.model.id)
         .await?
         .into_iter()
@@ -449,7 +449,7 @@ pub(crate) async fn refused(
     });
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
-        Html(render_form(state, &state.reader(), me, a, notice, draft).await?),
+        Html(render_form(state, &me.ctx.reader(state), me, a, notice, draft).await?),
     )
         .into_response())
 }
@@ -883,7 +883,7 @@ pub async fn progress(
         &me.ctx,
         "/candidate/application/progress",
     );
-    let db = state.reader();
+    let db = me.ctx.reader(&state);
     let seen = me.ctx.seen;
     let Some(a) = apps::of_candidate(&db, me.model.id)
         .await?

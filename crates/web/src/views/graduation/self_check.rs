@@ -199,7 +199,7 @@ pub async fn self_check(
     // Repeated `what_if` keys: parsed with the form codec that supports them.
     let q: WhatIfQuery =
         serde_html_form::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
-    let db = state.reader();
+    let db = me.ctx.reader(&state);
     let facts = CandidateFacts::load(&db, &me.model).await?;
     let mut audits = Vec::new();
     let seen = me.ctx.seen;

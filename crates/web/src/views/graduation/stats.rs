@@ -339,14 +339,7 @@ pub async fn render_for_bench(db: &store::Db, batch_id: i64) -> Result<String, A
         .await?
         .ok_or_else(|| AppError::NotFound("未找到该毕业批次".to_owned()))?;
     let s = store::graduation::stats::of_batch(db, batch_id).await?;
-    let ctx = crate::session::SessionCtx {
-        session: None,
-        expired: false,
-        ip: String::new(),
-        anon_csrf: None,
-        seen: None,
-        candidate: None,
-    };
+    let ctx = crate::session::SessionCtx::default();
     let layout = Layout::bare("毕业批次统计", &ctx);
     Ok(page(layout, b, s, chrono::Utc::now()).render()?)
 }

@@ -201,7 +201,7 @@ async fn render_detail(
     input: DecisionInput,
     error: Option<String>,
 ) -> Result<String, AppError> {
-    let db = state.reader();
+    let db = me.ctx.reader(state);
     let c = candidates::get(&db, a.candidate_id).await?;
     let seen = me.ctx.seen;
     let m = state.refs.major(&db, seen, a.major_id).await?.major.clone();

@@ -74,7 +74,7 @@ async fn render_queue(
     let remit = review_remit(&me.org).err();
     let province = me.org.province.clone().unwrap_or_default();
     let seen = me.ctx.seen;
-    let db = state.reader();
+    let db = me.ctx.reader(state);
     let batch_rows = state.refs.batches_of_province(&db, seen, &province).await?;
     let chosen_batch = q.batch_id();
     let batches = batch_rows
