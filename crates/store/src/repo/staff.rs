@@ -247,25 +247,28 @@ pub async fn signed_in<C: crate::reader::Reads>(
     let totp_on: i32 = row.get("totp_on")?;
     let totp_required: i32 = row.get("totp_required")?;
 
-    let delegating = Query::select()
-        .column(delegation::Column::FromStaffId)
-        .from(delegation::Entity)
-        .and_where(delegation::Column::ToStaffId.eq(id))
-        .and_where(delegation::Column::StartsAt.lte(now))
-        .and_where(delegation::Column::EndsAt.gt(now))
-        .and_where(delegation::Column::RevokedAt.is_null())
-        .to_owned();
-    let grants = crate::reader::models(
-        conn,
+    static GRANTS: crate::reader::Prepared = crate::reader::Prepared::new();
+    // The account's own grants, then the subquery's: the id again and the time twice.
+    let values = vec![id.into(), id.into(), now.into(), now.into()];
+    let stmt = GRANTS.statement(conn.get_database_backend(), values, |backend| {
+        let delegating = Query::select()
+            .column(delegation::Column::FromStaffId)
+            .from(delegation::Entity)
+            .and_where(delegation::Column::ToStaffId.eq(id))
+            .and_where(delegation::Column::StartsAt.lte(now))
+            .and_where(delegation::Column::EndsAt.gt(now))
+            .and_where(delegation::Column::RevokedAt.is_null())
+            .to_owned();
         staff_role::Entity::find()
             .filter(
                 Condition::any()
                     .add(staff_role::Column::StaffId.eq(id))
                     .add(staff_role::Column::StaffId.in_subquery(delegating)),
             )
-            .order_by_asc(staff_role::Column::StaffId),
-    )
-    .await?;
+            .order_by_asc(staff_role::Column::StaffId)
+            .build(backend)
+    });
+    let grants = crate::reader::models_of::<C, staff_role::Entity>(conn, stmt).await?;
     let mut by: std::collections::BTreeMap<i64, Vec<Grant>> = std::collections::BTreeMap::new();
     for r in &grants {
         if let Some(g) = grant_of(r) {
