@@ -70,8 +70,8 @@ pub struct SessionCtx {
     pub seen: Option<store::refcache::Seen>,
     /// A candidate's session: the account, read with it.
     pub candidate: Option<SessionCandidate>,
-    /// On a GET or HEAD, the reader the session was read through: the page's reads go on with
-    /// it ([`SessionCtx::reader`]).
+    /// On a GET or HEAD over a SQLite file, the reader the session was read through: the page's
+    /// reads go on with it ([`SessionCtx::reader`]).
     reader: Option<store::reader::Reader>,
 }
 
@@ -108,11 +108,11 @@ impl SessionCtx {
         }
     }
 
-    /// The reader for this request's reads. On a GET or HEAD it is the one the session was read
-    /// through, so that a page's reads, the session's among them, share one connection and, on
-    /// a SQLite file, one snapshot: such a request writes nothing its page then reads (its
-    /// session's last-seen time at most). A state-changing request gets a new reader, which sees
-    /// what was committed before its first read.
+    /// The reader for this request's reads. On a GET or HEAD over a SQLite file it is the one
+    /// the session was read through, so that a page's reads, the session's among them, share
+    /// one read transaction: such a request writes nothing its page then reads (its session's
+    /// last-seen time at most). Otherwise it is a new reader, which sees what was committed
+    /// before its first read.
     pub fn reader(&self, state: &AppState) -> store::reader::Reader {
         self.reader.clone().unwrap_or_else(|| state.reader())
     }
@@ -263,7 +263,12 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
         anon_csrf,
         seen,
         candidate: candidate.map(|c| SessionCandidate(Arc::new(c))),
-        reader: matches!(*req.method(), Method::GET | Method::HEAD).then_some(reader),
+        // Kept only where holding it costs nothing: a SQLite file's reads take no connection
+        // that another request could wait for, while PostgreSQL's and MySQL's readers come from
+        // a pool of a few, which a page not reading through it should not hold.
+        reader: (matches!(*req.method(), Method::GET | Method::HEAD)
+            && reader.reads_on_calling_thread())
+        .then_some(reader),
     };
     let signed_in = ctx.signed_in();
     let mut req = req;
