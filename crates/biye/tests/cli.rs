@@ -1324,19 +1324,26 @@ fn bench_http_prints_every_page_beside_the_bare_handler() {
             .split_whitespace()
             .filter_map(|w| w.parse::<f64>().ok())
             .collect();
-        // connections, answers/s, p50, p99, max (and the share of bare, the errors and the
-        // statements per answer).
+        // connections, answers/s, p50, p99, max (and the share of bare, the errors, the
+        // statements per answer and the answers' mean size in KB).
         assert!(figures.len() >= 6, "{row}");
         assert!(figures[1] > 0.0, "nothing answered: {row}");
         let mut last = row.split_whitespace().rev();
+        let kb: f64 = last.next().unwrap().parse().unwrap();
         let statements = last.next().unwrap();
         assert_eq!(last.next(), Some("0"), "errors: {row}");
         if label.starts_with("bare") {
             assert_eq!(statements, "-", "{row}");
+            // "hello".
+            assert!(kb < 0.05, "{row}");
         } else {
             // Every page reads the session at least.
             let n: f64 = statements.parse().unwrap();
             assert!(n >= 1.0, "{row}");
+        }
+        if label.starts_with("GET /candidate") || label.starts_with("GET /staff") {
+            // A whole page, not an empty answer.
+            assert!(kb >= 1.0, "{row}");
         }
     }
     // --statements: each target's statements, the session's among them.
