@@ -492,23 +492,25 @@ impl Kind {
     }
 }
 
+/// The text forms of a time sqlx-sqlite reads, after RFC 3339, in the order it tries them.
+const FORMS: [&str; 12] = [
+    "%F %T%.f",
+    "%F %R",
+    "%F %RZ",
+    "%F %R%:z",
+    "%F %T%.fZ",
+    "%F %T%.f%:z",
+    "%FT%R",
+    "%FT%RZ",
+    "%FT%R%:z",
+    "%FT%T%.f",
+    "%FT%T%.fZ",
+    "%FT%T%.f%:z",
+];
+
 /// A time as sqlx-sqlite reads one: RFC 3339, one of SQLite's own text forms, or seconds since
 /// 1970.
 fn datetime(raw: ValueRef<'_>) -> Result<DateTime<FixedOffset>, String> {
-    const FORMS: [&str; 12] = [
-        "%F %T%.f",
-        "%F %R",
-        "%F %RZ",
-        "%F %R%:z",
-        "%F %T%.fZ",
-        "%F %T%.f%:z",
-        "%FT%R",
-        "%FT%RZ",
-        "%FT%R%:z",
-        "%FT%T%.f",
-        "%FT%T%.fZ",
-        "%FT%T%.f%:z",
-    ];
     let utc = FixedOffset::east_opt(0).ok_or("no UTC offset")?;
     let text = match raw {
         ValueRef::Integer(secs) => {
@@ -606,21 +608,7 @@ mod tests {
         if let Ok(t) = DateTime::parse_from_rfc3339(text) {
             return Some(t);
         }
-        let forms = [
-            "%F %T%.f",
-            "%F %R",
-            "%F %RZ",
-            "%F %R%:z",
-            "%F %T%.fZ",
-            "%F %T%.f%:z",
-            "%FT%R",
-            "%FT%RZ",
-            "%FT%R%:z",
-            "%FT%T%.f",
-            "%FT%T%.fZ",
-            "%FT%T%.f%:z",
-        ];
-        for form in forms {
+        for form in FORMS {
             if let Ok(t) = DateTime::parse_from_str(text, form) {
                 return Some(t);
             }
