@@ -4,10 +4,13 @@
 //! shifts nothing: each row is visited once by walking 下一页.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Value;
 use sea_orm::{
     ColumnTrait, Condition, DbErr, EntityTrait, Order as SqlOrder, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    QuerySelect, QueryTrait, Select,
 };
+
+use crate::reader::Prepared;
 
 /// A row's place in a list: its sort time (ignored by lists ordered by id alone) and its id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +127,75 @@ where
     C: crate::reader::Reads,
 {
     let per_page = per_page.max(1);
+    let rows = crate::reader::models(conn, paged(query, order, at, per_page)).await?;
+    Ok(page_of(rows, at, per_page, cursor_of))
+}
+
+/// A list's select whose text is kept ([`Prepared`]): one for each combination of the list's
+/// optional filters that `query` may add, since each gives another text.
+pub struct Kept<'a, E: EntityTrait> {
+    /// The text of this combination of filters, paged as asked.
+    pub text: &'a Prepared,
+    /// The values the filters bind, in the order `query`'s text takes them.
+    pub values: Vec<Value>,
+    /// The list before paging; built only while the text is not kept.
+    pub query: &'a (dyn Fn() -> Select<E> + Sync),
+}
+
+/// [`fetch`] for a select whose text is kept: the same rows, without building the text again.
+/// `kept.text` must be one kept for this kind of page (first, after or before a cursor) alone,
+/// since each pages with another text ([`kept_slot`]).
+pub async fn fetch_kept<E, C>(
+    conn: &C,
+    kept: Kept<'_, E>,
+    order: &Order<E::Column>,
+    at: PageAt,
+    per_page: u64,
+    cursor_of: impl Fn(&E::Model) -> Cursor,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::ActiveModel: sea_orm::TryIntoModel<E::Model>,
+    C: crate::reader::Reads,
+{
+    let per_page = per_page.max(1);
+    let mut values = kept.values;
+    if let PageAt::After(c) | PageAt::Before(c) = at {
+        // In the order `beyond` binds them.
+        if order.key.is_some() {
+            values.extend([c.at.into(), c.at.into(), c.at.into()]);
+        }
+        values.push(c.id.into());
+    }
+    values.push(per_page.saturating_add(1).into());
+    let stmt = kept
+        .text
+        .statement(conn.get_database_backend(), values, |backend| {
+            paged((kept.query)(), order, at, per_page).build(backend)
+        });
+    let rows = crate::reader::models_of::<C, E>(conn, stmt).await?;
+    Ok(page_of(rows, at, per_page, cursor_of))
+}
+
+/// Where in an array of kept texts, three for each combination of filters numbered
+/// `filters`, the text of a page `at` is.
+pub fn kept_slot(filters: usize, at: PageAt) -> usize {
+    filters * 3
+        + match at {
+            PageAt::First => 0,
+            PageAt::After(_) => 1,
+            PageAt::Before(_) => 2,
+        }
+}
+
+/// `query` limited to the page `at`: past the cursor, in the direction read, one row more than
+/// `per_page` (which tells whether there is a next page).
+fn paged<E: EntityTrait>(
+    query: Select<E>,
+    order: &Order<E::Column>,
+    at: PageAt,
+    per_page: u64,
+) -> Select<E> {
     // Read forwards for the first and next pages, backwards (then reversed) for the previous.
     let backwards = matches!(at, PageAt::Before(_));
     let ascending = order.descending == backwards;
@@ -139,14 +211,19 @@ where
     if let Some(key) = order.key {
         q = q.order_by(key, dir.clone());
     }
-    let mut rows = crate::reader::models(
-        conn,
-        q.order_by(order.id, dir).limit(per_page.saturating_add(1)),
-    )
-    .await?;
+    q.order_by(order.id, dir).limit(per_page.saturating_add(1))
+}
+
+/// The page of `rows`, read by [`paged`]'s select.
+fn page_of<M>(
+    mut rows: Vec<M>,
+    at: PageAt,
+    per_page: u64,
+    cursor_of: impl Fn(&M) -> Cursor,
+) -> Page<M> {
     let more = rows.len() as u64 > per_page;
     rows.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
-    if backwards {
+    if matches!(at, PageAt::Before(_)) {
         rows.reverse();
     }
     let first = rows.first().map(&cursor_of);
@@ -158,7 +235,7 @@ where
         PageAt::After(c) => (first.or(Some(c)), last.filter(|_| more)),
         PageAt::Before(c) => (first.filter(|_| more), last.or(Some(c))),
     };
-    Ok(Page { rows, prev, next })
+    Page { rows, prev, next }
 }
 
 /// Rows strictly past `c` in the direction read: (key, id) greater than the cursor's when

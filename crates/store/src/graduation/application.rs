@@ -1746,13 +1746,18 @@ pub struct QueueRow {
     pub major: major::Model,
 }
 
-/// Applications whose candidate's 准考证号 or name starts with the search, if one is given.
-fn search_subquery(filter: &QueueFilter) -> Option<sea_orm::sea_query::SelectStatement> {
-    let s = filter
+/// The search of `filter`, trimmed, if there is one.
+fn search_text(filter: &QueueFilter) -> Option<&str> {
+    filter
         .search
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())?;
+        .filter(|s| !s.is_empty())
+}
+
+/// Applications whose candidate's 准考证号 or name starts with the search, if one is given.
+fn search_subquery(filter: &QueueFilter) -> Option<sea_orm::sea_query::SelectStatement> {
+    let s = search_text(filter)?;
     let matching = Query::select()
         .column(candidate::Column::Id)
         .from(candidate::Entity)
@@ -1769,6 +1774,60 @@ fn search_subquery(filter: &QueueFilter) -> Option<sea_orm::sea_query::SelectSta
             .and_where(Expr::col(app::Column::CandidateId).in_subquery(matching))
             .to_owned(),
     )
+}
+
+/// The values a queue's select binds for `filter`'s batch, major and search, after the
+/// organisation's own, in the order [`pending_select`] and [`decided_select`] add them; and which
+/// of the three are on (a number below 8, a bit each).
+fn common_values(filter: &QueueFilter, values: &mut Vec<sea_orm::Value>) -> usize {
+    let mut on = 0;
+    if let Some(b) = filter.batch_id {
+        on |= 1;
+        values.push(b.into());
+    }
+    if let Some(m) = filter.major_id {
+        on |= 2;
+        values.push(m.into());
+    }
+    if let Some(s) = search_text(filter) {
+        on |= 4;
+        // The 准考证号 and the name each compare with it.
+        values.push(format!("{s}%").into());
+        values.push(format!("{s}%").into());
+    }
+    on
+}
+
+/// What [`pending_select`] binds under `filter`, in its order, and which of its optional filters
+/// are on (a number below [`PENDING_FILTERS`]): the key of its kept text. A wrong list here costs
+/// no wrong answer, only the text built again every time (counted by
+/// [`crate::reader::unkept_builds`], which the queue tests check).
+fn pending_values(org: &organisation::Model, filter: &QueueFilter) -> (usize, Vec<sea_orm::Value>) {
+    let mut values = vec![org.id.into(), Status::InReview.code().into()];
+    let mut on = common_values(filter, &mut values);
+    if filter.due_order() {
+        on |= 8;
+    }
+    if let Some(r) = filter.due {
+        on |= 16;
+        values.push(r.until.into());
+        if let Some(after) = r.after {
+            on |= 32;
+            values.push(after.into());
+        }
+    }
+    (on, values)
+}
+
+/// The combinations of [`pending_values`]' filters.
+const PENDING_FILTERS: usize = 64;
+
+/// What [`decided_select`] binds under `filter`, in its order, and which of its optional filters
+/// are on (below 8), as [`pending_values`].
+fn decided_values(org: &organisation::Model, filter: &QueueFilter) -> (usize, Vec<sea_orm::Value>) {
+    let mut values = vec![org.id.into()];
+    let on = common_values(filter, &mut values);
+    (on, values)
 }
 
 /// The organisation's 待审核 queue under `filter`, before any paging: one range of an index
@@ -1835,32 +1894,54 @@ pub async fn queue_count<C: crate::reader::Reads>(
         });
     }
     // Whole tally rows rather than their counts alone: a handful of rows either way, and
-    // whole rows are what a reader on the calling thread decodes.
+    // whole rows are what a reader on the calling thread decodes. The text is kept per list and
+    // combination of batch and major.
+    static TALLIES: [crate::reader::Prepared; 8] = [const { crate::reader::Prepared::new() }; 8];
+    let backend = conn.get_database_backend();
+    let mut values: Vec<sea_orm::Value> = vec![org.id.into()];
+    if !filter.decided {
+        values.push(Status::InReview.code().into());
+    }
+    let mut on = usize::from(filter.decided);
+    if let Some(b) = filter.batch_id {
+        on |= 2;
+        values.push(b.into());
+    }
+    if let Some(m) = filter.major_id {
+        on |= 4;
+        values.push(m.into());
+    }
     let ns: Vec<i64> = if filter.decided {
-        let mut q = review_decided_tally::Entity::find()
-            .filter(review_decided_tally::Column::OrgId.eq(org.id));
-        if let Some(b) = filter.batch_id {
-            q = q.filter(review_decided_tally::Column::BatchId.eq(b));
-        }
-        if let Some(m) = filter.major_id {
-            q = q.filter(review_decided_tally::Column::MajorId.eq(m));
-        }
-        crate::reader::models(conn, q)
+        let stmt = TALLIES[on].statement(backend, values, |backend| {
+            let mut q = review_decided_tally::Entity::find()
+                .filter(review_decided_tally::Column::OrgId.eq(org.id));
+            if let Some(b) = filter.batch_id {
+                q = q.filter(review_decided_tally::Column::BatchId.eq(b));
+            }
+            if let Some(m) = filter.major_id {
+                q = q.filter(review_decided_tally::Column::MajorId.eq(m));
+            }
+            sea_orm::QueryTrait::build(&q, backend)
+        });
+        crate::reader::models_of::<C, review_decided_tally::Entity>(conn, stmt)
             .await?
             .into_iter()
             .map(|t| t.n)
             .collect()
     } else {
-        let mut q = application_tally::Entity::find()
-            .filter(application_tally::Column::OrgId.eq(org.id))
-            .filter(application_tally::Column::Status.eq(Status::InReview.code()));
-        if let Some(b) = filter.batch_id {
-            q = q.filter(application_tally::Column::BatchId.eq(b));
-        }
-        if let Some(m) = filter.major_id {
-            q = q.filter(application_tally::Column::MajorId.eq(m));
-        }
-        crate::reader::models(conn, q)
+        let stmt = TALLIES[on].statement(backend, values, |backend| {
+            let mut q = application_tally::Entity::find()
+                .filter(application_tally::Column::OrgId.eq(org.id))
+                .filter(application_tally::Column::Status.eq(Status::InReview.code()));
+            if let Some(b) = filter.batch_id {
+                q = q.filter(application_tally::Column::BatchId.eq(b));
+            }
+            if let Some(m) = filter.major_id {
+                q = q.filter(application_tally::Column::MajorId.eq(m));
+            }
+            sea_orm::QueryTrait::build(&q, backend)
+        });
+        crate::reader::models_of::<C, application_tally::Entity>(conn, stmt)
             .await?
             .into_iter()
             .map(|t| t.n)
@@ -1910,15 +1991,22 @@ pub async fn queue<C: crate::reader::Reads>(
     at: keyset::PageAt,
     per_page: u64,
 ) -> Result<keyset::Page<QueueRow>, RepoError> {
+    // Each list's text is kept per combination of filters and kind of page.
+    static DECIDED_PAGES: [crate::reader::Prepared; 8 * 3] =
+        [const { crate::reader::Prepared::new() }; 8 * 3];
+    static PENDING_PAGES: [crate::reader::Prepared; PENDING_FILTERS * 3] =
+        [const { crate::reader::Prepared::new() }; PENDING_FILTERS * 3];
     let (apps, prev, next) = if filter.decided {
-        let page = keyset::fetch(
-            conn,
-            decided_select(org, filter),
-            &DECIDED_ORDER,
-            at,
-            per_page,
-            |d| keyset::Cursor::new(d.submitted_at, d.application_id),
-        )
+        let (on, values) = decided_values(org, filter);
+        let query = || decided_select(org, filter);
+        let kept = keyset::Kept {
+            text: &DECIDED_PAGES[keyset::kept_slot(on, at)],
+            values,
+            query: &query,
+        };
+        let page = keyset::fetch_kept(conn, kept, &DECIDED_ORDER, at, per_page, |d| {
+            keyset::Cursor::new(d.submitted_at, d.application_id)
+        })
         .await?;
         let ids: Vec<i64> = page.rows.iter().map(|d| d.application_id).collect();
         let mut by_id: std::collections::HashMap<i64, app::Model> = if ids.is_empty() {
@@ -1940,15 +2028,14 @@ pub async fn queue<C: crate::reader::Reads>(
         } else {
             (&QUEUE_ORDER, queue_cursor)
         };
-        let page = keyset::fetch(
-            conn,
-            pending_select(org, filter),
-            order,
-            at,
-            per_page,
-            cursor,
-        )
-        .await?;
+        let (on, values) = pending_values(org, filter);
+        let query = || pending_select(org, filter);
+        let kept = keyset::Kept {
+            text: &PENDING_PAGES[keyset::kept_slot(on, at)],
+            values,
+            query: &query,
+        };
+        let page = keyset::fetch_kept(conn, kept, order, at, per_page, cursor).await?;
         (page.rows, page.prev, page.next)
     };
     if apps.is_empty() {

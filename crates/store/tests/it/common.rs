@@ -39,6 +39,35 @@ pub async fn demo_db_with(
     t
 }
 
+/// The whole queue under `filter` read from its end by 上一页, `per_page` rows a page, in list
+/// order: it starts before a cursor past every row, as a link from beyond the last page would.
+pub async fn walk_queue_back(
+    db: &store::Db,
+    org: &store::entity::organisation::Model,
+    filter: &store::graduation::application::QueueFilter,
+    per_page: u64,
+) -> Vec<store::entity::graduation_application::Model> {
+    // 2037-12-31 23:59:59: within MySQL's TIMESTAMP, and of four digits, as SQLite compares
+    // stored times as text.
+    let end = store::keyset::Cursor::new(
+        chrono::DateTime::from_timestamp(2_145_916_799, 0).unwrap(),
+        i64::MAX,
+    );
+    let mut at = store::keyset::PageAt::Before(end);
+    let mut pages = Vec::new();
+    loop {
+        let page = store::graduation::application::queue(db, org, filter, at, per_page)
+            .await
+            .unwrap();
+        assert!(page.rows.len() as u64 <= per_page);
+        pages.push(page.rows.into_iter().map(|r| r.application));
+        match page.prev {
+            Some(c) => at = store::keyset::PageAt::Before(c),
+            None => return pages.into_iter().rev().flatten().collect(),
+        }
+    }
+}
+
 /// Every page of `org`'s queue under `filter`, walked by 下一页 as the page does, `per_page` at a
 /// time; each page holds at most that many.
 pub async fn walk_queue(

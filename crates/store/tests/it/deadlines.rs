@@ -361,6 +361,8 @@ async fn the_due_date_order_pages_through_the_whole_queue_once_in_due_order() {
         );
         let unique: HashSet<i64> = walked.iter().copied().collect();
         assert_eq!(unique.len(), walked.len(), "{name}");
+        // The due order and each due range sent a text kept for it.
+        assert_eq!(store::reader::unkept_builds(), 0, "{name}");
     }
 }
 

@@ -10,11 +10,13 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use domain::review::{StageKind, Status};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use store::demo::{self, DemoOptions};
-use store::entity::{graduate_archive, graduation_application as app, organisation, review_event};
+use store::entity::{
+    candidate, graduate_archive, graduation_application as app, organisation, review_event,
+};
 use store::graduation::application::{self, Decision, QueueFilter};
 use store::testkit::{TestDb, contract_backends};
 
-use crate::common::{HASH, now, walk_queue};
+use crate::common::{HASH, now, walk_queue, walk_queue_back};
 
 #[tokio::test]
 async fn seeded_applications_fill_every_stage_and_the_queues_count_them_right() {
@@ -234,14 +236,41 @@ async fn seeded_applications_fill_every_stage_and_the_queues_count_them_right() 
     }
 }
 
-/// Every organisation's queues (both lists, with and without batch and major filters), their
-/// counts and the batches' counts per status agree with the rows counted here one by one.
+/// Both lists, without and with each of the batch, major and search filters: the search both a
+/// 准考证号's prefix (with spaces around it, which are ignored) and a name's.
+fn filter_combinations(
+    apps: &[app::Model],
+    candidates: &[candidate::Model],
+) -> Vec<(bool, Option<i64>, Option<i64>, Option<String>)> {
+    let first = candidates
+        .iter()
+        .find(|c| c.id == apps[0].candidate_id)
+        .expect("the first application's candidate");
+    let admission = format!(" {} ", &first.admission_no[..first.admission_no.len() - 2]);
+    let name: String = first.name.chars().take(1).collect();
+    let mut out = Vec::new();
+    for decided in [false, true] {
+        for major in [None, Some(apps[0].major_id)] {
+            for batch in [None, Some(apps[0].batch_id)] {
+                for search in [None, Some(admission.clone()), Some(name.clone())] {
+                    out.push((decided, major, batch, search));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every organisation's queues (both lists, with and without batch, major and search filters),
+/// their counts and the batches' counts per status agree with the rows counted here one by one.
 async fn queues_agree_with_rows(
     db: &store::Db,
     name: &str,
     batches: &[store::entity::batch::Model],
 ) {
     let apps = app::Entity::find().all(db).await.unwrap();
+    let candidates = candidate::Entity::find().all(db).await.unwrap();
+    let by_id: HashMap<i64, &candidate::Model> = candidates.iter().map(|c| (c.id, c)).collect();
     let events = review_event::Entity::find().all(db).await.unwrap();
     // The queues of every organisation with work agree with the rows.
     let orgs: BTreeSet<i64> = apps
@@ -258,43 +287,53 @@ async fn queues_agree_with_rows(
             .filter(|e| e.action == "approved" || e.action == "rejected")
             .map(|e| e.application_id)
             .collect();
-        for decided in [false, true] {
-            for major in [None, Some(apps[0].major_id)] {
-                for batch in [None, Some(apps[0].batch_id)] {
-                    let filter = QueueFilter {
-                        batch_id: batch,
-                        major_id: major,
-                        decided,
-                        search: None,
-                        ..Default::default()
-                    };
-                    let mut direct: Vec<&app::Model> = apps
-                        .iter()
-                        .filter(|a| {
-                            if decided {
-                                decided_ids.contains(&a.id)
-                            } else {
-                                a.current_org_id == Some(org_id)
-                                    && a.status == Status::InReview.code()
-                            }
-                        })
-                        .filter(|a| major.is_none_or(|m| a.major_id == m))
-                        .filter(|a| batch.is_none_or(|b| a.batch_id == b))
-                        .collect();
-                    direct.sort_by_key(|a| (a.submitted_at, a.id));
-                    let n = application::queue_count(db, &org, &filter).await.unwrap();
-                    assert_eq!(n, direct.len() as u64, "{name}: {org_id} {filter:?}");
-                    let walked: Vec<i64> = walk_queue(db, &org, &filter, 7)
-                        .await
-                        .iter()
-                        .map(|a| a.id)
-                        .collect();
-                    let expected: Vec<i64> = direct.iter().map(|a| a.id).collect();
-                    assert_eq!(walked, expected, "{name}: {org_id} {filter:?}");
-                }
-            }
+        for (decided, major, batch, search) in filter_combinations(&apps, &candidates) {
+            let filter = QueueFilter {
+                batch_id: batch,
+                major_id: major,
+                decided,
+                search: search.clone(),
+                ..Default::default()
+            };
+            let mut direct: Vec<&app::Model> = apps
+                .iter()
+                .filter(|a| {
+                    if decided {
+                        decided_ids.contains(&a.id)
+                    } else {
+                        a.current_org_id == Some(org_id) && a.status == Status::InReview.code()
+                    }
+                })
+                .filter(|a| major.is_none_or(|m| a.major_id == m))
+                .filter(|a| batch.is_none_or(|b| a.batch_id == b))
+                .filter(|a| {
+                    search.as_deref().is_none_or(|s| {
+                        let c = &by_id[&a.candidate_id];
+                        c.admission_no.starts_with(s.trim()) || c.name.starts_with(s.trim())
+                    })
+                })
+                .collect();
+            direct.sort_by_key(|a| (a.submitted_at, a.id));
+            let n = application::queue_count(db, &org, &filter).await.unwrap();
+            assert_eq!(n, direct.len() as u64, "{name}: {org_id} {filter:?}");
+            let walked: Vec<i64> = walk_queue(db, &org, &filter, 7)
+                .await
+                .iter()
+                .map(|a| a.id)
+                .collect();
+            let expected: Vec<i64> = direct.iter().map(|a| a.id).collect();
+            assert_eq!(walked, expected, "{name}: {org_id} {filter:?}");
+            let back: Vec<i64> = walk_queue_back(db, &org, &filter, 7)
+                .await
+                .iter()
+                .map(|a| a.id)
+                .collect();
+            assert_eq!(back, expected, "{name}: {org_id} {filter:?} by 上一页");
         }
     }
+    // Every list read above, with every combination of filters and each kind of page, sent a
+    // text kept for it: the values listed for each matched what its builder binds.
+    assert_eq!(store::reader::unkept_builds(), 0, "{name}");
 
     // The counts above the queue.
     for bt in batches {
