@@ -238,10 +238,7 @@ async fn seeded_applications_fill_every_stage_and_the_queues_count_them_right() 
 
 /// Both lists, without and with each of the batch, major and search filters: the search both a
 /// 准考证号's prefix (with spaces around it, which are ignored) and a name's.
-fn filter_combinations(
-    apps: &[app::Model],
-    candidates: &[candidate::Model],
-) -> Vec<(bool, Option<i64>, Option<i64>, Option<String>)> {
+fn filter_combinations(apps: &[app::Model], candidates: &[candidate::Model]) -> Vec<QueueFilter> {
     let first = candidates
         .iter()
         .find(|c| c.id == apps[0].candidate_id)
@@ -253,7 +250,13 @@ fn filter_combinations(
         for major in [None, Some(apps[0].major_id)] {
             for batch in [None, Some(apps[0].batch_id)] {
                 for search in [None, Some(admission.clone()), Some(name.clone())] {
-                    out.push((decided, major, batch, search));
+                    out.push(QueueFilter {
+                        batch_id: batch,
+                        major_id: major,
+                        decided,
+                        search,
+                        ..Default::default()
+                    });
                 }
             }
         }
@@ -287,14 +290,9 @@ async fn queues_agree_with_rows(
             .filter(|e| e.action == "approved" || e.action == "rejected")
             .map(|e| e.application_id)
             .collect();
-        for (decided, major, batch, search) in filter_combinations(&apps, &candidates) {
-            let filter = QueueFilter {
-                batch_id: batch,
-                major_id: major,
-                decided,
-                search: search.clone(),
-                ..Default::default()
-            };
+        for filter in filter_combinations(&apps, &candidates) {
+            let (decided, major, batch) = (filter.decided, filter.major_id, filter.batch_id);
+            let search = filter.search.clone();
             let mut direct: Vec<&app::Model> = apps
                 .iter()
                 .filter(|a| {
