@@ -44,6 +44,21 @@ pub enum BenchCommand {
     /// Fill a graduation batch with synthetic applications (1,000,000 by default) and build its
     /// 统计 page N times per run, printing min / median / p99 / max.
     Stats(crate::stats_bench::StatsArgs),
+    /// Over an existing database (e.g. `demo --candidates 2000000 --seed-only`), alternate in
+    /// each run a plain scan of the score table, the batch audit's reading alone and the whole
+    /// batch audit (which replaces the batch's verdicts), printing each one's time and score
+    /// rows/s as min / median / max.
+    ProvinceAudit {
+        /// The database (`sqlite://FILE` or `postgres://…`).
+        #[arg(long)]
+        database: String,
+        /// The graduation batch to audit.
+        #[arg(long)]
+        batch: i64,
+        /// Runs.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Give N synthetic candidates an application each (1,000,000 by default) and measure the
     /// province office's review queue: first and 1,000th page filtered by 待审核/已审核 and
     /// major, the counts above it (median and p99), and bulk approval of 1,000 applications.
@@ -63,7 +78,54 @@ pub async fn run(what: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Stats(args) => crate::stats_bench::run(args).await,
         BenchCommand::Queue(args) => crate::queue_bench::run(args).await,
         BenchCommand::Export { rows } => export(rows),
+        BenchCommand::ProvinceAudit {
+            database,
+            batch,
+            runs,
+        } => province_audit(&database, batch, runs).await,
     }
+}
+
+async fn province_audit(database: &str, batch: i64, runs: usize) -> anyhow::Result<()> {
+    use store::graduation::batch_audit;
+    let db = store::connect(database).await?;
+    let err = |e: store::repo::RepoError| anyhow::anyhow!("{e}");
+    let (mut scan, mut read, mut whole) = (Vec::new(), Vec::new(), Vec::new());
+    let rate = |rows: u64, secs: f64| rows as f64 / secs.max(f64::MIN_POSITIVE) / 1e6;
+    for run in 1..=runs.max(1) {
+        let s = batch_audit::plain_scan(&db).await.map_err(err)?;
+        let r = batch_audit::read_only(&db, batch).await.map_err(err)?;
+        let w = batch_audit::run(&db, batch, chrono::Utc::now(), |_| {})
+            .await
+            .map_err(err)?;
+        let (s_secs, r_secs, w_secs) = (
+            s.elapsed.as_secs_f64(),
+            r.elapsed.as_secs_f64(),
+            w.elapsed.as_secs_f64(),
+        );
+        eprintln!(
+            "run {run}: plain scan {} rows {s_secs:.2} s; audit's read {} rows {r_secs:.2} s; \
+             whole audit {} rows {w_secs:.2} s",
+            s.rows, r.rows, w.rows_audited
+        );
+        scan.push((s_secs, rate(s.rows, s_secs)));
+        read.push((r_secs, rate(r.rows, r_secs)));
+        whole.push((w_secs, rate(w.rows_audited, w_secs)));
+    }
+    let spread = crate::http_bench::spread;
+    println!("min / median / max of {} runs", scan.len());
+    for (what, figures) in [
+        ("plain scan of score_records", &scan),
+        ("the audit's read", &read),
+        ("whole audit (read, audit, write)", &whole),
+    ] {
+        println!(
+            "{what:<34} {:>22} s  {:>22} million score rows/s",
+            spread(figures.iter().map(|f| f.0).collect(), 2),
+            spread(figures.iter().map(|f| f.1).collect(), 2),
+        );
+    }
+    Ok(())
 }
 
 /// Resident memory of this process in MiB (Linux; 0 elsewhere).

@@ -662,7 +662,7 @@ struct Measured {
 }
 
 /// min / median / max.
-fn spread(mut v: Vec<f64>, decimals: usize) -> String {
+pub(crate) fn spread(mut v: Vec<f64>, decimals: usize) -> String {
     v.sort_by(f64::total_cmp);
     match v.as_slice() {
         [] => "-".to_owned(),

@@ -272,31 +272,14 @@ fn the_first_admin_is_created_by_the_cli_and_a_bad_import_exits_non_zero() {
 
 #[test]
 fn batch_audit_of_a_seeded_demo_prints_its_figures() {
-    let dir = tempfile::tempdir().unwrap();
-    let seeded = biye()
-        .args([
-            "demo",
-            "--seed-only",
-            "--candidates",
-            "300",
-            "--province",
-            "yunnan",
-            "--password",
-            "Demo2026pass",
-            "--data",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("demo.sqlite").display()
-    );
+    let (_dir, url) = seeded_demo(&[
+        "--candidates",
+        "300",
+        "--province",
+        "yunnan",
+        "--password",
+        "Demo2026pass",
+    ]);
     let (yunnan, language, candidates) = tokio::runtime::Runtime::new().unwrap().block_on(async {
         use store::entity::{batch, candidate};
         use store::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -1357,4 +1340,79 @@ fn bench_http_prints_every_page_beside_the_bare_handler() {
         2,
         "bare at 4 and at 2 connections:\n{stdout}"
     );
+}
+
+/// `biye bench province-audit` over a small seeded province: the plain scan reads every score
+/// row, the audit's read and the whole audit the same rows of the province, and the three
+/// figures are printed. (Times are not judged.)
+#[test]
+fn bench_province_audit_compares_the_audits_read_with_a_plain_scan() {
+    let (dir, url) = seeded_demo(&["--candidates", "300", "--province", "chongqing"]);
+    let out = biye()
+        .env("BIYE_DATA_DIR", dir.path())
+        .args([
+            "bench",
+            "province-audit",
+            "--database",
+            &url,
+            "--batch",
+            "2",
+            "--runs",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let run = stderr
+        .lines()
+        .find(|l| l.starts_with("run 1:"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let rows: Vec<u64> = run
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [scan, read, whole] = rows[..] else {
+        panic!("{run}");
+    };
+    assert!(read > 300, "{run}");
+    assert_eq!(read, whole, "{run}");
+    assert!(scan >= read, "{run}");
+    for label in [
+        "plain scan of score_records",
+        "the audit's read",
+        "whole audit (read, audit, write)",
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no line for {label}:\n{stdout}"));
+        assert!(line.contains(" s "), "{line}");
+    }
+}
+
+/// A demo database seeded by `biye demo --seed-only` with `args` in a fresh directory, and its
+/// URL.
+fn seeded_demo(args: &[&str]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = biye()
+        .args(["demo", "--seed-only"])
+        .args(args)
+        .arg("--data")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("demo.sqlite").display()
+    );
+    (dir, url)
 }

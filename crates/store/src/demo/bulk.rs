@@ -140,15 +140,7 @@ const CANDIDATE_COLUMNS: &[&str] = &[
     "updated_at",
 ];
 const ENROLLED_COLUMNS: &[&str] = &["candidate_id", "major_id", "created_at"];
-const SCORE_COLUMNS: &[&str] = &[
-    "candidate_id",
-    "course_code",
-    "score_tenths",
-    "passed",
-    "exam_date",
-    "source",
-    "created_at",
-];
+const SCORE_COLUMNS: &[&str] = crate::entity::score_record::WRITTEN_COLUMNS;
 
 fn province_mixes(refs: &Refs) -> anyhow::Result<[ProvinceMix; 2]> {
     let orgs_of = |province: &str, kind: &str| -> Vec<i64> {

@@ -2,6 +2,18 @@
 
 use sea_orm::entity::prelude::*;
 
+/// The columns a bulk writer (an import, the demo's seeder) fills, every one but `id`, in the
+/// order its multi-row INSERT gives their values.
+pub(crate) const WRITTEN_COLUMNS: &[&str] = &[
+    "candidate_id",
+    "course_code",
+    "score_tenths",
+    "passed",
+    "exam_date",
+    "source",
+    "created_at",
+];
+
 /// One course result of a candidate; `score_tenths` is empty for pass/fail marks.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "score_records")]

@@ -45,6 +45,19 @@ mod prepared;
 mod sqlite_sync;
 pub use prepared::{Prepared, unkept_builds};
 pub use sqlite_sync::{Name, Shape, Snapshot, SyncPool};
+pub(crate) use sqlite_sync::{open_for_reading, query_err as sqlite_query_err};
+
+/// The file of the SQLite database `db` is connected to; `None` for another backend or an
+/// in-memory database, which no other connection can open.
+pub(crate) fn sqlite_file(db: &DatabaseConnection) -> Option<std::path::PathBuf> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return None;
+    }
+    let options = db.get_sqlite_connection_pool().connect_options();
+    let file = options.get_filename();
+    let in_memory = file == std::path::Path::new(":memory:") || file.as_os_str().is_empty();
+    (!in_memory).then(|| file.to_owned())
+}
 
 /// The pool readers take their connections from (see the module's documentation).
 #[derive(Clone)]
@@ -89,15 +102,8 @@ impl ReadPool {
             DbBackend::Sqlite => {
                 let shared = db.get_sqlite_connection_pool();
                 let options = shared.connect_options();
-                let in_memory = options.get_filename() == std::path::Path::new(":memory:")
-                    || options.get_filename().as_os_str().is_empty();
-                if in_memory {
-                    Pools::Sqlite(shared.clone())
-                } else {
-                    sync = Some(Arc::new(SyncPool::new(
-                        options.get_filename(),
-                        crate::db::BUSY_LIMIT,
-                    )));
+                if let Some(file) = sqlite_file(db) {
+                    sync = Some(Arc::new(SyncPool::new(&file, crate::db::BUSY_LIMIT)));
                     let options = (*options).clone().pragma("query_only", "ON");
                     Pools::Sqlite(
                         SqlitePoolOptions::new()
@@ -109,6 +115,8 @@ impl ReadPool {
                             })
                             .connect_lazy_with(options),
                     )
+                } else {
+                    Pools::Sqlite(shared.clone())
                 }
             }
             DbBackend::Postgres => {

@@ -90,19 +90,7 @@ impl SyncPool {
     }
 
     fn open(&self) -> Result<Conn, DbErr> {
-        use rusqlite::OpenFlags;
-        let conn = rusqlite::Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                | OpenFlags::SQLITE_OPEN_URI,
-        )
-        .map_err(conn_err)?;
-        // Read-only by pragma, as the other readers' connections are: a write sent here by
-        // mistake fails instead of escaping the write path.
-        conn.pragma_update(None, "query_only", "ON")
-            .map_err(conn_err)?;
-        conn.busy_timeout(self.busy).map_err(conn_err)?;
+        let conn = open_for_reading(&self.path, self.busy)?;
         conn.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
         Ok(Conn {
             db: conn,
@@ -134,6 +122,25 @@ impl SyncPool {
         }
         self.give_back(conn);
     }
+}
+
+/// A connection to the SQLite file at `path` that may only read, waiting at most `busy` for a
+/// lock, for use on the calling thread.
+pub(crate) fn open_for_reading(path: &Path, busy: Duration) -> Result<rusqlite::Connection, DbErr> {
+    use rusqlite::OpenFlags;
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )
+    .map_err(conn_err)?;
+    // Read-only by pragma, as the other readers' connections are: a write sent here by
+    // mistake fails instead of escaping the write path.
+    conn.pragma_update(None, "query_only", "ON")
+        .map_err(conn_err)?;
+    conn.busy_timeout(busy).map_err(conn_err)?;
+    Ok(conn)
 }
 
 fn begin(conn: &rusqlite::Connection) -> Result<(), DbErr> {
@@ -218,7 +225,8 @@ fn conn_err(e: rusqlite::Error) -> DbErr {
     )))
 }
 
-fn query_err(e: rusqlite::Error) -> DbErr {
+/// A failed statement on a connection of [`open_for_reading`].
+pub(crate) fn query_err(e: rusqlite::Error) -> DbErr {
     DbErr::Query(RuntimeErr::Internal(e.to_string()))
 }
 

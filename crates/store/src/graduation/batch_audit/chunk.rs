@@ -126,6 +126,68 @@ impl Chunk {
     }
 }
 
+/// Files a chunk's rows, which come in candidate order, under their candidates: one merge pass
+/// over the rows and the chunk's candidates. Rows of candidates not in the chunk (other
+/// provinces' candidates within its id range) are dropped, and so are rows without an item.
+pub(super) struct Filer<'a, T> {
+    candidates: &'a mut [Slot],
+    field: fn(&mut Slot) -> &mut Range<u32>,
+    out: &'a mut Vec<T>,
+    /// Where the merge stands among the candidates.
+    k: usize,
+    /// Rows that belong to the chunk's candidates, with an item or not.
+    pub belonging: u64,
+}
+
+impl<'a, T> Filer<'a, T> {
+    /// Files items into `out`, each candidate's range kept in the field `field` picks.
+    pub fn new(
+        candidates: &'a mut [Slot],
+        field: fn(&mut Slot) -> &mut Range<u32>,
+        out: &'a mut Vec<T>,
+    ) -> Self {
+        Self {
+            candidates,
+            field,
+            out,
+            k: 0,
+            belonging: 0,
+        }
+    }
+
+    /// Files the next row, of candidate `candidate`.
+    pub fn file(&mut self, candidate: i64, item: Option<T>) -> Result<(), RepoError> {
+        while self
+            .candidates
+            .get(self.k)
+            .is_some_and(|s| s.id < candidate)
+        {
+            self.k += 1;
+        }
+        let Some(slot) = self
+            .candidates
+            .get_mut(self.k)
+            .filter(|s| s.id == candidate)
+        else {
+            return Ok(());
+        };
+        self.belonging += 1;
+        let Some(item) = item else {
+            return Ok(());
+        };
+        let at = u32::try_from(self.out.len())
+            .map_err(|_| RepoError::Invalid("一个批次块的记录过多".to_owned()))?;
+        let range = (self.field)(slot);
+        // A candidate's rows are contiguous, so a range only ever grows at its end.
+        if range.end != at {
+            range.start = at;
+        }
+        range.end = at + 1;
+        self.out.push(item);
+        Ok(())
+    }
+}
+
 /// `sql` with `?` placeholders, numbered for PostgreSQL.
 pub(super) fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     if backend != DbBackend::Postgres {

@@ -1,8 +1,8 @@
 //! The batch eligibility audit of a graduation batch (毕业批次): every candidate of the batch's
 //! province against each of their enrolled majors, with the compiled fast path.
 //!
-//! The province is read in chunks of consecutive candidate ids (folded by SQLite itself on
-//! SQLite, row by row elsewhere);
+//! The province is read in chunks of consecutive candidate ids (from a SQLite file by blocking
+//! threads of their own, several chunks at once; streamed row by row elsewhere);
 //! each chunk is audited and its verdicts replace the previous ones for the same id range in one
 //! transaction of multi-row INSERTs, written while the next chunk is read. So memory stays flat
 //! however large the province is, other writers get their turn between chunks, and a run that
@@ -25,7 +25,8 @@ use crate::entity::{batch, batch_audit_run};
 use crate::multirow::insert_rows;
 use crate::repo::RepoError;
 
-/// How the province is read: folded rows on SQLite, plain rows elsewhere.
+/// How the province is read: on the calling thread from a SQLite file, as streamed rows
+/// elsewhere (and from an in-memory SQLite database, which no other connection can open).
 enum Reader {
     Sqlite(read_sqlite::Reader),
     Rows(read_rows::Reader),
@@ -184,20 +185,12 @@ pub async fn run_in_chunks(
     // applications carry what they settled.
     let moral_passed = moral_state(&province).is_ok();
     let settled = crate::graduation::settled_in_batch(db, batch_id).await?;
-    let mut reader = if db.get_database_backend() == DbBackend::Sqlite {
-        Reader::Sqlite(read_sqlite::Reader::new(db, &province, chunk_candidates))
-    } else {
-        Reader::Rows(read_rows::Reader::new(db, &province, chunk_candidates))
-    };
+    let mut reader = reader_of(db, &province, chunk_candidates);
     let mut plans = chunk::Plans::default();
     let mut tally = Tally::default();
     let mut writing: Option<tokio::task::JoinHandle<Result<(), RepoError>>> = None;
     loop {
-        let next = match &mut reader {
-            Reader::Sqlite(r) => r.next(&mut plans).await?,
-            Reader::Rows(r) => r.next(&mut plans).await?,
-        };
-        let Some(chunk) = next else {
+        let Some(chunk) = reader.next(&mut plans).await? else {
             break;
         };
         let outcomes = audit_chunk(&chunk, &mut plans, moral_passed, &settled, &mut tally);
@@ -256,6 +249,77 @@ pub async fn run_in_chunks(
         failing: tally.failing,
         elapsed,
     })
+}
+
+/// What a read of the province's score rows took, for the benchmark that compares the audit's
+/// reading with a plain scan of the score table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReadSummary {
+    /// Score rows read.
+    pub rows: u64,
+    /// Wall-clock time of the read.
+    pub elapsed: Duration,
+}
+
+/// Reads batch `batch_id`'s province exactly as [`run`] does, chunk by chunk with the same
+/// readers, and neither audits nor writes anything.
+pub async fn read_only(db: &crate::Db, batch_id: i64) -> Result<ReadSummary, RepoError> {
+    let started = Instant::now();
+    let batch = batch::Entity::find_by_id(batch_id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    let province = batch.province.unwrap_or_default();
+    let mut reader = reader_of(db, &province, CHUNK_CANDIDATES);
+    let mut plans = chunk::Plans::default();
+    let mut rows = 0;
+    while let Some(chunk) = reader.next(&mut plans).await? {
+        rows += chunk.rows_read;
+    }
+    Ok(ReadSummary {
+        rows,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Reads the columns the audit reads (candidate, course, passed, source) of every row of the
+/// score table in the table's own order, one statement over one connection as the audit's
+/// readers use them (on a SQLite file, on a blocking thread), decoding each row and keeping
+/// nothing: what the audit's reading is measured against.
+pub async fn plain_scan(db: &crate::Db) -> Result<ReadSummary, RepoError> {
+    const SQL: &str = "SELECT candidate_id, course_code, passed, source FROM score_records";
+    let started = Instant::now();
+    let rows = match crate::reader::sqlite_file(db) {
+        Some(file) => tokio::task::spawn_blocking(move || read_sqlite::scan(&file, SQL))
+            .await
+            .map_err(|e| DbErr::Custom(format!("读取成绩的任务中断：{e}")))??,
+        None => read_rows::scan(db, SQL).await?,
+    };
+    Ok(ReadSummary {
+        rows,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn reader_of(db: &crate::Db, province: &str, chunk_candidates: u32) -> Reader {
+    match crate::reader::sqlite_file(db) {
+        Some(file) => Reader::Sqlite(read_sqlite::Reader::new(
+            db,
+            file,
+            province,
+            chunk_candidates,
+        )),
+        None => Reader::Rows(read_rows::Reader::new(db, province, chunk_candidates)),
+    }
+}
+
+impl Reader {
+    async fn next(&mut self, plans: &mut chunk::Plans) -> Result<Option<chunk::Chunk>, RepoError> {
+        match self {
+            Reader::Sqlite(r) => r.next(plans).await,
+            Reader::Rows(r) => r.next(plans).await,
+        }
+    }
 }
 
 /// Checks every candidate of `chunk` against each enrolled major.

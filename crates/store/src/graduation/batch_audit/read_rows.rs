@@ -9,7 +9,7 @@ use domain::{ExemptionMode, ScoreSource};
 use futures_util::StreamExt;
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, StreamTrait, Value};
 
-use super::chunk::{Chunk, ExemptionRow, Plans, ScoreRow, Slot, statement};
+use super::chunk::{Chunk, ExemptionRow, Filer, Plans, ScoreRow, Slot, statement};
 use crate::repo::RepoError;
 
 /// Reads the chunks of one province in order.
@@ -180,42 +180,41 @@ async fn chunk(
     Ok(chunk)
 }
 
+/// Streams `sql` to its end, taking each row's four columns as [`chunk`] takes a score row's;
+/// returns the rows.
+pub(super) async fn scan(conn: &crate::Db, sql: &str) -> Result<u64, RepoError> {
+    let mut stream = conn
+        .stream_raw(statement(conn.get_database_backend(), sql, Vec::new()))
+        .await?;
+    let (mut n, mut bytes) = (0u64, 0usize);
+    while let Some(row) = stream.next().await {
+        let row = row?;
+        let _: i64 = row.try_get_by_index(0)?;
+        let code: String = row.try_get_by_index(1)?;
+        let _: bool = row.try_get_by_index(2)?;
+        let source: String = row.try_get_by_index(3)?;
+        bytes += code.len() + source.len();
+        n += 1;
+    }
+    std::hint::black_box(bytes);
+    Ok(n)
+}
+
 /// Streams `stmt`, whose rows come in candidate order, and files each decoded item under its
-/// candidate: one merge pass over the rows and the chunk's candidates. Rows of candidates not in
-/// the chunk (other provinces' candidates within its id range) are dropped, and so are the ones
-/// `decode` has no item for. Returns the rows that belong to the chunk's candidates.
+/// candidate (see [`Filer`]). Returns the rows that belong to the chunk's candidates.
 async fn attach<T>(
     conn: &crate::Db,
     stmt: Statement,
     candidates: &mut [Slot],
-    field: impl Fn(&mut Slot) -> &mut Range<u32>,
+    field: fn(&mut Slot) -> &mut Range<u32>,
     out: &mut Vec<T>,
     mut decode: impl FnMut(&QueryResult) -> Result<(i64, Option<T>), DbErr>,
 ) -> Result<u64, RepoError> {
     let mut stream = conn.stream_raw(stmt).await?;
-    let mut k = 0usize;
-    let mut belonging = 0u64;
+    let mut filer = Filer::new(candidates, field, out);
     while let Some(row) = stream.next().await {
         let (candidate, item) = decode(&row?)?;
-        while candidates.get(k).is_some_and(|s| s.id < candidate) {
-            k += 1;
-        }
-        let Some(slot) = candidates.get_mut(k).filter(|s| s.id == candidate) else {
-            continue;
-        };
-        belonging += 1;
-        let Some(item) = item else {
-            continue;
-        };
-        let at = u32::try_from(out.len())
-            .map_err(|_| RepoError::Invalid("一个批次块的记录过多".to_owned()))?;
-        let range = field(slot);
-        // A candidate's rows are contiguous, so a range only ever grows at its end.
-        if range.end != at {
-            range.start = at;
-        }
-        range.end = at + 1;
-        out.push(item);
+        filer.file(candidate, item)?;
     }
-    Ok(belonging)
+    Ok(filer.belonging)
 }
