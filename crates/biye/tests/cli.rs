@@ -975,27 +975,7 @@ fn an_unknown_sqlite_synchronous_setting_is_refused_by_name() {
 
 #[test]
 fn the_sample_student_files_import_for_a_school_named_on_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let seeded = biye()
-        .args([
-            "demo",
-            "--seed-only",
-            "--password",
-            "Demo2026pass",
-            "--data",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("demo.sqlite").display()
-    );
+    let (dir, url) = seeded_demo(&["--password", "Demo2026pass"]);
     let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/imports");
     let students = samples.join("students.csv");
     let scores = samples.join("student-scores.csv");
@@ -1076,27 +1056,7 @@ fn the_sample_student_files_import_for_a_school_named_on_the_command_line() {
 
 #[test]
 fn the_sample_staff_file_imports_for_the_organisation_named_and_prints_the_passwords_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let seeded = biye()
-        .args([
-            "demo",
-            "--seed-only",
-            "--password",
-            "Demo2026pass",
-            "--data",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("demo.sqlite").display()
-    );
+    let (dir, url) = seeded_demo(&["--password", "Demo2026pass"]);
     let staff =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/imports/staff.csv");
     let run = |args: &[&str]| {
