@@ -25,8 +25,9 @@ use crate::entity::{batch, batch_audit_run};
 use crate::multirow::insert_rows;
 use crate::repo::RepoError;
 
-/// How the province is read: on the calling thread from a SQLite file, as streamed rows
-/// elsewhere (and from an in-memory SQLite database, which no other connection can open).
+/// How the province is read: from a SQLite file by blocking threads over connections of their
+/// own, as streamed rows elsewhere (and from an in-memory SQLite database, which no other
+/// connection can open).
 enum Reader {
     Sqlite(read_sqlite::Reader),
     Rows(read_rows::Reader),
@@ -269,7 +270,9 @@ pub async fn read_only(db: &crate::Db, batch_id: i64) -> Result<ReadSummary, Rep
         .one(db)
         .await?
         .ok_or(RepoError::NotFound)?;
-    let province = batch.province.unwrap_or_default();
+    let province = batch
+        .province
+        .ok_or_else(|| RepoError::Invalid(format!("批次“{}”未指定省份", batch.name)))?;
     let mut reader = reader_of(db, &province, CHUNK_CANDIDATES);
     let mut plans = chunk::Plans::default();
     let mut rows = 0;
