@@ -9,6 +9,7 @@ use sea_orm::ConnectionTrait;
 use crate::Db;
 
 pub mod s3;
+mod template;
 
 /// A database backend a test runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +86,8 @@ pub struct TestDb {
     pub url: String,
     backend: Backend,
     name: String,
+    /// A migrated MySQL database that goes back to the process's free list when dropped.
+    reused: bool,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -105,11 +108,64 @@ fn unique_name() -> String {
 }
 
 impl TestDb {
-    /// Creates and migrates a fresh database on `backend`.
+    /// Creates a fresh database on `backend` holding exactly what the migrations leave.
+    ///
+    /// Migrating takes a second or more on SQLite and PostgreSQL (a commit per migration, each
+    /// waiting for the disk) and several on MySQL (each table a file of its own), paid by every
+    /// test on every backend. So each test process migrates once per backend and copies the
+    /// result: SQLite's file, PostgreSQL's database as a `TEMPLATE`, and on MySQL, which copies
+    /// no database, a database of an earlier test of the process reset to the migrated rows.
     pub async fn create(backend: &Backend) -> anyhow::Result<TestDb> {
-        let t = Self::create_empty(backend).await?;
-        crate::db::migrate(&t.db).await?;
-        Ok(t)
+        match backend {
+            Backend::Sqlite => {
+                let template = template::sqlite().await?;
+                let dir = tempfile::tempdir()?;
+                let path = dir.path().join("test.sqlite");
+                std::fs::copy(&template, &path)?;
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                Self::open(url, backend, unique_name(), Some(dir), false).await
+            }
+            Backend::Postgres(server) => {
+                let template = template::postgres(server).await?;
+                let name = unique_name();
+                let admin = crate::connect(&format!("{server}/postgres")).await?;
+                let created = admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                    .await;
+                admin.close().await?;
+                created?;
+                Self::open(format!("{server}/{name}"), backend, name, None, false).await
+            }
+            Backend::Mysql(server) => match template::mysql_reused(server).await? {
+                Some(name) => {
+                    Self::open(format!("{server}/{name}"), backend, name, None, true).await
+                }
+                None => {
+                    let mut t = Self::create_empty(backend).await?;
+                    crate::db::migrate(&t.db).await?;
+                    t.reused = true;
+                    Ok(t)
+                }
+            },
+        }
+    }
+
+    async fn open(
+        url: String,
+        backend: &Backend,
+        name: String,
+        dir: Option<tempfile::TempDir>,
+        reused: bool,
+    ) -> anyhow::Result<TestDb> {
+        let db = crate::connect(&url).await?;
+        Ok(TestDb {
+            db,
+            url,
+            backend: backend.clone(),
+            name,
+            reused,
+            _dir: dir,
+        })
     }
 
     /// Creates a fresh database on `backend` without any tables, for tests of the migrations
@@ -141,14 +197,7 @@ impl TestDb {
                 (format!("{server}/{name}"), None)
             }
         };
-        let db = crate::connect(&url).await?;
-        Ok(TestDb {
-            db,
-            url,
-            backend: backend.clone(),
-            name,
-            _dir: dir,
-        })
+        Self::open(url, backend, name, dir, false).await
     }
 
     /// The backend of this database.
@@ -171,6 +220,10 @@ impl Drop for TestDb {
             ),
         };
         let mysql_name = matches!(self.backend, Backend::Mysql(_)).then(|| self.name.clone());
+        let reuse = match &self.backend {
+            Backend::Mysql(s) if self.reused => Some((s.clone(), self.name.clone())),
+            _ => None,
+        };
         // Dropping runs outside the test's runtime, which may be shutting down: use a thread of its own.
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
@@ -184,7 +237,13 @@ impl Drop for TestDb {
                     if let Some(db_name) = mysql_name {
                         end_mysql_sessions(&admin, &db_name).await;
                     }
-                    let _ = admin.execute_unprepared(&stmt).await;
+                    match reuse {
+                        // Sessions ended: nothing writes to it any more until it is reset.
+                        Some((server, name)) => template::mysql_free(&server, name),
+                        None => {
+                            let _ = admin.execute_unprepared(&stmt).await;
+                        }
+                    }
                     let _ = admin.close().await;
                 }
             });

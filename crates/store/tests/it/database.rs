@@ -126,6 +126,100 @@ async fn instances_migrating_one_fresh_database_together_all_succeed() {
     }
 }
 
+/// Every table's row count, sorted by table.
+async fn counts_of(db: &Db) -> Vec<(String, i64)> {
+    let backend = db.get_database_backend();
+    let tables = match backend {
+        DbBackend::Sqlite => {
+            "SELECT name AS t FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        }
+        DbBackend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) AS t FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        }
+        _ => {
+            "SELECT CAST(table_name AS CHAR) AS t FROM information_schema.tables \
+             WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'"
+        }
+    };
+    let mut out = Vec::new();
+    for row in db
+        .query_all_raw(Statement::from_string(backend, tables))
+        .await
+        .unwrap()
+    {
+        let table: String = row.try_get("", "t").unwrap();
+        let n: i64 = db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get("", "n")
+            .unwrap();
+        out.push((table, n));
+    }
+    out.sort();
+    out
+}
+
+/// A test's database is a copy of one migrated once per process (on MySQL, a database of an
+/// earlier test reset): whatever a test before it wrote, it holds exactly the rows a database
+/// migrated on its own holds, and numbers new rows as that one would.
+#[tokio::test]
+async fn a_test_database_holds_what_the_migrations_leave_whatever_the_test_before_wrote() {
+    for backend in contract_backends() {
+        let name = backend.name();
+        let migrated = TestDb::create_empty(&backend).await.unwrap();
+        store::db::migrate(&migrated.db).await.unwrap();
+        let expected = counts_of(&migrated.db).await;
+        assert!(expected.iter().any(|(_, n)| *n > 0), "{name}: {expected:?}");
+        let mut first_ids = Vec::new();
+        for round in 0..3 {
+            let t = TestDb::create(&backend).await.unwrap();
+            assert_eq!(counts_of(&t.db).await, expected, "{name}, round {round}");
+            store::demo::seed(
+                &t.db,
+                &store::demo::DemoOptions {
+                    password_hash: crate::common::HASH.to_owned(),
+                    extra_candidates: 3,
+                    bulk_province: None,
+                    now: crate::common::now(),
+                },
+            )
+            .await
+            .unwrap();
+            let written = counts_of(&t.db).await;
+            assert!(
+                written.iter().any(|(t, n)| t == "audit_log" && *n > 0),
+                "{name}: {written:?}"
+            );
+            let ids: i64 =
+                t.db.query_one_raw(Statement::from_string(
+                    backend_of(&t.db),
+                    "SELECT MIN(id) AS id FROM candidates",
+                ))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get("", "id")
+                .unwrap();
+            first_ids.push(ids);
+        }
+        assert!(
+            first_ids.windows(2).all(|w| w[0] == w[1]),
+            "{name}: the first candidate's id in each round: {first_ids:?}"
+        );
+    }
+}
+
+fn backend_of(db: &Db) -> DbBackend {
+    db.get_database_backend()
+}
+
 async fn pragma(db: &Db, name: &str) -> i64 {
     db.query_one_raw(Statement::from_string(
         DbBackend::Sqlite,
