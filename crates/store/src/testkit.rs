@@ -95,16 +95,14 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn unique_name() -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!(
-        "biye_test_{}_{}_{}",
-        std::process::id(),
-        n,
-        uuid::Uuid::new_v4()
-            .simple()
-            .to_string()
-            .get(..8)
-            .unwrap_or("x")
-    )
+    format!("biye_test_{}_{}_{}", std::process::id(), n, short_random())
+}
+
+/// Eight random hex digits, so that a name stays unique past the reuse of a process id.
+fn short_random() -> String {
+    let mut s = uuid::Uuid::new_v4().simple().to_string();
+    s.truncate(8);
+    s
 }
 
 impl TestDb {

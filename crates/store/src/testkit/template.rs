@@ -45,15 +45,7 @@ struct MysqlServer {
 }
 
 fn own_name() -> String {
-    format!(
-        "{PREFIX}{}_{}",
-        std::process::id(),
-        uuid::Uuid::new_v4()
-            .simple()
-            .to_string()
-            .get(..8)
-            .unwrap_or("x")
-    )
+    format!("{PREFIX}{}_{}", std::process::id(), super::short_random())
 }
 
 /// Whether the process whose id follows `prefix` in `name` has ended; `false` where that cannot
