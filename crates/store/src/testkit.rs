@@ -223,31 +223,38 @@ impl Drop for TestDb {
             _ => None,
         };
         // Dropping runs outside the test's runtime, which may be shutting down: use a thread of its own.
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                if let Ok(admin) = crate::connect(&server).await {
-                    if let Some(db_name) = mysql_name {
-                        end_mysql_sessions(&admin, &db_name).await;
-                    }
-                    match reuse {
-                        // Sessions ended: nothing writes to it any more until it is reset.
-                        Some((server, name)) => template::mysql_free(&server, name),
-                        None => {
-                            let _ = admin.execute_unprepared(&stmt).await;
-                        }
-                    }
-                    let _ = admin.close().await;
+        let _ = on_a_thread_of_its_own(async move {
+            if let Ok(admin) = crate::connect(&server).await {
+                if let Some(db_name) = mysql_name {
+                    end_mysql_sessions(&admin, &db_name).await;
                 }
-            });
+                match reuse {
+                    // Sessions ended: nothing writes to it any more until it is reset.
+                    Some((server, name)) => template::mysql_free(&server, name),
+                    None => {
+                        let _ = admin.execute_unprepared(&stmt).await;
+                    }
+                }
+                let _ = admin.close().await;
+            }
         })
         .join();
     }
+}
+
+/// Runs `work` to its end on a new thread with a runtime of its own, for work that must not
+/// depend on the caller's runtime, which may be shutting down or must not wait.
+fn on_a_thread_of_its_own(
+    work: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            rt.block_on(work);
+        }
+    })
 }
 
 /// Ends every other session on the test's MySQL database before it is dropped. The test's pool is

@@ -207,20 +207,12 @@ async fn make_mysql_template(server: &str) -> anyhow::Result<MysqlServer> {
     if !stale.is_empty() {
         // Dropping a MySQL database takes a while a table; nothing waits for it.
         let url = format!("{server}/mysql");
-        std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                if let Ok(mut admin) = sqlx::MySqlConnection::connect(&url).await {
-                    for name in stale {
-                        let _ = exec(&mut admin, format!("DROP DATABASE IF EXISTS {name}")).await;
-                    }
+        super::on_a_thread_of_its_own(async move {
+            if let Ok(mut admin) = sqlx::MySqlConnection::connect(&url).await {
+                for name in stale {
+                    let _ = exec(&mut admin, format!("DROP DATABASE IF EXISTS {name}")).await;
                 }
-            });
+            }
         });
     }
     let template = own_name();
