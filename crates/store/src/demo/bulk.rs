@@ -356,10 +356,11 @@ pub(super) async fn seed(
         // Without statistics on the millions of rows just loaded, PostgreSQL plans the batch
         // audit's range reads of a score table it believes small as bitmap scans sorted on disk,
         // 2–3 times slower than the index scan it picks once it knows; autovacuum would get there
-        // only later.
+        // only later. On PostgreSQL, VACUUM also marks the new pages all-visible, without which
+        // the audit's read cannot come from the score index alone (migration 41).
         let sql = match backend {
             DbBackend::MySql => "ANALYZE TABLE candidates, enrolled_majors, score_records",
-            _ => "ANALYZE candidates, enrolled_majors, score_records",
+            _ => "VACUUM (ANALYZE) candidates, enrolled_majors, score_records",
         };
         db.execute_unprepared(sql).await?;
     }

@@ -40,6 +40,7 @@ mod m20261205_000037_review_delegations;
 mod m20261205_000038_delegated_degree_reviews;
 mod m20261205_000039_reference_version;
 mod m20261206_000040_failed_scores;
+mod m20261206_000041_score_key_covers_passed;
 mod schema;
 
 /// Every migration of the schema, in order.
@@ -87,6 +88,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000038_delegated_degree_reviews::Migration),
             Box::new(m20261205_000039_reference_version::Migration),
             Box::new(m20261206_000040_failed_scores::Migration),
+            Box::new(m20261206_000041_score_key_covers_passed::Migration),
         ]
     }
 }

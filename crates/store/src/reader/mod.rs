@@ -235,7 +235,8 @@ fn bound(stmt: &Statement) -> SqlxValues {
     SqlxValues(stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new())))
 }
 
-fn query_err(e: sqlx::Error) -> DbErr {
+/// A failed query of a pool used through sqlx directly, as sea-orm reports one.
+pub(crate) fn query_err(e: sqlx::Error) -> DbErr {
     DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
 }
 
