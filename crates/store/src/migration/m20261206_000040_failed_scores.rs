@@ -5,8 +5,9 @@
 //! passed; with this partial index beside it, the audit on SQLite reads the two indexes alone
 //! and never steps into the table (before, each row cost a step through the index and a lookup
 //! in the table: twice the work of a plain scan of the table). Only rows that did not pass are
-//! in it, so an import pays for it on those rows alone. PostgreSQL and MySQL read the rows by
-//! the unique index and `passed` from the table, as before, and do not have it.
+//! in it, so an import pays for it on those rows alone. PostgreSQL and MySQL do not have it:
+//! MySQL reads the rows by the unique index and `passed` from the table, as before, and
+//! PostgreSQL, since migration 41, from the unique index alone, which includes `passed`.
 
 use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;

@@ -4,10 +4,10 @@
 //! The province is read in chunks of consecutive candidate ids (from a SQLite file by blocking
 //! threads of their own, several chunks at once; streamed row by row elsewhere);
 //! each chunk is audited and its verdicts replace the previous ones for the same id range in one
-//! transaction (multi-row INSERTs; `COPY` on PostgreSQL), written while the next chunk is read. So memory stays flat
-//! however large the province is, other writers get their turn between chunks, and a run that
-//! stops part-way leaves every range either as the old run or the new one wrote it, with the run
-//! row unfinished.
+//! transaction (multi-row INSERTs; `COPY` on PostgreSQL), written while the next chunk is read.
+//! So memory stays flat however large the province is, other writers get their turn between
+//! chunks, and a run that stops part-way leaves every range either as the old run or the new one
+//! wrote it, with the run row unfinished.
 
 mod chunk;
 mod read_rows;

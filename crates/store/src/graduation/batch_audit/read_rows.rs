@@ -262,21 +262,24 @@ async fn pg_score_range(
                 (None, None, None) => break,
                 _ => return Err(DbErr::Type("score_records 的聚合列长度不一".to_owned()).into()),
             };
-            let item = match (code, pass, source) {
-                (Some(code), Some(&[pass]), Some(source)) => {
-                    match (std::str::from_utf8(code), std::str::from_utf8(source)) {
-                        (Ok(code), Ok(source)) => score_row(plans, code, pass != 0, source),
-                        _ => None,
-                    }
-                }
-                // The columns are NOT NULL; a row the audit cannot read changes no verdict,
-                // as a row of an unknown source does not.
-                _ => None,
+            // The columns are NOT NULL text and boolean; anything else is a failed read, never
+            // a row left out (a passed course left out would fail a candidate).
+            let (Some(code), Some(&[pass]), Some(source)) = (code, pass, source) else {
+                return Err(
+                    DbErr::Type("score_records 的聚合列含有空值或无效值".to_owned()).into(),
+                );
             };
-            filer.file(candidate, item)?;
+            let (code, source) = (utf8(code)?, utf8(source)?);
+            filer.file(candidate, score_row(plans, code, pass != 0, source))?;
         }
     }
     Ok(filer.belonging)
+}
+
+/// A text element of a score array, borrowed.
+fn utf8(bytes: &[u8]) -> Result<&str, DbErr> {
+    std::str::from_utf8(bytes)
+        .map_err(|e| DbErr::Type(format!("score_records 的文本不是 UTF-8：{e}")))
 }
 
 /// The elements of a one-dimensional array in PostgreSQL's binary format (`array_send`: the
